@@ -1,0 +1,38 @@
+/** Small timing helpers shared by the benchmarks. */
+
+export interface Rate {
+  /** Operations per second (median of the rounds). */
+  perSecond: number;
+  /** Microseconds per operation (median of the rounds). */
+  microsPerOp: number;
+}
+
+/**
+ * Times several candidates side by side: each round runs every candidate once (in turn, after a warm-up),
+ * and the median per-op time over the rounds is reported, so drift on a busy machine hits all of them alike.
+ */
+export function compareSync(candidates: Record<string, () => void>, options: { iterations: number; rounds?: number; warmup?: number }): Record<string, Rate> {
+  const rounds = options.rounds ?? 7;
+  const names = Object.keys(candidates);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const name of names) for (let i = 0; i < (options.warmup ?? options.iterations); i++) candidates[name]();
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const fn = candidates[name];
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < options.iterations; i++) fn();
+      samples[name].push(Number(process.hrtime.bigint() - start) / 1000 / options.iterations);
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, rate(samples[name])]));
+}
+
+function rate(microsPerOpSamples: number[]): Rate {
+  const sorted = [...microsPerOpSamples].sort((a, b) => a - b);
+  const microsPerOp = sorted[Math.floor(sorted.length / 2)];
+  return { microsPerOp, perSecond: 1e6 / microsPerOp };
+}
+
+export function formatRate(name: string, value: Rate): string {
+  return `${name.padEnd(52)} ${value.perSecond.toFixed(0).padStart(10)} ops/s  ${value.microsPerOp.toFixed(2).padStart(9)} µs/op`;
+}

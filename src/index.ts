@@ -1,0 +1,12 @@
+export * from './generation/index.js';
+export * from './semconv/index.js';
+export * from './step/index.js';
+export { translateSpan } from './translate/translate.js';
+export type {
+  NormalizedSpan,
+  NormalizedEvent,
+  NormalizedLogRecord,
+  TranslationResult,
+  TranslationSource,
+} from './translate/types.js';
+export type { GenerationRecord, GenerationStore, ListFilter, ListPage, WriteResult, IngestStore, SpanKey } from './store/types.js';

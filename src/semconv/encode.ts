@@ -1,0 +1,202 @@
+import type { GenerationData, GenerationMessage } from '../generation/schema.js';
+import { CAPTURE_CONTENT_ENV, GenAI, GenAIOperation, Genspan, Otel } from './keys.js';
+import { messageToParts, toolToDefinition, type PartsMessage } from './messages.js';
+import { redactSecrets, type RedactRule } from './redact.js';
+
+/** A span attribute value as OpenTelemetry accepts it (kept structural so this module stays free of SDK imports). */
+export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
+export type SpanAttributes = Record<string, AttributeValue>;
+
+export interface EncodeOptions {
+  /**
+   * Whether prompt, completion, messages, template and variables leave the process. Defaults to the
+   * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` environment variable, and to `true` when it is unset:
+   * a playground needs the content, and the user attached it on purpose.
+   */
+  captureContent?: boolean;
+  /** More settings keys (exact names, case-insensitive, or patterns) to replace with `[REDACTED]`. */
+  redactKeys?: readonly RedactRule[];
+  /** Cap, in characters, on each content string; a capped string ends with a marker giving its original length. */
+  maxContentLength?: number;
+}
+
+export interface EncodedGeneration {
+  /** `{gen_ai.operation.name} {model}`, as the conventions name an inference span. */
+  name: string;
+  attributes: SpanAttributes;
+}
+
+/** Reads the content-capture switch from the environment; anything but `false`/`0`/`no`/`off` (or unset) means on. */
+export function captureContentFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env[CAPTURE_CONTENT_ENV]?.trim().toLowerCase();
+  if (value === undefined || value === '') return true;
+  return !['false', '0', 'no', 'off', 'no_content'].includes(value);
+}
+
+/** The marker a capped string ends with. */
+export function truncationMarker(originalLength: number): string {
+  return `…[truncated by genspan, original length ${originalLength} chars]`;
+}
+
+/** Settings that have a `gen_ai.request.*` key, with the value types the conventions give them. */
+const SETTING_KEYS: readonly [setting: string, key: string, kind: 'number' | 'int' | 'strings' | 'boolean'][] = [
+  ['temperature', GenAI.REQUEST_TEMPERATURE, 'number'],
+  ['top_p', GenAI.REQUEST_TOP_P, 'number'],
+  ['topP', GenAI.REQUEST_TOP_P, 'number'],
+  ['top_k', GenAI.REQUEST_TOP_K, 'number'],
+  ['topK', GenAI.REQUEST_TOP_K, 'number'],
+  ['max_tokens', GenAI.REQUEST_MAX_TOKENS, 'int'],
+  ['max_completion_tokens', GenAI.REQUEST_MAX_TOKENS, 'int'],
+  ['maxTokens', GenAI.REQUEST_MAX_TOKENS, 'int'],
+  ['frequency_penalty', GenAI.REQUEST_FREQUENCY_PENALTY, 'number'],
+  ['presence_penalty', GenAI.REQUEST_PRESENCE_PENALTY, 'number'],
+  ['stop', GenAI.REQUEST_STOP_SEQUENCES, 'strings'],
+  ['stop_sequences', GenAI.REQUEST_STOP_SEQUENCES, 'strings'],
+  ['seed', GenAI.REQUEST_SEED, 'int'],
+  ['n', GenAI.REQUEST_CHOICE_COUNT, 'int'],
+  ['stream', GenAI.REQUEST_STREAM, 'boolean'],
+];
+
+function settingValue(value: unknown, kind: 'number' | 'int' | 'strings' | 'boolean'): AttributeValue | undefined {
+  switch (kind) {
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+    case 'int':
+      return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : undefined;
+    case 'strings':
+      if (typeof value === 'string') return [value];
+      return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+  }
+}
+
+function isEmptyObject(value: Record<string, unknown> | null | undefined): boolean {
+  if (!value) return true;
+  for (const _key in value) return false;
+  return true;
+}
+
+function isPlainSystemMessage(message: GenerationMessage | undefined): message is GenerationMessage & { content: string } {
+  if (!message || message.role !== 'system' || typeof message.content !== 'string') return false;
+  for (const key in message) if (key !== 'role' && key !== 'content') return false;
+  return true;
+}
+
+function finishReason(data: GenerationData, message: GenerationMessage | null | undefined): string {
+  if (data.error) return 'error';
+  if (message?.tool_calls && message.tool_calls.length > 0) return 'tool_call';
+  return 'stop';
+}
+
+/**
+ * Encodes a generation as OpenTelemetry GenAI span attributes (span-conventions.md §9, "emit side").
+ * Pure: it reads the generation and returns new objects. Settings are redacted before anything is written.
+ */
+export function encodeGeneration(data: GenerationData, options: EncodeOptions = {}): EncodedGeneration {
+  const capture = options.captureContent ?? captureContentFromEnv();
+  const limit = options.maxContentLength;
+  let truncated = false;
+  const cap = (text: string): string => {
+    if (limit === undefined || text.length <= limit) return text;
+    truncated = true;
+    return text.slice(0, Math.max(0, limit)) + truncationMarker(text.length);
+  };
+  const capParts = (message: PartsMessage): PartsMessage => {
+    if (limit === undefined) return message;
+    for (const part of message.parts) {
+      if (typeof part.content === 'string') part.content = cap(part.content);
+      if (typeof part.response === 'string') part.response = cap(part.response);
+    }
+    return message;
+  };
+
+  const operation = data.type === 'CHAT' ? GenAIOperation.CHAT : GenAIOperation.TEXT_COMPLETION;
+  const attributes: SpanAttributes = {
+    [GenAI.OPERATION_NAME]: operation,
+    [Genspan.GENERATION_TYPE]: data.type,
+  };
+  if (data.provider) attributes[GenAI.PROVIDER_NAME] = data.provider;
+  if (data.model) attributes[GenAI.REQUEST_MODEL] = data.model;
+  if (data.id) attributes[Genspan.GENERATION_ID] = data.id;
+  if (data.promptId) attributes[Genspan.PROMPT_ID] = data.promptId;
+
+  if (!isEmptyObject(data.settings)) {
+    const settings = redactSecrets(data.settings, options.redactKeys);
+    for (const [setting, key, kind] of SETTING_KEYS) {
+      if (!(setting in settings) || key in attributes) continue;
+      const value = settingValue(settings[setting], kind);
+      if (value !== undefined) attributes[key] = value;
+    }
+    attributes[Genspan.SETTINGS] = JSON.stringify(settings);
+  }
+  if (data.tools && data.tools.length > 0) attributes[GenAI.TOOL_DEFINITIONS] = JSON.stringify(data.tools.map(toolToDefinition));
+  if (data.inputTokenCount != null) attributes[GenAI.USAGE_INPUT_TOKENS] = data.inputTokenCount;
+  if (data.outputTokenCount != null) attributes[GenAI.USAGE_OUTPUT_TOKENS] = data.outputTokenCount;
+  if (data.tokenCount != null) attributes[Genspan.TOKEN_COUNT] = data.tokenCount;
+  if (data.ttFirstToken != null) {
+    attributes[GenAI.RESPONSE_TIME_TO_FIRST_CHUNK] = data.ttFirstToken / 1000;
+    attributes[Genspan.TT_FIRST_TOKEN] = data.ttFirstToken;
+  }
+  if (data.tokenThroughputInSeconds != null) attributes[Genspan.TOKEN_THROUGHPUT] = data.tokenThroughputInSeconds;
+  if (data.duration != null) attributes[Genspan.DURATION] = data.duration;
+  if (data.error) {
+    attributes[Genspan.ERROR] = data.error;
+    attributes[Otel.ERROR_TYPE] = Otel.ERROR_TYPE_OTHER;
+  }
+  if (data.tags.length > 0) attributes[Genspan.TAGS] = [...data.tags];
+  if (!isEmptyObject(data.metadata)) attributes[Genspan.METADATA] = JSON.stringify(data.metadata);
+
+  if (capture) {
+    if (data.type === 'COMPLETION') {
+      if (data.prompt != null) {
+        attributes[GenAI.INPUT_MESSAGES] = JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: cap(data.prompt) }] }]);
+      }
+      if (data.completion != null) {
+        attributes[GenAI.OUTPUT_MESSAGES] = JSON.stringify([
+          { role: 'assistant', parts: [{ type: 'text', content: cap(data.completion) }], finish_reason: finishReason(data, null) },
+        ]);
+      }
+      if (data.template != null) attributes[Genspan.TEMPLATE] = cap(data.template);
+    } else {
+      let messages = data.messages;
+      const first = messages[0];
+      if (isPlainSystemMessage(first)) {
+        attributes[GenAI.SYSTEM_INSTRUCTIONS] = JSON.stringify([{ type: 'text', content: cap(first.content) }]);
+        messages = messages.slice(1);
+      }
+      if (messages.length > 0) attributes[GenAI.INPUT_MESSAGES] = JSON.stringify(messages.map((m) => capParts(messageToParts(m))));
+      if (data.messageCompletion) {
+        const output = { ...capParts(messageToParts(data.messageCompletion)), finish_reason: finishReason(data, data.messageCompletion) };
+        attributes[GenAI.OUTPUT_MESSAGES] = JSON.stringify([output]);
+      }
+      if (data.template != null) {
+        attributes[Genspan.TEMPLATE] = JSON.stringify(
+          data.template.map((m) => (typeof m.content === 'string' ? { ...m, content: cap(m.content) } : m)),
+        );
+      }
+    }
+    if (!isEmptyObject(data.variables)) {
+      // Each variable as `gen_ai.prompt.variable.<name>`; the JSON copy only when some value is not a string,
+      // so the decoder can give back its type.
+      let allStrings = true;
+      for (const [name, value] of Object.entries(data.variables)) {
+        if (typeof value === 'string') {
+          attributes[GenAI.PROMPT_VARIABLE_PREFIX + name] = cap(value);
+        } else {
+          allStrings = false;
+          const text = JSON.stringify(value);
+          if (text !== undefined) attributes[GenAI.PROMPT_VARIABLE_PREFIX + name] = cap(text);
+        }
+      }
+      if (!allStrings) {
+        const variables: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(data.variables)) variables[name] = typeof value === 'string' ? cap(value) : value;
+        attributes[Genspan.VARIABLES] = JSON.stringify(variables);
+      }
+    }
+  }
+  if (truncated) attributes[Genspan.CONTENT_TRUNCATED] = true;
+
+  return { name: data.model ? `${operation} ${data.model}` : operation, attributes };
+}

@@ -1,0 +1,37 @@
+import { REDACTED } from './keys.js';
+
+/**
+ * Settings keys that look like credentials. `max_tokens` and other `*_tokens` counts are not credentials,
+ * so `token` matches only as a whole word at the end of a key (`token`, `access_token`, `authToken`).
+ */
+export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = [
+  /api[-_]?key|authorization|passw(or)?d|secret|credential|cookie|(^|[-_])token$|headers?$/i,
+  /[a-z]Token$/,
+];
+
+export type RedactRule = string | RegExp;
+
+function matches(key: string, rules: readonly RedactRule[]): boolean {
+  for (const rule of rules) {
+    if (typeof rule === 'string' ? rule.toLowerCase() === key.toLowerCase() : rule.test(key)) return true;
+  }
+  return false;
+}
+
+/**
+ * Copies `value`, replacing every value whose key looks like a credential (at any depth) with `[REDACTED]`.
+ * A whole header map is one such value. The input is never modified.
+ */
+export function redactSecrets<T>(value: T, extraRules: readonly RedactRule[] = []): T {
+  const rules = extraRules.length > 0 ? [...DEFAULT_REDACT_PATTERNS, ...extraRules] : DEFAULT_REDACT_PATTERNS;
+  const visit = (node: unknown, depth: number): unknown => {
+    if (depth > 32 || typeof node !== 'object' || node === null) return node;
+    if (Array.isArray(node)) return node.map((item) => visit(item, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(node)) {
+      out[key] = matches(key, rules) ? REDACTED : visit(child, depth + 1);
+    }
+    return out;
+  };
+  return visit(value, 0) as T;
+}

@@ -1,0 +1,243 @@
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  createContextKey,
+  diag,
+  trace,
+  INVALID_SPAN_CONTEXT,
+  type Attributes,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import type { Generation } from '../generation/generation.js';
+import { captureContentFromEnv, encodeGeneration, truncationMarker, type EncodeOptions } from '../semconv/encode.js';
+import { Genspan, Otel } from '../semconv/keys.js';
+import { matchesSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
+
+/** Chainlit's step types (`TrueStepType`). */
+export type StepType = 'run' | 'tool' | 'llm' | 'embedding' | 'retrieval' | 'rerank' | 'undefined';
+
+export interface StepOptions extends EncodeOptions {
+  name: string;
+  /** Default `undefined`, as in Chainlit. `llm` steps become CLIENT spans. */
+  type?: StepType;
+  tags?: string[];
+  metadata?: Record<string, unknown>;
+  input?: unknown;
+  /** Defaults to the global tracer provider's `genspan` tracer. */
+  tracer?: Tracer;
+  /** Extra span attributes set at start. */
+  attributes?: Attributes;
+}
+
+export const TRACER_NAME = 'genspan';
+
+const STEP_KEY = createContextKey('genspan.step');
+
+/** Steps record input and output as strings; objects become JSON, as Chainlit's setters do. */
+function stepText(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function errorType(error: unknown): string {
+  if (error instanceof Error) return error.constructor?.name || error.name || Otel.ERROR_TYPE_OTHER;
+  return Otel.ERROR_TYPE_OTHER;
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+/** One unit of work (an LLM call, a tool call, a retrieval...), recorded as an OpenTelemetry span. */
+export class Step {
+  readonly name: string;
+  readonly type: StepType;
+  readonly span: Span;
+  private readonly options: StepOptions;
+  private currentGeneration: Generation | undefined;
+  private encodedSnapshot: Snapshot;
+  private inputValue: unknown;
+  private outputValue: unknown;
+  private ended = false;
+  private failureType: string | undefined;
+
+  /** @internal Use `step()`. */
+  constructor(span: Span, options: StepOptions) {
+    this.span = span;
+    this.options = options;
+    this.name = options.name;
+    this.type = options.type ?? 'undefined';
+    if (options.input !== undefined) this.input = options.input;
+  }
+
+  get input(): unknown {
+    return this.inputValue;
+  }
+
+  set input(value: unknown) {
+    this.inputValue = value;
+    this.setContent(Genspan.STEP_INPUT, value);
+  }
+
+  get output(): unknown {
+    return this.outputValue;
+  }
+
+  set output(value: unknown) {
+    this.outputValue = value;
+    this.setContent(Genspan.STEP_OUTPUT, value);
+  }
+
+  get generation(): Generation | undefined {
+    return this.currentGeneration;
+  }
+
+  /** Attaching a generation writes it onto the span at once; it is written again on end if it changed meanwhile. */
+  set generation(generation: Generation | undefined) {
+    this.currentGeneration = generation;
+    this.encodedSnapshot = undefined;
+    if (generation) this.encode(generation);
+  }
+
+  /** The span's trace context, for links to Jaeger or the playground. */
+  get traceId(): string {
+    return this.span.spanContext().traceId;
+  }
+
+  get spanId(): string {
+    return this.span.spanContext().spanId;
+  }
+
+  /** @internal Records a failure: status ERROR, an `exception` event, `error.type`, and `generation.error`. */
+  fail(error: unknown): void {
+    try {
+      const message = errorMessage(error);
+      if (error instanceof Error) this.span.recordException(error);
+      else this.span.recordException(message);
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+      this.failureType = errorType(error);
+      this.span.setAttribute(Otel.ERROR_TYPE, this.failureType);
+      if (this.currentGeneration && !this.currentGeneration.error) this.currentGeneration.error = message;
+    } catch (failure) {
+      diag.error('genspan: could not record a step error', failure);
+    }
+  }
+
+  /** @internal As Chainlit does, a step's output defaults to what it returned, when that is plain data. */
+  recordResult(value: unknown): void {
+    if (this.outputValue !== undefined || value === undefined || value === null) return;
+    const plain =
+      typeof value === 'string' ||
+      typeof value === 'number' ||
+      typeof value === 'boolean' ||
+      Array.isArray(value) ||
+      (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype);
+    if (plain) this.output = value;
+  }
+
+  /** @internal Ends the span, re-encoding the generation if it was changed after it was attached. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const generation = this.currentGeneration;
+    if (generation && !matchesSnapshot(generation, this.encodedSnapshot)) this.encode(generation);
+    if (generation?.error) {
+      // The generation's own error marks the span as failed even when no exception reached the step.
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: generation.error });
+    }
+    this.span.end();
+  }
+
+  private encode(generation: Generation): void {
+    try {
+      const { name, attributes } = encodeGeneration(generation, this.options);
+      this.span.setAttributes(attributes);
+      // The exception's class is a better `error.type` than the encoder's generic fallback.
+      if (this.failureType) this.span.setAttribute(Otel.ERROR_TYPE, this.failureType);
+      this.span.updateName(name);
+      this.encodedSnapshot = takeSnapshot(generation);
+    } catch (error) {
+      diag.error('genspan: could not encode the generation onto the span', error);
+    }
+  }
+
+  private setContent(key: string, value: unknown): void {
+    if (!(this.options.captureContent ?? captureContentFromEnv())) return;
+    let text = stepText(value);
+    if (text === undefined) return;
+    const limit = this.options.maxContentLength;
+    if (limit !== undefined && text.length > limit) {
+      text = text.slice(0, limit) + truncationMarker(text.length);
+      this.span.setAttribute(Genspan.CONTENT_TRUNCATED, true);
+    }
+    this.span.setAttribute(key, text);
+  }
+}
+
+/** The innermost running step in the current context, or `undefined`. */
+export function currentStep(): Step | undefined {
+  return context.active().getValue(STEP_KEY) as Step | undefined;
+}
+
+function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function';
+}
+
+/**
+ * Runs `fn(step)` inside an active span. Sync or async: the return value and any thrown error pass through unchanged.
+ * Nesting follows the OpenTelemetry context (AsyncLocalStorage once a context manager is registered), so parallel
+ * async steps never see each other as parent.
+ */
+export function step<T>(nameOrOptions: string | StepOptions, fn: (step: Step) => T): T {
+  const options: StepOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
+  let current: Step;
+  let stepContext;
+  try {
+    const tracer = options.tracer ?? trace.getTracer(TRACER_NAME);
+    const type = options.type ?? 'undefined';
+    const attributes: Attributes = { [Genspan.STEP_NAME]: options.name, [Genspan.STEP_TYPE]: type, ...options.attributes };
+    if (options.tags && options.tags.length > 0) attributes[Genspan.STEP_TAGS] = [...options.tags];
+    if (options.metadata) attributes[Genspan.STEP_METADATA] = stepText(options.metadata);
+    const parent = context.active();
+    const span = tracer.startSpan(options.name, { kind: type === 'llm' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes }, parent);
+    current = new Step(span, options);
+    stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, current);
+  } catch (error) {
+    diag.error('genspan: could not start a step; running it untraced', error);
+    return fn(new Step(trace.wrapSpanContext(INVALID_SPAN_CONTEXT), options));
+  }
+
+  let result: T;
+  try {
+    result = context.with(stepContext, fn, undefined, current);
+  } catch (error) {
+    current.fail(error);
+    current.end();
+    throw error;
+  }
+  if (isPromiseLike(result)) {
+    return Promise.resolve(result).then(
+      (value) => {
+        current.recordResult(value);
+        current.end();
+        return value;
+      },
+      (error: unknown) => {
+        current.fail(error);
+        current.end();
+        throw error;
+      },
+    ) as T;
+  }
+  current.recordResult(result);
+  current.end();
+  return result;
+}

@@ -1,0 +1,60 @@
+import type { HrTime } from '@opentelemetry/api';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { NormalizedLogRecord, NormalizedSpan } from './types.js';
+
+/** Converts SDK objects into the translator's normalized shapes. Cheap: attributes are shared, not copied. */
+
+function hrTimeToNanos(time: HrTime | undefined): bigint {
+  if (!time) return 0n;
+  return BigInt(time[0]) * 1_000_000_000n + BigInt(time[1]);
+}
+
+/** True for an SDK `ReadableSpan` (as opposed to an already normalized span). */
+export function isReadableSpan(span: unknown): span is ReadableSpan {
+  return typeof span === 'object' && span !== null && typeof (span as ReadableSpan).spanContext === 'function';
+}
+
+export function normalizeReadableSpan(span: ReadableSpan): NormalizedSpan {
+  const context = span.spanContext();
+  const parentSpanId = span.parentSpanContext?.spanId;
+  return {
+    traceId: context.traceId,
+    spanId: context.spanId,
+    parentSpanId: parentSpanId || undefined,
+    name: span.name,
+    // The API numbers span kinds from INTERNAL = 0; OTLP from UNSPECIFIED = 0.
+    kind: span.kind + 1,
+    startTimeUnixNano: hrTimeToNanos(span.startTime),
+    endTimeUnixNano: hrTimeToNanos(span.endTime),
+    attributes: span.attributes as Record<string, unknown>,
+    events: span.events.map((event) => ({
+      name: event.name,
+      timeUnixNano: hrTimeToNanos(event.time),
+      attributes: (event.attributes ?? {}) as Record<string, unknown>,
+    })),
+    status: { code: span.status.code, message: span.status.message },
+    resource: span.resource.attributes as Record<string, unknown>,
+    scope: { name: span.instrumentationScope.name, version: span.instrumentationScope.version },
+  };
+}
+
+/** True for an SDK `ReadableLogRecord` (as opposed to an already normalized record). */
+export function isReadableLogRecord(record: unknown): record is ReadableLogRecord {
+  return typeof record === 'object' && record !== null && 'hrTime' in record && 'instrumentationScope' in record;
+}
+
+export function normalizeReadableLogRecord(record: ReadableLogRecord): NormalizedLogRecord {
+  const attributes = (record.attributes ?? {}) as Record<string, unknown>;
+  const eventName = record.eventName ?? (typeof attributes['event.name'] === 'string' ? (attributes['event.name'] as string) : undefined);
+  return {
+    traceId: record.spanContext?.traceId,
+    spanId: record.spanContext?.spanId,
+    timeUnixNano: hrTimeToNanos(record.hrTime),
+    eventName,
+    body: record.body,
+    attributes,
+    resource: record.resource.attributes as Record<string, unknown>,
+    scope: { name: record.instrumentationScope.name, version: record.instrumentationScope.version },
+  };
+}

@@ -1,0 +1,254 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChatGeneration, CompletionGeneration } from '../../src/generation/index.js';
+import { GenAI, Genspan, Otel, REDACTED } from '../../src/semconv/keys.js';
+import { currentStep, step } from '../../src/step/index.js';
+import { translateSpan } from '../../src/translate/translate.js';
+import { inMemoryTracing } from '../support/tracing.js';
+
+const tracing = inMemoryTracing();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+afterEach(() => tracing.exporter.reset());
+
+function completion() {
+  return new CompletionGeneration({
+    id: 'gen-42',
+    promptId: 'greeting-v3',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    settings: { temperature: 0.2, max_tokens: 64, top_p: 0.9, stop: ['\n\n'], seed: 7, frequency_penalty: 0.1, presence_penalty: 0.3, n: 1, stream: false, response_format: { type: 'text' } },
+    variables: { name: 'Ada', count: 3 },
+    tags: ['greeting', 'beta'],
+    metadata: { team: 'growth' },
+    tools: [{ type: 'function', function: { name: 'lookup', description: 'Find a user', parameters: { type: 'object', properties: { id: { type: 'string' } } } } }],
+    tokenCount: 19,
+    inputTokenCount: 12,
+    outputTokenCount: 7,
+    ttFirstToken: 231.4,
+    tokenThroughputInSeconds: 22.5,
+    duration: 0.31,
+    template: 'Say hello to {name} {count} times.',
+    prompt: 'Say hello to Ada 3 times.',
+    completion: 'Hello Ada! Hello Ada! Hello Ada!',
+  });
+}
+
+function chat() {
+  return new ChatGeneration({
+    provider: 'openai',
+    model: 'gpt-4o',
+    settings: { temperature: 1 },
+    messages: [
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city": "Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: '{"sky":"clear"}' },
+    ],
+    messageCompletion: { role: 'assistant', content: 'Clear skies.' },
+    inputTokenCount: 40,
+    outputTokenCount: 3,
+    tokenCount: 43,
+  });
+}
+
+describe('step() and the GenAI encoding, through the real SDK', () => {
+  beforeAll(() => expect(trace.getTracerProvider()).toBeDefined());
+
+  it('writes a completion generation as GenAI attributes, key by key, and decodes it back deep-equal', async () => {
+    const generation = completion();
+    const result = await step({ name: 'greet', type: 'llm' }, async (s) => {
+      s.generation = generation;
+      return 'done';
+    });
+    expect(result).toBe('done');
+    const [span] = tracing.spans();
+    expect(span.name).toBe('text_completion gpt-4o-mini');
+    expect(span.kind).toBe(SpanKind.CLIENT);
+    const a = span.attributes;
+    expect(a[GenAI.OPERATION_NAME]).toBe('text_completion');
+    expect(a[GenAI.PROVIDER_NAME]).toBe('openai');
+    expect(a[GenAI.REQUEST_MODEL]).toBe('gpt-4o-mini');
+    expect(a[GenAI.REQUEST_TEMPERATURE]).toBe(0.2);
+    expect(a[GenAI.REQUEST_MAX_TOKENS]).toBe(64);
+    expect(a[GenAI.REQUEST_TOP_P]).toBe(0.9);
+    expect(a[GenAI.REQUEST_STOP_SEQUENCES]).toEqual(['\n\n']);
+    expect(a[GenAI.REQUEST_SEED]).toBe(7);
+    expect(a[GenAI.REQUEST_FREQUENCY_PENALTY]).toBe(0.1);
+    expect(a[GenAI.REQUEST_PRESENCE_PENALTY]).toBe(0.3);
+    expect(a[GenAI.REQUEST_CHOICE_COUNT]).toBe(1);
+    expect(a[GenAI.REQUEST_STREAM]).toBe(false);
+    expect(a[GenAI.USAGE_INPUT_TOKENS]).toBe(12);
+    expect(a[GenAI.USAGE_OUTPUT_TOKENS]).toBe(7);
+    expect(a[GenAI.RESPONSE_TIME_TO_FIRST_CHUNK]).toBeCloseTo(0.2314, 10);
+    expect(JSON.parse(a[GenAI.INPUT_MESSAGES] as string)).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'Say hello to Ada 3 times.' }] }]);
+    expect(JSON.parse(a[GenAI.OUTPUT_MESSAGES] as string)).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hello Ada! Hello Ada! Hello Ada!' }], finish_reason: 'stop' },
+    ]);
+    expect(JSON.parse(a[GenAI.TOOL_DEFINITIONS] as string)).toEqual([
+      { type: 'function', name: 'lookup', description: 'Find a user', parameters: { type: 'object', properties: { id: { type: 'string' } } } },
+    ]);
+    expect(a[`${GenAI.PROMPT_VARIABLE_PREFIX}name`]).toBe('Ada');
+    expect(a[`${GenAI.PROMPT_VARIABLE_PREFIX}count`]).toBe('3');
+    expect(a[Genspan.TEMPLATE]).toBe('Say hello to {name} {count} times.');
+    expect(a[Genspan.TAGS]).toEqual(['greeting', 'beta']);
+    expect(a[Genspan.PROMPT_ID]).toBe('greeting-v3');
+    expect(a[Genspan.TOKEN_COUNT]).toBe(19);
+    expect(a[Genspan.TOKEN_THROUGHPUT]).toBe(22.5);
+    expect(a[Genspan.STEP_NAME]).toBe('greet');
+    expect(a[Genspan.STEP_OUTPUT]).toBe('done');
+
+    const decoded = translateSpan(span);
+    expect(decoded?.source).toBe('genspan');
+    expect(decoded?.warnings).toEqual([]);
+    expect(new CompletionGeneration(decoded!.generation as never).toJSON()).toEqual(generation.toJSON());
+  });
+
+  it('writes a chat generation with system instructions, tool calls and tool results, and decodes it back deep-equal', () => {
+    const generation = chat();
+    step({ name: 'answer', type: 'llm' }, (s) => {
+      s.generation = generation;
+    });
+    const [span] = tracing.spans();
+    expect(span.name).toBe('chat gpt-4o');
+    const a = span.attributes;
+    expect(JSON.parse(a[GenAI.SYSTEM_INSTRUCTIONS] as string)).toEqual([{ type: 'text', content: 'You are terse.' }]);
+    const input = JSON.parse(a[GenAI.INPUT_MESSAGES] as string);
+    expect(input[1]).toEqual({ role: 'assistant', parts: [{ type: 'tool_call', id: 'call_1', name: 'weather', arguments: '{"city": "Paris"}' }] });
+    expect(input[2]).toEqual({ role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_1', response: '{"sky":"clear"}' }] });
+    const decoded = translateSpan(span)!;
+    generation.duration = decoded.generation.duration;
+    expect(new ChatGeneration(decoded.generation as never).toJSON()).toEqual(generation.toJSON());
+  });
+
+  it('re-encodes on end a generation changed after it was attached', async () => {
+    await step({ name: 'late', type: 'llm' }, async (s) => {
+      s.generation = new CompletionGeneration({ model: 'm', prompt: 'p' });
+      await sleep(1);
+      s.generation.completion = 'filled later';
+      s.generation.outputTokenCount = 2;
+    });
+    const [span] = tracing.spans();
+    expect(JSON.parse(span.attributes[GenAI.OUTPUT_MESSAGES] as string)[0].parts[0].content).toBe('filled later');
+    expect(span.attributes[GenAI.USAGE_OUTPUT_TOKENS]).toBe(2);
+  });
+
+  it('nests steps by context, and parallel async steps each keep their own parent', async () => {
+    const seen: Record<string, string | undefined> = {};
+    await step('root', async () => {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          step(`parent-${i}`, async (parent) => {
+            await sleep(Math.random() * 5);
+            await step(`child-${i}`, async (child) => {
+              await sleep(Math.random() * 5);
+              seen[child.name] = currentStep()?.name;
+              expect(currentStep()).toBe(child);
+            });
+            expect(currentStep()).toBe(parent);
+          }),
+        ),
+      );
+    });
+    expect(currentStep()).toBeUndefined();
+    const spans = tracing.spans();
+    const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+    for (let i = 0; i < 50; i++) {
+      const child = spans.find((s) => s.name === `child-${i}`)!;
+      expect(byId.get(child.parentSpanContext!.spanId)!.name).toBe(`parent-${i}`);
+      expect(seen[`child-${i}`]).toBe(`child-${i}`);
+    }
+    expect(spans).toHaveLength(101);
+  });
+
+  it('passes a thrown error through unchanged and records it: status, exception event, error.type, generation.error', async () => {
+    class RateLimitError extends Error {}
+    const failure = new RateLimitError('429 too many requests');
+    const generation = new ChatGeneration({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    await expect(
+      step({ name: 'call', type: 'llm' }, async (s) => {
+        s.generation = generation;
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    const [span] = tracing.spans();
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: '429 too many requests' });
+    expect(span.attributes[Otel.ERROR_TYPE]).toBe('RateLimitError');
+    expect(span.events.map((e) => e.name)).toContain('exception');
+    expect(generation.error).toBe('429 too many requests');
+    expect(span.attributes[Genspan.ERROR]).toBe('429 too many requests');
+    expect(translateSpan(span)?.generation.error).toBe('429 too many requests');
+  });
+
+  it('passes synchronous errors and return values through', () => {
+    expect(step('sync', () => 41 + 1)).toBe(42);
+    expect(() => step('sync-fail', () => { throw new TypeError('bad'); })).toThrow(TypeError);
+    expect(tracing.spans().map((s) => s.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
+  });
+
+  it('redacts credential-looking settings at any depth, keeping token counts', () => {
+    step({ name: 'secret', type: 'llm', redactKeys: ['organization'] }, (s) => {
+      s.generation = new CompletionGeneration({
+        model: 'm',
+        settings: { api_key: 'sk-123', apiKey: 'sk-456', max_tokens: 5, headers: { 'x-api-key': 'k' }, auth: { password: 'p', token: 't', accessToken: 'a' }, organization: 'org-1', client_secret: 's' },
+      });
+    });
+    const settings = JSON.parse(tracing.spans()[0].attributes[Genspan.SETTINGS] as string);
+    expect(settings).toEqual({
+      api_key: REDACTED,
+      apiKey: REDACTED,
+      max_tokens: 5,
+      headers: REDACTED,
+      auth: { password: REDACTED, token: REDACTED, accessToken: REDACTED },
+      organization: REDACTED,
+      client_secret: REDACTED,
+    });
+    expect(JSON.stringify(tracing.spans()[0].attributes)).not.toMatch(/sk-123|sk-456|org-1/);
+  });
+
+  it('sends no prompt, completion, messages, variables or step input when content capture is off', () => {
+    process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = 'false';
+    try {
+      step({ name: 'private', type: 'llm', input: { question: 'secret question' } }, (s) => {
+        s.generation = completion();
+        s.output = 'secret answer';
+      });
+    } finally {
+      delete process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT;
+    }
+    step({ name: 'private-by-option', type: 'llm', captureContent: false }, (s) => {
+      s.generation = chat();
+    });
+    for (const span of tracing.spans()) {
+      const keys = Object.keys(span.attributes);
+      for (const key of [GenAI.INPUT_MESSAGES, GenAI.OUTPUT_MESSAGES, GenAI.SYSTEM_INSTRUCTIONS, Genspan.VARIABLES, Genspan.TEMPLATE, Genspan.STEP_INPUT, Genspan.STEP_OUTPUT]) {
+        expect(keys).not.toContain(key);
+      }
+      expect(keys.some((k) => k.startsWith(GenAI.PROMPT_VARIABLE_PREFIX))).toBe(false);
+      expect(JSON.stringify(span.attributes)).not.toMatch(/secret question|secret answer|Hello Ada|Weather in Paris/);
+      expect(span.attributes[GenAI.REQUEST_MODEL]).toBeDefined();
+      expect(span.attributes[GenAI.USAGE_INPUT_TOKENS]).toBeDefined();
+    }
+  });
+
+  it('caps long content and says so with a marker and the original length', () => {
+    const long = 'x'.repeat(10_000);
+    step({ name: 'long', type: 'llm', maxContentLength: 100 }, (s) => {
+      s.generation = new ChatGeneration({ model: 'm', messages: [{ role: 'user', content: long }], messageCompletion: { role: 'assistant', content: long } });
+      s.input = long;
+    });
+    const a = tracing.spans()[0].attributes;
+    const text = JSON.parse(a[GenAI.INPUT_MESSAGES] as string)[0].parts[0].content as string;
+    expect(text.startsWith('x'.repeat(100))).toBe(true);
+    expect(text).toContain('original length 10000 chars');
+    expect(text.length).toBeLessThan(200);
+    expect(a[Genspan.CONTENT_TRUNCATED]).toBe(true);
+    expect((a[Genspan.STEP_INPUT] as string).length).toBeLessThan(200);
+  });
+
+  it('uses an explicit tracer when given one', () => {
+    const tracer = tracing.provider.getTracer('custom-tracer');
+    step({ name: 'explicit', tracer }, () => undefined);
+    expect(tracing.spans()[0].instrumentationScope.name).toBe('custom-tracer');
+  });
+});

@@ -1,0 +1,78 @@
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChatGeneration } from '../../src/generation/index.js';
+import { GenAI, Genspan } from '../../src/semconv/keys.js';
+import { step, trackStream } from '../../src/step/index.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { inMemoryTracing } from '../support/tracing.js';
+
+const tracing = inMemoryTracing();
+let fake: FakeOpenAI;
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ chunkDelayMs: 10 });
+});
+afterAll(() => fake.close());
+afterEach(() => tracing.exporter.reset());
+
+async function* ticks(count: number, delayMs: number): AsyncGenerator<string> {
+  for (let i = 0; i < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    yield `t${i} `;
+  }
+}
+
+describe('trackStream', () => {
+  it('fills ttFirstToken (ms), duration (s) and throughput (tokens/s) within sane bounds', async () => {
+    const generation = new ChatGeneration({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+    const chunks: string[] = [];
+    for await (const chunk of trackStream(ticks(10, 20), { generation })) chunks.push(chunk);
+    expect(chunks).toHaveLength(10);
+    expect(generation.ttFirstToken).toBeGreaterThanOrEqual(15);
+    expect(generation.ttFirstToken).toBeLessThan(2_000);
+    expect(generation.duration).toBeGreaterThanOrEqual(0.15);
+    expect(generation.duration).toBeLessThan(10);
+    expect(generation.tokenThroughputInSeconds).toBeCloseTo(10 / generation.duration!, 6);
+    expect(generation.ttFirstToken! / 1000).toBeLessThan(generation.duration!);
+  });
+
+  it('uses the provider-reported output token count for throughput when there is one', async () => {
+    const generation = new ChatGeneration({ model: 'm', outputTokenCount: 100 });
+    for await (const _chunk of trackStream(ticks(3, 5), { generation })) void _chunk;
+    expect(generation.tokenThroughputInSeconds).toBeCloseTo(100 / generation.duration!, 6);
+  });
+
+  it('still records timing when the consumer stops early', async () => {
+    const generation = new ChatGeneration({ model: 'm' });
+    for await (const _chunk of trackStream(ticks(10, 5), { generation })) break;
+    expect(generation.ttFirstToken).toBeGreaterThan(0);
+    expect(generation.duration).toBeGreaterThan(0);
+  });
+
+  it('times a real streamed chat completion from an OpenAI-compatible server inside an llm step', async () => {
+    const client = new OpenAI({ baseURL: fake.baseURL, apiKey: 'test-key', maxRetries: 0 });
+    const messages = [{ role: 'user' as const, content: 'Tell me about streaming please' }];
+    const text = await step({ name: 'stream-call', type: 'llm' }, async (s) => {
+      const generation = new ChatGeneration({ provider: 'openai', model: 'gpt-4o-mini', messages, settings: { stream: true } });
+      s.generation = generation;
+      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } });
+      let answer = '';
+      for await (const chunk of trackStream(stream, { generation })) {
+        answer += chunk.choices[0]?.delta?.content ?? '';
+        if (chunk.usage) {
+          generation.inputTokenCount = chunk.usage.prompt_tokens;
+          generation.outputTokenCount = chunk.usage.completion_tokens;
+          generation.tokenCount = chunk.usage.total_tokens;
+        }
+      }
+      generation.messageCompletion = { role: 'assistant', content: answer };
+      return answer;
+    });
+    expect(text).toBe('Fake reply to: Tell me about streaming please');
+    const [span] = tracing.spans();
+    expect(span.attributes[Genspan.TT_FIRST_TOKEN]).toBeGreaterThan(0);
+    expect(span.attributes[GenAI.RESPONSE_TIME_TO_FIRST_CHUNK]).toBeLessThan(span.attributes[Genspan.DURATION] as number);
+    expect(span.attributes[GenAI.USAGE_OUTPUT_TOKENS]).toBe(8);
+    expect(span.attributes[Genspan.TOKEN_THROUGHPUT]).toBeCloseTo(8 / (span.attributes[Genspan.DURATION] as number), 6);
+    expect(JSON.parse(span.attributes[GenAI.OUTPUT_MESSAGES] as string)[0].parts[0].content).toBe(text);
+  });
+});

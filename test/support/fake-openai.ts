@@ -1,0 +1,235 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * An OpenAI-compatible fake provider on 127.0.0.1, for tests that need an LLM.
+ * - POST /v1/chat/completions: streamed (SSE, `stream_options.include_usage` honoured) or not. With `tools` in the
+ *   request and a user message last, it answers with a call to the first tool; otherwise with text.
+ * - POST /v1/completions: the legacy completions API, streamed or not.
+ * - POST /v1/responses: the Responses API, not streamed.
+ * - Model `fail-model` gets HTTP 500 with an OpenAI error body (give clients `maxRetries: 0`).
+ * Replies are deterministic: `Fake reply to: <last user text>`. Token counts are word counts.
+ */
+
+export interface FakeOpenAIRequest {
+  path: string;
+  body: any;
+  headers: IncomingMessage['headers'];
+}
+
+export interface FakeOpenAI {
+  /** `http://127.0.0.1:PORT/v1`, the `baseURL` an OpenAI client takes. */
+  baseURL: string;
+  requests: FakeOpenAIRequest[];
+  close(): Promise<void>;
+}
+
+export interface FakeOpenAIOptions {
+  /** Delay between streamed chunks, so time to first token and throughput are measurable. Default 5 ms. */
+  chunkDelayMs?: number;
+}
+
+export const FAIL_MODEL = 'fail-model';
+export const FAKE_TOOL_ARGUMENTS = '{"location":"Paris"}';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function words(text: string): string[] {
+  return text.split(/\s+/).filter(Boolean);
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content.map((part) => (part && typeof part === 'object' && typeof part.text === 'string' ? part.text : '')).join(' ');
+  }
+  return '';
+}
+
+function replyTo(prompt: string): string {
+  return `Fake reply to: ${prompt.slice(0, 200)}`;
+}
+
+function usage(promptText: string, reply: string) {
+  const prompt_tokens = Math.max(1, words(promptText).length);
+  const completion_tokens = Math.max(1, words(reply).length);
+  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+}
+
+async function readBody(req: IncomingMessage): Promise<any> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : {};
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function failure(res: ServerResponse): void {
+  sendJson(res, 500, { error: { message: 'The fake model failed on purpose', type: 'server_error', param: null, code: 'fake_failure' } });
+}
+
+async function sse(res: ServerResponse, events: unknown[], delay: number): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  for (const event of events) {
+    res.write(`data: ${JSON.stringify(event)}\n\n`);
+    if (delay > 0) await sleep(delay);
+  }
+  res.write('data: [DONE]\n\n');
+  res.end();
+}
+
+async function chatCompletions(body: any, res: ServerResponse, delay: number): Promise<void> {
+  if (body.model === FAIL_MODEL) return failure(res);
+  const messages: any[] = Array.isArray(body.messages) ? body.messages : [];
+  const last = messages[messages.length - 1];
+  const promptText = messages.map((m) => textOf(m?.content)).join(' ');
+  const id = `chatcmpl-fake-${Date.now()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const model = String(body.model ?? 'fake-model');
+  const tool = Array.isArray(body.tools) && body.tools.length > 0 && last?.role === 'user' ? body.tools[0] : undefined;
+  const reply = tool ? '' : replyTo(textOf(last?.content));
+  const toolCall = tool
+    ? { id: 'call_fake_1', type: 'function', function: { name: String(tool.function?.name ?? tool.name), arguments: FAKE_TOOL_ARGUMENTS } }
+    : undefined;
+  const finish_reason = toolCall ? 'tool_calls' : 'stop';
+  const use = usage(promptText, toolCall ? FAKE_TOOL_ARGUMENTS : reply);
+
+  if (!body.stream) {
+    return sendJson(res, 200, {
+      id,
+      object: 'chat.completion',
+      created,
+      model,
+      system_fingerprint: 'fp_fake',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: toolCall ? null : reply, refusal: null, ...(toolCall ? { tool_calls: [toolCall] } : {}) },
+          logprobs: null,
+          finish_reason,
+        },
+      ],
+      usage: use,
+    });
+  }
+  const chunk = (delta: unknown, finish: string | null) => ({
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    system_fingerprint: 'fp_fake',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  });
+  const events: unknown[] = [chunk({ role: 'assistant', content: '' }, null)];
+  if (toolCall) {
+    events.push(chunk({ tool_calls: [{ index: 0, id: toolCall.id, type: 'function', function: { name: toolCall.function.name, arguments: '' } }] }, null));
+    events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: FAKE_TOOL_ARGUMENTS } }] }, null));
+  } else {
+    const parts = reply.split(/(?<= )/);
+    for (const part of parts) events.push(chunk({ content: part }, null));
+  }
+  events.push(chunk({}, finish_reason));
+  if (body.stream_options?.include_usage) {
+    events.push({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake', choices: [], usage: use });
+  }
+  return sse(res, events, delay);
+}
+
+async function completions(body: any, res: ServerResponse, delay: number): Promise<void> {
+  if (body.model === FAIL_MODEL) return failure(res);
+  const prompt = Array.isArray(body.prompt) ? body.prompt.join('\n') : String(body.prompt ?? '');
+  const reply = replyTo(prompt);
+  const id = `cmpl-fake-${Date.now()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const model = String(body.model ?? 'fake-instruct');
+  const use = usage(prompt, reply);
+  if (!body.stream) {
+    return sendJson(res, 200, {
+      id,
+      object: 'text_completion',
+      created,
+      model,
+      choices: [{ text: reply, index: 0, logprobs: null, finish_reason: 'stop' }],
+      usage: use,
+    });
+  }
+  const chunk = (text: string, finish: string | null) => ({
+    id,
+    object: 'text_completion',
+    created,
+    model,
+    choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
+  });
+  const events: unknown[] = reply.split(/(?<= )/).map((part) => chunk(part, null));
+  events.push(chunk('', 'stop'));
+  if (body.stream_options?.include_usage) events.push({ id, object: 'text_completion', created, model, choices: [], usage: use });
+  return sse(res, events, delay);
+}
+
+function responses(body: any, res: ServerResponse): void {
+  if (body.model === FAIL_MODEL) return failure(res);
+  const input = typeof body.input === 'string' ? body.input : Array.isArray(body.input) ? body.input.map((m: any) => textOf(m?.content)).join(' ') : '';
+  const reply = replyTo(input);
+  const use = usage(`${body.instructions ?? ''} ${input}`, reply);
+  sendJson(res, 200, {
+    id: `resp_fake_${Date.now()}`,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status: 'completed',
+    model: String(body.model ?? 'fake-model'),
+    instructions: body.instructions ?? null,
+    output: [
+      {
+        type: 'message',
+        id: 'msg_fake_1',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: reply, annotations: [] }],
+      },
+    ],
+    usage: {
+      input_tokens: use.prompt_tokens,
+      output_tokens: use.completion_tokens,
+      total_tokens: use.total_tokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: 0 },
+    },
+  });
+}
+
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  const delay = options.chunkDelayMs ?? 5;
+  const requests: FakeOpenAIRequest[] = [];
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        const body = req.method === 'POST' ? await readBody(req) : {};
+        const path = (req.url ?? '').split('?')[0];
+        requests.push({ path, body, headers: req.headers });
+        if (req.method === 'POST' && path === '/v1/chat/completions') return await chatCompletions(body, res, delay);
+        if (req.method === 'POST' && path === '/v1/completions') return await completions(body, res, delay);
+        if (req.method === 'POST' && path === '/v1/responses') return responses(body, res);
+        sendJson(res, 404, { error: { message: `No fake route for ${req.method} ${path}`, type: 'invalid_request_error' } });
+      } catch (error) {
+        if (!res.headersSent) sendJson(res, 400, { error: { message: String(error), type: 'invalid_request_error' } });
+        else res.end();
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
