@@ -10,3 +10,15 @@ export type {
   TranslationSource,
 } from './translate/types.js';
 export type { GenerationRecord, GenerationStore, ListFilter, ListPage, WriteResult, IngestStore, SpanKey } from './store/types.js';
+export { SqliteStore, type SqliteStoreOptions } from './store/sqlite.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres.js';
+export { recordId, toGenerationRecord, GenerationRecordSchema } from './store/record.js';
+export {
+  StoreError,
+  StoreUnavailableError,
+  IncompatibleDatabaseError,
+  InvalidListFilterError,
+  InvalidRecordError,
+  StoreClosedError,
+  isRetryableStoreError,
+} from './store/errors.js';

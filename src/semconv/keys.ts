@@ -142,6 +142,8 @@ export const GenAIExtra = {
   CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: 'gen_ai.client.inference.time_to_first_chunk',
   CLIENT_TIME_PER_OUTPUT_CHUNK: 'gen_ai.client.operation.time_per_output_chunk',
   AGENT_NAME: 'gen_ai.agent.name',
+  /** Namespace of every GenAI key. */
+  PREFIX: 'gen_ai.',
 } as const;
 
 /** More `gen_ai.operation.name` values of a single LLM call, besides those in `GenAIOperation` (§1.2, §6.1). */
@@ -196,6 +198,8 @@ export const OpenLLMetry = {
 export const OpenInference = {
   SPAN_KIND: 'openinference.span.kind',
   SPAN_KIND_LLM: 'LLM',
+  /** Namespace of the `llm.*` keys (shared with legacy OpenLLMetry). */
+  LLM_PREFIX: 'llm.',
   MODEL_NAME: 'llm.model_name',
   REQUEST_MODEL_NAME: 'llm.request.model_name',
   RESPONSE_MODEL_NAME: 'llm.response.model_name',
@@ -205,6 +209,8 @@ export const OpenInference = {
   INPUT_MESSAGES_PREFIX: 'llm.input_messages.',
   OUTPUT_MESSAGES_PREFIX: 'llm.output_messages.',
   PROMPTS_PREFIX: 'llm.prompts.',
+  /** Older emitters: `llm.prompts` as a plain list of prompt strings. */
+  PROMPTS: 'llm.prompts',
   CHOICES_PREFIX: 'llm.choices.',
   TOOLS_PREFIX: 'llm.tools.',
   TOKEN_COUNT_PROMPT: 'llm.token_count.prompt',
@@ -297,4 +303,5 @@ export const Langfuse = {
   TRACE_TAGS: 'langfuse.trace.tags',
   TAGS: 'langfuse.tags',
   SESSION_ID: 'langfuse.session.id',
+  PREFIX: 'langfuse.',
 } as const;

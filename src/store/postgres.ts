@@ -1,0 +1,448 @@
+import type { Readable, Writable } from 'node:stream';
+import pg from 'pg';
+import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
+import {
+  GENERATION_COLUMNS,
+  RECORD_COLUMNS,
+  decodeLog,
+  decodeSpan,
+  encodeSpan,
+  fromRow,
+  generationFacets,
+  normalizeFilter,
+  pageFrom,
+  toLogRows,
+  toRow,
+  whereClause,
+  type FilterDialect,
+  type GenerationRow,
+  type RecordColumns,
+} from './codec.js';
+import { IncompatibleDatabaseError, StoreClosedError, StoreError, StoreUnavailableError } from './errors.js';
+import { readJsonl, writeJsonl } from './jsonl.js';
+import {
+  spanKeyString,
+  type GenerationRecord,
+  type IngestStore,
+  type ListFilter,
+  type ListPage,
+  type SpanKey,
+  type WriteResult,
+} from './types.js';
+
+export interface PostgresStoreOptions {
+  /** e.g. `postgresql://user:password@host:5432/database`. */
+  connectionString: string;
+  /** node-postgres pool settings (max, idleTimeoutMillis, ssl...). connectionTimeoutMillis defaults to 10 s. */
+  pool?: Omit<pg.PoolConfig, 'connectionString'>;
+}
+
+/** The schema this code writes (row `schema_version` of `genspan_meta`). */
+export const POSTGRES_SCHEMA_VERSION = 1;
+/** Serialises schema setup across genspan processes starting at once ("genspan" in ASCII). */
+const MIGRATION_LOCK_KEY = '29113321772917102';
+
+const SCHEMA_V1 = `
+CREATE TABLE genspan_generations (
+  trace_id text NOT NULL,
+  span_id text NOT NULL,
+  id text COLLATE "C" NOT NULL UNIQUE,
+  parent_span_id text,
+  service_name text,
+  scope_name text NOT NULL,
+  scope_version text,
+  source text NOT NULL,
+  start_time text NOT NULL,
+  end_time text NOT NULL,
+  start_ms bigint NOT NULL,
+  status_code integer NOT NULL,
+  status_message text,
+  model text,
+  provider text,
+  is_error boolean NOT NULL,
+  tags jsonb NOT NULL,
+  search_text text NOT NULL,
+  warnings text NOT NULL,
+  generation text NOT NULL,
+  PRIMARY KEY (trace_id, span_id)
+);
+CREATE INDEX genspan_generations_start ON genspan_generations (start_ms, id);
+CREATE INDEX genspan_generations_service ON genspan_generations (service_name, start_ms, id);
+CREATE INDEX genspan_generations_model ON genspan_generations (model, start_ms, id);
+CREATE INDEX genspan_generations_provider ON genspan_generations (provider, start_ms, id);
+CREATE INDEX genspan_generations_source ON genspan_generations (source, start_ms, id);
+CREATE INDEX genspan_generations_errors ON genspan_generations (start_ms, id) WHERE is_error;
+CREATE INDEX genspan_generations_tags ON genspan_generations USING gin (tags jsonb_path_ops);
+CREATE TABLE genspan_spans (
+  trace_id text NOT NULL,
+  span_id text NOT NULL,
+  span text NOT NULL,
+  PRIMARY KEY (trace_id, span_id)
+);
+CREATE TABLE genspan_logs (
+  seq bigserial PRIMARY KEY,
+  key text NOT NULL UNIQUE,
+  trace_id text NOT NULL,
+  span_id text NOT NULL,
+  time_unix_nano bigint NOT NULL,
+  record text NOT NULL
+);
+CREATE INDEX genspan_logs_span ON genspan_logs (trace_id, span_id, time_unix_nano, seq);
+`;
+
+/** Migration i takes the schema from version i to i + 1. */
+const MIGRATIONS = [SCHEMA_V1];
+
+/** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
+export const POSTGRES_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans'));
+
+const COLUMN_TYPES: Partial<Record<keyof GenerationRow, string>> = { start_ms: 'bigint', status_code: 'integer', is_error: 'boolean' };
+
+/** `INSERT ... SELECT FROM UNNEST(arrays)`: one statement and one parameter per column for the whole batch. */
+export const POSTGRES_INSERT_GENERATIONS = `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')})
+SELECT ${GENERATION_COLUMNS.map((column) => (column === 'tags' ? 'u.tags::jsonb' : `u.${column}`)).join(', ')}
+FROM UNNEST(${GENERATION_COLUMNS.map((column, index) => `$${index + 1}::${COLUMN_TYPES[column] ?? 'text'}[]`).join(', ')})
+  AS u(${GENERATION_COLUMNS.join(', ')})
+ON CONFLICT DO NOTHING`;
+
+const INSERT_SPANS = `INSERT INTO genspan_spans (trace_id, span_id, span)
+SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`;
+
+const INSERT_LOGS = `INSERT INTO genspan_logs (key, trace_id, span_id, time_unix_nano, record)
+SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) ON CONFLICT DO NOTHING`;
+
+const UPDATE_GENERATIONS = `UPDATE genspan_generations AS g
+SET generation = u.generation, source = u.source, warnings = u.warnings, model = u.model, provider = u.provider,
+    tags = u.tags::jsonb, search_text = u.search_text, is_error = (g.status_code = 2 OR u.generation_error)
+FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[])
+  AS u(trace_id, span_id, generation, source, warnings, model, provider, tags, search_text, generation_error)
+WHERE g.trace_id = u.trace_id AND g.span_id = u.span_id`;
+
+const SELECT_LOGS = `SELECT l.trace_id, l.span_id, l.record FROM genspan_logs AS l
+JOIN UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id) ON l.trace_id = k.trace_id AND l.span_id = k.span_id
+ORDER BY l.time_unix_nano, l.seq`;
+
+const SELECT_SPANS = `SELECT s.trace_id, s.span_id, s.span FROM genspan_spans AS s
+JOIN UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id) ON s.trace_id = k.trace_id AND s.span_id = k.span_id`;
+
+const RECORD_SELECT = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations`;
+const EXPORT_PAGE_SIZE = 500;
+/** Rows per INSERT statement; bigger batches are split inside one transaction. */
+const ROWS_PER_STATEMENT = 1000;
+
+const postgresDialect: FilterDialect = {
+  placeholder: (index) => `$${index}`,
+  tagContains: (param) => `tags @> jsonb_build_array(${param}::text)`,
+  textContains: (param) => `strpos(search_text, ${param}) > 0`,
+  errorsOnly: 'is_error',
+};
+
+/** Column arrays of a batch, in `GENERATION_COLUMNS` order. */
+export function generationColumnArrays(records: readonly GenerationRecord[]): unknown[][] {
+  const arrays: unknown[][] = GENERATION_COLUMNS.map(() => new Array<unknown>(records.length));
+  records.forEach((record, row) => {
+    const values = toRow(record);
+    GENERATION_COLUMNS.forEach((column, index) => {
+      arrays[index][row] = values[column];
+    });
+  });
+  return arrays;
+}
+
+const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT']);
+/** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|connection error|terminating connection|Client was closed/i;
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  const inner = (error as { errors?: unknown[] } | null)?.errors;
+  return Array.isArray(inner) && inner.length > 0 ? errorCode(inner[0]) : undefined;
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code && (NETWORK_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) return true;
+  return error instanceof Error && CONNECTION_MESSAGES.test(error.message);
+}
+
+/**
+ * The playground store on PostgreSQL, for several genspan processes sharing one database: a connection pool,
+ * schema created or migrated on first use under an advisory lock, batch inserts through UNNEST arrays,
+ * idempotent on (traceId, spanId).
+ */
+export class PostgresStore implements IngestStore {
+  /** `host:port` (or socket folder:port) of the server, for messages; never includes credentials. */
+  readonly target: string;
+  private readonly pool: pg.Pool;
+  private readonly password: string | undefined;
+  private initialization: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    const config: pg.PoolConfig = { connectionTimeoutMillis: 10_000, ...options.pool, connectionString: options.connectionString };
+    // A Client parses the connection string exactly as the pool will, without connecting.
+    let probe: pg.Client;
+    try {
+      probe = new pg.Client(config);
+    } catch {
+      // The parse error carries the whole string, password included: it is not passed on.
+      throw new StoreError('The PostgreSQL connection string is not valid (expected postgresql://user:password@host:port/database)');
+    }
+    this.target = `${probe.host}:${probe.port}`;
+    this.password = typeof probe.password === 'string' && probe.password !== '' ? probe.password : undefined;
+    this.pool = new pg.Pool(config);
+    // An idle client whose server went away emits here; the pool drops it, and the next query reports the outage.
+    this.pool.on('error', () => {});
+  }
+
+  /** Connects and creates or migrates the schema; every method does this first, so calling it is optional. */
+  ready(): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreClosedError(`PostgresStore at ${this.target}`));
+    this.initialization ??= this.initialize().catch((error: unknown) => {
+      this.initialization = undefined;
+      throw this.describe(error);
+    });
+    return this.initialization;
+  }
+
+  private async initialize(): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query('CREATE TABLE IF NOT EXISTS genspan_meta (key text PRIMARY KEY, value text NOT NULL)');
+      const found = await client.query<{ value: string }>(`SELECT value FROM genspan_meta WHERE key = 'schema_version'`);
+      const version = found.rows.length > 0 ? Number(found.rows[0].value) : 0;
+      if (!Number.isInteger(version) || version > POSTGRES_SCHEMA_VERSION) {
+        throw new IncompatibleDatabaseError(
+          `The PostgreSQL database at ${this.target} holds genspan schema ${found.rows[0]?.value}; this version reads up to ${POSTGRES_SCHEMA_VERSION}.`,
+        );
+      }
+      for (let step = version; step < POSTGRES_SCHEMA_VERSION; step += 1) await client.query(MIGRATIONS[step]);
+      await client.query(
+        `INSERT INTO genspan_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+        [String(POSTGRES_SCHEMA_VERSION)],
+      );
+    });
+  }
+
+  private scrub(text: string): string {
+    return this.password ? text.split(this.password).join('***') : text;
+  }
+
+  /** One clear message for an unreachable server; credentials never appear in it. */
+  private describe(error: unknown): unknown {
+    if (error instanceof StoreError) return error;
+    const message = error instanceof Error && error.message ? error.message : (errorCode(error) ?? String(error));
+    if (isConnectionError(error)) {
+      return new StoreUnavailableError(`PostgreSQL at ${this.target} is unreachable: ${this.scrub(message)}`, { cause: error });
+    }
+    const code = errorCode(error);
+    if (code && (code.startsWith('28') || code === '3D000')) {
+      return new StoreError(`PostgreSQL at ${this.target} refused the connection: ${this.scrub(message)}`, { cause: error });
+    }
+    return error;
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      broken = isConnectionError(error);
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async run<T>(operation: () => Promise<T>): Promise<T> {
+    await this.ready();
+    try {
+      return await operation();
+    } catch (error) {
+      throw this.describe(error);
+    }
+  }
+
+  private async insertGenerations(client: pg.ClientBase | pg.Pool, records: readonly GenerationRecord[]): Promise<number> {
+    let inserted = 0;
+    for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
+      const chunk = records.slice(start, start + ROWS_PER_STATEMENT);
+      const result = await client.query({
+        name: 'genspan_insert_generations',
+        text: POSTGRES_INSERT_GENERATIONS,
+        values: generationColumnArrays(chunk),
+      });
+      inserted += result.rowCount ?? 0;
+    }
+    return inserted;
+  }
+
+  write(records: readonly GenerationRecord[]): Promise<WriteResult> {
+    return this.writeWithSpans(records, new Map());
+  }
+
+  writeWithSpans(records: readonly GenerationRecord[], spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult> {
+    return this.run(async () => {
+      if (records.length === 0) return { inserted: 0, duplicates: 0 };
+      const kept = { traceIds: [] as string[], spanIds: [] as string[], spans: [] as string[] };
+      for (const record of records) {
+        const span = spans.get(spanKeyString(record));
+        if (!span) continue;
+        kept.traceIds.push(record.traceId.toLowerCase());
+        kept.spanIds.push(record.spanId.toLowerCase());
+        kept.spans.push(encodeSpan(span));
+      }
+      let inserted: number;
+      if (records.length <= ROWS_PER_STATEMENT && kept.spans.length === 0) {
+        // One statement is one transaction already.
+        inserted = await this.insertGenerations(this.pool, records);
+      } else {
+        inserted = await this.transaction(async (client) => {
+          const count = await this.insertGenerations(client, records);
+          if (kept.spans.length > 0) await client.query(INSERT_SPANS, [kept.traceIds, kept.spanIds, kept.spans]);
+          return count;
+        });
+      }
+      return { inserted, duplicates: records.length - inserted };
+    });
+  }
+
+  writeLogs(records: readonly NormalizedLogRecord[]): Promise<void> {
+    return this.run(async () => {
+      const rows = toLogRows(records);
+      if (rows.length === 0) return;
+      await this.pool.query(INSERT_LOGS, [
+        rows.map((row) => row.key),
+        rows.map((row) => row.trace_id),
+        rows.map((row) => row.span_id),
+        rows.map((row) => row.time_unix_nano.toString()),
+        rows.map((row) => row.record),
+      ]);
+    });
+  }
+
+  /** Requested keys by their lowercase form, so results come back under the key string the caller used. */
+  private static keyLookup(keys: readonly SpanKey[]): { traceIds: string[]; spanIds: string[]; names: Map<string, string> } {
+    const names = new Map<string, string>();
+    for (const key of keys) names.set(spanKeyString({ traceId: key.traceId.toLowerCase(), spanId: key.spanId.toLowerCase() }), spanKeyString(key));
+    const traceIds: string[] = [];
+    const spanIds: string[] = [];
+    for (const lower of names.keys()) {
+      const [traceId, spanId] = lower.split(':');
+      traceIds.push(traceId);
+      spanIds.push(spanId);
+    }
+    return { traceIds, spanIds, names };
+  }
+
+  logsFor(keys: readonly SpanKey[]): Promise<Map<string, NormalizedLogRecord[]>> {
+    return this.run(async () => {
+      const found = new Map<string, NormalizedLogRecord[]>();
+      if (keys.length === 0) return found;
+      const lookup = PostgresStore.keyLookup(keys);
+      const result = await this.pool.query<{ trace_id: string; span_id: string; record: string }>(SELECT_LOGS, [lookup.traceIds, lookup.spanIds]);
+      for (const row of result.rows) {
+        const name = lookup.names.get(spanKeyString({ traceId: row.trace_id, spanId: row.span_id })) as string;
+        const list = found.get(name) ?? [];
+        list.push(decodeLog(row.record));
+        found.set(name, list);
+      }
+      return found;
+    });
+  }
+
+  spansFor(keys: readonly SpanKey[]): Promise<Map<string, NormalizedSpan>> {
+    return this.run(async () => {
+      const found = new Map<string, NormalizedSpan>();
+      if (keys.length === 0) return found;
+      const lookup = PostgresStore.keyLookup(keys);
+      const result = await this.pool.query<{ trace_id: string; span_id: string; span: string }>(SELECT_SPANS, [lookup.traceIds, lookup.spanIds]);
+      for (const row of result.rows) {
+        found.set(lookup.names.get(spanKeyString({ traceId: row.trace_id, spanId: row.span_id })) as string, decodeSpan(row.span));
+      }
+      return found;
+    });
+  }
+
+  updateGenerations(records: readonly GenerationRecord[]): Promise<void> {
+    return this.run(async () => {
+      // One update per span: the last given wins, as it would applied one by one.
+      const latest = new Map<string, GenerationRecord>();
+      for (const record of records) latest.set(spanKeyString({ traceId: record.traceId.toLowerCase(), spanId: record.spanId.toLowerCase() }), record);
+      if (latest.size === 0) return;
+      const columns: unknown[][] = Array.from({ length: 10 }, () => []);
+      for (const record of latest.values()) {
+        const facets = generationFacets(record);
+        const values = [
+          record.traceId.toLowerCase(),
+          record.spanId.toLowerCase(),
+          facets.generation,
+          facets.source,
+          facets.warnings,
+          facets.model,
+          facets.provider,
+          facets.tags,
+          facets.search_text,
+          facets.generationError,
+        ];
+        values.forEach((value, index) => columns[index].push(value));
+      }
+      await this.pool.query(UPDATE_GENERATIONS, columns);
+    });
+  }
+
+  get(id: string): Promise<GenerationRecord | undefined> {
+    return this.run(async () => {
+      const result = await this.pool.query<RecordColumns>(`${RECORD_SELECT} WHERE id = $1`, [id]);
+      return result.rows.length > 0 ? fromRow(result.rows[0]) : undefined;
+    });
+  }
+
+  list(filter: ListFilter = {}): Promise<ListPage> {
+    return this.run(async () => {
+      const normalized = normalizeFilter(filter);
+      const where = whereClause(normalized, postgresDialect);
+      const sql = `${RECORD_SELECT} ${where.sql} ORDER BY start_ms DESC, id DESC LIMIT $${where.params.length + 1}`;
+      const result = await this.pool.query<RecordColumns>(sql, [...where.params, normalized.limit + 1]);
+      return pageFrom(result.rows, normalized.limit);
+    });
+  }
+
+  private async *exportPages(): AsyncGenerator<GenerationRecord[]> {
+    let after: [string, string] = [String(Number.MIN_SAFE_INTEGER), ''];
+    for (;;) {
+      const result = await this.run(() =>
+        this.pool.query<RecordColumns>(
+          `${RECORD_SELECT} WHERE (start_ms, id) > ($1, $2) ORDER BY start_ms, id LIMIT ${EXPORT_PAGE_SIZE}`,
+          after,
+        ),
+      );
+      if (result.rows.length === 0) return;
+      const last = result.rows[result.rows.length - 1];
+      after = [String(last.start_ms), last.id];
+      yield result.rows.map(fromRow);
+    }
+  }
+
+  exportJsonl(output: Writable): Promise<number> {
+    return writeJsonl(output, this.exportPages());
+  }
+
+  importJsonl(input: Readable): Promise<WriteResult> {
+    return readJsonl(input, (records) => this.write(records));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.initialization?.catch(() => undefined);
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { toGeneration } from '../generation/generation.js';
+import { GenerationSchema } from '../generation/schema.js';
+import { Otel } from '../semconv/keys.js';
+import type { NormalizedSpan, TranslationResult, TranslationSource } from '../translate/types.js';
+import type { GenerationRecord } from './types.js';
+
+/**
+ * The record id of a span: a UUID (version 8, name-based on SHA-256 as RFC 9562 suggests) of `traceId:spanId`,
+ * so the same span always gets the same id in every store and process.
+ */
+export function recordId(traceId: string, spanId: string): string {
+  const bytes = createHash('sha256').update(`${traceId.toLowerCase()}:${spanId.toLowerCase()}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const NANOS_PER_MILLI = 1_000_000n;
+
+/** ISO-8601 UTC (millisecond precision) of a nanosecond epoch timestamp. */
+export function isoFromUnixNano(unixNano: bigint): string {
+  return new Date(Number(unixNano / NANOS_PER_MILLI)).toISOString();
+}
+
+/** Builds the stored record of a span the translator recognised. Throws `GenerationValidationError` on invalid data. */
+export function toGenerationRecord(span: NormalizedSpan, result: TranslationResult): GenerationRecord {
+  const serviceName = span.resource[Otel.SERVICE_NAME];
+  return {
+    id: recordId(span.traceId, span.spanId),
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId ?? null,
+    serviceName: typeof serviceName === 'string' ? serviceName : null,
+    scope: { name: span.scope.name, version: span.scope.version ?? null },
+    source: result.source,
+    startTime: isoFromUnixNano(span.startTimeUnixNano),
+    endTime: isoFromUnixNano(span.endTimeUnixNano),
+    status: { code: span.status.code, message: span.status.message ?? null },
+    warnings: [...result.warnings],
+    generation: toGeneration(result.generation).toJSON(),
+  };
+}
+
+const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an ISO-8601 time');
+
+/** Validates a record read from outside (a JSON Lines import, a request body); the generation must be valid wire JSON. */
+export const GenerationRecordSchema: z.ZodType<GenerationRecord> = z.object({
+  id: z.string().min(1),
+  traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, '32 hex characters'),
+  spanId: z.string().regex(/^[0-9a-fA-F]{16}$/, '16 hex characters'),
+  parentSpanId: z.string().regex(/^[0-9a-fA-F]{16}$/, '16 hex characters').nullable(),
+  serviceName: z.string().nullable(),
+  scope: z.object({ name: z.string(), version: z.string().nullish() }),
+  source: z.custom<TranslationSource>((value) => typeof value === 'string' && value.length > 0, 'a translation source name'),
+  startTime: isoTime,
+  endTime: isoTime,
+  status: z.object({ code: z.number().int().min(0).max(2), message: z.string().nullish() }),
+  warnings: z.array(z.string()),
+  generation: z.record(z.string(), z.unknown()).superRefine((value, context) => {
+    const parsed = GenerationSchema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    }
+  }),
+});

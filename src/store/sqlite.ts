@@ -1,0 +1,436 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
+import {
+  GENERATION_COLUMNS,
+  RECORD_COLUMNS,
+  decodeLog,
+  decodeSpan,
+  encodeSpan,
+  fromRow,
+  generationFacets,
+  normalizeFilter,
+  pageFrom,
+  toLogRows,
+  toRow,
+  whereClause,
+  type FilterDialect,
+  type GenerationRow,
+  type RecordColumns,
+} from './codec.js';
+import { IncompatibleDatabaseError, StoreClosedError, StoreError, StoreUnavailableError } from './errors.js';
+import { readJsonl, writeJsonl } from './jsonl.js';
+import {
+  spanKeyString,
+  type GenerationRecord,
+  type IngestStore,
+  type ListFilter,
+  type ListPage,
+  type SpanKey,
+  type WriteResult,
+} from './types.js';
+
+export interface SqliteStoreOptions {
+  /** The database file, created when missing. Default `./genspan.db`. */
+  path?: string;
+  /** How long a write waits for another connection's lock before failing with SQLITE_BUSY. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/** Written into the SQLite header (`PRAGMA application_id`) so a genspan file is recognised as such: "GSPN". */
+export const SQLITE_APPLICATION_ID = 0x4753504e;
+/** The schema this code writes (`PRAGMA user_version`). */
+export const SQLITE_SCHEMA_VERSION = 1;
+
+/**
+ * Schema history.
+ * v0: the pre-release layout, no application id: one table `generations(id, trace_id, span_id, start_time, record)`
+ *     holding each record as JSON. Migrated by re-reading every record.
+ * v1: column per filter, indexes, kept spans and log records.
+ */
+const V0_TABLE = 'generations';
+const V0_COLUMNS = ['id', 'trace_id', 'span_id', 'start_time', 'record'];
+
+const SCHEMA_V1 = `
+CREATE TABLE genspan_generations (
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  parent_span_id TEXT,
+  service_name TEXT,
+  scope_name TEXT NOT NULL,
+  scope_version TEXT,
+  source TEXT NOT NULL,
+  start_time TEXT NOT NULL,
+  end_time TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  status_code INTEGER NOT NULL,
+  status_message TEXT,
+  model TEXT,
+  provider TEXT,
+  is_error INTEGER NOT NULL,
+  tags TEXT NOT NULL,
+  search_text TEXT NOT NULL,
+  warnings TEXT NOT NULL,
+  generation TEXT NOT NULL,
+  PRIMARY KEY (trace_id, span_id)
+);
+CREATE UNIQUE INDEX genspan_generations_id ON genspan_generations (id);
+CREATE INDEX genspan_generations_start ON genspan_generations (start_ms, id);
+CREATE INDEX genspan_generations_service ON genspan_generations (service_name, start_ms, id);
+CREATE INDEX genspan_generations_model ON genspan_generations (model, start_ms, id);
+CREATE INDEX genspan_generations_provider ON genspan_generations (provider, start_ms, id);
+CREATE INDEX genspan_generations_source ON genspan_generations (source, start_ms, id);
+CREATE INDEX genspan_generations_errors ON genspan_generations (start_ms, id) WHERE is_error = 1;
+CREATE TABLE genspan_spans (
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  span TEXT NOT NULL,
+  PRIMARY KEY (trace_id, span_id)
+);
+CREATE TABLE genspan_logs (
+  seq INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  time_unix_nano INTEGER NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX genspan_logs_span ON genspan_logs (trace_id, span_id, time_unix_nano, seq);
+`;
+
+/** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
+export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans'));
+
+type SchemaState =
+  | { kind: 'empty' }
+  | { kind: 'genspan'; version: number }
+  | { kind: 'v0' }
+  | { kind: 'foreign'; reason: string };
+
+function inspectSchema(db: Database.Database): SchemaState {
+  const applicationId = db.pragma('application_id', { simple: true }) as number;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (applicationId === SQLITE_APPLICATION_ID) return { kind: 'genspan', version };
+  if (applicationId !== 0) return { kind: 'foreign', reason: `it belongs to another application (application_id ${applicationId})` };
+  const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).all() as { name: string }[]).map((row) => row.name);
+  if (tables.length === 0 && version === 0) return { kind: 'empty' };
+  if (version === 0 && tables.length === 1 && tables[0] === V0_TABLE) {
+    const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(V0_TABLE) as { name: string }[]).map((row) => row.name);
+    if (columns.length === V0_COLUMNS.length && V0_COLUMNS.every((column) => columns.includes(column))) return { kind: 'v0' };
+  }
+  const listed = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', ...' : '');
+  return { kind: 'foreign', reason: `it holds other tables (${listed || 'none'})` };
+}
+
+function incompatible(path: string, state: SchemaState): IncompatibleDatabaseError | undefined {
+  if (state.kind === 'foreign') {
+    return new IncompatibleDatabaseError(`${path} is not a genspan database: ${state.reason}. It was left untouched.`);
+  }
+  if (state.kind === 'genspan' && state.version > SQLITE_SCHEMA_VERSION) {
+    return new IncompatibleDatabaseError(
+      `${path} was written by a newer genspan (schema ${state.version}; this version reads up to ${SQLITE_SCHEMA_VERSION}). It was left untouched.`,
+    );
+  }
+  return undefined;
+}
+
+function sqliteCode(error: unknown): string | undefined {
+  return error instanceof Database.SqliteError ? error.code : undefined;
+}
+
+/** Looks at an existing file read-only, so a file that is not ours is never written to (not even its journal mode). */
+function checkExistingFile(path: string): void {
+  if (!existsSync(path)) {
+    if (!existsSync(dirname(path))) throw new StoreError(`Cannot create the SQLite database ${path}: folder ${dirname(path)} does not exist`);
+    return;
+  }
+  const stat = statSync(path);
+  if (stat.isDirectory()) throw new StoreError(`Cannot open the SQLite database ${path}: it is a folder`);
+  if (stat.size === 0) return;
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new StoreError(`Cannot open the SQLite database ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    let state: SchemaState;
+    try {
+      state = inspectSchema(db);
+    } catch (error) {
+      if (sqliteCode(error) === 'SQLITE_NOTADB') {
+        throw new IncompatibleDatabaseError(`${path} is not a genspan database: it is not an SQLite file. It was left untouched.`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    const problem = incompatible(path, state);
+    if (problem) throw problem;
+  } finally {
+    db.close();
+  }
+}
+
+const TRANSIENT_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL'];
+
+const sqliteDialect: FilterDialect = {
+  placeholder: () => '?',
+  tagContains: (param) => `EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ${param})`,
+  textContains: (param) => `instr(search_text, ${param}) > 0`,
+  errorsOnly: 'is_error = 1',
+};
+
+const EXPORT_PAGE_SIZE = 500;
+
+function rowValues(row: GenerationRow): unknown[] {
+  return GENERATION_COLUMNS.map((column) => (column === 'is_error' ? (row.is_error ? 1 : 0) : row[column]));
+}
+
+/**
+ * The embedded playground store: one SQLite file (WAL), one transaction per batch, idempotent on (traceId, spanId).
+ * better-sqlite3 is synchronous; each async method runs its statements at once and resolves with the result.
+ */
+export class SqliteStore implements IngestStore {
+  readonly path: string;
+  private db: Database.Database | null;
+  private readonly insertGeneration: Database.Statement;
+  private readonly insertSpan: Database.Statement;
+  private readonly insertLog: Database.Statement;
+  private readonly selectById: Database.Statement;
+  private readonly selectSpan: Database.Statement;
+  private readonly selectLogs: Database.Statement;
+  private readonly updateGeneration: Database.Statement;
+  private readonly selectExportPage: Database.Statement;
+  private readonly listStatements = new Map<string, Database.Statement>();
+  private readonly writeTransaction: Database.Transaction<(records: readonly GenerationRecord[]) => WriteResult>;
+
+  constructor(options: SqliteStoreOptions = {}) {
+    const path = options.path ?? './genspan.db';
+    const inMemory = path === ':memory:';
+    this.path = inMemory ? path : resolve(path);
+    if (!inMemory) checkExistingFile(this.path);
+    let db: Database.Database;
+    try {
+      db = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
+    } catch (error) {
+      throw new StoreError(`Cannot open the SQLite database ${this.path}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      if (!inMemory) db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      this.migrate(db);
+    } catch (error) {
+      db.close();
+      throw this.describe(error);
+    }
+    this.db = db;
+    const columns = GENERATION_COLUMNS.join(', ');
+    const recordColumns = RECORD_COLUMNS.join(', ');
+    this.insertGeneration = db.prepare(
+      `INSERT INTO genspan_generations (${columns}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
+    );
+    this.insertSpan = db.prepare(`INSERT INTO genspan_spans (trace_id, span_id, span) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`);
+    this.insertLog = db.prepare(
+      `INSERT INTO genspan_logs (key, trace_id, span_id, time_unix_nano, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    this.selectById = db.prepare(`SELECT ${recordColumns} FROM genspan_generations WHERE id = ?`);
+    this.selectSpan = db.prepare(`SELECT span FROM genspan_spans WHERE trace_id = ? AND span_id = ?`);
+    this.selectLogs = db.prepare(
+      `SELECT record FROM genspan_logs WHERE trace_id = ? AND span_id = ? ORDER BY time_unix_nano, seq`,
+    );
+    this.updateGeneration = db.prepare(
+      `UPDATE genspan_generations SET generation = ?, source = ?, warnings = ?, model = ?, provider = ?, tags = ?,
+         search_text = ?, is_error = CASE WHEN status_code = 2 OR ? THEN 1 ELSE 0 END
+       WHERE trace_id = ? AND span_id = ?`,
+    );
+    this.writeTransaction = db.transaction((records: readonly GenerationRecord[]) => this.insertRecords(records));
+    this.selectExportPage = db.prepare(
+      `SELECT ${recordColumns} FROM genspan_generations WHERE (start_ms, id) > (?, ?) ORDER BY start_ms, id LIMIT ${EXPORT_PAGE_SIZE}`,
+    );
+  }
+
+  private migrate(db: Database.Database): void {
+    db.transaction(() => {
+      const state = inspectSchema(db);
+      const problem = incompatible(this.path, state);
+      if (problem) throw problem;
+      if (state.kind === 'genspan' && state.version === SQLITE_SCHEMA_VERSION) return;
+      db.exec(SCHEMA_V1);
+      if (state.kind === 'v0') this.migrateV0(db);
+      db.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
+      db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
+    }).immediate();
+  }
+
+  private migrateV0(db: Database.Database): void {
+    const insert = db.prepare(
+      `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
+    );
+    for (const row of db.prepare(`SELECT id, record FROM ${V0_TABLE}`).all() as { id: string; record: string }[]) {
+      let record: GenerationRecord;
+      try {
+        record = JSON.parse(row.record) as GenerationRecord;
+        insert.run(...rowValues(toRow(record)));
+      } catch (error) {
+        throw new StoreError(`Cannot migrate ${this.path} from schema 0: record ${row.id} is unreadable (${(error as Error).message})`, {
+          cause: error,
+        });
+      }
+    }
+    db.exec(`DROP TABLE ${V0_TABLE}`);
+  }
+
+  /** Turns SQLite's transient failures into `StoreUnavailableError`; other errors pass through. */
+  private describe(error: unknown): unknown {
+    const code = sqliteCode(error);
+    if (code && TRANSIENT_CODES.some((prefix) => code === prefix || code.startsWith(`${prefix}_`))) {
+      return new StoreUnavailableError(`SQLite database ${this.path} is unavailable (${code}): ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return error;
+  }
+
+  private run<T>(operation: (db: Database.Database) => T): Promise<T> {
+    const db = this.db;
+    if (!db) return Promise.reject(new StoreClosedError(`SqliteStore ${this.path}`));
+    try {
+      return Promise.resolve(operation(db));
+    } catch (error) {
+      return Promise.reject(this.describe(error));
+    }
+  }
+
+  private insertRecords(records: readonly GenerationRecord[]): WriteResult {
+    let inserted = 0;
+    for (const record of records) inserted += this.insertGeneration.run(...rowValues(toRow(record))).changes;
+    return { inserted, duplicates: records.length - inserted };
+  }
+
+  write(records: readonly GenerationRecord[]): Promise<WriteResult> {
+    return this.run(() => this.writeTransaction.immediate(records));
+  }
+
+  writeWithSpans(records: readonly GenerationRecord[], spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult> {
+    return this.run((db) =>
+      db
+        .transaction(() => {
+          const result = this.insertRecords(records);
+          for (const record of records) {
+            const span = spans.get(spanKeyString(record));
+            if (span) this.insertSpan.run(record.traceId.toLowerCase(), record.spanId.toLowerCase(), encodeSpan(span));
+          }
+          return result;
+        })
+        .immediate(),
+    );
+  }
+
+  writeLogs(records: readonly NormalizedLogRecord[]): Promise<void> {
+    const rows = toLogRows(records);
+    return this.run((db) =>
+      db
+        .transaction(() => {
+          for (const row of rows) this.insertLog.run(row.key, row.trace_id, row.span_id, row.time_unix_nano, row.record);
+        })
+        .immediate(),
+    );
+  }
+
+  logsFor(keys: readonly SpanKey[]): Promise<Map<string, NormalizedLogRecord[]>> {
+    return this.run(() => {
+      const found = new Map<string, NormalizedLogRecord[]>();
+      for (const key of keys) {
+        const rows = this.selectLogs.all(key.traceId.toLowerCase(), key.spanId.toLowerCase()) as { record: string }[];
+        if (rows.length > 0) found.set(spanKeyString(key), rows.map((row) => decodeLog(row.record)));
+      }
+      return found;
+    });
+  }
+
+  spansFor(keys: readonly SpanKey[]): Promise<Map<string, NormalizedSpan>> {
+    return this.run(() => {
+      const found = new Map<string, NormalizedSpan>();
+      for (const key of keys) {
+        const row = this.selectSpan.get(key.traceId.toLowerCase(), key.spanId.toLowerCase()) as { span: string } | undefined;
+        if (row) found.set(spanKeyString(key), decodeSpan(row.span));
+      }
+      return found;
+    });
+  }
+
+  updateGenerations(records: readonly GenerationRecord[]): Promise<void> {
+    return this.run((db) =>
+      db
+        .transaction(() => {
+          for (const record of records) {
+            const facets = generationFacets(record);
+            this.updateGeneration.run(
+              facets.generation,
+              facets.source,
+              facets.warnings,
+              facets.model,
+              facets.provider,
+              facets.tags,
+              facets.search_text,
+              facets.generationError ? 1 : 0,
+              record.traceId.toLowerCase(),
+              record.spanId.toLowerCase(),
+            );
+          }
+        })
+        .immediate(),
+    );
+  }
+
+  get(id: string): Promise<GenerationRecord | undefined> {
+    return this.run(() => {
+      const row = this.selectById.get(id) as RecordColumns | undefined;
+      return row ? fromRow(row) : undefined;
+    });
+  }
+
+  list(filter: ListFilter = {}): Promise<ListPage> {
+    return this.run((db) => {
+      const normalized = normalizeFilter(filter);
+      const where = whereClause(normalized, sqliteDialect);
+      const sql = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations ${where.sql} ORDER BY start_ms DESC, id DESC LIMIT ?`;
+      let statement = this.listStatements.get(sql);
+      if (!statement) {
+        statement = db.prepare(sql);
+        this.listStatements.set(sql, statement);
+      }
+      const rows = statement.all(...where.params, normalized.limit + 1) as RecordColumns[];
+      return pageFrom(rows, normalized.limit);
+    });
+  }
+
+  private async *exportPages(): AsyncGenerator<GenerationRecord[]> {
+    let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
+    for (;;) {
+      const rows = await this.run(() => this.selectExportPage.all(...after) as RecordColumns[]);
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1];
+      after = [Number(last.start_ms), last.id];
+      yield rows.map(fromRow);
+    }
+  }
+
+  exportJsonl(output: Writable): Promise<number> {
+    return writeJsonl(output, this.exportPages());
+  }
+
+  importJsonl(input: Readable): Promise<WriteResult> {
+    return readJsonl(input, (records) => this.write(records));
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = null;
+    db?.close();
+  }
+}

@@ -1,0 +1,456 @@
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidListFilterError, InvalidRecordError, StoreClosedError } from '../../src/store/errors.js';
+import type { GenerationRecord, IngestStore, ListFilter, WriteResult } from '../../src/store/types.js';
+import {
+  T0_MS,
+  chatData,
+  completionData,
+  logRecord,
+  makeRecord,
+  manyRecords,
+  newestFirst,
+  normalizedSpan,
+  spanIdOf,
+  traceIdOf,
+} from './fixtures.js';
+
+export interface StoreHarness {
+  /** A new, empty store (each call gets its own database). */
+  create(): Promise<IngestStore>;
+}
+
+async function collectAll(store: IngestStore, filter: ListFilter = {}): Promise<GenerationRecord[]> {
+  const all: GenerationRecord[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await store.list({ ...filter, limit: 500, cursor });
+    all.push(...page.items);
+    if (!page.nextCursor) return all;
+    cursor = page.nextCursor;
+  }
+}
+
+async function exportToString(store: IngestStore): Promise<{ text: string; count: number }> {
+  const output = new PassThrough();
+  const chunks: Buffer[] = [];
+  output.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const count = await store.exportJsonl(output);
+  output.end();
+  return { text: Buffer.concat(chunks).toString('utf8'), count };
+}
+
+/** Four records that differ in every filtered field. */
+function filterFixture(): Record<'checkoutChat' | 'searchError' | 'partsWithError' | 'bare', GenerationRecord> {
+  return {
+    checkoutChat: makeRecord({
+      trace: 1,
+      span: 1,
+      atMs: 1000,
+      service: 'checkout',
+      source: 'genai',
+      generation: chatData({
+        model: 'gpt-4o',
+        provider: 'openai',
+        tags: ['prod', 'eu'],
+        messages: [{ role: 'user', content: 'Hello Über World' }],
+        messageCompletion: { role: 'assistant', content: 'Bonjour' },
+      }),
+    }),
+    searchError: makeRecord({
+      trace: 2,
+      span: 2,
+      atMs: 2000,
+      service: 'search',
+      statusCode: 2,
+      source: 'openinference',
+      generation: completionData({
+        model: 'claude-3',
+        provider: 'anthropic',
+        tags: ['production'],
+        prompt: 'Translate 50% of this',
+        completion: 'done_ok',
+      }),
+    }),
+    partsWithError: makeRecord({
+      trace: 3,
+      span: 3,
+      atMs: 3000,
+      service: 'checkout',
+      source: 'genspan',
+      generation: chatData({
+        model: 'gpt-4o-mini',
+        provider: 'openai',
+        error: 'rate limited',
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Needle in the parts' }] }],
+        messageCompletion: null,
+      }),
+    }),
+    bare: makeRecord({
+      trace: 1,
+      span: 4,
+      atMs: 4000,
+      service: null,
+      source: 'vercel-ai',
+      generation: chatData({ model: null, provider: null, messages: [], messageCompletion: null }),
+    }),
+  };
+}
+
+/** The behaviour every `IngestStore` must have; run by test/store/sqlite.test.ts and test/store/postgres.test.ts. */
+export function storeContract(name: string, harness: StoreHarness): void {
+  describe(`${name}: GenerationStore contract`, () => {
+    const opened: IngestStore[] = [];
+    const create = async () => {
+      const store = await harness.create();
+      opened.push(store);
+      return store;
+    };
+
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((store) => store.close().catch(() => undefined)));
+    });
+
+    describe('writes', () => {
+      it('stores a batch and counts a redelivered batch as duplicates', async () => {
+        const store = await create();
+        const records = manyRecords(5);
+        expect(await store.write(records)).toEqual({ inserted: 5, duplicates: 0 });
+        expect(await store.write(records)).toEqual({ inserted: 0, duplicates: 5 });
+        expect((await store.list()).items).toHaveLength(5);
+      });
+
+      it('keeps the first version when the same span arrives twice in one batch or later with other content', async () => {
+        const store = await create();
+        const first = makeRecord({ span: 7, generation: chatData({ model: 'first-model' }) });
+        const again = makeRecord({ span: 7, generation: chatData({ model: 'second-model' }) });
+        expect(await store.write([first, again])).toEqual({ inserted: 1, duplicates: 1 });
+        expect(await store.write([again])).toEqual({ inserted: 0, duplicates: 1 });
+        expect((await store.get(first.id))?.generation.model).toBe('first-model');
+      });
+
+      it('accepts an empty batch', async () => {
+        const store = await create();
+        expect(await store.write([])).toEqual({ inserted: 0, duplicates: 0 });
+      });
+    });
+
+    describe('get', () => {
+      it('returns the stored record exactly as written', async () => {
+        const store = await create();
+        const record = makeRecord({ span: 1, warnings: ['gen_ai.input.messages: not JSON'], statusCode: 2 });
+        record.status.message = 'boom';
+        await store.write([record]);
+        expect(await store.get(record.id)).toEqual(record);
+      });
+
+      it('returns undefined for an unknown id', async () => {
+        const store = await create();
+        await store.write(manyRecords(2));
+        expect(await store.get('00000000-0000-8000-8000-000000000000')).toBeUndefined();
+      });
+    });
+
+    describe('list filters', () => {
+      const ids = (page: { items: GenerationRecord[] }) => page.items.map((item) => item.id);
+
+      async function filtered() {
+        const store = await create();
+        const fixture = filterFixture();
+        await store.write(Object.values(fixture));
+        return { store, ...fixture };
+      }
+
+      it('lists newest first', async () => {
+        const { store, checkoutChat, searchError, partsWithError, bare } = await filtered();
+        expect(ids(await store.list())).toEqual([bare.id, partsWithError.id, searchError.id, checkoutChat.id]);
+      });
+
+      it('filters by trace id (any case)', async () => {
+        const { store, checkoutChat, bare } = await filtered();
+        expect(ids(await store.list({ traceId: traceIdOf(1) }))).toEqual([bare.id, checkoutChat.id]);
+        expect(ids(await store.list({ traceId: traceIdOf(1).toUpperCase() }))).toEqual([bare.id, checkoutChat.id]);
+      });
+
+      it('filters by service, model, provider and source', async () => {
+        const { store, checkoutChat, searchError, partsWithError, bare } = await filtered();
+        expect(ids(await store.list({ serviceName: 'checkout' }))).toEqual([partsWithError.id, checkoutChat.id]);
+        expect(ids(await store.list({ model: 'gpt-4o' }))).toEqual([checkoutChat.id]);
+        expect(ids(await store.list({ provider: 'openai' }))).toEqual([partsWithError.id, checkoutChat.id]);
+        expect(ids(await store.list({ source: 'vercel-ai' }))).toEqual([bare.id]);
+        expect(ids(await store.list({ source: 'openinference', provider: 'anthropic' }))).toEqual([searchError.id]);
+      });
+
+      it('matches tags exactly', async () => {
+        const { store, checkoutChat, searchError } = await filtered();
+        expect(ids(await store.list({ tag: 'prod' }))).toEqual([checkoutChat.id]);
+        expect(ids(await store.list({ tag: 'production' }))).toEqual([searchError.id]);
+        expect(ids(await store.list({ tag: 'pro' }))).toEqual([]);
+      });
+
+      it('lists only errors: error status or a generation error', async () => {
+        const { store, searchError, partsWithError } = await filtered();
+        expect(ids(await store.list({ errorsOnly: true }))).toEqual([partsWithError.id, searchError.id]);
+        expect(await store.list({ errorsOnly: false })).toHaveProperty('items.length', 4);
+      });
+
+      it('filters by a start time range, from inclusive and to exclusive, in any ISO offset', async () => {
+        const { store, checkoutChat, searchError, partsWithError, bare } = await filtered();
+        const at = (ms: number) => new Date(T0_MS + ms).toISOString();
+        expect(ids(await store.list({ from: at(2000) }))).toEqual([bare.id, partsWithError.id, searchError.id]);
+        expect(ids(await store.list({ to: at(3000) }))).toEqual([searchError.id, checkoutChat.id]);
+        expect(ids(await store.list({ from: at(2000), to: at(3001) }))).toEqual([partsWithError.id, searchError.id]);
+        expect(ids(await store.list({ from: '2026-01-01T01:00:03+01:00' }))).toEqual([bare.id, partsWithError.id]);
+      });
+
+      it('searches prompt, completion and message text case-insensitively, wildcards taken literally', async () => {
+        const { store, checkoutChat, searchError, partsWithError } = await filtered();
+        expect(ids(await store.list({ q: 'über world' }))).toEqual([checkoutChat.id]);
+        expect(ids(await store.list({ q: 'BONJOUR' }))).toEqual([checkoutChat.id]);
+        expect(ids(await store.list({ q: '50%' }))).toEqual([searchError.id]);
+        expect(ids(await store.list({ q: 'done_ok' }))).toEqual([searchError.id]);
+        expect(ids(await store.list({ q: 'd_ne' }))).toEqual([]);
+        expect(ids(await store.list({ q: 'translate%this' }))).toEqual([]);
+        expect(ids(await store.list({ q: 'needle in' }))).toEqual([partsWithError.id]);
+        expect(ids(await store.list({ q: 'nowhere to be found' }))).toEqual([]);
+      });
+
+      it('binds filter values as parameters, never as SQL', async () => {
+        const { store } = await filtered();
+        for (const hostile of [`x' OR '1'='1`, `'; DROP TABLE genspan_generations; --`, '%', '_', '\\']) {
+          expect((await store.list({ model: hostile })).items).toEqual([]);
+          expect((await store.list({ tag: hostile })).items).toEqual([]);
+          expect((await store.list({ serviceName: hostile, q: hostile })).items).toEqual([]);
+        }
+        expect((await store.list()).items).toHaveLength(4);
+      });
+
+      it('combines filters', async () => {
+        const { store, partsWithError } = await filtered();
+        expect(ids(await store.list({ serviceName: 'checkout', errorsOnly: true, q: 'needle' }))).toEqual([partsWithError.id]);
+        expect(ids(await store.list({ serviceName: 'checkout', tag: 'production' }))).toEqual([]);
+      });
+
+      it('rejects a bad time, limit or cursor with one clear error', async () => {
+        const { store } = await filtered();
+        await expect(store.list({ from: 'yesterday-ish' })).rejects.toThrow(InvalidListFilterError);
+        await expect(store.list({ limit: 0 })).rejects.toThrow(/limit must be/);
+        await expect(store.list({ limit: 2.5 })).rejects.toThrow(InvalidListFilterError);
+        await expect(store.list({ cursor: 'not-a-cursor' })).rejects.toThrow(/cursor is not one this store issued/);
+      });
+    });
+
+    describe('pagination', () => {
+      it('pages through every record once, newest first, including records sharing a start time', async () => {
+        const store = await create();
+        // Groups of 7 records share a start time, so the id decides their order within a page and across pages.
+        const records = manyRecords(137, 1, (index) => Math.floor(index / 7) * 1000);
+        await store.write(records);
+        const seen: GenerationRecord[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.list({ limit: 10, cursor });
+          expect(page.items.length).toBeLessThanOrEqual(10);
+          seen.push(...page.items);
+          cursor = page.nextCursor ?? undefined;
+          pages += 1;
+        } while (cursor);
+        expect(pages).toBe(14);
+        expect(seen.map((record) => record.id)).toEqual(newestFirst(records).map((record) => record.id));
+        expect(new Set(seen.map((record) => record.id)).size).toBe(137);
+      });
+
+      it('pages through a filtered list without gaps', async () => {
+        const store = await create();
+        const records = manyRecords(60, 1, (index) => Math.floor(index / 4) * 1000);
+        await store.write(records);
+        const tagged = records.filter((record) => (record.generation.tags as string[]).includes('batch-1'));
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.list({ tag: 'batch-1', limit: 3, cursor });
+          seen.push(...page.items.map((record) => record.id));
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        expect(seen).toEqual(newestFirst(tagged).map((record) => record.id));
+      });
+
+      it('returns 50 by default, at most 500, and no cursor on the last page', async () => {
+        const store = await create();
+        await store.write(manyRecords(520));
+        const first = await store.list();
+        expect(first.items).toHaveLength(50);
+        expect(first.nextCursor).not.toBeNull();
+        const capped = await store.list({ limit: 10_000 });
+        expect(capped.items).toHaveLength(500);
+        const rest = await store.list({ limit: 500, cursor: capped.nextCursor ?? undefined });
+        expect(rest.items).toHaveLength(20);
+        expect(rest.nextCursor).toBeNull();
+        const exact = await store.list({ limit: 20, cursor: capped.nextCursor ?? undefined });
+        expect(exact.nextCursor).toBeNull();
+      });
+    });
+
+    describe('JSON Lines export and import', () => {
+      it('exports every record, one JSON per line, and imports them into another store unchanged', async () => {
+        const source = await create();
+        const unique = [...manyRecords(1200, 10), ...Object.values(filterFixture())];
+        await source.write(unique);
+        const { text, count } = await exportToString(source);
+        const lines = text.split('\n');
+        expect(lines.pop()).toBe('');
+        expect(count).toBe(unique.length);
+        expect(lines).toHaveLength(unique.length);
+        expect(lines.map((line) => (JSON.parse(line) as GenerationRecord).id).sort()).toEqual(unique.map((record) => record.id).sort());
+
+        const target = await create();
+        expect(await target.importJsonl(Readable.from([text]))).toEqual({ inserted: unique.length, duplicates: 0 });
+        expect(await collectAll(target)).toEqual(await collectAll(source));
+        expect(await target.importJsonl(Readable.from([text]))).toEqual({ inserted: 0, duplicates: unique.length });
+        expect((await exportToString(target)).text).toBe(text);
+      });
+
+      it('waits for a slow output to drain instead of buffering the whole store', async () => {
+        const store = await create();
+        await store.write(manyRecords(1500));
+        let maxBuffered = 0;
+        let received = 0;
+        const slow = new Writable({
+          highWaterMark: 16 * 1024,
+          write(chunk: Buffer, _encoding, callback) {
+            maxBuffered = Math.max(maxBuffered, this.writableLength);
+            received += chunk.length;
+            setTimeout(callback, 5);
+          },
+        });
+        const count = await store.exportJsonl(slow);
+        await new Promise<void>((resolve) => slow.end(resolve));
+        expect(count).toBe(1500);
+        // Three export pages; with backpressure at most one is waiting in the stream at any time.
+        expect(maxBuffered).toBeLessThan(received / 2);
+      });
+
+      it('imports in batches, reading the input only as fast as it writes', async () => {
+        const store = await create();
+        const { text } = await (async () => {
+          const source = await create();
+          await source.write(manyRecords(1300));
+          return exportToString(source);
+        })();
+        const lines = text.trimEnd().split('\n');
+        let produced = 0;
+        const producedAtWrite: number[] = [];
+        const batchSizes: number[] = [];
+        const write = store.write.bind(store);
+        store.write = async (records: readonly GenerationRecord[]): Promise<WriteResult> => {
+          producedAtWrite.push(produced);
+          batchSizes.push(records.length);
+          return write(records);
+        };
+        const input = Readable.from(
+          (function* () {
+            for (const line of lines) {
+              produced += 1;
+              yield `${line}\n`;
+            }
+          })(),
+        );
+        expect(await store.importJsonl(input)).toEqual({ inserted: 1300, duplicates: 0 });
+        expect(batchSizes).toEqual([500, 500, 300]);
+        // The first batch is written long before the input is exhausted.
+        expect(producedAtWrite[0]).toBeLessThan(700);
+      });
+
+      it('stops at a bad line and names it', async () => {
+        const store = await create();
+        const good = JSON.stringify(makeRecord({ span: 1 }));
+        await expect(store.importJsonl(Readable.from([`${good}\n{not json\n`]))).rejects.toThrow(/line 2: not valid JSON/);
+        const missingTrace: Record<string, unknown> = { ...makeRecord({ span: 2 }) };
+        delete missingTrace.traceId;
+        await expect(store.importJsonl(Readable.from([`${good}\n\n${JSON.stringify(missingTrace)}\n`]))).rejects.toThrow(
+          InvalidRecordError,
+        );
+        await expect(store.importJsonl(Readable.from([`\n\n${JSON.stringify(missingTrace)}`]))).rejects.toThrow(/line 3: .*traceId/);
+        const badGeneration = { ...makeRecord({ span: 3 }), generation: { type: 'SPEECH' } };
+        await expect(store.importJsonl(Readable.from([JSON.stringify(badGeneration)]))).rejects.toThrow(/line 1: .*generation/);
+      });
+    });
+
+    describe('ingest: kept spans, log records, regenerated generations', () => {
+      it('keeps the normalized spans given with records, bigint times and attribute values intact', async () => {
+        const store = await create();
+        const spans = [1, 2, 3].map((span) =>
+          normalizedSpan({ span, attributes: { 'app.big': 9_007_199_254_740_993n, 'app.nested': { a: [1, 'two'] }, 'app.bytes': new Uint8Array([1, 2, 255]) } }),
+        );
+        const records = [1, 2, 3].map((span) => makeRecord({ span }));
+        const kept = new Map(spans.slice(0, 2).map((span) => [`${span.traceId}:${span.spanId}`, span]));
+        expect(await store.writeWithSpans(records, kept)).toEqual({ inserted: 3, duplicates: 0 });
+        expect(await store.writeWithSpans(records, kept)).toEqual({ inserted: 0, duplicates: 3 });
+        const found = await store.spansFor(spans.map((span) => ({ traceId: span.traceId, spanId: span.spanId })));
+        expect([...found.keys()].sort()).toEqual([...kept.keys()].sort());
+        for (const [key, span] of kept) expect(found.get(key)).toEqual(span);
+        expect(await store.get(records[2].id)).toEqual(records[2]);
+      });
+
+      it('keeps log records once each, oldest first, whether or not their span arrived yet', async () => {
+        const store = await create();
+        const a2 = logRecord({ span: 1, atNs: 2_000_000_000_000_000_002n, text: 'second' });
+        const a1 = logRecord({ span: 1, atNs: 2_000_000_000_000_000_001n, text: 'first' });
+        const b = logRecord({ span: 2, atNs: 5n, text: 'before its span' });
+        const orphan = logRecord({ atNs: 1n, text: 'no span' });
+        await store.writeLogs([a2, b, orphan]);
+        await store.writeLogs([a1, a2, b]);
+        await store.write([makeRecord({ span: 1 })]);
+        const keys = [1, 2, 3].map((span) => ({ traceId: traceIdOf(span), spanId: spanIdOf(span) }));
+        const logs = await store.logsFor(keys);
+        expect(logs.get(`${traceIdOf(1)}:${spanIdOf(1)}`)).toEqual([a1, a2]);
+        expect(logs.get(`${traceIdOf(2)}:${spanIdOf(2)}`)).toEqual([b]);
+        expect(logs.has(`${traceIdOf(3)}:${spanIdOf(3)}`)).toBe(false);
+        expect(await store.logsFor([])).toEqual(new Map());
+      });
+
+      it('replaces generation, source and warnings of stored records, and the filters follow', async () => {
+        const store = await create();
+        const plain = makeRecord({ span: 1, generation: chatData({ model: 'old-model', tags: ['old'] }) });
+        const failed = makeRecord({ span: 2, statusCode: 2, generation: chatData({ model: 'old-model' }) });
+        await store.write([plain, failed]);
+        const regenerated: GenerationRecord = {
+          ...plain,
+          source: 'genai-events',
+          warnings: ['late log record'],
+          generation: chatData({
+            model: 'new-model',
+            tags: ['new'],
+            error: 'content filter',
+            messages: [{ role: 'user', content: 'joined from a log record' }],
+          }),
+        };
+        const failedRegenerated: GenerationRecord = { ...failed, generation: chatData({ model: 'new-model' }) };
+        const unknown = makeRecord({ span: 99 });
+        await store.updateGenerations([regenerated, failedRegenerated, unknown]);
+
+        expect(await store.get(plain.id)).toEqual(regenerated);
+        expect(await store.get(unknown.id)).toBeUndefined();
+        expect((await store.list({ model: 'old-model' })).items).toEqual([]);
+        expect((await store.list({ model: 'new-model' })).items).toHaveLength(2);
+        expect((await store.list({ tag: 'new' })).items.map((item) => item.id)).toEqual([plain.id]);
+        expect((await store.list({ q: 'from a log' })).items.map((item) => item.id)).toEqual([plain.id]);
+        expect((await store.list({ source: 'genai-events' })).items.map((item) => item.id)).toEqual([plain.id]);
+        // The error status still counts once the generation itself carries no error.
+        expect((await store.list({ errorsOnly: true })).items.map((item) => item.id).sort()).toEqual([plain.id, failed.id].sort());
+      });
+    });
+
+    describe('close', () => {
+      it('rejects calls after close with a clear error, and closing twice is fine', async () => {
+        const store = await create();
+        await store.write(manyRecords(1));
+        await store.close();
+        await store.close();
+        await expect(store.list()).rejects.toThrow(StoreClosedError);
+        await expect(store.write(manyRecords(1))).rejects.toThrow(/is closed/);
+      });
+    });
+  });
+}

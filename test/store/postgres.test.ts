@@ -1,0 +1,139 @@
+import { createServer, type AddressInfo } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { IncompatibleDatabaseError, StoreError, StoreUnavailableError, isRetryableStoreError } from '../../src/store/errors.js';
+import { POSTGRES_SCHEMA_VERSION, PostgresStore } from '../../src/store/postgres.js';
+import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { storeContract } from './contract.js';
+import { manyRecords } from './fixtures.js';
+
+let server: PostgresServer;
+
+beforeAll(async () => {
+  server = await startPostgres();
+});
+
+afterAll(async () => {
+  await server?.destroy();
+});
+
+storeContract('PostgresStore', {
+  create: async () => new PostgresStore({ connectionString: await server.createDatabase() }),
+});
+
+async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PostgresStore server', () => {
+  it('creates its schema once when several processes start at the same time', async () => {
+    const url = await server.createDatabase();
+    const stores = Array.from({ length: 5 }, () => new PostgresStore({ connectionString: url, pool: { max: 2 } }));
+    await Promise.all(stores.map((store) => store.ready()));
+    await Promise.all(stores.map((store, index) => store.write(manyRecords(10, 1 + index * 5))));
+    expect((await stores[0].list({ limit: 500 })).items).toHaveLength(30);
+    expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
+      { value: String(POSTGRES_SCHEMA_VERSION) },
+    ]);
+    await Promise.all(stores.map((store) => store.close()));
+  });
+
+  it('writes a batch of 800 with one INSERT statement, and 2500 in three inside one transaction', async () => {
+    const store = new PostgresStore({ connectionString: await server.createDatabase() });
+    await store.ready();
+    const statements: string[] = [];
+    const realQuery = pg.Client.prototype.query;
+    const counting = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0] as string | { text?: string };
+      statements.push((typeof first === 'string' ? first : (first.text ?? '')).trim().split(/\s+/).slice(0, 3).join(' '));
+      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    try {
+      expect(await store.write(manyRecords(800))).toEqual({ inserted: 800, duplicates: 0 });
+      expect(statements).toEqual(['INSERT INTO genspan_generations']);
+      statements.length = 0;
+      expect(await store.write(manyRecords(2500, 1000))).toEqual({ inserted: 2500, duplicates: 0 });
+      expect(statements).toEqual(['BEGIN', ...Array(3).fill('INSERT INTO genspan_generations'), 'COMMIT']);
+    } finally {
+      counting.mockRestore();
+    }
+    await store.close();
+  });
+
+  it('refuses a database holding a newer genspan schema', async () => {
+    const url = await server.createDatabase();
+    const first = new PostgresStore({ connectionString: url });
+    await first.ready();
+    await first.close();
+    await query(url, `UPDATE genspan_meta SET value = '99' WHERE key = 'schema_version'`);
+    const store = new PostgresStore({ connectionString: url });
+    await expect(store.ready()).rejects.toThrow(IncompatibleDatabaseError);
+    await expect(store.list()).rejects.toThrow(/holds genspan schema 99/);
+    await store.close();
+  });
+
+  it('reports an unreachable server in one message without the password', async () => {
+    // A port that was free a moment ago: nothing listens on it.
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const store = new PostgresStore({
+      connectionString: `postgresql://genspan:s3cret-Passw0rd@127.0.0.1:${closedPort}/genspan`,
+      pool: { connectionTimeoutMillis: 2000 },
+    });
+    const error = await store.list().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(isRetryableStoreError(error)).toBe(true);
+    expect((error as Error).message).toMatch(new RegExp(`^PostgreSQL at 127\\.0\\.0\\.1:${closedPort} is unreachable: `));
+    expect((error as Error).message).not.toContain('s3cret-Passw0rd');
+    expect(JSON.stringify(error)).not.toContain('s3cret-Passw0rd');
+    await store.close();
+  });
+
+  it('rejects a malformed connection string without echoing it', () => {
+    let error: unknown;
+    try {
+      new PostgresStore({ connectionString: 'postgresql://genspan:s3cret%@host:99999/db' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toMatch(/connection string is not valid/);
+    expect(JSON.stringify(error) + String((error as Error).cause) + (error as Error).stack).not.toContain('s3cret');
+  });
+
+  it('names a missing database clearly', async () => {
+    const url = new URL(server.url);
+    url.pathname = '/no_such_database';
+    const store = new PostgresStore({ connectionString: url.toString() });
+    const error = await store.ready().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toMatch(/refused the connection: database "no_such_database" does not exist/);
+    await store.close();
+  });
+
+  it('fails retryably while the server is down and writes again once it is back', async () => {
+    const store = new PostgresStore({ connectionString: await server.createDatabase(), pool: { connectionTimeoutMillis: 2000 } });
+    expect(await store.write(manyRecords(10, 1))).toEqual({ inserted: 10, duplicates: 0 });
+    await server.stop();
+    try {
+      const error = await store.write(manyRecords(10, 11)).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).message).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+ is unreachable/);
+    } finally {
+      await server.start();
+    }
+    expect(await store.write(manyRecords(20, 1))).toEqual({ inserted: 10, duplicates: 10 });
+    expect((await store.list({ limit: 500 })).items).toHaveLength(20);
+    await store.close();
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { GenerationValidationError } from '../../src/generation/generation.js';
+import { searchText } from '../../src/store/codec.js';
+import { GenerationRecordSchema, recordId, toGenerationRecord } from '../../src/store/record.js';
+import { chatData, normalizedSpan, spanIdOf, traceIdOf } from './fixtures.js';
+
+describe('recordId', () => {
+  it('is a deterministic UUID (version 8, RFC variant) of trace and span id, case-insensitive', () => {
+    const id = recordId(traceIdOf(1), spanIdOf(1));
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(recordId(traceIdOf(1), spanIdOf(1))).toBe(id);
+    expect(recordId(traceIdOf(1).toUpperCase(), spanIdOf(1).toUpperCase())).toBe(id);
+    expect(recordId(traceIdOf(1), spanIdOf(2))).not.toBe(id);
+    expect(recordId(traceIdOf(2), spanIdOf(1))).not.toBe(id);
+  });
+});
+
+describe('toGenerationRecord', () => {
+  it('builds the record from the span and the translation', () => {
+    const span = normalizedSpan({ span: 3, service: 'checkout', statusCode: 2 });
+    span.status.message = 'upstream 500';
+    const record = toGenerationRecord(span, { generation: chatData({ model: 'gpt-4o' }), source: 'genai', warnings: ['w'] });
+    expect(record).toEqual({
+      id: recordId(span.traceId, span.spanId),
+      traceId: span.traceId,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId,
+      serviceName: 'checkout',
+      scope: { name: '@opentelemetry/instrumentation-openai', version: '0.21.0' },
+      source: 'genai',
+      startTime: '2026-01-01T00:00:03.000Z',
+      endTime: '2026-01-01T00:00:04.500Z',
+      status: { code: 2, message: 'upstream 500' },
+      warnings: ['w'],
+      generation: expect.objectContaining({ type: 'CHAT', model: 'gpt-4o', messageCompletion: { role: 'assistant', content: 'Hello!' } }),
+    });
+    expect(Object.keys(record.generation).at(-1)).toBe('type');
+    expect(GenerationRecordSchema.parse(JSON.parse(JSON.stringify(record)))).toEqual(record);
+  });
+
+  it('uses null for what the span lacks', () => {
+    const span = { ...normalizedSpan({ span: 4, service: null }), parentSpanId: undefined, scope: { name: 'lib' } };
+    const record = toGenerationRecord(span, { generation: chatData(), source: 'genspan', warnings: [] });
+    expect(record).toMatchObject({ parentSpanId: null, serviceName: null, scope: { name: 'lib', version: null }, status: { code: 0, message: null } });
+  });
+
+  it('throws the generation validation error for data that does not fit the model', () => {
+    const span = normalizedSpan({ span: 5 });
+    expect(() => toGenerationRecord(span, { generation: chatData({ tokenCount: -1 }), source: 'genai', warnings: [] })).toThrow(
+      GenerationValidationError,
+    );
+  });
+});
+
+describe('search text', () => {
+  it('collects prompt, completion and message text, lowercased, and nothing else', () => {
+    expect(searchText({ type: 'COMPLETION', prompt: 'Ask ÄRGER', completion: 'Fine', model: 'needle-model' })).toBe('ask ärger\u001ffine');
+    expect(
+      searchText({
+        type: 'CHAT',
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'One' }, { type: 'image_url', image_url: 'http://x' }] }, { role: 'tool', content: 'Two' }],
+        messageCompletion: { role: 'assistant', content: 'Three', tool_calls: [] },
+      }),
+    ).toBe('one\u001ftwo\u001fthree');
+  });
+});

@@ -1,0 +1,179 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { IncompatibleDatabaseError, StoreError, StoreUnavailableError } from '../../src/store/errors.js';
+import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
+import { storeContract } from './contract.js';
+import { chatData, makeRecord, manyRecords } from './fixtures.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-'));
+let fileCounter = 0;
+const freshPath = () => join(folder, `store-${++fileCounter}.db`);
+
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+storeContract('SqliteStore', { create: async () => new SqliteStore({ path: freshPath() }) });
+
+describe('SqliteStore files', () => {
+  it('creates ./genspan.db in the working directory by default, in WAL mode, stamped as genspan schema 1', async () => {
+    const workDir = mkdtempSync(join(folder, 'cwd-'));
+    const previous = process.cwd();
+    process.chdir(workDir);
+    let store: SqliteStore;
+    try {
+      store = new SqliteStore();
+    } finally {
+      process.chdir(previous);
+    }
+    await store.write(manyRecords(3));
+    expect(store.path).toBe(join(workDir, 'genspan.db'));
+    const raw = new Database(store.path, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.pragma('application_id', { simple: true })).toBe(SQLITE_APPLICATION_ID);
+    expect(raw.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    raw.close();
+    await store.close();
+  });
+
+  it('keeps records across reopening the file', async () => {
+    const path = freshPath();
+    const first = new SqliteStore({ path });
+    const records = manyRecords(20);
+    await first.write(records);
+    await first.close();
+    const again = new SqliteStore({ path });
+    expect((await again.list({ limit: 100 })).items).toHaveLength(20);
+    expect(await again.write(records)).toEqual({ inserted: 0, duplicates: 20 });
+    await again.close();
+  });
+
+  it('migrates a file written by schema 0 (one JSON column) and keeps every record', async () => {
+    const path = freshPath();
+    const records = [
+      makeRecord({ span: 1, generation: chatData({ model: 'legacy-a', tags: ['old'] }) }),
+      makeRecord({ span: 2, statusCode: 2, generation: chatData({ model: 'legacy-b' }) }),
+      makeRecord({ span: 3, generation: chatData({ model: 'legacy-a', messages: [{ role: 'user', content: 'Find ME' }] }) }),
+    ];
+    const v0 = new Database(path);
+    v0.exec(`CREATE TABLE generations (
+      id TEXT PRIMARY KEY, trace_id TEXT NOT NULL, span_id TEXT NOT NULL, start_time TEXT NOT NULL, record TEXT NOT NULL,
+      UNIQUE (trace_id, span_id))`);
+    const insert = v0.prepare('INSERT INTO generations VALUES (?, ?, ?, ?, ?)');
+    for (const record of records) insert.run(record.id, record.traceId, record.spanId, record.startTime, JSON.stringify(record));
+    v0.close();
+
+    const store = new SqliteStore({ path });
+    for (const record of records) expect(await store.get(record.id)).toEqual(record);
+    expect((await store.list({ model: 'legacy-a' })).items.map((item) => item.id)).toEqual([records[2].id, records[0].id]);
+    expect((await store.list({ errorsOnly: true })).items.map((item) => item.id)).toEqual([records[1].id]);
+    expect((await store.list({ q: 'find me' })).items.map((item) => item.id)).toEqual([records[2].id]);
+    expect(await store.write(records)).toEqual({ inserted: 0, duplicates: 3 });
+    await store.close();
+
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    expect(raw.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name = 'generations'`).get()).toEqual({ n: 0 });
+    raw.close();
+    const reopened = new SqliteStore({ path });
+    expect((await reopened.list()).items).toHaveLength(3);
+    await reopened.close();
+  });
+
+  describe('refuses files that are not genspan databases and leaves them byte for byte untouched', () => {
+    function expectUntouched(path: string, make: () => void, message: RegExp): void {
+      make();
+      const before = readFileSync(path);
+      const siblings = readdirSync(folder).sort();
+      let error: unknown;
+      try {
+        new SqliteStore({ path });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(IncompatibleDatabaseError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toContain(path);
+      expect(readFileSync(path).equals(before)).toBe(true);
+      expect(readdirSync(folder).sort()).toEqual(siblings);
+    }
+
+    it('another application’s SQLite database', () => {
+      const path = join(folder, 'shop.sqlite');
+      expectUntouched(
+        path,
+        () => {
+          const other = new Database(path);
+          other.exec(`CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('Ada');`);
+          other.close();
+        },
+        /is not a genspan database: it holds other tables \(customers\)/,
+      );
+    });
+
+    it('a SQLite file with a foreign application id', () => {
+      const path = join(folder, 'foreign-app.sqlite');
+      expectUntouched(
+        path,
+        () => {
+          const other = new Database(path);
+          other.pragma('application_id = 1234');
+          other.close();
+        },
+        /belongs to another application/,
+      );
+    });
+
+    it('a text file', () => {
+      const path = join(folder, 'notes.txt');
+      expectUntouched(path, () => writeFileSync(path, 'remember the milk\n'.repeat(200)), /it is not an SQLite file/);
+    });
+
+    it('a genspan file from a newer schema', async () => {
+      const path = join(folder, 'future.db');
+      expectUntouched(
+        path,
+        () => {
+          const raw = new Database(path);
+          raw.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
+          raw.pragma('user_version = 99');
+          raw.exec('CREATE TABLE future_things (x)');
+          raw.close();
+        },
+        /newer genspan \(schema 99/,
+      );
+    });
+  });
+
+  it('says which folder is missing', () => {
+    expect(() => new SqliteStore({ path: join(folder, 'no-such-folder', 'x.db') })).toThrow(/folder .*no-such-folder does not exist/);
+    expect(() => new SqliteStore({ path: folder })).toThrow(StoreError);
+  });
+
+  it('two stores on one file see each other’s writes', async () => {
+    const path = freshPath();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    await Promise.all([a.write(manyRecords(50, 1)), b.write(manyRecords(50, 26))]);
+    expect((await a.list({ limit: 500 })).items).toHaveLength(75);
+    expect((await b.list({ limit: 500 })).items).toHaveLength(75);
+    await a.close();
+    await b.close();
+  });
+
+  it('reports a locked database as retryable, and writes once the lock is gone', async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path, busyTimeoutMs: 50 });
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    const error = await store.write(manyRecords(2)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toMatch(/is unavailable \(SQLITE_BUSY\)/);
+    other.exec('COMMIT');
+    other.close();
+    expect(await store.write(manyRecords(2))).toEqual({ inserted: 2, duplicates: 0 });
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+  });
+});
