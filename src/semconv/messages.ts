@@ -110,8 +110,13 @@ function partToContent(part: Part): Record<string, unknown> {
 export function messageFromParts(message: PartsMessage): GenerationMessage {
   const parts = Array.isArray(message.parts) ? message.parts.filter(isRecord) as Part[] : [];
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(message)) {
-    if (key !== 'parts' && key !== 'finish_reason' && key !== 'role' && key !== 'name') out[key] = value;
+  // Keys, not entries, and no final spread when nothing extra: this runs for every message the translator reads.
+  let extra = false;
+  for (const key of Object.keys(message)) {
+    if (key !== 'parts' && key !== 'finish_reason' && key !== 'role' && key !== 'name') {
+      out[key] = message[key];
+      extra = true;
+    }
   }
   const role = typeof message.role === 'string' ? message.role : 'user';
   const response = parts.find((p) => p.type === 'tool_call_response');
@@ -146,7 +151,7 @@ export function messageFromParts(message: PartsMessage): GenerationMessage {
       return toolCall;
     });
   }
-  return { ...result, ...out };
+  return extra ? { ...result, ...out } : result;
 }
 
 /** OpenAI-shaped tool → the flat `gen_ai.tool.definitions` entry `{type, name, description, parameters}`. */

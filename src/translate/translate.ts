@@ -1,34 +1,270 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { GenerationSchema, type GenerationData, type GenerationType } from '../generation/schema.js';
 import { decodeGeneration, isGenspanEncoded } from '../semconv/decode.js';
+import {
+  GenAI,
+  GenAIExtra,
+  GenAIOperation,
+  GenAIOperationExtra,
+  Genspan,
+  Langfuse,
+  OpenInference,
+  OpenLLMetry,
+  Otel,
+  VercelAI,
+} from '../semconv/keys.js';
+import { readGenAIEvents } from './conventions/genai-events.js';
+import { readGenAI } from './conventions/genai.js';
+import { isLangfuseCompletion, readLangfuse, readLangfuseContent } from './conventions/langfuse.js';
+import { readOpenInference } from './conventions/openinference.js';
+import { readOpenLLMetry } from './conventions/openllmetry.js';
+import { readVercel } from './conventions/vercel.js';
+import { emptyDraft, finish, spanDuration, type KeyFamilies, type TranslationContext } from './draft.js';
+import { keyFamilies } from './families.js';
 import { isReadableLogRecord, isReadableSpan, normalizeReadableLogRecord, normalizeReadableSpan } from './normalize.js';
-import type { NormalizedLogRecord, NormalizedSpan, TranslationResult } from './types.js';
+import { capText, clean, isSafeKey, type Attributes } from './read.js';
+import type { NormalizedLogRecord, NormalizedSpan, TranslationResult, TranslationSource } from './types.js';
 
 const STATUS_ERROR = 2;
 
+/** The convention that marks a span as one LLM call; the exact `source` is settled once its keys are read. */
+type Family = 'genspan' | 'langfuse' | 'openinference' | 'genai' | 'vercel-ai' | 'openllmetry-legacy';
+
+interface Detection {
+  family: Family;
+  type: GenerationType;
+}
+
+const CHAT_OPERATIONS: ReadonlySet<unknown> = new Set([GenAIOperation.CHAT, GenAIOperationExtra.GENERATE_CONTENT, GenAIOperationExtra.GENERATE]);
+const COMPLETION_OPERATIONS: ReadonlySet<unknown> = new Set([GenAIOperation.TEXT_COMPLETION, GenAIOperationExtra.COMPLETION]);
+const VERCEL_CALLS: ReadonlySet<unknown> = new Set(VercelAI.CALL_OPERATIONS);
+const VERCEL_OTEL_SCOPES: ReadonlySet<string> = new Set(VercelAI.OTEL_SCOPES);
+
+function has(attributes: Attributes, key: string): boolean {
+  return attributes[key] !== undefined && attributes[key] !== null;
+}
+
+function endsWith(value: unknown, suffix: string): boolean {
+  return typeof value === 'string' && value.endsWith(suffix);
+}
+
+/** OpenInference writes completions-API calls as `llm.prompts` / `llm.choices`, or (JS OpenAI) as plain-text `input.value`. */
+function openInferenceType(attributes: Attributes): GenerationType {
+  let messages = false;
+  for (const key in attributes) {
+    if (key.startsWith(OpenInference.PROMPTS_PREFIX) || key.startsWith(OpenInference.CHOICES_PREFIX) || key === OpenInference.PROMPTS) return 'COMPLETION';
+    if (key.startsWith(OpenInference.INPUT_MESSAGES_PREFIX) || key.startsWith(OpenInference.OUTPUT_MESSAGES_PREFIX)) messages = true;
+  }
+  if (messages) return 'CHAT';
+  const input = attributes[OpenInference.INPUT_VALUE];
+  return typeof input === 'string' && attributes[OpenInference.INPUT_MIME_TYPE] !== OpenInference.MIME_JSON ? 'COMPLETION' : 'CHAT';
+}
+
+function vercelCall(attributes: Attributes): boolean {
+  const id = attributes[VercelAI.OPERATION_ID];
+  if (id !== undefined) return VERCEL_CALLS.has(id);
+  // Before `ai.operationId` existed, `operation.name` was "<operationId> <functionId?>".
+  const name = attributes[VercelAI.OPERATION_NAME];
+  return typeof name === 'string' && VERCEL_CALLS.has(name.split(' ', 1)[0]);
+}
+
+/**
+ * Whether a span is one LLM call, following span-conventions.md §9 "Which spans are generations": the first
+ * convention that classifies the span decides, so aggregate spans (`ai.generateText`, `invoke_agent`, agent
+ * steps, OpenInference AGENT/CHAIN) are not generations even when they carry a model and usage. Looks at a
+ * handful of keys only, so a span of any other kind costs a few lookups.
+ */
+function detect(attributes: Attributes, spanName: string): Detection | null {
+  if (isGenspanEncoded(attributes)) return { family: 'genspan', type: attributes[Genspan.GENERATION_TYPE] === 'COMPLETION' ? 'COMPLETION' : 'CHAT' };
+
+  const observation = attributes[Langfuse.OBSERVATION_TYPE];
+  if (observation !== undefined) {
+    if (observation !== Langfuse.TYPE_GENERATION) return null;
+    return { family: 'langfuse', type: isLangfuseCompletion(attributes[Langfuse.INPUT]) ? 'COMPLETION' : 'CHAT' };
+  }
+  const kind = attributes[OpenInference.SPAN_KIND];
+  if (kind !== undefined) return kind === OpenInference.SPAN_KIND_LLM ? { family: 'openinference', type: openInferenceType(attributes) } : null;
+
+  const operation = attributes[GenAI.OPERATION_NAME];
+  if (operation !== undefined) {
+    if (COMPLETION_OPERATIONS.has(operation)) return { family: 'genai', type: 'COMPLETION' };
+    if (!CHAT_OPERATIONS.has(operation)) return null;
+    return { family: 'genai', type: spanName === OpenLLMetry.COMPLETION_SPAN_NAME ? 'COMPLETION' : 'CHAT' };
+  }
+  const vercelOperation = attributes[VercelAI.OPERATION_NAME];
+  if (has(attributes, VercelAI.OPERATION_ID) || (typeof vercelOperation === 'string' && vercelOperation.startsWith(VercelAI.PREFIX))) {
+    if (!vercelCall(attributes)) return null;
+    const completion = endsWith(attributes[VercelAI.MODEL_PROVIDER], VercelAI.COMPLETION_PROVIDER_SUFFIX) || endsWith(attributes[GenAIExtra.SYSTEM], VercelAI.COMPLETION_PROVIDER_SUFFIX);
+    return { family: 'vercel-ai', type: completion ? 'COMPLETION' : 'CHAT' };
+  }
+  const requestType = attributes[OpenLLMetry.REQUEST_TYPE];
+  if (requestType !== undefined) {
+    if (requestType === 'chat') return { family: 'openllmetry-legacy', type: 'CHAT' };
+    return requestType === 'completion' ? { family: 'openllmetry-legacy', type: 'COMPLETION' } : null;
+  }
+  // Last resort (§6.1 step 10): a model name marks an LLM call.
+  if (has(attributes, GenAI.REQUEST_MODEL) || has(attributes, GenAI.RESPONSE_MODEL)) {
+    return { family: 'genai', type: spanName === OpenLLMetry.COMPLETION_SPAN_NAME ? 'COMPLETION' : 'CHAT' };
+  }
+  if (has(attributes, OpenInference.MODEL_NAME)) return { family: 'openinference', type: openInferenceType(attributes) };
+  if (has(attributes, Langfuse.MODEL_NAME)) return { family: 'langfuse', type: isLangfuseCompletion(attributes[Langfuse.INPUT]) ? 'COMPLETION' : 'CHAT' };
+  return null;
+}
+
+function exceptionMessage(span: NormalizedSpan): string | undefined {
+  for (const event of span.events) {
+    if (event.name !== Otel.EXCEPTION_EVENT) continue;
+    const message = event.attributes?.[Otel.EXCEPTION_MESSAGE];
+    const type = event.attributes?.[Otel.EXCEPTION_TYPE];
+    if (typeof message === 'string' && message !== '') return message;
+    if (typeof type === 'string' && type !== '') return type;
+  }
+  return undefined;
+}
+
+/** The call's error (§9 `error`): span status, then the `exception` event, then `error.type`. */
+function readError(context: TranslationContext): void {
+  const { span, attributes, warnings, draft } = context;
+  if (draft.error !== undefined) return;
+  const declared = attributes[Otel.ERROR_TYPE];
+  const errorType = typeof declared === 'string' && declared !== '' ? declared : undefined;
+  const failed = span.status?.code === STATUS_ERROR;
+  if (!failed && errorType === undefined && !span.events.some((event) => event.name === Otel.EXCEPTION_EVENT)) return;
+  const statusMessage = typeof span.status?.message === 'string' && span.status.message !== '' ? span.status.message : undefined;
+  const message = statusMessage ?? exceptionMessage(span) ?? errorType ?? 'error';
+  draft.error = capText(message, 'error', warnings);
+}
+
+/** The source label of a span read as GenAI attributes (§9 legend): which emitter wrote this flavour. */
+function genAISource(span: NormalizedSpan, found: KeyFamilies, contentFromEvents: boolean): TranslationSource {
+  if (found.vercelOtelMetrics || VERCEL_OTEL_SCOPES.has(span.scope?.name)) return 'vercel-ai-otel';
+  if (found.legacyContent) return 'openllmetry-legacy';
+  if (found.traceloop.length > 0 || span.scope?.name?.startsWith(OpenLLMetry.SCOPE_PREFIX)) return 'openllmetry';
+  return contentFromEvents ? 'genai-events' : 'genai';
+}
+
+function run(context: TranslationContext, name: string, reader: (context: TranslationContext) => unknown): unknown {
+  try {
+    return reader(context);
+  } catch (error) {
+    // A reader bug must not cost the whole generation: the other readers' fields are kept.
+    context.warnings.push(`${name}: could not be read (${String((error as Error)?.message ?? error).slice(0, 120)})`);
+    return undefined;
+  }
+}
+
+/** Field defaults a decoded field falls back to when it does not fit the generation model. */
+const FIELD_DEFAULTS: ReadonlyMap<string, () => unknown> = new Map<string, () => unknown>([
+  ['settings', () => ({})],
+  ['variables', () => ({})],
+  ['metadata', () => ({})],
+  ['tags', () => []],
+  ['messages', () => []],
+]);
+
+/**
+ * genspan's own encoding, decoded exactly by the foundation's decoder. Spans claiming that encoding can still be
+ * forged or damaged, so the decoded data is cleaned (see read.ts `clean`) and any field that then fails the
+ * generation schema is reset with a warning.
+ */
+function translateGenspan(span: NormalizedSpan): TranslationResult | null {
+  const message = span.status.message;
+  const errorMessage = span.status.code === STATUS_ERROR && typeof message === 'string' && message !== '' ? message : undefined;
+  const warnings: string[] = [];
+  // The decoder expects attribute values as the SDK makes them: bigints, byte arrays and the like are cleaned first.
+  const attributes: Record<string, unknown> = {};
+  for (const key of Object.keys(span.attributes)) {
+    if (isSafeKey(key, 'genspan', warnings)) attributes[key] = clean(span.attributes[key], key, warnings);
+  }
+  let decoded: ReturnType<typeof decodeGeneration>;
+  try {
+    decoded = decodeGeneration(attributes, { errorMessage });
+  } catch {
+    // Read it as the GenAI attributes the encoder also writes.
+    return null;
+  }
+  warnings.push(...decoded.warnings);
+  const generation = clean(decoded.generation, 'genspan', warnings) as GenerationData & Record<string, unknown>;
+  if (generation.duration == null) generation.duration = spanDuration(span) ?? null;
+  const checked = GenerationSchema.safeParse(generation);
+  if (!checked.success) {
+    for (const field of new Set(checked.error.issues.map((issue) => String(issue.path[0])))) {
+      warnings.push(`genspan: ${field} does not fit the generation model, left out`);
+      generation[field] = FIELD_DEFAULTS.get(field)?.() ?? null;
+    }
+  }
+  return { generation, source: 'genspan', warnings };
+}
+
+function translateNormalized(span: NormalizedSpan, records: readonly NormalizedLogRecord[], detection: Detection): TranslationResult {
+  const attributes = span.attributes;
+  if (detection.family === 'genspan') {
+    const decoded = translateGenspan(span);
+    if (decoded) return decoded;
+  }
+
+  const keys = keyFamilies(attributes);
+  const context: TranslationContext = {
+    span,
+    attributes,
+    keys,
+    records,
+    type: detection.type,
+    warnings: [],
+    draft: emptyDraft(),
+  };
+  if (keys.langfuse.length > 0) run(context, 'langfuse', readLangfuse);
+  if (keys.genai) run(context, 'genai', readGenAI);
+  const contentFromEvents = span.events.length > 0 || records.length > 0 ? run(context, 'genai-events', readGenAIEvents) === true : false;
+  if (keys.llm.length > 0 || keys.traceloop.length > 0 || keys.legacyContent) run(context, 'openllmetry', readOpenLLMetry);
+  if (keys.llm.length > 0 || keys.openInferenceValues) run(context, 'openinference', readOpenInference);
+  if (keys.vercel.length > 0) run(context, 'vercel-ai', readVercel);
+  if (keys.langfuse.length > 0) run(context, 'langfuse', readLangfuseContent);
+  run(context, 'error', readError);
+
+  const source: TranslationSource = detection.family === 'genai' ? genAISource(span, keys, contentFromEvents) : detection.family;
+  return { generation: finish(context), source, warnings: context.warnings };
+}
+
+/** A normalized span with its optional parts defaulted (as a copy when any is missing), so readers need no guards. */
+function wellFormed(span: NormalizedSpan): NormalizedSpan {
+  if (Array.isArray(span.events) && span.status && typeof span.status === 'object' && span.scope && typeof span.scope === 'object') return span;
+  return {
+    ...span,
+    events: Array.isArray(span.events) ? span.events : [],
+    status: span.status && typeof span.status === 'object' ? span.status : { code: 0 },
+    scope: span.scope && typeof span.scope === 'object' ? span.scope : { name: '' },
+  };
+}
+
+function normalizeRecords(logs: readonly (ReadableLogRecord | NormalizedLogRecord)[] | undefined): NormalizedLogRecord[] {
+  if (!Array.isArray(logs) || logs.length === 0) return [];
+  const records: NormalizedLogRecord[] = [];
+  for (const record of logs) {
+    if (isReadableLogRecord(record)) records.push(normalizeReadableLogRecord(record));
+    else if (typeof record === 'object' && record !== null) records.push(record);
+  }
+  return records;
+}
+
 /**
  * Rebuilds the generation of one LLM call from its span (and the log records joined to it), or returns
- * `null` for a span that is not one LLM call. Never throws.
+ * `null` for a span that is not one LLM call. Accepts SDK spans and log records as they are, or the normalized
+ * shapes of OTLP decoding. Never throws: unreadable values become warnings and missing fields.
  */
 export function translateSpan(
   span: ReadableSpan | NormalizedSpan,
   logs?: readonly (ReadableLogRecord | NormalizedLogRecord)[],
 ): TranslationResult | null {
   try {
-    const normalized = isReadableSpan(span) ? normalizeReadableSpan(span) : span;
-    const records = (logs ?? []).map((record) => (isReadableLogRecord(record) ? normalizeReadableLogRecord(record) : record));
-    return translateNormalized(normalized, records);
+    const attributes = span?.attributes;
+    if (typeof attributes !== 'object' || attributes === null) return null;
+    const detection = detect(attributes, typeof span.name === 'string' ? span.name : '');
+    if (!detection) return null;
+    const normalized = isReadableSpan(span) ? normalizeReadableSpan(span) : wellFormed(span);
+    return translateNormalized(normalized, normalizeRecords(logs), detection);
   } catch {
     return null;
   }
-}
-
-function translateNormalized(span: NormalizedSpan, _logs: readonly NormalizedLogRecord[]): TranslationResult | null {
-  if (isGenspanEncoded(span.attributes)) {
-    const errorMessage = span.status.code === STATUS_ERROR ? span.status.message : undefined;
-    const { generation, warnings } = decodeGeneration(span.attributes, { errorMessage });
-    if (generation.duration == null) generation.duration = Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e9;
-    return { generation, source: 'genspan', warnings };
-  }
-  return null;
 }

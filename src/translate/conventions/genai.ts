@@ -1,0 +1,102 @@
+import { hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
+import { instructionsFrom, messagesFromParts, toolsFrom } from '../messages.js';
+import { GENAI_FIELDS, GENAI_SLOTS } from '../families.js';
+import { normalizeProvider } from '../provider.js';
+import { clean, countValue, firstString, isSafeKey, jsonValue, numberValue, stringValue } from '../read.js';
+
+/**
+ * OpenTelemetry GenAI semantic conventions as span attributes (span-conventions.md §1.2–§1.5, §9): v1.37+ content
+ * attributes, v1.26+ request/usage keys and their older spellings, and the metric-named timing attributes that
+ * `@ai-sdk/otel` writes (§5.2). OpenLLMetry ≥0.23 (§3.3) writes this format too.
+ */
+
+const SECONDS_TO_MS = 1000;
+
+/**
+ * The settings (every `gen_ai.request.*` and pre-v1.37 `gen_ai.openai.request.*` key but the model) and template
+ * variables (`gen_ai.prompt.variable.*`) among the span's `gen_ai.*` keys, as `keyFamilies` listed them.
+ */
+function readSettingsAndVariables(context: TranslationContext): void {
+  const { keys, warnings, draft } = context;
+  let variables: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.genaiExtraKeys.length; i++) {
+    const key = keys.genaiExtraKeys[i];
+    const { setting, variable } = keys.genaiExtraKinds[i];
+    const value = keys.genaiExtraValues[i];
+    if (setting !== undefined) {
+      if (isSafeKey(setting, key, warnings)) put(draft.settings, setting, clean(value, key, warnings));
+    } else if (variable !== undefined && isSafeKey(variable, key, warnings)) {
+      (variables ??= {})[variable] = clean(value, key, warnings);
+    }
+  }
+  draft.variables ??= variables;
+}
+
+/** Seconds → milliseconds. */
+function milliseconds(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : seconds * SECONDS_TO_MS;
+}
+
+export function readGenAI(context: TranslationContext): void {
+  const { warnings, draft } = context;
+  const v = context.keys.genaiSlots;
+  readSettingsAndVariables(context);
+  const F = GENAI_FIELDS;
+  const S = GENAI_SLOTS;
+
+  draft.model ??= stringValue(v[S.responseModel], F.responseModel, warnings) ?? stringValue(v[S.requestModel], F.requestModel, warnings);
+  const provider = stringValue(v[S.providerName], F.providerName, warnings) ?? stringValue(v[S.system], F.system, warnings);
+  if (provider !== undefined) draft.provider ??= normalizeProvider(provider);
+
+  if (v[S.systemInstructions] !== undefined) {
+    draft.instructions ??= instructionsFrom(jsonOrPlainText(v[S.systemInstructions], F.systemInstructions, warnings), F.systemInstructions, warnings);
+  }
+  if (v[S.inputMessages] !== undefined && !hasInput(draft)) {
+    draft.messages ??= messagesFromParts(jsonValue(v[S.inputMessages], F.inputMessages, warnings), F.inputMessages, warnings);
+  }
+  if (v[S.outputMessages] !== undefined && !hasOutput(draft)) {
+    const output = messagesFromParts(jsonValue(v[S.outputMessages], F.outputMessages, warnings), F.outputMessages, warnings, 'assistant');
+    // One entry per choice; the generation keeps the first, as OpenInference does.
+    if (output) draft.messageCompletion ??= output[0] ?? null;
+  }
+  if (v[S.toolDefinitions] !== undefined) {
+    const definitions = jsonValue(v[S.toolDefinitions], F.toolDefinitions, warnings);
+    const tools = toolsFrom(definitions, (text) => jsonValue(text, F.toolDefinitions, warnings));
+    if (tools) draft.tools ??= tools;
+    else if (definitions !== undefined) warnings.push(`${F.toolDefinitions}: expected a list of tool definitions`);
+  }
+  if (v[S.outputType] !== undefined) put(draft.settings, 'output_type', clean(v[S.outputType], F.outputType, warnings));
+
+  draft.inputTokens ??= countValue(v[S.inputTokens], F.inputTokens, warnings) ?? countValue(v[S.promptTokens], F.promptTokens, warnings);
+  draft.outputTokens ??= countValue(v[S.outputTokens], F.outputTokens, warnings) ?? countValue(v[S.completionTokens], F.completionTokens, warnings);
+  draft.totalTokens ??= countValue(v[S.totalTokens], F.totalTokens, warnings);
+  draft.ttFirstToken ??= milliseconds(
+    numberValue(v[S.timeToFirstChunk], F.timeToFirstChunk, warnings) ??
+      numberValue(v[S.clientTimeToFirstChunk], F.clientTimeToFirstChunk, warnings) ??
+      numberValue(v[S.inferenceTimeToFirstChunk], F.inferenceTimeToFirstChunk, warnings),
+  );
+  draft.duration ??= numberValue(v[S.clientDuration], F.clientDuration, warnings);
+  draft.promptId ??= stringValue(v[S.promptName], F.promptName, warnings);
+
+  const metadata = draft.metadata;
+  put(metadata, 'prompt_version', stringValue(v[S.promptVersion], F.promptVersion, warnings));
+  put(metadata, 'finish_reason', firstString(v[S.finishReasons]));
+  put(metadata, 'response_id', stringValue(v[S.responseId], F.responseId, warnings));
+  put(metadata, 'conversation_id', stringValue(v[S.conversationId], F.conversationId, warnings));
+  put(metadata, 'cache_read_input_tokens', countValue(v[S.cacheReadTokens], F.cacheReadTokens, warnings));
+  put(
+    metadata,
+    'cache_write_input_tokens',
+    countValue(v[S.cacheWriteTokens], F.cacheWriteTokens, warnings) ?? countValue(v[S.cacheCreationTokens], F.cacheCreationTokens, warnings),
+  );
+  put(metadata, 'reasoning_output_tokens', countValue(v[S.reasoningTokens], F.reasoningTokens, warnings));
+}
+
+/** `gen_ai.system_instructions` is JSON parts, a structured value, or (ILO's Responses spans) plain text. */
+function jsonOrPlainText(value: unknown, label: string, warnings: string[]): unknown {
+  if (typeof value === 'string') {
+    const first = value.trimStart().charAt(0);
+    return first === '[' || first === '{' ? jsonValue(value, label, warnings) : value;
+  }
+  return jsonValue(value, label, warnings);
+}
