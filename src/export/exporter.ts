@@ -1,0 +1,68 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { IngestStore } from '../store/types.js';
+import { normalizeReadableSpan } from '../translate/normalize.js';
+import type { NormalizedSpan } from '../translate/types.js';
+import { GenerationIngest, type PreparedGeneration } from './ingest.js';
+import { errorMessage, report } from './diagnostics.js';
+import { callOnce, WriteQueue, type RetryOptions } from './write-queue.js';
+
+export interface PlaygroundExporterOptions extends RetryOptions {
+  /** Where generation records go. The exporter does not close it: whoever opened the store does. */
+  store: IngestStore;
+}
+
+/**
+ * A `SpanExporter` that turns LLM spans into generation records in a playground store; other spans are ignored.
+ * Batches are translated at once and written one store write at a time; a failing store is retried with backoff
+ * while the records wait in a bounded buffer. Nothing here throws into the application.
+ */
+export class PlaygroundExporter implements SpanExporter {
+  readonly ingest: GenerationIngest;
+  private readonly queue: WriteQueue<PreparedGeneration>;
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor(options: PlaygroundExporterOptions) {
+    this.ingest = new GenerationIngest(options.store);
+    this.queue = new WriteQueue((generations) => this.ingest.commitSpans({ generations: [...generations], ignored: 0 }), 'generation records', options);
+  }
+
+  /** Generation records dropped (buffer full, retries exhausted, or exported after shutdown). */
+  get droppedRecords(): number {
+    return this.queue.droppedRecords;
+  }
+
+  /** Generation records waiting for the store now. */
+  get bufferedRecords(): number {
+    return this.queue.bufferedRecords;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    const done = callOnce(resultCallback);
+    try {
+      const normalized: NormalizedSpan[] = [];
+      for (const span of spans) {
+        try {
+          normalized.push(normalizeReadableSpan(span));
+        } catch (error) {
+          report('warn', `genspan: skipped a span that could not be read: ${errorMessage(error)}`);
+        }
+      }
+      this.queue.enqueue(this.ingest.prepareSpans(normalized).generations, done);
+    } catch (error) {
+      report('error', `genspan: span export failed: ${errorMessage(error)}`);
+      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+    }
+  }
+
+  /** Writes everything buffered (waiting for retries when the store is failing). */
+  forceFlush(): Promise<void> {
+    return this.queue.flush();
+  }
+
+  /** Writes everything buffered, then refuses further exports. */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.queue.close();
+    return this.shutdownPromise;
+  }
+}

@@ -1,0 +1,65 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { IngestStore } from '../store/types.js';
+import { normalizeReadableLogRecord } from '../translate/normalize.js';
+import type { NormalizedLogRecord } from '../translate/types.js';
+import { GenerationIngest } from './ingest.js';
+import { errorMessage, report } from './diagnostics.js';
+import { callOnce, WriteQueue, type RetryOptions } from './write-queue.js';
+
+export interface PlaygroundLogExporterOptions extends RetryOptions {
+  /** The same store the `PlaygroundExporter` writes to. The exporter does not close it. */
+  store: IngestStore;
+}
+
+/**
+ * A Logs SDK `LogRecordExporter` for content that instrumentations send as GenAI log events
+ * (`@opentelemetry/instrumentation-openai`): it keeps those records and joins them to their span's generation,
+ * whichever of the two arrives first. Other log records are ignored. Same buffering and retries as `PlaygroundExporter`.
+ */
+export class PlaygroundLogExporter implements LogRecordExporter {
+  readonly ingest: GenerationIngest;
+  private readonly queue: WriteQueue<NormalizedLogRecord>;
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor(options: PlaygroundLogExporterOptions) {
+    this.ingest = new GenerationIngest(options.store);
+    this.queue = new WriteQueue((logs) => this.ingest.commitLogs({ logs: [...logs], ignored: 0 }), 'log records', options);
+  }
+
+  /** Log records dropped (buffer full, retries exhausted, or exported after shutdown). */
+  get droppedRecords(): number {
+    return this.queue.droppedRecords;
+  }
+
+  get bufferedRecords(): number {
+    return this.queue.bufferedRecords;
+  }
+
+  export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
+    const done = callOnce(resultCallback);
+    try {
+      const normalized: NormalizedLogRecord[] = [];
+      for (const record of logs) {
+        try {
+          normalized.push(normalizeReadableLogRecord(record));
+        } catch (error) {
+          report('warn', `genspan: skipped a log record that could not be read: ${errorMessage(error)}`);
+        }
+      }
+      this.queue.enqueue(this.ingest.prepareLogs(normalized).logs, done);
+    } catch (error) {
+      report('error', `genspan: log export failed: ${errorMessage(error)}`);
+      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return this.queue.flush();
+  }
+
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.queue.close();
+    return this.shutdownPromise;
+  }
+}

@@ -1,0 +1,192 @@
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { createRequire } from 'node:module';
+import type OpenAIClient from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlaygroundExporter } from '../../src/export/exporter.js';
+import { GenerationIngest } from '../../src/export/ingest.js';
+import { PlaygroundLogExporter } from '../../src/export/log-exporter.js';
+import { recordId } from '../../src/store/record.js';
+import { PostgresStore } from '../../src/store/postgres.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import type { IngestStore } from '../../src/store/types.js';
+import { normalizeReadableLogRecord, normalizeReadableSpan } from '../../src/translate/normalize.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { exportBatch, SUCCESS, tempDir } from './support.js';
+
+/**
+ * The real `@opentelemetry/instrumentation-openai` against a fake OpenAI server on 127.0.0.1: its spans carry no
+ * message content; the content comes as GenAI log events. Both are captured in memory, and each test decides
+ * which reaches the playground first.
+ */
+const spanMemory = new InMemorySpanExporter();
+const logMemory = new InMemoryLogRecordExporter();
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanMemory)] });
+const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logMemory })] });
+const instrumentation = new OpenAIInstrumentation({ captureMessageContent: true });
+instrumentation.setTracerProvider(tracerProvider);
+instrumentation.setLoggerProvider(loggerProvider);
+instrumentation.enable();
+// Loaded through require so the instrumentation's require hook patches it.
+const OpenAI = createRequire(import.meta.url)('openai') as typeof OpenAIClient;
+
+let fake: FakeOpenAI;
+let counter = 0;
+
+/** One chat completion through the instrumented client: its span and its log records. */
+async function chatCall(): Promise<{ span: ReadableSpan; logs: ReadableLogRecord[]; question: string; id: string }> {
+  spanMemory.reset();
+  logMemory.reset();
+  const question = `What is ${++counter} + ${counter}?`;
+  const client = new OpenAI({ apiKey: 'test-key', baseURL: fake.baseURL, maxRetries: 0 });
+  await client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    temperature: 0.2,
+    messages: [
+      { role: 'system', content: 'Answer with a number.' },
+      { role: 'user', content: question },
+    ],
+  });
+  await loggerProvider.forceFlush();
+  const [span] = spanMemory.getFinishedSpans();
+  const logs = [...logMemory.getFinishedLogRecords()];
+  return { span, logs, question, id: recordId(span.spanContext().traceId, span.spanContext().spanId) };
+}
+
+function exportLogs(exporter: PlaygroundLogExporter, logs: ReadableLogRecord[]): Promise<{ code: number }> {
+  return new Promise((resolve) => exporter.export(logs, resolve));
+}
+
+const expectedMessages = (question: string) => [
+  { role: 'system', content: 'Answer with a number.' },
+  { role: 'user', content: question },
+];
+
+let pgServer: PostgresServer;
+const dir = tempDir();
+
+beforeAll(async () => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  fake = await startFakeOpenAI();
+  pgServer = await startPostgres();
+});
+
+afterAll(async () => {
+  instrumentation.disable();
+  await fake?.close();
+  await pgServer?.destroy();
+  dir.remove();
+});
+
+const stores: [string, () => Promise<IngestStore>][] = [
+  ['SQLite', async () => new SqliteStore({ path: dir.file(`join-${Date.now()}-${Math.random().toString(36).slice(2)}.db`) })],
+  ['PostgreSQL', async () => new PostgresStore({ connectionString: await pgServer.createDatabase('genspan_join') })],
+];
+
+describe.each(stores)('GenAI log events join their generation (%s)', (_name, openStore) => {
+  let store: IngestStore;
+  let spanExporter: PlaygroundExporter;
+  let logExporter: PlaygroundLogExporter;
+
+  beforeAll(async () => {
+    store = await openStore();
+    spanExporter = new PlaygroundExporter({ store });
+    logExporter = new PlaygroundLogExporter({ store });
+  });
+
+  afterAll(async () => {
+    await spanExporter.shutdown();
+    await logExporter.shutdown();
+    await store.close();
+  });
+
+  it('the instrumentation sends content as log events, not on the span', async () => {
+    const { span, logs } = await chatCall();
+    expect(span.instrumentationScope.name).toBe('@opentelemetry/instrumentation-openai');
+    expect(logs.length).toBeGreaterThanOrEqual(3);
+    expect(logs.every((log) => log.spanContext?.spanId === span.spanContext().spanId)).toBe(true);
+  });
+
+  it('logs first, then the span: the record is written with the content', async () => {
+    const { span, logs, question, id } = await chatCall();
+    expect((await exportLogs(logExporter, logs)).code).toBe(SUCCESS);
+    expect(await store.get(id)).toBeUndefined();
+    expect((await exportBatch(spanExporter, [span])).code).toBe(SUCCESS);
+
+    const record = await store.get(id);
+    expect(record?.generation).toMatchObject({
+      type: 'CHAT',
+      model: 'gpt-4o-mini',
+      messages: expectedMessages(question),
+      messageCompletion: { role: 'assistant', content: `Fake reply to: ${question}` },
+    });
+  });
+
+  it('span first, then the logs: the stored record is rebuilt with the content', async () => {
+    const { span, logs, question, id } = await chatCall();
+    expect((await exportBatch(spanExporter, [span])).code).toBe(SUCCESS);
+    const before = await store.get(id);
+    expect(before?.generation).toMatchObject({ type: 'CHAT', model: 'gpt-4o-mini' });
+    expect(before?.generation.messages).toEqual([]);
+
+    // Content arriving in two log batches (the log processor batches on its own schedule) joins as it comes.
+    expect((await exportLogs(logExporter, logs.slice(0, 2))).code).toBe(SUCCESS);
+    expect((await store.get(id))?.generation.messages).toEqual(expectedMessages(question));
+    expect((await exportLogs(logExporter, logs.slice(2))).code).toBe(SUCCESS);
+
+    const after = await store.get(id);
+    expect(after?.generation).toMatchObject({
+      messages: expectedMessages(question),
+      messageCompletion: { role: 'assistant', content: `Fake reply to: ${question}` },
+    });
+    const page = await store.list({ q: question });
+    expect(page.items.map((item) => item.id)).toContain(id);
+  });
+
+  it('a log batch delivered twice and a span delivered twice change nothing', async () => {
+    const { span, logs, question, id } = await chatCall();
+    await exportBatch(spanExporter, [span]);
+    await exportLogs(logExporter, logs);
+    await exportLogs(logExporter, logs);
+    await exportBatch(spanExporter, [span]);
+    expect((await store.get(id))?.generation.messages).toEqual(expectedMessages(question));
+    const found = await store.list({ q: question });
+    expect(found.items).toHaveLength(1);
+  });
+
+  it('log records that are not GenAI events, or belong to no span, are ignored', async () => {
+    const { span, logs } = await chatCall();
+    const ingest = new GenerationIngest(store);
+    const normalized = logs.map(normalizeReadableLogRecord);
+    const result = await ingest.ingestLogs([
+      ...normalized,
+      { ...normalized[0], eventName: 'app.started' },
+      { ...normalized[0], traceId: undefined, spanId: undefined },
+    ]);
+    expect(result).toMatchObject({ stored: normalized.length, ignored: 2, updated: 0 });
+    const spansResult = await ingest.ingestSpans([normalizeReadableSpan(span)]);
+    expect(spansResult).toMatchObject({ stored: 1, duplicates: 0, ignored: 0 });
+  });
+
+  it('a log record stored by another writer between the span writer reading logs and writing the span still joins', async () => {
+    const { span, logs, question, id } = await chatCall();
+    const other = new GenerationIngest(store);
+    // The other writer's logs land right before our span write; it finds no span, so only our re-read can join them.
+    const racing: IngestStore = Object.create(store, {
+      writeWithSpans: {
+        value: async (...args: Parameters<IngestStore['writeWithSpans']>) => {
+          const result = await other.ingestLogs(logs.map(normalizeReadableLogRecord));
+          expect(result.updated).toBe(0);
+          return store.writeWithSpans(...args);
+        },
+      },
+    });
+    const result = await new GenerationIngest(racing).ingestSpans([normalizeReadableSpan(span)]);
+    expect(result).toMatchObject({ stored: 1, updated: 1 });
+    expect((await store.get(id))?.generation.messages).toEqual(expectedMessages(question));
+  });
+});

@@ -1,0 +1,110 @@
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlaygroundExporter } from '../../src/export/exporter.js';
+import { recordId } from '../../src/store/record.js';
+import { PostgresStore } from '../../src/store/postgres.js';
+import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { DiagCapture, exportBatch, exportCall, SpanFactory, SUCCESS, sleep, type ExportCall } from './support.js';
+
+function idOf(span: ReadableSpan): string {
+  return recordId(span.spanContext().traceId, span.spanContext().spanId);
+}
+
+/** Counts rows straight in the database, so the check does not depend on the store's own read path. */
+async function storedIds(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query<{ id: string }>('SELECT id FROM genspan_generations');
+    return result.rows.map((row) => row.id);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
+  let server: PostgresServer;
+  const spans = new SpanFactory();
+
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it('stores each LLM span once, ignores the others, and answers SUCCESS for a duplicate delivery', async () => {
+    const url = await server.createDatabase('genspan_export');
+    const store = new PostgresStore({ connectionString: url });
+    try {
+      const exporter = new PlaygroundExporter({ store });
+      const llm = spans.llmSpans(12);
+      const batch = [...spans.plainSpans(6), ...llm];
+      expect((await exportBatch(exporter, batch)).code).toBe(SUCCESS);
+      expect((await exportBatch(exporter, llm.slice(0, 5))).code).toBe(SUCCESS);
+      const ids = await storedIds(url);
+      expect(ids.sort()).toEqual(llm.map(idOf).sort());
+      const record = await store.get(idOf(llm[3]));
+      expect(record?.generation).toMatchObject({ type: 'CHAT', messages: [{ role: 'system' }, { role: 'user' }] });
+      await exporter.shutdown();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rides out PostgreSQL stopping in the middle of a stream of exports: every generation stored exactly once', async () => {
+    const url = await server.createDatabase('genspan_export_restart');
+    const store = new PostgresStore({ connectionString: url, pool: { max: 4 } });
+    const diagnostics = new DiagCapture().install();
+    try {
+      const exporter = new PlaygroundExporter({ store, initialBackoffMillis: 50, maxBackoffMillis: 1000, maxRetries: 200, maxBufferedRecords: 100_000 });
+      const batches: ReadableSpan[][] = [];
+      const calls: ExportCall[] = [];
+      const exportNext = () => {
+        const batch = [...spans.llmSpans(40), ...spans.plainSpans(5)];
+        batches.push(batch);
+        calls.push(exportCall(exporter, batch));
+      };
+
+      for (let i = 0; i < 10; i++) {
+        exportNext();
+        await sleep(20);
+      }
+      // Writes are still in flight here: fast shutdown cuts their connections.
+      await server.stop();
+      for (let i = 0; i < 10; i++) {
+        exportNext();
+        await sleep(50);
+      }
+      expect(exporter.bufferedRecords).toBeGreaterThan(0);
+      await server.start();
+      for (let i = 0; i < 10; i++) {
+        exportNext();
+        await sleep(20);
+      }
+
+      const results = await Promise.all(calls.map((call) => call.result));
+      expect(results.every((result) => result.code === SUCCESS)).toBe(true);
+      expect(calls.every((call) => call.calls() === 1)).toBe(true);
+      expect(exporter.droppedRecords).toBe(0);
+      expect(diagnostics.matching(/could not write \d+ generation records \(.*PostgreSQL/).length).toBeGreaterThan(0);
+
+      const expected = batches.flat().filter((span) => !span.name.startsWith('tool-')).map(idOf);
+      expect(expected).toHaveLength(1200);
+      const ids = await storedIds(url);
+      expect(ids).toHaveLength(1200);
+      expect(new Set(ids).size).toBe(1200);
+      expect(ids.sort()).toEqual(expected.sort());
+
+      // OTLP clients retry by design: the whole stream delivered again stores nothing new.
+      for (const batch of batches) expect((await exportBatch(exporter, batch)).code).toBe(SUCCESS);
+      expect(await storedIds(url)).toHaveLength(1200);
+      await exporter.shutdown();
+    } finally {
+      diagnostics.uninstall();
+      await store.close();
+    }
+  });
+});

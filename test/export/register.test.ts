@@ -1,0 +1,201 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { playgroundProcessors, register } from '../../src/export/register.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import type { GenerationRecord, GenerationStore } from '../../src/store/types.js';
+import { step } from '../../src/step/index.js';
+import { chatGeneration, tempDir } from './support.js';
+
+interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  name: string;
+  serviceName: string | undefined;
+}
+
+/** A tiny OTLP/HTTP (JSON) receiver on 127.0.0.1, standing in for Jaeger or a collector. */
+async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; paths: string[]; close(): Promise<void> }> {
+  const spans: ReceivedSpan[] = [];
+  const paths: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      paths.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      for (const resourceSpans of body.resourceSpans ?? []) {
+        const serviceName = (resourceSpans.resource?.attributes ?? []).find((a: { key: string }) => a.key === 'service.name')?.value
+          ?.stringValue;
+        for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
+          for (const span of scopeSpans.spans ?? []) spans.push({ traceId: span.traceId, spanId: span.spanId, name: span.name, serviceName });
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    paths,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function allRecords(store: GenerationStore): Promise<GenerationRecord[]> {
+  return (await store.list({ limit: 500 })).items;
+}
+
+function runSteps(count: number): { llm: string[]; plain: string[] } {
+  const llm: string[] = [];
+  const plain: string[] = [];
+  for (let i = 0; i < count; i++) {
+    step({ name: 'agent', type: 'run' }, (run) => {
+      plain.push(run.spanId);
+      step({ name: 'call model', type: 'llm' }, (s) => {
+        s.generation = chatGeneration(i);
+        llm.push(s.spanId);
+      });
+    });
+  }
+  return { llm, plain };
+}
+
+const ENV_KEYS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_SERVICE_NAME'] as const;
+
+describe('register()', () => {
+  let dir: ReturnType<typeof tempDir>;
+  const savedEnv = new Map<string, string | undefined>();
+  const savedCwd = process.cwd();
+
+  beforeEach(() => {
+    dir = tempDir();
+    for (const key of ENV_KEYS) {
+      savedEnv.set(key, process.env[key]);
+      delete process.env[key];
+    }
+  });
+
+  afterEach(() => {
+    for (const [key, value] of savedEnv) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    process.chdir(savedCwd);
+    trace.disable();
+    logs.disable();
+    context.disable();
+    propagation.disable();
+    dir.remove();
+  });
+
+  it('sends LLM steps to the SQLite file and every span to the OTLP endpoint; shutdown() flushes both', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
+      process.env.OTEL_SERVICE_NAME = 'checkout-bot';
+      const path = dir.file('app.db');
+      const telemetry = register({ path });
+      expect(telemetry.otlp).toBe(true);
+
+      const { llm, plain } = runSteps(25);
+      await telemetry.shutdown();
+
+      expect(receiver.paths.every((line) => line.startsWith('POST /v1/traces application/json'))).toBe(true);
+      const received = new Set(receiver.spans.map((span) => span.spanId));
+      for (const spanId of [...llm, ...plain]) expect(received.has(spanId), `span ${spanId} at the OTLP endpoint`).toBe(true);
+      expect(receiver.spans.every((span) => span.serviceName === 'checkout-bot')).toBe(true);
+
+      const store = new SqliteStore({ path });
+      try {
+        const records = await allRecords(store);
+        expect(records.map((r) => r.spanId).sort()).toEqual([...llm].sort());
+        expect(records.every((r) => r.serviceName === 'checkout-bot')).toBe(true);
+        expect(records[0].generation).toMatchObject({ type: 'CHAT', model: 'gpt-4o-mini' });
+        // The same spans in both places: ids recorded in the store are the ones Jaeger would show.
+        for (const record of records) expect(received.has(record.spanId)).toBe(true);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('uses the per-signal OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${receiver.url}/custom/traces`;
+      const telemetry = register({ path: dir.file('app.db'), serviceName: 'from-option' });
+      const { llm } = runSteps(2);
+      await telemetry.forceFlush();
+      expect(receiver.paths[0]).toMatch(/^POST \/custom\/traces /);
+      expect(receiver.spans.map((s) => s.spanId)).toEqual(expect.arrayContaining(llm));
+      expect(receiver.spans[0].serviceName).toBe('from-option');
+      expect((await allRecords(telemetry.store)).map((r) => r.spanId).sort()).toEqual([...llm].sort());
+      await telemetry.shutdown();
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('writes ./genspan.db by default, without OTLP when no endpoint is set, and closes the store it opened', async () => {
+    process.chdir(dir.path);
+    const telemetry = register();
+    expect(telemetry.otlp).toBe(false);
+    const { llm } = runSteps(3);
+    await telemetry.shutdown();
+    expect(existsSync(dir.file('genspan.db'))).toBe(true);
+    await expect(telemetry.store.list()).rejects.toThrow(/closed/);
+    const store = new SqliteStore({ path: dir.file('genspan.db') });
+    expect((await allRecords(store)).map((r) => r.spanId).sort()).toEqual([...llm].sort());
+    await store.close();
+  });
+
+  it('leaves a store it was given open', async () => {
+    const store = new SqliteStore({ path: dir.file('given.db') });
+    const telemetry = register({ store });
+    const { llm } = runSteps(2);
+    await telemetry.shutdown();
+    expect((await allRecords(store)).map((r) => r.spanId).sort()).toEqual([...llm].sort());
+    await store.close();
+  });
+
+  it('fails with one clear message when the default file is not a genspan database', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const path = dir.file('notes.txt');
+    writeFileSync(path, 'not a database at all, just some notes that happen to be here');
+    expect(() => register({ path })).toThrow(/is not a genspan database/);
+  });
+});
+
+describe('playgroundProcessors() for an app that has its own provider', () => {
+  it('adds genspan to an existing tracer provider', async () => {
+    const dir = tempDir();
+    try {
+      const genspan = playgroundProcessors({ path: dir.file('own.db') });
+      const provider = new BasicTracerProvider({ spanProcessors: [genspan.spanProcessor] });
+      const tracer = provider.getTracer('app');
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        step({ name: 'llm', type: 'llm', tracer }, (s) => {
+          s.generation = chatGeneration(i);
+          ids.push(s.spanId);
+        });
+      }
+      step({ name: 'tool', type: 'tool', tracer }, () => undefined);
+      await provider.shutdown();
+      expect((await allRecords(genspan.store)).map((r) => r.spanId).sort()).toEqual(ids.sort());
+      await genspan.close();
+    } finally {
+      dir.remove();
+    }
+  });
+});

@@ -1,0 +1,129 @@
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChatGeneration } from '../../src/generation/index.js';
+import { step } from '../../src/step/index.js';
+
+/** A temporary folder, removed by `remove()`. */
+export function tempDir(prefix = 'genspan-export-'): { path: string; file(name: string): string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, file: (name) => join(path, name), remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function chatGeneration(index: number, contentBytes = 200): ChatGeneration {
+  const filler = 'lorem ipsum dolor sit amet '.repeat(Math.ceil(contentBytes / 2 / 27)).slice(0, Math.floor(contentBytes / 2));
+  return new ChatGeneration({
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    settings: { temperature: 0.3 },
+    tags: ['export-test'],
+    messages: [
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: `question ${index}: ${filler}` },
+    ],
+    messageCompletion: { role: 'assistant', content: `answer ${index}: ${filler}` },
+    inputTokenCount: 10,
+    outputTokenCount: 5,
+  });
+}
+
+/**
+ * Real SDK spans: `llm` genspan steps carrying a chat generation, and plain steps without one.
+ * Spans are collected in memory so a test decides when and how they reach the exporter.
+ */
+export class SpanFactory {
+  readonly memory = new InMemorySpanExporter();
+  readonly provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(this.memory)] });
+  private readonly tracer = this.provider.getTracer('genspan');
+  private counter = 0;
+
+  llmSpans(count: number, contentBytes = 200): ReadableSpan[] {
+    for (let i = 0; i < count; i++) {
+      const index = this.counter++;
+      step({ name: `llm-${index}`, type: 'llm', tracer: this.tracer }, (s) => {
+        s.generation = chatGeneration(index, contentBytes);
+      });
+    }
+    return this.take();
+  }
+
+  plainSpans(count: number): ReadableSpan[] {
+    for (let i = 0; i < count; i++) {
+      step({ name: `tool-${this.counter++}`, type: 'tool', tracer: this.tracer }, (s) => {
+        s.output = 'done';
+      });
+    }
+    return this.take();
+  }
+
+  private take(): ReadableSpan[] {
+    const spans = this.memory.getFinishedSpans();
+    this.memory.reset();
+    return spans;
+  }
+}
+
+/** One `export` call: its result, and how many times its callback ran (a test checks it stays 1). */
+export interface ExportCall {
+  result: Promise<ExportResult>;
+  calls(): number;
+}
+
+export function exportCall(exporter: Pick<SpanExporter, 'export'>, spans: ReadableSpan[]): ExportCall {
+  let calls = 0;
+  const result = new Promise<ExportResult>((resolve) => {
+    exporter.export(spans, (value) => {
+      calls++;
+      resolve(value);
+    });
+  });
+  return { result, calls: () => calls };
+}
+
+export function exportBatch(exporter: Pick<SpanExporter, 'export'>, spans: ReadableSpan[]): Promise<ExportResult> {
+  return exportCall(exporter, spans).result;
+}
+
+export const SUCCESS = ExportResultCode.SUCCESS;
+export const FAILED = ExportResultCode.FAILED;
+
+/** Collects what goes through the OpenTelemetry diagnostic logger while installed. */
+export class DiagCapture implements DiagLogger {
+  readonly lines: { level: string; message: string }[] = [];
+  error = (message: string, ...args: unknown[]) => this.add('error', message, args);
+  warn = (message: string, ...args: unknown[]) => this.add('warn', message, args);
+  info = (message: string, ...args: unknown[]) => this.add('info', message, args);
+  debug = (message: string, ...args: unknown[]) => this.add('debug', message, args);
+  verbose = (message: string, ...args: unknown[]) => this.add('verbose', message, args);
+
+  install(level = DiagLogLevel.DEBUG): this {
+    diag.setLogger(this, { logLevel: level, suppressOverrideMessage: true });
+    return this;
+  }
+
+  uninstall(): void {
+    diag.disable();
+  }
+
+  matching(pattern: RegExp): { level: string; message: string }[] {
+    return this.lines.filter((line) => pattern.test(line.message));
+  }
+
+  private add(level: string, message: string, args: unknown[]): void {
+    this.lines.push({ level, message: [message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ') });
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns true, or fails after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
