@@ -27,9 +27,9 @@ const template = 'Hello, {name}! Write a haiku about {topic}.';
 const variables = { name: 'John', topic: 'observability' };
 const settings = { model: 'gpt-4o-mini', temperature: 0.7, max_tokens: 64, top_p: 1 };
 
-/** The example's steps: a run holding one completion-style and one chat-style fake LLM call. */
-export async function runSeedSteps(tracer?: Tracer): Promise<string> {
-  return step({ name: 'on_message', type: 'run', tracer, input: variables }, async () => {
+/** The example's steps: a run holding one completion-style and one chat-style fake LLM call. `genspan demo` runs them too. */
+export async function runSeedSteps(tracer?: Tracer): Promise<{ traceId: string; answer: string }> {
+  return step({ name: 'on_message', type: 'run', tracer, input: variables }, async (run) => {
     const haiku = await step({ name: 'fake_llm', type: 'llm', tracer, tags: ['seed'] }, async (current) => {
       const generation = new CompletionGeneration({
         provider: 'openai',
@@ -52,7 +52,7 @@ export async function runSeedSteps(tracer?: Tracer): Promise<string> {
       return completion;
     });
 
-    return step({ name: 'fake_chat', type: 'llm', tracer }, async (current) => {
+    const answer = await step({ name: 'fake_chat', type: 'llm', tracer, tags: ['seed'] }, async (current) => {
       const generation = new ChatGeneration({
         provider: 'openai',
         model: settings.model,
@@ -71,6 +71,7 @@ export async function runSeedSteps(tracer?: Tracer): Promise<string> {
       generation.tokenCount = 31;
       return answer;
     });
+    return { traceId: run.traceId, answer };
   });
 }
 

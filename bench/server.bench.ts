@@ -1,0 +1,246 @@
+/**
+ * `genspan serve` throughput and memory: spans/s through POST /v1/traces into SQLite, JSON and protobuf, requests of
+ * 512 LLM spans with ~2 KB of content each, sent over loopback by a separate client process to the server running
+ * as a child process; beside it the lower bound, the same bodies decoded and the same rows ingested directly in
+ * one process; then the server's peak RSS while a client floods it as fast as it can.
+ * This file is also the client: `node dist/bench/server.bench.js --bench-client ...`.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { GenerationIngest } from '../src/export/ingest.js';
+import { CompletionGeneration } from '../src/generation/index.js';
+import { decodeTraceRequest, type OtlpEncoding } from '../src/otlp/index.js';
+import { step } from '../src/step/index.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import { captureExportBody } from '../test/support/otlp-bodies.js';
+
+const SPANS_PER_REQUEST = 512;
+const REQUESTS_PER_ENCODING = 12;
+const CLIENT_CONCURRENCY = 4;
+const FLOOD_CONCURRENCY = 64;
+const FLOOD_SECONDS = 8;
+const RSS_TARGET_MB = 300;
+
+const CLI = resolve('dist/src/cli/main.js');
+const SELF = fileURLToPath(import.meta.url);
+
+// ---- the client process ------------------------------------------------------------------------------------------
+
+interface ClientReport {
+  seconds: number;
+  statuses: Record<string, number>;
+  accepted: number;
+}
+
+/** Sends every body once (throughput) or round-robin until the deadline (flood); retries 429/503 in throughput mode. */
+async function runClient(url: string, encoding: OtlpEncoding, dir: string, concurrency: number, floodSeconds: number): Promise<void> {
+  const bodies = readdirSync(dir)
+    .filter((name) => name.endsWith(encoding === 'json' ? '.json' : '.pb'))
+    .sort()
+    .map((name) => readFileSync(join(dir, name)));
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const target = new URL(`${url}/v1/traces`);
+  const contentType = encoding === 'json' ? 'application/json' : 'application/x-protobuf';
+  const statuses: Record<string, number> = {};
+  const post = (body: Buffer) =>
+    new Promise<{ status: number; retryAfter: number }>((resolvePost, reject) => {
+      const outgoing = request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': body.length } },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolvePost({ status: response.statusCode ?? 0, retryAfter: Number(response.headers['retry-after'] ?? 0) }));
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+
+  const started = performance.now();
+  let accepted = 0;
+  let next = 0;
+  const deadline = started + floodSeconds * 1000;
+  const worker = async () => {
+    for (;;) {
+      const flooding = floodSeconds > 0;
+      if (flooding ? performance.now() >= deadline : next >= bodies.length) return;
+      const body = bodies[next++ % bodies.length];
+      for (;;) {
+        const { status, retryAfter } = await post(body);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if (status === 200) accepted++;
+        if (flooding || (status !== 429 && status !== 503)) break;
+        await new Promise((wait) => setTimeout(wait, Math.min(retryAfter * 1000, 50)));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const report: ClientReport = { seconds: (performance.now() - started) / 1000, statuses, accepted };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  agent.destroy();
+}
+
+// ---- the benchmark -----------------------------------------------------------------------------------------------
+
+function content(seed: number, length: number): string {
+  const words = ['trace', 'span', 'prompt', 'token', 'model', 'latency', 'generation', 'context', 'observability', 'playground'];
+  let text = '';
+  for (let index = 0; text.length < length; index++) text += `${words[(seed + index * 7) % words.length]} `;
+  return text.slice(0, length);
+}
+
+/** 512 finished LLM step spans, each a CompletionGeneration with ~2 KB of prompt and completion. */
+async function llmSpans(batch: number): Promise<ReadableSpan[]> {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bench-app' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('bench');
+  for (let index = 0; index < SPANS_PER_REQUEST; index++) {
+    const seed = batch * SPANS_PER_REQUEST + index;
+    step({ name: 'llm call', type: 'llm', tracer }, (current) => {
+      current.generation = new CompletionGeneration({
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        template: 'Answer about {topic}: {question}',
+        variables: { topic: 'tracing', question: content(seed, 200) },
+        settings: { temperature: 0.2, max_tokens: 512 },
+        prompt: content(seed, 1400),
+        completion: content(seed + 3, 600),
+        inputTokenCount: 350,
+        outputTokenCount: 150,
+        tokenCount: 500,
+      });
+    });
+  }
+  await provider.forceFlush();
+  const spans = exporter.getFinishedSpans();
+  await provider.shutdown();
+  return spans;
+}
+
+interface ChildServer {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function startServer(db: string): Promise<ChildServer> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GENSPAN_TOKEN: '' } });
+  let output = '';
+  return new Promise((resolveStart, reject) => {
+    child.on('exit', (code) => reject(new Error(`genspan serve exited with ${code}: ${output}`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match && /storing into/.test(output)) {
+        resolveStart({
+          url: match[1],
+          pid: child.pid!,
+          stop: () =>
+            new Promise<void>((resolveStop) => {
+              child.removeAllListeners('exit');
+              child.once('exit', () => resolveStop());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+  });
+}
+
+function runClientProcess(url: string, encoding: OtlpEncoding, dir: string, concurrency: number, floodSeconds: number): Promise<ClientReport> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [SELF, '--bench-client', url, encoding, dir, String(concurrency), String(floodSeconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? resolveRun(JSON.parse(output.trim()) as ClientReport) : reject(new Error(`bench client exited with ${code}`))));
+  });
+}
+
+/** Peak and current resident set of a process, from /proc (Linux). */
+function memoryOf(pid: number): { peakMb: number; currentMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
+  return { peakMb: field('VmHWM'), currentMb: field('VmRSS') };
+}
+
+/** The lower bound: the same bodies decoded and their generations ingested into SQLite in this process, no HTTP. */
+async function lowerBound(bodies: Buffer[], encoding: OtlpEncoding, db: string): Promise<number> {
+  const store = new SqliteStore({ path: db });
+  const ingest = new GenerationIngest(store);
+  let stored = 0;
+  const started = performance.now();
+  for (const body of bodies) {
+    const { spans } = decodeTraceRequest(body, encoding);
+    stored += (await ingest.ingestSpans(spans)).stored;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await store.close();
+  if (stored !== bodies.length * SPANS_PER_REQUEST) throw new Error(`the lower bound stored ${stored} generations`);
+  return stored / seconds;
+}
+
+export default async function serverBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'genspan-server-bench-'));
+  try {
+    const bodies: Record<OtlpEncoding, Buffer[]> = { json: [], protobuf: [] };
+    for (let batch = 0; batch < REQUESTS_PER_ENCODING * 2; batch++) {
+      const encoding: OtlpEncoding = batch < REQUESTS_PER_ENCODING ? 'json' : 'protobuf';
+      const body = await captureExportBody(await llmSpans(batch), encoding);
+      bodies[encoding].push(body);
+      writeFileSync(join(dir, `${String(batch).padStart(3, '0')}.${encoding === 'json' ? 'json' : 'pb'}`), body);
+    }
+    const perRequestKb = (encoding: OtlpEncoding) => Math.round(bodies[encoding][0].length / 1024);
+    console.log(`server: ${REQUESTS_PER_ENCODING} requests x ${SPANS_PER_REQUEST} LLM spans per encoding; JSON ${perRequestKb('json')} KiB, protobuf ${perRequestKb('protobuf')} KiB per request`);
+
+    const server = await startServer(join(dir, 'server.db'));
+    const spans = REQUESTS_PER_ENCODING * SPANS_PER_REQUEST;
+    for (const encoding of ['json', 'protobuf'] as const) {
+      const report = await runClientProcess(server.url, encoding, dir, CLIENT_CONCURRENCY, 0);
+      if (report.accepted !== REQUESTS_PER_ENCODING) throw new Error(`server answered ${JSON.stringify(report.statuses)}`);
+      const serverRate = spans / report.seconds;
+      const boundRate = await lowerBound(bodies[encoding], encoding, join(dir, `bound-${encoding}.db`));
+      const ratio = serverRate / boundRate;
+      console.log(
+        `server: POST /v1/traces ${encoding.padEnd(8)} ${Math.round(serverRate).toString().padStart(7)} spans/s; ` +
+          `lower bound (decode + ingest in-process) ${Math.round(boundRate).toString().padStart(7)} spans/s; ` +
+          `ratio ${ratio.toFixed(2)} (target >= 0.50) ${ratio >= 0.5 ? 'OK' : 'MISSED'}`,
+      );
+    }
+    await server.stop();
+
+    const flooded = await startServer(join(dir, 'flood.db'));
+    const before = memoryOf(flooded.pid);
+    let sampledPeak = before.currentMb;
+    const sampler = setInterval(() => {
+      sampledPeak = Math.max(sampledPeak, memoryOf(flooded.pid).currentMb);
+    }, 100);
+    const flood = await runClientProcess(flooded.url, 'protobuf', dir, FLOOD_CONCURRENCY, FLOOD_SECONDS);
+    clearInterval(sampler);
+    const after = memoryOf(flooded.pid);
+    await flooded.stop();
+    const peak = Math.max(after.peakMb, sampledPeak);
+    const refused = (flood.statuses['429'] ?? 0) + (flood.statuses['503'] ?? 0);
+    console.log(
+      `server: flood, ${FLOOD_CONCURRENCY} concurrent requests for ${FLOOD_SECONDS} s: ${flood.accepted} accepted, ${refused} refused with 429/503 ` +
+        `(${JSON.stringify(flood.statuses)}); peak server RSS ${peak.toFixed(0)} MB (idle ${before.currentMb.toFixed(0)} MB; target < ${RSS_TARGET_MB}) ${peak < RSS_TARGET_MB ? 'OK' : 'MISSED'}`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--bench-client' && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [, , , url, encoding, dir, concurrency, floodSeconds] = process.argv;
+  runClient(url, encoding as OtlpEncoding, dir, Number(concurrency), Number(floodSeconds)).catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,188 @@
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { TOKEN_ENV } from '../server/auth.js';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../server/defaults.js';
+
+/**
+ * The CLI's argument parsing, pure (no I/O): each command's argv becomes a typed value or a `UsageError` whose
+ * message is the one line the user sees. The deployment test parses docker-compose's command with these too.
+ */
+
+/** A command line the CLI cannot run: one line for the user, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const DEFAULT_DB = './genspan.db';
+export const DEFAULT_DEMO_ENDPOINT = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
+
+export type StoreChoice = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export interface HelpRequest {
+  help: true;
+}
+
+export interface ServeArgs {
+  help: false;
+  host: string;
+  port: number;
+  store: StoreChoice;
+  maxBodyBytes: number;
+  token?: string;
+  insecure: boolean;
+  jaegerUrl?: string;
+  providerUrl?: string;
+  providerKeyEnv?: string;
+}
+
+export interface ExportArgs {
+  help: false;
+  format: 'jsonl';
+  store: StoreChoice;
+  /** undefined: stdout */
+  output?: string;
+}
+
+export interface ImportArgs {
+  help: false;
+  /** `-` reads standard input. */
+  file: string;
+  store: StoreChoice;
+}
+
+export interface DemoArgs {
+  help: false;
+  endpoint: string;
+  token?: string;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const STORE_OPTIONS = {
+  db: { type: 'string' },
+  postgres: { type: 'string' },
+} as const satisfies Options;
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
+
+function parse<T extends Options>(command: string, argv: readonly string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args: [...argv], options: { ...options, ...HELP_OPTION }, allowPositionals, strict: true });
+  } catch (error) {
+    const message = (error as Error).message.split('\n', 1)[0].replace(/\. To specify a positional argument.*$/, '');
+    throw new UsageError(`${message} (see: genspan ${command} --help)`);
+  }
+}
+
+function storeChoice(db: string | undefined, postgres: string | undefined): StoreChoice {
+  if (db !== undefined && postgres !== undefined) throw new UsageError('use either --db or --postgres, not both');
+  if (postgres !== undefined) return { kind: 'postgres', url: postgresUrl(postgres) };
+  if (db !== undefined && db.trim() === '') throw new UsageError('--db needs a file name');
+  return { kind: 'sqlite', path: resolve(db ?? DEFAULT_DB) };
+}
+
+function postgresUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--postgres must be a URL like postgres://user:password@host:5432/database`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new UsageError(`--postgres must be a postgres:// or postgresql:// URL, got ${url.protocol}//...`);
+  }
+  return value;
+}
+
+function httpUrl(value: string, option: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${option} is not a URL: ${value}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${option} must be an http:// or https:// URL: ${value}`);
+  return value.replace(/\/+$/, '');
+}
+
+function port(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_PORT;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${value}"`);
+  return number;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** `--max-body`: bytes, or with a K/M/G suffix (powers of 1024), e.g. `64MiB`. */
+export function parseSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new UsageError(`--max-body must be a size like 67108864, 64MiB or 512K, got "${value}"`);
+  return bytes;
+}
+
+function token(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const chosen = value ?? env[TOKEN_ENV];
+  if (chosen === undefined || chosen === '') {
+    if (value === '') throw new UsageError('--token must not be empty');
+    return undefined;
+  }
+  return chosen;
+}
+
+export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServeArgs | HelpRequest {
+  const { values } = parse('serve', argv, {
+    host: { type: 'string' },
+    port: { type: 'string', short: 'p' },
+    ...STORE_OPTIONS,
+    'max-body': { type: 'string' },
+    token: { type: 'string' },
+    insecure: { type: 'boolean' },
+    'jaeger-url': { type: 'string' },
+    'provider-url': { type: 'string' },
+    'provider-key-env': { type: 'string' },
+  });
+  if (values.help) return { help: true };
+  const host = values.host ?? DEFAULT_HOST;
+  if (host.trim() === '') throw new UsageError('--host must not be empty');
+  return {
+    help: false,
+    host,
+    port: port(values.port),
+    store: storeChoice(values.db, values.postgres),
+    maxBodyBytes: values['max-body'] === undefined ? DEFAULT_MAX_BODY_BYTES : parseSize(values['max-body']),
+    token: token(values.token, env),
+    insecure: values.insecure ?? false,
+    jaegerUrl: values['jaeger-url'] === undefined ? undefined : httpUrl(values['jaeger-url'], '--jaeger-url'),
+    providerUrl: values['provider-url'] === undefined ? undefined : httpUrl(values['provider-url'], '--provider-url'),
+    providerKeyEnv: values['provider-key-env'],
+  };
+}
+
+export function parseExportArgs(argv: readonly string[]): ExportArgs | HelpRequest {
+  const { values } = parse('export', argv, { format: { type: 'string' }, output: { type: 'string', short: 'o' }, ...STORE_OPTIONS });
+  if (values.help) return { help: true };
+  const format = values.format ?? 'jsonl';
+  if (format !== 'jsonl') throw new UsageError(`--format must be jsonl (the only export format), got "${format}"`);
+  return { help: false, format, store: storeChoice(values.db, values.postgres), output: values.output === '-' ? undefined : values.output };
+}
+
+export function parseImportArgs(argv: readonly string[]): ImportArgs | HelpRequest {
+  const { values, positionals } = parse('import', argv, { ...STORE_OPTIONS }, true);
+  if (values.help) return { help: true };
+  if (positionals.length === 0) throw new UsageError('import needs a JSON Lines file (or - for standard input) (see: genspan import --help)');
+  if (positionals.length > 1) throw new UsageError(`import takes one file, got ${positionals.length} (see: genspan import --help)`);
+  return { help: false, file: positionals[0], store: storeChoice(values.db, values.postgres) };
+}
+
+export function parseDemoArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): DemoArgs | HelpRequest {
+  const { values } = parse('demo', argv, { endpoint: { type: 'string' }, token: { type: 'string' } });
+  if (values.help) return { help: true };
+  return {
+    help: false,
+    endpoint: httpUrl(values.endpoint ?? DEFAULT_DEMO_ENDPOINT, '--endpoint'),
+    token: token(values.token, env),
+  };
+}

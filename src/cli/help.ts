@@ -1,0 +1,70 @@
+import { DEFAULT_DB, DEFAULT_DEMO_ENDPOINT } from './args.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
+
+export const MAIN_HELP = `genspan: Chainlit-style generations on OpenTelemetry
+
+Usage: genspan <command> [options]
+
+Commands:
+  serve    receive OTLP/HTTP spans and logs, store their generations, serve the REST API and the playground
+  export   write every stored generation as JSON Lines
+  import   read JSON Lines written by export into a store
+  demo     send the example's steps to a running genspan serve
+
+Run genspan <command> --help for a command's options.
+`;
+
+export const SERVE_HELP = `Usage: genspan serve [options]
+
+Receives OTLP/HTTP (POST /v1/traces, /v1/logs; protobuf or JSON, optionally gzip), keeps the generations of LLM
+spans, and serves GET /api/generations, /api/generations/:id, /api/generations.jsonl, /healthz and the playground at /.
+
+Options:
+  --host HOST              address to listen on (default ${DEFAULT_HOST}); other than loopback needs --token or --insecure
+  -p, --port PORT          port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --db FILE                SQLite database file (default ${DEFAULT_DB})
+  --postgres URL           store in PostgreSQL instead, e.g. postgres://user:password@host:5432/genspan
+  --max-body SIZE          largest request body, before and after gzip (default 64MiB; e.g. 16MiB, 1048576)
+  --token TOKEN            require Authorization: Bearer TOKEN on every request (default: $GENSPAN_TOKEN)
+  --insecure               allow a non-loopback --host without a token
+  --jaeger-url URL         Jaeger UI base URL; each generation then links to its trace
+  --provider-url URL       OpenAI-compatible API base URL for playground re-runs
+  --provider-key-env NAME  environment variable holding that provider's API key
+  -h, --help               show this help
+
+Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, after the requests in flight are written.
+`;
+
+export const EXPORT_HELP = `Usage: genspan export [--format jsonl] [--db FILE | --postgres URL] [--output FILE]
+
+Writes every stored generation record as JSON Lines, oldest first. Progress goes to stderr on a terminal.
+
+Options:
+  --format jsonl       output format (JSON Lines, the only one)
+  --db FILE            SQLite database to read (default ${DEFAULT_DB}); it must exist
+  --postgres URL       read from PostgreSQL instead
+  -o, --output FILE    write to FILE instead of standard output
+  -h, --help           show this help
+`;
+
+export const IMPORT_HELP = `Usage: genspan import FILE [--db FILE | --postgres URL]
+
+Reads JSON Lines as written by genspan export (FILE, or - for standard input) into a store. Records already there
+(same trace and span id) are left as they are, so importing twice is harmless.
+
+Options:
+  --db FILE            SQLite database to write (default ${DEFAULT_DB}; created when missing)
+  --postgres URL       write to PostgreSQL instead
+  -h, --help           show this help
+`;
+
+export const DEMO_HELP = `Usage: genspan demo [--endpoint URL] [--token TOKEN]
+
+Runs the example's steps (a completion and a chat generation from a fake LLM) and sends their spans with the
+OpenTelemetry OTLP/HTTP exporter to a running genspan serve, then shows what it stored.
+
+Options:
+  --endpoint URL       base URL of genspan serve (default ${DEFAULT_DEMO_ENDPOINT})
+  --token TOKEN        the server's token (default: $GENSPAN_TOKEN)
+  -h, --help           show this help
+`;

@@ -1,0 +1,55 @@
+import { startServer } from '../server/server.js';
+import type { ServeArgs } from './args.js';
+import { openStore } from './stores.js';
+
+export interface CliIO {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** `genspan serve`: runs until SIGINT or SIGTERM, then finishes the requests in flight and closes the store. */
+export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
+  const { store, description } = await openStore(args.store);
+  let server;
+  try {
+    server = await startServer({
+      store,
+      host: args.host,
+      port: args.port,
+      maxBodyBytes: args.maxBodyBytes,
+      token: args.token,
+      insecure: args.insecure,
+      jaegerUrl: args.jaegerUrl,
+      providerUrl: args.providerUrl,
+      providerApiKeyEnv: args.providerKeyEnv,
+      logError: io.err,
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const { url } = server;
+  io.out(`genspan serve: listening on ${url}`);
+  io.out(`  OTLP/HTTP receiver  ${url}/v1/traces  ${url}/v1/logs`);
+  io.out(`  REST API            ${url}/api/generations`);
+  io.out(`  playground          ${url}/`);
+  io.out(`  storing into        ${description}`);
+  if (args.token) io.out('  every request needs Authorization: Bearer <token>');
+  else if (args.insecure) io.out(`  WARNING: no token and --insecure: anyone who can reach ${args.host} can read and write`);
+  if (args.jaegerUrl) io.out(`  trace links to      ${args.jaegerUrl}`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      io.out(`genspan serve: ${signal} received, finishing requests in flight...`);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  await store.close();
+  io.out('genspan serve: stopped');
+  return 0;
+}

@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { PostgresStore } from '../store/postgres.js';
+import { SqliteStore } from '../store/sqlite.js';
+import type { IngestStore } from '../store/types.js';
+import type { StoreChoice } from './args.js';
+
+/** A store failure the user can fix (missing file, unreachable database): one line, no stack. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+export interface OpenedStore {
+  store: IngestStore;
+  /** Where the data is, for messages; never includes a password. */
+  description: string;
+}
+
+/**
+ * Opens the chosen store and checks it is usable now (PostgreSQL connected and migrated), so an unreachable
+ * database is reported at start rather than on the first request. `mustExist` refuses to create a new SQLite file.
+ */
+export async function openStore(choice: StoreChoice, options: { mustExist?: boolean } = {}): Promise<OpenedStore> {
+  if (choice.kind === 'sqlite') {
+    if (options.mustExist && !existsSync(choice.path)) throw new CliError(`no database at ${choice.path} (use --db FILE or --postgres URL)`);
+    return { store: new SqliteStore({ path: choice.path }), description: `SQLite ${choice.path}` };
+  }
+  const store = new PostgresStore({ connectionString: choice.url });
+  try {
+    await store.ready();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  return { store, description: `PostgreSQL ${store.target}` };
+}

@@ -1,0 +1,78 @@
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { Transform, type Readable, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { ExportArgs, ImportArgs } from './args.js';
+import type { CliIO } from './serve.js';
+import { CliError, openStore } from './stores.js';
+
+const NEWLINE = 0x0a;
+const PROGRESS_INTERVAL_MS = 250;
+
+/** Counts the JSON Lines passing through, for progress on a terminal. */
+function lineCounter(onCount: (lines: number) => void): Transform {
+  let lines = 0;
+  return new Transform({
+    transform(chunk: Buffer | string, _encoding, callback) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      for (let index = buffer.indexOf(NEWLINE); index !== -1; index = buffer.indexOf(NEWLINE, index + 1)) lines++;
+      onCount(lines);
+      callback(null, buffer);
+    },
+  });
+}
+
+async function openOutput(path: string | undefined): Promise<Writable> {
+  if (path === undefined) return process.stdout;
+  const output = createWriteStream(path);
+  await new Promise<void>((resolve, reject) => {
+    output.once('open', () => resolve());
+    output.once('error', (error) => reject(new CliError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? error.message}`)));
+  });
+  return output;
+}
+
+/** `genspan export`: every record as JSON Lines to a file or stdout; progress on stderr when it is a terminal. */
+export async function exportRecords(args: ExportArgs, io: CliIO, showProgress = Boolean(process.stderr.isTTY)): Promise<number> {
+  const { store, description } = await openStore(args.store, { mustExist: true });
+  try {
+    const output = await openOutput(args.output);
+    let lastShown = 0;
+    const counter = lineCounter((lines) => {
+      const now = Date.now();
+      if (showProgress && now - lastShown >= PROGRESS_INTERVAL_MS) {
+        lastShown = now;
+        process.stderr.write(`\rexported ${lines} records...`);
+      }
+    });
+    counter.pipe(output, { end: output !== process.stdout });
+    const count = await store.exportJsonl(counter);
+    counter.end();
+    if (output !== process.stdout) await finished(output);
+    else await new Promise<void>((resolve) => (counter.writableFinished ? resolve() : counter.once('finish', () => resolve())));
+    if (showProgress) process.stderr.write('\r');
+    io.err(`exported ${count} generation records from ${description}${args.output ? ` to ${args.output}` : ''}`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function openInput(file: string): Readable {
+  if (file === '-') return process.stdin;
+  if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
+  return createReadStream(file);
+}
+
+/** `genspan import FILE`: JSON Lines into a store, idempotently. */
+export async function importRecords(args: ImportArgs, io: CliIO): Promise<number> {
+  const input = openInput(args.file);
+  const { store, description } = await openStore(args.store);
+  try {
+    const result = await store.importJsonl(input);
+    io.out(`imported ${result.inserted} generation records into ${description}` + (result.duplicates > 0 ? ` (${result.duplicates} already there)` : ''));
+    return 0;
+  } finally {
+    input.destroy();
+    await store.close();
+  }
+}

@@ -1,0 +1,686 @@
+import protobuf from 'protobufjs/minimal.js';
+import type { NormalizedEvent, NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
+import { atPath, OtlpDecodeError } from './errors.js';
+import type { DecodedLogsRequest, DecodedTraceRequest } from './types.js';
+import { MAX_VALUE_DEPTH, SPAN_ID_BYTES, TRACE_ID_BYTES, int64Value, isZeroId, logRecord, setEntry, wrongIdLength } from './values.js';
+
+/**
+ * A hand-written field walk over the OTLP protobuf messages genspan receives, on protobufjs's `Reader`.
+ * Field numbers follow opentelemetry-proto (common/v1, resource/v1, trace/v1, logs/v1, collector/*); fields
+ * genspan does not use (links, flags, trace state, dropped counts, schema URLs) are skipped without decoding.
+ */
+
+type Reader = protobuf.Reader;
+
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_LENGTH_DELIMITED = 2;
+const WIRE_FIXED32 = 5;
+
+const WIRE_NAMES: Record<number, string> = {
+  [WIRE_VARINT]: 'varint',
+  [WIRE_FIXED64]: 'fixed64',
+  [WIRE_LENGTH_DELIMITED]: 'length-delimited',
+  [WIRE_FIXED32]: 'fixed32',
+};
+
+function wireName(wire: number): string {
+  return WIRE_NAMES[wire] ?? `wire type ${wire}`;
+}
+
+/** protobufjs reports a short body as a RangeError "index out of range"; say what that means. */
+function describeReaderError(error: unknown, reader: Reader): OtlpDecodeError {
+  if (error instanceof OtlpDecodeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.startsWith('index out of range')) {
+    return new OtlpDecodeError(`truncated: a field runs past the end of the body (${reader.len} bytes)`);
+  }
+  return new OtlpDecodeError(message);
+}
+
+function expectWire(field: string, actual: number, expected: number): void {
+  if (actual !== expected) {
+    throw new OtlpDecodeError(`field ${field} has ${wireName(actual)} encoding, expected ${wireName(expected)}`);
+  }
+}
+
+/** Reads a length prefix and returns where the embedded message or bytes end. */
+function lengthEnd(reader: Reader): number {
+  const length = reader.size();
+  const end = reader.pos + length;
+  if (end > reader.len) {
+    throw new OtlpDecodeError(`truncated: a field of ${length} bytes at byte ${reader.pos} runs past the end of the body (${reader.len} bytes)`);
+  }
+  return end;
+}
+
+function checkEnd(reader: Reader, end: number): void {
+  if (reader.pos !== end) throw new OtlpDecodeError(`a field overruns its enclosing message (byte ${reader.pos}, message ends at ${end})`);
+}
+
+function readFixed64(reader: Reader, buffer: Buffer): bigint {
+  if (reader.pos + 8 > reader.len) throw new OtlpDecodeError(`truncated: a 64-bit timestamp at byte ${reader.pos} runs past the end of the body`);
+  const value = buffer.readBigUInt64LE(reader.pos);
+  reader.pos += 8;
+  return value;
+}
+
+/** Reads a bytes field as lowercase hex without copying it first. */
+function readHex(reader: Reader, buffer: Buffer): string {
+  const end = lengthEnd(reader);
+  const hex = buffer.toString('hex', reader.pos, end);
+  reader.pos = end;
+  return hex;
+}
+
+/** A varint int64, as a number when exact and as a decimal string otherwise. */
+function readInt64(reader: Reader): number | string {
+  const bytes = reader.buf;
+  let pos = reader.pos;
+  // Fast path: up to 7 bytes (49 bits) fit a double exactly.
+  let small = 0;
+  let scale = 1;
+  for (let i = 0; i < 7; i++) {
+    if (pos >= reader.len) throw new OtlpDecodeError('truncated: an integer runs past the end of the body');
+    const byte = bytes[pos++];
+    small += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      reader.pos = pos;
+      return small;
+    }
+    scale *= 128;
+  }
+  let value = BigInt(small);
+  let shift = 49n;
+  for (let i = 7; i < 10; i++) {
+    if (pos >= reader.len) throw new OtlpDecodeError('truncated: an integer runs past the end of the body');
+    const byte = bytes[pos++];
+    value |= BigInt(byte & 0x7f) << shift;
+    if (byte < 0x80) {
+      reader.pos = pos;
+      return int64Value(BigInt.asIntN(64, value));
+    }
+    shift += 7n;
+  }
+  throw new OtlpDecodeError('invalid varint: longer than 10 bytes');
+}
+
+function skipField(reader: Reader, wire: number): void {
+  if (wire !== WIRE_VARINT && wire !== WIRE_FIXED64 && wire !== WIRE_LENGTH_DELIMITED && wire !== WIRE_FIXED32) {
+    throw new OtlpDecodeError(`invalid wire type ${wire} at byte ${reader.pos}`);
+  }
+  reader.skipType(wire);
+}
+
+function readTag(reader: Reader): number {
+  const tag = reader.uint32();
+  if (tag >>> 3 === 0) throw new OtlpDecodeError(`invalid field number 0 at byte ${reader.pos}`);
+  return tag;
+}
+
+// ---- common/v1 ---------------------------------------------------------------------------------------------------
+
+/** AnyValue { string_value=1, bool_value=2, int_value=3, double_value=4, array_value=5, kvlist_value=6, bytes_value=7 } */
+function readAnyValue(reader: Reader, buffer: Buffer, end: number, depth: number): unknown {
+  if (depth > MAX_VALUE_DEPTH) throw new OtlpDecodeError(`values nested deeper than ${MAX_VALUE_DEPTH} levels`);
+  let value: unknown;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    switch (field) {
+      case 1:
+        expectWire('AnyValue.string_value', wire, WIRE_LENGTH_DELIMITED);
+        value = reader.string();
+        break;
+      case 2:
+        expectWire('AnyValue.bool_value', wire, WIRE_VARINT);
+        value = reader.bool();
+        break;
+      case 3:
+        expectWire('AnyValue.int_value', wire, WIRE_VARINT);
+        value = readInt64(reader);
+        break;
+      case 4:
+        expectWire('AnyValue.double_value', wire, WIRE_FIXED64);
+        value = reader.double();
+        break;
+      case 5: {
+        expectWire('AnyValue.array_value', wire, WIRE_LENGTH_DELIMITED);
+        const arrayEnd = lengthEnd(reader);
+        value = readArrayValue(reader, buffer, arrayEnd, depth + 1);
+        checkEnd(reader, arrayEnd);
+        break;
+      }
+      case 6: {
+        expectWire('AnyValue.kvlist_value', wire, WIRE_LENGTH_DELIMITED);
+        const listEnd = lengthEnd(reader);
+        const object: Record<string, unknown> = {};
+        readKeyValues(reader, buffer, listEnd, 1, object, depth + 1);
+        checkEnd(reader, listEnd);
+        value = object;
+        break;
+      }
+      case 7: {
+        expectWire('AnyValue.bytes_value', wire, WIRE_LENGTH_DELIMITED);
+        const bytesEnd = lengthEnd(reader);
+        value = new Uint8Array(buffer.subarray(reader.pos, bytesEnd));
+        reader.pos = bytesEnd;
+        break;
+      }
+      default:
+        skipField(reader, wire);
+    }
+  }
+  checkEnd(reader, end);
+  return value;
+}
+
+/** ArrayValue { repeated AnyValue values = 1 }; an empty AnyValue inside an array becomes null. */
+function readArrayValue(reader: Reader, buffer: Buffer, end: number, depth: number): unknown[] {
+  const values: unknown[] = [];
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    if (tag >>> 3 === 1) {
+      expectWire('ArrayValue.values', tag & 7, WIRE_LENGTH_DELIMITED);
+      const valueEnd = lengthEnd(reader);
+      values.push(readAnyValue(reader, buffer, valueEnd, depth) ?? null);
+    } else {
+      skipField(reader, tag & 7);
+    }
+  }
+  return values;
+}
+
+/**
+ * Reads the repeated KeyValue field `field` of the message ending at `end` into `target`; other fields are skipped.
+ * KeyValue { string key = 1; AnyValue value = 2 }. A key without a value is left out, as the SDK never emits one.
+ */
+function readKeyValues(reader: Reader, buffer: Buffer, end: number, field: number, target: Record<string, unknown>, depth: number): void {
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    if (tag >>> 3 !== field) {
+      skipField(reader, tag & 7);
+      continue;
+    }
+    expectWire('attributes', tag & 7, WIRE_LENGTH_DELIMITED);
+    const pairEnd = lengthEnd(reader);
+    readKeyValue(reader, buffer, pairEnd, target, depth);
+  }
+}
+
+function readKeyValue(reader: Reader, buffer: Buffer, end: number, target: Record<string, unknown>, depth: number): void {
+  let key = '';
+  let value: unknown;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWire('KeyValue.key', wire, WIRE_LENGTH_DELIMITED);
+        key = reader.string();
+        break;
+      case 2: {
+        expectWire('KeyValue.value', wire, WIRE_LENGTH_DELIMITED);
+        const valueEnd = lengthEnd(reader);
+        try {
+          value = readAnyValue(reader, buffer, valueEnd, depth);
+        } catch (error) {
+          throw atPath(error, key ? `attribute "${key}"` : 'attribute');
+        }
+        break;
+      }
+      default:
+        skipField(reader, wire);
+    }
+  }
+  checkEnd(reader, end);
+  if (value !== undefined) setEntry(target, key, value);
+}
+
+/** Resource { repeated KeyValue attributes = 1 }: fills `target`, which spans may already share. */
+function readResource(reader: Reader, buffer: Buffer, end: number, target: Record<string, unknown>): void {
+  readKeyValues(reader, buffer, end, 1, target, 0);
+  checkEnd(reader, end);
+}
+
+/** InstrumentationScope { name = 1, version = 2 }: fills `target`, which spans may already share. */
+function readScope(reader: Reader, end: number, target: { name: string; version?: string }): void {
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWire('InstrumentationScope.name', wire, WIRE_LENGTH_DELIMITED);
+        target.name = reader.string();
+        break;
+      case 2:
+        expectWire('InstrumentationScope.version', wire, WIRE_LENGTH_DELIMITED);
+        target.version = reader.string() || undefined;
+        break;
+      default:
+        skipField(reader, wire);
+    }
+  }
+  checkEnd(reader, end);
+}
+
+// ---- trace/v1 ------------------------------------------------------------------------------------------------------
+
+interface TraceState {
+  spans: NormalizedSpan[];
+  rejected: number;
+}
+
+function decodeTraceMessage(buffer: Buffer): DecodedTraceRequest {
+  const reader = protobuf.Reader.create(buffer);
+  const state: TraceState = { spans: [], rejected: 0 };
+  let index = 0;
+  try {
+    while (reader.pos < reader.len) {
+      const tag = readTag(reader);
+      if (tag >>> 3 === 1) {
+        expectWire('ExportTraceServiceRequest.resource_spans', tag & 7, WIRE_LENGTH_DELIMITED);
+        const end = lengthEnd(reader);
+        try {
+          readResourceSpans(reader, buffer, end, state);
+        } catch (error) {
+          throw atPath(describeReaderError(error, reader), `resourceSpans[${index}]`);
+        }
+        index++;
+      } else {
+        skipField(reader, tag & 7);
+      }
+    }
+  } catch (error) {
+    throw describeReaderError(error, reader);
+  }
+  return state.rejected > 0
+    ? { spans: state.spans, rejected: state.rejected, rejectionMessage: `${state.rejected} span(s) with an all-zero trace or span id were rejected` }
+    : { spans: state.spans, rejected: 0 };
+}
+
+/** ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2 } */
+function readResourceSpans(reader: Reader, buffer: Buffer, end: number, state: TraceState): void {
+  const resource: Record<string, unknown> = {};
+  let index = 0;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1: {
+        expectWire('ResourceSpans.resource', wire, WIRE_LENGTH_DELIMITED);
+        readResource(reader, buffer, lengthEnd(reader), resource);
+        break;
+      }
+      case 2: {
+        expectWire('ResourceSpans.scope_spans', wire, WIRE_LENGTH_DELIMITED);
+        const scopeEnd = lengthEnd(reader);
+        try {
+          readScopeSpans(reader, buffer, scopeEnd, resource, state);
+        } catch (error) {
+          throw atPath(describeReaderError(error, reader), `scopeSpans[${index}]`);
+        }
+        index++;
+        break;
+      }
+      default:
+        skipField(reader, wire);
+    }
+  }
+  checkEnd(reader, end);
+}
+
+/** ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2 } */
+function readScopeSpans(reader: Reader, buffer: Buffer, end: number, resource: Record<string, unknown>, state: TraceState): void {
+  const scope: { name: string; version?: string } = { name: '' };
+  let index = 0;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWire('ScopeSpans.scope', wire, WIRE_LENGTH_DELIMITED);
+        readScope(reader, lengthEnd(reader), scope);
+        break;
+      case 2: {
+        expectWire('ScopeSpans.spans', wire, WIRE_LENGTH_DELIMITED);
+        const spanEnd = lengthEnd(reader);
+        let span: NormalizedSpan | null;
+        try {
+          span = readSpan(reader, buffer, spanEnd, resource, scope);
+        } catch (error) {
+          throw atPath(describeReaderError(error, reader), `spans[${index}]`);
+        }
+        if (span) state.spans.push(span);
+        else state.rejected++;
+        index++;
+        break;
+      }
+      default:
+        skipField(reader, wire);
+    }
+  }
+  checkEnd(reader, end);
+}
+
+/**
+ * Span { trace_id=1, span_id=2, parent_span_id=4, name=5, kind=6, start_time_unix_nano=7, end_time_unix_nano=8,
+ * attributes=9, events=11, status=15 }. Returns null for a span with an all-zero id (rejected, not fatal).
+ */
+function readSpan(
+  reader: Reader,
+  buffer: Buffer,
+  end: number,
+  resource: Record<string, unknown>,
+  scope: { name: string; version?: string },
+): NormalizedSpan | null {
+  let traceId = '';
+  let spanId = '';
+  let parentSpanId = '';
+  let name = '';
+  let kind = 0;
+  let startTimeUnixNano = 0n;
+  let endTimeUnixNano = 0n;
+  const attributes: Record<string, unknown> = {};
+  const events: NormalizedEvent[] = [];
+  const status: { code: number; message?: string } = { code: 0 };
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWire('Span.trace_id', wire, WIRE_LENGTH_DELIMITED);
+        traceId = readHex(reader, buffer);
+        break;
+      case 2:
+        expectWire('Span.span_id', wire, WIRE_LENGTH_DELIMITED);
+        spanId = readHex(reader, buffer);
+        break;
+      case 4:
+        expectWire('Span.parent_span_id', wire, WIRE_LENGTH_DELIMITED);
+        parentSpanId = readHex(reader, buffer);
+        break;
+      case 5:
+        expectWire('Span.name', wire, WIRE_LENGTH_DELIMITED);
+        name = reader.string();
+        break;
+      case 6:
+        expectWire('Span.kind', wire, WIRE_VARINT);
+        kind = reader.uint32();
+        break;
+      case 7:
+        expectWire('Span.start_time_unix_nano', wire, WIRE_FIXED64);
+        startTimeUnixNano = readFixed64(reader, buffer);
+        break;
+      case 8:
+        expectWire('Span.end_time_unix_nano', wire, WIRE_FIXED64);
+        endTimeUnixNano = readFixed64(reader, buffer);
+        break;
+      case 9: {
+        expectWire('Span.attributes', wire, WIRE_LENGTH_DELIMITED);
+        const pairEnd = lengthEnd(reader);
+        readKeyValue(reader, buffer, pairEnd, attributes, 0);
+        break;
+      }
+      case 11: {
+        expectWire('Span.events', wire, WIRE_LENGTH_DELIMITED);
+        const eventEnd = lengthEnd(reader);
+        try {
+          events.push(readEvent(reader, buffer, eventEnd));
+        } catch (error) {
+          throw atPath(describeReaderError(error, reader), `events[${events.length}]`);
+        }
+        break;
+      }
+      case 15:
+        expectWire('Span.status', wire, WIRE_LENGTH_DELIMITED);
+        readStatus(reader, lengthEnd(reader), status);
+        break;
+      default:
+        skipField(reader, wire);
+    }
+  }
+  checkEnd(reader, end);
+  if (traceId.length !== TRACE_ID_BYTES * 2) throw wrongIdLength('traceId', TRACE_ID_BYTES, traceId.length / 2);
+  if (spanId.length !== SPAN_ID_BYTES * 2) throw wrongIdLength('spanId', SPAN_ID_BYTES, spanId.length / 2);
+  if (parentSpanId.length !== 0 && parentSpanId.length !== SPAN_ID_BYTES * 2) {
+    throw wrongIdLength('parentSpanId', SPAN_ID_BYTES, parentSpanId.length / 2);
+  }
+  if (isZeroId(traceId) || isZeroId(spanId)) return null;
+  return {
+    traceId,
+    spanId,
+    parentSpanId: parentSpanId && !isZeroId(parentSpanId) ? parentSpanId : undefined,
+    name,
+    kind,
+    startTimeUnixNano,
+    endTimeUnixNano,
+    attributes,
+    events,
+    status,
+    resource,
+    scope,
+  };
+}
+
+/** Event { time_unix_nano = 1; name = 2; attributes = 3 } */
+function readEvent(reader: Reader, buffer: Buffer, end: number): NormalizedEvent {
+  const event: NormalizedEvent = { name: '', timeUnixNano: 0n, attributes: {} };
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWire('Event.time_unix_nano', wire, WIRE_FIXED64);
+        event.timeUnixNano = readFixed64(reader, buffer);
+        break;
+      case 2:
+        expectWire('Event.name', wire, WIRE_LENGTH_DELIMITED);
+        event.name = reader.string();
+        break;
+      case 3: {
+        expectWire('Event.attributes', wire, WIRE_LENGTH_DELIMITED);
+        readKeyValue(reader, buffer, lengthEnd(reader), event.attributes, 0);
+        break;
+      }
+      default:
+        skipField(reader, wire);
+    }
+  }
+  checkEnd(reader, end);
+  return event;
+}
+
+/** Status { message = 2; code = 3 } (field 1 is the deprecated code). */
+function readStatus(reader: Reader, end: number, status: { code: number; message?: string }): void {
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 2:
+        expectWire('Status.message', wire, WIRE_LENGTH_DELIMITED);
+        status.message = reader.string() || undefined;
+        break;
+      case 3:
+        expectWire('Status.code', wire, WIRE_VARINT);
+        status.code = reader.uint32();
+        break;
+      default:
+        skipField(reader, wire);
+    }
+  }
+  checkEnd(reader, end);
+}
+
+// ---- logs/v1 -------------------------------------------------------------------------------------------------------
+
+function decodeLogsMessage(buffer: Buffer): DecodedLogsRequest {
+  const reader = protobuf.Reader.create(buffer);
+  const records: NormalizedLogRecord[] = [];
+  let index = 0;
+  try {
+    while (reader.pos < reader.len) {
+      const tag = readTag(reader);
+      if (tag >>> 3 === 1) {
+        expectWire('ExportLogsServiceRequest.resource_logs', tag & 7, WIRE_LENGTH_DELIMITED);
+        const end = lengthEnd(reader);
+        try {
+          readResourceLogs(reader, buffer, end, records);
+        } catch (error) {
+          throw atPath(describeReaderError(error, reader), `resourceLogs[${index}]`);
+        }
+        index++;
+      } else {
+        skipField(reader, tag & 7);
+      }
+    }
+  } catch (error) {
+    throw describeReaderError(error, reader);
+  }
+  return { records };
+}
+
+/** ResourceLogs { Resource resource = 1; repeated ScopeLogs scope_logs = 2 } */
+function readResourceLogs(reader: Reader, buffer: Buffer, end: number, records: NormalizedLogRecord[]): void {
+  const resource: Record<string, unknown> = {};
+  let index = 0;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWire('ResourceLogs.resource', wire, WIRE_LENGTH_DELIMITED);
+        readResource(reader, buffer, lengthEnd(reader), resource);
+        break;
+      case 2: {
+        expectWire('ResourceLogs.scope_logs', wire, WIRE_LENGTH_DELIMITED);
+        const scopeEnd = lengthEnd(reader);
+        try {
+          readScopeLogs(reader, buffer, scopeEnd, resource, records);
+        } catch (error) {
+          throw atPath(describeReaderError(error, reader), `scopeLogs[${index}]`);
+        }
+        index++;
+        break;
+      }
+      default:
+        skipField(reader, wire);
+    }
+  }
+  checkEnd(reader, end);
+}
+
+/** ScopeLogs { InstrumentationScope scope = 1; repeated LogRecord log_records = 2 } */
+function readScopeLogs(
+  reader: Reader,
+  buffer: Buffer,
+  end: number,
+  resource: Record<string, unknown>,
+  records: NormalizedLogRecord[],
+): void {
+  const scope: { name: string; version?: string } = { name: '' };
+  let index = 0;
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWire('ScopeLogs.scope', wire, WIRE_LENGTH_DELIMITED);
+        readScope(reader, lengthEnd(reader), scope);
+        break;
+      case 2: {
+        expectWire('ScopeLogs.log_records', wire, WIRE_LENGTH_DELIMITED);
+        const recordEnd = lengthEnd(reader);
+        try {
+          records.push(readLogRecord(reader, buffer, recordEnd, resource, scope));
+        } catch (error) {
+          throw atPath(describeReaderError(error, reader), `logRecords[${index}]`);
+        }
+        index++;
+        break;
+      }
+      default:
+        skipField(reader, wire);
+    }
+  }
+  checkEnd(reader, end);
+}
+
+/**
+ * LogRecord { time_unix_nano=1, body=5, attributes=6, trace_id=9, span_id=10, observed_time_unix_nano=11, event_name=12 }.
+ * Ids are optional on a log record, but when present they must have the right length.
+ */
+function readLogRecord(
+  reader: Reader,
+  buffer: Buffer,
+  end: number,
+  resource: Record<string, unknown>,
+  scope: { name: string; version?: string },
+): NormalizedLogRecord {
+  let traceId = '';
+  let spanId = '';
+  let time = 0n;
+  let observedTime = 0n;
+  let eventName = '';
+  let body: unknown;
+  const attributes: Record<string, unknown> = {};
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWire('LogRecord.time_unix_nano', wire, WIRE_FIXED64);
+        time = readFixed64(reader, buffer);
+        break;
+      case 5: {
+        expectWire('LogRecord.body', wire, WIRE_LENGTH_DELIMITED);
+        const bodyEnd = lengthEnd(reader);
+        try {
+          body = readAnyValue(reader, buffer, bodyEnd, 0);
+        } catch (error) {
+          throw atPath(describeReaderError(error, reader), 'body');
+        }
+        break;
+      }
+      case 6:
+        expectWire('LogRecord.attributes', wire, WIRE_LENGTH_DELIMITED);
+        readKeyValue(reader, buffer, lengthEnd(reader), attributes, 0);
+        break;
+      case 9:
+        expectWire('LogRecord.trace_id', wire, WIRE_LENGTH_DELIMITED);
+        traceId = readHex(reader, buffer);
+        break;
+      case 10:
+        expectWire('LogRecord.span_id', wire, WIRE_LENGTH_DELIMITED);
+        spanId = readHex(reader, buffer);
+        break;
+      case 11:
+        expectWire('LogRecord.observed_time_unix_nano', wire, WIRE_FIXED64);
+        observedTime = readFixed64(reader, buffer);
+        break;
+      case 12:
+        expectWire('LogRecord.event_name', wire, WIRE_LENGTH_DELIMITED);
+        eventName = reader.string();
+        break;
+      default:
+        skipField(reader, wire);
+    }
+  }
+  checkEnd(reader, end);
+  return logRecord(traceId, spanId, time || observedTime, eventName, body, attributes, resource, scope);
+}
+
+function asBuffer(body: Uint8Array): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/** Decodes an `ExportTraceServiceRequest`; throws `OtlpDecodeError` saying what was wrong. */
+export function decodeTraceRequestProtobuf(body: Uint8Array): DecodedTraceRequest {
+  return decodeTraceMessage(asBuffer(body));
+}
+
+/** Decodes an `ExportLogsServiceRequest`; throws `OtlpDecodeError` saying what was wrong. */
+export function decodeLogsRequestProtobuf(body: Uint8Array): DecodedLogsRequest {
+  return decodeLogsMessage(asBuffer(body));
+}

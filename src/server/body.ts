@@ -1,0 +1,95 @@
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/** A request body that cannot be read: `statusCode` is the HTTP answer (413 too large, 400 bad gzip or aborted). */
+export class BodyReadError extends Error {
+  override readonly name = 'BodyReadError';
+  constructor(
+    readonly statusCode: 400 | 413,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ReadBodyOptions {
+  /** `Content-Encoding: gzip` */
+  gzip: boolean;
+  /** Largest body accepted, before and after decompression. */
+  maxBytes: number;
+}
+
+function tooLarge(what: string, maxBytes: number): BodyReadError {
+  return new BodyReadError(413, `${what} is larger than the limit of ${maxBytes} bytes (--max-body)`);
+}
+
+/**
+ * Reads a request body into one Buffer, inflating gzip as it arrives. Both the bytes received and the bytes
+ * inflated are counted while they flow, so an oversize body or a gzip bomb is refused as soon as it passes the
+ * limit, holding at most `maxBytes` in memory. On failure the rest of the request is drained, not destroyed, so
+ * the 413 or 400 still reaches the client.
+ */
+export function readBody(source: Readable, options: ReadBodyOptions): Promise<Buffer> {
+  const { maxBytes } = options;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let kept = 0;
+    let settled = false;
+    const inflater = options.gzip ? createGunzip() : undefined;
+
+    const finish = (error: Error | undefined) => {
+      if (settled) return;
+      settled = true;
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onSourceError);
+      source.off('close', onClose);
+      if (inflater) {
+        inflater.off('data', onInflated);
+        inflater.off('end', onInflatedEnd);
+        inflater.destroy();
+      }
+      if (error) {
+        chunks.length = 0;
+        source.resume();
+        reject(error);
+      } else {
+        resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, kept));
+      }
+    };
+    const keep = (chunk: Buffer, what: string) => {
+      kept += chunk.length;
+      if (kept > maxBytes) return finish(tooLarge(what, maxBytes));
+      chunks.push(chunk);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBytes) return finish(tooLarge('the request body', maxBytes));
+      if (!inflater) return keep(chunk, 'the request body');
+      if (!inflater.write(chunk)) {
+        source.pause();
+        inflater.once('drain', () => {
+          if (!settled) source.resume();
+        });
+      }
+    };
+    const onEnd = () => (inflater ? inflater.end() : finish(undefined));
+    const onSourceError = (error: Error) => finish(new BodyReadError(400, `the request body could not be read: ${error.message}`));
+    const onClose = () => {
+      if (!source.readableEnded) finish(new BodyReadError(400, 'the client closed the connection before the body was complete'));
+    };
+    const onInflated = (chunk: Buffer) => keep(chunk, 'the decompressed body');
+    const onInflatedEnd = () => finish(undefined);
+
+    source.on('data', onData);
+    source.once('end', onEnd);
+    source.once('error', onSourceError);
+    source.once('close', onClose);
+    if (inflater) {
+      inflater.on('data', onInflated);
+      inflater.once('end', onInflatedEnd);
+      inflater.once('error', (error) => finish(new BodyReadError(400, `the body is not valid gzip: ${error.message}`)));
+    }
+  });
+}

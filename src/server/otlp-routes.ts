@@ -1,0 +1,148 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GenerationIngest, IngestResult } from '../export/ingest.js';
+import {
+  OtlpDecodeError,
+  RpcCode,
+  decodeLogsRequest,
+  decodeTraceRequest,
+  encodeExportResponse,
+  encodeStatus,
+  type OtlpEncoding,
+  type OtlpSignal,
+  type PartialSuccess,
+} from '../otlp/index.js';
+import { StoreError } from '../store/errors.js';
+import type { InFlightLimiter } from './admission.js';
+import { BodyReadError, readBody } from './body.js';
+
+export const TRACES_PATH = '/v1/traces';
+export const LOGS_PATH = '/v1/logs';
+
+/** Seconds a client waits before retrying when the server is busy (429) or the store is failing (503). */
+export const RETRY_AFTER_BUSY_SECONDS = 1;
+export const RETRY_AFTER_STORE_SECONDS = 5;
+
+export interface OtlpRouteOptions {
+  ingest: GenerationIngest;
+  limiter: InFlightLimiter;
+  maxBodyBytes: number;
+  /** Where unexpected failures are reported (the message only; the client gets a generic 500). */
+  logError: (message: string) => void;
+}
+
+/** The OTLP encoding of a Content-Type, or undefined for one OTLP/HTTP does not define. */
+export function otlpEncodingOf(contentType: string | undefined): OtlpEncoding | undefined {
+  const mediaType = contentType?.split(';', 1)[0].trim().toLowerCase();
+  if (mediaType === 'application/x-protobuf') return 'protobuf';
+  if (mediaType === 'application/json') return 'json';
+  return undefined;
+}
+
+/** Sends a `google.rpc.Status` failure in the request's encoding (JSON when the request's is unknown). */
+export function sendOtlpStatus(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  statusCode: number,
+  rpcCode: number,
+  message: string,
+  retryAfterSeconds?: number,
+): FastifyReply {
+  const { contentType, body } = encodeStatus(otlpEncodingOf(request.headers['content-type']) ?? 'json', rpcCode, message);
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
+  return reply.code(statusCode).type(contentType).send(body);
+}
+
+function declaredLength(request: FastifyRequest): number {
+  const header = request.headers['content-length'];
+  const length = header === undefined ? 0 : Number(header);
+  return Number.isFinite(length) && length > 0 ? length : 0;
+}
+
+function partialSuccess(signal: OtlpSignal, rejected: number, rejectionMessage: string | undefined): PartialSuccess | undefined {
+  if (rejected === 0) return undefined;
+  return { rejected, message: rejectionMessage ?? `${rejected} ${signal === 'traces' ? 'span(s)' : 'log record(s)'} rejected` };
+}
+
+/**
+ * `POST /v1/traces` and `POST /v1/logs`, OTLP/HTTP as the specification describes: protobuf or JSON chosen by
+ * Content-Type, optional gzip, the response in the request's encoding, 200 only once the store has the records.
+ * Registered in their own encapsulated context: the body is read here, as a stream, not by Fastify's parsers.
+ */
+export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions): Promise<void> {
+  const { ingest, limiter, maxBodyBytes, logError } = options;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  const admit = async (request: FastifyRequest, reply: FastifyReply) => {
+    const length = declaredLength(request);
+    if (length > maxBodyBytes) {
+      return sendOtlpStatus(request, reply, 413, RpcCode.INVALID_ARGUMENT, `the request body (${length} bytes) is larger than the limit of ${maxBodyBytes} bytes (--max-body)`);
+    }
+    const release = limiter.tryAcquire(length);
+    if (!release) {
+      return sendOtlpStatus(request, reply, 429, RpcCode.RESOURCE_EXHAUSTED, 'genspan is busy writing earlier requests; retry later', RETRY_AFTER_BUSY_SECONDS);
+    }
+    reply.raw.once('close', release);
+  };
+
+  const handle = (signal: OtlpSignal) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const encoding = otlpEncodingOf(request.headers['content-type']);
+    if (!encoding) {
+      const given = request.headers['content-type'] ?? 'none';
+      return sendOtlpStatus(request, reply, 415, RpcCode.INVALID_ARGUMENT, `unsupported Content-Type "${given}": send application/x-protobuf or application/json`);
+    }
+    const contentEncoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (contentEncoding !== 'identity' && contentEncoding !== 'gzip') {
+      return sendOtlpStatus(request, reply, 415, RpcCode.INVALID_ARGUMENT, `unsupported Content-Encoding "${contentEncoding}": send gzip or no encoding`);
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBody(request.raw, { gzip: contentEncoding === 'gzip', maxBytes: maxBodyBytes });
+    } catch (error) {
+      if (error instanceof BodyReadError) return sendOtlpStatus(request, reply, error.statusCode, RpcCode.INVALID_ARGUMENT, error.message);
+      throw error;
+    }
+
+    let rejected = 0;
+    let rejectionMessage: string | undefined;
+    let ingesting: () => Promise<IngestResult>;
+    try {
+      if (signal === 'traces') {
+        const decoded = decodeTraceRequest(body, encoding);
+        rejected = decoded.rejected;
+        rejectionMessage = decoded.rejectionMessage;
+        ingesting = () => ingest.ingestSpans(decoded.spans);
+      } else {
+        const decoded = decodeLogsRequest(body, encoding);
+        ingesting = () => ingest.ingestLogs(decoded.records);
+      }
+    } catch (error) {
+      if (error instanceof OtlpDecodeError) {
+        return sendOtlpStatus(request, reply, 400, RpcCode.INVALID_ARGUMENT, `invalid OTLP ${signal} request: ${error.message}`);
+      }
+      throw error;
+    }
+
+    try {
+      await ingesting();
+    } catch (error) {
+      if (error instanceof StoreError) {
+        logError(`genspan: the store could not write an OTLP ${signal} request: ${error.message}`);
+        return sendOtlpStatus(request, reply, 503, RpcCode.UNAVAILABLE, `the store cannot write right now: ${error.message}`, RETRY_AFTER_STORE_SECONDS);
+      }
+      throw error;
+    }
+    const response = encodeExportResponse(signal, encoding, partialSuccess(signal, rejected, rejectionMessage));
+    return reply.code(200).type(response.contentType).send(response.body);
+  };
+
+  app.post(TRACES_PATH, { onRequest: admit }, handle('traces'));
+  app.post(LOGS_PATH, { onRequest: admit }, handle('logs'));
+
+  app.setErrorHandler((error, request, reply) => {
+    logError(`genspan: ${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return sendOtlpStatus(request, reply, 500, RpcCode.INTERNAL, 'internal error while receiving the request');
+  });
+}

@@ -1,0 +1,240 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { GenerationIngest } from '../export/ingest.js';
+import { GenerationValidationError } from '../generation/generation.js';
+import type { IngestStore } from '../store/types.js';
+import { RerunInputError, RerunRunner, type RerunEvent } from './rerun.js';
+
+/**
+ * The Prompt Playground's server side: the page's static assets, its configuration endpoint, and the re-run
+ * endpoint. The generation list and detail come from the REST API of `src/server`.
+ */
+
+export interface PlaygroundOptions {
+  store: IngestStore;
+  /** Base URL of an OpenAI-compatible API (`--provider-url`), e.g. `https://api.openai.com/v1`. Without it re-runs are off. */
+  providerUrl?: string;
+  /** Name of the environment variable holding the provider's API key (`--provider-key-env`). The key never leaves the server. */
+  providerApiKeyEnv?: string;
+  /** `gen_ai.provider.name` recorded on re-runs. Default `openai` (the API the provider speaks). */
+  providerName?: string;
+  /** Limit for one re-run, in milliseconds. Default 300 000. */
+  providerTimeoutMs?: number;
+  /** Jaeger UI base URL (`--jaeger-url`), shown on the page. */
+  jaegerUrl?: string;
+  /** Where the API key is read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** The server's ingest, when it has one; defaults to a new one over `store`. */
+  ingest?: GenerationIngest;
+}
+
+/** What `GET /api/playground/config` answers. Holds no secret. */
+export interface PlaygroundConfig {
+  provider: {
+    configured: boolean;
+    /** The base URL without credentials or query. */
+    url: string | null;
+    keyEnv: string | null;
+    /** Whether that environment variable is set (its value is never sent). */
+    keySet: boolean;
+  };
+  jaegerUrl: string | null;
+  /** How to start the server with a provider. */
+  configureCommand: string;
+}
+
+/** The routes `registerPlayground` adds, for a server that requires a token everywhere else: the page must load to ask for it. */
+export const PLAYGROUND_PUBLIC_PATHS: readonly string[] = ['/', '/ui/*'];
+export const CONFIGURE_COMMAND = 'genspan serve --provider-url URL --provider-key-env ENV_NAME';
+
+/** Inline scripts are forbidden: every script is a file of the page's own origin. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache',
+} as const;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+interface Asset {
+  type: string;
+  body: Buffer;
+}
+
+const MODULE_DIR = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The page's files: `index.html`, the CSS and the icon from `src/ui`, and the browser modules tsc compiled to
+ * `dist/src/ui`. Looked up from this module's own place, so it works from the compiled package and from the sources.
+ */
+function loadAssets(): Map<string, Asset> {
+  const assets = new Map<string, Asset>();
+  const staticDir = [resolve(MODULE_DIR, '../ui'), resolve(MODULE_DIR, '../../../src/ui')].find((dir) => existsSync(join(dir, 'index.html')));
+  const scriptDir = [resolve(MODULE_DIR, '../ui'), resolve(MODULE_DIR, '../../dist/src/ui')].find((dir) => existsSync(join(dir, 'app.js')));
+  const add = (dir: string, pattern: RegExp) => {
+    for (const name of readdirSync(dir)) {
+      if (!pattern.test(name)) continue;
+      const extension = name.slice(name.lastIndexOf('.'));
+      assets.set(name, { type: CONTENT_TYPES[extension], body: readFileSync(join(dir, name)) });
+    }
+  };
+  if (staticDir) add(staticDir, /^[a-z0-9-]+\.(html|css|svg)$/);
+  if (scriptDir) add(scriptDir, /^[a-z0-9-]+\.js$/);
+  return assets;
+}
+
+function sendAsset(reply: FastifyReply, asset: Asset): FastifyReply {
+  return reply.headers(SECURITY_HEADERS).type(asset.type).send(asset.body);
+}
+
+function errorBody(statusCode: number, error: string, message: string) {
+  return { statusCode, error, message };
+}
+
+/** Checks `--provider-url` once, at start, so a typo is one clear message and not a failure on the first re-run. */
+function validProviderUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`--provider-url is not a URL: ${value}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--provider-url must be an http or https URL: ${value}`);
+  if (url.username || url.password) throw new Error('--provider-url must not hold credentials; pass the key with --provider-key-env ENV_NAME');
+  return url.href.replace(/\/+$/, '');
+}
+
+function publicUrl(value: string): string {
+  const url = new URL(value);
+  url.search = '';
+  url.hash = '';
+  return url.href.replace(/\/+$/, '');
+}
+
+function readBody(body: unknown): unknown {
+  if (Buffer.isBuffer(body)) return JSON.parse(body.toString('utf8'));
+  if (typeof body === 'string') return JSON.parse(body);
+  return body;
+}
+
+/**
+ * Adds the playground to a Fastify app: `GET /` and `GET /ui/:file` (the page), `GET /api/playground/config`,
+ * and `POST /api/generations/:id/rerun`. Throws for an invalid `providerUrl`. The returned function releases the
+ * re-run tracer; the app's `onClose` calls it too.
+ */
+export function registerPlayground(app: FastifyInstance, options: PlaygroundOptions): () => Promise<void> {
+  const env = options.env ?? process.env;
+  const providerUrl = options.providerUrl ? validProviderUrl(options.providerUrl) : undefined;
+  const keyEnv = options.providerApiKeyEnv?.trim() || undefined;
+  const runner = providerUrl
+    ? new RerunRunner({
+        store: options.store,
+        ingest: options.ingest,
+        provider: {
+          url: providerUrl,
+          name: options.providerName ?? 'openai',
+          timeoutMs: options.providerTimeoutMs ?? 300_000,
+          get apiKey() {
+            return keyEnv ? env[keyEnv] : undefined;
+          },
+        },
+      })
+    : undefined;
+  const shutdown = async () => {
+    await runner?.shutdown();
+  };
+  app.addHook('onClose', shutdown);
+
+  const assets = loadAssets();
+  const missingAssets = 'The playground page is not built: run `npm run build` in the genspan package.';
+
+  app.get('/', (_request, reply) => {
+    const page = assets.get('index.html');
+    if (!page || !assets.has('app.js')) return reply.code(500).type('text/plain; charset=utf-8').send(missingAssets);
+    return sendAsset(reply, page);
+  });
+
+  app.get<{ Params: { file: string } }>('/ui/:file', (request, reply) => {
+    const asset = assets.get(request.params.file);
+    if (!asset || request.params.file === 'index.html') {
+      return reply.code(404).send(errorBody(404, 'Not Found', `No playground file ${request.params.file}`));
+    }
+    return sendAsset(reply, asset);
+  });
+
+  app.get('/api/playground/config', (_request, reply) => {
+    const config: PlaygroundConfig = {
+      provider: {
+        configured: providerUrl !== undefined,
+        url: providerUrl ? publicUrl(providerUrl) : null,
+        keyEnv: keyEnv ?? null,
+        keySet: keyEnv !== undefined && Boolean(env[keyEnv]),
+      },
+      jaegerUrl: options.jaegerUrl ?? null,
+      configureCommand: CONFIGURE_COMMAND,
+    };
+    return reply.header('cache-control', 'no-store').send(config);
+  });
+
+  app.post<{ Params: { id: string } }>('/api/generations/:id/rerun', { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
+    if (!runner) {
+      return reply
+        .code(503)
+        .send(errorBody(503, 'Service Unavailable', `No provider is configured for re-runs. Start the server with: ${CONFIGURE_COMMAND}`));
+    }
+    const original = await options.store.get(request.params.id);
+    if (!original) return reply.code(404).send(errorBody(404, 'Not Found', `No generation with id ${request.params.id}`));
+
+    let prepared;
+    try {
+      prepared = runner.prepare(original, readBody(request.body));
+    } catch (error) {
+      if (error instanceof GenerationValidationError || error instanceof RerunInputError || error instanceof SyntaxError) {
+        return reply.code(400).send(errorBody(400, 'Bad Request', error.message));
+      }
+      throw error;
+    }
+
+    const output = new PassThrough();
+    const aborted = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) aborted.abort();
+    });
+    const emit = (event: RerunEvent) => {
+      if (!output.writableEnded) output.write(`${JSON.stringify(event)}\n`);
+    };
+    runner
+      .run(original, prepared, emit, aborted.signal)
+      .catch((error: unknown) => {
+        request.log.error({ err: error }, 'playground re-run failed');
+        emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      })
+      .finally(() => output.end());
+    return reply
+      .headers({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-accel-buffering': 'no' })
+      .type('application/x-ndjson; charset=utf-8')
+      .send(output);
+  });
+
+  return shutdown;
+}

@@ -1,0 +1,374 @@
+import { ROOT_CONTEXT, context, type Tracer } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AlwaysOnSampler, BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { GenerationIngest } from '../export/ingest.js';
+import { ChatGeneration, CompletionGeneration, generationFromJSON, type Generation } from '../generation/generation.js';
+import type { GenerationMessage, ToolCall } from '../generation/schema.js';
+import { Genspan, Otel, REDACTED } from '../semconv/keys.js';
+import { TRACER_NAME, step } from '../step/step.js';
+import { trackStream } from '../step/stream.js';
+import { recordId } from '../store/record.js';
+import type { GenerationRecord, IngestStore } from '../store/types.js';
+import { normalizeReadableSpan } from '../translate/normalize.js';
+import { RERUN_METADATA_KEY, type RerunOrigin } from '../ui/lineage.js';
+import { formatMessages, formatTemplate } from '../ui/template.js';
+
+/**
+ * The playground's re-run: an edited generation is formatted, sent to an OpenAI-compatible provider with streaming,
+ * traced as an `llm` step, and stored as a new generation that names the one it came from.
+ */
+
+/** The `service.name` of re-run spans, so they can be told apart (and filtered) in the list. */
+export const RERUN_SERVICE_NAME = 'genspan-playground';
+/** The step name of a re-run. */
+export const RERUN_STEP_NAME = 'playground re-run';
+
+export interface ProviderConfig {
+  /** Base URL of an OpenAI-compatible API, e.g. `https://api.openai.com/v1`. */
+  url: string;
+  /** Sent as `Authorization: Bearer <key>` when set. */
+  apiKey?: string;
+  /** `gen_ai.provider.name` recorded on re-runs. */
+  name: string;
+  /** Limit for one re-run, start to last token. */
+  timeoutMs: number;
+}
+
+/** What the re-run endpoint streams to the browser, one JSON object per line. */
+export type RerunEvent =
+  | { type: 'start'; rerunOf: string; model: string; api: 'chat' | 'completions' }
+  | { type: 'delta'; text: string }
+  | { type: 'done'; id: string; error: string | null; generation: Record<string, unknown> }
+  | { type: 'error'; message: string };
+
+/** An edited generation that cannot be re-run as it is (user input, answered with 400). */
+export class RerunInputError extends Error {
+  override readonly name = 'RerunInputError';
+}
+
+export interface ProviderRequest {
+  api: 'chat' | 'completions';
+  /** Path under the provider's base URL. */
+  path: '/chat/completions' | '/completions';
+  body: Record<string, unknown>;
+}
+
+export interface PreparedRerun {
+  /** The new generation: the edit, formatted, with results and metrics cleared. */
+  generation: Generation;
+  request: ProviderRequest;
+}
+
+/** Request keys the playground sets itself; a setting of the same name is not sent. */
+const CONTROLLED_KEYS = new Set(['model', 'messages', 'prompt', 'stream', 'stream_options', 'n', 'tools']);
+/** Message keys the chat completions API accepts; genspan's `uuid` and `templated` stay behind. */
+const OPENAI_MESSAGE_KEYS = ['role', 'content', 'name', 'tool_calls', 'tool_call_id', 'function_call'] as const;
+
+function providerMessage(message: GenerationMessage): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of OPENAI_MESSAGE_KEYS) {
+    const value = message[key];
+    if (value !== undefined && value !== null) out[key] = value;
+  }
+  out.role ??= 'user';
+  if (!('content' in out) && !('tool_calls' in out)) out.content = '';
+  return out;
+}
+
+function providerSettings(settings: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (CONTROLLED_KEYS.has(key) || value === REDACTED || value === undefined) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Builds the new generation and the provider request from an edited generation (its wire JSON, as the page posts it).
+ * A template, when present, is formatted with the variables; otherwise the prompt or messages are sent as edited.
+ * Pure; throws `RerunInputError` (or `GenerationValidationError`) for input that cannot be run.
+ */
+export function prepareRerun(editedJSON: unknown, origin: RerunOrigin, providerName: string): PreparedRerun {
+  const edited = generationFromJSON(editedJSON);
+  const model = edited.model || (typeof edited.settings.model === 'string' ? edited.settings.model : '');
+  if (!model.trim()) throw new RerunInputError('The generation has no model: set one before running it again.');
+  const common = {
+    provider: providerName,
+    model,
+    promptId: edited.promptId ?? null,
+    settings: { ...edited.settings },
+    variables: { ...edited.variables },
+    tags: [...edited.tags],
+    metadata: { ...edited.metadata, [RERUN_METADATA_KEY]: { ...origin } },
+    tools: edited.tools && edited.tools.length > 0 ? edited.tools : null,
+  };
+  const stream = { stream: true, stream_options: { include_usage: true } };
+  if (edited.type === 'COMPLETION') {
+    const prompt = edited.template != null ? formatTemplate(edited.template, edited.variables).text : (edited.prompt ?? '');
+    const generation = new CompletionGeneration({ ...common, template: edited.template ?? null, prompt });
+    return {
+      generation,
+      request: { api: 'completions', path: '/completions', body: { ...providerSettings(edited.settings), model, prompt, ...stream } },
+    };
+  }
+  const messages = edited.template != null ? formatMessages(edited.template, edited.variables).messages : edited.messages;
+  if (messages.length === 0) throw new RerunInputError('The chat has no messages to send.');
+  const generation = new ChatGeneration({ ...common, template: edited.template ?? null, messages });
+  const body: Record<string, unknown> = { ...providerSettings(edited.settings), model, messages: messages.map(providerMessage) };
+  if (common.tools) body.tools = common.tools;
+  return { generation, request: { api: 'chat', path: '/chat/completions', body: { ...body, ...stream } } };
+}
+
+/** The `data:` payloads of a server-sent-events body, up to `[DONE]`. */
+export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string, void, undefined> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let data: string[] = [];
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      let newline: number;
+      while ((newline = buffer.search(/\r?\n/)) !== -1) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(buffer[newline] === '\r' ? newline + 2 : newline + 1);
+        if (line === '') {
+          if (data.length > 0) {
+            const payload = data.join('\n');
+            data = [];
+            if (payload.trim() === '[DONE]') return;
+            yield payload;
+          }
+        } else if (line.startsWith('data:')) {
+          data.push(line.slice(line[5] === ' ' ? 6 : 5));
+        }
+      }
+      if (done) break;
+    }
+    if (data.length > 0 && data.join('\n').trim() !== '[DONE]') yield data.join('\n');
+  } finally {
+    reader.releaseLock();
+    await body.cancel().catch(() => undefined);
+  }
+}
+
+interface StreamChunk {
+  choices?: { text?: unknown; delta?: { content?: unknown; tool_calls?: unknown } }[];
+  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown; total_tokens?: unknown } | null;
+  error?: { message?: unknown } | string;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+/** Accumulates streamed chunks into the answer: text, tool calls and token counts. */
+class AnswerBuilder {
+  text = '';
+  readonly toolCalls: ToolCall[] = [];
+  inputTokens: number | null = null;
+  outputTokens: number | null = null;
+  totalTokens: number | null = null;
+  error: string | null = null;
+
+  /** Adds a chunk; returns the text it carried. */
+  add(chunk: StreamChunk): string {
+    if (chunk.error) {
+      this.error = typeof chunk.error === 'string' ? chunk.error : String(chunk.error.message ?? 'The provider reported an error');
+    }
+    if (chunk.usage) {
+      if (isCount(chunk.usage.prompt_tokens)) this.inputTokens = chunk.usage.prompt_tokens;
+      if (isCount(chunk.usage.completion_tokens)) this.outputTokens = chunk.usage.completion_tokens;
+      if (isCount(chunk.usage.total_tokens)) this.totalTokens = chunk.usage.total_tokens;
+    }
+    const choice = chunk.choices?.[0];
+    if (!choice) return '';
+    let text = '';
+    if (typeof choice.text === 'string') text = choice.text;
+    if (typeof choice.delta?.content === 'string') text = choice.delta.content;
+    if (Array.isArray(choice.delta?.tool_calls)) {
+      for (const part of choice.delta.tool_calls as Record<string, unknown>[]) this.addToolCall(part);
+    }
+    this.text += text;
+    return text;
+  }
+
+  private addToolCall(part: Record<string, unknown>): void {
+    const index = typeof part.index === 'number' ? part.index : this.toolCalls.length;
+    const call = (this.toolCalls[index] ??= { type: 'function', function: { name: '', arguments: '' } });
+    if (typeof part.id === 'string') call.id = part.id;
+    if (typeof part.type === 'string') call.type = part.type;
+    const fn = part.function as { name?: unknown; arguments?: unknown } | undefined;
+    if (call.function && fn) {
+      if (typeof fn.name === 'string') call.function.name += fn.name;
+      if (typeof fn.arguments === 'string') call.function.arguments = (call.function.arguments ?? '') + fn.arguments;
+    }
+  }
+}
+
+async function providerError(response: Response): Promise<string> {
+  const text = await response.text().catch(() => '');
+  let detail = text.trim().slice(0, 500);
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const message = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message);
+    if (typeof message === 'string') detail = message;
+  } catch {
+    // Not JSON: the body's text is the detail.
+  }
+  return `The provider answered ${response.status}${detail ? `: ${detail}` : ''}`;
+}
+
+function failureMessage(error: unknown, url: string, signal: AbortSignal, clientSignal: AbortSignal): string {
+  if (clientSignal.aborted) return 'The re-run was cancelled: the page closed the connection.';
+  if (signal.aborted) return 'The provider did not finish in time.';
+  const cause = (error as { cause?: { message?: unknown } }).cause?.message;
+  const message = error instanceof Error ? error.message : String(error);
+  return `Could not reach the provider at ${url}: ${typeof cause === 'string' ? cause : message}`;
+}
+
+/** Keeps the spans the playground's own tracer ends, until the re-run that made each one takes it. */
+class EndedSpans implements SpanProcessor {
+  private readonly spans = new Map<string, ReadableSpan>();
+  onStart(): void {}
+  onEnd(span: ReadableSpan): void {
+    this.spans.set(span.spanContext().spanId, span);
+  }
+  take(spanId: string): ReadableSpan | undefined {
+    const span = this.spans.get(spanId);
+    this.spans.delete(spanId);
+    return span;
+  }
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    this.spans.clear();
+    return Promise.resolve();
+  }
+}
+
+export interface RerunRunnerOptions {
+  store: IngestStore;
+  provider: ProviderConfig;
+  /** Defaults to a `GenerationIngest` over `store`. */
+  ingest?: GenerationIngest;
+}
+
+/**
+ * Runs re-runs. Each one is an `llm` step on a tracer of the runner's own (not the global one, so the server's
+ * re-runs never mix with an app's traces); its ended span goes through the same ingest path as received spans.
+ */
+export class RerunRunner {
+  private readonly ended = new EndedSpans();
+  private readonly tracerProvider: BasicTracerProvider;
+  private readonly tracer: Tracer;
+  private readonly ingest: GenerationIngest;
+
+  constructor(private readonly options: RerunRunnerOptions) {
+    this.tracerProvider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ [Otel.SERVICE_NAME]: RERUN_SERVICE_NAME }),
+      sampler: new AlwaysOnSampler(),
+      spanProcessors: [this.ended],
+    });
+    this.tracer = this.tracerProvider.getTracer(TRACER_NAME);
+    this.ingest = options.ingest ?? new GenerationIngest(options.store);
+  }
+
+  /** Validates and formats the edit before anything is streamed; throws for input that cannot run. */
+  prepare(original: GenerationRecord, editedJSON: unknown): PreparedRerun {
+    return prepareRerun(editedJSON, { id: original.id, traceId: original.traceId, spanId: original.spanId }, this.options.provider.name);
+  }
+
+  /**
+   * Sends the request, reports tokens as they arrive, and stores the traced result. Provider failures become the
+   * new generation's `error` (and are stored: a failed call is a generation too); only a store failure throws.
+   */
+  async run(original: GenerationRecord, prepared: PreparedRerun, emit: (event: RerunEvent) => void, clientSignal: AbortSignal): Promise<string> {
+    const { generation, request } = prepared;
+    const provider = this.options.provider;
+    emit({ type: 'start', rerunOf: original.id, model: generation.model ?? '', api: request.api });
+    const url = provider.url.replace(/\/+$/, '') + request.path;
+    const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(provider.timeoutMs)]);
+
+    let spanId = '';
+    await context.with(ROOT_CONTEXT, () =>
+      step(
+        {
+          name: RERUN_STEP_NAME,
+          type: 'llm',
+          tracer: this.tracer,
+          captureContent: true,
+          attributes: { [Genspan.RERUN_OF]: original.spanId },
+        },
+        async (s) => {
+          spanId = s.spanId;
+          s.generation = generation;
+          const answer = new AnswerBuilder();
+          const startedAt = performance.now();
+          try {
+            const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+            if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
+            const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(request.body), signal });
+            if (!response.ok || !response.body) {
+              generation.error = response.ok ? 'The provider sent no body.' : await providerError(response);
+            } else {
+              const chunks = parseChunks(sseData(response.body));
+              for await (const chunk of trackStream(chunks, { generation, startedAt })) {
+                const text = answer.add(chunk);
+                if (answer.outputTokens !== null) generation.outputTokenCount = answer.outputTokens;
+                if (text) emit({ type: 'delta', text });
+              }
+              if (answer.error) generation.error = answer.error;
+            }
+          } catch (error) {
+            generation.error = failureMessage(error, url, signal, clientSignal);
+          }
+          fillAnswer(generation, answer);
+        },
+      ),
+    );
+
+    const span = this.ended.take(spanId);
+    if (!span) throw new Error('The re-run span was not recorded.');
+    const normalized = normalizeReadableSpan(span);
+    const result = await this.ingest.ingestSpans([normalized]);
+    if (result.stored + result.duplicates === 0) throw new Error('The re-run could not be stored as a generation.');
+    const id = recordId(normalized.traceId, normalized.spanId);
+    const stored = await this.options.store.get(id);
+    emit({ type: 'done', id, error: generation.error ?? null, generation: stored?.generation ?? generation.toJSON() });
+    return id;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.tracerProvider.shutdown();
+  }
+}
+
+async function* parseChunks(data: AsyncIterable<string>): AsyncGenerator<StreamChunk, void, undefined> {
+  for await (const payload of data) {
+    try {
+      yield JSON.parse(payload) as StreamChunk;
+    } catch {
+      // A keep-alive or comment line some providers send; it carries no tokens.
+    }
+  }
+}
+
+function fillAnswer(generation: Generation, answer: AnswerBuilder): void {
+  if (answer.inputTokens !== null) generation.inputTokenCount = answer.inputTokens;
+  if (answer.outputTokens !== null) generation.outputTokenCount = answer.outputTokens;
+  if (answer.totalTokens !== null) generation.tokenCount = answer.totalTokens;
+  else if (answer.inputTokens !== null && answer.outputTokens !== null) generation.tokenCount = answer.inputTokens + answer.outputTokens;
+  if (generation.type === 'COMPLETION') {
+    if (answer.text || !generation.error) generation.completion = answer.text;
+    return;
+  }
+  if (!answer.text && answer.toolCalls.length === 0 && generation.error) return;
+  const completion: GenerationMessage = { role: 'assistant', content: answer.text || (answer.toolCalls.length > 0 ? null : '') };
+  const calls = answer.toolCalls.filter(Boolean);
+  if (calls.length > 0) completion.tool_calls = calls;
+  generation.messageCompletion = completion;
+}

@@ -1,0 +1,186 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { GenerationIngest } from '../export/ingest.js';
+import { RpcCode } from '../otlp/index.js';
+import { StoreError } from '../store/errors.js';
+import type { IngestStore } from '../store/types.js';
+import { InFlightLimiter } from './admission.js';
+import {
+  DEFAULT_HOST,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_IN_FLIGHT_BYTES,
+  DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+  DEFAULT_PORT,
+} from './defaults.js';
+import { apiRoutes } from './api.js';
+import { createTokenCheck, isLoopbackHost } from './auth.js';
+import { otlpRoutes, sendOtlpStatus, RETRY_AFTER_STORE_SECONDS } from './otlp-routes.js';
+import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
+
+export { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IN_FLIGHT_BYTES, DEFAULT_MAX_IN_FLIGHT_REQUESTS, DEFAULT_PORT };
+
+export interface ServerOptions {
+  /** Where generations go. The caller opens it and closes it after the server. */
+  store: IngestStore;
+  /** Default 127.0.0.1. A host other machines can reach requires `token` or `insecure`. */
+  host?: string;
+  /** Default 4318; 0 picks a free port. */
+  port?: number;
+  /** Largest OTLP request body, compressed and decompressed. Default 64 MiB. */
+  maxBodyBytes?: number;
+  /** When set, every request needs `Authorization: Bearer <token>` (except the playground page's static files). */
+  token?: string;
+  /** Allows a non-loopback `host` without a token. */
+  insecure?: boolean;
+  /** Jaeger UI base URL: each generation then links to its trace. */
+  jaegerUrl?: string;
+  /** OpenAI-compatible base URL for playground re-runs. */
+  providerUrl?: string;
+  /** Environment variable holding the provider's API key. */
+  providerApiKeyEnv?: string;
+  /** OTLP requests being received at once before new ones get 429. Default 4. */
+  maxInFlightRequests?: number;
+  /** Sum of their declared body sizes before new ones get 429. Default 64 MiB. */
+  maxInFlightBytes?: number;
+  /** Where unexpected errors are reported. Default: stderr. */
+  logError?: (message: string) => void;
+}
+
+/** A server option that cannot work (bad URL, an exposed host without a token): one clear message. */
+export class ServerConfigError extends Error {
+  override readonly name = 'ServerConfigError';
+}
+
+export interface GenspanServer {
+  app: FastifyInstance;
+  ingest: GenerationIngest;
+  /** Stops accepting requests and waits for those in flight (their records are written). Leaves the store open. */
+  close(): Promise<void>;
+}
+
+export interface RunningServer extends GenspanServer {
+  /** e.g. `http://127.0.0.1:4318` */
+  url: string;
+  host: string;
+  port: number;
+}
+
+function httpUrl(value: string, option: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ServerConfigError(`${option} is not a URL: ${value}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ServerConfigError(`${option} must be an http or https URL: ${value}`);
+  return url.href.replace(/\/+$/, '');
+}
+
+/** Whether a request path is one the playground serves without a token (its static page, which holds no data). */
+function isPublicPath(path: string): boolean {
+  return PLAYGROUND_PUBLIC_PATHS.some((pattern) => (pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : path === pattern));
+}
+
+function isOtlpPath(path: string): boolean {
+  return path.startsWith('/v1/');
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, statusCode: number, error: string, message: string, rpcCode: number) {
+  const path = request.url.split('?', 1)[0];
+  if (isOtlpPath(path)) return sendOtlpStatus(request, reply, statusCode, rpcCode, message);
+  return reply.code(statusCode).send({ statusCode, error, message });
+}
+
+/**
+ * Builds the `genspan serve` application without listening: the OTLP receiver, the REST API, the playground and
+ * the token check. Throws `ServerConfigError` for unusable options.
+ */
+export async function createServer(options: ServerOptions): Promise<GenspanServer> {
+  const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const jaegerUrl = options.jaegerUrl ? httpUrl(options.jaegerUrl, '--jaeger-url') : undefined;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new ServerConfigError(`--max-body must be a positive number of bytes, got ${maxBodyBytes}`);
+  const token = options.token ?? undefined;
+  if (token !== undefined && token.trim() === '') throw new ServerConfigError('--token must not be empty');
+
+  const app = Fastify({ logger: false, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const ingest = new GenerationIngest(options.store);
+
+  if (token !== undefined) {
+    const check = createTokenCheck(token);
+    app.addHook('onRequest', async (request, reply) => {
+      if (isPublicPath(request.url.split('?', 1)[0])) return;
+      if (check(request.headers.authorization)) return;
+      reply.header('www-authenticate', 'Bearer realm="genspan"');
+      return sendError(request, reply, 401, 'Unauthorized', 'missing or wrong token: send Authorization: Bearer <token>', RpcCode.UNAUTHENTICATED);
+    });
+  }
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof StoreError) {
+      reply.header('retry-after', String(RETRY_AFTER_STORE_SECONDS));
+      return sendError(request, reply, 503, 'Service Unavailable', `the store is not available: ${error.message}`, RpcCode.UNAVAILABLE);
+    }
+    const statusCode = (error as { statusCode?: number }).statusCode;
+    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+      return sendError(request, reply, statusCode, 'Bad Request', (error as Error).message, RpcCode.INVALID_ARGUMENT);
+    }
+    logError(`genspan: ${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return sendError(request, reply, 500, 'Internal Server Error', 'internal error', RpcCode.INTERNAL);
+  });
+
+  const limiter = new InFlightLimiter(
+    options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+    options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
+  );
+  await app.register(otlpRoutes, { ingest, limiter, maxBodyBytes, logError });
+  await app.register(apiRoutes, { store: options.store, jaegerUrl });
+  try {
+    registerPlayground(app, {
+      store: options.store,
+      ingest,
+      jaegerUrl,
+      providerUrl: options.providerUrl,
+      providerApiKeyEnv: options.providerApiKeyEnv,
+    });
+  } catch (error) {
+    throw new ServerConfigError((error as Error).message);
+  }
+
+  return { app, ingest, close: () => app.close() };
+}
+
+/** Describes a listen failure (port in use, address not available) in one line. */
+function listenFailure(error: unknown, host: string, port: number): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new ServerConfigError(`port ${port} on ${host} is already in use; stop the other process or choose another with --port`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ServerConfigError(`cannot listen on ${host}: no such local address`);
+  if (code === 'EACCES') return new ServerConfigError(`not allowed to listen on ${host}:${port}; use a port above 1023`);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Creates the server and listens. Refuses a host other machines can reach unless a token is set or `insecure`
+ * is true.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServerConfigError(`--port must be an integer from 0 to 65535, got ${port}`);
+  if (!isLoopbackHost(host) && !options.token && !options.insecure) {
+    throw new ServerConfigError(
+      `refusing to listen on ${host} without a token: anyone who can reach it could read and write your generations. ` +
+        'Set --token (or GENSPAN_TOKEN), or pass --insecure if the network is trusted',
+    );
+  }
+  const server = await createServer(options);
+  try {
+    await server.app.listen({ host, port });
+  } catch (error) {
+    await server.app.close();
+    throw listenFailure(error, host, port);
+  }
+  const address = server.app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return { ...server, url: `http://${urlHost}:${boundPort}`, host, port: boundPort };
+}
