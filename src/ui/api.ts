@@ -1,0 +1,150 @@
+import type { GenerationMessage, Tool } from '../generation/schema.js';
+import type { GenerationItem, GenerationList } from '../server/api.js';
+import type { PlaygroundConfig } from '../server/playground.js';
+import type { RerunEvent } from '../server/rerun.js';
+
+/** The server's REST API, as the page uses it. Types are imported from the server side only as types (erased). */
+
+export type { GenerationItem, PlaygroundConfig, RerunEvent };
+
+/** The wire JSON of a generation, read leniently: the page shows whatever is there. */
+export interface WireGeneration {
+  type: 'COMPLETION' | 'CHAT';
+  id?: string | null;
+  promptId?: string | null;
+  provider?: string | null;
+  model?: string | null;
+  error?: string | null;
+  settings?: Record<string, unknown> | null;
+  variables?: Record<string, unknown> | null;
+  tags?: string[] | null;
+  metadata?: Record<string, unknown> | null;
+  tools?: Tool[] | null;
+  tokenCount?: number | null;
+  inputTokenCount?: number | null;
+  outputTokenCount?: number | null;
+  ttFirstToken?: number | null;
+  tokenThroughputInSeconds?: number | null;
+  duration?: number | null;
+  template?: string | GenerationMessage[] | null;
+  prompt?: string | null;
+  completion?: string | null;
+  messages?: GenerationMessage[] | null;
+  messageCompletion?: GenerationMessage | null;
+}
+
+export interface ListQuery {
+  q?: string;
+  model?: string;
+  provider?: string;
+  service?: string;
+  tag?: string;
+  error?: boolean;
+  from?: string;
+  to?: string;
+  cursor?: string;
+}
+
+/** An answer other than 2xx, with the server's message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const TOKEN_KEY = 'genspan.token';
+
+/** The bearer token a `--token` server asks for, kept for this browser tab only. */
+export function storedToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function storeToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+function headers(extra: Record<string, string> = {}): Record<string, string> {
+  const token = storedToken();
+  return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
+}
+
+async function failure(response: Response): Promise<ApiError> {
+  let message = `${response.status} ${response.statusText}`;
+  try {
+    const body = (await response.json()) as { message?: unknown; error?: unknown };
+    const detail = typeof body.message === 'string' ? body.message : typeof body.error === 'string' ? body.error : null;
+    if (detail) message = detail;
+  } catch {
+    // No JSON body: the status line says it.
+  }
+  return new ApiError(response.status, message);
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: headers({ accept: 'application/json' }) });
+  if (!response.ok) throw await failure(response);
+  return (await response.json()) as T;
+}
+
+export function fetchConfig(): Promise<PlaygroundConfig> {
+  return getJson<PlaygroundConfig>('/api/playground/config');
+}
+
+export function fetchList(query: ListQuery): Promise<GenerationList> {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === '' || value === false) continue;
+    params.set(key, value === true ? 'true' : String(value));
+  }
+  const search = params.toString();
+  return getJson<GenerationList>(`/api/generations${search ? `?${search}` : ''}`);
+}
+
+export function fetchGeneration(id: string): Promise<GenerationItem> {
+  return getJson<GenerationItem>(`/api/generations/${encodeURIComponent(id)}`);
+}
+
+/** The wire generation of an item, or a placeholder when the record holds none. */
+export function wireOf(item: GenerationItem): WireGeneration {
+  const generation = item.generation as unknown as WireGeneration | undefined;
+  if (generation && (generation.type === 'COMPLETION' || generation.type === 'CHAT')) return generation;
+  return { type: 'COMPLETION' };
+}
+
+/**
+ * Posts an edited generation for a re-run and reads the answer's events as they stream in (one JSON object per line).
+ * Resolves when the stream ends.
+ */
+export async function rerun(id: string, edited: WireGeneration, onEvent: (event: RerunEvent) => void, signal?: AbortSignal): Promise<void> {
+  const response = await fetch(`/api/generations/${encodeURIComponent(id)}/rerun`, {
+    method: 'POST',
+    headers: headers({ 'content-type': 'application/json', accept: 'application/x-ndjson' }),
+    body: JSON.stringify(edited),
+    signal,
+  });
+  if (!response.ok) throw await failure(response);
+  if (!response.body) throw new ApiError(response.status, 'The server sent no answer.');
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) !== -1) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (line) onEvent(JSON.parse(line) as RerunEvent);
+    }
+    if (done) break;
+  }
+  if (buffer.trim()) onEvent(JSON.parse(buffer) as RerunEvent);
+}

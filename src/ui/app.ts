@@ -1,0 +1,225 @@
+import { ApiError, fetchConfig, fetchGeneration, fetchList, storeToken, wireOf, type GenerationItem, type ListQuery, type PlaygroundConfig } from './api.js';
+import { formatTime, generationView, previewText, rerunOrigin, typeBadge } from './detail.js';
+import { byId, h, replaceChildren } from './dom.js';
+import { editorView, originComparison } from './editor.js';
+
+/** The page's entry point: the generation list with its filters, and the hash route `#/g/<id>` for one generation. */
+
+const list = byId<HTMLOListElement>('generation-list');
+const listStatus = byId('list-status');
+const loadMore = byId<HTMLButtonElement>('load-more');
+const filters = byId<HTMLFormElement>('filters');
+const detail = byId('detail');
+const providerStatus = byId('provider-status');
+const auth = byId('auth');
+const authForm = byId<HTMLFormElement>('auth-form');
+
+const DEFAULT_CONFIG: PlaygroundConfig = {
+  provider: { configured: false, url: null, keyEnv: null, keySet: false },
+  jaegerUrl: null,
+  configureCommand: 'genspan serve --provider-url URL --provider-key-env ENV_NAME',
+};
+
+let config: PlaygroundConfig = DEFAULT_CONFIG;
+let query: ListQuery = {};
+let nextCursor: string | null = null;
+let currentId: string | null = null;
+/** Ignores answers to requests a newer one has replaced. */
+let listRequest = 0;
+let detailRequest = 0;
+
+function needsToken(error: unknown): boolean {
+  if (error instanceof ApiError && error.status === 401) {
+    auth.hidden = false;
+    byId<HTMLInputElement>('auth-token').focus();
+    return true;
+  }
+  return false;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Reads the filter form; times are the browser's local time, sent as ISO-8601 UTC. */
+function readFilters(): ListQuery {
+  const data = new FormData(filters);
+  const text = (name: string) => String(data.get(name) ?? '').trim() || undefined;
+  const time = (name: string) => {
+    const value = text(name);
+    if (!value) return undefined;
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  };
+  return {
+    q: text('q'),
+    model: text('model'),
+    provider: text('provider'),
+    service: text('service'),
+    tag: text('tag'),
+    error: data.get('error') === 'on' || undefined,
+    from: time('from'),
+    to: time('to'),
+  };
+}
+
+function listItem(item: GenerationItem): HTMLElement {
+  const generation = wireOf(item);
+  const preview = previewText(generation).replace(/\s+/g, ' ').trim();
+  const tags = generation.tags ?? [];
+  return h(
+    'li',
+    null,
+    h(
+      'a',
+      { class: 'item', href: `#/g/${encodeURIComponent(item.id)}`, 'data-id': item.id, 'aria-current': item.id === currentId ? 'true' : null },
+      h(
+        'span',
+        { class: 'item-top' },
+        typeBadge(generation),
+        h('span', { class: 'item-model' }, generation.model ?? '(no model)'),
+        generation.error || item.status.code === 2 ? h('span', { class: 'badge badge-error' }, 'Error') : null,
+        rerunOrigin(generation) ? h('span', { class: 'badge badge-rerun' }, 'Re-run') : null,
+      ),
+      h('span', { class: 'item-preview' }, preview.length > 160 ? `${preview.slice(0, 160)}…` : preview || '(no prompt)'),
+      h(
+        'span',
+        { class: 'item-meta' },
+        [generation.provider, item.serviceName].filter(Boolean).join(' · '),
+        ' · ',
+        formatTime(item.startTime),
+        tags.length > 0 ? h('span', { class: 'item-tags' }, tags.map((tag) => h('span', { class: 'tag' }, tag))) : null,
+      ),
+    ),
+  );
+}
+
+async function loadList(append: boolean): Promise<void> {
+  const request = ++listRequest;
+  listStatus.textContent = 'Loading…';
+  loadMore.disabled = true;
+  try {
+    const page = await fetchList(append && nextCursor ? { ...query, cursor: nextCursor } : query);
+    if (request !== listRequest) return;
+    if (!append) list.replaceChildren();
+    for (const item of page.items) list.append(listItem(item));
+    nextCursor = page.nextCursor;
+    loadMore.hidden = !nextCursor;
+    const count = list.childElementCount;
+    listStatus.textContent = count === 0 ? 'No generations match.' : `${count} generation${count === 1 ? '' : 's'}${nextCursor ? ' (more to load)' : ''}`;
+  } catch (error) {
+    if (request !== listRequest) return;
+    listStatus.textContent = needsToken(error) ? 'A token is needed.' : `Could not load generations: ${message(error)}`;
+  } finally {
+    loadMore.disabled = false;
+  }
+}
+
+function markCurrent(): void {
+  for (const link of list.querySelectorAll<HTMLAnchorElement>('a.item')) {
+    if (link.dataset.id === currentId) link.setAttribute('aria-current', 'true');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+function showPlaceholder(): void {
+  currentId = null;
+  document.body.classList.remove('showing-detail');
+  markCurrent();
+  replaceChildren(
+    detail,
+    h('p', { class: 'placeholder' }, 'Choose a generation to see its prompt, completion, settings and timings, and to run it again.'),
+  );
+}
+
+async function openGeneration(id: string, focus: boolean): Promise<void> {
+  const request = ++detailRequest;
+  currentId = id;
+  document.body.classList.add('showing-detail');
+  markCurrent();
+  replaceChildren(detail, h('p', { class: 'placeholder', role: 'status' }, 'Loading…'));
+  let item: GenerationItem;
+  try {
+    item = await fetchGeneration(id);
+  } catch (error) {
+    if (request !== detailRequest) return;
+    const text = needsToken(error) ? 'A token is needed.' : error instanceof ApiError && error.status === 404 ? 'No such generation.' : message(error);
+    replaceChildren(detail, backLink(), h('p', { class: 'error-box' }, text));
+    return;
+  }
+  if (request !== detailRequest) return;
+  const origin = rerunOrigin(wireOf(item));
+  const originSlot = h('div', { class: 'origin-slot' });
+  replaceChildren(
+    detail,
+    backLink(),
+    generationView(item),
+    originSlot,
+    editorView(item, {
+      config,
+      onStored: () => void loadList(false),
+    }),
+  );
+  if (origin) {
+    fetchGeneration(origin.id)
+      .then((original) => {
+        if (request === detailRequest) replaceChildren(originSlot, originComparison(original, item));
+      })
+      .catch(() => {
+        if (request === detailRequest) replaceChildren(originSlot, h('p', { class: 'muted' }, 'The original generation is no longer stored.'));
+      });
+  }
+  if (focus) document.getElementById('generation-title')?.focus();
+}
+
+function backLink(): HTMLElement {
+  return h('p', { class: 'back' }, h('a', { href: '#/' }, '← All generations'));
+}
+
+function route(focus: boolean): void {
+  const match = /^#\/g\/(.+)$/.exec(location.hash);
+  if (match) void openGeneration(decodeURIComponent(match[1]), focus);
+  else showPlaceholder();
+}
+
+function showProvider(): void {
+  providerStatus.textContent = config.provider.configured ? `Re-runs: ${config.provider.url ?? ''}` : 'Re-runs off: no provider configured';
+  providerStatus.classList.toggle('off', !config.provider.configured);
+}
+
+async function loadConfig(): Promise<void> {
+  try {
+    config = await fetchConfig();
+  } catch (error) {
+    if (!needsToken(error)) providerStatus.textContent = `Could not read the playground configuration: ${message(error)}`;
+  }
+  showProvider();
+}
+
+async function start(): Promise<void> {
+  await loadConfig();
+  route(false);
+  await loadList(false);
+}
+
+filters.addEventListener('submit', (event) => {
+  event.preventDefault();
+  query = readFilters();
+  void loadList(false);
+});
+filters.addEventListener('reset', () => {
+  query = {};
+  void loadList(false);
+});
+loadMore.addEventListener('click', () => void loadList(true));
+authForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = byId<HTMLInputElement>('auth-token');
+  storeToken(input.value);
+  input.value = '';
+  auth.hidden = true;
+  void start();
+});
+window.addEventListener('hashchange', () => route(true));
+
+void start();

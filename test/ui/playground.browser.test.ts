@@ -1,0 +1,529 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerationRecord } from '../../src/store/types.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import {
+  XSS_IMG,
+  XSS_SCRIPT,
+  failedChat,
+  haikuCompletion,
+  markupCompletion,
+  seedServer,
+  tempDir,
+  templatedChat,
+  weatherChat,
+  type Seed,
+} from './support.js';
+import { ChatGeneration } from '../../src/generation/index.js';
+
+/**
+ * The Prompt Playground in real headless Chromium, against real `genspan serve` processes (SQLite in a temp dir)
+ * and an OpenAI-compatible fake provider, all on 127.0.0.1.
+ */
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = resolve(ROOT, 'dist/src/cli/main.js');
+const SCREENSHOT = resolve(ROOT, 'docs/playground.png');
+const KEY_ENV = 'GENSPAN_BROWSER_TEST_KEY';
+const KEY = 'sk-browser-test-secret-9f8e7d';
+const TOKEN = 'browser-test-token-123';
+const JAEGER = 'http://127.0.0.1:16686';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Seconds since the epoch of a UTC date. */
+const at = (iso: string) => Date.parse(iso) / 1000;
+
+function bulk(index: number): ChatGeneration {
+  return new ChatGeneration({
+    provider: 'openai',
+    model: 'bulk-model',
+    messages: [{ role: 'user', content: `bulk question ${index}` }],
+    messageCompletion: { role: 'assistant', content: `bulk answer ${index}` },
+  });
+}
+
+const SEEDS: Seed[] = [
+  { generation: templatedChat(), startSeconds: at('2025-11-01T12:00:00Z'), serviceName: 'translate-app' },
+  { generation: markupCompletion(), startSeconds: at('2025-12-01T12:00:00Z'), serviceName: 'poetry-app' },
+  { generation: haikuCompletion(), startSeconds: at('2026-01-01T12:00:00Z'), serviceName: 'poetry-app' },
+  { generation: weatherChat(), startSeconds: at('2026-02-01T12:00:00Z'), serviceName: 'weather-app' },
+  { generation: failedChat(), startSeconds: at('2026-03-01T12:00:00Z'), serviceName: 'batch-app' },
+  // Older than the rest, and enough of them to need a second page (the API's page size is 50).
+  ...Array.from({ length: 50 }, (_, i) => ({ generation: bulk(i), startSeconds: at('2025-06-01T00:00:00Z') + i * 60, serviceName: 'bulk-app' })),
+];
+
+interface ServeProcess {
+  url: string;
+  child: ChildProcess;
+  output: string[];
+}
+
+/** Starts `genspan serve` as a child process on a free port and waits for the line saying where it listens. */
+async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`genspan serve did not start:\n${output.join('')}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString('utf8'));
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join(''));
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`genspan serve exited with ${code}:\n${output.join('')}`));
+    });
+  });
+  return { url, child, output };
+}
+
+async function stop(server: ServeProcess | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null) return;
+  const exited = new Promise((resolveExit) => server.child.once('exit', resolveExit));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+describe('Prompt Playground in headless Chromium', () => {
+  const dir = tempDir('genspan-browser-');
+  let fake: FakeOpenAI;
+  let withProvider: ServeProcess;
+  let withoutProvider: ServeProcess;
+  let withToken: ServeProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let pageErrors: string[];
+  let dialogs: string[];
+  /** Every response body the browser received, to prove the provider key never reaches it. */
+  let responseBodies: string[];
+
+  beforeAll(async () => {
+    if (!existsSync(CLI) || !existsSync(resolve(ROOT, 'dist/src/ui/app.js'))) {
+      throw new Error('dist/ is missing: run `npm run build` before these tests (npm test does).');
+    }
+    fake = await startFakeOpenAI({ chunkDelayMs: 60 });
+    [withProvider, withoutProvider, withToken] = await Promise.all([
+      serve(['--db', dir.file('provider.db'), '--provider-url', fake.baseURL, '--provider-key-env', KEY_ENV, '--jaeger-url', JAEGER], {
+        [KEY_ENV]: KEY,
+      }),
+      serve(['--db', dir.file('bare.db')]),
+      serve(['--db', dir.file('token.db'), '--token', TOKEN]),
+    ]);
+    await Promise.all([seedServer(withProvider.url, SEEDS), seedServer(withoutProvider.url, SEEDS)]);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([stop(withProvider), stop(withoutProvider), stop(withToken)]);
+    await fake?.close();
+    dir.remove();
+  });
+
+  async function open(baseUrl: string, viewport = { width: 1360, height: 1000 }): Promise<Page> {
+    context = await browser.newContext({ viewport });
+    page = await context.newPage();
+    pageErrors = [];
+    dialogs = [];
+    responseBodies = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    page.on('response', (response) => {
+      void response
+        .text()
+        .then((text) => responseBodies.push(text))
+        .catch(() => undefined);
+    });
+    await page.goto(`${baseUrl}/`);
+    await settled();
+    return page;
+  }
+
+  afterEach(async () => {
+    expect(pageErrors).toEqual([]);
+    expect(dialogs).toEqual([]);
+    await context?.close();
+  });
+
+  /** Waits until the list shows a result (not "Loading…"). */
+  async function settled(): Promise<string> {
+    await page.waitForFunction(() => {
+      const text = document.getElementById('list-status')?.textContent ?? '';
+      return text !== '' && text !== 'Loading…';
+    });
+    return (await page.textContent('#list-status')) ?? '';
+  }
+
+  async function models(): Promise<string[]> {
+    return page.locator('#generation-list .item-model').allTextContents();
+  }
+
+  async function applyFilters(fields: Record<string, string>): Promise<string[]> {
+    await page.click('#filters button[type="reset"]');
+    await settled();
+    for (const [id, value] of Object.entries(fields)) {
+      if (id === 'filter-error') await page.check(`#${id}`);
+      else await page.fill(`#${id}`, value);
+    }
+    await page.click('#filters button[type="submit"]');
+    await settled();
+    return models();
+  }
+
+  async function openItem(model: string): Promise<void> {
+    // The recorded generation, not a re-run of it.
+    await page
+      .locator('#generation-list a.item', { has: page.locator('.item-model', { hasText: model }), hasNot: page.locator('.badge-rerun') })
+      .first()
+      .click();
+    await page.waitForSelector('#generation-title');
+    await expect.poll(() => page.textContent('#generation-title')).toContain(model);
+  }
+
+  it('lists generations newest first and loads the next page with the cursor', async () => {
+    await open(withoutProvider.url);
+    expect(await page.textContent('#list-status')).toBe('50 generations (more to load)');
+    expect((await models()).slice(0, 6)).toEqual(['claude-test', 'fake-chat', 'fake-instruct', 'markup-model', 'fake-translate', 'bulk-model']);
+    // Bulk items are minutes apart: the newest comes first.
+    const previews = await page.locator('#generation-list .item-preview').allTextContents();
+    expect(previews[5]).toBe('bulk question 49');
+    await page.click('#load-more');
+    await expect.poll(() => page.locator('#generation-list > li').count()).toBe(55);
+    expect(await page.textContent('#list-status')).toBe('55 generations');
+    expect(await page.isHidden('#load-more')).toBe(true);
+    const all = await page.locator('#generation-list .item-preview').allTextContents();
+    expect(all[all.length - 1]).toBe('bulk question 0');
+  });
+
+  it('filters by model, provider, service, tag, errors, time range and text', async () => {
+    await open(withoutProvider.url);
+    expect(await applyFilters({ 'filter-model': 'fake-chat' })).toEqual(['fake-chat']);
+    expect(await applyFilters({ 'filter-provider': 'anthropic' })).toEqual(['claude-test']);
+    expect(await applyFilters({ 'filter-service': 'poetry-app' })).toEqual(['fake-instruct', 'markup-model']);
+    expect(await applyFilters({ 'filter-tag': 'weather' })).toEqual(['fake-chat']);
+    expect(await applyFilters({ 'filter-error': 'on' })).toEqual(['claude-test']);
+    expect(await applyFilters({ 'filter-from': '2026-01-15T00:00:00', 'filter-to': '2026-02-15T00:00:00' })).toEqual(['fake-chat']);
+    expect(await applyFilters({ 'filter-q': 'autumn rain' })).toEqual(['fake-instruct']);
+    expect(await applyFilters({ 'filter-q': 'no such text anywhere' })).toEqual([]);
+    expect(await page.textContent('#list-status')).toBe('No generations match.');
+    await page.click('#filters button[type="reset"]');
+    expect(await settled()).toBe('50 generations (more to load)');
+  });
+
+  it('opens a completion: template with highlighted variables, a formatted toggle, completion, settings, timings, Jaeger link', async () => {
+    await open(withProvider.url);
+    await openItem('fake-instruct');
+    expect(await page.locator('.generation-header .meta').textContent()).toContain('Provider openai');
+    expect(await page.locator('.generation-header .meta').textContent()).toContain('Service poetry-app');
+    expect(await page.locator('.generation-header .tag').allTextContents()).toEqual(['haiku', 'demo']);
+
+    const prompt = page.locator('section.panel', { has: page.locator('h3', { hasText: /^Prompt$/ }) });
+    const template = prompt.locator('[data-view="template"]');
+    const formatted = prompt.locator('[data-view="formatted"]');
+    expect(await template.isVisible()).toBe(true);
+    expect(await formatted.isVisible()).toBe(false);
+    expect(await template.locator('mark.variable').allTextContents()).toEqual(['{tone}', '{topic}']);
+    expect(await template.locator('mark.variable').first().getAttribute('title')).toBe('calm');
+    // The escaped braces stay as written in the template view and are not highlighted.
+    expect(await template.locator('pre').textContent()).toBe('Write a {tone} haiku about {topic}. Answer as JSON: {{"haiku": "..."}}');
+
+    const formattedButton = prompt.getByRole('button', { name: 'Formatted' });
+    await formattedButton.click();
+    expect(await formattedButton.getAttribute('aria-pressed')).toBe('true');
+    expect(await prompt.getByRole('button', { name: 'Template' }).getAttribute('aria-pressed')).toBe('false');
+    expect(await template.isVisible()).toBe(false);
+    expect(await formatted.textContent()).toBe('Write a calm haiku about autumn rain. Answer as JSON: {"haiku": "..."}');
+    await prompt.getByRole('button', { name: 'Template' }).click();
+    expect(await template.isVisible()).toBe(true);
+
+    const completion = page.locator('section.panel', { has: page.locator('h3', { hasText: /^Completion$/ }) });
+    expect(await completion.textContent()).toContain('Soft rain on the roof');
+    const metrics = Object.fromEntries(
+      await page.locator('.recorded .metric').evaluateAll((nodes) => nodes.map((n) => [n.querySelector('dt')!.textContent, n.querySelector('dd')!.textContent])),
+    );
+    expect(metrics).toEqual({
+      'Input tokens': '21',
+      'Output tokens': '17',
+      'Total tokens': '38',
+      'Time to first token': '312.5 ms',
+      Throughput: '41.2 tokens/s',
+      Duration: '0.71 s',
+    });
+    const settings = page.locator('section.panel', { has: page.locator('h3', { hasText: 'Settings' }) });
+    expect(await settings.locator('tr').allTextContents()).toEqual(['temperature0.7', 'max_tokens128']);
+
+    const item = (await (await fetch(`${withProvider.url}/api/generations?model=fake-instruct`)).json()).items[0] as GenerationRecord;
+    expect(await page.getByRole('link', { name: 'Open trace in Jaeger' }).getAttribute('href')).toBe(`${JAEGER}/trace/${item.traceId}`);
+  });
+
+  it('opens a chat: roles, tool calls, tool results, the message completion and the tools', async () => {
+    await open(withProvider.url);
+    await openItem('fake-chat');
+    const messages = page.locator('.recorded section.panel', { has: page.locator('h3', { hasText: 'Messages' }) });
+    expect(await messages.locator('.message .role').allTextContents()).toEqual(['system', 'user', 'assistant', 'tool']);
+    const call = messages.locator('.tool-call');
+    expect(await call.locator('code').textContent()).toBe('get_weather');
+    expect(await call.textContent()).toContain('call_1');
+    expect(await call.locator('pre').textContent()).toBe('{\n  "location": "Paris"\n}');
+    expect(await messages.locator('.role-tool .message-head').textContent()).toBe('tool · result of call_1');
+    expect(await messages.locator('.role-tool pre').textContent()).toBe('{"temperature_c": 18, "sky": "clear"}');
+    const answer = page.locator('section.panel', { has: page.locator('h3', { hasText: 'Message completion' }) });
+    expect(await answer.locator('.role').textContent()).toBe('assistant');
+    expect(await answer.locator('pre').textContent()).toBe(`It is 18 °C and clear in Paris. ${XSS_IMG}`);
+    const tools = page.locator('section.panel', { has: page.locator('h3', { hasText: 'Tools' }) });
+    expect(await tools.textContent()).toContain('get_weather — Current weather for a city');
+    expect(await page.locator('.recorded .metric dd').allTextContents()).toEqual(['52', '14', '66', '—', '—', '1.25 s']);
+  });
+
+  it('opens a chat recorded from a template: template messages with highlighted variables, toggled with the formatted ones', async () => {
+    await open(withoutProvider.url);
+    await openItem('fake-translate');
+    const messages = page.locator('.recorded section.panel', { has: page.locator('h3', { hasText: 'Messages' }) });
+    const template = messages.locator('[data-view="template"]');
+    expect(await template.locator('mark.variable').allTextContents()).toEqual(['{language}', '{text}']);
+    expect(await template.locator('.message pre').allTextContents()).toEqual(['You translate into {language}.', '{text}']);
+    await messages.getByRole('button', { name: 'Formatted' }).click();
+    expect(await template.isVisible()).toBe(false);
+    expect(await messages.locator('[data-view="formatted"] .message pre').allTextContents()).toEqual(['You translate into French.', 'Good morning']);
+    // The editor edits the template messages; the preview formats them.
+    expect(await page.locator('.messages-fieldset legend').textContent()).toBe('Template messages');
+    await page.fill('textarea[data-variable="language"]', 'German');
+    expect(await page.textContent('#formatted-preview')).toBe('[system]\nYou translate into German.\n\n[user]\nGood morning');
+  });
+
+  it('edits a variable and runs again: the answer streams in, is stored linked to the original, and shows side by side', async () => {
+    await open(withProvider.url, { width: 1360, height: 2000 });
+    await openItem('fake-instruct');
+    const original = (await (await fetch(`${withProvider.url}/api/generations?model=fake-instruct`)).json()).items[0] as GenerationRecord;
+    expect(await page.locator('.provider-line').textContent()).toBe(`Re-runs go to ${fake.baseURL} with the key from $${KEY_ENV}.`);
+
+    await page.fill('textarea[data-variable="topic"]', 'winter sun');
+    expect(await page.textContent('#formatted-preview')).toBe('Write a calm haiku about winter sun. Answer as JSON: {"haiku": "..."}');
+    const requestsBefore = fake.requests.length;
+    await page.click('#run-button');
+
+    // Tokens arrive while the stream is still open (the fake sends one word every 60 ms).
+    const partialHandle = await page.waitForFunction(() => {
+      const output = document.getElementById('rerun-output');
+      const text = output?.textContent ?? '';
+      return output?.getAttribute('aria-busy') === 'true' && text.startsWith('Fake reply') ? text : false;
+    });
+    const partial = (await partialHandle.jsonValue()) as string;
+    await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+    const expected = 'Fake reply to: Write a calm haiku about winter sun. Answer as JSON: {"haiku": "..."}';
+    expect(expected.startsWith(partial)).toBe(true);
+    expect(partial.length).toBeLessThan(expected.length);
+    expect(await page.textContent('#rerun-stored')).toBe(expected);
+    expect(await page.textContent('#run-status')).toBe('Done. The re-run is stored as a new generation.');
+
+    // The provider got the formatted prompt and the key, from the server.
+    const sent = fake.requests.slice(requestsBefore);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].body.prompt).toBe('Write a calm haiku about winter sun. Answer as JSON: {"haiku": "..."}');
+    expect(sent[0].headers.authorization).toBe(`Bearer ${KEY}`);
+
+    // Stored as a new generation, linked to the original.
+    const rerunId = await page.getAttribute('#rerun-stored', 'data-id');
+    const stored = (await (await fetch(`${withProvider.url}/api/generations/${rerunId}`)).json()) as GenerationRecord;
+    expect(stored.serviceName).toBe('genspan-playground');
+    expect(stored.generation).toMatchObject({
+      completion: expected,
+      variables: { tone: 'calm', topic: 'winter sun' },
+      metadata: { rerunOf: { id: original.id, traceId: original.traceId, spanId: original.spanId } },
+    });
+
+    // Side by side: the recorded answer on the left, the re-run on the right, at the same height.
+    const comparison = page.locator('#comparison');
+    expect(await comparison.isVisible()).toBe(true);
+    expect(await comparison.locator('.original-output').textContent()).toContain('Soft rain on the roof');
+    const left = (await comparison.locator('.compare-column').first().boundingBox())!;
+    const right = (await page.locator('#rerun-column').boundingBox())!;
+    expect(right.x).toBeGreaterThan(left.x + left.width - 1);
+    expect(Math.abs(right.y - left.y)).toBeLessThan(5);
+
+    // The list shows the re-run first.
+    await expect.poll(() => page.locator('#generation-list .item').first().getAttribute('data-id')).toBe(rerunId);
+    expect(await page.locator('#generation-list .item').first().locator('.badge-rerun').count()).toBe(1);
+
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const editor = (await page.locator('.panel.editor').boundingBox())!;
+    await page.screenshot({ path: SCREENSHOT, clip: { x: 0, y: 0, width: 1360, height: Math.ceil(editor.y + editor.height + 16) } });
+
+    // Opening the re-run shows its origin beside it.
+    await page.click('.rerun-link');
+    await page.waitForSelector('#origin-comparison');
+    expect(await page.locator('#origin-comparison .original-output').textContent()).toContain('Soft rain on the roof');
+    expect(await page.locator('#origin-comparison .rerun-output').textContent()).toBe(expected);
+    expect(await page.getAttribute('.origin-link', 'href')).toBe(`#/g/${original.id}`);
+
+    // The key never reached the browser.
+    expect(responseBodies.length).toBeGreaterThan(5);
+    for (const body of responseBodies) expect(body).not.toContain(KEY);
+    expect(await page.content()).not.toContain(KEY);
+  });
+
+  it('edits chat messages and settings and runs again; invalid settings are reported, not sent', async () => {
+    await open(withProvider.url);
+    await openItem('fake-chat');
+    await page.fill('#edit-settings', '{ "temperature": ');
+    const requestsBefore = fake.requests.length;
+    await page.click('#run-button');
+    expect(await page.textContent('#run-status')).toMatch(/^Settings: /);
+    expect(await page.getAttribute('#edit-settings', 'aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('edit-settings');
+    expect(fake.requests.length).toBe(requestsBefore);
+
+    await page.fill('#edit-settings', '{ "temperature": 0.5 }');
+    await page.getByLabel('Content of message 2').fill('What is the weather in Lyon?');
+    // Drop the recorded tool exchange: the conversation now ends with the user's question.
+    await page.getByRole('button', { name: 'Remove message 4' }).click();
+    await page.getByRole('button', { name: 'Remove message 3' }).click();
+    await page.click('#run-button');
+    await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+    const sent = fake.requests.slice(requestsBefore);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].path).toBe('/v1/chat/completions');
+    expect(sent[0].body.temperature).toBe(0.5);
+    expect(sent[0].body.messages).toEqual([
+      { role: 'system', content: 'You are a weather assistant.' },
+      { role: 'user', content: 'What is the weather in Lyon?' },
+    ]);
+    // With tools and a user message last, the fake answers with a tool call: shown in the re-run column.
+    expect(await page.locator('#rerun-stored .tool-call code').textContent()).toBe('get_weather');
+  });
+
+  it('stops a re-run from the page: the provider call is cancelled and recorded as such', async () => {
+    await open(withProvider.url);
+    await openItem('fake-instruct');
+    const original = (await (await fetch(`${withProvider.url}/api/generations?model=fake-instruct&service=poetry-app`)).json()).items[0] as GenerationRecord;
+    const before = new Set(
+      ((await (await fetch(`${withProvider.url}/api/generations?service=genspan-playground&limit=500`)).json()).items as GenerationRecord[]).map((r) => r.id),
+    );
+    await page.click('#run-button');
+    await page.waitForFunction(() => (document.getElementById('rerun-output')?.textContent ?? '').length > 0);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.textContent('#run-status')).toBe('Stopped.');
+    expect(await page.isEnabled('#run-button')).toBe(true);
+    let cancelled: GenerationRecord | undefined;
+    await expect
+      .poll(async () => {
+        const items = (await (await fetch(`${withProvider.url}/api/generations?service=genspan-playground&limit=500`)).json()).items as GenerationRecord[];
+        cancelled = items.find((r) => !before.has(r.id));
+        return cancelled?.generation.error ?? null;
+      }, { timeout: 20_000 })
+      .toBe('The re-run was cancelled: the page closed the connection.');
+    expect(cancelled!.generation.metadata).toMatchObject({ rerunOf: { id: original.id } });
+  });
+
+  it('shows stored markup as text: <script> and <img onerror> payloads are not executed', async () => {
+    await open(withProvider.url);
+    const preview = page.locator('#generation-list a.item', { has: page.locator('.item-model', { hasText: 'markup-model' }) }).locator('.item-preview');
+    expect(await preview.textContent()).toBe(`Echo ${XSS_SCRIPT} and ${XSS_IMG}`);
+    await openItem('markup-model');
+    const template = page.locator('[data-view="template"] pre');
+    expect(await template.textContent()).toBe(`Echo {payload} and ${XSS_IMG}`);
+    expect(await template.locator('mark.variable').getAttribute('title')).toBe(XSS_SCRIPT);
+    const completion = page.locator('section.panel', { has: page.locator('h3', { hasText: /^Completion$/ }) });
+    expect(await completion.locator('pre').textContent()).toBe(`${XSS_SCRIPT}${XSS_IMG}`);
+    expect(await page.inputValue('textarea[data-variable="payload"]')).toBe(XSS_SCRIPT);
+    expect(await page.textContent('#formatted-preview')).toBe(`Echo ${XSS_SCRIPT} and ${XSS_IMG}`);
+
+    await openItem('fake-chat');
+    expect(await page.locator('.recorded .role-user pre').textContent()).toBe(`What is the weather in Paris? ${XSS_SCRIPT}`);
+
+    // Nothing ran and no element came from stored content.
+    expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.locator('body script').count()).toBe(0);
+  });
+
+  it('enforces its Content-Security-Policy in the browser: an injected inline script does not run', async () => {
+    await open(withProvider.url);
+    const violations = await page.evaluate(async () => {
+      const seen: string[] = [];
+      document.addEventListener('securitypolicyviolation', (event) => seen.push(event.violatedDirective));
+      const script = document.createElement('script');
+      script.textContent = 'window.__inline = 1';
+      document.body.append(script);
+      await new Promise((resolveLater) => setTimeout(resolveLater, 100));
+      return { seen, ran: (window as unknown as { __inline?: number }).__inline === 1 };
+    });
+    expect(violations.ran).toBe(false);
+    expect(violations.seen[0]).toMatch(/^script-src/);
+  });
+
+  it('says how to configure a provider when none is, instead of failing', async () => {
+    await open(withoutProvider.url);
+    expect(await page.textContent('#provider-status')).toBe('Re-runs off: no provider configured');
+    await openItem('fake-instruct');
+    const notice = page.locator('#no-provider');
+    expect(await notice.isVisible()).toBe(true);
+    expect(await notice.locator('pre').textContent()).toBe('genspan serve --provider-url URL --provider-key-env ENV_NAME');
+    expect(await page.isDisabled('#run-button')).toBe(true);
+    // Editing still works (and previews), only running is off.
+    await page.fill('textarea[data-variable="tone"]', 'stormy');
+    expect(await page.textContent('#formatted-preview')).toContain('Write a stormy haiku');
+  });
+
+  it('works by keyboard and on a narrow window', async () => {
+    await open(withProvider.url, { width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    // Reach the first generation with Tab from the filter form's last button, open it with Enter.
+    await page.focus('#filters button[type="reset"]');
+    let focused = '';
+    for (let presses = 0; presses < 5 && focused !== 'item'; presses++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.className ?? '');
+    }
+    expect(focused).toBe('item');
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#generation-title');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('generation-title');
+    // On a narrow window the open generation replaces the list; a link leads back.
+    expect(await page.isVisible('#browser')).toBe(false);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await page.getByRole('link', { name: '← All generations' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.isVisible('#browser')).toBe(true);
+
+    // Toggle buttons answer to the keyboard and show where focus is.
+    await openItem('fake-instruct');
+    const formatted = page.getByRole('button', { name: 'Formatted' });
+    await formatted.focus();
+    await page.keyboard.press('Space');
+    expect(await formatted.getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('asks for the token of a --token server and then lists its generations', async () => {
+    const two = SEEDS.filter((seed) => seed.generation.model === 'fake-chat' || seed.generation.model === 'fake-instruct');
+    await seedServer(withToken.url, two, { authorization: `Bearer ${TOKEN}` });
+    await open(withToken.url);
+    expect(await page.isVisible('#auth')).toBe(true);
+    expect(await page.textContent('#list-status')).toBe('A token is needed.');
+    expect(await page.locator('#generation-list > li').count()).toBe(0);
+    await page.fill('#auth-token', TOKEN);
+    await page.click('#auth-form button[type="submit"]');
+    await page.waitForFunction(() => document.getElementById('list-status')?.textContent === '2 generations');
+    expect(await models()).toEqual(['fake-chat', 'fake-instruct']);
+    expect(await page.isHidden('#auth')).toBe(true);
+  });
+});

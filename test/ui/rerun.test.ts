@@ -1,0 +1,350 @@
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GenerationIngest, type IngestResult } from '../../src/export/ingest.js';
+import { Genspan, REDACTED } from '../../src/semconv/keys.js';
+import { startServer, type RunningServer } from '../../src/server/index.js';
+import { CONFIGURE_COMMAND, registerPlayground } from '../../src/server/playground.js';
+import { RERUN_SERVICE_NAME, prepareRerun, sseData } from '../../src/server/rerun.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import type { GenerationRecord } from '../../src/store/types.js';
+import type { NormalizedSpan } from '../../src/translate/types.js';
+import { FAIL_MODEL, FAKE_TOOL_ARGUMENTS, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { haikuCompletion, ndjson, seedServer, tempDir, weatherChat } from './support.js';
+
+const KEY_ENV = 'GENSPAN_UI_TEST_PROVIDER_KEY';
+const KEY = 'sk-test-never-in-the-browser-4242';
+const ORIGIN = { id: 'origin-id', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) };
+
+function streamOf(text: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  return new ReadableStream({
+    start(controller) {
+      // Split mid-line to exercise buffering across reads.
+      controller.enqueue(bytes.subarray(0, 7));
+      controller.enqueue(bytes.subarray(7));
+      controller.close();
+    },
+  });
+}
+
+describe('re-run request building (pure)', () => {
+  it('formats a completion template with the edited variables and keeps the template', () => {
+    const edited = { ...haikuCompletion().toJSON(), variables: { tone: 'grim', topic: 'snow' } };
+    const prepared = prepareRerun(edited, ORIGIN, 'openai');
+    expect(prepared.request.path).toBe('/completions');
+    expect(prepared.request.body).toMatchObject({
+      model: 'fake-instruct',
+      prompt: 'Write a grim haiku about snow. Answer as JSON: {"haiku": "..."}',
+      stream: true,
+      temperature: 0.7,
+      max_tokens: 128,
+    });
+    expect(prepared.generation.type === 'COMPLETION' && prepared.generation.template).toContain('{tone}');
+    expect(prepared.generation.metadata.rerunOf).toEqual(ORIGIN);
+    expect(prepared.generation.toJSON().completion).toBeNull();
+  });
+
+  it('sends chat messages without genspan-only keys, and never a redacted or controlled setting', () => {
+    const edited = {
+      type: 'CHAT',
+      model: 'fake-chat',
+      settings: { temperature: 0.2, api_key: REDACTED, n: 3, stream: false, model: 'other', seed: 7 },
+      template: [{ role: 'user', content: 'Hello {who}', uuid: 'u-1', templated: true }],
+      variables: { who: 'world' },
+      messages: [],
+    };
+    const prepared = prepareRerun(edited, ORIGIN, 'openai');
+    expect(prepared.request.path).toBe('/chat/completions');
+    expect(prepared.request.body.messages).toEqual([{ role: 'user', content: 'Hello world' }]);
+    expect(prepared.request.body).toMatchObject({ model: 'fake-chat', temperature: 0.2, seed: 7, stream: true });
+    expect(prepared.request.body).not.toHaveProperty('api_key');
+    expect(prepared.request.body).not.toHaveProperty('n');
+  });
+
+  it('rejects a generation without a model or messages with a message saying so', () => {
+    expect(() => prepareRerun({ type: 'COMPLETION', prompt: 'x' }, ORIGIN, 'openai')).toThrow(/no model/);
+    expect(() => prepareRerun({ type: 'CHAT', model: 'm', messages: [] }, ORIGIN, 'openai')).toThrow(/no messages/);
+    expect(() => prepareRerun({ type: 'NOPE' }, ORIGIN, 'openai')).toThrow(/Invalid generation JSON/);
+  });
+
+  it('reads server-sent events across reads, CRLF lines, multi-line data and comments, up to [DONE]', async () => {
+    const body = ': keep-alive\r\n\r\ndata: {"a":1}\r\n\r\ndata: {"b":\ndata: 2}\n\nevent: x\ndata: [DONE]\n\ndata: {"after":true}\n\n';
+    const payloads: string[] = [];
+    for await (const payload of sseData(streamOf(body))) payloads.push(payload);
+    expect(payloads).toEqual(['{"a":1}', '{"b":\n2}']);
+  });
+});
+
+describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)', () => {
+  const dir = tempDir();
+  let fake: FakeOpenAI;
+  let store: SqliteStore;
+  let server: RunningServer;
+  let bare: RunningServer;
+  let bareStore: SqliteStore;
+  let completionRecord: GenerationRecord;
+  let chatRecord: GenerationRecord;
+
+  beforeAll(async () => {
+    process.env[KEY_ENV] = KEY;
+    fake = await startFakeOpenAI({ chunkDelayMs: 2 });
+    store = new SqliteStore({ path: dir.file('playground.db') });
+    server = await startServer({ store, port: 0, providerUrl: fake.baseURL, providerApiKeyEnv: KEY_ENV });
+    bareStore = new SqliteStore({ path: dir.file('bare.db') });
+    bare = await startServer({ store: bareStore, port: 0 });
+    const seeds = [
+      { generation: haikuCompletion(), startSeconds: 1_767_225_600, serviceName: 'seed-app' },
+      { generation: weatherChat(), startSeconds: 1_767_229_200, serviceName: 'seed-app' },
+    ];
+    await seedServer(server.url, seeds);
+    await seedServer(bare.url, seeds);
+    const page = await store.list({});
+    completionRecord = page.items.find((r) => r.generation.type === 'COMPLETION')!;
+    chatRecord = page.items.find((r) => r.generation.type === 'CHAT')!;
+    expect(completionRecord).toBeDefined();
+    expect(chatRecord).toBeDefined();
+  });
+
+  afterAll(async () => {
+    delete process.env[KEY_ENV];
+    await server?.close();
+    await bare?.close();
+    await store?.close();
+    await bareStore?.close();
+    await fake?.close();
+    dir.remove();
+  });
+
+  const post = (base: string, id: string, body: unknown) =>
+    fetch(`${base}/api/generations/${id}/rerun`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('serves the page with a Content-Security-Policy that forbids inline scripts, and no inline script in it', async () => {
+    const response = await fetch(`${server.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    const html = await response.text();
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, body] of scripts) {
+      expect(attributes).toMatch(/\ssrc="\/ui\/[a-z-]+\.js"/);
+      expect(body.trim()).toBe('');
+    }
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+
+    const script = await fetch(`${server.url}/ui/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await script.text()).toContain("from './api.js'");
+    expect((await fetch(`${server.url}/ui/playground.css`)).headers.get('content-type')).toMatch(/^text\/css/);
+    expect((await fetch(`${server.url}/ui/..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${server.url}/ui/nope.js`)).status).toBe(404);
+  });
+
+  it('tells the page whether a provider is configured, and never the key', async () => {
+    const response = await fetch(`${server.url}/api/playground/config`);
+    const text = await response.text();
+    expect(text).not.toContain(KEY);
+    expect(JSON.parse(text)).toEqual({
+      provider: { configured: true, url: fake.baseURL, keyEnv: KEY_ENV, keySet: true },
+      jaegerUrl: null,
+      configureCommand: CONFIGURE_COMMAND,
+    });
+    const none = await (await fetch(`${bare.url}/api/playground/config`)).json();
+    expect(none.provider).toEqual({ configured: false, url: null, keyEnv: null, keySet: false });
+    expect(none.configureCommand).toBe('genspan serve --provider-url URL --provider-key-env ENV_NAME');
+  });
+
+  it('answers a re-run without a provider with 503 and how to configure one', async () => {
+    const response = await post(bare.url, completionRecord.id, completionRecord.generation);
+    expect(response.status).toBe(503);
+    expect((await response.json()).message).toContain('--provider-url URL --provider-key-env ENV_NAME');
+  });
+
+  it('answers 404 for an unknown generation and 400 for an edit that is not a generation', async () => {
+    expect((await post(server.url, '00000000-0000-8000-8000-000000000000', completionRecord.generation)).status).toBe(404);
+    const invalid = await post(server.url, completionRecord.id, { type: 'COMPLETION', model: 'm', tags: 'not-a-list' });
+    expect(invalid.status).toBe(400);
+    expect((await invalid.json()).message).toMatch(/tags/);
+    const noModel = await post(server.url, completionRecord.id, { ...completionRecord.generation, model: '' });
+    expect(noModel.status).toBe(400);
+  });
+
+  it('re-runs an edited completion: formats it server-side, streams the tokens, stores a linked generation', async () => {
+    const requestsBefore = fake.requests.length;
+    const edited = { ...completionRecord.generation, variables: { tone: 'bright', topic: 'winter sun' } };
+    const response = await post(server.url, completionRecord.id, edited);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const events = await ndjson(response);
+
+    const sent = fake.requests.slice(requestsBefore);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].path).toBe('/v1/completions');
+    expect(sent[0].headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(sent[0].body).toMatchObject({
+      model: 'fake-instruct',
+      prompt: 'Write a bright haiku about winter sun. Answer as JSON: {"haiku": "..."}',
+      stream: true,
+      temperature: 0.7,
+      max_tokens: 128,
+    });
+
+    expect(events[0]).toMatchObject({ type: 'start', rerunOf: completionRecord.id, api: 'completions' });
+    const deltas = events.filter((e) => e.type === 'delta');
+    expect(deltas.length).toBeGreaterThan(3);
+    const streamed = deltas.map((e) => e.text).join('');
+    expect(streamed).toBe('Fake reply to: Write a bright haiku about winter sun. Answer as JSON: {"haiku": "..."}');
+    const done = events[events.length - 1];
+    expect(done).toMatchObject({ type: 'done', error: null });
+
+    const stored = await store.get(done.id as string);
+    expect(stored).toBeDefined();
+    expect(stored!.serviceName).toBe(RERUN_SERVICE_NAME);
+    expect(stored!.traceId).not.toBe(completionRecord.traceId);
+    const generation = stored!.generation;
+    expect(generation).toMatchObject({
+      type: 'COMPLETION',
+      model: 'fake-instruct',
+      provider: 'openai',
+      completion: streamed,
+      prompt: 'Write a bright haiku about winter sun. Answer as JSON: {"haiku": "..."}',
+      template: completionRecord.generation.template,
+      variables: { tone: 'bright', topic: 'winter sun' },
+      metadata: { rerunOf: { id: completionRecord.id, traceId: completionRecord.traceId, spanId: completionRecord.spanId } },
+      error: null,
+    });
+    expect(generation.outputTokenCount).toBeGreaterThan(0);
+    expect(generation.tokenCount).toBe((generation.inputTokenCount as number) + (generation.outputTokenCount as number));
+    expect(generation.ttFirstToken).toBeGreaterThan(0);
+    expect(generation.duration).toBeGreaterThan(0);
+    expect(generation.tokenThroughputInSeconds).toBeGreaterThan(0);
+
+    // The re-run is listed through the REST API like any generation, and filterable by its service.
+    const listed = await (await fetch(`${server.url}/api/generations?service=${RERUN_SERVICE_NAME}`)).json();
+    expect(listed.items.map((item: GenerationRecord) => item.id)).toContain(done.id);
+  });
+
+  it('re-runs a chat with tools: sends the messages and tools, stores the streamed tool call', async () => {
+    const requestsBefore = fake.requests.length;
+    const edited = {
+      ...chatRecord.generation,
+      messages: [
+        { role: 'system', content: 'You are a weather assistant.' },
+        { role: 'user', content: 'And in Lyon?', uuid: 'm-1', templated: false },
+      ],
+    };
+    const events = await ndjson(await post(server.url, chatRecord.id, edited));
+    const sent = fake.requests.slice(requestsBefore);
+    expect(sent[0].path).toBe('/v1/chat/completions');
+    expect(sent[0].body.messages).toEqual([
+      { role: 'system', content: 'You are a weather assistant.' },
+      { role: 'user', content: 'And in Lyon?' },
+    ]);
+    expect(sent[0].body.tools).toEqual(chatRecord.generation.tools);
+    const done = events[events.length - 1];
+    expect(done.type).toBe('done');
+    const stored = await store.get(done.id as string);
+    expect(stored!.generation.messageCompletion).toMatchObject({
+      role: 'assistant',
+      tool_calls: [{ id: 'call_fake_1', type: 'function', function: { name: 'get_weather', arguments: FAKE_TOOL_ARGUMENTS } }],
+    });
+    expect(stored!.generation.metadata).toMatchObject({ rerunOf: { id: chatRecord.id } });
+  });
+
+  it('stores a failed provider call as a generation with the error, and says so in the stream', async () => {
+    const events = await ndjson(await post(server.url, chatRecord.id, { ...chatRecord.generation, model: FAIL_MODEL }));
+    const done = events[events.length - 1];
+    expect(done).toMatchObject({ type: 'done' });
+    expect(done.error).toBe('The provider answered 500: The fake model failed on purpose');
+    const stored = await store.get(done.id as string);
+    expect(stored!.status.code).toBe(2);
+    expect(stored!.generation.error).toBe('The provider answered 500: The fake model failed on purpose');
+  });
+
+  it('reports an unreachable provider in one line, and stores the failed attempt', async () => {
+    const closed = createHttpServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const dead = await startServer({ store, port: 0, providerUrl: `http://127.0.0.1:${port}/v1` });
+    try {
+      const events = await ndjson(await post(dead.url, completionRecord.id, completionRecord.generation));
+      const done = events[events.length - 1];
+      expect(done.error).toMatch(new RegExp(`^Could not reach the provider at http://127\\.0\\.0\\.1:${port}/v1/completions: `));
+      expect((await store.get(done.id as string))!.generation.error).toBe(done.error);
+    } finally {
+      await dead.close();
+    }
+  });
+
+  it('cancels the provider call when the page goes away, and records the re-run as cancelled', async () => {
+    const slow = await startFakeOpenAI({ chunkDelayMs: 400 });
+    const slowServer = await startServer({ store, port: 0, providerUrl: slow.baseURL });
+    try {
+      const before = new Set((await store.list({ serviceName: RERUN_SERVICE_NAME, limit: 500 })).items.map((r) => r.id));
+      const body = JSON.stringify(completionRecord.generation);
+      // A plain HTTP request closed after the first line, as a browser tab closing mid-stream does.
+      const first = await new Promise<string>((resolve, reject) => {
+        const request = httpRequest(
+          `${slowServer.url}/api/generations/${completionRecord.id}/rerun`,
+          { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (response) => {
+            response.once('data', (chunk: Buffer) => {
+              request.destroy();
+              resolve(chunk.toString('utf8'));
+            });
+          },
+        );
+        request.on('error', reject);
+        request.end(body);
+      });
+      expect(first).toContain('"type":"start"');
+      let cancelled: GenerationRecord | undefined;
+      for (let attempt = 0; attempt < 100 && !cancelled; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const page = await store.list({ serviceName: RERUN_SERVICE_NAME, limit: 500 });
+        cancelled = page.items.find((r) => !before.has(r.id));
+      }
+      expect(cancelled?.generation.error).toBe('The re-run was cancelled: the page closed the connection.');
+      // Far fewer than the ~15 chunks the slow provider would have sent.
+      expect(String(cancelled?.generation.completion ?? '').split(' ').length).toBeLessThan(8);
+    } finally {
+      await slowServer.close();
+      await slow.close();
+    }
+  });
+
+  it('traces the re-run as an llm step whose span names the original (genspan.rerun_of)', async () => {
+    const ingested: NormalizedSpan[] = [];
+    class RecordingIngest extends GenerationIngest {
+      override async ingestSpans(spans: readonly NormalizedSpan[]): Promise<IngestResult> {
+        ingested.push(...spans);
+        return super.ingestSpans(spans);
+      }
+    }
+    const app = Fastify();
+    registerPlayground(app, { store, ingest: new RecordingIngest(store), providerUrl: fake.baseURL });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = app.server.address() as AddressInfo;
+      const events = await ndjson(await post(`http://127.0.0.1:${port}`, completionRecord.id, completionRecord.generation));
+      expect(events[events.length - 1].type).toBe('done');
+      expect(ingested).toHaveLength(1);
+      const span = ingested[0];
+      expect(span.attributes[Genspan.RERUN_OF]).toBe(completionRecord.spanId);
+      expect(span.attributes[Genspan.STEP_TYPE]).toBe('llm');
+      expect(span.attributes[Genspan.STEP_NAME]).toBe('playground re-run');
+      expect(span.kind).toBe(3);
+      expect(span.parentSpanId).toBeUndefined();
+      expect(span.resource['service.name']).toBe(RERUN_SERVICE_NAME);
+    } finally {
+      await app.close();
+    }
+  });
+});
