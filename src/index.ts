@@ -22,3 +22,7 @@ export {
   StoreClosedError,
   isRetryableStoreError,
 } from './store/errors.js';
+export * from './export/index.js';
+export { RERUN_METADATA_KEY, rerunOriginOf, type RerunOrigin } from './ui/lineage.js';
+export { formatTemplate, formatMessages, templateVariables, tokenizeTemplate, type TemplateToken, type FormattedTemplate } from './ui/template.js';
+// The server (Fastify) lives behind the `genspan/server` entry point, so instrumented apps never load it.
