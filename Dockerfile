@@ -1,4 +1,5 @@
-# genspan serve, built from this repository. Used by docker-compose.yml.
+# genspan serve, built from this repository. Used by docker-compose.yml, which stores into PostgreSQL instead.
+# Alone: docker run -e GENSPAN_TOKEN=<a long random string> -p 127.0.0.1:4318:4318 -v genspan-data:/data <image>
 FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary fits.
@@ -7,6 +8,8 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json ./
 COPY src ./src
+# `genspan demo` runs the seed example's steps.
+COPY examples ./examples
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 
 FROM node:20.20.2-bookworm-slim
@@ -15,9 +18,13 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/examples ./dist/examples
 # The playground page's static files (HTML, CSS) are read from src/ui.
 COPY --from=build /app/src/ui ./src/ui
+# /app belongs to root; the default SQLite store lives in a volume the node user owns.
+RUN mkdir /data && chown node:node /data
+VOLUME ["/data"]
 USER node
 EXPOSE 4318
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
-CMD ["serve", "--host", "0.0.0.0"]
+CMD ["serve", "--host", "0.0.0.0", "--db", "/data/genspan.db"]

@@ -20,7 +20,10 @@ export {
   InvalidListFilterError,
   InvalidRecordError,
   StoreClosedError,
+  StoreUnwritableError,
+  RecordsRejectedError,
   isRetryableStoreError,
+  isRecordsRejectedError,
 } from './store/errors.js';
 export * from './export/index.js';
 export { RERUN_METADATA_KEY, rerunOriginOf, type RerunOrigin } from './ui/lineage.js';

@@ -32,6 +32,16 @@ function authHeaders(token: string | undefined): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
+/** `: <message>` from a genspan error body, or nothing when the body is not one. */
+async function errorDetail(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { message?: unknown };
+    return typeof body.message === 'string' && body.message !== '' ? `: ${body.message.split('\n', 1)[0]}` : '';
+  } catch {
+    return '';
+  }
+}
+
 /** Fails with one line when the server is not there or refuses the token, before any span is made. */
 async function checkServer(endpoint: string, token: string | undefined): Promise<void> {
   let response: Response;
@@ -66,6 +76,9 @@ export async function demo(args: DemoArgs, io: CliIO): Promise<number> {
 
   const listUrl = `${args.endpoint}/api/generations?traceId=${traceId}`;
   const response = await fetch(listUrl, { headers: authHeaders(args.token) });
+  if (!response.ok) {
+    throw new CliError(`genspan at ${args.endpoint} accepted the spans but listing the stored generations failed (HTTP ${response.status}${await errorDetail(response)})`);
+  }
   const page = (await response.json()) as { items?: { generation?: { type?: string; model?: string } }[] };
   const items = page.items ?? [];
   io.out(`sent the demo's spans (trace ${traceId}) to ${args.endpoint}; genspan stored ${items.length} generations:`);

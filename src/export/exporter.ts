@@ -27,7 +27,10 @@ export class PlaygroundExporter implements SpanExporter {
     this.queue = new WriteQueue((generations) => this.ingest.commitSpans({ generations: [...generations], ignored: 0 }), 'generation records', options);
   }
 
-  /** Generation records dropped (buffer full, retries exhausted, or exported after shutdown). */
+  /**
+   * Generation records dropped: buffer full, retries exhausted, rejected by the store, or exported after shutdown.
+   * A span that could not be read, or a batch that could not be translated, counts as one dropped record per span.
+   */
   get droppedRecords(): number {
     return this.queue.droppedRecords;
   }
@@ -39,18 +42,26 @@ export class PlaygroundExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     const done = callOnce(resultCallback);
+    // Until translation succeeds, each span may be a generation that is lost if this export fails.
+    let atRisk = Array.isArray(spans) ? spans.length : 0;
     try {
       const normalized: NormalizedSpan[] = [];
+      let unreadable: unknown;
       for (const span of spans) {
         try {
           normalized.push(normalizeReadableSpan(span));
         } catch (error) {
-          report('warn', `genspan: skipped a span that could not be read: ${errorMessage(error)}`);
+          unreadable ??= error;
         }
       }
+      const skipped = spans.length - normalized.length;
+      if (skipped > 0) this.queue.reportDropped(skipped, `the spans could not be read: ${errorMessage(unreadable)}`);
+      atRisk = normalized.length;
       this.queue.enqueue(this.ingest.prepareSpans(normalized).generations, done);
     } catch (error) {
-      report('error', `genspan: span export failed: ${errorMessage(error)}`);
+      const reason = `span export failed: ${errorMessage(error)}`;
+      if (atRisk > 0) this.queue.reportDropped(atRisk, reason);
+      else report('error', `genspan: ${reason}`);
       done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
     }
   }

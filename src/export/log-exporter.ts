@@ -27,7 +27,7 @@ export class PlaygroundLogExporter implements LogRecordExporter {
     this.queue = new WriteQueue((logs) => this.ingest.commitLogs({ logs: [...logs], ignored: 0 }), 'log records', options);
   }
 
-  /** Log records dropped (buffer full, retries exhausted, or exported after shutdown). */
+  /** Log records dropped: buffer full, retries exhausted, rejected by the store, unreadable, or exported after shutdown. */
   get droppedRecords(): number {
     return this.queue.droppedRecords;
   }
@@ -38,18 +38,25 @@ export class PlaygroundLogExporter implements LogRecordExporter {
 
   export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
     const done = callOnce(resultCallback);
+    let atRisk = Array.isArray(logs) ? logs.length : 0;
     try {
       const normalized: NormalizedLogRecord[] = [];
+      let unreadable: unknown;
       for (const record of logs) {
         try {
           normalized.push(normalizeReadableLogRecord(record));
         } catch (error) {
-          report('warn', `genspan: skipped a log record that could not be read: ${errorMessage(error)}`);
+          unreadable ??= error;
         }
       }
+      const skipped = logs.length - normalized.length;
+      if (skipped > 0) this.queue.reportDropped(skipped, `they could not be read: ${errorMessage(unreadable)}`);
+      atRisk = normalized.length;
       this.queue.enqueue(this.ingest.prepareLogs(normalized).logs, done);
     } catch (error) {
-      report('error', `genspan: log export failed: ${errorMessage(error)}`);
+      const reason = `log export failed: ${errorMessage(error)}`;
+      if (atRisk > 0) this.queue.reportDropped(atRisk, reason);
+      else report('error', `genspan: ${reason}`);
       done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
     }
   }

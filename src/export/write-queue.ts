@@ -1,5 +1,5 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { isRetryableStoreError, StoreError } from '../store/errors.js';
+import { isRecordsRejectedError, isRetryableStoreError, StoreError } from '../store/errors.js';
 import { errorMessage, report } from './diagnostics.js';
 
 /** How an exporter rides out a failing store (PostgreSQL restarting, SQLITE_BUSY, disk full). */
@@ -17,9 +17,8 @@ export interface RetryOptions {
 }
 
 /**
- * Whether a failed write may succeed later. A store's own non-retryable errors (closed, invalid record,
- * incompatible database) will not, so their records are dropped at once; anything else, including the
- * drivers' raw errors, is retried.
+ * Whether a failed write may succeed later. A store's own non-retryable errors (closed, rejected records,
+ * unwritable or incompatible database) will not; anything else, including the drivers' unclassified errors, is retried.
  */
 export function isTransientWriteError(error: unknown): boolean {
   if (isRetryableStoreError(error)) return true;
@@ -41,6 +40,44 @@ interface Entry<T> {
   done: ResultCallback;
 }
 
+/** Some items of one entry, written together while a group the store rejected is split. */
+interface Part<T> {
+  entry: Entry<T>;
+  items: readonly T[];
+}
+
+/** Why a write was given up: `rejected` is the records' fault (the others are worth writing without them). */
+interface WriteFailure {
+  kind: 'rejected' | 'refused' | 'exhausted';
+  reason: string;
+  cause: unknown;
+}
+
+/** The records of one entry that were dropped, for its result. */
+interface Loss {
+  count: number;
+  reason: string;
+  cause: unknown;
+}
+
+/** What became of one coalesced group so far. */
+interface GroupOutcome<T> {
+  losses: Map<Entry<T>, Loss>;
+  /** Set once retries ran out: the store is down, so the group's remaining parts are dropped without more waiting. */
+  exhausted?: WriteFailure;
+}
+
+/** Splits parts in two: by entry (export call) while there are several, then an entry's items in halves. */
+function halves<T>(parts: readonly Part<T>[]): [Part<T>[], Part<T>[]] {
+  if (parts.length > 1) {
+    const middle = Math.ceil(parts.length / 2);
+    return [parts.slice(0, middle), parts.slice(middle)];
+  }
+  const [{ entry, items }] = parts;
+  const middle = Math.ceil(items.length / 2);
+  return [[{ entry, items: items.slice(0, middle) }], [{ entry, items: items.slice(middle) }]];
+}
+
 /** Wraps a result callback so it runs at most once and never throws back into the exporter. */
 export function callOnce(callback: ResultCallback): ResultCallback {
   let called = false;
@@ -59,7 +96,9 @@ export function callOnce(callback: ResultCallback): ResultCallback {
  * A bounded buffer in front of a store: batches are written one write at a time (the BatchSpanProcessor's
  * forceFlush exports batches concurrently), failed writes are retried with exponential backoff and jitter,
  * and every dropped record is counted and logged through the OpenTelemetry diagnostic logger.
- * Each batch's callback is called exactly once: after its records are durable, or when they are dropped.
+ * When the store rejects some records of a coalesced write (`RecordsRejectedError`), the write is split so that
+ * only the records that fail on their own are dropped.
+ * Each batch's callback is called exactly once: SUCCESS after its records are stored, FAILED when any was dropped.
  */
 export class WriteQueue<T> {
   private readonly options: Required<RetryOptions>;
@@ -90,11 +129,18 @@ export class WriteQueue<T> {
     return this.dropped;
   }
 
+  /** Counts and logs dropped records; exporters also report here what they lost before it reached the queue. */
+  reportDropped(count: number, reason: string): void {
+    if (count === 0) return;
+    this.dropped += count;
+    report('error', `genspan: dropped ${count} ${this.what}: ${reason} (${this.dropped} dropped in total)`);
+  }
+
   /** Takes a batch; `done` is called exactly once. Never throws. */
   enqueue(items: readonly T[], done: ResultCallback): void {
     const once = callOnce(done);
     if (this.closed) {
-      this.drop(items.length, 'the exporter is shut down');
+      this.reportDropped(items.length, 'the exporter is shut down');
       once({ code: ExportResultCode.FAILED, error: new Error('genspan: the exporter is shut down') });
       return;
     }
@@ -104,7 +150,7 @@ export class WriteQueue<T> {
     }
     if (this.buffered + items.length > this.options.maxBufferedRecords) {
       const reason = `the buffer is full (${this.buffered} of ${this.options.maxBufferedRecords} records waiting for the store)`;
-      this.drop(items.length, reason);
+      this.reportDropped(items.length, reason);
       once({ code: ExportResultCode.FAILED, error: new Error(`genspan: dropped ${items.length} ${this.what}: ${reason}`) });
       return;
     }
@@ -145,14 +191,20 @@ export class WriteQueue<T> {
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
       const group = this.takeGroup();
+      const outcome: GroupOutcome<T> = { losses: new Map() };
       try {
-        await this.writeWithRetries(group);
+        await this.writeParts(group.map((entry) => ({ entry, items: entry.items })), outcome);
       } catch (error) {
-        // Only a bug gets here (store errors are handled above); the batch still gets its one answer.
-        const count = group.reduce((sum, entry) => sum + entry.items.length, 0);
-        this.drop(count, `unexpected failure: ${errorMessage(error)}`);
-        this.settle(group, { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+        // Only a bug gets here (store errors are handled below): the records not dropped yet count as dropped now.
+        const reason = `unexpected failure: ${errorMessage(error)}`;
+        let count = 0;
+        for (const entry of group) {
+          count += entry.items.length - (outcome.losses.get(entry)?.count ?? 0);
+          outcome.losses.set(entry, { count: entry.items.length, reason, cause: error });
+        }
+        this.reportDropped(count, reason);
       }
+      this.settle(group, outcome.losses);
     }
   }
 
@@ -168,32 +220,59 @@ export class WriteQueue<T> {
     return group;
   }
 
-  private async writeWithRetries(group: Entry<T>[]): Promise<void> {
-    const items = group.length === 1 ? group[0].items : group.flatMap((entry) => entry.items);
+  /**
+   * Writes the parts' items in one store write. When the store rejects records, the parts are split and each half
+   * written on its own, down to single records, so only the records that fail by themselves are dropped.
+   */
+  private async writeParts(parts: readonly Part<T>[], outcome: GroupOutcome<T>): Promise<void> {
+    if (outcome.exhausted) {
+      this.lose(parts, outcome.exhausted, outcome);
+      return;
+    }
+    const items = parts.length === 1 ? parts[0].items : parts.flatMap((part) => part.items);
+    const failure = await this.writeWithRetries(items);
+    if (!failure) return;
+    if (failure.kind === 'rejected' && items.length > 1) {
+      for (const half of halves(parts)) await this.writeParts(half, outcome);
+      return;
+    }
+    if (failure.kind === 'exhausted') outcome.exhausted = failure;
+    this.lose(parts, failure, outcome);
+  }
+
+  /** Writes items, retrying transient failures with backoff; resolves with why it gave up, or undefined once written. */
+  private async writeWithRetries(items: readonly T[]): Promise<WriteFailure | undefined> {
     for (let retry = 0; ; retry++) {
       try {
         await this.write(items);
         if (retry > 0) report('info', `genspan: the store accepted ${items.length} ${this.what} after ${retry} retries`);
-        this.settle(group, { code: ExportResultCode.SUCCESS });
-        return;
+        return undefined;
       } catch (error) {
-        const transient = isTransientWriteError(error);
-        if (!transient || retry >= this.options.maxRetries) {
-          const reason = transient
-            ? `the store still failed after ${retry} retries: ${errorMessage(error)}`
-            : `the store refused them: ${errorMessage(error)}`;
-          this.drop(items.length, reason);
-          this.settle(group, {
-            code: ExportResultCode.FAILED,
-            error: new Error(`genspan: dropped ${items.length} ${this.what}: ${reason}`, { cause: error }),
-          });
-          return;
+        if (!isTransientWriteError(error)) {
+          return isRecordsRejectedError(error)
+            ? { kind: 'rejected', reason: `the store rejected them: ${errorMessage(error)}`, cause: error }
+            : { kind: 'refused', reason: `the store refused them: ${errorMessage(error)}`, cause: error };
+        }
+        if (retry >= this.options.maxRetries) {
+          return { kind: 'exhausted', reason: `the store still failed after ${retry} retries: ${errorMessage(error)}`, cause: error };
         }
         const delay = this.backoff(retry);
         report(retry === 0 ? 'warn' : 'debug', `genspan: could not write ${items.length} ${this.what} (${errorMessage(error)}); retry ${retry + 1} in ${delay} ms`);
         await this.sleep(delay);
       }
     }
+  }
+
+  /** Drops the parts' items: counted and logged once, and noted against each entry for its result. */
+  private lose(parts: readonly Part<T>[], failure: WriteFailure, outcome: GroupOutcome<T>): void {
+    let count = 0;
+    for (const { entry, items } of parts) {
+      count += items.length;
+      const loss = outcome.losses.get(entry);
+      if (loss) loss.count += items.length;
+      else outcome.losses.set(entry, { count: items.length, reason: failure.reason, cause: failure.cause });
+    }
+    this.reportDropped(count, failure.reason);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -213,17 +292,17 @@ export class WriteQueue<T> {
     return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
   }
 
-  private settle(group: Entry<T>[], result: ExportResult): void {
+  private settle(group: readonly Entry<T>[], losses: ReadonlyMap<Entry<T>, Loss>): void {
     for (const entry of group) {
       this.buffered -= entry.items.length;
-      entry.done(result);
+      const loss = losses.get(entry);
+      if (!loss) {
+        entry.done({ code: ExportResultCode.SUCCESS });
+        continue;
+      }
+      const count = loss.count === entry.items.length ? `${loss.count}` : `${loss.count} of ${entry.items.length}`;
+      entry.done({ code: ExportResultCode.FAILED, error: new Error(`genspan: dropped ${count} ${this.what}: ${loss.reason}`, { cause: loss.cause }) });
     }
-  }
-
-  private drop(count: number, reason: string): void {
-    if (count === 0) return;
-    this.dropped += count;
-    report('error', `genspan: dropped ${count} ${this.what}: ${reason} (${this.dropped} dropped in total)`);
   }
 }
 

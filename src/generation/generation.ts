@@ -61,6 +61,9 @@ function wireJSON(data: GenerationData, ownKeys: readonly string[]): Record<stri
   return out;
 }
 
+const COMPLETION_KEYS = ['prompt', 'completion'] as const;
+const CHAT_KEYS = ['messages', 'messageCompletion'] as const;
+
 export interface CompletionGeneration extends CompletionGenerationData {}
 /** A single-prompt LLM call: `prompt` in, `completion` out. */
 export class CompletionGeneration {
@@ -71,7 +74,7 @@ export class CompletionGeneration {
 
   /** The Chainlit / Literal AI wire JSON (`type: "COMPLETION"`). */
   toJSON(): Record<string, unknown> {
-    return wireJSON(this, ['prompt', 'completion']);
+    return wireJSON(this, COMPLETION_KEYS);
   }
 }
 
@@ -84,7 +87,7 @@ export class ChatGeneration {
 
   /** The Chainlit / Literal AI wire JSON (`type: "CHAT"`). */
   toJSON(): Record<string, unknown> {
-    return wireJSON(this, ['messages', 'messageCompletion']);
+    return wireJSON(this, CHAT_KEYS);
   }
 }
 
@@ -104,6 +107,25 @@ export function generationFromJSON(value: unknown): Generation {
   }
   const data = parseOrThrow(GenerationSchema, 'generation JSON', parsedValue);
   return data.type === 'CHAT' ? new ChatGeneration(data) : new CompletionGeneration(data);
+}
+
+/**
+ * Generation data objects known to fit `GenerationSchema` as they are. Validation copies every object and array,
+ * which costs more than the rest of building a record, so data checked once (by `checkGeneration`) is not checked again.
+ */
+const checkedGenerations = new WeakSet<object>();
+
+/** Validates plain generation data; data that passes is remembered, so `generationWireJSON` need not check it again. */
+export function checkGeneration(data: unknown): z.ZodSafeParseResult<GenerationData> {
+  const result = GenerationSchema.safeParse(data);
+  if (result.success && typeof data === 'object' && data !== null) checkedGenerations.add(data);
+  return result;
+}
+
+/** The wire JSON of plain generation data, validating it unless `checkGeneration` already passed it. */
+export function generationWireJSON(data: GenerationData): Record<string, unknown> {
+  if (checkedGenerations.has(data)) return wireJSON(data, data.type === 'CHAT' ? CHAT_KEYS : COMPLETION_KEYS);
+  return toGeneration(data).toJSON();
 }
 
 /** Turns plain generation data (as the translator builds it) into a generation instance, validating it. */

@@ -1,2 +1,9 @@
 export * from './schema.js';
-export * from './generation.js';
+export {
+  GenerationValidationError,
+  CompletionGeneration,
+  ChatGeneration,
+  generationFromJSON,
+  toGeneration,
+  type Generation,
+} from './generation.js';

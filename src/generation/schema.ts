@@ -10,8 +10,6 @@ import { z } from 'zod';
 const finiteNonNegative = z.number().finite().nonnegative();
 const tokenCount = z.number().int().nonnegative();
 
-export const MESSAGE_ROLES = ['system', 'user', 'assistant', 'tool', 'function', 'developer'] as const;
-
 export const TextContentSchema = z.looseObject({ type: z.literal('text'), text: z.string() });
 export const ImageUrlContentSchema = z.looseObject({
   type: z.literal('image_url'),
@@ -53,6 +51,9 @@ export const ToolSchema = z.looseObject({
 });
 
 const jsonObject = z.record(z.string(), z.unknown());
+/** Chainlit's Python fields are `Optional`: its JSON may hold null where genspan keeps an empty object or list. */
+const objectOrEmpty = jsonObject.nullish().transform((value) => value ?? {});
+const tagsOrEmpty = z.array(z.string()).nullish().transform((value) => value ?? []);
 
 const baseShape = {
   id: z.string().nullish(),
@@ -60,10 +61,10 @@ const baseShape = {
   provider: z.string().nullish(),
   model: z.string().nullish(),
   error: z.string().nullish(),
-  settings: jsonObject.default({}),
-  variables: jsonObject.default({}),
-  tags: z.array(z.string()).default([]),
-  metadata: jsonObject.default({}),
+  settings: objectOrEmpty,
+  variables: objectOrEmpty,
+  tags: tagsOrEmpty,
+  metadata: objectOrEmpty,
   tools: z.array(ToolSchema).nullish(),
   tokenCount: tokenCount.nullish(),
   inputTokenCount: tokenCount.nullish(),
@@ -87,11 +88,16 @@ export const ChatGenerationSchema = z.object({
   type: z.literal('CHAT'),
   /** genspan's addition: the unformatted messages, with `{variable}` placeholders. */
   template: z.array(GenerationMessageSchema).nullish(),
-  messages: z.array(GenerationMessageSchema).default([]),
+  messages: z
+    .array(GenerationMessageSchema)
+    .nullish()
+    .transform((value) => value ?? []),
   messageCompletion: GenerationMessageSchema.nullish(),
 });
 
-export const GenerationSchema = z.discriminatedUnion('type', [CompletionGenerationSchema, ChatGenerationSchema]);
+export const GenerationSchema = z.discriminatedUnion('type', [CompletionGenerationSchema, ChatGenerationSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'expected "COMPLETION" or "CHAT"' : undefined),
+});
 
 export type GenerationMessage = z.infer<typeof GenerationMessageSchema>;
 export type ContentPart = z.infer<typeof ContentPartSchema>;

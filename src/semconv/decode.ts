@@ -1,6 +1,7 @@
 import type { GenerationData, GenerationMessage, Tool } from '../generation/schema.js';
+import { SUPERSEDED_VALUE } from './encode.js';
 import { GenAI, Genspan } from './keys.js';
-import { messageFromParts, toolFromDefinition, type PartsMessage } from './messages.js';
+import { isRecord, messageFromParts, toolFromDefinition, type PartsMessage } from './messages.js';
 
 /**
  * The inverse of `encodeGeneration`: genspan's own attributes back into generation data, exactly.
@@ -18,14 +19,10 @@ export interface DecodeContext {
   errorMessage?: string;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Parses a JSON-valued attribute, or passes a structured value through; records a warning when unreadable. */
 export function readJson(attributes: Readonly<Record<string, unknown>>, key: string, warnings: string[]): unknown {
   const value = attributes[key];
-  if (value === undefined || value === null) return undefined;
+  if (value === undefined || value === null || value === SUPERSEDED_VALUE) return undefined;
   if (typeof value !== 'string') return value;
   try {
     return JSON.parse(value);
@@ -37,12 +34,12 @@ export function readJson(attributes: Readonly<Record<string, unknown>>, key: str
 
 function readString(attributes: Readonly<Record<string, unknown>>, key: string): string | null {
   const value = attributes[key];
-  return typeof value === 'string' ? value : null;
+  return typeof value === 'string' && value !== SUPERSEDED_VALUE ? value : null;
 }
 
 function readCount(attributes: Readonly<Record<string, unknown>>, key: string, warnings: string[]): number | null {
   const value = attributes[key];
-  if (value === undefined || value === null) return null;
+  if (value === undefined || value === null || value === SUPERSEDED_VALUE) return null;
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof number === 'number' && Number.isInteger(number) && number >= 0) return number;
   warnings.push(`${key}: expected a non-negative integer, got ${JSON.stringify(value)?.slice(0, 80)}`);
@@ -51,7 +48,7 @@ function readCount(attributes: Readonly<Record<string, unknown>>, key: string, w
 
 function readNumber(attributes: Readonly<Record<string, unknown>>, key: string, warnings: string[]): number | null {
   const value = attributes[key];
-  if (value === undefined || value === null) return null;
+  if (value === undefined || value === null || value === SUPERSEDED_VALUE) return null;
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof number === 'number' && Number.isFinite(number) && number >= 0) return number;
   warnings.push(`${key}: expected a non-negative number, got ${JSON.stringify(value)?.slice(0, 80)}`);
@@ -109,7 +106,9 @@ export function decodeGeneration(attributes: Readonly<Record<string, unknown>>, 
   if (Array.isArray(toolDefinitions)) tools = toolDefinitions.filter(isRecord).map(toolFromDefinition);
   else if (toolDefinitions !== undefined) warnings.push(`${GenAI.TOOL_DEFINITIONS}: expected a JSON array`);
 
-  const base = {
+  // One object literal, fields added in place: spreading a base object into a literal was several times slower.
+  const generation: Record<string, unknown> = {
+    type,
     id: readString(attributes, Genspan.GENERATION_ID),
     promptId: readString(attributes, Genspan.PROMPT_ID),
     provider: readString(attributes, GenAI.PROVIDER_NAME),
@@ -126,21 +125,16 @@ export function decodeGeneration(attributes: Readonly<Record<string, unknown>>, 
     ttFirstToken: readNumber(attributes, Genspan.TT_FIRST_TOKEN, warnings),
     tokenThroughputInSeconds: readNumber(attributes, Genspan.TOKEN_THROUGHPUT, warnings),
     duration: readNumber(attributes, Genspan.DURATION, warnings),
+    template: null,
   };
 
   const input = readPartsMessages(attributes, GenAI.INPUT_MESSAGES, warnings);
   const output = readPartsMessages(attributes, GenAI.OUTPUT_MESSAGES, warnings);
   if (type === 'COMPLETION') {
-    return {
-      warnings,
-      generation: {
-        ...base,
-        type,
-        template: readString(attributes, Genspan.TEMPLATE),
-        prompt: textOf(input[0]),
-        completion: textOf(output[0]),
-      },
-    };
+    generation.template = readString(attributes, Genspan.TEMPLATE);
+    generation.prompt = textOf(input[0]);
+    generation.completion = textOf(output[0]);
+    return { warnings, generation: generation as GenerationData };
   }
 
   const messages: GenerationMessage[] = [];
@@ -154,16 +148,10 @@ export function decodeGeneration(attributes: Readonly<Record<string, unknown>>, 
   } else if (typeof instructions === 'string') {
     messages.push({ role: 'system', content: instructions });
   }
-  messages.push(...input.map(messageFromParts));
+  for (const message of input) messages.push(messageFromParts(message));
   const template = readJson(attributes, Genspan.TEMPLATE, warnings);
-  return {
-    warnings,
-    generation: {
-      ...base,
-      type,
-      template: Array.isArray(template) ? (template.filter(isRecord) as GenerationMessage[]) : null,
-      messages,
-      messageCompletion: output[0] ? messageFromParts(output[0]) : null,
-    },
-  };
+  generation.template = Array.isArray(template) ? (template.filter(isRecord) as GenerationMessage[]) : null;
+  generation.messages = messages;
+  generation.messageCompletion = output[0] ? messageFromParts(output[0]) : null;
+  return { warnings, generation: generation as GenerationData };
 }

@@ -20,6 +20,12 @@ export interface EncodeOptions {
   maxContentLength?: number;
 }
 
+/**
+ * What an attribute written by an earlier encoding of the same span is overwritten with when the new encoding has
+ * no value for it: OpenTelemetry cannot remove an attribute, and genspan's decoder reads an empty string as absent.
+ */
+export const SUPERSEDED_VALUE = '';
+
 export interface EncodedGeneration {
   /** `{gen_ai.operation.name} {model}`, as the conventions name an inference span. */
   name: string;
@@ -94,6 +100,26 @@ function finishReason(data: GenerationData, message: GenerationMessage | null | 
  * Pure: it reads the generation and returns new objects. Settings are redacted before anything is written.
  */
 export function encodeGeneration(data: GenerationData, options: EncodeOptions = {}): EncodedGeneration {
+  return encode(data, options, false);
+}
+
+/**
+ * Encodes a generation again onto a span that already carries `writtenKeys` from an earlier encoding: each of those
+ * keys the new encoding lacks is overwritten with `SUPERSEDED_VALUE`. Variables are then also written as JSON,
+ * which the decoder prefers to the per-variable keys, so a superseded `gen_ai.prompt.variable.<name>` is not
+ * mistaken for a variable whose value is the empty string.
+ */
+export function encodeGenerationUpdate(data: GenerationData, options: EncodeOptions, writtenKeys: ReadonlySet<string>): EncodedGeneration {
+  let encoded = encode(data, options, false);
+  const dropped = [...writtenKeys].filter((key) => !(key in encoded.attributes));
+  if (dropped.some((key) => key === Genspan.VARIABLES || key.startsWith(GenAI.PROMPT_VARIABLE_PREFIX))) {
+    encoded = encode(data, options, true);
+  }
+  for (const key of dropped) if (!(key in encoded.attributes)) encoded.attributes[key] = SUPERSEDED_VALUE;
+  return encoded;
+}
+
+function encode(data: GenerationData, options: EncodeOptions, forceVariablesJSON: boolean): EncodedGeneration {
   const capture = options.captureContent ?? captureContentFromEnv();
   const limit = options.maxContentLength;
   let truncated = false;
@@ -102,11 +128,19 @@ export function encodeGeneration(data: GenerationData, options: EncodeOptions = 
     truncated = true;
     return text.slice(0, Math.max(0, limit)) + truncationMarker(text.length);
   };
+  // A structured value (tool-call arguments, a variable) too long as JSON is kept as its capped JSON text.
+  const capValue = (value: unknown): unknown => {
+    if (typeof value === 'string') return cap(value);
+    if (limit === undefined) return value;
+    const text = JSON.stringify(value);
+    return text !== undefined && text.length > limit ? cap(text) : value;
+  };
   const capParts = (message: PartsMessage): PartsMessage => {
     if (limit === undefined) return message;
     for (const part of message.parts) {
       if (typeof part.content === 'string') part.content = cap(part.content);
       if (typeof part.response === 'string') part.response = cap(part.response);
+      if (part.arguments !== undefined) part.arguments = capValue(part.arguments);
     }
     return message;
   };
@@ -176,7 +210,7 @@ export function encodeGeneration(data: GenerationData, options: EncodeOptions = 
         );
       }
     }
-    if (!isEmptyObject(data.variables)) {
+    if (!isEmptyObject(data.variables) || forceVariablesJSON) {
       // Each variable as `gen_ai.prompt.variable.<name>`; the JSON copy only when some value is not a string,
       // so the decoder can give back its type.
       let allStrings = true;
@@ -189,9 +223,9 @@ export function encodeGeneration(data: GenerationData, options: EncodeOptions = 
           if (text !== undefined) attributes[GenAI.PROMPT_VARIABLE_PREFIX + name] = cap(text);
         }
       }
-      if (!allStrings) {
+      if (!allStrings || forceVariablesJSON) {
         const variables: Record<string, unknown> = {};
-        for (const [name, value] of Object.entries(data.variables)) variables[name] = typeof value === 'string' ? cap(value) : value;
+        for (const [name, value] of Object.entries(data.variables)) variables[name] = capValue(value);
         attributes[Genspan.VARIABLES] = JSON.stringify(variables);
       }
     }

@@ -93,8 +93,6 @@ export const Genspan = {
   STEP_METADATA: 'genspan.step.metadata',
   /** Span id of the generation a playground re-run came from. */
   RERUN_OF: 'genspan.rerun_of',
-  /** Prefix that marks a span as written by genspan's encoder. */
-  PREFIX: 'genspan.',
 } as const;
 
 /** The environment variable that switches content capture, as `@opentelemetry/instrumentation-openai` reads it (§1.6). */
@@ -140,8 +138,6 @@ export const GenAIExtra = {
   CLIENT_OPERATION_DURATION: 'gen_ai.client.operation.duration',
   CLIENT_TIME_TO_FIRST_CHUNK: 'gen_ai.client.operation.time_to_first_chunk',
   CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: 'gen_ai.client.inference.time_to_first_chunk',
-  CLIENT_TIME_PER_OUTPUT_CHUNK: 'gen_ai.client.operation.time_per_output_chunk',
-  AGENT_NAME: 'gen_ai.agent.name',
   /** Namespace of every GenAI key. */
   PREFIX: 'gen_ai.',
 } as const;

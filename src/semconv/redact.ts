@@ -1,12 +1,14 @@
 import { REDACTED } from './keys.js';
 
 /**
- * Settings keys that look like credentials. `max_tokens` and other `*_tokens` counts are not credentials,
- * so `token` matches only as a whole word at the end of a key (`token`, `access_token`, `authToken`).
+ * Settings keys that look like credentials. `max_tokens` and other `*_tokens` counts are not credentials, so
+ * `token` matches only as a whole word at the end of a key (`token`, `access_token`, `authToken`), and a
+ * tokenizer's special tokens (`eos_token`, `pad_token`, `stop_token`...) are model settings, not secrets.
  */
 export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = [
-  /api[-_]?key|authorization|passw(or)?d|secret|credential|cookie|(^|[-_])token$|headers?$/i,
-  /[a-z]Token$/,
+  /api[-_]?key|authorization|passw(or)?d|secret|credential|cookie|headers?$/i,
+  /^(?!(eos|bos|pad|unk|sep|cls|mask|stop)[-_]token$)(.*[-_])?token$/i,
+  /^(?!(eos|bos|pad|unk|sep|cls|mask|stop)Token$).*[a-z]Token$/,
 ];
 
 export type RedactRule = string | RegExp;

@@ -1,11 +1,15 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { InFlightReservation } from './admission.js';
 
-/** A request body that cannot be read: `statusCode` is the HTTP answer (413 too large, 400 bad gzip or aborted). */
+/**
+ * A request body that cannot be read: `statusCode` is the HTTP answer (413 too large, 400 bad gzip or aborted,
+ * 429 no room for it among the requests in flight).
+ */
 export class BodyReadError extends Error {
   override readonly name = 'BodyReadError';
   constructor(
-    readonly statusCode: 400 | 413,
+    readonly statusCode: 400 | 413 | 429,
     message: string,
   ) {
     super(message);
@@ -17,6 +21,8 @@ export interface ReadBodyOptions {
   gzip: boolean;
   /** Largest body accepted, before and after decompression. */
   maxBytes: number;
+  /** Grown to the bytes kept (received, or inflated for gzip) whenever they pass what it holds. */
+  reservation?: Pick<InFlightReservation, 'bytes' | 'growTo'>;
 }
 
 function tooLarge(what: string, maxBytes: number): BodyReadError {
@@ -26,11 +32,11 @@ function tooLarge(what: string, maxBytes: number): BodyReadError {
 /**
  * Reads a request body into one Buffer, inflating gzip as it arrives. Both the bytes received and the bytes
  * inflated are counted while they flow, so an oversize body or a gzip bomb is refused as soon as it passes the
- * limit, holding at most `maxBytes` in memory. On failure the rest of the request is drained, not destroyed, so
- * the 413 or 400 still reaches the client.
+ * limit, holding at most `maxBytes` in memory; the reservation grows with what is actually kept. On failure the
+ * rest of the request is drained, not destroyed, so the 413, 429 or 400 still reaches the client.
  */
 export function readBody(source: Readable, options: ReadBodyOptions): Promise<Buffer> {
-  const { maxBytes } = options;
+  const { maxBytes, reservation } = options;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -61,6 +67,9 @@ export function readBody(source: Readable, options: ReadBodyOptions): Promise<Bu
     const keep = (chunk: Buffer, what: string) => {
       kept += chunk.length;
       if (kept > maxBytes) return finish(tooLarge(what, maxBytes));
+      if (reservation && kept > reservation.bytes && !reservation.growTo(kept)) {
+        return finish(new BodyReadError(429, `genspan is busy writing earlier requests and has no room for ${what}; retry later`));
+      }
       chunks.push(chunk);
     };
     const onData = (chunk: Buffer) => {

@@ -12,21 +12,21 @@ import {
   type PartialSuccess,
 } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
-import type { InFlightLimiter } from './admission.js';
+import type { InFlightLimiter, InFlightReservation } from './admission.js';
 import { BodyReadError, readBody } from './body.js';
+import { storeFailureAnswer } from './store-failure.js';
 
 export const TRACES_PATH = '/v1/traces';
 export const LOGS_PATH = '/v1/logs';
 
-/** Seconds a client waits before retrying when the server is busy (429) or the store is failing (503). */
+/** Seconds a client waits before retrying when the server is busy (429). */
 export const RETRY_AFTER_BUSY_SECONDS = 1;
-export const RETRY_AFTER_STORE_SECONDS = 5;
 
 export interface OtlpRouteOptions {
   ingest: GenerationIngest;
   limiter: InFlightLimiter;
   maxBodyBytes: number;
-  /** Where unexpected failures are reported (the message only; the client gets a generic 500). */
+  /** Where store failures and unexpected errors are reported (unexpected ones reach the client as a generic 500). */
   logError: (message: string) => void;
 }
 
@@ -58,6 +58,12 @@ function declaredLength(request: FastifyRequest): number {
   return Number.isFinite(length) && length > 0 ? length : 0;
 }
 
+/** The 4xx status an error carries (Fastify's own client errors do), or undefined. */
+export function clientErrorStatus(error: unknown): number | undefined {
+  const statusCode = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 ? statusCode : undefined;
+}
+
 function partialSuccess(signal: OtlpSignal, rejected: number, rejectionMessage: string | undefined): PartialSuccess | undefined {
   if (rejected === 0) return undefined;
   return { rejected, message: rejectionMessage ?? `${rejected} ${signal === 'traces' ? 'span(s)' : 'log record(s)'} rejected` };
@@ -74,16 +80,25 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
+  // Admission happens before the body is read; the body then grows the reservation as it is received and inflated.
+  const reservations = new WeakMap<FastifyRequest, InFlightReservation>();
   const admit = async (request: FastifyRequest, reply: FastifyReply) => {
     const length = declaredLength(request);
     if (length > maxBodyBytes) {
       return sendOtlpStatus(request, reply, 413, RpcCode.INVALID_ARGUMENT, `the request body (${length} bytes) is larger than the limit of ${maxBodyBytes} bytes (--max-body)`);
     }
-    const release = limiter.tryAcquire(length);
-    if (!release) {
+    const reservation = limiter.tryAcquire(length);
+    if (!reservation) {
       return sendOtlpStatus(request, reply, 429, RpcCode.RESOURCE_EXHAUSTED, 'genspan is busy writing earlier requests; retry later', RETRY_AFTER_BUSY_SECONDS);
     }
-    reply.raw.once('close', release);
+    reservations.set(request, reservation);
+    reply.raw.once('close', reservation.release);
+  };
+
+  const sendStoreFailure = (request: FastifyRequest, reply: FastifyReply, error: StoreError, signal: OtlpSignal) => {
+    const answer = storeFailureAnswer(error, 'write');
+    if (answer.statusCode !== 400) logError(`genspan: the store could not write an OTLP ${signal} request: ${error.message}`);
+    return sendOtlpStatus(request, reply, answer.statusCode, answer.rpcCode, answer.message, answer.retryAfterSeconds);
   };
 
   const handle = (signal: OtlpSignal) => async (request: FastifyRequest, reply: FastifyReply) => {
@@ -99,10 +114,11 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
 
     let body: Buffer;
     try {
-      body = await readBody(request.raw, { gzip: contentEncoding === 'gzip', maxBytes: maxBodyBytes });
+      body = await readBody(request.raw, { gzip: contentEncoding === 'gzip', maxBytes: maxBodyBytes, reservation: reservations.get(request) });
     } catch (error) {
-      if (error instanceof BodyReadError) return sendOtlpStatus(request, reply, error.statusCode, RpcCode.INVALID_ARGUMENT, error.message);
-      throw error;
+      if (!(error instanceof BodyReadError)) throw error;
+      if (error.statusCode === 429) return sendOtlpStatus(request, reply, 429, RpcCode.RESOURCE_EXHAUSTED, error.message, RETRY_AFTER_BUSY_SECONDS);
+      return sendOtlpStatus(request, reply, error.statusCode, RpcCode.INVALID_ARGUMENT, error.message);
     }
 
     let rejected = 0;
@@ -128,10 +144,7 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
     try {
       await ingesting();
     } catch (error) {
-      if (error instanceof StoreError) {
-        logError(`genspan: the store could not write an OTLP ${signal} request: ${error.message}`);
-        return sendOtlpStatus(request, reply, 503, RpcCode.UNAVAILABLE, `the store cannot write right now: ${error.message}`, RETRY_AFTER_STORE_SECONDS);
-      }
+      if (error instanceof StoreError) return sendStoreFailure(request, reply, error, signal);
       throw error;
     }
     const response = encodeExportResponse(signal, encoding, partialSuccess(signal, rejected, rejectionMessage));
@@ -142,6 +155,9 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
   app.post(LOGS_PATH, { onRequest: admit }, handle('logs'));
 
   app.setErrorHandler((error, request, reply) => {
+    // Fastify's own client errors (e.g. a malformed Content-Type) keep their status: they are the client's to fix.
+    const statusCode = clientErrorStatus(error);
+    if (statusCode !== undefined) return sendOtlpStatus(request, reply, statusCode, RpcCode.INVALID_ARGUMENT, (error as Error).message);
     logError(`genspan: ${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return sendOtlpStatus(request, reply, 500, RpcCode.INTERNAL, 'internal error while receiving the request');
   });

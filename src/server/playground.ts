@@ -2,11 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GenerationIngest } from '../export/ingest.js';
 import { GenerationValidationError } from '../generation/generation.js';
 import type { IngestStore } from '../store/types.js';
-import { RerunInputError, RerunRunner, type RerunEvent } from './rerun.js';
+import { RerunInputError, RerunRunner, publicUrl, type RerunEvent } from './rerun.js';
 
 /**
  * The Prompt Playground's server side: the page's static assets, its configuration endpoint, and the re-run
@@ -23,7 +23,7 @@ export interface PlaygroundOptions {
   providerName?: string;
   /** Limit for one re-run, in milliseconds. Default 300 000. */
   providerTimeoutMs?: number;
-  /** Jaeger UI base URL (`--jaeger-url`), shown on the page. */
+  /** Jaeger UI base URL (`--jaeger-url`), linked from the page's header. */
   jaegerUrl?: string;
   /** Where the API key is read. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
@@ -41,6 +41,7 @@ export interface PlaygroundConfig {
     /** Whether that environment variable is set (its value is never sent). */
     keySet: boolean;
   };
+  /** The Jaeger UI, for the page's link to all traces. */
   jaegerUrl: string | null;
   /** How to start the server with a provider. */
   configureCommand: string;
@@ -111,30 +112,51 @@ function errorBody(statusCode: number, error: string, message: string) {
   return { statusCode, error, message };
 }
 
-/** Checks `--provider-url` once, at start, so a typo is one clear message and not a failure on the first re-run. */
+/**
+ * Checks `--provider-url` once, at start, so a typo is one clear message and not a failure on the first re-run.
+ * The messages never repeat the URL: its query may hold a key.
+ */
 function validProviderUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`--provider-url is not a URL: ${value}`);
+    throw new Error('--provider-url is not a URL: give a base URL such as https://api.openai.com/v1');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--provider-url must be an http or https URL: ${value}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--provider-url must be an http or https URL, not ${url.protocol}`);
   if (url.username || url.password) throw new Error('--provider-url must not hold credentials; pass the key with --provider-key-env ENV_NAME');
   return url.href.replace(/\/+$/, '');
 }
 
-function publicUrl(value: string): string {
-  const url = new URL(value);
-  url.search = '';
-  url.hash = '';
-  return url.href.replace(/\/+$/, '');
+/** The media type of a `Content-Type` header, without its parameters. */
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';', 1)[0].trim().toLowerCase();
 }
 
-function readBody(body: unknown): unknown {
-  if (Buffer.isBuffer(body)) return JSON.parse(body.toString('utf8'));
-  if (typeof body === 'string') return JSON.parse(body);
-  return body;
+/** Whether an `Origin` header names the host and port the request was sent to (this server, as the page sees it). */
+function isOwnOrigin(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
+  try {
+    return new URL(origin).host === new URL(`http://${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Guards a route that spends money or changes state against cross-site requests: a web page can make a visitor's
+ * browser post `text/plain` or a form to a token-less local server without asking it first, but not
+ * `application/json`; and a browser always names the page's origin on a cross-origin post.
+ */
+async function ownPageJsonOnly(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const origin = request.headers.origin;
+  if (origin !== undefined && !isOwnOrigin(origin, request.headers.host)) {
+    return reply.code(403).send(errorBody(403, 'Forbidden', "Only this server's own page may start a re-run."));
+  }
+  if (mediaType(request.headers['content-type']) !== 'application/json') {
+    return reply.code(415).send(errorBody(415, 'Unsupported Media Type', 'Send the edited generation as Content-Type: application/json.'));
+  }
+  return undefined;
 }
 
 /**
@@ -196,7 +218,8 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
     return reply.header('cache-control', 'no-store').send(config);
   });
 
-  app.post<{ Params: { id: string } }>('/api/generations/:id/rerun', { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
+  const rerunRoute = { bodyLimit: 16 * 1024 * 1024, onRequest: ownPageJsonOnly };
+  app.post<{ Params: { id: string } }>('/api/generations/:id/rerun', rerunRoute, async (request, reply) => {
     if (!runner) {
       return reply
         .code(503)
@@ -207,9 +230,9 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
 
     let prepared;
     try {
-      prepared = runner.prepare(original, readBody(request.body));
+      prepared = runner.prepare(original, request.body);
     } catch (error) {
-      if (error instanceof GenerationValidationError || error instanceof RerunInputError || error instanceof SyntaxError) {
+      if (error instanceof GenerationValidationError || error instanceof RerunInputError) {
         return reply.code(400).send(errorBody(400, 'Bad Request', error.message));
       }
       throw error;

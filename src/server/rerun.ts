@@ -24,7 +24,7 @@ export const RERUN_SERVICE_NAME = 'genspan-playground';
 export const RERUN_STEP_NAME = 'playground re-run';
 
 export interface ProviderConfig {
-  /** Base URL of an OpenAI-compatible API, e.g. `https://api.openai.com/v1`. */
+  /** Base URL of an OpenAI-compatible API, e.g. `https://api.openai.com/v1`; its query is kept on every request. */
   url: string;
   /** Sent as `Authorization: Bearer <key>` when set. */
   apiKey?: string;
@@ -71,6 +71,8 @@ function providerMessage(message: GenerationMessage): Record<string, unknown> {
     if (value !== undefined && value !== null) out[key] = value;
   }
   out.role ??= 'user';
+  // Only a tool result answers a call; providers reject the key on any other role.
+  if (out.role !== 'tool') delete out.tool_call_id;
   if (!('content' in out) && !('tool_calls' in out)) out.content = '';
   return out;
 }
@@ -173,8 +175,11 @@ class AnswerBuilder {
   totalTokens: number | null = null;
   error: string | null = null;
 
-  /** Adds a chunk; returns the text it carried. */
-  add(chunk: StreamChunk): string {
+  /**
+   * Adds a chunk; returns the text it carried ('' for a tool-call delta), or null when it carried no output: the
+   * role-only first chunk, the finish chunk and the usage chunk are not tokens.
+   */
+  add(chunk: StreamChunk): string | null {
     if (chunk.error) {
       this.error = typeof chunk.error === 'string' ? chunk.error : String(chunk.error.message ?? 'The provider reported an error');
     }
@@ -184,15 +189,14 @@ class AnswerBuilder {
       if (isCount(chunk.usage.total_tokens)) this.totalTokens = chunk.usage.total_tokens;
     }
     const choice = chunk.choices?.[0];
-    if (!choice) return '';
+    if (!choice) return null;
     let text = '';
     if (typeof choice.text === 'string') text = choice.text;
     if (typeof choice.delta?.content === 'string') text = choice.delta.content;
-    if (Array.isArray(choice.delta?.tool_calls)) {
-      for (const part of choice.delta.tool_calls as Record<string, unknown>[]) this.addToolCall(part);
-    }
+    const toolCalls = Array.isArray(choice.delta?.tool_calls) ? (choice.delta.tool_calls as Record<string, unknown>[]) : [];
+    for (const part of toolCalls) this.addToolCall(part);
     this.text += text;
-    return text;
+    return text || toolCalls.length > 0 ? text : null;
   }
 
   private addToolCall(part: Record<string, unknown>): void {
@@ -208,9 +212,59 @@ class AnswerBuilder {
   }
 }
 
-async function providerError(response: Response): Promise<string> {
+/** Replaces each secret, and any run of its last 8 or more characters (how providers echo a key), with `[REDACTED]`. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  const TAIL = 8;
+  let out = text;
+  for (const secret of secrets) {
+    if (!secret) continue;
+    out = out.split(secret).join(REDACTED);
+    if (secret.length <= TAIL) continue;
+    const tail = secret.slice(-TAIL);
+    let kept = '';
+    let from = 0;
+    let at: number;
+    while ((at = out.indexOf(tail, from)) !== -1) {
+      let start = at;
+      for (let k = secret.length - TAIL - 1; k >= 0 && start > from && out[start - 1] === secret[k]; k--) start--;
+      kept += out.slice(from, start) + REDACTED;
+      from = at + TAIL;
+    }
+    out = kept + out.slice(from);
+  }
+  return out;
+}
+
+/** Query parameters that hold a credential (Azure's `api-key`, a signature...): their values are secrets too. */
+const SECRET_PARAMETER = /key|token|secret|sig|auth|pass/i;
+
+/** What must never be forwarded to the page or stored: the API key and credentials in the provider URL's query. */
+function providerSecrets(provider: ProviderConfig): string[] {
+  const secrets = provider.apiKey ? [provider.apiKey] : [];
+  for (const [name, value] of new URL(provider.url).searchParams) if (SECRET_PARAMETER.test(name) && value) secrets.push(value);
+  return secrets;
+}
+
+/** The provider's address as messages may show it: without userinfo, query or fragment, where credentials can hide. */
+export function publicUrl(value: string): string {
+  const url = new URL(value);
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  return url.href.replace(/\/+$/, '');
+}
+
+/** An endpoint under the provider's base URL; the base's query (e.g. Azure's `api-version`) stays a query. */
+function endpointUrl(base: string, path: string): URL {
+  const url = new URL(base);
+  url.pathname = url.pathname.replace(/\/+$/, '') + path;
+  return url;
+}
+
+async function providerError(response: Response, redact: (text: string) => string): Promise<string> {
   const text = await response.text().catch(() => '');
-  let detail = text.trim().slice(0, 500);
+  let detail = text.trim();
   try {
     const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
     const message = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message);
@@ -218,15 +272,17 @@ async function providerError(response: Response): Promise<string> {
   } catch {
     // Not JSON: the body's text is the detail.
   }
+  // Redacted before it is cut, so a key at the cut cannot leave a fragment.
+  detail = redact(detail).slice(0, 500);
   return `The provider answered ${response.status}${detail ? `: ${detail}` : ''}`;
 }
 
-function failureMessage(error: unknown, url: string, signal: AbortSignal, clientSignal: AbortSignal): string {
+function failureMessage(error: unknown, endpoint: string, signal: AbortSignal, clientSignal: AbortSignal, redact: (text: string) => string): string {
   if (clientSignal.aborted) return 'The re-run was cancelled: the page closed the connection.';
   if (signal.aborted) return 'The provider did not finish in time.';
   const cause = (error as { cause?: { message?: unknown } }).cause?.message;
   const message = error instanceof Error ? error.message : String(error);
-  return `Could not reach the provider at ${url}: ${typeof cause === 'string' ? cause : message}`;
+  return `Could not reach the provider at ${endpoint}: ${redact(typeof cause === 'string' ? cause : message)}`;
 }
 
 /** Keeps the spans the playground's own tracer ends, until the re-run that made each one takes it. */
@@ -290,7 +346,9 @@ export class RerunRunner {
     const { generation, request } = prepared;
     const provider = this.options.provider;
     emit({ type: 'start', rerunOf: original.id, model: generation.model ?? '', api: request.api });
-    const url = provider.url.replace(/\/+$/, '') + request.path;
+    const endpoint = endpointUrl(provider.url, request.path);
+    const secrets = providerSecrets(provider);
+    const redact = (text: string) => redactSecrets(text, secrets);
     const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(provider.timeoutMs)]);
 
     let spanId = '';
@@ -311,20 +369,27 @@ export class RerunRunner {
           try {
             const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
             if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
-            const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(request.body), signal });
+            const response = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify(request.body), signal });
             if (!response.ok || !response.body) {
-              generation.error = response.ok ? 'The provider sent no body.' : await providerError(response);
+              generation.error = response.ok ? 'The provider sent no body.' : await providerError(response, redact);
             } else {
               const chunks = parseChunks(sseData(response.body));
-              for await (const chunk of trackStream(chunks, { generation, startedAt })) {
-                const text = answer.add(chunk);
-                if (answer.outputTokens !== null) generation.outputTokenCount = answer.outputTokens;
+              // Only chunks with output reach trackStream, so the first token is the first content (or tool call),
+              // and without usage data the role, finish and usage chunks are not counted as tokens.
+              const outputs = async function* () {
+                for await (const chunk of chunks) {
+                  const text = answer.add(chunk);
+                  if (answer.outputTokens !== null) generation.outputTokenCount = answer.outputTokens;
+                  if (text !== null) yield text;
+                }
+              };
+              for await (const text of trackStream(outputs(), { generation, startedAt })) {
                 if (text) emit({ type: 'delta', text });
               }
-              if (answer.error) generation.error = answer.error;
+              if (answer.error) generation.error = redact(answer.error);
             }
           } catch (error) {
-            generation.error = failureMessage(error, url, signal, clientSignal);
+            generation.error = failureMessage(error, publicUrl(endpoint.href), signal, clientSignal, redact);
           }
           fillAnswer(generation, answer);
         },

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GenerationIngest } from '../export/ingest.js';
 import { RpcCode } from '../otlp/index.js';
@@ -13,8 +14,12 @@ import {
 } from './defaults.js';
 import { apiRoutes } from './api.js';
 import { createTokenCheck, isLoopbackHost } from './auth.js';
-import { otlpRoutes, sendOtlpStatus, RETRY_AFTER_STORE_SECONDS } from './otlp-routes.js';
+import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
 import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
+import { storeFailureAnswer } from './store-failure.js';
+
+/** Seconds a client waits before retrying a request refused because the server is shutting down (a restart, usually). */
+export const RETRY_AFTER_CLOSING_SECONDS = 5;
 
 export { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IN_FLIGHT_BYTES, DEFAULT_MAX_IN_FLIGHT_REQUESTS, DEFAULT_PORT };
 
@@ -39,9 +44,9 @@ export interface ServerOptions {
   providerApiKeyEnv?: string;
   /** OTLP requests being received at once before new ones get 429. Default 4. */
   maxInFlightRequests?: number;
-  /** Sum of their declared body sizes before new ones get 429. Default 64 MiB. */
+  /** Bytes their bodies may occupy together (declared, then as received and inflated) before new ones get 429. Default 64 MiB. */
   maxInFlightBytes?: number;
-  /** Where unexpected errors are reported. Default: stderr. */
+  /** Where store failures and unexpected errors are reported. Default: stderr. */
   logError?: (message: string) => void;
 }
 
@@ -84,10 +89,12 @@ function isOtlpPath(path: string): boolean {
   return path.startsWith('/v1/');
 }
 
-function sendError(request: FastifyRequest, reply: FastifyReply, statusCode: number, error: string, message: string, rpcCode: number) {
+/** Answers with `google.rpc.Status` on OTLP paths, `{ statusCode, error, message }` elsewhere. */
+function sendError(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string, rpcCode: number, retryAfterSeconds?: number) {
   const path = request.url.split('?', 1)[0];
-  if (isOtlpPath(path)) return sendOtlpStatus(request, reply, statusCode, rpcCode, message);
-  return reply.code(statusCode).send({ statusCode, error, message });
+  if (isOtlpPath(path)) return sendOtlpStatus(request, reply, statusCode, rpcCode, message, retryAfterSeconds);
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
+  return reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message });
 }
 
 /**
@@ -102,8 +109,18 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   const token = options.token ?? undefined;
   if (token !== undefined && token.trim() === '') throw new ServerConfigError('--token must not be empty');
 
-  const app = Fastify({ logger: false, return503OnClosing: true, forceCloseConnections: 'idle' });
+  // Fastify's own 503 while closing has no Retry-After, so clients would not know to come back: answered here instead.
+  const app = Fastify({ logger: false, return503OnClosing: false, forceCloseConnections: 'idle' });
   const ingest = new GenerationIngest(options.store);
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    return sendError(request, reply, 503, 'genspan is shutting down; retry later', RpcCode.UNAVAILABLE, RETRY_AFTER_CLOSING_SECONDS);
+  });
 
   if (token !== undefined) {
     const check = createTokenCheck(token);
@@ -111,21 +128,20 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
       if (isPublicPath(request.url.split('?', 1)[0])) return;
       if (check(request.headers.authorization)) return;
       reply.header('www-authenticate', 'Bearer realm="genspan"');
-      return sendError(request, reply, 401, 'Unauthorized', 'missing or wrong token: send Authorization: Bearer <token>', RpcCode.UNAUTHENTICATED);
+      return sendError(request, reply, 401, 'missing or wrong token: send Authorization: Bearer <token>', RpcCode.UNAUTHENTICATED);
     });
   }
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof StoreError) {
-      reply.header('retry-after', String(RETRY_AFTER_STORE_SECONDS));
-      return sendError(request, reply, 503, 'Service Unavailable', `the store is not available: ${error.message}`, RpcCode.UNAVAILABLE);
+      const answer = storeFailureAnswer(error, request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
+      if (answer.statusCode !== 400) logError(`genspan: ${request.method} ${request.url} failed: ${error.message}`);
+      return sendError(request, reply, answer.statusCode, answer.message, answer.rpcCode, answer.retryAfterSeconds);
     }
-    const statusCode = (error as { statusCode?: number }).statusCode;
-    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
-      return sendError(request, reply, statusCode, 'Bad Request', (error as Error).message, RpcCode.INVALID_ARGUMENT);
-    }
+    const statusCode = clientErrorStatus(error);
+    if (statusCode !== undefined) return sendError(request, reply, statusCode, (error as Error).message, RpcCode.INVALID_ARGUMENT);
     logError(`genspan: ${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return sendError(request, reply, 500, 'Internal Server Error', 'internal error', RpcCode.INTERNAL);
+    return sendError(request, reply, 500, 'internal error', RpcCode.INTERNAL);
   });
 
   const limiter = new InFlightLimiter(

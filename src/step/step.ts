@@ -11,7 +11,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { Generation } from '../generation/generation.js';
-import { captureContentFromEnv, encodeGeneration, truncationMarker, type EncodeOptions } from '../semconv/encode.js';
+import { captureContentFromEnv, encodeGeneration, encodeGenerationUpdate, truncationMarker, type EncodeOptions } from '../semconv/encode.js';
 import { Genspan, Otel } from '../semconv/keys.js';
 import { matchesSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
 
@@ -64,6 +64,8 @@ export class Step {
   private readonly options: StepOptions;
   private currentGeneration: Generation | undefined;
   private encodedSnapshot: Snapshot;
+  /** Every attribute key a generation encoding has written onto the span, so a later encoding can supersede them. */
+  private readonly encodedKeys = new Set<string>();
   private inputValue: unknown;
   private outputValue: unknown;
   private ended = false;
@@ -158,8 +160,10 @@ export class Step {
 
   private encode(generation: Generation): void {
     try {
-      const { name, attributes } = encodeGeneration(generation, this.options);
+      const { name, attributes } =
+        this.encodedKeys.size === 0 ? encodeGeneration(generation, this.options) : encodeGenerationUpdate(generation, this.options, this.encodedKeys);
       this.span.setAttributes(attributes);
+      for (const key in attributes) this.encodedKeys.add(key);
       // The exception's class is a better `error.type` than the encoder's generic fallback.
       if (this.failureType) this.span.setAttribute(Otel.ERROR_TYPE, this.failureType);
       this.span.updateName(name);

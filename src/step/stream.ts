@@ -3,9 +3,16 @@ import type { Generation } from '../generation/generation.js';
 export interface TrackStreamOptions<T> {
   /** The generation whose timing fields are filled; defaults to none (the result is still returned by `onDone`). */
   generation?: Generation;
-  /** When the request was sent, in `performance.now()` milliseconds; defaults to when `trackStream` is called. */
+  /**
+   * When the request was sent, in `performance.now()` milliseconds; defaults to when `trackStream` is called. Pass
+   * it when the stream is created before `trackStream` (as `trackStream(await client.create(...))` does: the
+   * response headers have arrived by then), so time to first token includes the wait for them.
+   */
   startedAt?: number;
-  /** Tokens a chunk carries; defaults to 1, as Chainlit counts one token per streamed chunk. */
+  /**
+   * Tokens a chunk carries; defaults to 1, as Chainlit counts one token per streamed chunk. The first chunk with
+   * tokens marks the time to first token, so a role-only or usage-only chunk counted as 0 does not.
+   */
   tokensIn?: (chunk: T) => number;
   /** Called once the stream ends (normally or not) with what was observed. */
   onDone?: (timing: StreamTiming) => void;
@@ -28,14 +35,19 @@ export interface StreamTiming {
  * of the generation from what it observed, so streaming LLM calls get timing fields without measuring by hand.
  * Throughput uses `generation.outputTokenCount` when the provider reported it by the end, the chunk count otherwise.
  */
-export async function* trackStream<T>(source: AsyncIterable<T>, options: TrackStreamOptions<T> = {}): AsyncGenerator<T, void, undefined> {
-  const startedAt = options.startedAt ?? performance.now();
+export function trackStream<T>(source: AsyncIterable<T>, options: TrackStreamOptions<T> = {}): AsyncGenerator<T, void, undefined> {
+  // Taken here, not in the generator, whose body only starts at the first `next()`.
+  return tracked(source, options, options.startedAt ?? performance.now());
+}
+
+async function* tracked<T>(source: AsyncIterable<T>, options: TrackStreamOptions<T>, startedAt: number): AsyncGenerator<T, void, undefined> {
   let firstAt: number | undefined;
   let tokens = 0;
   try {
     for await (const chunk of source) {
-      if (firstAt === undefined) firstAt = performance.now();
-      tokens += options.tokensIn ? options.tokensIn(chunk) : 1;
+      const count = options.tokensIn ? options.tokensIn(chunk) : 1;
+      if (firstAt === undefined && count > 0) firstAt = performance.now();
+      tokens += count;
       yield chunk;
     }
   } finally {

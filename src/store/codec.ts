@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationSource } from '../translate/types.js';
-import { InvalidListFilterError } from './errors.js';
+import { InvalidListFilterError, InvalidRecordError } from './errors.js';
 import type { GenerationRecord, ListFilter } from './types.js';
 
 /**
@@ -148,7 +148,17 @@ export function startMillis(record: Pick<GenerationRecord, 'startTime'>): number
   return ms;
 }
 
+/** The row of a record; a record that cannot be turned into one is rejected with `InvalidRecordError`, never a raw error. */
 export function toRow(record: GenerationRecord): GenerationRow {
+  try {
+    return buildRow(record);
+  } catch (error) {
+    const id = typeof record?.id === 'string' ? ` ${record.id}` : '';
+    throw new InvalidRecordError(`record${id} cannot be stored: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+function buildRow(record: GenerationRecord): GenerationRow {
   const facets = generationFacets(record);
   return {
     trace_id: record.traceId.toLowerCase(),

@@ -18,7 +18,14 @@ import {
   type GenerationRow,
   type RecordColumns,
 } from './codec.js';
-import { IncompatibleDatabaseError, StoreClosedError, StoreError, StoreUnavailableError } from './errors.js';
+import {
+  IncompatibleDatabaseError,
+  RecordsRejectedError,
+  StoreClosedError,
+  StoreError,
+  StoreUnavailableError,
+  StoreUnwritableError,
+} from './errors.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
 import {
   spanKeyString,
@@ -33,9 +40,21 @@ import {
 export interface PostgresStoreOptions {
   /** e.g. `postgresql://user:password@host:5432/database`. */
   connectionString: string;
-  /** node-postgres pool settings (max, idleTimeoutMillis, ssl...). connectionTimeoutMillis defaults to 10 s. */
+  /**
+   * node-postgres pool settings (max, idleTimeoutMillis, ssl...). Defaults: connectionTimeoutMillis 10 s;
+   * query_timeout 30 s, so a query the server never answers (a half-open connection) fails retryably instead of
+   * holding the writer forever; keepAlive on, probing an idle connection after 10 s.
+   */
   pool?: Omit<pg.PoolConfig, 'connectionString'>;
 }
+
+/** Pool settings `pool` overrides. */
+const POOL_DEFAULTS = {
+  connectionTimeoutMillis: 10_000,
+  query_timeout: 30_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+} satisfies pg.PoolConfig;
 
 /** The schema this code writes (row `schema_version` of `genspan_meta`). */
 export const POSTGRES_SCHEMA_VERSION = 1;
@@ -137,13 +156,75 @@ const postgresDialect: FilterDialect = {
   errorsOnly: 'is_error',
 };
 
+/*
+ * PostgreSQL cannot hold U+0000 in text, nor in jsonb strings (SQLSTATE 22021, 22P05), while records may carry it and
+ * SQLite stores it as is. So every plain text value this store writes or binds has NUL escaped as U+FFFF U+FFFE, and
+ * U+FFFF itself as U+FFFF U+FFFF; values read back are unescaped, so records come back exactly as written, and filter
+ * values are escaped the same way, so filters still match. U+FFFF and U+FFFE are Unicode noncharacters, reserved for
+ * such internal use, so real text is practically never changed. Columns of JSON text (the generation, warnings, kept
+ * spans and log records) need nothing: JSON writes NUL as the escape sequence \u0000. Tags are jsonb, which refuses
+ * that escape, so they are stored as JSON of escaped strings.
+ */
+const ESCAPE = '\uffff';
+const NEEDS_ESCAPE = /[\u0000\uffff]/;
+const ESCAPED = /\uffff[\ufffe\uffff]/g;
+
+function toPostgresText(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? text.replace(/[\u0000\uffff]/g, (char) => (char === ESCAPE ? `${ESCAPE}${ESCAPE}` : `${ESCAPE}\ufffe`)) : text;
+}
+
+function fromPostgresText(text: string): string {
+  return text.includes(ESCAPE) ? text.replace(ESCAPED, (pair) => (pair[1] === ESCAPE ? ESCAPE : '\u0000')) : text;
+}
+
+/** The tags column: a JSON array of strings, its strings escaped as above. */
+function postgresTags(json: string): string {
+  if (!json.includes('\\u0000') && !json.includes(ESCAPE)) return json;
+  return JSON.stringify((JSON.parse(json) as string[]).map(toPostgresText));
+}
+
+/** Columns holding JSON text, written as they are. */
+const JSON_TEXT_COLUMNS: ReadonlySet<keyof GenerationRow> = new Set(['warnings', 'generation']);
+
+function postgresValue(column: keyof GenerationRow, value: GenerationRow[keyof GenerationRow]): unknown {
+  if (typeof value !== 'string' || JSON_TEXT_COLUMNS.has(column)) return value;
+  return column === 'tags' ? postgresTags(value) : toPostgresText(value);
+}
+
+function fromNullablePostgresText(text: string | null): string | null {
+  return text === null ? null : fromPostgresText(text);
+}
+
+/** A stored row with its plain text unescaped. */
+function fromPostgresRow(row: RecordColumns): RecordColumns {
+  return {
+    ...row,
+    id: fromPostgresText(row.id),
+    trace_id: fromPostgresText(row.trace_id),
+    span_id: fromPostgresText(row.span_id),
+    parent_span_id: fromNullablePostgresText(row.parent_span_id),
+    service_name: fromNullablePostgresText(row.service_name),
+    scope_name: fromPostgresText(row.scope_name),
+    scope_version: fromNullablePostgresText(row.scope_version),
+    source: fromPostgresText(row.source),
+    start_time: fromPostgresText(row.start_time),
+    end_time: fromPostgresText(row.end_time),
+    status_message: fromNullablePostgresText(row.status_message),
+  };
+}
+
+/** Filter values bound as parameters, escaped like the stored text they are compared with. */
+function postgresParams(params: readonly unknown[]): unknown[] {
+  return params.map((value) => (typeof value === 'string' ? toPostgresText(value) : value));
+}
+
 /** Column arrays of a batch, in `GENERATION_COLUMNS` order. */
 export function generationColumnArrays(records: readonly GenerationRecord[]): unknown[][] {
   const arrays: unknown[][] = GENERATION_COLUMNS.map(() => new Array<unknown>(records.length));
   records.forEach((record, row) => {
     const values = toRow(record);
     GENERATION_COLUMNS.forEach((column, index) => {
-      arrays[index][row] = values[column];
+      arrays[index][row] = postgresValue(column, values[column]);
     });
   });
   return arrays;
@@ -153,6 +234,19 @@ const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 
 /** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|connection error|terminating connection|Client was closed/i;
+/** node-postgres's error when `query_timeout` passes without an answer. */
+const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
+/**
+ * SQLSTATE classes worth a retry although the connection is fine: transaction rollback (serialization failure,
+ * deadlock), insufficient resources (disk full, out of memory); and query_canceled (statement_timeout).
+ */
+const TRANSIENT_SQLSTATE_CLASSES = new Set(['40', '53']);
+const TRANSIENT_SQLSTATES = new Set(['57014']);
+/** SQLSTATE classes the records of a write cause, and will cause again: data exception, integrity constraint violation, program limit exceeded (an index row too large). */
+const RECORD_REJECTION_SQLSTATE_CLASSES = new Set(['22', '23', '54']);
+/** SQLSTATE classes that fail every write until someone changes the database: syntax error or access rule violation (a missing table, no privilege); data or index corrupted. */
+const UNWRITABLE_SQLSTATE_CLASSES = new Set(['42']);
+const UNWRITABLE_SQLSTATES = new Set(['XX001', 'XX002']);
 
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -161,7 +255,13 @@ function errorCode(error: unknown): string | undefined {
   return Array.isArray(inner) && inner.length > 0 ? errorCode(inner[0]) : undefined;
 }
 
+function isQueryTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === QUERY_TIMEOUT_MESSAGE;
+}
+
+/** True when the connection cannot be trusted any more; a timed-out one counts, as its answer may still arrive. */
 function isConnectionError(error: unknown): boolean {
+  if (isQueryTimeout(error)) return true;
   const code = errorCode(error);
   if (code && (NETWORK_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) return true;
   return error instanceof Error && CONNECTION_MESSAGES.test(error.message);
@@ -177,11 +277,12 @@ export class PostgresStore implements IngestStore {
   readonly target: string;
   private readonly pool: pg.Pool;
   private readonly password: string | undefined;
+  private readonly queryTimeoutMillis: number | undefined;
   private initialization: Promise<void> | undefined;
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
-    const config: pg.PoolConfig = { connectionTimeoutMillis: 10_000, ...options.pool, connectionString: options.connectionString };
+    const config: pg.PoolConfig = { ...POOL_DEFAULTS, ...options.pool, connectionString: options.connectionString };
     // A Client parses the connection string exactly as the pool will, without connecting.
     let probe: pg.Client;
     try {
@@ -192,6 +293,7 @@ export class PostgresStore implements IngestStore {
     }
     this.target = `${probe.host}:${probe.port}`;
     this.password = typeof probe.password === 'string' && probe.password !== '' ? probe.password : undefined;
+    this.queryTimeoutMillis = typeof config.query_timeout === 'number' ? config.query_timeout : undefined;
     this.pool = new pg.Pool(config);
     // An idle client whose server went away emits here; the pool drops it, and the next query reports the outage.
     this.pool.on('error', () => {});
@@ -230,16 +332,28 @@ export class PostgresStore implements IngestStore {
     return this.password ? text.split(this.password).join('***') : text;
   }
 
-  /** One clear message for an unreachable server; credentials never appear in it. */
+  /**
+   * Sorts the driver's failures into the store errors writers act on (retry, set records apart, give up), each with
+   * one clear message; credentials never appear in it. Anything else passes through.
+   */
   private describe(error: unknown): unknown {
     if (error instanceof StoreError) return error;
-    const message = error instanceof Error && error.message ? error.message : (errorCode(error) ?? String(error));
-    if (isConnectionError(error)) {
-      return new StoreUnavailableError(`PostgreSQL at ${this.target} is unreachable: ${this.scrub(message)}`, { cause: error });
+    const message = this.scrub(error instanceof Error && error.message ? error.message : (errorCode(error) ?? String(error)));
+    if (isQueryTimeout(error)) {
+      return new StoreUnavailableError(`PostgreSQL at ${this.target} did not answer within ${this.queryTimeoutMillis} ms (query_timeout)`, { cause: error });
     }
+    if (isConnectionError(error)) return new StoreUnavailableError(`PostgreSQL at ${this.target} is unreachable: ${message}`, { cause: error });
     const code = errorCode(error);
-    if (code && (code.startsWith('28') || code === '3D000')) {
-      return new StoreError(`PostgreSQL at ${this.target} refused the connection: ${this.scrub(message)}`, { cause: error });
+    if (!code || !/^[0-9A-Z]{5}$/.test(code)) return error;
+    const sqlClass = code.slice(0, 2);
+    const detail = `${message} (SQLSTATE ${code})`;
+    if (sqlClass === '28' || code === '3D000') return new StoreError(`PostgreSQL at ${this.target} refused the connection: ${message}`, { cause: error });
+    if (TRANSIENT_SQLSTATE_CLASSES.has(sqlClass) || TRANSIENT_SQLSTATES.has(code)) {
+      return new StoreUnavailableError(`PostgreSQL at ${this.target} cannot write right now: ${detail}`, { cause: error });
+    }
+    if (RECORD_REJECTION_SQLSTATE_CLASSES.has(sqlClass)) return new RecordsRejectedError(`PostgreSQL at ${this.target} rejected the records: ${detail}`, { cause: error });
+    if (UNWRITABLE_SQLSTATE_CLASSES.has(sqlClass) || UNWRITABLE_SQLSTATES.has(code)) {
+      return new StoreUnwritableError(`PostgreSQL at ${this.target} cannot be used: ${detail}`, { cause: error });
     }
     return error;
   }
@@ -295,8 +409,8 @@ export class PostgresStore implements IngestStore {
       for (const record of records) {
         const span = spans.get(spanKeyString(record));
         if (!span) continue;
-        kept.traceIds.push(record.traceId.toLowerCase());
-        kept.spanIds.push(record.spanId.toLowerCase());
+        kept.traceIds.push(toPostgresText(record.traceId.toLowerCase()));
+        kept.spanIds.push(toPostgresText(record.spanId.toLowerCase()));
         kept.spans.push(encodeSpan(span));
       }
       let inserted: number;
@@ -320,24 +434,28 @@ export class PostgresStore implements IngestStore {
       if (rows.length === 0) return;
       await this.pool.query(INSERT_LOGS, [
         rows.map((row) => row.key),
-        rows.map((row) => row.trace_id),
-        rows.map((row) => row.span_id),
+        rows.map((row) => toPostgresText(row.trace_id)),
+        rows.map((row) => toPostgresText(row.span_id)),
         rows.map((row) => row.time_unix_nano.toString()),
         rows.map((row) => row.record),
       ]);
     });
   }
 
-  /** Requested keys by their lowercase form, so results come back under the key string the caller used. */
+  /** Requested keys by their stored form (lowercase, escaped), so results come back under the key string the caller used. */
   private static keyLookup(keys: readonly SpanKey[]): { traceIds: string[]; spanIds: string[]; names: Map<string, string> } {
     const names = new Map<string, string>();
-    for (const key of keys) names.set(spanKeyString({ traceId: key.traceId.toLowerCase(), spanId: key.spanId.toLowerCase() }), spanKeyString(key));
     const traceIds: string[] = [];
     const spanIds: string[] = [];
-    for (const lower of names.keys()) {
-      const [traceId, spanId] = lower.split(':');
-      traceIds.push(traceId);
-      spanIds.push(spanId);
+    for (const key of keys) {
+      const traceId = toPostgresText(key.traceId.toLowerCase());
+      const spanId = toPostgresText(key.spanId.toLowerCase());
+      const stored = spanKeyString({ traceId, spanId });
+      if (!names.has(stored)) {
+        traceIds.push(traceId);
+        spanIds.push(spanId);
+      }
+      names.set(stored, spanKeyString(key));
     }
     return { traceIds, spanIds, names };
   }
@@ -381,15 +499,15 @@ export class PostgresStore implements IngestStore {
       for (const record of latest.values()) {
         const facets = generationFacets(record);
         const values = [
-          record.traceId.toLowerCase(),
-          record.spanId.toLowerCase(),
+          toPostgresText(record.traceId.toLowerCase()),
+          toPostgresText(record.spanId.toLowerCase()),
           facets.generation,
-          facets.source,
+          toPostgresText(facets.source),
           facets.warnings,
-          facets.model,
-          facets.provider,
-          facets.tags,
-          facets.search_text,
+          postgresValue('model', facets.model),
+          postgresValue('provider', facets.provider),
+          postgresTags(facets.tags),
+          toPostgresText(facets.search_text),
           facets.generationError,
         ];
         values.forEach((value, index) => columns[index].push(value));
@@ -400,8 +518,8 @@ export class PostgresStore implements IngestStore {
 
   get(id: string): Promise<GenerationRecord | undefined> {
     return this.run(async () => {
-      const result = await this.pool.query<RecordColumns>(`${RECORD_SELECT} WHERE id = $1`, [id]);
-      return result.rows.length > 0 ? fromRow(result.rows[0]) : undefined;
+      const result = await this.pool.query<RecordColumns>(`${RECORD_SELECT} WHERE id = $1`, [toPostgresText(id)]);
+      return result.rows.length > 0 ? fromRow(fromPostgresRow(result.rows[0])) : undefined;
     });
   }
 
@@ -410,12 +528,13 @@ export class PostgresStore implements IngestStore {
       const normalized = normalizeFilter(filter);
       const where = whereClause(normalized, postgresDialect);
       const sql = `${RECORD_SELECT} ${where.sql} ORDER BY start_ms DESC, id DESC LIMIT $${where.params.length + 1}`;
-      const result = await this.pool.query<RecordColumns>(sql, [...where.params, normalized.limit + 1]);
-      return pageFrom(result.rows, normalized.limit);
+      const result = await this.pool.query<RecordColumns>(sql, [...postgresParams(where.params), normalized.limit + 1]);
+      return pageFrom(result.rows.map(fromPostgresRow), normalized.limit);
     });
   }
 
   private async *exportPages(): AsyncGenerator<GenerationRecord[]> {
+    // The stored (escaped) id of the last row: the next page starts after it.
     let after: [string, string] = [String(Number.MIN_SAFE_INTEGER), ''];
     for (;;) {
       const result = await this.run(() =>
@@ -427,7 +546,7 @@ export class PostgresStore implements IngestStore {
       if (result.rows.length === 0) return;
       const last = result.rows[result.rows.length - 1];
       after = [String(last.start_ms), last.id];
-      yield result.rows.map(fromRow);
+      yield result.rows.map((row) => fromRow(fromPostgresRow(row)));
     }
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { toGeneration } from '../generation/generation.js';
+import { generationWireJSON } from '../generation/generation.js';
 import { GenerationSchema } from '../generation/schema.js';
 import { Otel } from '../semconv/keys.js';
 import type { NormalizedSpan, TranslationResult, TranslationSource } from '../translate/types.js';
@@ -40,7 +40,7 @@ export function toGenerationRecord(span: NormalizedSpan, result: TranslationResu
     endTime: isoFromUnixNano(span.endTimeUnixNano),
     status: { code: span.status.code, message: span.status.message ?? null },
     warnings: [...result.warnings],
-    generation: toGeneration(result.generation).toJSON(),
+    generation: generationWireJSON(result.generation),
   };
 }
 

@@ -20,7 +20,14 @@ import {
   type GenerationRow,
   type RecordColumns,
 } from './codec.js';
-import { IncompatibleDatabaseError, StoreClosedError, StoreError, StoreUnavailableError } from './errors.js';
+import {
+  IncompatibleDatabaseError,
+  RecordsRejectedError,
+  StoreClosedError,
+  StoreError,
+  StoreUnavailableError,
+  StoreUnwritableError,
+} from './errors.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
 import {
   spanKeyString,
@@ -35,7 +42,12 @@ import {
 export interface SqliteStoreOptions {
   /** The database file, created when missing. Default `./genspan.db`. */
   path?: string;
-  /** How long a write waits for another connection's lock before failing with SQLITE_BUSY. Default 5000 ms. */
+  /**
+   * How long a read or write waits for another connection's lock before failing with SQLITE_BUSY (retryable).
+   * better-sqlite3 waits on the calling thread, which in an instrumented app is its event loop, so the default is
+   * short (50 ms) and the exporters' write queue does the longer waiting, with backoff, between attempts.
+   * Opening the file waits up to 5 s whatever this says (it may have to create the schema).
+   */
   busyTimeoutMs?: number;
 }
 
@@ -43,6 +55,10 @@ export interface SqliteStoreOptions {
 export const SQLITE_APPLICATION_ID = 0x4753504e;
 /** The schema this code writes (`PRAGMA user_version`). */
 export const SQLITE_SCHEMA_VERSION = 1;
+/** Default `busyTimeoutMs`. */
+export const SQLITE_DEFAULT_BUSY_TIMEOUT_MS = 50;
+/** How long opening waits for another writer: setup happens once, before any span is exported. */
+const OPEN_BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * Schema history.
@@ -175,7 +191,22 @@ function checkExistingFile(path: string): void {
   }
 }
 
+/** Result codes (and their extended codes) that may go away by themselves: a lock, a full disk, an I/O hiccup. */
 const TRANSIENT_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL'];
+/** Codes the records of a write cause, and will cause again: a constraint they break, a value SQLite cannot hold. */
+const RECORD_REJECTION_CODES = ['SQLITE_CONSTRAINT', 'SQLITE_MISMATCH', 'SQLITE_TOOBIG'];
+/** Codes that fail every write until someone repairs the file or its permissions. */
+const UNWRITABLE_CODES = ['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_READONLY', 'SQLITE_PERM', 'SQLITE_AUTH'];
+
+function hasCode(code: string, codes: readonly string[]): boolean {
+  return codes.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
+}
+
+function busyTimeout(value: number | undefined): number {
+  if (value === undefined) return SQLITE_DEFAULT_BUSY_TIMEOUT_MS;
+  if (!Number.isInteger(value) || value < 0) throw new StoreError(`busyTimeoutMs must be a whole number of milliseconds, got ${String(value)}`);
+  return value;
+}
 
 const sqliteDialect: FilterDialect = {
   placeholder: () => '?',
@@ -212,10 +243,11 @@ export class SqliteStore implements IngestStore {
     const path = options.path ?? './genspan.db';
     const inMemory = path === ':memory:';
     this.path = inMemory ? path : resolve(path);
+    const busyTimeoutMs = busyTimeout(options.busyTimeoutMs);
     if (!inMemory) checkExistingFile(this.path);
     let db: Database.Database;
     try {
-      db = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
+      db = new Database(this.path, { timeout: Math.max(busyTimeoutMs, OPEN_BUSY_TIMEOUT_MS) });
     } catch (error) {
       throw new StoreError(`Cannot open the SQLite database ${this.path}: ${(error as Error).message}`, { cause: error });
     }
@@ -223,6 +255,7 @@ export class SqliteStore implements IngestStore {
       if (!inMemory) db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       this.migrate(db);
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     } catch (error) {
       db.close();
       throw this.describe(error);
@@ -254,6 +287,9 @@ export class SqliteStore implements IngestStore {
   }
 
   private migrate(db: Database.Database): void {
+    // A current file needs no write lock, so opening it never waits for another writer.
+    const current = inspectSchema(db);
+    if (current.kind === 'genspan' && current.version === SQLITE_SCHEMA_VERSION) return;
     db.transaction(() => {
       const state = inspectSchema(db);
       const problem = incompatible(this.path, state);
@@ -284,14 +320,14 @@ export class SqliteStore implements IngestStore {
     db.exec(`DROP TABLE ${V0_TABLE}`);
   }
 
-  /** Turns SQLite's transient failures into `StoreUnavailableError`; other errors pass through. */
+  /** Sorts SQLite's failures into the store errors writers act on (retry, set records apart, give up); others pass through. */
   private describe(error: unknown): unknown {
     const code = sqliteCode(error);
-    if (code && TRANSIENT_CODES.some((prefix) => code === prefix || code.startsWith(`${prefix}_`))) {
-      return new StoreUnavailableError(`SQLite database ${this.path} is unavailable (${code}): ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    if (!code) return error;
+    const detail = `(${code}): ${(error as Error).message}`;
+    if (hasCode(code, TRANSIENT_CODES)) return new StoreUnavailableError(`SQLite database ${this.path} is unavailable ${detail}`, { cause: error });
+    if (hasCode(code, RECORD_REJECTION_CODES)) return new RecordsRejectedError(`SQLite database ${this.path} rejected the records ${detail}`, { cause: error });
+    if (hasCode(code, UNWRITABLE_CODES)) return new StoreUnwritableError(`SQLite database ${this.path} cannot be used ${detail}`, { cause: error });
     return error;
   }
 

@@ -61,7 +61,11 @@ export interface WriteResult {
 
 /** Where generation records are kept. Both implementations pass one contract test suite. */
 export interface GenerationStore {
-  /** Writes a batch in one transaction, idempotently on (traceId, spanId). Resolves once the batch is durable. */
+  /**
+   * Writes a batch in one transaction, idempotently on (traceId, spanId). Resolves once the batch is committed:
+   * SqliteStore (WAL, synchronous=NORMAL) keeps it if the process crashes or is killed (SIGKILL), but a power loss or
+   * operating system crash may lose the last commits; PostgresStore keeps it as the server's synchronous_commit promises.
+   */
   write(records: readonly GenerationRecord[]): Promise<WriteResult>;
   get(id: string): Promise<GenerationRecord | undefined>;
   list(filter?: ListFilter): Promise<ListPage>;

@@ -22,9 +22,7 @@ export const MAX_ITEMS = 10_000;
 
 const FORBIDDEN_KEY = '__proto__';
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord } from '../semconv/messages.js';
 
 /** A short description of a value for a warning; never serialises the whole value. */
 export function describe(value: unknown): string {

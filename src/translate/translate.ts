@@ -1,6 +1,7 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { GenerationSchema, type GenerationData, type GenerationType } from '../generation/schema.js';
+import { checkGeneration } from '../generation/generation.js';
+import type { GenerationData, GenerationType } from '../generation/schema.js';
 import { decodeGeneration, isGenspanEncoded } from '../semconv/decode.js';
 import {
   GenAI,
@@ -164,9 +165,26 @@ const FIELD_DEFAULTS: ReadonlyMap<string, () => unknown> = new Map<string, () =>
 ]);
 
 /**
+ * Makes a decoded generation fit the generation model: each field that fails the schema (a negative count from a
+ * damaged span, a message of the wrong shape) is reset with a warning, so the rest of the generation is kept.
+ * A generation that passes is remembered as checked, and building its record does not validate it again. (The
+ * other conventions' readers build each field with the type the model wants, so their output needs no such pass.)
+ */
+function fitToModel(generation: GenerationData, label: string, warnings: string[]): GenerationData {
+  const checked = checkGeneration(generation);
+  if (checked.success) return generation;
+  const fields = generation as unknown as Record<string, unknown>;
+  for (const field of new Set(checked.error.issues.map((issue) => String(issue.path[0])))) {
+    warnings.push(`${label}: ${field} does not fit the generation model, left out`);
+    fields[field] = FIELD_DEFAULTS.get(field)?.() ?? null;
+  }
+  checkGeneration(generation);
+  return generation;
+}
+
+/**
  * genspan's own encoding, decoded exactly by the foundation's decoder. Spans claiming that encoding can still be
- * forged or damaged, so the decoded data is cleaned (see read.ts `clean`) and any field that then fails the
- * generation schema is reset with a warning.
+ * forged or damaged, so the decoded data is cleaned (see read.ts `clean`) before it is fitted to the model.
  */
 function translateGenspan(span: NormalizedSpan): TranslationResult | null {
   const message = span.status.message;
@@ -187,14 +205,7 @@ function translateGenspan(span: NormalizedSpan): TranslationResult | null {
   warnings.push(...decoded.warnings);
   const generation = clean(decoded.generation, 'genspan', warnings) as GenerationData & Record<string, unknown>;
   if (generation.duration == null) generation.duration = spanDuration(span) ?? null;
-  const checked = GenerationSchema.safeParse(generation);
-  if (!checked.success) {
-    for (const field of new Set(checked.error.issues.map((issue) => String(issue.path[0])))) {
-      warnings.push(`genspan: ${field} does not fit the generation model, left out`);
-      generation[field] = FIELD_DEFAULTS.get(field)?.() ?? null;
-    }
-  }
-  return { generation, source: 'genspan', warnings };
+  return { generation: fitToModel(generation, 'genspan', warnings), source: 'genspan', warnings };
 }
 
 function translateNormalized(span: NormalizedSpan, records: readonly NormalizedLogRecord[], detection: Detection): TranslationResult {

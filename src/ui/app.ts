@@ -1,6 +1,6 @@
 import { ApiError, fetchConfig, fetchGeneration, fetchList, storeToken, wireOf, type GenerationItem, type ListQuery, type PlaygroundConfig } from './api.js';
 import { formatTime, generationView, previewText, rerunOrigin, typeBadge } from './detail.js';
-import { byId, h, replaceChildren } from './dom.js';
+import { byId, h, replaceChildren, safeHref } from './dom.js';
 import { editorView, originComparison } from './editor.js';
 
 /** The page's entry point: the generation list with its filters, and the hash route `#/g/<id>` for one generation. */
@@ -11,16 +11,12 @@ const loadMore = byId<HTMLButtonElement>('load-more');
 const filters = byId<HTMLFormElement>('filters');
 const detail = byId('detail');
 const providerStatus = byId('provider-status');
+const jaegerLink = byId<HTMLAnchorElement>('jaeger-link');
 const auth = byId('auth');
 const authForm = byId<HTMLFormElement>('auth-form');
 
-const DEFAULT_CONFIG: PlaygroundConfig = {
-  provider: { configured: false, url: null, keyEnv: null, keySet: false },
-  jaegerUrl: null,
-  configureCommand: 'genspan serve --provider-url URL --provider-key-env ENV_NAME',
-};
-
-let config: PlaygroundConfig = DEFAULT_CONFIG;
+/** The server's answer to `/api/playground/config`; null until it is read (or when it cannot be). */
+let config: PlaygroundConfig | null = null;
 let query: ListQuery = {};
 let nextCursor: string | null = null;
 let currentId: string | null = null;
@@ -182,18 +178,24 @@ function route(focus: boolean): void {
   else showPlaceholder();
 }
 
-function showProvider(): void {
-  providerStatus.textContent = config.provider.configured ? `Re-runs: ${config.provider.url ?? ''}` : 'Re-runs off: no provider configured';
-  providerStatus.classList.toggle('off', !config.provider.configured);
+function showConfig(loaded: PlaygroundConfig): void {
+  providerStatus.textContent = loaded.provider.configured ? `Re-runs: ${loaded.provider.url ?? ''}` : 'Re-runs off: no provider configured';
+  providerStatus.classList.toggle('off', !loaded.provider.configured);
+  const jaeger = safeHref(loaded.jaegerUrl);
+  if (jaeger) jaegerLink.href = jaeger;
+  jaegerLink.hidden = !jaeger;
 }
 
 async function loadConfig(): Promise<void> {
   try {
     config = await fetchConfig();
   } catch (error) {
-    if (!needsToken(error)) providerStatus.textContent = `Could not read the playground configuration: ${message(error)}`;
+    config = null;
+    providerStatus.textContent = needsToken(error) ? '' : `Could not read the playground configuration: ${message(error)}`;
+    providerStatus.classList.add('off');
+    return;
   }
-  showProvider();
+  showConfig(config);
 }
 
 async function start(): Promise<void> {

@@ -9,7 +9,9 @@ import { formatMessages, formatTemplate, messagesVariables, templateVariables, v
 const ROLES = ['system', 'user', 'assistant', 'tool', 'developer'] as const;
 
 interface MessageDraft {
+  /** The message without `tool_call_id`, which is kept apart and sent only while the role is `tool`. */
   message: GenerationMessage;
+  toolCallId: string;
   /** Content as edited: the string, or the parts as JSON text. */
   contentText: string;
   contentIsParts: boolean;
@@ -28,10 +30,12 @@ interface Draft {
   variables: Record<string, string>;
 }
 
-function messageDraft(message: GenerationMessage): MessageDraft {
+function messageDraft(recorded: GenerationMessage): MessageDraft {
+  const { tool_call_id: toolCallId, ...message } = recorded;
   const parts = Array.isArray(message.content);
   return {
     message,
+    toolCallId: toolCallId ?? '',
     contentText: parts ? JSON.stringify(message.content, null, 2) : typeof message.content === 'string' ? message.content : '',
     contentIsParts: parts,
     toolCallsText: message.tool_calls && message.tool_calls.length > 0 ? JSON.stringify(message.tool_calls, null, 2) : null,
@@ -65,12 +69,16 @@ class FieldError extends Error {
 }
 
 export interface EditorContext {
-  config: PlaygroundConfig;
+  /** Null when the page could not read it: re-runs are then off. */
+  config: PlaygroundConfig | null;
   /** Called once a re-run is stored, with its id. */
   onStored: (id: string) => void;
 }
 
-function providerNotice(config: PlaygroundConfig): HTMLElement {
+function providerNotice(config: PlaygroundConfig | null): HTMLElement {
+  if (!config) {
+    return h('p', { class: 'notice', id: 'no-provider', role: 'note' }, 'The playground configuration could not be read, so re-runs are off.');
+  }
   if (config.provider.configured) {
     return h(
       'p',
@@ -181,6 +189,28 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
 
   const messagesEditor = (): HTMLElement => {
     const list = h('ol', { class: 'message-editors' });
+    const add = h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        on: {
+          click: () => {
+            draft.messages.push(messageDraft({ role: 'user', content: '' }));
+            renderList();
+            onEdit();
+            const areas = list.querySelectorAll('textarea.message-content');
+            (areas[areas.length - 1] as HTMLTextAreaElement | undefined)?.focus();
+          },
+        },
+      },
+      'Add message',
+    );
+    /** Rebuilding the list removes the focused control: focus goes to a message's role, or to Add message when none is left. */
+    const focusRole = (index: number) => {
+      const roles = list.querySelectorAll<HTMLSelectElement>('select.message-role');
+      (roles[Math.min(index, roles.length - 1)] ?? add).focus();
+    };
     const renderList = () => {
       replaceChildren(
         list,
@@ -188,10 +218,14 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
           const role = h(
             'select',
             {
+              class: 'message-role',
               on: {
                 change: (event) => {
                   entry.message = { ...entry.message, role: (event.target as HTMLSelectElement).value };
+                  // The role decides which fields the message has (a tool result answers a call).
+                  renderList();
                   onEdit();
+                  focusRole(index);
                 },
               },
             },
@@ -223,11 +257,12 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
           const toolCallId =
             (entry.message.role ?? '') === 'tool'
               ? field(
-                  'Answers tool call',
+                  `Message ${index + 1} answers tool call`,
                   h('input', {
                     type: 'text',
-                    props: { value: entry.message.tool_call_id ?? '' },
-                    on: { input: (event) => (entry.message = { ...entry.message, tool_call_id: (event.target as HTMLInputElement).value }) },
+                    class: 'tool-call-id',
+                    props: { value: entry.toolCallId },
+                    on: { input: (event) => (entry.toolCallId = (event.target as HTMLInputElement).value) },
                   }),
                 )
               : null;
@@ -248,6 +283,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
                       draft.messages.splice(index, 1);
                       renderList();
                       onEdit();
+                      focusRole(index);
                     },
                   },
                 },
@@ -262,23 +298,6 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       );
     };
     renderList();
-    const add = h(
-      'button',
-      {
-        type: 'button',
-        class: 'secondary',
-        on: {
-          click: () => {
-            draft.messages.push(messageDraft({ role: 'user', content: '' }));
-            renderList();
-            onEdit();
-            const areas = list.querySelectorAll('textarea.message-content');
-            (areas[areas.length - 1] as HTMLTextAreaElement | undefined)?.focus();
-          },
-        },
-      },
-      'Add message',
-    );
     return h('fieldset', { class: 'messages-fieldset' }, h('legend', null, draft.messagesAreTemplate ? 'Template messages' : 'Messages'), list, add);
   };
 
@@ -321,6 +340,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     }
     const messages = draft.messages.map((entry, index) => {
       const message: GenerationMessage = { ...entry.message };
+      if (message.role === 'tool' && entry.toolCallId) message.tool_call_id = entry.toolCallId;
       if (entry.contentIsParts) {
         const parts = safeParse(entry.contentText);
         if (!Array.isArray(parts)) throw new FieldError(root, `Message ${index + 1}: the content parts must be a JSON array`);
@@ -338,7 +358,8 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     return draft.messagesAreTemplate ? { ...base, template: messages } : { ...base, template: null, messages };
   };
 
-  const runButton = h('button', { type: 'button', class: 'primary', id: 'run-button', props: { disabled: !context.config.provider.configured } }, 'Run again');
+  const canRun = context.config?.provider.configured === true;
+  const runButton = h('button', { type: 'button', class: 'primary', id: 'run-button', props: { disabled: !canRun } }, 'Run again');
   const stopButton = h('button', { type: 'button', class: 'secondary', props: { hidden: true } }, 'Stop');
   const restoreButton = h('button', { type: 'button', class: 'secondary' }, 'Restore original');
 
@@ -388,6 +409,8 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
   restoreButton.addEventListener('click', () => {
     draft = draftOf(original);
     render();
+    // The form was rebuilt around the button: focus it again rather than losing it to the page.
+    restoreButton.focus();
     status.textContent = 'Restored the recorded generation.';
   });
 
@@ -448,7 +471,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       side.failed(message);
     } finally {
       running = null;
-      runButton.disabled = !context.config.provider.configured;
+      runButton.disabled = !canRun;
       stopButton.hidden = true;
     }
   };

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -119,6 +120,30 @@ describe('user mistakes: one clear line and a non-zero exit', () => {
     const result = await runCli(['demo', '--endpoint', `http://127.0.0.1:${port}`]);
     expect(result.code).toBe(1);
     expectOneLineError(result.stderr, /cannot reach genspan at http:\/\/127.0.0.1:\d+ \(ECONNREFUSED\)/);
+  });
+
+  it('a demo whose server accepts the spans but fails to list them: the HTTP status, not "0 generations"', async () => {
+    const server = createHttpServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        if (request.url?.startsWith('/api/generations')) {
+          response.writeHead(500, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'the store failed to read: database is closed' }));
+        } else {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end('{}');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const result = await runCli(['demo', '--endpoint', `http://127.0.0.1:${(server.address() as AddressInfo).port}`]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).not.toMatch(/generations/);
+      expectOneLineError(result.stderr, /listing the stored generations failed \(HTTP 500: the store failed to read: database is closed\)/);
+    } finally {
+      server.close();
+    }
   });
 });
 

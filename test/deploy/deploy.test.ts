@@ -1,13 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseServeArgs, type ServeArgs } from '../../src/cli/args.js';
+import { DEFAULT_DB, parseServeArgs, type ServeArgs } from '../../src/cli/args.js';
 import { isLoopbackHost } from '../../src/server/auth.js';
 
 /**
  * Docker cannot run here, so the deployment files are checked as data: they parse, the Collector's pipelines
  * only use what it defines, every address it sends to is a service and port docker-compose defines, images are
- * pinned, and the genspan service runs a command line our CLI accepts.
+ * pinned, the genspan service runs a command line our CLI accepts, and the Dockerfile copies everything the
+ * TypeScript build and the CLI at run time read.
  */
 
 type Dict = Record<string, unknown>;
@@ -53,12 +55,134 @@ function hostAndPort(endpoint: string): { host: string; port: number } {
   return { host: url.hostname, port: Number(url.port) };
 }
 
+const COMPOSE_ENV = { GENSPAN_TOKEN: 'compose-token' };
+
+/** The genspan service's command line, parsed with the environment compose gives the container. */
 function genspanArgs(): ServeArgs {
-  const command = (compose.services.genspan.command as string[]).map((part) => interpolate(String(part), { GENSPAN_TOKEN: 'compose-token' }));
+  const service = compose.services.genspan;
+  const command = (service.command as string[]).map((part) => interpolate(String(part), COMPOSE_ENV));
+  const environment = Object.fromEntries(Object.entries((service.environment as Dict | undefined) ?? {}).map(([name, value]) => [name, interpolate(String(value), COMPOSE_ENV)]));
   expect(command[0]).toBe('serve');
-  const args = parseServeArgs(command.slice(1), {});
+  const args = parseServeArgs(command.slice(1), environment);
   if (args.help) throw new Error('the genspan command asks for help');
   return args;
+}
+
+interface DockerCopy {
+  /** The stage copied from; undefined for the build context. */
+  from?: string;
+  sources: string[];
+  /** Absolute, in the stage's file system. */
+  destination: string;
+}
+
+interface DockerStage {
+  name?: string;
+  workdir: string;
+  copies: DockerCopy[];
+  runs: string[];
+  volumes: string[];
+  user?: string;
+  command?: string[];
+  exposed: number[];
+}
+
+/** The Dockerfile's stages, with what each copies (paths made absolute with the WORKDIR in force). */
+function dockerStages(text: string): DockerStage[] {
+  const stages: DockerStage[] = [];
+  const lines = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  for (const line of lines) {
+    const [instruction, ...words] = line.split(/\s+/);
+    const rest = line.slice(instruction.length).trim();
+    const stage = stages[stages.length - 1];
+    switch (instruction.toUpperCase()) {
+      case 'FROM':
+        stages.push({ name: /\sAS\s+(\S+)$/i.exec(line)?.[1], workdir: '/', copies: [], runs: [], volumes: [], exposed: [] });
+        break;
+      case 'WORKDIR':
+        stage.workdir = posix.resolve(stage.workdir, rest);
+        break;
+      case 'COPY': {
+        const from = words.find((word) => word.startsWith('--from='))?.slice('--from='.length);
+        const paths = words.filter((word) => !word.startsWith('--'));
+        const destination = paths.pop()!;
+        const absolute = posix.resolve(stage.workdir, destination) + (destination.endsWith('/') ? '/' : '');
+        stage.copies.push({ from, sources: paths.map((path) => posix.normalize(path)), destination: absolute });
+        break;
+      }
+      case 'RUN':
+        stage.runs.push(rest);
+        break;
+      case 'VOLUME':
+        stage.volumes.push(...(rest.startsWith('[') ? (JSON.parse(rest) as string[]) : words));
+        break;
+      case 'USER':
+        stage.user = rest;
+        break;
+      case 'CMD':
+        stage.command = JSON.parse(rest) as string[];
+        break;
+      case 'EXPOSE':
+        stage.exposed.push(...words.map((word) => Number.parseInt(word, 10)));
+        break;
+    }
+  }
+  return stages;
+}
+
+/**
+ * Where a file of the build context (`from` undefined) or of another stage (an absolute path) ends up in `stage`,
+ * by Docker's rules: a directory's contents land in the destination; a file lands in a destination ending in `/`
+ * (or given several sources) under its own name, else at the destination itself.
+ */
+function copiedTo(stage: DockerStage, file: string, from?: string): string | undefined {
+  for (const copy of stage.copies) {
+    if (copy.from !== from) continue;
+    for (const source of copy.sources) {
+      if (file.startsWith(`${source}/`)) return posix.join(copy.destination, file.slice(source.length));
+      if (file === source) return copy.destination.endsWith('/') || copy.sources.length > 1 ? posix.join(copy.destination, posix.basename(file)) : copy.destination;
+    }
+  }
+  return undefined;
+}
+
+function filesUnder(directory: string): string[] {
+  return readdirSync(directory, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => posix.join(posix.relative('.', entry.parentPath.split('\\').join('/')), entry.name));
+}
+
+const IMPORT_PATTERN = /(?:^|[\s;])(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** A module's imports: relative ones resolved to repository paths, bare ones as package names; type-only ones left out. */
+function importsOf(file: string): { local: string[]; packages: string[] } {
+  const local: string[] = [];
+  const packages: string[] = [];
+  for (const match of readFileSync(file, 'utf8').matchAll(IMPORT_PATTERN)) {
+    if (match[2]) continue;
+    const specifier = match[3] ?? match[4];
+    if (specifier.startsWith('.')) local.push(posix.join(posix.dirname(file), specifier).replace(/\.js$/, '.ts'));
+    else if (!specifier.startsWith('node:')) packages.push(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+  }
+  return { local, packages };
+}
+
+/** Every source file the package's code needs: all of src, and whatever it imports from elsewhere in the repository. */
+function sourceClosure(): { files: string[]; packages: Set<string> } {
+  const files = new Set(filesUnder('src').filter((file) => file.endsWith('.ts')));
+  const packages = new Set<string>();
+  const pending = [...files];
+  while (pending.length > 0) {
+    const { local, packages: imported } = importsOf(pending.pop()!);
+    for (const name of imported) packages.add(name);
+    for (const file of local) {
+      if (files.has(file)) continue;
+      expect(existsSync(file), `${file} is imported but missing`).toBe(true);
+      files.add(file);
+      pending.push(file);
+    }
+  }
+  return { files: [...files].sort(), packages };
 }
 
 describe('collector-config.yaml', () => {
@@ -155,12 +279,85 @@ describe('docker-compose.yml', () => {
       expect(services[host], `${host} is not a service`).toBeDefined();
       expect(portsOf(services[host])).toContain(port);
     }
-    expect(() => interpolate(String((services.genspan.command as string[]).join(' ')), {})).toThrow(/GENSPAN_TOKEN is required/);
+    expect(() => interpolate(JSON.stringify(services.genspan.environment), {})).toThrow(/GENSPAN_TOKEN is required/);
+  });
+
+  it('keeps the token off the command line (ps, docker inspect): genspan reads it from its environment', () => {
+    const command = (services.genspan.command as string[]).map(String);
+    expect(command).not.toContain('--token');
+    expect(command.join(' ')).not.toMatch(/GENSPAN_TOKEN/);
+    expect((services.genspan.environment as Dict).GENSPAN_TOKEN).toMatch(/^\$\{GENSPAN_TOKEN:\?/);
+  });
+
+  it('publishes every port on the host loopback only', () => {
+    const published = Object.entries(services).flatMap(([name, service]) => ((service.ports as string[] | undefined) ?? []).map((entry) => [name, String(entry)]));
+    expect(published.map(([name]) => name)).toEqual(expect.arrayContaining(['otel-collector', 'genspan']));
+    for (const [name, entry] of published) expect(entry, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
 
   it('starts the Dockerfile with the CLI the package ships', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
     const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
     expect(dockerfile).toContain(`ENTRYPOINT ["node", "${packageJson.bin.genspan}"]`);
+  });
+});
+
+describe('Dockerfile', () => {
+  const stages = dockerStages(readFileSync('Dockerfile', 'utf8'));
+  const build = stages.find((stage) => stage.name === 'build')!;
+  const runtime = stages[stages.length - 1];
+  const tsconfig = JSON.parse(readFileSync('tsconfig.json', 'utf8')) as { compilerOptions: { rootDir: string; outDir: string }; include: string[] };
+  const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+  const { files: sources, packages } = sourceClosure();
+
+  /** Where tsc writes a source file: rootDir is the repository, so dist mirrors it. */
+  const compiled = (file: string) => posix.join(tsconfig.compilerOptions.outDir, file.replace(/\.ts$/, '.js'));
+
+  it('has a build stage and a runtime stage', () => {
+    expect(build).toBeDefined();
+    expect(runtime).not.toBe(build);
+    expect(build.runs.some((run) => /\btsc -p tsconfig\.json\b/.test(run))).toBe(true);
+  });
+
+  it('copies into the build stage everything tsc needs: its config, the lock file, src and what src imports', () => {
+    expect(sources.some((file) => file.startsWith('examples/')), 'src/cli/demo.ts imports the seed example').toBe(true);
+    expect(tsconfig.compilerOptions.rootDir).toBe('.');
+    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', ...sources]) {
+      expect(copiedTo(build, file), file).toBe(posix.join(build.workdir, file));
+    }
+    for (const directory of new Set(sources.map((file) => file.split('/')[0]))) expect(tsconfig.include, directory).toContain(directory);
+  });
+
+  it('copies into the runtime stage the compiled code, the page files read from src/ui and package.json', () => {
+    const uiAssets = filesUnder('src/ui').filter((file) => !file.endsWith('.ts'));
+    expect(uiAssets).toContain('src/ui/index.html');
+    for (const file of uiAssets) expect(copiedTo(build, file), file).toBe(posix.join(build.workdir, file));
+    for (const file of ['package.json', ...uiAssets, ...sources.map(compiled)]) {
+      expect(copiedTo(runtime, posix.join(build.workdir, file), build.name), file).toBe(posix.join(runtime.workdir, file));
+    }
+  });
+
+  it('keeps every package the code imports, after npm prune --omit=dev', () => {
+    expect(build.runs.some((run) => /npm prune --omit=dev/.test(run))).toBe(true);
+    for (const name of packages) {
+      expect(Object.keys(packageJson.dependencies), `${name} is imported at run time`).toContain(name);
+      expect(copiedTo(runtime, posix.join(build.workdir, 'node_modules', name, 'package.json'), build.name)).toBe(posix.join(runtime.workdir, 'node_modules', name, 'package.json'));
+    }
+  });
+
+  it('serves, by default, from a SQLite file in a volume the unprivileged user owns, on the port compose uses', () => {
+    const command = runtime.command!;
+    expect(command[0]).toBe('serve');
+    const args = parseServeArgs(command.slice(1), { GENSPAN_TOKEN: 'image-token' });
+    if (args.help) throw new Error('the default command asks for help');
+    expect(args.store.kind).toBe('sqlite');
+    const dbOption = command.indexOf('--db');
+    const database = posix.resolve(runtime.workdir, dbOption === -1 ? DEFAULT_DB : command[dbOption + 1]);
+    const volume = runtime.volumes.find((directory) => database.startsWith(`${directory.replace(/\/$/, '')}/`));
+    expect(volume, `${database} is not in a VOLUME`).toBeDefined();
+    expect(runtime.user).toBe('node');
+    expect(runtime.runs.some((run) => new RegExp(`chown (-R )?node(:node)? ${volume}(\\s|$)`).test(run)), `${volume} is not chowned to node`).toBe(true);
+    expect(runtime.exposed).toEqual([args.port]);
+    expect(genspanArgs().port).toBe(args.port);
   });
 });

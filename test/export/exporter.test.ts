@@ -154,23 +154,26 @@ describe('PlaygroundExporter into SQLite', () => {
     const provider = new BasicTracerProvider({ spanProcessors: [processor] });
     const tracer = provider.getTracer('genspan');
 
-    const lock = holdWriteLock(store.path);
-    for (let i = 0; i < 10; i++) {
-      step({ name: `llm-${i}`, type: 'llm', tracer }, (s) => {
-        s.generation = chatGeneration(i);
-      });
-    }
-    await waitFor(() => errors.some((e) => e instanceof Error && e.message === 'Timeout'), 30_000, 'the processor to time out');
-    expect(counting.callbackCounts).toEqual([0]);
+    try {
+      const lock = holdWriteLock(store.path);
+      for (let i = 0; i < 10; i++) {
+        step({ name: `llm-${i}`, type: 'llm', tracer }, (s) => {
+          s.generation = chatGeneration(i);
+        });
+      }
+      await waitFor(() => errors.some((e) => e instanceof Error && e.message === 'Timeout'), 30_000, 'the processor to time out');
+      expect(counting.callbackCounts).toEqual([0]);
 
-    lock.release();
-    await counting.forceFlush();
-    await sleep(50);
-    expect(counting.callbackCounts).toEqual([1]);
-    expect(counting.results[0].code).toBe(SUCCESS);
-    expect(await allRecords(store)).toHaveLength(10);
-    await provider.shutdown();
-    setGlobalErrorHandler(loggingErrorHandler());
+      lock.release();
+      await counting.forceFlush();
+      await sleep(50);
+      expect(counting.callbackCounts).toEqual([1]);
+      expect(counting.results[0].code).toBe(SUCCESS);
+      expect(await allRecords(store)).toHaveLength(10);
+      await provider.shutdown();
+    } finally {
+      setGlobalErrorHandler(loggingErrorHandler());
+    }
   });
 
   it('retries while another connection holds the write lock (SQLITE_BUSY) and stores every batch once the lock is released', async () => {
@@ -265,6 +268,57 @@ describe('PlaygroundExporter into SQLite', () => {
     expect(result.error?.message).toMatch(/dropped 4 generation records: the store refused them: .*closed/);
     expect(exporter.droppedRecords).toBe(4);
     expect(() => exporter.export([{} as ReadableSpan, null as unknown as ReadableSpan], () => undefined)).not.toThrow();
+  });
+
+  it('counts and logs spans it cannot read as dropped, and stores the rest', async () => {
+    const exporter = new PlaygroundExporter({ store });
+    const llm = spans.llmSpans(2);
+    const result = await exportBatch(exporter, [llm[0], {} as ReadableSpan, llm[1], null as unknown as ReadableSpan]);
+    expect(result.code).toBe(SUCCESS);
+    expect(await allRecords(store)).toHaveLength(2);
+    expect(exporter.droppedRecords).toBe(2);
+    const lines = diagnostics.matching(/dropped 2 generation records: the spans could not be read: .*\(2 dropped in total\)/);
+    expect(lines.map((line) => line.level)).toEqual(['error']);
+  });
+
+  it('answers FAILED and counts every span of the batch as dropped when translating it fails', async () => {
+    const exporter = new PlaygroundExporter({ store });
+    exporter.ingest.prepareSpans = () => {
+      throw new Error('translator bug');
+    };
+    const call = exportCall(exporter, [...spans.llmSpans(3), ...spans.plainSpans(1)]);
+    const result = await call.result;
+    expect(result.code).toBe(FAILED);
+    expect(result.error?.message).toBe('translator bug');
+    expect(call.calls()).toBe(1);
+    expect(exporter.droppedRecords).toBe(4);
+    expect(diagnostics.matching(/dropped 4 generation records: span export failed: translator bug \(4 dropped in total\)/)).toHaveLength(1);
+    expect(exporter.bufferedRecords).toBe(0);
+  });
+
+  it('PlaygroundLogExporter counts log records it cannot read or prepare as dropped', async () => {
+    const memory = new InMemoryLogRecordExporter();
+    const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
+    const [span] = spans.llmSpans(1);
+    const logger = loggerProvider.getLogger('@opentelemetry/instrumentation-openai');
+    logger.emit({ eventName: 'gen_ai.user.message', body: { content: 'hello' }, context: trace.setSpanContext(ROOT_CONTEXT, span.spanContext()) });
+    const [record] = memory.getFinishedLogRecords();
+    const exporter = new PlaygroundLogExporter({ store });
+
+    const partly = await new Promise<ExportResult>((resolve) => exporter.export([record, null as unknown as typeof record], resolve));
+    expect(partly.code).toBe(SUCCESS);
+    expect(exporter.droppedRecords).toBe(1);
+    expect(diagnostics.matching(/dropped 1 log records: they could not be read: /)).toHaveLength(1);
+
+    exporter.ingest.prepareLogs = () => {
+      throw new Error('filter bug');
+    };
+    const failed = await new Promise<ExportResult>((resolve) => exporter.export([record, record], resolve));
+    expect(failed.code).toBe(FAILED);
+    expect(exporter.droppedRecords).toBe(3);
+    expect(diagnostics.matching(/dropped 2 log records: log export failed: filter bug \(3 dropped in total\)/)).toHaveLength(1);
+    await exporter.shutdown();
+    await loggerProvider.shutdown();
   });
 
   it('PlaygroundLogExporter rides out SQLITE_BUSY the same way and counts what it drops', async () => {

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlaygroundExporter } from '../../src/export/exporter.js';
 import { recordId } from '../../src/store/record.js';
 import { PostgresStore } from '../../src/store/postgres.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
-import { DiagCapture, exportBatch, exportCall, SpanFactory, SUCCESS, sleep, type ExportCall } from './support.js';
+import { ChatGeneration } from '../../src/generation/index.js';
+import { startPostgres, stoppableServer, type PostgresServer } from '../support/postgres.js';
+import { DiagCapture, exportBatch, exportCall, FAILED, SpanFactory, SUCCESS, sleep, type ExportCall } from './support.js';
 
 function idOf(span: ReadableSpan): string {
   return recordId(span.spanContext().traceId, span.spanContext().spanId);
@@ -54,8 +55,70 @@ describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
     }
   });
 
+  it('stores generations whose text holds NUL (U+0000) alongside the rest of their batch', async () => {
+    const url = await server.createDatabase('genspan_export_nul');
+    const store = new PostgresStore({ connectionString: url });
+    const diagnostics = new DiagCapture().install();
+    try {
+      const exporter = new PlaygroundExporter({ store });
+      const withNul = spans.llmSpanWith(
+        new ChatGeneration({
+          model: 'gpt\u0000mini',
+          tags: ['nul\u0000tag'],
+          messages: [{ role: 'user', content: 'binary \u0000 input' }],
+          messageCompletion: { role: 'assistant', content: 'reply\u0000' },
+        }),
+      );
+      const batch = [...spans.llmSpans(2), withNul, ...spans.llmSpans(2)];
+      expect((await exportBatch(exporter, batch)).code).toBe(SUCCESS);
+      expect(exporter.droppedRecords).toBe(0);
+      expect((await storedIds(url)).sort()).toEqual(batch.map(idOf).sort());
+      const record = await store.get(idOf(withNul));
+      expect(record?.generation).toMatchObject({
+        model: 'gpt\u0000mini',
+        tags: ['nul\u0000tag'],
+        messages: [{ role: 'user', content: 'binary \u0000 input' }],
+        messageCompletion: { content: 'reply\u0000' },
+      });
+      expect((await store.list({ tag: 'nul\u0000tag', q: '\u0000 input' })).items.map((item) => item.id)).toEqual([record?.id]);
+      expect(diagnostics.matching(/could not write|dropped/)).toEqual([]);
+      await exporter.shutdown();
+    } finally {
+      diagnostics.uninstall();
+      await store.close();
+    }
+  });
+
+  it('settles shutdown() and every callback when PostgreSQL stops answering, the records counted as dropped', async () => {
+    const url = await server.createDatabase('genspan_export_hung');
+    const creator = new PostgresStore({ connectionString: url });
+    await creator.ready();
+    await creator.close();
+    const store = new PostgresStore({ connectionString: url, pool: { query_timeout: 200 } });
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      // A lock held elsewhere: every insert waits for an answer that does not come in time.
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE genspan_generations IN ACCESS EXCLUSIVE MODE');
+      const exporter = new PlaygroundExporter({ store, maxRetries: 2, initialBackoffMillis: 10, maxBackoffMillis: 20 });
+      const call = exportCall(exporter, spans.llmSpans(5));
+      await exporter.shutdown();
+      expect(call.calls()).toBe(1);
+      const result = await call.result;
+      expect(result.code).toBe(FAILED);
+      expect(result.error?.message).toMatch(/dropped 5 generation records: the store still failed after 2 retries: .*did not answer within 200 ms/);
+      expect(exporter.droppedRecords).toBe(5);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+      await store.close();
+    }
+  });
+
   it('rides out PostgreSQL stopping in the middle of a stream of exports: every generation stored exactly once', async () => {
-    const url = await server.createDatabase('genspan_export_restart');
+    const stoppable = await stoppableServer(server);
+    const url = await stoppable.server.createDatabase('genspan_export_restart');
     const store = new PostgresStore({ connectionString: url, pool: { max: 4 } });
     const diagnostics = new DiagCapture().install();
     try {
@@ -73,13 +136,13 @@ describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
         await sleep(20);
       }
       // Writes are still in flight here: fast shutdown cuts their connections.
-      await server.stop();
+      await stoppable.server.stop();
       for (let i = 0; i < 10; i++) {
         exportNext();
         await sleep(50);
       }
       expect(exporter.bufferedRecords).toBeGreaterThan(0);
-      await server.start();
+      await stoppable.server.start();
       for (let i = 0; i < 10; i++) {
         exportNext();
         await sleep(20);
@@ -105,6 +168,7 @@ describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
     } finally {
       diagnostics.uninstall();
       await store.close();
+      await stoppable.release();
     }
   });
 });

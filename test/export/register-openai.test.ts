@@ -2,7 +2,7 @@ import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { createRequire } from 'node:module';
 import type OpenAIClient from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { register } from '../../src/export/register.js';
+import { OTLP_ENDPOINT_ENV, register } from '../../src/export/register.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { tempDir } from './support.js';
@@ -10,13 +10,18 @@ import { tempDir } from './support.js';
 describe('register() with @opentelemetry/instrumentation-openai (content sent as log events)', () => {
   const dir = tempDir();
   let fake: FakeOpenAI;
+  // Only the playground store is under test: no OTLP export, whatever the environment says; put back afterwards.
+  const savedOtlpEnv = OTLP_ENDPOINT_ENV.map((name) => [name, process.env[name]] as const);
   beforeAll(async () => {
-    delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-    delete process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+    for (const name of OTLP_ENDPOINT_ENV) delete process.env[name];
     fake = await startFakeOpenAI();
   });
   afterAll(async () => {
-    await fake.close();
+    for (const [name, value] of savedOtlpEnv) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await fake?.close();
     dir.remove();
   });
 

@@ -50,6 +50,14 @@ export class SpanFactory {
     return this.take();
   }
 
+  /** One `llm` step carrying the given generation. */
+  llmSpanWith(generation: ChatGeneration): ReadableSpan {
+    step({ name: `llm-${this.counter++}`, type: 'llm', tracer: this.tracer }, (s) => {
+      s.generation = generation;
+    });
+    return this.take()[0];
+  }
+
   plainSpans(count: number): ReadableSpan[] {
     for (let i = 0; i < count; i++) {
       step({ name: `tool-${this.counter++}`, type: 'tool', tracer: this.tracer }, (s) => {

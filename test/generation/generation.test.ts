@@ -67,7 +67,7 @@ describe('generation model', () => {
 
   it('rejects an unknown type, naming the field', () => {
     expect(() => generationFromJSON({ type: 'EMBEDDING' })).toThrow(GenerationValidationError);
-    expect(() => generationFromJSON({ type: 'EMBEDDING' })).toThrow(/type/);
+    expect(() => generationFromJSON({ type: 'EMBEDDING' })).toThrow('Invalid generation JSON: type: expected "COMPLETION" or "CHAT"');
   });
 
   it('rejects negative token counts and non-finite durations with one message naming every bad path', () => {
@@ -92,6 +92,11 @@ describe('generation model', () => {
 
   it('names nested paths inside messages', () => {
     expect(() => new ChatGeneration({ messages: [{ role: 'user', content: 42 as unknown as string }] })).toThrow(/messages\.0\.content/);
+  });
+
+  it('reads the nulls of Chainlit JSON (Optional fields) as empty settings, variables, tags, metadata and messages', () => {
+    const generation = generationFromJSON({ type: 'CHAT', settings: null, variables: null, tags: null, metadata: null, messages: null });
+    expect(generation).toMatchObject({ settings: {}, variables: {}, tags: [], metadata: {}, messages: [] });
   });
 
   it('reports invalid JSON text clearly', () => {

@@ -1,4 +1,6 @@
 import { rmSync } from 'node:fs';
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -8,8 +10,8 @@ import { InFlightLimiter } from '../../src/server/admission.js';
 import { InvalidQueryError, jaegerTraceUrl, listFilterFromQuery } from '../../src/server/api.js';
 import { createTokenCheck, isLoopbackHost } from '../../src/server/auth.js';
 import { BodyReadError, readBody } from '../../src/server/body.js';
-import { createServer, startServer, ServerConfigError } from '../../src/server/server.js';
-import { StoreUnavailableError } from '../../src/store/errors.js';
+import { createServer, startServer, ServerConfigError, RETRY_AFTER_CLOSING_SECONDS } from '../../src/server/server.js';
+import { IncompatibleDatabaseError, InvalidRecordError, StoreClosedError, StoreUnavailableError, type StoreError } from '../../src/store/errors.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { tempDir } from '../support/cli.js';
 
@@ -76,15 +78,61 @@ describe('InFlightLimiter', () => {
     const huge = limiter.tryAcquire(1000);
     expect(huge).toBeDefined();
     expect(limiter.tryAcquire(1)).toBeUndefined();
-    huge!();
-    huge!();
+    huge!.release();
+    huge!.release();
     const first = limiter.tryAcquire(60)!;
     expect(limiter.tryAcquire(50)).toBeUndefined();
     const second = limiter.tryAcquire(40)!;
     expect(limiter.tryAcquire(0)).toBeUndefined();
-    first();
-    second();
+    first.release();
+    second.release();
     expect(limiter.inFlight).toBe(0);
+    expect(limiter.inFlightBytes).toBe(0);
+  });
+
+  it('grows a reservation with the body, refusing growth past the limit except for the oldest request', () => {
+    const limiter = new InFlightLimiter(4, 100);
+    const oldest = limiter.tryAcquire(10)!;
+    const newer = limiter.tryAcquire(10)!;
+    expect(newer.growTo(60)).toBe(true);
+    expect(limiter.inFlightBytes).toBe(70);
+    expect(newer.growTo(100)).toBe(false);
+    expect(newer.bytes).toBe(60);
+    // The oldest may pass the limit, so requests that grow together cannot all be refused.
+    expect(oldest.growTo(80)).toBe(true);
+    expect(limiter.inFlightBytes).toBe(140);
+    expect(limiter.tryAcquire(0)).toBeUndefined();
+    oldest.release();
+    expect(newer.growTo(100)).toBe(true);
+    newer.release();
+    expect(newer.growTo(200)).toBe(false);
+    expect(limiter.inFlightBytes).toBe(0);
+  });
+});
+
+describe('readBody with a reservation', () => {
+  it('grows it to the inflated size of a gzip body, not the compressed one', async () => {
+    const limiter = new InFlightLimiter(4, 10 * 1024 * 1024);
+    const body = Buffer.alloc(1024 * 1024, 0x20);
+    const compressed = gzipSync(body);
+    const reservation = limiter.tryAcquire(compressed.length)!;
+    const read = await readBody(Readable.from([compressed]), { gzip: true, maxBytes: 2 * 1024 * 1024, reservation });
+    expect(read.equals(body)).toBe(true);
+    expect(reservation.bytes).toBe(body.length);
+    expect(limiter.inFlightBytes).toBe(body.length);
+  });
+
+  it('answers 429 when the inflated body does not fit beside the requests in flight', async () => {
+    const limiter = new InFlightLimiter(4, 1024 * 1024);
+    const earlier = limiter.tryAcquire(0)!;
+    expect(earlier.growTo(900 * 1024)).toBe(true);
+    const compressed = gzipSync(Buffer.alloc(1024 * 1024, 0x20));
+    const reservation = limiter.tryAcquire(compressed.length)!;
+    const error = await readBody(Readable.from([compressed]), { gzip: true, maxBytes: 2 * 1024 * 1024, reservation }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BodyReadError);
+    expect(error).toMatchObject({ statusCode: 429, message: expect.stringMatching(/busy.*decompressed body; retry later/) });
+    reservation.release();
+    expect(limiter.inFlightBytes).toBe(900 * 1024);
   });
 });
 
@@ -169,26 +217,176 @@ describe('serve arguments', () => {
   });
 });
 
+const GENERATION_SPAN_JSON = JSON.stringify({
+  resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '11'.repeat(16), spanId: '22'.repeat(8), name: 'llm', attributes: [
+    { key: 'genspan.generation.type', value: { stringValue: 'COMPLETION' } },
+    { key: 'gen_ai.request.model', value: { stringValue: 'm' } },
+  ] }] }] }],
+});
+
+/** A server whose store fails every write and list with `failure`. */
+async function serverWithFailingStore(name: string, failure: () => StoreError) {
+  const store = new SqliteStore({ path: join(dir, `${name}.db`) });
+  store.writeWithSpans = async () => {
+    throw failure();
+  };
+  store.list = async () => {
+    throw failure();
+  };
+  const logged: string[] = [];
+  const server = await createServer({ store, logError: (message) => logged.push(message) });
+  return {
+    app: server.app,
+    logged,
+    close: async () => {
+      await server.close();
+      await store.close();
+    },
+  };
+}
+
 describe('createServer / startServer', () => {
   it('answers 503 with Retry-After when the store cannot write, in the request encoding', async () => {
-    const store = new SqliteStore({ path: join(dir, 'failing.db') });
-    store.writeWithSpans = async () => {
-      throw new StoreUnavailableError('disk full');
-    };
-    const { app, close } = await createServer({ store, logError: () => undefined });
+    const { app, close } = await serverWithFailingStore('failing', () => new StoreUnavailableError('disk full'));
     try {
-      const body = JSON.stringify({
-        resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '11'.repeat(16), spanId: '22'.repeat(8), name: 'llm', attributes: [
-          { key: 'genspan.generation.type', value: { stringValue: 'COMPLETION' } },
-          { key: 'gen_ai.request.model', value: { stringValue: 'm' } },
-        ] }] }] }],
-      });
-      const response = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: body });
+      const response = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: GENERATION_SPAN_JSON });
       expect(response.statusCode).toBe(503);
       expect(response.headers['retry-after']).toBe('5');
       expect(response.json()).toEqual({ code: 14, message: 'the store cannot write right now: disk full' });
+      const list = await app.inject({ method: 'GET', url: '/api/generations' });
+      expect(list.statusCode).toBe(503);
+      expect(list.headers['retry-after']).toBe('5');
+      expect(list.json()).toEqual({ statusCode: 503, error: 'Service Unavailable', message: 'the store cannot read right now: disk full' });
     } finally {
       await close();
+    }
+  });
+
+  it.each([
+    ['an incompatible database', () => new IncompatibleDatabaseError('/data/x.db is not a genspan database')],
+    ['a closed store', () => new StoreClosedError('SqliteStore /data/x.db')],
+  ])('answers 500 without Retry-After, not a retryable 503, for %s', async (name, failure) => {
+    const { app, logged, close } = await serverWithFailingStore(name.replace(/\W/g, '-'), failure);
+    try {
+      const message = failure().message;
+      const response = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: GENERATION_SPAN_JSON });
+      expect(response.statusCode).toBe(500);
+      expect(response.headers['retry-after']).toBeUndefined();
+      expect(response.json()).toEqual({ code: 13, message: `the store failed to write: ${message}` });
+      const list = await app.inject({ method: 'GET', url: '/api/generations' });
+      expect(list.statusCode).toBe(500);
+      expect(list.headers['retry-after']).toBeUndefined();
+      expect(list.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: `the store failed to read: ${message}` });
+      expect(logged.join('\n')).toContain(message);
+    } finally {
+      await close();
+    }
+  });
+
+  it("answers 400 when the store refuses the client's data", async () => {
+    const { app, close } = await serverWithFailingStore('invalid-record', () => new InvalidRecordError('not a generation record (model: too long)'));
+    try {
+      const response = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: GENERATION_SPAN_JSON });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({ code: 3, message: 'not a generation record (model: too long)' });
+    } finally {
+      await close();
+    }
+  });
+
+  it("names each client error by its own status and keeps the status of Fastify's own errors on OTLP paths", async () => {
+    const store = new SqliteStore({ path: join(dir, 'statuses.db') });
+    const { app, close } = await createServer({ store, logError: () => undefined });
+    try {
+      const tooLarge = await app.inject({
+        method: 'POST',
+        url: '/api/generations/some-id/rerun',
+        headers: { 'content-type': 'application/json' },
+        payload: `"${'x'.repeat(16 * 1024 * 1024)}"`,
+      });
+      expect(tooLarge.statusCode).toBe(413);
+      expect(tooLarge.json()).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+      const malformedType = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/js on' }, payload: '{}' });
+      expect(malformedType.statusCode).toBe(415);
+      expect(malformedType.json()).toMatchObject({ code: 3 });
+    } finally {
+      await close();
+      await store.close();
+    }
+  });
+
+  it('answers 503 with Retry-After to a request that arrives while it shuts down', async () => {
+    const store = new SqliteStore({ path: join(dir, 'closing.db') });
+    const running = await startServer({ store, port: 0 });
+    try {
+      const socket = connect(running.port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      // The first request stays in flight (half its body sent) so the connection outlives the start of close().
+      socket.write(`POST /v1/traces HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 4\r\n\r\n{}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const closed = running.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.write(`  GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n`);
+      await ended;
+      await closed;
+      const responses = received.split(/(?=HTTP\/1\.1 )/);
+      expect(responses[0]).toMatch(/^HTTP\/1\.1 200 /);
+      expect(responses[1]).toMatch(/^HTTP\/1\.1 503 /);
+      expect(responses[1]).toMatch(new RegExp(`\r\nretry-after: ${RETRY_AFTER_CLOSING_SECONDS}\r\n`, 'i'));
+      expect(responses[1]).toContain('"message":"genspan is shutting down; retry later"');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('counts a gzip body at its inflated size among the requests in flight', async () => {
+    const store = new SqliteStore({ path: join(dir, 'inflated.db') });
+    const running = await startServer({ store, port: 0, maxInFlightBytes: 1024 * 1024 });
+    const requests: ClientRequest[] = [];
+    const post = (body: Buffer, holdBack: number) => {
+      const request = httpRequest({
+        host: '127.0.0.1',
+        port: running.port,
+        path: '/v1/traces',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(body.length) },
+      });
+      const answer = new Promise<{ status: number; retryAfter?: string; body: string }>((resolve, reject) => {
+        request.on('response', (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode!, retryAfter: response.headers['retry-after'], body: text }));
+        });
+        request.on('error', reject);
+      });
+      requests.push(request);
+      request.write(body.subarray(0, body.length - holdBack));
+      return { answer, finish: () => request.end(body.subarray(body.length - holdBack)) };
+    };
+    try {
+      // Each compresses to about 1 KiB and inflates to 700 KiB: two do not fit in 1 MiB.
+      const body = gzipSync(Buffer.concat([Buffer.alloc(700 * 1024, 0x20), Buffer.from('{}')]));
+      expect(body.length).toBeLessThan(4096);
+      // The first request holds back its gzip trailer, so it stays in flight with its body inflated.
+      const first = post(body, 8);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const second = post(body, 0);
+      second.finish();
+      const refused = await second.answer;
+      expect(refused.status).toBe(429);
+      expect(refused.retryAfter).toBe('1');
+      expect(JSON.parse(refused.body).message).toMatch(/busy.*decompressed body/);
+      first.finish();
+      expect((await first.answer).status).toBe(200);
+      const third = post(body, 0);
+      third.finish();
+      expect((await third.answer).status).toBe(200);
+    } finally {
+      for (const request of requests) request.destroy();
+      await running.close();
       await store.close();
     }
   });

@@ -133,6 +133,33 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
     expect(span.attributes[GenAI.USAGE_OUTPUT_TOKENS]).toBe(2);
   });
 
+  it('supersedes what an earlier encoding wrote when the generation attached later lacks it', () => {
+    step({ name: 'changed', type: 'llm' }, (s) => {
+      s.generation = new ChatGeneration({
+        model: 'm',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Count {n}' },
+        ],
+        variables: { n: 3, unit: 'apples' },
+        tools: [{ type: 'function', function: { name: 'count', parameters: {} } }],
+        inputTokenCount: 7,
+        tags: ['first'],
+      });
+      s.generation = new ChatGeneration({ model: 'm', messages: [{ role: 'user', content: 'Hi {who}' }], variables: { who: 'Ada' } });
+    });
+    const [span] = tracing.spans();
+    const decoded = translateSpan(span)!;
+    expect(decoded.warnings).toEqual([]);
+    expect(decoded.generation.type).toBe('CHAT');
+    const generation = decoded.generation as ChatGeneration;
+    expect(generation.messages).toEqual([{ role: 'user', content: 'Hi {who}' }]);
+    expect(generation.variables).toEqual({ who: 'Ada' });
+    expect(generation.tools).toBeNull();
+    expect(generation.inputTokenCount).toBeNull();
+    expect(generation.tags).toEqual([]);
+  });
+
   it('nests steps by context, and parallel async steps each keep their own parent', async () => {
     const seen: Record<string, string | undefined> = {};
     await step('root', async () => {
@@ -186,11 +213,11 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
     expect(tracing.spans().map((s) => s.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
   });
 
-  it('redacts credential-looking settings at any depth, keeping token counts', () => {
+  it('redacts credential-looking settings at any depth, keeping token counts and tokenizer tokens', () => {
     step({ name: 'secret', type: 'llm', redactKeys: ['organization'] }, (s) => {
       s.generation = new CompletionGeneration({
         model: 'm',
-        settings: { api_key: 'sk-123', apiKey: 'sk-456', max_tokens: 5, headers: { 'x-api-key': 'k' }, auth: { password: 'p', token: 't', accessToken: 'a' }, organization: 'org-1', client_secret: 's' },
+        settings: { api_key: 'sk-123', apiKey: 'sk-456', max_tokens: 5, headers: { 'x-api-key': 'k' }, auth: { password: 'p', token: 't', accessToken: 'a' }, organization: 'org-1', client_secret: 's', eos_token: '</s>', padToken: '<pad>' },
       });
     });
     const settings = JSON.parse(tracing.spans()[0].attributes[Genspan.SETTINGS] as string);
@@ -202,6 +229,8 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
       auth: { password: REDACTED, token: REDACTED, accessToken: REDACTED },
       organization: REDACTED,
       client_secret: REDACTED,
+      eos_token: '</s>',
+      padToken: '<pad>',
     });
     expect(JSON.stringify(tracing.spans()[0].attributes)).not.toMatch(/sk-123|sk-456|org-1/);
   });
@@ -244,6 +273,26 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
     expect(text.length).toBeLessThan(200);
     expect(a[Genspan.CONTENT_TRUNCATED]).toBe(true);
     expect((a[Genspan.STEP_INPUT] as string).length).toBeLessThan(200);
+  });
+
+  it('caps long tool-call arguments, tool results and structured variables too', () => {
+    const long = 'y'.repeat(5_000);
+    step({ name: 'long-tools', type: 'llm', maxContentLength: 100 }, (s) => {
+      s.generation = new ChatGeneration({
+        model: 'm',
+        messages: [
+          { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: JSON.stringify({ text: long }) } }] },
+          { role: 'tool', tool_call_id: 'c1', content: long },
+        ],
+        variables: { document: { body: long } },
+      });
+    });
+    const a = tracing.spans()[0].attributes;
+    expect((a[GenAI.INPUT_MESSAGES] as string).length).toBeLessThan(600);
+    expect(a[GenAI.INPUT_MESSAGES]).toContain('original length');
+    expect((a[Genspan.VARIABLES] as string).length).toBeLessThan(300);
+    expect((a[`${GenAI.PROMPT_VARIABLE_PREFIX}document`] as string).length).toBeLessThan(200);
+    expect(a[Genspan.CONTENT_TRUNCATED]).toBe(true);
   });
 
   it('uses an explicit tracer when given one', () => {

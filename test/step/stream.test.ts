@@ -41,6 +41,27 @@ describe('trackStream', () => {
     expect(generation.tokenThroughputInSeconds).toBeCloseTo(100 / generation.duration!, 6);
   });
 
+  it('starts the clock when trackStream is called, not when the first chunk is asked for', async () => {
+    const generation = new ChatGeneration({ model: 'm' });
+    const stream = trackStream(ticks(2, 5), { generation });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    for await (const _chunk of stream) void _chunk;
+    expect(generation.ttFirstToken).toBeGreaterThanOrEqual(60);
+  });
+
+  it('marks the first token at the first chunk that carries one, not at a role-only chunk', async () => {
+    async function* chat(): AsyncGenerator<string> {
+      yield '';
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      yield 'Hello';
+      yield ' there';
+    }
+    const generation = new ChatGeneration({ model: 'm' });
+    for await (const _chunk of trackStream(chat(), { generation, tokensIn: (chunk) => (chunk === '' ? 0 : 1) })) void _chunk;
+    expect(generation.ttFirstToken).toBeGreaterThanOrEqual(45);
+    expect(generation.tokenThroughputInSeconds).toBeCloseTo(2 / generation.duration!, 6);
+  });
+
   it('still records timing when the consumer stops early', async () => {
     const generation = new ChatGeneration({ model: 'm' });
     for await (const _chunk of trackStream(ticks(10, 5), { generation })) break;

@@ -1,6 +1,13 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidListFilterError, InvalidRecordError, StoreClosedError } from '../../src/store/errors.js';
+import {
+  InvalidListFilterError,
+  InvalidRecordError,
+  RecordsRejectedError,
+  StoreClosedError,
+  isRecordsRejectedError,
+  isRetryableStoreError,
+} from '../../src/store/errors.js';
 import type { GenerationRecord, IngestStore, ListFilter, WriteResult } from '../../src/store/types.js';
 import {
   T0_MS,
@@ -132,6 +139,82 @@ export function storeContract(name: string, harness: StoreHarness): void {
       it('accepts an empty batch', async () => {
         const store = await create();
         expect(await store.write([])).toEqual({ inserted: 0, duplicates: 0 });
+      });
+
+      it('stores text holding NUL (U+0000) and returns it exactly; filters and search still find it', async () => {
+        const store = await create();
+        const withNul = makeRecord({
+          span: 1,
+          statusCode: 2,
+          service: 'check\u0000out',
+          generation: completionData({
+            model: 'gpt\u0000mini',
+            provider: 'open\u0000ai',
+            tags: ['eu\u0000west', 'plain'],
+            prompt: 'before\u0000After',
+            completion: '\u0000done\u0000',
+          }),
+        });
+        withNul.status.message = 'bad\u0000byte';
+        // U+FFFF and U+FFFE must survive too, whatever a store does to hold NUL.
+        const noncharacters = makeRecord({
+          span: 2,
+          generation: chatData({ model: 'm\uffff\ufffe\uffff', tags: ['\uffff\u0000'], messages: [{ role: 'user', content: 'x\uffff\ufffey' }] }),
+        });
+        const plain = makeRecord({ span: 3, generation: completionData({ model: 'gpt', prompt: 'before After' }) });
+        expect(await store.write([withNul, noncharacters, plain])).toEqual({ inserted: 3, duplicates: 0 });
+        expect(await store.write([withNul])).toEqual({ inserted: 0, duplicates: 1 });
+        expect(await store.get(withNul.id)).toEqual(withNul);
+        expect(await store.get(noncharacters.id)).toEqual(noncharacters);
+
+        const ids = async (filter: ListFilter) => (await store.list(filter)).items.map((item) => item.id);
+        expect(await ids({ model: 'gpt\u0000mini' })).toEqual([withNul.id]);
+        expect(await ids({ model: 'gpt' })).toEqual([plain.id]);
+        expect(await ids({ provider: 'open\u0000ai' })).toEqual([withNul.id]);
+        expect(await ids({ serviceName: 'check\u0000out' })).toEqual([withNul.id]);
+        expect(await ids({ tag: 'eu\u0000west' })).toEqual([withNul.id]);
+        expect(await ids({ tag: 'eu' })).toEqual([]);
+        expect(await ids({ model: 'm\uffff\ufffe\uffff', tag: '\uffff\u0000' })).toEqual([noncharacters.id]);
+        expect(await ids({ q: 'e\u0000aft' })).toEqual([withNul.id]);
+        expect(await ids({ q: 'AFTER' })).toEqual([plain.id, withNul.id]);
+        expect(await ids({ q: '\uffff\ufffe' })).toEqual([noncharacters.id]);
+        expect(await ids({ errorsOnly: true })).toEqual([withNul.id]);
+        expect((await store.list()).items).toEqual(newestFirst([withNul, noncharacters, plain]));
+
+        const regenerated: GenerationRecord = { ...withNul, generation: completionData({ model: 'new\u0000model', tags: ['t\u0000'], prompt: 'p\u0000' }) };
+        await store.updateGenerations([regenerated]);
+        expect(await store.get(withNul.id)).toEqual(regenerated);
+        expect(await ids({ model: 'new\u0000model', tag: 't\u0000', q: 'p\u0000' })).toEqual([withNul.id]);
+
+        const span = normalizedSpan({ span: 4, attributes: { 'gen_ai.prompt': 'a\u0000b' } });
+        const key = `${span.traceId}:${span.spanId}`;
+        await store.writeWithSpans([makeRecord({ span: 4 })], new Map([[key, span]]));
+        expect((await store.spansFor([span])).get(key)).toEqual(span);
+        const log = logRecord({ span: 4, atNs: 1n, text: 'c\u0000d' });
+        await store.writeLogs([log]);
+        expect((await store.logsFor([span])).get(key)).toEqual([log]);
+
+        const target = await create();
+        const { text } = await exportToString(store);
+        expect(await target.importJsonl(Readable.from([text]))).toEqual({ inserted: 4, duplicates: 0 });
+        expect(await target.get(withNul.id)).toEqual(regenerated);
+      });
+
+      it('rejects records it cannot hold with a non-retryable RecordsRejectedError, and keeps the rest of the store usable', async () => {
+        const store = await create();
+        const noScopeName = makeRecord({ span: 1 });
+        (noScopeName.scope as { name: unknown }).name = null;
+        const error = await store.write([makeRecord({ span: 2 }), noScopeName]).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(RecordsRejectedError);
+        expect(isRecordsRejectedError(error)).toBe(true);
+        expect(isRetryableStoreError(error)).toBe(false);
+        // One transaction: the good record of the rejected batch was not stored either.
+        expect((await store.list()).items).toEqual([]);
+
+        const badTime = { ...makeRecord({ span: 3 }), startTime: 'not a time' };
+        await expect(store.write([badTime])).rejects.toThrow(InvalidRecordError);
+        await expect(store.write([badTime])).rejects.toThrow(/cannot be stored: startTime is not an ISO-8601 time/);
+        expect(await store.write([makeRecord({ span: 2 })])).toEqual({ inserted: 1, duplicates: 0 });
       });
     });
 

@@ -1,9 +1,16 @@
 import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { IncompatibleDatabaseError, StoreError, StoreUnavailableError, isRetryableStoreError } from '../../src/store/errors.js';
+import {
+  IncompatibleDatabaseError,
+  StoreError,
+  StoreUnavailableError,
+  StoreUnwritableError,
+  isRecordsRejectedError,
+  isRetryableStoreError,
+} from '../../src/store/errors.js';
 import { POSTGRES_SCHEMA_VERSION, PostgresStore } from '../../src/store/postgres.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { startPostgres, stoppableServer, type PostgresServer } from '../support/postgres.js';
 import { storeContract } from './contract.js';
 import { manyRecords } from './fixtures.js';
 
@@ -122,18 +129,85 @@ describe('PostgresStore server', () => {
   });
 
   it('fails retryably while the server is down and writes again once it is back', async () => {
-    const store = new PostgresStore({ connectionString: await server.createDatabase(), pool: { connectionTimeoutMillis: 2000 } });
-    expect(await store.write(manyRecords(10, 1))).toEqual({ inserted: 10, duplicates: 0 });
-    await server.stop();
+    const stoppable = await stoppableServer(server);
+    const store = new PostgresStore({ connectionString: await stoppable.server.createDatabase(), pool: { connectionTimeoutMillis: 2000 } });
     try {
-      const error = await store.write(manyRecords(10, 11)).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(StoreUnavailableError);
-      expect((error as Error).message).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+ is unreachable/);
+      expect(await store.write(manyRecords(10, 1))).toEqual({ inserted: 10, duplicates: 0 });
+      await stoppable.server.stop();
+      try {
+        const error = await store.write(manyRecords(10, 11)).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect((error as Error).message).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+ is unreachable/);
+      } finally {
+        await stoppable.server.start();
+      }
+      expect(await store.write(manyRecords(20, 1))).toEqual({ inserted: 10, duplicates: 10 });
+      expect((await store.list({ limit: 500 })).items).toHaveLength(20);
     } finally {
-      await server.start();
+      await store.close();
+      await stoppable.release();
     }
-    expect(await store.write(manyRecords(20, 1))).toEqual({ inserted: 10, duplicates: 10 });
-    expect((await store.list({ limit: 500 })).items).toHaveLength(20);
+  });
+
+  it('fails a query the server does not answer retryably after query_timeout, and the pool recovers', async () => {
+    const url = await server.createDatabase();
+    const store = new PostgresStore({ connectionString: url, pool: { query_timeout: 300 } });
+    await store.ready();
+    const records = manyRecords(3);
+    // A lock held elsewhere keeps the insert waiting, as a server that stopped answering would.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE genspan_generations IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      const error = await store.write(records).catch((caught: unknown) => caught);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).message).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+ did not answer within 300 ms \(query_timeout\)/);
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+    // The server may still run the abandoned insert once the lock is gone: writing again is safe, being idempotent.
+    const again = await store.write(records);
+    expect(again.inserted + again.duplicates).toBe(3);
+    expect((await store.list()).items).toHaveLength(3);
     await store.close();
+  });
+
+  it('uses keepAlive and a 30 s query timeout unless told otherwise', async () => {
+    const store = new PostgresStore({ connectionString: server.url });
+    const options = (store as unknown as { pool: { options: pg.PoolConfig } }).pool.options;
+    expect(options).toMatchObject({ query_timeout: 30_000, keepAlive: true, connectionTimeoutMillis: 10_000 });
+    await store.close();
+  });
+
+  it('reports a database it may not write to as unwritable: not retryable, not a rejection of the records', async () => {
+    const url = await server.createDatabase();
+    const owner = new PostgresStore({ connectionString: url });
+    await owner.ready();
+    await owner.close();
+    const role = `genspan_reader_${process.pid}_${Date.now().toString(36)}`;
+    await query(url, `CREATE ROLE ${role} LOGIN`);
+    const readerUrl = new URL(url);
+    readerUrl.username = role;
+    const reader = new PostgresStore({ connectionString: readerUrl.toString() });
+    try {
+      // Enough to open the store (which stamps its schema version) and read, not to write records.
+      await query(url, `GRANT CREATE ON SCHEMA public TO ${role}`);
+      await query(url, `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+      await query(url, `GRANT INSERT, UPDATE ON genspan_meta TO ${role}`);
+      expect((await reader.list()).items).toEqual([]);
+      const error = await reader.write(manyRecords(2)).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(StoreUnwritableError);
+      expect(isRetryableStoreError(error)).toBe(false);
+      expect(isRecordsRejectedError(error)).toBe(false);
+      expect((error as Error).message).toMatch(/cannot be used: permission denied .*\(SQLSTATE 42501\)/);
+    } finally {
+      await reader.close();
+      await query(url, `DROP OWNED BY ${role}`);
+      await query(url, `DROP ROLE ${role}`);
+    }
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IncompatibleDatabaseError, StoreError, StoreUnavailableError } from '../../src/store/errors.js';
-import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
+import { SQLITE_APPLICATION_ID, SQLITE_DEFAULT_BUSY_TIMEOUT_MS, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
 import { storeContract } from './contract.js';
 import { chatData, makeRecord, manyRecords } from './fixtures.js';
 
@@ -160,6 +160,36 @@ describe('SqliteStore files', () => {
     expect((await b.list({ limit: 500 })).items).toHaveLength(75);
     await a.close();
     await b.close();
+  });
+
+  it('blocks the thread only briefly on a locked database by default, and opens a current file all the same', async () => {
+    expect(SQLITE_DEFAULT_BUSY_TIMEOUT_MS).toBeLessThanOrEqual(100);
+    const path = freshPath();
+    await new SqliteStore({ path }).close();
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      // better-sqlite3 waits synchronously: a long wait would freeze the application's event loop.
+      let started = Date.now();
+      const store = new SqliteStore({ path });
+      expect(Date.now() - started).toBeLessThan(1000);
+      started = Date.now();
+      const error = await store.write(manyRecords(2)).catch((caught: unknown) => caught);
+      const blockedMs = Date.now() - started;
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(blockedMs).toBeGreaterThanOrEqual(SQLITE_DEFAULT_BUSY_TIMEOUT_MS - 5);
+      expect(blockedMs).toBeLessThan(1000);
+      await store.close();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+
+  it('refuses a busyTimeoutMs that is not a whole number of milliseconds', () => {
+    for (const busyTimeoutMs of [-1, 1.5, Number.NaN]) {
+      expect(() => new SqliteStore({ path: freshPath(), busyTimeoutMs })).toThrow(/busyTimeoutMs must be a whole number/);
+    }
   });
 
   it('reports a locked database as retryable, and writes once the lock is gone', async () => {

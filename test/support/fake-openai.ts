@@ -8,11 +8,15 @@ import type { AddressInfo } from 'node:net';
  * - POST /v1/completions: the legacy completions API, streamed or not.
  * - POST /v1/responses: the Responses API, not streamed.
  * - Model `fail-model` gets HTTP 500 with an OpenAI error body (give clients `maxRetries: 0`).
+ * - Model `unauthorized-model` gets HTTP 401 whose message echoes the key it was sent (bearer or `api-key` query),
+ *   whole and as a masked tail, as some providers do.
  * Replies are deterministic: `Fake reply to: <last user text>`. Token counts are word counts.
  */
 
 export interface FakeOpenAIRequest {
   path: string;
+  /** The query, with its `?`, or ''. */
+  search: string;
   body: any;
   headers: IncomingMessage['headers'];
 }
@@ -27,9 +31,12 @@ export interface FakeOpenAI {
 export interface FakeOpenAIOptions {
   /** Delay between streamed chunks, so time to first token and throughput are measurable. Default 5 ms. */
   chunkDelayMs?: number;
+  /** Whether a stream ends with a usage chunk when `stream_options.include_usage` asks for one. Default true. */
+  usage?: boolean;
 }
 
 export const FAIL_MODEL = 'fail-model';
+export const UNAUTHORIZED_MODEL = 'unauthorized-model';
 export const FAKE_TOOL_ARGUMENTS = '{"location":"Paris"}';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,6 +80,17 @@ function failure(res: ServerResponse): void {
   sendJson(res, 500, { error: { message: 'The fake model failed on purpose', type: 'server_error', param: null, code: 'fake_failure' } });
 }
 
+function unauthorized(res: ServerResponse, key: string): void {
+  const message = `Incorrect API key provided: ${key}. Keys ending in ...${key.slice(-12)} are not valid here.`;
+  sendJson(res, 401, { error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+}
+
+/** The key a request carries: `Authorization: Bearer`, or an Azure-style `api-key` query parameter. */
+function keyOf(req: IncomingMessage, search: string): string {
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+  return bearer ? bearer[1] : (new URLSearchParams(search).get('api-key') ?? '');
+}
+
 async function sse(res: ServerResponse, events: unknown[], delay: number): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   for (const event of events) {
@@ -83,7 +101,7 @@ async function sse(res: ServerResponse, events: unknown[], delay: number): Promi
   res.end();
 }
 
-async function chatCompletions(body: any, res: ServerResponse, delay: number): Promise<void> {
+async function chatCompletions(body: any, res: ServerResponse, delay: number, withUsage: boolean): Promise<void> {
   if (body.model === FAIL_MODEL) return failure(res);
   const messages: any[] = Array.isArray(body.messages) ? body.messages : [];
   const last = messages[messages.length - 1];
@@ -134,13 +152,13 @@ async function chatCompletions(body: any, res: ServerResponse, delay: number): P
     for (const part of parts) events.push(chunk({ content: part }, null));
   }
   events.push(chunk({}, finish_reason));
-  if (body.stream_options?.include_usage) {
+  if (body.stream_options?.include_usage && withUsage) {
     events.push({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake', choices: [], usage: use });
   }
   return sse(res, events, delay);
 }
 
-async function completions(body: any, res: ServerResponse, delay: number): Promise<void> {
+async function completions(body: any, res: ServerResponse, delay: number, withUsage: boolean): Promise<void> {
   if (body.model === FAIL_MODEL) return failure(res);
   const prompt = Array.isArray(body.prompt) ? body.prompt.join('\n') : String(body.prompt ?? '');
   const reply = replyTo(prompt);
@@ -167,7 +185,7 @@ async function completions(body: any, res: ServerResponse, delay: number): Promi
   });
   const events: unknown[] = reply.split(/(?<= )/).map((part) => chunk(part, null));
   events.push(chunk('', 'stop'));
-  if (body.stream_options?.include_usage) events.push({ id, object: 'text_completion', created, model, choices: [], usage: use });
+  if (body.stream_options?.include_usage && withUsage) events.push({ id, object: 'text_completion', created, model, choices: [], usage: use });
   return sse(res, events, delay);
 }
 
@@ -204,15 +222,18 @@ function responses(body: any, res: ServerResponse): void {
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const delay = options.chunkDelayMs ?? 5;
+  const withUsage = options.usage ?? true;
   const requests: FakeOpenAIRequest[] = [];
   const server = createServer((req, res) => {
     void (async () => {
       try {
         const body = req.method === 'POST' ? await readBody(req) : {};
-        const path = (req.url ?? '').split('?')[0];
-        requests.push({ path, body, headers: req.headers });
-        if (req.method === 'POST' && path === '/v1/chat/completions') return await chatCompletions(body, res, delay);
-        if (req.method === 'POST' && path === '/v1/completions') return await completions(body, res, delay);
+        const url = new URL(req.url ?? '/', 'http://fake');
+        const path = url.pathname;
+        requests.push({ path, search: url.search, body, headers: req.headers });
+        if (req.method === 'POST' && body.model === UNAUTHORIZED_MODEL) return unauthorized(res, keyOf(req, url.search));
+        if (req.method === 'POST' && path === '/v1/chat/completions') return await chatCompletions(body, res, delay, withUsage);
+        if (req.method === 'POST' && path === '/v1/completions') return await completions(body, res, delay, withUsage);
         if (req.method === 'POST' && path === '/v1/responses') return responses(body, res);
         sendJson(res, 404, { error: { message: `No fake route for ${req.method} ${path}`, type: 'invalid_request_error' } });
       } catch (error) {

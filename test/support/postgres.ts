@@ -9,7 +9,8 @@ import pg from 'pg';
  * A throwaway PostgreSQL cluster for tests and benchmarks: `initdb` + `pg_ctl` from the machine's PostgreSQL
  * (on PATH or under /usr/lib/postgresql/<version>/bin), a free port on 127.0.0.1, a temporary folder holding the
  * data directory and the unix socket, trust authentication, removed by `destroy()`.
- * When GENSPAN_TEST_POSTGRES_URL is set that server is used instead (it cannot be stopped or restarted then).
+ * When GENSPAN_TEST_POSTGRES_URL is set that server is used instead; it cannot be stopped or restarted, so tests
+ * that stop the server get one through `stoppableServer`, which then starts a throwaway cluster all the same.
  * Nothing here skips: when PostgreSQL cannot be started the caller gets an error saying why.
  */
 export interface PostgresServer {
@@ -42,6 +43,31 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const external = process.env[EXTERNAL_URL_VARIABLE];
   if (external) return externalServer(external);
   return ThrowawayCluster.create(options.durable ?? false);
+}
+
+/** A server a test may stop and restart, and what to call when the test is done with it. */
+export interface StoppableServer {
+  server: PostgresServer;
+  release(): Promise<void>;
+}
+
+/**
+ * `shared` when this process started it; otherwise (a server given by GENSPAN_TEST_POSTGRES_URL, which cannot be
+ * stopped) a throwaway cluster of its own, removed by `release()`. Fails with the reason when that cannot start.
+ */
+export async function stoppableServer(shared: PostgresServer): Promise<StoppableServer> {
+  if (shared.owned) return { server: shared, release: async () => {} };
+  let cluster: ThrowawayCluster;
+  try {
+    cluster = await ThrowawayCluster.create(false);
+  } catch (error) {
+    throw new Error(
+      `this test stops and restarts PostgreSQL, which it cannot do to the server given by ${EXTERNAL_URL_VARIABLE}, ` +
+        `so it needs a throwaway cluster of its own, and that could not start: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return { server: cluster, release: () => cluster.destroy() };
 }
 
 function externalServer(url: string): PostgresServer {

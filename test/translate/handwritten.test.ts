@@ -247,6 +247,20 @@ describe('OpenInference spec forms (§4)', () => {
     ]);
     expect(generation.ttFirstToken).toBe(210);
   });
+
+  it('reads a failed chat call: the error, the request, and the chat template kept in metadata', () => {
+    const result = translate(fixtures.openInferenceChatError);
+    expect(result.source).toBe('openinference');
+    const generation = chat(result);
+    expect(generation.error).toBe('429 Rate limit reached for gpt-4o-mini');
+    expect(generation.messages).toEqual([{ role: 'user', content: 'Translate: good morning' }]);
+    expect(generation.messageCompletion).toBeNull();
+    expect(generation.model).toBe('gpt-4o-mini');
+    expect(generation.settings).toEqual({ temperature: 0.3 });
+    expect(generation.variables).toEqual({ phrase: 'good morning' });
+    expect(generation.metadata).toEqual({ prompt_template: 'Translate: {phrase}' });
+    expect(generation.duration).toBe(fixtures.DURATION_SECONDS);
+  });
 });
 
 describe('which spans are generations (§9)', () => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -27,12 +28,25 @@ import { ChatGeneration } from '../../src/generation/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = resolve(ROOT, 'dist/src/cli/main.js');
-const SCREENSHOT = resolve(ROOT, 'docs/playground.png');
+/** The picture of the detail view in the docs, rewritten only when asked: its pixels depend on the machine's fonts. */
+const DOCS_SCREENSHOT = resolve(ROOT, 'docs/playground.png');
+const UPDATE_SCREENSHOT = process.env.GENSPAN_UPDATE_SCREENSHOT === '1';
 const KEY_ENV = 'GENSPAN_BROWSER_TEST_KEY';
 const KEY = 'sk-browser-test-secret-9f8e7d';
 const TOKEN = 'browser-test-token-123';
 const JAEGER = 'http://127.0.0.1:16686';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Pixels the same on every run (for docs/playground.png): whole tiles, rastered in order.
+  '--disable-partial-raster',
+  '--num-raster-threads=1',
+];
 
 /** Seconds since the epoch of a UTC date. */
 const at = (iso: string) => Date.parse(iso) / 1000;
@@ -97,6 +111,48 @@ async function stop(server: ServeProcess | undefined): Promise<void> {
   await exited;
 }
 
+/** What the docs picture shows instead of values that differ between runs. */
+const STEADY = {
+  providerUrl: 'http://127.0.0.1:8080/v1',
+  rerunStart: '2026-03-02T09:30:00.000Z',
+  rerunEnd: '2026-03-02T09:30:01.000Z',
+  rerunTimings: { ttFirstToken: 61.5, duration: 1.02, tokenThroughputInSeconds: 14 },
+};
+
+type Json = Record<string, unknown>;
+
+/** Fixed trace and span ids for a record, from what is fixed about it. */
+function steadyIds(record: Json): void {
+  const hex = createHash('sha256').update(`${String(record.startTime)}|${String(record.serviceName)}`).digest('hex');
+  record.traceId = hex.slice(0, 32);
+  record.spanId = hex.slice(32, 48);
+}
+
+/**
+ * An API answer as the docs picture shows it: the fake provider's port, the random ids, and the re-run's clock
+ * and timings replaced by fixed values. The page renders it as it would any answer.
+ */
+function steadyAnswer(body: Json): Json {
+  if (body.provider && typeof body.provider === 'object') return { ...body, provider: { ...(body.provider as Json), url: STEADY.providerUrl } };
+  const records = Array.isArray(body.items) ? (body.items as Json[]) : typeof body.traceId === 'string' ? [body] : [];
+  for (const record of records) {
+    if (record.serviceName === 'genspan-playground') {
+      record.startTime = STEADY.rerunStart;
+      record.endTime = STEADY.rerunEnd;
+      Object.assign(record.generation as Json, STEADY.rerunTimings);
+    }
+    steadyIds(record);
+  }
+  return body;
+}
+
+/** Reads a PNG's width and height from its header. */
+function pngSize(file: string): { width: number; height: number } {
+  const bytes = readFileSync(file);
+  expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
 describe('Prompt Playground in headless Chromium', () => {
   const dir = tempDir('genspan-browser-');
   let fake: FakeOpenAI;
@@ -134,8 +190,9 @@ describe('Prompt Playground in headless Chromium', () => {
     dir.remove();
   });
 
-  async function open(baseUrl: string, viewport = { width: 1360, height: 1000 }): Promise<Page> {
-    context = await browser.newContext({ viewport });
+  /** Opens the page; `steady` shows the same data, dates and time zone on every run (for the docs picture). */
+  async function open(baseUrl: string, viewport = { width: 1360, height: 1000 }, steady = false): Promise<Page> {
+    context = await browser.newContext(steady ? { viewport, locale: 'en-US', timezoneId: 'UTC' } : { viewport });
     page = await context.newPage();
     pageErrors = [];
     dialogs = [];
@@ -151,6 +208,15 @@ describe('Prompt Playground in headless Chromium', () => {
         .then((text) => responseBodies.push(text))
         .catch(() => undefined);
     });
+    if (steady) {
+      await page.route('**/api/**', async (route) => {
+        // Only the JSON reads: the re-run's stream passes through untouched.
+        if (route.request().method() !== 'GET') return route.continue();
+        const response = await route.fetch();
+        if (!(response.headers()['content-type'] ?? '').startsWith('application/json')) return route.fulfill({ response });
+        return route.fulfill({ response, json: steadyAnswer((await response.json()) as Json) });
+      });
+    }
     await page.goto(`${baseUrl}/`);
     await settled();
     return page;
@@ -169,6 +235,16 @@ describe('Prompt Playground in headless Chromium', () => {
       return text !== '' && text !== 'Loading…';
     });
     return (await page.textContent('#list-status')) ?? '';
+  }
+
+  /** The label of the focused control (its <label>, or a button's text); '(body)' when focus was lost. */
+  async function focusedName(): Promise<string> {
+    return page.evaluate(() => {
+      const active = document.activeElement as HTMLElement | null;
+      if (!active || active === document.body) return '(body)';
+      const label = (active as HTMLInputElement).labels?.[0];
+      return (label ?? active).textContent?.trim() ?? '';
+    });
   }
 
   async function models(): Promise<string[]> {
@@ -271,6 +347,8 @@ describe('Prompt Playground in headless Chromium', () => {
 
     const item = (await (await fetch(`${withProvider.url}/api/generations?model=fake-instruct`)).json()).items[0] as GenerationRecord;
     expect(await page.getByRole('link', { name: 'Open trace in Jaeger' }).getAttribute('href')).toBe(`${JAEGER}/trace/${item.traceId}`);
+    // The header links to the Jaeger UI the server was started with.
+    expect(await page.getByRole('link', { name: 'All traces in Jaeger' }).getAttribute('href')).toBe(`${JAEGER}/`);
   });
 
   it('opens a chat: roles, tool calls, tool results, the message completion and the tools', async () => {
@@ -362,10 +440,6 @@ describe('Prompt Playground in headless Chromium', () => {
     await expect.poll(() => page.locator('#generation-list .item').first().getAttribute('data-id')).toBe(rerunId);
     expect(await page.locator('#generation-list .item').first().locator('.badge-rerun').count()).toBe(1);
 
-    mkdirSync(dirname(SCREENSHOT), { recursive: true });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    const editor = (await page.locator('.panel.editor').boundingBox())!;
-    await page.screenshot({ path: SCREENSHOT, clip: { x: 0, y: 0, width: 1360, height: Math.ceil(editor.y + editor.height + 16) } });
 
     // Opening the re-run shows its origin beside it.
     await page.click('.rerun-link');
@@ -378,6 +452,37 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(responseBodies.length).toBeGreaterThan(5);
     for (const body of responseBodies) expect(body).not.toContain(KEY);
     expect(await page.content()).not.toContain(KEY);
+  });
+
+  it('draws the detail view after a re-run for the docs, the same on every run', async () => {
+    // A server of its own, so the list holds the seeds and this one re-run whatever other tests ran.
+    const docs = await serve(['--db', dir.file('docs.db'), '--provider-url', fake.baseURL, '--provider-key-env', KEY_ENV, '--jaeger-url', JAEGER], {
+      [KEY_ENV]: KEY,
+    });
+    try {
+      await seedServer(docs.url, SEEDS);
+      await open(docs.url, { width: 1360, height: 2000 }, true);
+      await openItem('fake-instruct');
+      await page.fill('textarea[data-variable="topic"]', 'winter sun');
+      await page.click('#run-button');
+      await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+      await expect.poll(() => page.locator('#generation-list .item').first().locator('.badge-rerun').count()).toBe(1);
+      expect(await page.locator('#rerun-column time').textContent()).toBe(new Date(STEADY.rerunStart).toLocaleString('en-US', { timeZone: 'UTC' }));
+      expect(await page.textContent('#provider-status')).toBe(`Re-runs: ${STEADY.providerUrl}`);
+
+      const file = UPDATE_SCREENSHOT ? DOCS_SCREENSHOT : dir.file('playground.png');
+      mkdirSync(dirname(file), { recursive: true });
+      await page.mouse.move(0, 0);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const editor = (await page.locator('.panel.editor').boundingBox())!;
+      const height = Math.ceil(editor.y + editor.height + 16);
+      await page.screenshot({ path: file, animations: 'disabled', caret: 'hide', clip: { x: 0, y: 0, width: 1360, height } });
+      expect(pngSize(file)).toEqual({ width: 1360, height });
+    } finally {
+      // The browser first: a connection it opened ahead of a request would hold the server's shutdown until it times out.
+      await context?.close();
+      await stop(docs);
+    }
   });
 
   it('edits chat messages and settings and runs again; invalid settings are reported, not sent', async () => {
@@ -395,7 +500,10 @@ describe('Prompt Playground in headless Chromium', () => {
     await page.getByLabel('Content of message 2').fill('What is the weather in Lyon?');
     // Drop the recorded tool exchange: the conversation now ends with the user's question.
     await page.getByRole('button', { name: 'Remove message 4' }).click();
+    // The removed message's controls are gone: focus moves to the message before it, not to the page.
+    expect(await focusedName()).toBe('Role of message 3');
     await page.getByRole('button', { name: 'Remove message 3' }).click();
+    expect(await focusedName()).toBe('Role of message 2');
     await page.click('#run-button');
     await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
     const sent = fake.requests.slice(requestsBefore);
@@ -408,6 +516,45 @@ describe('Prompt Playground in headless Chromium', () => {
     ]);
     // With tools and a user message last, the fake answers with a tool call: shown in the re-run column.
     expect(await page.locator('#rerun-stored .tool-call code').textContent()).toBe('get_weather');
+  });
+
+  it('changes a message role: the tool call field follows the role, focus stays on the role, a stale call id is not sent', async () => {
+    await open(withProvider.url);
+    await openItem('fake-chat');
+    // By keyboard: arrow keys step message 2 from user to assistant to tool; each change rebuilds the message.
+    const role2 = page.getByLabel('Role of message 2');
+    await role2.focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await role2.inputValue()).toBe('assistant');
+    expect(await focusedName()).toBe('Role of message 2');
+    expect(await page.getByLabel('Message 2 answers tool call').count()).toBe(0);
+    await page.keyboard.press('ArrowDown');
+    expect(await role2.inputValue()).toBe('tool');
+    expect(await focusedName()).toBe('Role of message 2');
+    expect(await page.getByLabel('Message 2 answers tool call').isVisible()).toBe(true);
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    expect(await role2.inputValue()).toBe('user');
+    expect(await page.getByLabel('Message 2 answers tool call').count()).toBe(0);
+
+    // The tool result becomes a user message: its call id goes with the role.
+    expect(await page.getByLabel('Message 4 answers tool call').inputValue()).toBe('call_1');
+    await page.getByLabel('Role of message 4').selectOption('user');
+    expect(await focusedName()).toBe('Role of message 4');
+    expect(await page.getByLabel('Message 4 answers tool call').count()).toBe(0);
+    const posted = page.waitForRequest((request) => request.url().endsWith('/rerun'));
+    await page.click('#run-button');
+    const edited = (await posted).postDataJSON() as { messages: Record<string, unknown>[] };
+    expect(edited.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(edited.messages[3]).toMatchObject({ content: '{"temperature_c": 18, "sky": "clear"}' });
+    for (const message of edited.messages) expect(message).not.toHaveProperty('tool_call_id');
+    await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+
+    // Restore rebuilds the form: focus stays on the button, and the tool result is back with its call id.
+    await page.getByRole('button', { name: 'Restore original' }).click();
+    expect(await focusedName()).toBe('Restore original');
+    expect(await page.getByLabel('Role of message 4').inputValue()).toBe('tool');
+    expect(await page.getByLabel('Message 4 answers tool call').inputValue()).toBe('call_1');
   });
 
   it('stops a re-run from the page: the provider call is cancelled and recorded as such', async () => {
@@ -473,6 +620,7 @@ describe('Prompt Playground in headless Chromium', () => {
   it('says how to configure a provider when none is, instead of failing', async () => {
     await open(withoutProvider.url);
     expect(await page.textContent('#provider-status')).toBe('Re-runs off: no provider configured');
+    expect(await page.isHidden('#jaeger-link')).toBe(true);
     await openItem('fake-instruct');
     const notice = page.locator('#no-provider');
     expect(await notice.isVisible()).toBe(true);

@@ -6,11 +6,11 @@ import { GenerationIngest, type IngestResult } from '../../src/export/ingest.js'
 import { Genspan, REDACTED } from '../../src/semconv/keys.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { CONFIGURE_COMMAND, registerPlayground } from '../../src/server/playground.js';
-import { RERUN_SERVICE_NAME, prepareRerun, sseData } from '../../src/server/rerun.js';
+import { RERUN_SERVICE_NAME, prepareRerun, redactSecrets, sseData } from '../../src/server/rerun.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { GenerationRecord } from '../../src/store/types.js';
 import type { NormalizedSpan } from '../../src/translate/types.js';
-import { FAIL_MODEL, FAKE_TOOL_ARGUMENTS, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { FAIL_MODEL, FAKE_TOOL_ARGUMENTS, UNAUTHORIZED_MODEL, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { haikuCompletion, ndjson, seedServer, tempDir, weatherChat } from './support.js';
 
 const KEY_ENV = 'GENSPAN_UI_TEST_PROVIDER_KEY';
@@ -61,6 +61,30 @@ describe('re-run request building (pure)', () => {
     expect(prepared.request.body).toMatchObject({ model: 'fake-chat', temperature: 0.2, seed: 7, stream: true });
     expect(prepared.request.body).not.toHaveProperty('api_key');
     expect(prepared.request.body).not.toHaveProperty('n');
+  });
+
+  it('sends tool_call_id only on a tool message', () => {
+    const edited = {
+      type: 'CHAT',
+      model: 'fake-chat',
+      messages: [
+        { role: 'user', content: 'was a tool result', tool_call_id: 'call_stale' },
+        { role: 'tool', content: '{"ok":true}', tool_call_id: 'call_1' },
+      ],
+    };
+    expect(prepareRerun(edited, ORIGIN, 'openai').request.body.messages).toEqual([
+      { role: 'user', content: 'was a tool result' },
+      { role: 'tool', content: '{"ok":true}', tool_call_id: 'call_1' },
+    ]);
+  });
+
+  it('redacts a secret, and any run of its last 8 or more characters, from text a provider sends back', () => {
+    const key = 'sk-test-0123456789abcdef';
+    expect(redactSecrets(`bad key ${key}, or sk-****89abcdef, or ***456789abcdef; "cdef" alone is not the key`, [key])).toBe(
+      'bad key [REDACTED], or sk-****[REDACTED], or ***[REDACTED]; "cdef" alone is not the key',
+    );
+    expect(redactSecrets('nothing secret here', [key, ''])).toBe('nothing secret here');
+    expect(redactSecrets('a short one: abc', ['abc'])).toBe('a short one: [REDACTED]');
   });
 
   it('rejects a generation without a model or messages with a message saying so', () => {
@@ -257,6 +281,93 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
     expect(stored!.generation.metadata).toMatchObject({ rerunOf: { id: chatRecord.id } });
   });
 
+  it('refuses a re-run another web site could start: only application/json, only from its own origin', async () => {
+    const requestsBefore = fake.requests.length;
+    const url = `${server.url}/api/generations/${completionRecord.id}/rerun`;
+    const body = JSON.stringify(completionRecord.generation);
+    // What a form, or a fetch without a preflight, can send from any page to a server without a token.
+    for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body });
+      expect(response.status, type).toBe(415);
+      expect((await response.json()).message).toContain('Content-Type: application/json');
+    }
+    expect((await fetch(url, { method: 'POST', body: new Blob([body]) })).status).toBe(415);
+
+    const { port } = new URL(server.url);
+    for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${Number(port) + 1}`, `http://localhost:${port}`]) {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body });
+      expect(response.status, origin).toBe(403);
+      expect((await response.json()).message).toBe("Only this server's own page may start a re-run.");
+    }
+    expect(fake.requests.length).toBe(requestsBefore);
+
+    // The page itself: its fetch names its own origin.
+    const own = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', origin: server.url }, body });
+    expect(own.status).toBe(200);
+    expect((await ndjson(own)).at(-1)).toMatchObject({ type: 'done', error: null });
+    expect(fake.requests.length).toBe(requestsBefore + 1);
+  });
+
+  it('never forwards the API key a provider echoes in an error: whole or as its tail', async () => {
+    const response = await post(server.url, chatRecord.id, { ...chatRecord.generation, model: UNAUTHORIZED_MODEL });
+    const text = await response.text();
+    expect(text).not.toContain(KEY.slice(-8));
+    const events = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const done = events[events.length - 1];
+    expect(done.error).toBe('The provider answered 401: Incorrect API key provided: [REDACTED]. Keys ending in ...[REDACTED] are not valid here.');
+    const stored = await store.get(done.id as string);
+    expect(stored!.generation.error).toBe(done.error);
+    expect(JSON.stringify(stored)).not.toContain(KEY.slice(-8));
+  });
+
+  it('keeps a key in the provider URL query (Azure style) out of the config, the messages and the store', async () => {
+    const queryKey = 'azure-query-key-0123456789abcdef';
+    const azure = await startServer({ store, port: 0, providerUrl: `${fake.baseURL}?api-version=2024-06-01&api-key=${queryKey}` });
+    try {
+      const config = await (await fetch(`${azure.url}/api/playground/config`)).json();
+      expect(config.provider.url).toBe(fake.baseURL);
+
+      // The query stays a query: the endpoint path goes before it.
+      const requestsBefore = fake.requests.length;
+      const ok = await ndjson(await post(azure.url, chatRecord.id, { ...chatRecord.generation, tools: null }));
+      expect(ok.at(-1)).toMatchObject({ type: 'done', error: null });
+      expect(fake.requests[requestsBefore]).toMatchObject({ path: '/v1/chat/completions', search: `?api-version=2024-06-01&api-key=${queryKey}` });
+
+      const response = await post(azure.url, chatRecord.id, { ...chatRecord.generation, model: UNAUTHORIZED_MODEL });
+      const text = await response.text();
+      expect(text).not.toContain(queryKey.slice(-8));
+      const done = JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
+      expect(done.error).toBe('The provider answered 401: Incorrect API key provided: [REDACTED]. Keys ending in ...[REDACTED] are not valid here.');
+      expect(JSON.stringify(await store.get(done.id as string))).not.toContain(queryKey.slice(-8));
+    } finally {
+      await azure.close();
+    }
+  });
+
+  it('times the first token at the first content chunk, and without usage data counts only content chunks', async () => {
+    const slow = await startFakeOpenAI({ chunkDelayMs: 150, usage: false });
+    const slowServer = await startServer({ store, port: 0, providerUrl: slow.baseURL });
+    try {
+      const edited = { ...chatRecord.generation, tools: null, messages: [{ role: 'user', content: 'And in Lyon?' }] };
+      const events = await ndjson(await post(slowServer.url, chatRecord.id, edited));
+      const done = events[events.length - 1];
+      expect(done).toMatchObject({ type: 'done', error: null });
+      const generation = (await store.get(done.id as string))!.generation;
+      expect(generation.messageCompletion).toMatchObject({ content: 'Fake reply to: And in Lyon?' });
+      // The fake sends the role-only chunk at once, then each chunk 150 ms after the one before.
+      expect(generation.ttFirstToken).toBeGreaterThanOrEqual(140);
+      // Six content chunks ("Fake ", "reply ", "to: ", "And ", "in ", "Lyon?"); the role and finish chunks are not tokens.
+      expect(generation.outputTokenCount ?? null).toBeNull();
+      expect(Math.round((generation.tokenThroughputInSeconds as number) * (generation.duration as number))).toBe(6);
+    } finally {
+      await slowServer.close();
+      await slow.close();
+    }
+  });
+
   it('stores a failed provider call as a generation with the error, and says so in the stream', async () => {
     const events = await ndjson(await post(server.url, chatRecord.id, { ...chatRecord.generation, model: FAIL_MODEL }));
     const done = events[events.length - 1];
@@ -272,11 +383,13 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const dead = await startServer({ store, port: 0, providerUrl: `http://127.0.0.1:${port}/v1` });
+    const dead = await startServer({ store, port: 0, providerUrl: `http://127.0.0.1:${port}/v1?api-key=dead-provider-query-key-42` });
     try {
       const events = await ndjson(await post(dead.url, completionRecord.id, completionRecord.generation));
       const done = events[events.length - 1];
       expect(done.error).toMatch(new RegExp(`^Could not reach the provider at http://127\\.0\\.0\\.1:${port}/v1/completions: `));
+      // Neither the query nor the key in it.
+      expect(done.error).not.toMatch(/\?|api-key|query-key/);
       expect((await store.get(done.id as string))!.generation.error).toBe(done.error);
     } finally {
       await dead.close();

@@ -15,6 +15,12 @@ describe('the page source', () => {
     }
   });
 
+  it('takes how to configure a provider from the server, not from a copy of its own', () => {
+    for (const name of readdirSync(UI).filter((file) => file.endsWith('.ts'))) {
+      expect(readFileSync(join(UI, name), 'utf8'), name).not.toContain('--provider-url');
+    }
+  });
+
   it('has no inline script or inline event handler in index.html', () => {
     const html = readFileSync(join(UI, 'index.html'), 'utf8');
     for (const [tag] of html.matchAll(/<script\b[^>]*>/g)) expect(tag).toMatch(/\bsrc="\/ui\/[a-z-]+\.js"/);

@@ -177,7 +177,11 @@ export function readOpenInference(context: TranslationContext): void {
   const variables = jsonValue(attributes[OpenInference.PROMPT_TEMPLATE_VARIABLES], OpenInference.PROMPT_TEMPLATE_VARIABLES, warnings);
   if (isRecord(variables)) draft.variables ??= variables;
   else if (variables !== undefined) warnings.push(`${OpenInference.PROMPT_TEMPLATE_VARIABLES}: expected a JSON object`);
-  if (context.type === 'COMPLETION') draft.template ??= readString(attributes, OpenInference.PROMPT_TEMPLATE, warnings);
+  // The template is one string: a completion's template as it is; a chat's has no message structure, so it is
+  // kept in metadata rather than guessed into messages.
+  const template = readString(attributes, OpenInference.PROMPT_TEMPLATE, warnings);
+  if (context.type === 'COMPLETION') draft.template ??= template;
+  else put(draft.metadata, 'prompt_template', template);
   draft.promptId ??= readString(attributes, OpenInference.PROMPT_ID, warnings);
   draft.tags ??= readStringList(attributes, OpenInference.TAGS, warnings);
 

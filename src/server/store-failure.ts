@@ -1,0 +1,34 @@
+import { RpcCode } from '../otlp/index.js';
+import { InvalidListFilterError, RecordsRejectedError, isRetryableStoreError, type StoreError } from '../store/errors.js';
+
+/** Seconds a client waits before retrying when the store cannot write for now (503). */
+export const RETRY_AFTER_STORE_SECONDS = 5;
+
+export interface StoreFailureAnswer {
+  statusCode: 400 | 500 | 503;
+  /** The `google.rpc.Status` code, for OTLP answers. */
+  rpcCode: number;
+  message: string;
+  /** Set for 503 only. */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * How to answer a store error. 503 + Retry-After only when the same request may succeed later: clients such as
+ * the Collector retry it until it does. 400 when the client's data or filter is what the store refused. 500 for
+ * the rest (a database that is not genspan's, a closed store), which clients do not retry, since no retry can help.
+ */
+export function storeFailureAnswer(error: StoreError, action: string): StoreFailureAnswer {
+  if (isRetryableStoreError(error)) {
+    return {
+      statusCode: 503,
+      rpcCode: RpcCode.UNAVAILABLE,
+      message: `the store cannot ${action} right now: ${error.message}`,
+      retryAfterSeconds: RETRY_AFTER_STORE_SECONDS,
+    };
+  }
+  if (error instanceof RecordsRejectedError || error instanceof InvalidListFilterError) {
+    return { statusCode: 400, rpcCode: RpcCode.INVALID_ARGUMENT, message: error.message };
+  }
+  return { statusCode: 500, rpcCode: RpcCode.INTERNAL, message: `the store failed to ${action}: ${error.message}` };
+}
