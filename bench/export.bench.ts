@@ -18,7 +18,7 @@ import { encodeGeneration } from '../src/semconv/encode.js';
 import { GENERATION_COLUMNS, toRow } from '../src/store/codec.js';
 import { POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore, generationColumnArrays } from '../src/store/postgres.js';
 import { toGenerationRecord } from '../src/store/record.js';
-import { SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';
+import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';
 import type { GenerationRecord } from '../src/store/types.js';
 import { normalizeReadableSpan } from '../src/translate/normalize.js';
 import { translateSpan } from '../src/translate/translate.js';
@@ -92,7 +92,7 @@ function line(name: string, value: string): void {
 function sqliteRawInsert(path: string, records: readonly GenerationRecord[], from: 'records' | 'rows'): number {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  for (const pragma of SQLITE_CONNECTION_PRAGMAS) db.pragma(pragma);
   db.exec(SQLITE_GENERATIONS_DDL);
   const insert = db.prepare(
     `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { GENERATION_COLUMNS, toRow } from '../src/store/codec.js';
 import { POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore, generationColumnArrays } from '../src/store/postgres.js';
 import { toGenerationRecord } from '../src/store/record.js';
-import { SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';
+import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';
 import type { GenerationRecord } from '../src/store/types.js';
 import { startPostgres } from '../test/support/postgres.js';
 
@@ -126,7 +126,7 @@ async function sqliteRound(folder: string, round: number, data: readonly Generat
   const store = new SqliteStore({ path: join(folder, `store-${round}.db`) });
   const db = new Database(join(folder, `raw-${round}.db`));
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  for (const pragma of SQLITE_CONNECTION_PRAGMAS) db.pragma(pragma);
   db.exec(SQLITE_GENERATIONS_DDL);
   const insert = db.prepare(
     `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,

@@ -3,7 +3,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { IngestStore } from '../store/types.js';
 import { normalizeReadableSpan } from '../translate/normalize.js';
 import type { NormalizedSpan } from '../translate/types.js';
-import { GenerationIngest, type PreparedGeneration } from './ingest.js';
+import { GenerationIngest } from './ingest.js';
 import { errorMessage, report } from './diagnostics.js';
 import { callOnce, WriteQueue, type RetryOptions } from './write-queue.js';
 
@@ -14,17 +14,17 @@ export interface PlaygroundExporterOptions extends RetryOptions {
 
 /**
  * A `SpanExporter` that turns LLM spans into generation records in a playground store; other spans are ignored.
- * Batches are translated at once and written one store write at a time; a failing store is retried with backoff
+ * LLM spans are buffered as they are and translated as they are written, one store write at a time; a failing store is retried with backoff
  * while the records wait in a bounded buffer. Nothing here throws into the application.
  */
 export class PlaygroundExporter implements SpanExporter {
   readonly ingest: GenerationIngest;
-  private readonly queue: WriteQueue<PreparedGeneration>;
+  private readonly queue: WriteQueue<NormalizedSpan>;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(options: PlaygroundExporterOptions) {
     this.ingest = new GenerationIngest(options.store);
-    this.queue = new WriteQueue((generations) => this.ingest.commitSpans({ generations: [...generations], ignored: 0 }), 'generation records', options);
+    this.queue = new WriteQueue((spans) => this.ingest.ingestSpans(spans), 'generation records', options);
   }
 
   /**
@@ -57,7 +57,8 @@ export class PlaygroundExporter implements SpanExporter {
       const skipped = spans.length - normalized.length;
       if (skipped > 0) this.queue.reportDropped(skipped, `the spans could not be read: ${errorMessage(unreadable)}`);
       atRisk = normalized.length;
-      this.queue.enqueue(this.ingest.prepareSpans(normalized).generations, done);
+      // Only LLM spans are buffered, as the SDK made them: they are translated when written (see `ingestSpans`).
+      this.queue.enqueue(this.ingest.selectSpans(normalized).spans, done);
     } catch (error) {
       const reason = `span export failed: ${errorMessage(error)}`;
       if (atRisk > 0) this.queue.reportDropped(atRisk, reason);

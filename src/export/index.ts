@@ -4,9 +4,8 @@ export {
   GenerationIngest,
   isGenerationLog,
   type IngestResult,
-  type PreparedGeneration,
   type PreparedLogs,
-  type PreparedSpans,
+  type SelectedSpans,
 } from './ingest.js';
 export {
   register,

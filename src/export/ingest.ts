@@ -1,6 +1,6 @@
 import { toGenerationRecord } from '../store/record.js';
 import { spanKeyString, type GenerationRecord, type IngestStore, type SpanKey } from '../store/types.js';
-import { translateSpan } from '../translate/translate.js';
+import { isGenerationSpan, translateSpan } from '../translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationResult } from '../translate/types.js';
 import { GenAILogs, InstrumentationScopes } from '../semconv/keys.js';
 import { errorMessage, report } from './diagnostics.js';
@@ -17,16 +17,9 @@ export interface IngestResult {
   updated: number;
 }
 
-/** A span the translator recognised, ready to be written. */
-export interface PreparedGeneration {
-  span: NormalizedSpan;
-  result: TranslationResult;
-  /** Whether log records could still add content, so the span is kept for a later rebuild. */
-  awaitsLogs: boolean;
-}
-
-export interface PreparedSpans {
-  generations: PreparedGeneration[];
+/** The spans of a batch that are LLM calls, ready to be queued; the others are only counted. */
+export interface SelectedSpans {
+  spans: NormalizedSpan[];
   ignored: number;
 }
 
@@ -39,6 +32,11 @@ const EMPTY_RESULT: IngestResult = { stored: 0, duplicates: 0, ignored: 0, updat
 
 function spanKey(span: SpanKey): SpanKey {
   return { traceId: span.traceId, spanId: span.spanId };
+}
+
+/** Whether log records could still add content to the generation, so its span is kept for a later rebuild. */
+function awaitsLogs(span: NormalizedSpan, result: TranslationResult): boolean {
+  return span.scope?.name === InstrumentationScopes.OPENTELEMETRY_OPENAI || lacksContent(result);
 }
 
 function lacksContent(result: TranslationResult): boolean {
@@ -61,8 +59,8 @@ export function isGenerationLog(record: NormalizedLogRecord): boolean {
 
 /**
  * Turns LLM spans and their log records into stored generation records. Shared by the in-app exporters and
- * the OTLP server. The translation step (`prepareSpans`) is pure; `commitSpans` and `ingestLogs` talk to the store
- * and let its errors through, so the caller decides about retries.
+ * the OTLP server. The selection steps (`selectSpans`, `prepareLogs`) are pure; `ingestSpans` and `commitLogs` talk
+ * to the store and let its errors through, so the caller decides about retries.
  *
  * Spans and log records may arrive in either order, from one process or several: a span that may still get
  * content from logs is kept beside its record; logs are kept until (and after) their span arrives. Each side
@@ -71,20 +69,10 @@ export function isGenerationLog(record: NormalizedLogRecord): boolean {
 export class GenerationIngest {
   constructor(readonly store: IngestStore) {}
 
-  /** Translates each span; other spans are only counted. Never throws. */
-  prepareSpans(spans: readonly NormalizedSpan[]): PreparedSpans {
-    const generations: PreparedGeneration[] = [];
-    let ignored = 0;
-    for (const span of spans) {
-      const result = translateSpan(span);
-      if (!result) {
-        ignored++;
-        continue;
-      }
-      const awaitsLogs = span.scope?.name === InstrumentationScopes.OPENTELEMETRY_OPENAI || lacksContent(result);
-      generations.push({ span, result, awaitsLogs });
-    }
-    return { generations, ignored };
+  /** Picks the spans that are LLM calls, by the translator's classification alone (no content is read). Never throws. */
+  selectSpans(spans: readonly NormalizedSpan[]): SelectedSpans {
+    const selected = spans.filter(isGenerationSpan);
+    return { spans: selected, ignored: spans.length - selected.length };
   }
 
   /** Keeps the log records that belong to a span and name a GenAI event. Never throws. */
@@ -93,44 +81,30 @@ export class GenerationIngest {
     return { logs, ignored: records.length - logs.length };
   }
 
+  /**
+   * Translates the spans and writes their generations (idempotently); other spans are counted as ignored. Safe to
+   * call again with the same spans after a store error. Each span is translated as the store takes its record, so
+   * a batch's translated content is garbage as soon as it is written rather than all held until the write.
+   * Generations whose content may still come as log records keep their span beside them, and whatever logs are
+   * already stored are joined right after the write.
+   */
   async ingestSpans(spans: readonly NormalizedSpan[]): Promise<IngestResult> {
-    return this.commitSpans(this.prepareSpans(spans));
-  }
-
-  /** Writes prepared generations (idempotently). Safe to call again with the same input after a store error. */
-  async commitSpans(prepared: PreparedSpans): Promise<IngestResult> {
-    const awaiting = prepared.generations.filter((g) => g.awaitsLogs);
-    const logCounts = new Map<string, number>();
-    const joined = new Map<string, TranslationResult>();
-    if (awaiting.length > 0) {
-      const logs = await this.store.logsFor(awaiting.map((g) => spanKey(g.span)));
-      for (const { span } of awaiting) {
-        const key = spanKeyString(span);
-        const records = logs.get(key) ?? [];
-        logCounts.set(key, records.length);
-        if (records.length === 0) continue;
-        const result = translateSpan(span, records);
-        if (result) joined.set(key, result);
-      }
-    }
-
-    let ignored = prepared.ignored;
-    const records: GenerationRecord[] = [];
+    let ignored = 0;
     const kept = new Map<string, NormalizedSpan>();
-    for (const { span, result, awaitsLogs } of prepared.generations) {
-      const key = spanKeyString(span);
-      const record = buildRecord(span, joined.get(key) ?? result);
-      if (!record) {
-        ignored++;
-        continue;
+    function* records(): Generator<GenerationRecord> {
+      for (const span of spans) {
+        const result = translateSpan(span);
+        const record = result ? buildRecord(span, result) : undefined;
+        if (!result || !record) {
+          ignored++;
+          continue;
+        }
+        if (awaitsLogs(span, result)) kept.set(spanKeyString(span), span);
+        yield record;
       }
-      records.push(record);
-      if (awaitsLogs) kept.set(key, span);
     }
-    if (records.length === 0) return { ...EMPTY_RESULT, ignored };
-
-    const written = await this.store.writeWithSpans(records, kept);
-    const updated = kept.size > 0 ? await this.rejoinLateLogs(kept, logCounts) : 0;
+    const written = await this.store.writeWithSpans(records(), kept);
+    const updated = kept.size > 0 ? await this.joinStoredLogs(kept) : 0;
     return { stored: written.inserted, duplicates: written.duplicates, ignored, updated };
   }
 
@@ -156,17 +130,15 @@ export class GenerationIngest {
   }
 
   /**
-   * After writing kept spans, reads their logs once more: logs that another writer stored between our read and
-   * our write would otherwise miss the generation (their writer found no span yet).
+   * After writing kept spans, joins the log records already stored for them: those that arrived first, and those
+   * another writer stored meanwhile (their writer found no span yet). Logs arriving later join from their side.
    */
-  private async rejoinLateLogs(kept: Map<string, NormalizedSpan>, logCounts: Map<string, number>): Promise<number> {
+  private async joinStoredLogs(kept: Map<string, NormalizedSpan>): Promise<number> {
     const logs = await this.store.logsFor([...kept.values()].map(spanKey));
-    const changed = new Map<string, NormalizedSpan>();
-    for (const [key, span] of kept) {
-      if ((logs.get(key)?.length ?? 0) !== (logCounts.get(key) ?? 0)) changed.set(key, span);
-    }
-    if (changed.size === 0) return 0;
-    return this.rebuild(changed, logs);
+    const joined = new Map<string, NormalizedSpan>();
+    for (const [key, span] of kept) if ((logs.get(key)?.length ?? 0) > 0) joined.set(key, span);
+    if (joined.size === 0) return 0;
+    return this.rebuild(joined, logs);
   }
 
   /** Re-translates stored spans with all their log records and replaces their generations. */

@@ -93,6 +93,19 @@ export class ChatGeneration {
 
 export type Generation = CompletionGeneration | ChatGeneration;
 
+/** Fields Chainlit's Python model declares `Optional` where genspan keeps an empty object or list. */
+const OPTIONAL_COLLECTIONS = ['settings', 'variables', 'tags', 'metadata', 'messages'] as const;
+
+/** Chainlit JSON may hold null in those fields: read as absent, so the schema's empty defaults apply. */
+function withoutOptionalNulls(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !OPTIONAL_COLLECTIONS.some((key) => (value as Record<string, unknown>)[key] === null)) {
+    return value;
+  }
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key of OPTIONAL_COLLECTIONS) if (copy[key] === null) delete copy[key];
+  return copy;
+}
+
 /** Reads Chainlit / Literal AI wire JSON (an object or a JSON string) back into a generation, dispatching on `type`. */
 export function generationFromJSON(value: unknown): Generation {
   let parsedValue = value;
@@ -105,7 +118,7 @@ export function generationFromJSON(value: unknown): Generation {
       ]);
     }
   }
-  const data = parseOrThrow(GenerationSchema, 'generation JSON', parsedValue);
+  const data = parseOrThrow(GenerationSchema, 'generation JSON', withoutOptionalNulls(parsedValue));
   return data.type === 'CHAT' ? new ChatGeneration(data) : new CompletionGeneration(data);
 }
 

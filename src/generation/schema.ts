@@ -51,9 +51,6 @@ export const ToolSchema = z.looseObject({
 });
 
 const jsonObject = z.record(z.string(), z.unknown());
-/** Chainlit's Python fields are `Optional`: its JSON may hold null where genspan keeps an empty object or list. */
-const objectOrEmpty = jsonObject.nullish().transform((value) => value ?? {});
-const tagsOrEmpty = z.array(z.string()).nullish().transform((value) => value ?? []);
 
 const baseShape = {
   id: z.string().nullish(),
@@ -61,10 +58,10 @@ const baseShape = {
   provider: z.string().nullish(),
   model: z.string().nullish(),
   error: z.string().nullish(),
-  settings: objectOrEmpty,
-  variables: objectOrEmpty,
-  tags: tagsOrEmpty,
-  metadata: objectOrEmpty,
+  settings: jsonObject.default({}),
+  variables: jsonObject.default({}),
+  tags: z.array(z.string()).default([]),
+  metadata: jsonObject.default({}),
   tools: z.array(ToolSchema).nullish(),
   tokenCount: tokenCount.nullish(),
   inputTokenCount: tokenCount.nullish(),
@@ -88,10 +85,7 @@ export const ChatGenerationSchema = z.object({
   type: z.literal('CHAT'),
   /** genspan's addition: the unformatted messages, with `{variable}` placeholders. */
   template: z.array(GenerationMessageSchema).nullish(),
-  messages: z
-    .array(GenerationMessageSchema)
-    .nullish()
-    .transform((value) => value ?? []),
+  messages: z.array(GenerationMessageSchema).default([]),
   messageCompletion: GenerationMessageSchema.nullish(),
 });
 

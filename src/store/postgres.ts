@@ -402,8 +402,10 @@ export class PostgresStore implements IngestStore {
     return this.writeWithSpans(records, new Map());
   }
 
-  writeWithSpans(records: readonly GenerationRecord[], spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult> {
+  writeWithSpans(given: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult> {
     return this.run(async () => {
+      // The rows go to the server as column arrays, so the records are all built first.
+      const records = Array.isArray(given) ? (given as readonly GenerationRecord[]) : [...given];
       if (records.length === 0) return { inserted: 0, duplicates: 0 };
       const kept = { traceIds: [] as string[], spanIds: [] as string[], spans: [] as string[] };
       for (const record of records) {

@@ -96,8 +96,10 @@ export interface IngestStore extends GenerationStore {
   /**
    * Writes records like `write`, and also keeps the normalized span of each record given in `spans`
    * (keyed by `spanKeyString`), so the generation can be rebuilt when its log records arrive later.
+   * `records` is iterated once, inside the write: a generator may build each record as the store takes it (and
+   * add its span to `spans` before yielding it). Each call iterates it anew, so a retry must pass a fresh one.
    */
-  writeWithSpans(records: readonly GenerationRecord[], spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult>;
+  writeWithSpans(records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult>;
   /** Keeps log records (idempotently) until, and after, their span arrives. */
   writeLogs(records: readonly NormalizedLogRecord[]): Promise<void>;
   /** The stored log records of each span key, oldest first. */

@@ -113,6 +113,19 @@ function detect(attributes: Attributes, spanName: string): Detection | null {
   return null;
 }
 
+/**
+ * Whether `translateSpan` would give a generation for this span: the same classification, without reading any
+ * content. What the exporters use to drop other spans before buffering them. Never throws.
+ */
+export function isGenerationSpan(span: NormalizedSpan): boolean {
+  try {
+    const attributes = span?.attributes;
+    return typeof attributes === 'object' && attributes !== null && detect(attributes, typeof span.name === 'string' ? span.name : '') !== null;
+  } catch {
+    return false;
+  }
+}
+
 function exceptionMessage(span: NormalizedSpan): string | undefined {
   for (const event of span.events) {
     if (event.name !== Otel.EXCEPTION_EVENT) continue;

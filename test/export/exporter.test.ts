@@ -281,9 +281,9 @@ describe('PlaygroundExporter into SQLite', () => {
     expect(lines.map((line) => line.level)).toEqual(['error']);
   });
 
-  it('answers FAILED and counts every span of the batch as dropped when translating it fails', async () => {
+  it('answers FAILED and counts every span of the batch as dropped when selecting its LLM spans fails', async () => {
     const exporter = new PlaygroundExporter({ store });
-    exporter.ingest.prepareSpans = () => {
+    exporter.ingest.selectSpans = () => {
       throw new Error('translator bug');
     };
     const call = exportCall(exporter, [...spans.llmSpans(3), ...spans.plainSpans(1)]);
