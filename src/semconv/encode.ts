@@ -44,8 +44,10 @@ export function truncationMarker(originalLength: number): string {
   return `…[truncated by genspan, original length ${originalLength} chars]`;
 }
 
+type SettingKind = 'number' | 'int' | 'strings' | 'boolean';
+
 /** Settings that have a `gen_ai.request.*` key, with the value types the conventions give them. */
-const SETTING_KEYS: readonly [setting: string, key: string, kind: 'number' | 'int' | 'strings' | 'boolean'][] = [
+const SETTING_KEY_LIST: readonly [setting: string, key: string, kind: SettingKind][] = [
   ['temperature', GenAI.REQUEST_TEMPERATURE, 'number'],
   ['top_p', GenAI.REQUEST_TOP_P, 'number'],
   ['topP', GenAI.REQUEST_TOP_P, 'number'],
@@ -62,8 +64,12 @@ const SETTING_KEYS: readonly [setting: string, key: string, kind: 'number' | 'in
   ['n', GenAI.REQUEST_CHOICE_COUNT, 'int'],
   ['stream', GenAI.REQUEST_STREAM, 'boolean'],
 ];
+/** The same, by setting name: a generation has a few settings, so they are looked up rather than all keys scanned. */
+const SETTING_KEYS: ReadonlyMap<string, readonly [key: string, kind: SettingKind]> = new Map(
+  SETTING_KEY_LIST.map(([setting, key, kind]) => [setting, [key, kind]] as const),
+);
 
-function settingValue(value: unknown, kind: 'number' | 'int' | 'strings' | 'boolean'): AttributeValue | undefined {
+function settingValue(value: unknown, kind: SettingKind): AttributeValue | undefined {
   switch (kind) {
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
@@ -157,10 +163,11 @@ function encode(data: GenerationData, options: EncodeOptions, forceVariablesJSON
 
   if (!isEmptyObject(data.settings)) {
     const settings = redactSecrets(data.settings, options.redactKeys);
-    for (const [setting, key, kind] of SETTING_KEYS) {
-      if (!(setting in settings) || key in attributes) continue;
-      const value = settingValue(settings[setting], kind);
-      if (value !== undefined) attributes[key] = value;
+    for (const setting in settings) {
+      const entry = SETTING_KEYS.get(setting);
+      if (entry === undefined || entry[0] in attributes) continue;
+      const value = settingValue(settings[setting], entry[1]);
+      if (value !== undefined) attributes[entry[0]] = value;
     }
     attributes[Genspan.SETTINGS] = JSON.stringify(settings);
   }

@@ -13,7 +13,26 @@ export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = [
 
 export type RedactRule = string | RegExp;
 
+/** Verdicts of the default patterns by key: settings keys recur on every call, and the patterns cost more than a lookup. */
+const defaultVerdicts = new Map<string, boolean>();
+const MAX_REMEMBERED_KEYS = 4096;
+
+function matchesDefault(key: string): boolean {
+  let verdict = defaultVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = DEFAULT_REDACT_PATTERNS.some((pattern) => pattern.test(key));
+    if (defaultVerdicts.size < MAX_REMEMBERED_KEYS) defaultVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+/** Whether a key looks like a credential by the default patterns. */
+export function looksLikeSecretKey(key: string): boolean {
+  return matchesDefault(key);
+}
+
 function matches(key: string, rules: readonly RedactRule[]): boolean {
+  if (matchesDefault(key)) return true;
   for (const rule of rules) {
     if (typeof rule === 'string' ? rule.toLowerCase() === key.toLowerCase() : rule.test(key)) return true;
   }
@@ -25,7 +44,7 @@ function matches(key: string, rules: readonly RedactRule[]): boolean {
  * A whole header map is one such value. The input is never modified.
  */
 export function redactSecrets<T>(value: T, extraRules: readonly RedactRule[] = []): T {
-  const rules = extraRules.length > 0 ? [...DEFAULT_REDACT_PATTERNS, ...extraRules] : DEFAULT_REDACT_PATTERNS;
+  const rules = extraRules;
   const visit = (node: unknown, depth: number): unknown => {
     if (depth > 32 || typeof node !== 'object' || node === null) return node;
     if (Array.isArray(node)) return node.map((item) => visit(item, depth + 1));

@@ -26,3 +26,14 @@ export function isLoopbackHost(host: string): boolean {
   if (version === 6) return bare === '::1' || bare.toLowerCase().startsWith('::ffff:127.');
   return false;
 }
+
+/** The host name of a `Host` header (`name:port`, `[v6]:port`), or undefined when there is none. */
+export function hostHeaderName(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  if (header.startsWith('[')) {
+    const end = header.indexOf(']');
+    return end > 0 ? header.slice(0, end + 1) : undefined;
+  }
+  const colon = header.indexOf(':');
+  return colon >= 0 ? header.slice(0, colon) : header;
+}

@@ -13,7 +13,7 @@ import {
   DEFAULT_PORT,
 } from './defaults.js';
 import { apiRoutes } from './api.js';
-import { createTokenCheck, isLoopbackHost } from './auth.js';
+import { createTokenCheck, hostHeaderName, isLoopbackHost } from './auth.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
 import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
 import { storeFailureAnswer } from './store-failure.js';
@@ -121,6 +121,16 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     if (!closing) return;
     return sendError(request, reply, 503, 'genspan is shutting down; retry later', RpcCode.UNAVAILABLE, RETRY_AFTER_CLOSING_SECONDS);
   });
+
+  if (token === undefined && isLoopbackHost(options.host ?? DEFAULT_HOST)) {
+    // With no token, being reachable from this machine only is the protection; a web page whose domain resolves
+    // to 127.0.0.1 (DNS rebinding) would get around it, and its requests name that domain in the Host header.
+    app.addHook('onRequest', async (request, reply) => {
+      const name = hostHeaderName(request.headers.host);
+      if (name !== undefined && isLoopbackHost(name)) return;
+      return sendError(request, reply, 403, `requests must be addressed to this machine's loopback address, not ${name ?? 'no host'}`, RpcCode.PERMISSION_DENIED);
+    });
+  }
 
   if (token !== undefined) {
     const check = createTokenCheck(token);

@@ -11,7 +11,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { Generation } from '../generation/generation.js';
-import { captureContentFromEnv, encodeGeneration, encodeGenerationUpdate, truncationMarker, type EncodeOptions } from '../semconv/encode.js';
+import { captureContentFromEnv, encodeGeneration, encodeGenerationUpdate, truncationMarker, type EncodeOptions, type SpanAttributes } from '../semconv/encode.js';
 import { Genspan, Otel } from '../semconv/keys.js';
 import { matchesSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
 
@@ -56,6 +56,12 @@ function errorMessage(error: unknown): string {
   return String(error);
 }
 
+function writtenKeys(encodings: readonly SpanAttributes[]): Set<string> {
+  const keys = new Set<string>();
+  for (const attributes of encodings) for (const key in attributes) keys.add(key);
+  return keys;
+}
+
 /** One unit of work (an LLM call, a tool call, a retrieval...), recorded as an OpenTelemetry span. */
 export class Step {
   readonly name: string;
@@ -64,8 +70,8 @@ export class Step {
   private readonly options: StepOptions;
   private currentGeneration: Generation | undefined;
   private encodedSnapshot: Snapshot;
-  /** Every attribute key a generation encoding has written onto the span, so a later encoding can supersede them. */
-  private readonly encodedKeys = new Set<string>();
+  /** The attributes each generation encoding wrote onto the span, so a later encoding can supersede their keys. */
+  private readonly encodings: SpanAttributes[] = [];
   private inputValue: unknown;
   private outputValue: unknown;
   private ended = false;
@@ -161,9 +167,9 @@ export class Step {
   private encode(generation: Generation): void {
     try {
       const { name, attributes } =
-        this.encodedKeys.size === 0 ? encodeGeneration(generation, this.options) : encodeGenerationUpdate(generation, this.options, this.encodedKeys);
+        this.encodings.length === 0 ? encodeGeneration(generation, this.options) : encodeGenerationUpdate(generation, this.options, writtenKeys(this.encodings));
       this.span.setAttributes(attributes);
-      for (const key in attributes) this.encodedKeys.add(key);
+      this.encodings.push(attributes);
       // The exception's class is a better `error.type` than the encoder's generic fallback.
       if (this.failureType) this.span.setAttribute(Otel.ERROR_TYPE, this.failureType);
       this.span.updateName(name);

@@ -1,5 +1,5 @@
 import type { GenerationData, GenerationMessage, GenerationType, Tool } from '../generation/schema.js';
-import { DEFAULT_REDACT_PATTERNS, redactSecrets } from '../semconv/redact.js';
+import { looksLikeSecretKey, redactSecrets } from '../semconv/redact.js';
 import type { KeyKind } from './families.js';
 import { textOf, withInstructions } from './messages.js';
 import { isSafeKey, type Attributes } from './read.js';
@@ -127,20 +127,6 @@ export interface Gathered {
   sensitive: boolean;
 }
 
-/** Whether a key looks like a credential, by `DEFAULT_REDACT_PATTERNS`; remembered, as the same keys recur. */
-const secretKeys = new Map<string, boolean>();
-const SECRET_KEYS_LIMIT = 4096;
-
-function looksSecret(key: string): boolean {
-  let secret = secretKeys.get(key);
-  if (secret === undefined) {
-    secret = DEFAULT_REDACT_PATTERNS.some((pattern) => pattern.test(key));
-    if (secretKeys.size >= SECRET_KEYS_LIMIT) secretKeys.clear();
-    secretKeys.set(key, secret);
-  }
-  return secret;
-}
-
 /** A value `redactSecrets` would walk into: an object, or an array holding one. */
 function isNested(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -151,7 +137,7 @@ function isNested(value: unknown): boolean {
 export function put(target: Gathered, key: string, value: unknown): void {
   if (value === undefined || Object.hasOwn(target.values, key)) return;
   target.values[key] = value;
-  if (!target.sensitive && (looksSecret(key) || isNested(value))) target.sensitive = true;
+  if (!target.sensitive && (looksLikeSecretKey(key) || isNested(value))) target.sensitive = true;
 }
 
 /** Adds entries to a gathered map without overwriting keys already there. */

@@ -246,6 +246,28 @@ async function serverWithFailingStore(name: string, failure: () => StoreError) {
 }
 
 describe('createServer / startServer', () => {
+  it('on loopback without a token, answers only requests addressed to a loopback name (no DNS rebinding)', async () => {
+    const store = new SqliteStore({ path: join(dir, 'rebinding.db') });
+    const open = await createServer({ store });
+    const withToken = await createServer({ store, token: 'secret' });
+    try {
+      for (const host of ['127.0.0.1:4318', 'localhost:4318', '[::1]:4318']) {
+        expect((await open.app.inject({ method: 'GET', url: '/healthz', headers: { host } })).statusCode).toBe(200);
+      }
+      const rebound = await open.app.inject({ method: 'GET', url: '/api/generations', headers: { host: 'attacker.example:4318' } });
+      expect(rebound.statusCode).toBe(403);
+      expect(rebound.json().message).toBe("requests must be addressed to this machine's loopback address, not attacker.example");
+      const otlp = await open.app.inject({ method: 'POST', url: '/v1/traces', headers: { host: 'attacker.example', 'content-type': 'application/json' }, payload: '{}' });
+      expect(otlp.statusCode).toBe(403);
+      const authorized = await withToken.app.inject({ method: 'GET', url: '/healthz', headers: { host: 'genspan:4318', authorization: 'Bearer secret' } });
+      expect(authorized.statusCode).toBe(200);
+    } finally {
+      await open.close();
+      await withToken.close();
+      await store.close();
+    }
+  });
+
   it('answers 503 with Retry-After when the store cannot write, in the request encoding', async () => {
     const { app, close } = await serverWithFailingStore('failing', () => new StoreUnavailableError('disk full'));
     try {
