@@ -244,8 +244,10 @@ function readResource(reader: Reader, buffer: Buffer, end: number, target: Recor
   checkEnd(reader, end);
 }
 
+type InstrumentationScope = { name: string; version?: string };
+
 /** InstrumentationScope { name = 1, version = 2 }: fills `target`, which spans may already share. */
-function readScope(reader: Reader, end: number, target: { name: string; version?: string }): void {
+function readScope(reader: Reader, end: number, target: InstrumentationScope): void {
   while (reader.pos < end) {
     const tag = readTag(reader);
     const wire = tag & 7;
@@ -265,27 +267,47 @@ function readScope(reader: Reader, end: number, target: { name: string; version?
   checkEnd(reader, end);
 }
 
-// ---- trace/v1 ------------------------------------------------------------------------------------------------------
+// ---- resource and scope envelopes (trace/v1, logs/v1) ------------------------------------------------------------
 
-interface TraceState {
-  spans: NormalizedSpan[];
+/**
+ * ExportTraceServiceRequest and ExportLogsServiceRequest wrap their items alike (request: resource_x = 1;
+ * ResourceX: resource = 1, repeated scope_x = 2; ScopeX: scope = 1, repeated items = 2), so one walk serves both and a
+ * signal supplies only its names and its item reader. Names are whole strings so that nothing is built per item.
+ */
+interface SignalEnvelope<Item> {
+  /** Proto field names for wire-type errors, e.g. `ResourceSpans.scope_spans`. */
+  requestResourcesField: string;
+  resourceField: string;
+  resourceScopesField: string;
+  scopeField: string;
+  scopeItemsField: string;
+  /** OTLP/JSON names for error paths, e.g. `scopeSpans[3]`. */
+  resourcesPath: string;
+  scopesPath: string;
+  itemsPath: string;
+  /** Reads one item; null rejects it without failing the request. */
+  readItem: (reader: Reader, buffer: Buffer, end: number, resource: Record<string, unknown>, scope: InstrumentationScope) => Item | null;
+}
+
+interface DecodedItems<Item> {
+  items: Item[];
   rejected: number;
 }
 
-function decodeTraceMessage(buffer: Buffer): DecodedTraceRequest {
+function decodeRequest<Item>(buffer: Buffer, signal: SignalEnvelope<Item>): DecodedItems<Item> {
   const reader = protobuf.Reader.create(buffer);
-  const state: TraceState = { spans: [], rejected: 0 };
+  const decoded: DecodedItems<Item> = { items: [], rejected: 0 };
   let index = 0;
   try {
     while (reader.pos < reader.len) {
       const tag = readTag(reader);
       if (tag >>> 3 === 1) {
-        expectWire('ExportTraceServiceRequest.resource_spans', tag & 7, WIRE_LENGTH_DELIMITED);
+        expectWire(signal.requestResourcesField, tag & 7, WIRE_LENGTH_DELIMITED);
         const end = lengthEnd(reader);
         try {
-          readResourceSpans(reader, buffer, end, state);
+          readResourceItems(reader, buffer, end, signal, decoded);
         } catch (error) {
-          throw atPath(describeReaderError(error, reader), `resourceSpans[${index}]`);
+          throw atPath(describeReaderError(error, reader), `${signal.resourcesPath}[${index}]`);
         }
         index++;
       } else {
@@ -295,31 +317,28 @@ function decodeTraceMessage(buffer: Buffer): DecodedTraceRequest {
   } catch (error) {
     throw describeReaderError(error, reader);
   }
-  return state.rejected > 0
-    ? { spans: state.spans, rejected: state.rejected, rejectionMessage: `${state.rejected} span(s) with an all-zero trace or span id were rejected` }
-    : { spans: state.spans, rejected: 0 };
+  return decoded;
 }
 
-/** ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2 } */
-function readResourceSpans(reader: Reader, buffer: Buffer, end: number, state: TraceState): void {
+/** ResourceSpans | ResourceLogs { Resource resource = 1; repeated ScopeSpans scope_spans | ScopeLogs scope_logs = 2 } */
+function readResourceItems<Item>(reader: Reader, buffer: Buffer, end: number, signal: SignalEnvelope<Item>, decoded: DecodedItems<Item>): void {
   const resource: Record<string, unknown> = {};
   let index = 0;
   while (reader.pos < end) {
     const tag = readTag(reader);
     const wire = tag & 7;
     switch (tag >>> 3) {
-      case 1: {
-        expectWire('ResourceSpans.resource', wire, WIRE_LENGTH_DELIMITED);
+      case 1:
+        expectWire(signal.resourceField, wire, WIRE_LENGTH_DELIMITED);
         readResource(reader, buffer, lengthEnd(reader), resource);
         break;
-      }
       case 2: {
-        expectWire('ResourceSpans.scope_spans', wire, WIRE_LENGTH_DELIMITED);
+        expectWire(signal.resourceScopesField, wire, WIRE_LENGTH_DELIMITED);
         const scopeEnd = lengthEnd(reader);
         try {
-          readScopeSpans(reader, buffer, scopeEnd, resource, state);
+          readScopeItems(reader, buffer, scopeEnd, resource, signal, decoded);
         } catch (error) {
-          throw atPath(describeReaderError(error, reader), `scopeSpans[${index}]`);
+          throw atPath(describeReaderError(error, reader), `${signal.scopesPath}[${index}]`);
         }
         index++;
         break;
@@ -331,29 +350,36 @@ function readResourceSpans(reader: Reader, buffer: Buffer, end: number, state: T
   checkEnd(reader, end);
 }
 
-/** ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2 } */
-function readScopeSpans(reader: Reader, buffer: Buffer, end: number, resource: Record<string, unknown>, state: TraceState): void {
-  const scope: { name: string; version?: string } = { name: '' };
+/** ScopeSpans | ScopeLogs { InstrumentationScope scope = 1; repeated Span spans | LogRecord log_records = 2 } */
+function readScopeItems<Item>(
+  reader: Reader,
+  buffer: Buffer,
+  end: number,
+  resource: Record<string, unknown>,
+  signal: SignalEnvelope<Item>,
+  decoded: DecodedItems<Item>,
+): void {
+  const scope: InstrumentationScope = { name: '' };
   let index = 0;
   while (reader.pos < end) {
     const tag = readTag(reader);
     const wire = tag & 7;
     switch (tag >>> 3) {
       case 1:
-        expectWire('ScopeSpans.scope', wire, WIRE_LENGTH_DELIMITED);
+        expectWire(signal.scopeField, wire, WIRE_LENGTH_DELIMITED);
         readScope(reader, lengthEnd(reader), scope);
         break;
       case 2: {
-        expectWire('ScopeSpans.spans', wire, WIRE_LENGTH_DELIMITED);
-        const spanEnd = lengthEnd(reader);
-        let span: NormalizedSpan | null;
+        expectWire(signal.scopeItemsField, wire, WIRE_LENGTH_DELIMITED);
+        const itemEnd = lengthEnd(reader);
+        let item: Item | null;
         try {
-          span = readSpan(reader, buffer, spanEnd, resource, scope);
+          item = signal.readItem(reader, buffer, itemEnd, resource, scope);
         } catch (error) {
-          throw atPath(describeReaderError(error, reader), `spans[${index}]`);
+          throw atPath(describeReaderError(error, reader), `${signal.itemsPath}[${index}]`);
         }
-        if (span) state.spans.push(span);
-        else state.rejected++;
+        if (item) decoded.items.push(item);
+        else decoded.rejected++;
         index++;
         break;
       }
@@ -362,6 +388,27 @@ function readScopeSpans(reader: Reader, buffer: Buffer, end: number, resource: R
     }
   }
   checkEnd(reader, end);
+}
+
+// ---- trace/v1 ------------------------------------------------------------------------------------------------------
+
+const TRACE_ENVELOPE: SignalEnvelope<NormalizedSpan> = {
+  requestResourcesField: 'ExportTraceServiceRequest.resource_spans',
+  resourceField: 'ResourceSpans.resource',
+  resourceScopesField: 'ResourceSpans.scope_spans',
+  scopeField: 'ScopeSpans.scope',
+  scopeItemsField: 'ScopeSpans.spans',
+  resourcesPath: 'resourceSpans',
+  scopesPath: 'scopeSpans',
+  itemsPath: 'spans',
+  readItem: readSpan,
+};
+
+function decodeTraceMessage(buffer: Buffer): DecodedTraceRequest {
+  const { items: spans, rejected } = decodeRequest(buffer, TRACE_ENVELOPE);
+  return rejected > 0
+    ? { spans, rejected, rejectionMessage: `${rejected} span(s) with an all-zero trace or span id were rejected` }
+    : { spans, rejected: 0 };
 }
 
 /**
@@ -373,7 +420,7 @@ function readSpan(
   buffer: Buffer,
   end: number,
   resource: Record<string, unknown>,
-  scope: { name: string; version?: string },
+  scope: InstrumentationScope,
 ): NormalizedSpan | null {
   let traceId = '';
   let spanId = '';
@@ -515,96 +562,20 @@ function readStatus(reader: Reader, end: number, status: { code: number; message
 
 // ---- logs/v1 -------------------------------------------------------------------------------------------------------
 
+const LOGS_ENVELOPE: SignalEnvelope<NormalizedLogRecord> = {
+  requestResourcesField: 'ExportLogsServiceRequest.resource_logs',
+  resourceField: 'ResourceLogs.resource',
+  resourceScopesField: 'ResourceLogs.scope_logs',
+  scopeField: 'ScopeLogs.scope',
+  scopeItemsField: 'ScopeLogs.log_records',
+  resourcesPath: 'resourceLogs',
+  scopesPath: 'scopeLogs',
+  itemsPath: 'logRecords',
+  readItem: readLogRecord,
+};
+
 function decodeLogsMessage(buffer: Buffer): DecodedLogsRequest {
-  const reader = protobuf.Reader.create(buffer);
-  const records: NormalizedLogRecord[] = [];
-  let index = 0;
-  try {
-    while (reader.pos < reader.len) {
-      const tag = readTag(reader);
-      if (tag >>> 3 === 1) {
-        expectWire('ExportLogsServiceRequest.resource_logs', tag & 7, WIRE_LENGTH_DELIMITED);
-        const end = lengthEnd(reader);
-        try {
-          readResourceLogs(reader, buffer, end, records);
-        } catch (error) {
-          throw atPath(describeReaderError(error, reader), `resourceLogs[${index}]`);
-        }
-        index++;
-      } else {
-        skipField(reader, tag & 7);
-      }
-    }
-  } catch (error) {
-    throw describeReaderError(error, reader);
-  }
-  return { records };
-}
-
-/** ResourceLogs { Resource resource = 1; repeated ScopeLogs scope_logs = 2 } */
-function readResourceLogs(reader: Reader, buffer: Buffer, end: number, records: NormalizedLogRecord[]): void {
-  const resource: Record<string, unknown> = {};
-  let index = 0;
-  while (reader.pos < end) {
-    const tag = readTag(reader);
-    const wire = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        expectWire('ResourceLogs.resource', wire, WIRE_LENGTH_DELIMITED);
-        readResource(reader, buffer, lengthEnd(reader), resource);
-        break;
-      case 2: {
-        expectWire('ResourceLogs.scope_logs', wire, WIRE_LENGTH_DELIMITED);
-        const scopeEnd = lengthEnd(reader);
-        try {
-          readScopeLogs(reader, buffer, scopeEnd, resource, records);
-        } catch (error) {
-          throw atPath(describeReaderError(error, reader), `scopeLogs[${index}]`);
-        }
-        index++;
-        break;
-      }
-      default:
-        skipField(reader, wire);
-    }
-  }
-  checkEnd(reader, end);
-}
-
-/** ScopeLogs { InstrumentationScope scope = 1; repeated LogRecord log_records = 2 } */
-function readScopeLogs(
-  reader: Reader,
-  buffer: Buffer,
-  end: number,
-  resource: Record<string, unknown>,
-  records: NormalizedLogRecord[],
-): void {
-  const scope: { name: string; version?: string } = { name: '' };
-  let index = 0;
-  while (reader.pos < end) {
-    const tag = readTag(reader);
-    const wire = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        expectWire('ScopeLogs.scope', wire, WIRE_LENGTH_DELIMITED);
-        readScope(reader, lengthEnd(reader), scope);
-        break;
-      case 2: {
-        expectWire('ScopeLogs.log_records', wire, WIRE_LENGTH_DELIMITED);
-        const recordEnd = lengthEnd(reader);
-        try {
-          records.push(readLogRecord(reader, buffer, recordEnd, resource, scope));
-        } catch (error) {
-          throw atPath(describeReaderError(error, reader), `logRecords[${index}]`);
-        }
-        index++;
-        break;
-      }
-      default:
-        skipField(reader, wire);
-    }
-  }
-  checkEnd(reader, end);
+  return { records: decodeRequest(buffer, LOGS_ENVELOPE).items };
 }
 
 /**
@@ -616,7 +587,7 @@ function readLogRecord(
   buffer: Buffer,
   end: number,
   resource: Record<string, unknown>,
-  scope: { name: string; version?: string },
+  scope: InstrumentationScope,
 ): NormalizedLogRecord {
   let traceId = '';
   let spanId = '';
