@@ -107,42 +107,56 @@ function partToContent(part: Part): Record<string, unknown> {
   return { ...part };
 }
 
-/** Parts message → OpenAI-shaped message. One text part becomes a string `content`, as OpenAI writes it. */
+/** Whether a part is a text part with nothing but its type and content, which OpenAI writes as a plain string. */
+function isPlainTextPart(part: Part): boolean {
+  if (part.type !== 'text') return false;
+  let keys = 0;
+  for (const _key in part) keys++;
+  return keys === 2;
+}
+
+/**
+ * Parts message → OpenAI-shaped message. One text part becomes a string `content`, as OpenAI writes it.
+ * One pass over the parts and no intermediate lists for the usual message: this runs for every message read.
+ */
 export function messageFromParts(message: PartsMessage): GenerationMessage {
-  const parts = Array.isArray(message.parts) ? message.parts.filter(isRecord) as Part[] : [];
-  const out: Record<string, unknown> = {};
-  // Keys, not entries, and no final spread when nothing extra: this runs for every message the translator reads.
-  let extra = false;
-  for (const key of Object.keys(message)) {
-    if (key !== 'parts' && key !== 'finish_reason' && key !== 'role' && key !== 'name') {
-      out[key] = message[key];
-      extra = true;
+  const role = typeof message.role === 'string' ? message.role : 'user';
+  let response: Part | undefined;
+  let contentParts: Part[] | undefined;
+  let calls: Part[] | undefined;
+  if (Array.isArray(message.parts)) {
+    for (const part of message.parts) {
+      if (!isRecord(part)) continue;
+      if (part.type === 'tool_call_response') response ??= part;
+      else if (part.type === 'tool_call') (calls ??= []).push(part);
+      else (contentParts ??= []).push(part);
     }
   }
-  const role = typeof message.role === 'string' ? message.role : 'user';
-  const response = parts.find((p) => p.type === 'tool_call_response');
+  let extra: Record<string, unknown> | undefined;
+  for (const key in message) {
+    if (key !== 'parts' && key !== 'finish_reason' && key !== 'role' && key !== 'name' && key !== '__proto__' && Object.hasOwn(message, key)) {
+      (extra ??= {})[key] = message[key];
+    }
+  }
   if (role === 'tool' && response) {
-    const result: GenerationMessage = { role, ...out };
+    const result: GenerationMessage = { role, ...extra };
     if (message.name != null) result.name = message.name;
-    result.tool_call_id = typeof response.id === 'string' ? response.id : undefined;
-    if (result.tool_call_id === undefined) delete result.tool_call_id;
+    if (typeof response.id === 'string') result.tool_call_id = response.id;
     const body = response.response ?? response.result;
     result.content = typeof body === 'string' || Array.isArray(body) ? (body as GenerationMessage['content']) : body == null ? null : JSON.stringify(body);
     return result;
   }
-  const contentParts = parts.filter((p) => p.type !== 'tool_call' && p.type !== 'tool_call_response');
-  const calls = parts.filter((p) => p.type === 'tool_call');
   const result: GenerationMessage = { role };
   if (message.name != null) result.name = message.name;
-  if (contentParts.length === 1 && contentParts[0].type === 'text' && Object.keys(contentParts[0]).length === 2) {
+  if (contentParts === undefined) {
+    result.content = null;
+  } else if (contentParts.length === 1 && isPlainTextPart(contentParts[0])) {
     const text = contentParts[0].content;
     result.content = typeof text === 'string' ? text : JSON.stringify(text ?? '');
-  } else if (contentParts.length > 0) {
-    result.content = contentParts.map(partToContent) as GenerationMessage['content'];
   } else {
-    result.content = null;
+    result.content = contentParts.map(partToContent) as GenerationMessage['content'];
   }
-  if (calls.length > 0) {
+  if (calls !== undefined) {
     result.tool_calls = calls.map((call) => {
       const fn: { name: string; arguments?: string } = { name: typeof call.name === 'string' ? call.name : '' };
       const args = argumentsFromPart(call.arguments);
@@ -152,7 +166,7 @@ export function messageFromParts(message: PartsMessage): GenerationMessage {
       return toolCall;
     });
   }
-  return extra ? { ...result, ...out } : result;
+  return extra ? { ...result, ...extra } : result;
 }
 
 /** OpenAI-shaped tool → the flat `gen_ai.tool.definitions` entry `{type, name, description, parameters}`. */
