@@ -11,6 +11,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { translateSpan } from '../src/translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../src/translate/types.js';
 import { HANDWRITTEN, notGenerations } from '../test/translate/fixtures/handwritten.js';
+import { reviveLog, reviveSpan, type CapturedScenarioJson } from '../test/translate/revive.js';
 import { compareSync, formatRate } from './support.js';
 
 interface CorpusItem {
@@ -18,33 +19,21 @@ interface CorpusItem {
   logs: NormalizedLogRecord[];
 }
 
-type Json = Record<string, any>;
-
 /** bench/fixtures beside the source, also when running from dist/bench. */
 function fixturesDirectory(): string {
   const beside = fileURLToPath(new URL('./fixtures/', import.meta.url));
   return existsSync(beside) ? beside : fileURLToPath(new URL('../../bench/fixtures/', import.meta.url));
 }
 
-/** Reads the captures test/translate/support.ts saved (times as decimal strings) back into normalized spans. */
+/** Reads the captures test/translate/support.ts saved back into normalized spans, each with its log records. */
 function capturedCorpus(): CorpusItem[] {
   const directory = fixturesDirectory();
   const items: CorpusItem[] = [];
   for (const file of readdirSync(directory).filter((name) => name.endsWith('.json')).sort()) {
-    const scenarios = JSON.parse(readFileSync(directory + file, 'utf8')) as Record<string, Json>;
+    const scenarios = JSON.parse(readFileSync(directory + file, 'utf8')) as Record<string, CapturedScenarioJson>;
     for (const scenario of Object.values(scenarios)) {
-      const logs = (scenario.logs as Json[]).map((log) => ({ ...(log as NormalizedLogRecord), timeUnixNano: BigInt(log.timeUnixNano) }));
-      for (const span of scenario.spans as Json[]) {
-        items.push({
-          span: {
-            ...(span as NormalizedSpan),
-            startTimeUnixNano: BigInt(span.startTimeUnixNano),
-            endTimeUnixNano: BigInt(span.endTimeUnixNano),
-            events: (span.events as Json[]).map((event) => ({ ...(event as NormalizedSpan['events'][number]), timeUnixNano: BigInt(event.timeUnixNano) })),
-          },
-          logs: logs.filter((log) => log.spanId === span.spanId),
-        });
-      }
+      const logs = scenario.logs.map(reviveLog);
+      for (const span of scenario.spans) items.push({ span: reviveSpan(span), logs: logs.filter((log) => log.spanId === span.spanId) });
     }
   }
   return items;

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GenerationSchema, type ChatGenerationData, type CompletionGenerationData } from '../../src/generation/schema.js';
-import { translateSpan } from '../../src/translate/translate.js';
+import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, spanSeconds, type Capture, type CapturedScenario } from './support.js';
+import { capture, spanSeconds, translateCaptured, type Capture, type CapturedScenario } from './support.js';
 
 // @arizeai/openinference-instrumentation-openai 4 (span-conventions.md §4): flattened `llm.*` messages,
 // `llm.invocation_parameters`, `llm.tools`, token counts, raw `input.value` / `output.value`.
@@ -14,13 +13,7 @@ beforeAll(async () => {
 }, 120_000);
 
 function translate(scenario: CapturedScenario): TranslationResult {
-  expect(scenario.spans).toHaveLength(1);
-  const result = translateSpan(scenario.spans[0]);
-  expect(result).not.toBeNull();
-  expect(GenerationSchema.safeParse(result!.generation).success).toBe(true);
-  expect(result!.source).toBe('openinference');
-  expect(result!.warnings).toEqual([]);
-  return result!;
+  return translateCaptured(scenario, 'openinference');
 }
 
 describe('@arizeai/openinference-instrumentation-openai', () => {

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GenerationSchema, type ChatGenerationData } from '../../src/generation/schema.js';
+import type { ChatGenerationData } from '../../src/generation/schema.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, spanSeconds, words, type Capture, type CapturedScenario } from './support.js';
+import { capture, spanSeconds, words, type Capture, type CapturedScenario, translateCaptured } from './support.js';
 
 // @opentelemetry/instrumentation-openai 0.21 (span-conventions.md §2): usage and settings on the span, message
 // content only in log records (v1.28–v1.36 events; `operation.details` for the Responses API).
@@ -14,12 +14,9 @@ beforeAll(async () => {
 }, 120_000);
 
 function translate(scenario: CapturedScenario): { result: TranslationResult; generation: ChatGenerationData } {
-  expect(scenario.spans).toHaveLength(1);
-  const result = translateSpan(scenario.spans[0], scenario.logs);
-  expect(result).not.toBeNull();
-  expect(GenerationSchema.safeParse(result!.generation).success).toBe(true);
-  expect(result!.generation.type).toBe('CHAT');
-  return { result: result!, generation: result!.generation as ChatGenerationData };
+  const result = translateCaptured(scenario);
+  expect(result.generation.type).toBe('CHAT');
+  return { result, generation: result.generation as ChatGenerationData };
 }
 
 describe('@opentelemetry/instrumentation-openai', () => {

@@ -2,7 +2,11 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startFakeOpenAI } from '../support/fake-openai.js';
-import type { NormalizedLogRecord, NormalizedSpan } from '../../src/translate/types.js';
+import { expect } from 'vitest';
+import { GenerationSchema } from '../../src/generation/schema.js';
+import { translateSpan } from '../../src/translate/translate.js';
+import type { NormalizedLogRecord, NormalizedSpan, TranslationResult, TranslationSource } from '../../src/translate/types.js';
+import { reviveLog, reviveSpan, type CapturedScenarioJson } from './revive.js';
 
 /** What a capture script (test/translate/fixtures/*.mjs) printed for one scenario, revived. */
 export interface CapturedScenario {
@@ -13,21 +17,6 @@ export interface CapturedScenario {
 }
 
 export type Capture = Record<string, CapturedScenario>;
-
-type Json = Record<string, any>;
-
-export function reviveSpan(span: Json): NormalizedSpan {
-  return {
-    ...(span as NormalizedSpan),
-    startTimeUnixNano: BigInt(span.startTimeUnixNano),
-    endTimeUnixNano: BigInt(span.endTimeUnixNano),
-    events: (span.events as Json[]).map((event) => ({ ...(event as NormalizedSpan['events'][number]), timeUnixNano: BigInt(event.timeUnixNano) })),
-  };
-}
-
-export function reviveLog(record: Json): NormalizedLogRecord {
-  return { ...(record as NormalizedLogRecord), timeUnixNano: BigInt(record.timeUnixNano) };
-}
 
 function runNode(script: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -52,7 +41,7 @@ export async function capture(name: string): Promise<Capture> {
   } finally {
     await fake.close();
   }
-  const raw = JSON.parse(stdout) as Record<string, Json>;
+  const raw = JSON.parse(stdout) as Record<string, CapturedScenarioJson>;
   if (process.env.GENSPAN_WRITE_BENCH_FIXTURES === '1') {
     const directory = fileURLToPath(new URL('../../bench/fixtures/', import.meta.url));
     mkdirSync(directory, { recursive: true });
@@ -60,7 +49,7 @@ export async function capture(name: string): Promise<Capture> {
   }
   const out: Capture = {};
   for (const [scenario, value] of Object.entries(raw)) {
-    out[scenario] = { spans: (value.spans as Json[]).map(reviveSpan), logs: (value.logs as Json[]).map(reviveLog), error: value.error };
+    out[scenario] = { spans: value.spans.map(reviveSpan), logs: value.logs.map(reviveLog), error: value.error };
   }
   return out;
 }
@@ -80,4 +69,20 @@ export function spanSeconds(span: NormalizedSpan): number {
 /** Whitespace-separated word count: the fake server's token count. */
 export function words(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
+}
+
+/**
+ * Translates a scenario's one span (with its log records) and checks what every capture test expects of it: a
+ * generation that fits the model, read as `source`, with no warnings unless `source` is left out.
+ */
+export function translateCaptured(scenario: CapturedScenario, source?: TranslationSource): TranslationResult {
+  expect(scenario.spans).toHaveLength(1);
+  const result = translateSpan(scenario.spans[0], scenario.logs);
+  expect(result).not.toBeNull();
+  expect(GenerationSchema.safeParse(result!.generation).success).toBe(true);
+  if (source !== undefined) {
+    expect(result!.source).toBe(source);
+    expect(result!.warnings).toEqual([]);
+  }
+  return result!;
 }

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GenerationSchema, type ChatGenerationData, type CompletionGenerationData } from '../../src/generation/schema.js';
-import { translateSpan } from '../../src/translate/translate.js';
+import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, spanSeconds, words, type Capture, type CapturedScenario } from './support.js';
+import { capture, spanSeconds, translateCaptured, words, type Capture, type CapturedScenario } from './support.js';
 
 // @traceloop/instrumentation-openai 0.27 (OpenLLMetry, span-conventions.md §3.3): OTel 1.40 GenAI keys with
 // content as JSON attributes, tool definitions in OpenAI's own shape, `gen_ai.usage.total_tokens`.
@@ -14,13 +13,7 @@ beforeAll(async () => {
 }, 120_000);
 
 function translate(scenario: CapturedScenario): TranslationResult {
-  expect(scenario.spans).toHaveLength(1);
-  const result = translateSpan(scenario.spans[0]);
-  expect(result).not.toBeNull();
-  expect(GenerationSchema.safeParse(result!.generation).success).toBe(true);
-  expect(result!.source).toBe('openllmetry');
-  expect(result!.warnings).toEqual([]);
-  return result!;
+  return translateCaptured(scenario, 'openllmetry');
 }
 
 const WEATHER_TOOL = {
