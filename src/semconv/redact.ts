@@ -44,13 +44,12 @@ function matches(key: string, rules: readonly RedactRule[]): boolean {
  * A whole header map is one such value. The input is never modified.
  */
 export function redactSecrets<T>(value: T, extraRules: readonly RedactRule[] = []): T {
-  const rules = extraRules;
   const visit = (node: unknown, depth: number): unknown => {
     if (depth > 32 || typeof node !== 'object' || node === null) return node;
     if (Array.isArray(node)) return node.map((item) => visit(item, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(node)) {
-      out[key] = matches(key, rules) ? REDACTED : visit(child, depth + 1);
+      out[key] = matches(key, extraRules) ? REDACTED : visit(child, depth + 1);
     }
     return out;
   };

@@ -213,7 +213,7 @@ class AnswerBuilder {
 }
 
 /** Replaces each secret, and any run of its last 8 or more characters (how providers echo a key), with `[REDACTED]`. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
   const TAIL = 8;
   let out = text;
   for (const secret of secrets) {
@@ -348,7 +348,7 @@ export class RerunRunner {
     emit({ type: 'start', rerunOf: original.id, model: generation.model ?? '', api: request.api });
     const endpoint = endpointUrl(provider.url, request.path);
     const secrets = providerSecrets(provider);
-    const redact = (text: string) => redactSecrets(text, secrets);
+    const redact = (text: string) => scrubSecrets(text, secrets);
     const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(provider.timeoutMs)]);
 
     let spanId = '';
@@ -374,16 +374,17 @@ export class RerunRunner {
               generation.error = response.ok ? 'The provider sent no body.' : await providerError(response, redact);
             } else {
               const chunks = parseChunks(sseData(response.body));
-              // Only chunks with output reach trackStream, so the first token is the first content (or tool call),
-              // and without usage data the role, finish and usage chunks are not counted as tokens.
+              // Each chunk's output, null for the role-only, finish and usage chunks: trackStream counts those as no
+              // token, so the first token is the first content (or tool call), and they add nothing to throughput.
               const outputs = async function* () {
                 for await (const chunk of chunks) {
                   const text = answer.add(chunk);
                   if (answer.outputTokens !== null) generation.outputTokenCount = answer.outputTokens;
-                  if (text !== null) yield text;
+                  yield text;
                 }
               };
-              for await (const text of trackStream(outputs(), { generation, startedAt })) {
+              const tokensIn = (text: string | null) => (text === null ? 0 : 1);
+              for await (const text of trackStream(outputs(), { generation, startedAt, tokensIn })) {
                 if (text) emit({ type: 'delta', text });
               }
               if (answer.error) generation.error = redact(answer.error);

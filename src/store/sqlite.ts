@@ -224,6 +224,7 @@ const sqliteDialect: FilterDialect = {
 };
 
 const EXPORT_PAGE_SIZE = 500;
+const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
 
 function rowValues(row: GenerationRow): unknown[] {
   return GENERATION_COLUMNS.map((column) => (column === 'is_error' ? (row.is_error ? 1 : 0) : row[column]));
@@ -245,8 +246,7 @@ export class SqliteStore implements IngestStore {
   private readonly updateGeneration: Database.Statement;
   private readonly selectExportPage: Database.Statement;
   private readonly listStatements = new Map<string, Database.Statement>();
-  private readonly writeTransaction: Database.Transaction<(records: readonly GenerationRecord[]) => WriteResult>;
-  private readonly writeWithSpansTransaction: Database.Transaction<
+  private readonly writeTransaction: Database.Transaction<
     (records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>) => WriteResult
   >;
 
@@ -291,8 +291,7 @@ export class SqliteStore implements IngestStore {
          search_text = ?, is_error = CASE WHEN status_code = 2 OR ? THEN 1 ELSE 0 END
        WHERE trace_id = ? AND span_id = ?`,
     );
-    this.writeTransaction = db.transaction((records: readonly GenerationRecord[]) => this.insertRecords(records));
-    this.writeWithSpansTransaction = db.transaction((records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>) =>
+    this.writeTransaction = db.transaction((records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>) =>
       this.insertRecords(records, spans),
     );
     this.selectExportPage = db.prepare(
@@ -356,24 +355,24 @@ export class SqliteStore implements IngestStore {
   }
 
   /** Inserts each record as it is taken from `records`, and the kept span of those `spans` names. */
-  private insertRecords(records: Iterable<GenerationRecord>, spans?: ReadonlyMap<string, NormalizedSpan>): WriteResult {
+  private insertRecords(records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>): WriteResult {
     let inserted = 0;
     let count = 0;
     for (const record of records) {
       count++;
       inserted += this.insertGeneration.run(...rowValues(toRow(record))).changes;
-      const span = spans?.get(spanKeyString(record));
+      const span = spans.size > 0 ? spans.get(spanKeyString(record)) : undefined;
       if (span) this.insertSpan.run(record.traceId.toLowerCase(), record.spanId.toLowerCase(), encodeSpan(span));
     }
     return { inserted, duplicates: count - inserted };
   }
 
   write(records: readonly GenerationRecord[]): Promise<WriteResult> {
-    return this.run(() => this.writeTransaction.immediate(records));
+    return this.writeWithSpans(records, NO_SPANS);
   }
 
   writeWithSpans(records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult> {
-    return this.run(() => this.writeWithSpansTransaction.immediate(records, spans));
+    return this.run(() => this.writeTransaction.immediate(records, spans));
   }
 
   writeLogs(records: readonly NormalizedLogRecord[]): Promise<void> {

@@ -119,11 +119,17 @@ function detect(attributes: Attributes, spanName: string): Detection | null {
  */
 export function isGenerationSpan(span: NormalizedSpan): boolean {
   try {
-    const attributes = span?.attributes;
-    return typeof attributes === 'object' && attributes !== null && detect(attributes, typeof span.name === 'string' ? span.name : '') !== null;
+    return detectSpan(span) !== null;
   } catch {
     return false;
   }
+}
+
+/** `detect` over a span of any shape: one whose attributes are not an object is no LLM call. */
+function detectSpan(span: ReadableSpan | NormalizedSpan): Detection | null {
+  const attributes = span?.attributes;
+  if (typeof attributes !== 'object' || attributes === null) return null;
+  return detect(attributes, typeof span.name === 'string' ? span.name : '');
 }
 
 function exceptionMessage(span: NormalizedSpan): string | undefined {
@@ -282,9 +288,7 @@ export function translateSpan(
   logs?: readonly (ReadableLogRecord | NormalizedLogRecord)[],
 ): TranslationResult | null {
   try {
-    const attributes = span?.attributes;
-    if (typeof attributes !== 'object' || attributes === null) return null;
-    const detection = detect(attributes, typeof span.name === 'string' ? span.name : '');
+    const detection = detectSpan(span);
     if (!detection) return null;
     const normalized = isReadableSpan(span) ? normalizeReadableSpan(span) : wellFormed(span);
     return translateNormalized(normalized, normalizeRecords(logs), detection);

@@ -6,7 +6,7 @@ import { GenerationIngest, type IngestResult } from '../../src/export/ingest.js'
 import { Genspan, REDACTED } from '../../src/semconv/keys.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { CONFIGURE_COMMAND, registerPlayground } from '../../src/server/playground.js';
-import { RERUN_SERVICE_NAME, prepareRerun, redactSecrets, sseData } from '../../src/server/rerun.js';
+import { RERUN_SERVICE_NAME, prepareRerun, scrubSecrets, sseData } from '../../src/server/rerun.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { GenerationRecord } from '../../src/store/types.js';
 import type { NormalizedSpan } from '../../src/translate/types.js';
@@ -80,11 +80,11 @@ describe('re-run request building (pure)', () => {
 
   it('redacts a secret, and any run of its last 8 or more characters, from text a provider sends back', () => {
     const key = 'sk-test-0123456789abcdef';
-    expect(redactSecrets(`bad key ${key}, or sk-****89abcdef, or ***456789abcdef; "cdef" alone is not the key`, [key])).toBe(
+    expect(scrubSecrets(`bad key ${key}, or sk-****89abcdef, or ***456789abcdef; "cdef" alone is not the key`, [key])).toBe(
       'bad key [REDACTED], or sk-****[REDACTED], or ***[REDACTED]; "cdef" alone is not the key',
     );
-    expect(redactSecrets('nothing secret here', [key, ''])).toBe('nothing secret here');
-    expect(redactSecrets('a short one: abc', ['abc'])).toBe('a short one: [REDACTED]');
+    expect(scrubSecrets('nothing secret here', [key, ''])).toBe('nothing secret here');
+    expect(scrubSecrets('a short one: abc', ['abc'])).toBe('a short one: [REDACTED]');
   });
 
   it('rejects a generation without a model or messages with a message saying so', () => {
