@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { generationWireJSON } from '../generation/generation.js';
 import { GenerationSchema } from '../generation/schema.js';
@@ -11,11 +11,10 @@ import type { GenerationRecord } from './types.js';
  * so the same span always gets the same id in every store and process.
  */
 export function recordId(traceId: string, spanId: string): string {
-  const bytes = createHash('sha256').update(`${traceId.toLowerCase()}:${spanId.toLowerCase()}`).digest().subarray(0, 16);
-  bytes[6] = (bytes[6] & 0x0f) | 0x80;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // The first 16 bytes of the digest, in hex; the version nibble becomes 8 and the variant bits 10.
+  const hex = hash('sha256', `${traceId.toLowerCase()}:${spanId.toLowerCase()}`, 'hex');
+  const variant = ((Number.parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 const NANOS_PER_MILLI = 1_000_000n;

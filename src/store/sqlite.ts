@@ -29,6 +29,7 @@ import {
   StoreUnwritableError,
 } from './errors.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
+import { InlineSqliteWriter, ThreadSqliteWriter, type SqliteWriteOp, type SqliteWriter } from './sqlite-writer.js';
 import {
   spanKeyString,
   type GenerationRecord,
@@ -44,8 +45,9 @@ export interface SqliteStoreOptions {
   path?: string;
   /**
    * How long a read or write waits for another connection's lock before failing with SQLITE_BUSY (retryable).
-   * better-sqlite3 waits on the calling thread, which in an instrumented app is its event loop, so the default is
-   * short (50 ms) and the exporters' write queue does the longer waiting, with backoff, between attempts.
+   * better-sqlite3 waits on the thread that runs the statement: the store's write thread for writes, the calling
+   * thread (in an instrumented app, its event loop) for reads. The default is short (50 ms): the exporters' write
+   * queue does the longer waiting, with backoff, between attempts.
    * Opening the file waits up to 5 s whatever this says (it may have to create the schema).
    */
   busyTimeoutMs?: number;
@@ -223,6 +225,17 @@ const sqliteDialect: FilterDialect = {
   errorsOnly: 'is_error = 1',
 };
 
+/** Indexes into `WRITE_STATEMENTS`, the statements every write runs (on the writer's connection). */
+const WRITE = { generation: 0, span: 1, log: 2, update: 3 } as const;
+const WRITE_STATEMENTS: readonly string[] = [
+  `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
+  `INSERT INTO genspan_spans (trace_id, span_id, span) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+  `INSERT INTO genspan_logs (key, trace_id, span_id, time_unix_nano, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  `UPDATE genspan_generations SET generation = ?, source = ?, warnings = ?, model = ?, provider = ?, tags = ?,
+     search_text = ?, is_error = CASE WHEN status_code = 2 OR ? THEN 1 ELSE 0 END
+   WHERE trace_id = ? AND span_id = ?`,
+];
+
 const EXPORT_PAGE_SIZE = 500;
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
 
@@ -232,23 +245,19 @@ function rowValues(row: GenerationRow): unknown[] {
 
 /**
  * The embedded playground store: one SQLite file (WAL), one transaction per batch, idempotent on (traceId, spanId).
- * better-sqlite3 is synchronous; each async method runs its statements at once and resolves with the result.
+ * better-sqlite3 is synchronous. Reads run at once on the calling thread (WAL lets them go on beside a write);
+ * writes run on a thread of their own with its own connection, so the calling thread only builds the rows and an
+ * app's event loop never waits for a lock or the disk (an in-memory database is written on the calling thread).
  */
 export class SqliteStore implements IngestStore {
   readonly path: string;
   private db: Database.Database | null;
-  private readonly insertGeneration: Database.Statement;
-  private readonly insertSpan: Database.Statement;
-  private readonly insertLog: Database.Statement;
+  private readonly writer: SqliteWriter;
   private readonly selectById: Database.Statement;
   private readonly selectSpan: Database.Statement;
   private readonly selectLogs: Database.Statement;
-  private readonly updateGeneration: Database.Statement;
   private readonly selectExportPage: Database.Statement;
   private readonly listStatements = new Map<string, Database.Statement>();
-  private readonly writeTransaction: Database.Transaction<
-    (records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>) => WriteResult
-  >;
 
   constructor(options: SqliteStoreOptions = {}) {
     const path = options.path ?? './genspan.db';
@@ -272,27 +281,14 @@ export class SqliteStore implements IngestStore {
       throw this.describe(error);
     }
     this.db = db;
-    const columns = GENERATION_COLUMNS.join(', ');
+    this.writer = inMemory
+      ? new InlineSqliteWriter(db, WRITE_STATEMENTS)
+      : new ThreadSqliteWriter({ path: this.path, busyTimeoutMs, pragmas: SQLITE_CONNECTION_PRAGMAS, statements: WRITE_STATEMENTS });
     const recordColumns = RECORD_COLUMNS.join(', ');
-    this.insertGeneration = db.prepare(
-      `INSERT INTO genspan_generations (${columns}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
-    );
-    this.insertSpan = db.prepare(`INSERT INTO genspan_spans (trace_id, span_id, span) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`);
-    this.insertLog = db.prepare(
-      `INSERT INTO genspan_logs (key, trace_id, span_id, time_unix_nano, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    );
     this.selectById = db.prepare(`SELECT ${recordColumns} FROM genspan_generations WHERE id = ?`);
     this.selectSpan = db.prepare(`SELECT span FROM genspan_spans WHERE trace_id = ? AND span_id = ?`);
     this.selectLogs = db.prepare(
       `SELECT record FROM genspan_logs WHERE trace_id = ? AND span_id = ? ORDER BY time_unix_nano, seq`,
-    );
-    this.updateGeneration = db.prepare(
-      `UPDATE genspan_generations SET generation = ?, source = ?, warnings = ?, model = ?, provider = ?, tags = ?,
-         search_text = ?, is_error = CASE WHEN status_code = 2 OR ? THEN 1 ELSE 0 END
-       WHERE trace_id = ? AND span_id = ?`,
-    );
-    this.writeTransaction = db.transaction((records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>) =>
-      this.insertRecords(records, spans),
     );
     this.selectExportPage = db.prepare(
       `SELECT ${recordColumns} FROM genspan_generations WHERE (start_ms, id) > (?, ?) ORDER BY start_ms, id LIMIT ${EXPORT_PAGE_SIZE}`,
@@ -316,9 +312,7 @@ export class SqliteStore implements IngestStore {
   }
 
   private migrateV0(db: Database.Database): void {
-    const insert = db.prepare(
-      `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
-    );
+    const insert = db.prepare(WRITE_STATEMENTS[WRITE.generation]);
     for (const row of db.prepare(`SELECT id, record FROM ${V0_TABLE}`).all() as { id: string; record: string }[]) {
       let record: GenerationRecord;
       try {
@@ -354,36 +348,44 @@ export class SqliteStore implements IngestStore {
     }
   }
 
-  /** Inserts each record as it is taken from `records`, and the kept span of those `spans` names. */
-  private insertRecords(records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>): WriteResult {
-    let inserted = 0;
-    let count = 0;
-    for (const record of records) {
-      count++;
-      inserted += this.insertGeneration.run(...rowValues(toRow(record))).changes;
-      const span = spans.size > 0 ? spans.get(spanKeyString(record)) : undefined;
-      if (span) this.insertSpan.run(record.traceId.toLowerCase(), record.spanId.toLowerCase(), encodeSpan(span));
-    }
-    return { inserted, duplicates: count - inserted };
+  /**
+   * Resolves once the write connection is open, or rejects with why it cannot be (the read connection opened in
+   * the constructor). Writes do not need to wait for it; it is for callers who want a failure reported up front.
+   */
+  async ready(): Promise<void> {
+    await this.transaction([]);
+  }
+
+  /** Runs writes through the writer, sorting its failures like the reads' (and refusing once closed). */
+  private transaction(ops: Iterable<SqliteWriteOp>): Promise<number[]> {
+    if (!this.db) return Promise.reject(new StoreClosedError(`SqliteStore ${this.path}`));
+    return this.writer.transaction(ops).catch((error: unknown) => {
+      throw this.describe(error);
+    });
   }
 
   write(records: readonly GenerationRecord[]): Promise<WriteResult> {
     return this.writeWithSpans(records, NO_SPANS);
   }
 
-  writeWithSpans(records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult> {
-    return this.run(() => this.writeTransaction.immediate(records, spans));
+  async writeWithSpans(records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult> {
+    let count = 0;
+    // Each record is built and turned into its row as the writer takes it, never all of a batch at once.
+    function* ops(): Generator<SqliteWriteOp> {
+      for (const record of records) {
+        count++;
+        yield [WRITE.generation, rowValues(toRow(record))];
+        const span = spans.size > 0 ? spans.get(spanKeyString(record)) : undefined;
+        if (span) yield [WRITE.span, [record.traceId.toLowerCase(), record.spanId.toLowerCase(), encodeSpan(span)]];
+      }
+    }
+    const changes = await this.transaction(ops());
+    return { inserted: changes[WRITE.generation], duplicates: count - changes[WRITE.generation] };
   }
 
-  writeLogs(records: readonly NormalizedLogRecord[]): Promise<void> {
+  async writeLogs(records: readonly NormalizedLogRecord[]): Promise<void> {
     const rows = toLogRows(records);
-    return this.run((db) =>
-      db
-        .transaction(() => {
-          for (const row of rows) this.insertLog.run(row.key, row.trace_id, row.span_id, row.time_unix_nano, row.record);
-        })
-        .immediate(),
-    );
+    await this.transaction(rows.map((row): SqliteWriteOp => [WRITE.log, [row.key, row.trace_id, row.span_id, row.time_unix_nano, row.record]]));
   }
 
   logsFor(keys: readonly SpanKey[]): Promise<Map<string, NormalizedLogRecord[]>> {
@@ -408,27 +410,26 @@ export class SqliteStore implements IngestStore {
     });
   }
 
-  updateGenerations(records: readonly GenerationRecord[]): Promise<void> {
-    return this.run((db) =>
-      db
-        .transaction(() => {
-          for (const record of records) {
-            const facets = generationFacets(record);
-            this.updateGeneration.run(
-              facets.generation,
-              facets.source,
-              facets.warnings,
-              facets.model,
-              facets.provider,
-              facets.tags,
-              facets.search_text,
-              facets.generationError ? 1 : 0,
-              record.traceId.toLowerCase(),
-              record.spanId.toLowerCase(),
-            );
-          }
-        })
-        .immediate(),
+  async updateGenerations(records: readonly GenerationRecord[]): Promise<void> {
+    await this.transaction(
+      records.map((record): SqliteWriteOp => {
+        const facets = generationFacets(record);
+        return [
+          WRITE.update,
+          [
+            facets.generation,
+            facets.source,
+            facets.warnings,
+            facets.model,
+            facets.provider,
+            facets.tags,
+            facets.search_text,
+            facets.generationError ? 1 : 0,
+            record.traceId.toLowerCase(),
+            record.spanId.toLowerCase(),
+          ],
+        ];
+      }),
     );
   }
 
@@ -473,9 +474,14 @@ export class SqliteStore implements IngestStore {
     return readJsonl(input, (records) => this.write(records));
   }
 
+  /**
+   * Closes the read connection, then lets the writes already handed to the writer finish and closes it. The last
+   * connection to close checkpoints the WAL into the file; closing the reads first leaves that to the write thread.
+   */
   async close(): Promise<void> {
     const db = this.db;
     this.db = null;
     db?.close();
+    await this.writer.close();
   }
 }

@@ -11,13 +11,14 @@ const root = resolve(import.meta.dirname, '../..');
 // Inside the project so the compiled child resolves the project's node_modules.
 const buildDir = join(root, 'node_modules', '.cache', `genspan-export-test-${process.pid}`);
 const childScript = join(buildDir, 'test', 'export', 'fixtures', 'sqlite-writer.js');
+const leftOpenScript = join(buildDir, 'test', 'export', 'fixtures', 'store-left-open.js');
 
-/** Compiles the child writer (and what it imports) with the project's TypeScript compiler. */
+/** Compiles the child processes (and what they import) with the project's TypeScript compiler. */
 function buildChild(): void {
   const tsc = join(root, 'node_modules', '.bin', 'tsc');
   const args = ['--ignoreConfig', '--outDir', buildDir, '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext'];
   args.push('--target', 'es2023', '--skipLibCheck', '--types', 'node', '--esModuleInterop', '--noCheck');
-  args.push(join(root, 'test', 'export', 'fixtures', 'sqlite-writer.ts'));
+  args.push(join(root, 'test', 'export', 'fixtures', 'sqlite-writer.ts'), join(root, 'test', 'export', 'fixtures', 'store-left-open.ts'));
   const result = spawnSync(tsc, args, { encoding: 'utf8', cwd: root });
   if (result.status !== 0) throw new Error(`compiling the child writer failed: ${result.stdout}${result.stderr}`);
   mkdirSync(buildDir, { recursive: true });
@@ -89,5 +90,18 @@ describe('killing the SQLite writer with SIGKILL and reopening the file', () => 
     const final = new Database(path, { readonly: true });
     expect((final.prepare('SELECT count(*) AS n FROM genspan_generations').get() as { n: number }).n).toBe(stored + 30);
     final.close();
+  });
+
+  it('lets a process that leaves its store open exit by itself, with its writes committed', async () => {
+    const path = dir.file('left-open.db');
+    const started = Date.now();
+    const child = spawnSync(process.execPath, [leftOpenScript, path], { encoding: 'utf8', timeout: 30_000 });
+    expect(child.error).toBeUndefined();
+    expect(child.status, child.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(JSON.parse(child.stdout)).toEqual({ inserted: 25, duplicates: 0 });
+    const check = new Database(path, { readonly: true });
+    expect((check.prepare('SELECT count(*) AS n FROM genspan_generations').get() as { n: number }).n).toBe(25);
+    check.close();
   });
 });

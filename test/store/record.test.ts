@@ -13,6 +13,10 @@ describe('recordId', () => {
     expect(recordId(traceIdOf(1), spanIdOf(2))).not.toBe(id);
     expect(recordId(traceIdOf(2), spanIdOf(1))).not.toBe(id);
   });
+
+  it('keeps the ids stores already hold: SHA-256 of "traceId:spanId", first 16 bytes, version and variant set', () => {
+    expect(recordId('0AF7651916CD43DD8448EB211C80319C', 'B7AD6B7169203331')).toBe('890cd546-3969-828b-9952-df1631918be6');
+  });
 });
 
 describe('toGenerationRecord', () => {
