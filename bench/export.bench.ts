@@ -27,7 +27,7 @@ import { startPostgres } from '../test/support/postgres.js';
 
 const BATCH = 512;
 const THROUGHPUT_RECORDS = 10_000;
-const ROUNDS = 5;
+const ROUNDS = 7;
 const RSS_SPANS = Number(process.env.RSS_SPANS ?? 200_000);
 /** Smaller than the throughput runs' 2 KB so 200,000 rows (about 1 GB of database) fit the benchmark's time. */
 const RSS_CONTENT_BYTES = 1000;

@@ -174,6 +174,12 @@ const WRITER_THREAD_SOURCE = `(${writerThread.toString()})();`;
 const CHECKPOINT_THREAD_SOURCE = `(${checkpointThread.toString()})();`;
 /** Records (ops) written between two background checkpoints: about 4 MB of WAL for 2 KB generations. */
 const CHECKPOINT_EVERY_OPS = 1024;
+/**
+ * The threads' JavaScript heaps are small: a write thread holds only the chunks in flight, which die young. Capping
+ * the young generation (V8's default lets it grow to tens of MB) keeps a busy server's peak RSS down, at no
+ * measurable cost in throughput.
+ */
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 6 };
 /** Ops per message: small enough that the thread starts inserting while the rest of the batch is still being built. */
 const CHUNK_OPS = 32;
 
@@ -256,7 +262,11 @@ export class ThreadSqliteWriter implements SqliteWriter {
   private checkpointThread(): Worker {
     if (this.checkpointer) return this.checkpointer;
     const { driver, path, busyTimeoutMs, pragmas } = this.setup;
-    const worker = new Worker(CHECKPOINT_THREAD_SOURCE, { eval: true, workerData: { driver, path, busyTimeoutMs, pragmas } });
+    const worker = new Worker(CHECKPOINT_THREAD_SOURCE, {
+      eval: true,
+      workerData: { driver, path, busyTimeoutMs, pragmas },
+      resourceLimits: THREAD_LIMITS,
+    });
     worker.unref();
     worker.on('message', () => {
       const again = this.checkpoint === 'again';
@@ -276,7 +286,7 @@ export class ThreadSqliteWriter implements SqliteWriter {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WRITER_THREAD_SOURCE, { eval: true, workerData: this.setup });
+    const worker = new Worker(WRITER_THREAD_SOURCE, { eval: true, workerData: this.setup, resourceLimits: THREAD_LIMITS });
     worker.unref();
     worker.on('message', (reply: WriterReply) => {
       if ('failure' in reply) return this.settle(reply.id, (waiting) => waiting.reject(driverError(reply.failure)));
