@@ -307,7 +307,8 @@ export class ThreadSqliteWriter implements SqliteWriter {
     const waiting = this.waiting.get(id);
     if (!waiting) return;
     this.waiting.delete(id);
-    if (this.waiting.size === 0) this.worker?.unref();
+    // Once closing, the thread keeps the process until it has closed its connection (see stopThread).
+    if (this.waiting.size === 0 && !this.closing) this.worker?.unref();
     outcome(waiting);
   }
 
