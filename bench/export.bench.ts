@@ -74,11 +74,14 @@ function toRecords(spans: readonly ReadableSpan[]): GenerationRecord[] {
   });
 }
 
-/** Microseconds per record the exporting thread was busy in the last `throughExporter` run (its event loop's utilization). */
-let exportingThreadMicros = 0;
+interface ExporterRun {
+  recordsPerSecond: number;
+  /** Microseconds per record the exporting thread was busy (its event loop's utilization over the run). */
+  busyMicros: number;
+}
 
-/** Exports in batches of 512, one at a time as the BatchSpanProcessor does; resolves with records per second. */
-async function throughExporter(exporter: PlaygroundExporter, spans: readonly ReadableSpan[]): Promise<number> {
+/** Exports in batches of 512, one at a time as the BatchSpanProcessor does. */
+async function throughExporter(exporter: PlaygroundExporter, spans: readonly ReadableSpan[]): Promise<ExporterRun> {
   const utilization = performance.eventLoopUtilization();
   const start = process.hrtime.bigint();
   for (let offset = 0; offset < spans.length; offset += BATCH) {
@@ -87,8 +90,10 @@ async function throughExporter(exporter: PlaygroundExporter, spans: readonly Rea
   }
   await exporter.forceFlush();
   const micros = Number(process.hrtime.bigint() - start) / 1e3;
-  exportingThreadMicros = (micros * performance.eventLoopUtilization(utilization).utilization) / spans.length;
-  return spans.length / (micros / 1e6);
+  return {
+    recordsPerSecond: spans.length / (micros / 1e6),
+    busyMicros: (micros * performance.eventLoopUtilization(utilization).utilization) / spans.length,
+  };
 }
 
 function line(name: string, value: string): void {
@@ -142,11 +147,11 @@ async function sqliteFigures(dir: string, spans: readonly ReadableSpan[], record
         // Like the lower bound's connection and statement, the store's write connection is opened before timing.
         await store.ready();
         const exporter = new PlaygroundExporter({ store });
-        const rate = await throughExporter(exporter, spans);
-        busyMicros = Math.min(busyMicros, exportingThreadMicros);
+        const run = await throughExporter(exporter, spans);
+        busyMicros = Math.min(busyMicros, run.busyMicros);
         await exporter.shutdown();
         if ((await store.list({ limit: 1 })).items.length === 0) throw new Error('nothing reached the SQLite store');
-        return rate;
+        return run.recordsPerSecond;
       } finally {
         await store.close();
       }
@@ -212,9 +217,9 @@ async function postgresFigures(spans: readonly ReadableSpan[], records: readonly
         try {
           await store.ready();
           const exporter = new PlaygroundExporter({ store });
-          const rate = await throughExporter(exporter, spans);
+          const { recordsPerSecond } = await throughExporter(exporter, spans);
           await exporter.shutdown();
-          return rate;
+          return recordsPerSecond;
         } finally {
           await store.close();
         }
