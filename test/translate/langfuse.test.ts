@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, spanSeconds, translateCaptured, type Capture, type CapturedScenario } from './support.js';
+import { capture, expectGreetingChat, spanSeconds, translateCaptured, type Capture, type CapturedScenario } from './support.js';
 
 // @langfuse/tracing 5 generations (span-conventions.md §6.3) recorded around real calls to the fake server.
 let captured: Capture;
@@ -21,11 +21,7 @@ describe('@langfuse/tracing', () => {
     const generation = translate(captured.chat).generation as ChatGenerationData;
     expect(generation.type).toBe('CHAT');
     expect(generation.model).toBe('gpt-4o-mini');
-    expect(generation.messages).toEqual([
-      { role: 'system', content: 'You are terse.' },
-      { role: 'user', content: 'Say hello to Ada' },
-    ]);
-    expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
+    expectGreetingChat(generation);
     expect(generation.settings).toEqual({ temperature: 0.2, max_tokens: 64 });
     // usageDetails given in OpenAI's usage shape.
     expect(generation.inputTokenCount).toBe(7);

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, spanSeconds, translateCaptured, type Capture, type CapturedScenario } from './support.js';
+import { capture, expectGreetingChat, expectToolResultMessages, spanSeconds, translateCaptured, type Capture, type CapturedScenario } from './support.js';
 
 // @arizeai/openinference-instrumentation-openai 4 (span-conventions.md §4): flattened `llm.*` messages,
 // `llm.invocation_parameters`, `llm.tools`, token counts, raw `input.value` / `output.value`.
@@ -23,11 +23,7 @@ describe('@arizeai/openinference-instrumentation-openai', () => {
     expect(generation.type).toBe('CHAT');
     expect(generation.provider).toBe('openai');
     expect(generation.model).toBe('gpt-4o-mini');
-    expect(generation.messages).toEqual([
-      { role: 'system', content: 'You are terse.' },
-      { role: 'user', content: 'Say hello to Ada' },
-    ]);
-    expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
+    expectGreetingChat(generation);
     // `llm.invocation_parameters` minus model and content.
     expect(generation.settings).toEqual({ temperature: 0.2, max_tokens: 64, top_p: 0.9, stop: ['END'], seed: 7, frequency_penalty: 0.1, presence_penalty: 0.3 });
     expect(generation.inputTokenCount).toBe(7);
@@ -69,11 +65,7 @@ describe('@arizeai/openinference-instrumentation-openai', () => {
 
   it('reads flattened assistant tool calls and tool results of the input', () => {
     const generation = translate(captured.toolResult).generation as ChatGenerationData;
-    expect(generation.messages).toEqual([
-      { role: 'user', content: 'Weather in Paris?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }] },
-      { role: 'tool', content: 'Sunny, 21 C', tool_call_id: 'call_1' },
-    ]);
+    expectToolResultMessages(generation);
   });
 
   it('gives a CompletionGeneration for a legacy completions call (plain-text input.value)', () => {

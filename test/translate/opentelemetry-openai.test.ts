@@ -3,7 +3,7 @@ import type { ChatGenerationData } from '../../src/generation/schema.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, spanSeconds, words, type Capture, type CapturedScenario, translateCaptured } from './support.js';
+import { capture, expectGreetingChat, expectToolResultMessages, spanSeconds, translateCaptured, type Capture, type CapturedScenario, words } from './support.js';
 
 // @opentelemetry/instrumentation-openai 0.21 (span-conventions.md §2): usage and settings on the span, message
 // content only in log records (v1.28–v1.36 events; `operation.details` for the Responses API).
@@ -27,11 +27,7 @@ describe('@opentelemetry/instrumentation-openai', () => {
     expect(result.warnings).toEqual([]);
     expect(generation.provider).toBe('openai');
     expect(generation.model).toBe('gpt-4o-mini');
-    expect(generation.messages).toEqual([
-      { role: 'system', content: 'You are terse.' },
-      { role: 'user', content: 'Say hello to Ada' },
-    ]);
-    expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
+    expectGreetingChat(generation);
     // The instrumentation records these request parameters (it has no key for seed).
     expect(generation.settings).toEqual({ temperature: 0.2, max_tokens: 64, top_p: 0.9, stop: ['END'], frequency_penalty: 0.1, presence_penalty: 0.3 });
     expect(generation.inputTokenCount).toBe(words('You are terse. Say hello to Ada'));
@@ -89,11 +85,7 @@ describe('@opentelemetry/instrumentation-openai', () => {
 
   it('keeps assistant tool calls and tool results in the input', () => {
     const { generation } = translate(captured.toolResult);
-    expect(generation.messages).toEqual([
-      { role: 'user', content: 'Weather in Paris?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }] },
-      { role: 'tool', content: 'Sunny, 21 C', tool_call_id: 'call_1' },
-    ]);
+    expectToolResultMessages(generation);
     expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Sunny, 21 C' });
   });
 

@@ -86,3 +86,21 @@ export function translateCaptured(scenario: CapturedScenario, source?: Translati
   }
   return result!;
 }
+
+/** Every capture script's `chat` scenario (the harness's greeting) must come back as these messages and completion. */
+export function expectGreetingChat(generation: { messages?: unknown; messageCompletion?: unknown }): void {
+  expect(generation.messages).toEqual([
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: 'Say hello to Ada' },
+  ]);
+  expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
+}
+
+/** The harness's `toolResult` scenario's input: a question, the assistant's tool call, and the tool's answer. */
+export function expectToolResultMessages(generation: { messages?: unknown }): void {
+  expect(generation.messages).toEqual([
+    { role: 'user', content: 'Weather in Paris?' },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }] },
+    { role: 'tool', content: 'Sunny, 21 C', tool_call_id: 'call_1' },
+  ]);
+}

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, spanSeconds, translateCaptured, words, type Capture, type CapturedScenario } from './support.js';
+import { capture, expectGreetingChat, expectToolResultMessages, spanSeconds, translateCaptured, type Capture, type CapturedScenario, words } from './support.js';
 
 // @traceloop/instrumentation-openai 0.27 (OpenLLMetry, span-conventions.md §3.3): OTel 1.40 GenAI keys with
 // content as JSON attributes, tool definitions in OpenAI's own shape, `gen_ai.usage.total_tokens`.
@@ -32,11 +32,7 @@ describe('@traceloop/instrumentation-openai', () => {
     expect(generation.type).toBe('CHAT');
     expect(generation.provider).toBe('openai');
     expect(generation.model).toBe('gpt-4o-mini');
-    expect(generation.messages).toEqual([
-      { role: 'system', content: 'You are terse.' },
-      { role: 'user', content: 'Say hello to Ada' },
-    ]);
-    expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
+    expectGreetingChat(generation);
     expect(generation.settings).toEqual({ max_tokens: 64, temperature: 0.2, top_p: 0.9, frequency_penalty: 0.1, presence_penalty: 0.3 });
     expect(generation.inputTokenCount).toBe(7);
     expect(generation.outputTokenCount).toBe(7);
@@ -72,11 +68,7 @@ describe('@traceloop/instrumentation-openai', () => {
 
   it('turns parts-schema tool calls and tool results of the input back into OpenAI messages', () => {
     const generation = translate(captured.toolResult).generation as ChatGenerationData;
-    expect(generation.messages).toEqual([
-      { role: 'user', content: 'Weather in Paris?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }] },
-      { role: 'tool', content: 'Sunny, 21 C', tool_call_id: 'call_1' },
-    ]);
+    expectToolResultMessages(generation);
   });
 
   it('gives a CompletionGeneration for a legacy completions call', () => {

@@ -3,7 +3,7 @@ import { GenerationSchema, type ChatGenerationData, type CompletionGenerationDat
 import { translateSpan } from '../../src/translate/translate.js';
 import type { NormalizedSpan, TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, spanNamed, spanSeconds, type Capture, type CapturedScenario } from './support.js';
+import { capture, expectGreetingChat, spanNamed, spanSeconds, type Capture, type CapturedScenario } from './support.js';
 
 // `ai` 6 + `@ai-sdk/openai` 3 with experimental_telemetry (span-conventions.md §5.1): a root `ai.generateText` /
 // `ai.streamText` span repeating the usage of the per-call `doGenerate` / `doStream` spans under it.
@@ -41,11 +41,7 @@ describe('Vercel AI SDK (ai.* telemetry)', () => {
     expect(translateSpan(spanNamed(captured.chat, 'ai.generateText'))).toBeNull();
     expect(generation.provider).toBe('openai');
     expect(generation.model).toBe('gpt-4o-mini');
-    expect(generation.messages).toEqual([
-      { role: 'system', content: 'You are terse.' },
-      { role: 'user', content: 'Say hello to Ada' },
-    ]);
-    expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
+    expectGreetingChat(generation);
     expect(generation.settings).toEqual({
       temperature: 0.2,
       max_tokens: 64,
