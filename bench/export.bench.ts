@@ -10,14 +10,20 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ExportResultCode } from '@opentelemetry/core';
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PlaygroundExporter } from '../src/export/exporter.js';
 import { ChatGeneration } from '../src/generation/index.js';
 import { encodeGeneration } from '../src/semconv/encode.js';
 import { GENERATION_COLUMNS, toRow } from '../src/store/codec.js';
-import { POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore, generationColumnArrays } from '../src/store/postgres.js';
+import { generationColumnArrays, POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore } from '../src/store/postgres.js';
 import { toGenerationRecord } from '../src/store/record.js';
 import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';
 import type { GenerationRecord } from '../src/store/types.js';
@@ -85,7 +91,9 @@ async function throughExporter(exporter: PlaygroundExporter, spans: readonly Rea
   const utilization = performance.eventLoopUtilization();
   const start = process.hrtime.bigint();
   for (let offset = 0; offset < spans.length; offset += BATCH) {
-    const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(spans.slice(offset, offset + BATCH), resolve));
+    const result = await new Promise<{ code: number; error?: Error }>((resolve) =>
+      exporter.export(spans.slice(offset, offset + BATCH), resolve),
+    );
     if (result.code !== ExportResultCode.SUCCESS) throw new Error(`export failed: ${result.error?.message}`);
   }
   await exporter.forceFlush();
@@ -332,7 +340,10 @@ async function rssFigures(dir: string): Promise<void> {
   );
   line('  peak RSS, target < 300 MB', `${report.peakMB.toFixed(0)} MB (Node baseline ${report.baselineMB.toFixed(0)} MB)`);
   line('  throughput', `${(RSS_SPANS / report.seconds).toFixed(0)} spans/s (${report.seconds.toFixed(1)} s)`);
-  line('  stored / dropped by the exporter / dropped by the span processor', `${report.stored} / ${report.dropped} / ${report.droppedBySpanProcessor}`);
+  line(
+    '  stored / dropped by the exporter / dropped by the span processor',
+    `${report.stored} / ${report.dropped} / ${report.droppedBySpanProcessor}`,
+  );
 }
 
 export default async function (): Promise<void> {

@@ -6,13 +6,13 @@
  * This file is also the client: `node dist/bench/server.bench.js --bench-client ...`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { GenerationIngest } from '../src/export/ingest.js';
 import { CompletionGeneration } from '../src/generation/index.js';
 import { decodeTraceRequest, type OtlpEncoding } from '../src/otlp/index.js';
@@ -51,10 +51,19 @@ async function runClient(url: string, encoding: OtlpEncoding, dir: string, concu
   const post = (body: Buffer) =>
     new Promise<{ status: number; retryAfter: number }>((resolvePost, reject) => {
       const outgoing = request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': body.length } },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': contentType, 'content-length': body.length },
+        },
         (response) => {
           response.resume();
-          response.on('end', () => resolvePost({ status: response.statusCode ?? 0, retryAfter: Number(response.headers['retry-after'] ?? 0) }));
+          response.on('end', () =>
+            resolvePost({ status: response.statusCode ?? 0, retryAfter: Number(response.headers['retry-after'] ?? 0) }),
+          );
         },
       );
       outgoing.on('error', reject);
@@ -132,7 +141,10 @@ interface ChildServer {
 }
 
 function startServer(db: string): Promise<ChildServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GENSPAN_TOKEN: '' } });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, GENSPAN_TOKEN: '' },
+  });
   let output = '';
   return new Promise((resolveStart, reject) => {
     child.on('exit', (code) => reject(new Error(`genspan serve exited with ${code}: ${output}`)));
@@ -155,12 +167,22 @@ function startServer(db: string): Promise<ChildServer> {
   });
 }
 
-function runClientProcess(url: string, encoding: OtlpEncoding, dir: string, concurrency: number, floodSeconds: number): Promise<ClientReport> {
+function runClientProcess(
+  url: string,
+  encoding: OtlpEncoding,
+  dir: string,
+  concurrency: number,
+  floodSeconds: number,
+): Promise<ClientReport> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [SELF, '--bench-client', url, encoding, dir, String(concurrency), String(floodSeconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [SELF, '--bench-client', url, encoding, dir, String(concurrency), String(floodSeconds)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => (code === 0 ? resolveRun(JSON.parse(output.trim()) as ClientReport) : reject(new Error(`bench client exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolveRun(JSON.parse(output.trim()) as ClientReport) : reject(new Error(`bench client exited with ${code}`)),
+    );
   });
 }
 
@@ -198,7 +220,9 @@ export default async function serverBench(): Promise<void> {
       writeFileSync(join(dir, `${String(batch).padStart(3, '0')}.${encoding === 'json' ? 'json' : 'pb'}`), body);
     }
     const perRequestKb = (encoding: OtlpEncoding) => Math.round(bodies[encoding][0].length / 1024);
-    console.log(`server: ${REQUESTS_PER_ENCODING} requests x ${SPANS_PER_REQUEST} LLM spans per encoding; JSON ${perRequestKb('json')} KiB, protobuf ${perRequestKb('protobuf')} KiB per request`);
+    console.log(
+      `server: ${REQUESTS_PER_ENCODING} requests x ${SPANS_PER_REQUEST} LLM spans per encoding; JSON ${perRequestKb('json')} KiB, protobuf ${perRequestKb('protobuf')} KiB per request`,
+    );
 
     const server = await startServer(join(dir, 'server.db'));
     const spans = REQUESTS_PER_ENCODING * SPANS_PER_REQUEST;

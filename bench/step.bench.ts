@@ -37,7 +37,11 @@ export default async function (): Promise<void> {
   };
   const generation = new CompletionGeneration(input);
   // The lower bound: exactly the attributes the encoder writes, computed once before timing.
-  const precomputed = { ...encodeGeneration(generation, { captureContent: true }).attributes, 'genspan.step.name': 'summarise', 'genspan.step.type': 'llm' };
+  const precomputed = {
+    ...encodeGeneration(generation, { captureContent: true }).attributes,
+    'genspan.step.name': 'summarise',
+    'genspan.step.type': 'llm',
+  };
   const attributeCount = Object.keys(precomputed).length;
 
   const rates = compareSync(

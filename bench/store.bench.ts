@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { GENERATION_COLUMNS, toRow } from '../src/store/codec.js';
-import { POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore, generationColumnArrays } from '../src/store/postgres.js';
+import { generationColumnArrays, POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore } from '../src/store/postgres.js';
 import { toGenerationRecord } from '../src/store/record.js';
 import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';
 import type { GenerationRecord } from '../src/store/types.js';

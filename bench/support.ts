@@ -11,7 +11,10 @@ export interface Rate {
  * Times several candidates side by side: each round runs every candidate once (in turn, after a warm-up),
  * and the median per-op time over the rounds is reported, so drift on a busy machine hits all of them alike.
  */
-export function compareSync(candidates: Record<string, () => void>, options: { iterations: number; rounds?: number; warmup?: number }): Record<string, Rate> {
+export function compareSync(
+  candidates: Record<string, () => void>,
+  options: { iterations: number; rounds?: number; warmup?: number },
+): Record<string, Rate> {
   const rounds = options.rounds ?? 7;
   const names = Object.keys(candidates);
   const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));

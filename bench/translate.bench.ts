@@ -11,7 +11,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { translateSpan } from '../src/translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../src/translate/types.js';
 import { HANDWRITTEN, notGenerations } from '../test/translate/fixtures/handwritten.js';
-import { reviveLog, reviveSpan, type CapturedScenarioJson } from '../test/translate/revive.js';
+import { type CapturedScenarioJson, reviveLog, reviveSpan } from '../test/translate/revive.js';
 import { compareSync, formatRate } from './support.js';
 
 interface CorpusItem {
@@ -29,7 +29,9 @@ function fixturesDirectory(): string {
 function capturedCorpus(): CorpusItem[] {
   const directory = fixturesDirectory();
   const items: CorpusItem[] = [];
-  for (const file of readdirSync(directory).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(directory)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const scenarios = JSON.parse(readFileSync(directory + file, 'utf8')) as Record<string, CapturedScenarioJson>;
     for (const scenario of Object.values(scenarios)) {
       const logs = scenario.logs.map(reviveLog);
@@ -68,7 +70,9 @@ export default async function (): Promise<void> {
   );
   const perCorpus = mixed.mixed;
   const spansPerSecond = perCorpus.perSecond * corpus.length;
-  console.log(`mixed corpus: ${corpus.length} spans (${generations} LLM calls, ${corpus.length - generations} other spans, ${genai.length} GenAI-only)`);
+  console.log(
+    `mixed corpus: ${corpus.length} spans (${generations} LLM calls, ${corpus.length - generations} other spans, ${genai.length} GenAI-only)`,
+  );
   console.log(`${'translateSpan, mixed corpus'.padEnd(52)} ${spansPerSecond.toFixed(0).padStart(10)} spans/s`);
 
   const side = compareSync(

@@ -5,11 +5,11 @@
  * OTLP/HTTP too, so they show up in Jaeger (through a Collector) and in `genspan serve`.
  */
 import { pathToFileURL } from 'node:url';
+import type { Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { Tracer } from '@opentelemetry/api';
 import { ChatGeneration, CompletionGeneration, step, toGeneration, trackStream, translateSpan } from '../src/index.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,7 +42,9 @@ export async function runSeedSteps(tracer?: Tracer): Promise<{ traceId: string; 
       });
       current.generation = generation;
       let completion = '';
-      for await (const token of trackStream(fakeTokenStream('Spans drift like leaves / each step a quiet lantern / traces light the way'), { generation })) {
+      for await (const token of trackStream(fakeTokenStream('Spans drift like leaves / each step a quiet lantern / traces light the way'), {
+        generation,
+      })) {
         completion += token;
       }
       generation.completion = completion;
@@ -90,7 +92,14 @@ async function main(): Promise<void> {
   await provider.forceFlush();
   for (const span of recorded.getFinishedSpans()) {
     const result = translateSpan(span);
-    if (result) console.log(JSON.stringify({ span: span.name, traceId: span.spanContext().traceId, generation: toGeneration(result.generation).toJSON() }, null, 2));
+    if (result)
+      console.log(
+        JSON.stringify(
+          { span: span.name, traceId: span.spanContext().traceId, generation: toGeneration(result.generation).toJSON() },
+          null,
+          2,
+        ),
+      );
   }
   if (endpoint) console.error(`Spans sent over OTLP/HTTP to ${endpoint}.`);
   await provider.shutdown();

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { TOKEN_ENV } from '../server/auth.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../server/defaults.js';
 
@@ -112,14 +112,27 @@ function port(value: string | undefined): number {
   return number;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
 
 /** `--max-body`: bytes, or with a K/M/G suffix (powers of 1024), e.g. `64MiB`. */
 export function parseSize(value: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
   const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
   const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new UsageError(`--max-body must be a size like 67108864, 64MiB or 512K, got "${value}"`);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0)
+    throw new UsageError(`--max-body must be a size like 67108864, 64MiB or 512K, got "${value}"`);
   return bytes;
 }
 
@@ -172,7 +185,8 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs | HelpReque
 export function parseImportArgs(argv: readonly string[]): ImportArgs | HelpRequest {
   const { values, positionals } = parse('import', argv, { ...STORE_OPTIONS }, true);
   if (values.help) return { help: true };
-  if (positionals.length === 0) throw new UsageError('import needs a JSON Lines file (or - for standard input) (see: genspan import --help)');
+  if (positionals.length === 0)
+    throw new UsageError('import needs a JSON Lines file (or - for standard input) (see: genspan import --help)');
   if (positionals.length > 1) throw new UsageError(`import takes one file, got ${positionals.length} (see: genspan import --help)`);
   return { help: false, file: positionals[0], store: storeChoice(values.db, values.postgres) };
 }

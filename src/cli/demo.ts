@@ -1,4 +1,4 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -77,7 +77,9 @@ export async function demo(args: DemoArgs, io: CliIO): Promise<number> {
   const listUrl = `${args.endpoint}/api/generations?traceId=${traceId}`;
   const response = await fetch(listUrl, { headers: authHeaders(args.token) });
   if (!response.ok) {
-    throw new CliError(`genspan at ${args.endpoint} accepted the spans but listing the stored generations failed (HTTP ${response.status}${await errorDetail(response)})`);
+    throw new CliError(
+      `genspan at ${args.endpoint} accepted the spans but listing the stored generations failed (HTTP ${response.status}${await errorDetail(response)})`,
+    );
   }
   const page = (await response.json()) as { items?: { generation?: { type?: string; model?: string } }[] };
   const items = page.items ?? [];

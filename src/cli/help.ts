@@ -1,5 +1,5 @@
-import { DEFAULT_DB, DEFAULT_DEMO_ENDPOINT } from './args.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
+import { DEFAULT_DB, DEFAULT_DEMO_ENDPOINT } from './args.js';
 
 export const MAIN_HELP = `genspan: Chainlit-style generations on OpenTelemetry
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { parseDemoArgs, parseExportArgs, parseImportArgs, parseServeArgs, UsageError, type HelpRequest } from './args.js';
+import { type HelpRequest, parseDemoArgs, parseExportArgs, parseImportArgs, parseServeArgs, UsageError } from './args.js';
 import { DEMO_HELP, EXPORT_HELP, IMPORT_HELP, MAIN_HELP, SERVE_HELP } from './help.js';
 import type { CliIO } from './serve.js';
 

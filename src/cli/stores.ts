@@ -21,7 +21,8 @@ export interface OpenedStore {
  */
 export async function openStore(choice: StoreChoice, options: { mustExist?: boolean } = {}): Promise<OpenedStore> {
   if (choice.kind === 'sqlite') {
-    if (options.mustExist && !existsSync(choice.path)) throw new CliError(`no database at ${choice.path} (use --db FILE or --postgres URL)`);
+    if (options.mustExist && !existsSync(choice.path))
+      throw new CliError(`no database at ${choice.path} (use --db FILE or --postgres URL)`);
     return { store: new SqliteStore({ path: choice.path }), description: `SQLite ${choice.path}` };
   }
   const store = new PostgresStore({ connectionString: choice.url });

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import { type Readable, Transform, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ExportArgs, ImportArgs } from './args.js';
 import type { CliIO } from './serve.js';
@@ -26,7 +26,9 @@ async function openOutput(path: string | undefined): Promise<Writable> {
   const output = createWriteStream(path);
   await new Promise<void>((resolve, reject) => {
     output.once('open', () => resolve());
-    output.once('error', (error) => reject(new CliError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? error.message}`)));
+    output.once('error', (error) =>
+      reject(new CliError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? error.message}`)),
+    );
   });
   return output;
 }
@@ -69,7 +71,10 @@ export async function importRecords(args: ImportArgs, io: CliIO): Promise<number
   const { store, description } = await openStore(args.store);
   try {
     const result = await store.importJsonl(input);
-    io.out(`imported ${result.inserted} generation records into ${description}` + (result.duplicates > 0 ? ` (${result.duplicates} already there)` : ''));
+    io.out(
+      `imported ${result.inserted} generation records into ${description}` +
+        (result.duplicates > 0 ? ` (${result.duplicates} already there)` : ''),
+    );
     return 0;
   } finally {
     input.destroy();

@@ -4,7 +4,7 @@ import { normalizeReadableSpan } from '../translate/normalize.js';
 import type { NormalizedSpan } from '../translate/types.js';
 import { GenerationIngest } from './ingest.js';
 import { QueuedExporter } from './queued-exporter.js';
-import { WriteQueue, type RetryOptions } from './write-queue.js';
+import { type RetryOptions, WriteQueue } from './write-queue.js';
 
 export interface PlaygroundExporterOptions extends RetryOptions {
   /** Where generation records go. The exporter does not close it: whoever opened the store does. */

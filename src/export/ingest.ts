@@ -1,8 +1,8 @@
+import { GenAILogs, InstrumentationScopes } from '../semconv/keys.js';
 import { toGenerationRecord } from '../store/record.js';
-import { spanKeyString, type GenerationRecord, type IngestStore, type SpanKey } from '../store/types.js';
+import { type GenerationRecord, type IngestStore, type SpanKey, spanKeyString } from '../store/types.js';
 import { isGenerationSpan, translateSpan } from '../translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationResult } from '../translate/types.js';
-import { GenAILogs, InstrumentationScopes } from '../semconv/keys.js';
 import { errorMessage, report } from './diagnostics.js';
 
 /** What one ingest call did, so a caller (the exporters, the OTLP server) can report partial success. */

@@ -4,7 +4,7 @@ import { normalizeReadableLogRecord } from '../translate/normalize.js';
 import type { NormalizedLogRecord } from '../translate/types.js';
 import { GenerationIngest } from './ingest.js';
 import { QueuedExporter } from './queued-exporter.js';
-import { WriteQueue, type RetryOptions } from './write-queue.js';
+import { type RetryOptions, WriteQueue } from './write-queue.js';
 
 export interface PlaygroundLogExporterOptions extends RetryOptions {
   /** The same store the `PlaygroundExporter` writes to. The exporter does not close it. */

@@ -1,6 +1,6 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { errorMessage, report } from './diagnostics.js';
-import { callOnce, WriteQueue } from './write-queue.js';
+import { callOnce, type WriteQueue } from './write-queue.js';
 
 /** How one kind of exporter reads the SDK's items and picks those worth buffering. */
 export interface QueuedSignal<Input, Item> {

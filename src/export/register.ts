@@ -1,13 +1,13 @@
 import { logs } from '@opentelemetry/api-logs';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { defaultResource, detectResources, envDetector, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchLogRecordProcessor,
-  LoggerProvider,
   type BatchLogRecordProcessorOptions,
+  LoggerProvider,
   type LogRecordProcessor,
 } from '@opentelemetry/sdk-logs';
-import { BatchSpanProcessor, NodeTracerProvider, type BufferConfig, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, type BufferConfig, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { Otel } from '../semconv/keys.js';
 import { SqliteStore } from '../store/sqlite.js';
 import type { IngestStore } from '../store/types.js';

@@ -1,4 +1,4 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { isRecordsRejectedError, isRetryableStoreError, StoreError } from '../store/errors.js';
 import { errorMessage, report } from './diagnostics.js';
 
@@ -193,7 +193,10 @@ export class WriteQueue<T> {
       const group = this.takeGroup();
       const outcome: GroupOutcome<T> = { losses: new Map() };
       try {
-        await this.writeParts(group.map((entry) => ({ entry, items: entry.items })), outcome);
+        await this.writeParts(
+          group.map((entry) => ({ entry, items: entry.items })),
+          outcome,
+        );
       } catch (error) {
         // Only a bug gets here (store errors are handled below): the records not dropped yet count as dropped now.
         const reason = `unexpected failure: ${errorMessage(error)}`;
@@ -257,7 +260,10 @@ export class WriteQueue<T> {
           return { kind: 'exhausted', reason: `the store still failed after ${retry} retries: ${errorMessage(error)}`, cause: error };
         }
         const delay = this.backoff(retry);
-        report(retry === 0 ? 'warn' : 'debug', `genspan: could not write ${items.length} ${this.what} (${errorMessage(error)}); retry ${retry + 1} in ${delay} ms`);
+        report(
+          retry === 0 ? 'warn' : 'debug',
+          `genspan: could not write ${items.length} ${this.what} (${errorMessage(error)}); retry ${retry + 1} in ${delay} ms`,
+        );
         await this.sleep(delay);
       }
     }
@@ -301,7 +307,10 @@ export class WriteQueue<T> {
         continue;
       }
       const count = loss.count === entry.items.length ? `${loss.count}` : `${loss.count} of ${entry.items.length}`;
-      entry.done({ code: ExportResultCode.FAILED, error: new Error(`genspan: dropped ${count} ${this.what}: ${loss.reason}`, { cause: loss.cause }) });
+      entry.done({
+        code: ExportResultCode.FAILED,
+        error: new Error(`genspan: dropped ${count} ${this.what}: ${loss.reason}`, { cause: loss.cause }),
+      });
     }
   }
 }

@@ -1,13 +1,13 @@
 import type { z } from 'zod';
 import {
-  ChatGenerationSchema,
-  CompletionGenerationSchema,
-  GenerationSchema,
   type ChatGenerationData,
   type ChatGenerationInput,
+  ChatGenerationSchema,
   type CompletionGenerationData,
   type CompletionGenerationInput,
+  CompletionGenerationSchema,
   type GenerationData,
+  GenerationSchema,
 } from './schema.js';
 
 /** Raised for generation input that does not fit the model; the message names every bad field path. */
@@ -98,7 +98,11 @@ const OPTIONAL_COLLECTIONS = ['settings', 'variables', 'tags', 'metadata', 'mess
 
 /** Chainlit JSON may hold null in those fields: read as absent, so the schema's empty defaults apply. */
 function withoutOptionalNulls(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || !OPTIONAL_COLLECTIONS.some((key) => (value as Record<string, unknown>)[key] === null)) {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !OPTIONAL_COLLECTIONS.some((key) => (value as Record<string, unknown>)[key] === null)
+  ) {
     return value;
   }
   const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };

@@ -1,9 +1,9 @@
-export * from './schema.js';
 export {
-  GenerationValidationError,
-  CompletionGeneration,
   ChatGeneration,
+  CompletionGeneration,
+  type Generation,
+  GenerationValidationError,
   generationFromJSON,
   toGeneration,
-  type Generation,
 } from './generation.js';
+export * from './schema.js';

@@ -6,8 +6,8 @@ import type { DecodedLogsRequest, DecodedTraceRequest, OtlpEncoding } from './ty
 export { OtlpDecodeError } from './errors.js';
 export { decodeLogsRequestJson, decodeTraceRequestJson } from './json.js';
 export { decodeLogsRequestProtobuf, decodeTraceRequestProtobuf } from './protobuf.js';
-export { CONTENT_TYPE, RpcCode, encodeExportResponse, encodeStatus } from './response.js';
 export type { EncodedBody, PartialSuccess } from './response.js';
+export { CONTENT_TYPE, encodeExportResponse, encodeStatus, RpcCode } from './response.js';
 export type { DecodedLogsRequest, DecodedTraceRequest, OtlpEncoding, OtlpSignal } from './types.js';
 
 /**

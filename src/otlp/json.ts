@@ -1,7 +1,7 @@
 import type { NormalizedEvent, NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { atPath, OtlpDecodeError } from './errors.js';
 import type { DecodedLogsRequest, DecodedTraceRequest } from './types.js';
-import { MAX_VALUE_DEPTH, SPAN_ID_BYTES, TRACE_ID_BYTES, int64Value, isZeroId, logRecord, setEntry, wrongIdLength } from './values.js';
+import { int64Value, isZeroId, logRecord, MAX_VALUE_DEPTH, SPAN_ID_BYTES, setEntry, TRACE_ID_BYTES, wrongIdLength } from './values.js';
 
 /**
  * OTLP/JSON as the OTLP specification defines it: lowerCamelCase keys, trace and span ids as case-insensitive hex,
@@ -55,7 +55,8 @@ function hexField(value: unknown, name: string): string {
 
 function enumField(value: unknown, name: string): number {
   if (value === undefined || value === null) return 0;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new OtlpDecodeError(`${name} must be an integer (OTLP/JSON encodes enums as numbers)`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new OtlpDecodeError(`${name} must be an integer (OTLP/JSON encodes enums as numbers)`);
   return value;
 }
 
@@ -133,7 +134,9 @@ function resourceOf(value: unknown): Record<string, unknown> {
 /** Spans posted as logs, or logs posted as spans, are a common misconfiguration: name it. */
 function rejectOtherSignal(root: JsonObject, expected: string, other: string, path: string): void {
   if (root[expected] === undefined && root[other] !== undefined) {
-    throw new OtlpDecodeError(`this is an OTLP ${other === 'resourceLogs' ? 'logs' : 'traces'} request (it has "${other}", not "${expected}"); send it to ${path}`);
+    throw new OtlpDecodeError(
+      `this is an OTLP ${other === 'resourceLogs' ? 'logs' : 'traces'} request (it has "${other}", not "${expected}"); send it to ${path}`,
+    );
   }
 }
 
@@ -144,7 +147,8 @@ function span(value: unknown, resource: Record<string, unknown>, scope: { name: 
   const parentSpanId = hexField(value.parentSpanId, 'parentSpanId');
   if (traceId.length !== TRACE_ID_BYTES * 2) throw wrongIdLength('traceId', TRACE_ID_BYTES, traceId.length / 2);
   if (spanId.length !== SPAN_ID_BYTES * 2) throw wrongIdLength('spanId', SPAN_ID_BYTES, spanId.length / 2);
-  if (parentSpanId.length !== 0 && parentSpanId.length !== SPAN_ID_BYTES * 2) throw wrongIdLength('parentSpanId', SPAN_ID_BYTES, parentSpanId.length / 2);
+  if (parentSpanId.length !== 0 && parentSpanId.length !== SPAN_ID_BYTES * 2)
+    throw wrongIdLength('parentSpanId', SPAN_ID_BYTES, parentSpanId.length / 2);
   const status = objectField(value.status, 'status');
   const events: NormalizedEvent[] = arrayField(value.events, 'events').map((event, index) => {
     try {

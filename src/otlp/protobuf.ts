@@ -2,7 +2,7 @@ import protobuf from 'protobufjs/minimal.js';
 import type { NormalizedEvent, NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { atPath, OtlpDecodeError } from './errors.js';
 import type { DecodedLogsRequest, DecodedTraceRequest } from './types.js';
-import { MAX_VALUE_DEPTH, SPAN_ID_BYTES, TRACE_ID_BYTES, int64Value, isZeroId, logRecord, setEntry, wrongIdLength } from './values.js';
+import { int64Value, isZeroId, logRecord, MAX_VALUE_DEPTH, SPAN_ID_BYTES, setEntry, TRACE_ID_BYTES, wrongIdLength } from './values.js';
 
 /**
  * A hand-written field walk over the OTLP protobuf messages genspan receives, on protobufjs's `Reader`.
@@ -49,7 +49,9 @@ function lengthEnd(reader: Reader): number {
   const length = reader.size();
   const end = reader.pos + length;
   if (end > reader.len) {
-    throw new OtlpDecodeError(`truncated: a field of ${length} bytes at byte ${reader.pos} runs past the end of the body (${reader.len} bytes)`);
+    throw new OtlpDecodeError(
+      `truncated: a field of ${length} bytes at byte ${reader.pos} runs past the end of the body (${reader.len} bytes)`,
+    );
   }
   return end;
 }
@@ -59,7 +61,8 @@ function checkEnd(reader: Reader, end: number): void {
 }
 
 function readFixed64(reader: Reader, buffer: Buffer): bigint {
-  if (reader.pos + 8 > reader.len) throw new OtlpDecodeError(`truncated: a 64-bit timestamp at byte ${reader.pos} runs past the end of the body`);
+  if (reader.pos + 8 > reader.len)
+    throw new OtlpDecodeError(`truncated: a 64-bit timestamp at byte ${reader.pos} runs past the end of the body`);
   const value = buffer.readBigUInt64LE(reader.pos);
   reader.pos += 8;
   return value;
@@ -321,7 +324,13 @@ function decodeRequest<Item>(buffer: Buffer, signal: SignalEnvelope<Item>): Deco
 }
 
 /** ResourceSpans | ResourceLogs { Resource resource = 1; repeated ScopeSpans scope_spans | ScopeLogs scope_logs = 2 } */
-function readResourceItems<Item>(reader: Reader, buffer: Buffer, end: number, signal: SignalEnvelope<Item>, decoded: DecodedItems<Item>): void {
+function readResourceItems<Item>(
+  reader: Reader,
+  buffer: Buffer,
+  end: number,
+  signal: SignalEnvelope<Item>,
+  decoded: DecodedItems<Item>,
+): void {
   const resource: Record<string, unknown> = {};
   let index = 0;
   while (reader.pos < end) {

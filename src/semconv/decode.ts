@@ -1,7 +1,7 @@
 import type { GenerationData, GenerationMessage, Tool } from '../generation/schema.js';
 import { SUPERSEDED_VALUE } from './encode.js';
 import { GenAI, Genspan } from './keys.js';
-import { isRecord, messageFromParts, toolFromDefinition, type PartsMessage } from './messages.js';
+import { isRecord, messageFromParts, type PartsMessage, toolFromDefinition } from './messages.js';
 
 /**
  * The inverse of `encodeGeneration`: genspan's own attributes back into generation data, exactly.

@@ -1,7 +1,7 @@
 import type { GenerationData, GenerationMessage } from '../generation/schema.js';
 import { CAPTURE_CONTENT_ENV, GenAI, GenAIOperation, Genspan, Otel } from './keys.js';
-import { messageToParts, toolToDefinition, type PartsMessage } from './messages.js';
-import { redactSecrets, type RedactRule } from './redact.js';
+import { messageToParts, type PartsMessage, toolToDefinition } from './messages.js';
+import { type RedactRule, redactSecrets } from './redact.js';
 
 /** A span attribute value as OpenTelemetry accepts it (kept structural so this module stays free of SDK imports). */
 export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];

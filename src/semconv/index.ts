@@ -1,8 +1,8 @@
-export { GenAI, GenAIOperation, Genspan, Otel, CAPTURE_CONTENT_ENV, REDACTED } from './keys.js';
-export { encodeGeneration, captureContentFromEnv, truncationMarker } from './encode.js';
-export type { EncodeOptions, EncodedGeneration, SpanAttributes, AttributeValue } from './encode.js';
 export { decodeGeneration, isGenspanEncoded } from './decode.js';
-export { redactSecrets, DEFAULT_REDACT_PATTERNS } from './redact.js';
-export type { RedactRule } from './redact.js';
-export { messageToParts, messageFromParts, toolToDefinition, toolFromDefinition } from './messages.js';
+export type { AttributeValue, EncodedGeneration, EncodeOptions, SpanAttributes } from './encode.js';
+export { captureContentFromEnv, encodeGeneration, truncationMarker } from './encode.js';
+export { CAPTURE_CONTENT_ENV, GenAI, GenAIOperation, Genspan, Otel, REDACTED } from './keys.js';
 export type { Part, PartsMessage } from './messages.js';
+export { messageFromParts, messageToParts, toolFromDefinition, toolToDefinition } from './messages.js';
+export type { RedactRule } from './redact.js';
+export { DEFAULT_REDACT_PATTERNS, redactSecrets } from './redact.js';

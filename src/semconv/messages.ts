@@ -134,7 +134,14 @@ export function messageFromParts(message: PartsMessage): GenerationMessage {
   }
   let extra: Record<string, unknown> | undefined;
   for (const key in message) {
-    if (key !== 'parts' && key !== 'finish_reason' && key !== 'role' && key !== 'name' && key !== '__proto__' && Object.hasOwn(message, key)) {
+    if (
+      key !== 'parts' &&
+      key !== 'finish_reason' &&
+      key !== 'role' &&
+      key !== 'name' &&
+      key !== '__proto__' &&
+      Object.hasOwn(message, key)
+    ) {
       (extra ??= {})[key] = message[key];
     }
   }
@@ -143,7 +150,8 @@ export function messageFromParts(message: PartsMessage): GenerationMessage {
     if (message.name != null) result.name = message.name;
     if (typeof response.id === 'string') result.tool_call_id = response.id;
     const body = response.response ?? response.result;
-    result.content = typeof body === 'string' || Array.isArray(body) ? (body as GenerationMessage['content']) : body == null ? null : JSON.stringify(body);
+    result.content =
+      typeof body === 'string' || Array.isArray(body) ? (body as GenerationMessage['content']) : body == null ? null : JSON.stringify(body);
     return result;
   }
   const result: GenerationMessage = { role };

@@ -63,7 +63,8 @@ export function listFilterFromQuery(query: Query): ListFilter {
   const error = single(query, 'error');
   if (error !== undefined) {
     if (TRUE_VALUES.has(error.toLowerCase())) filter.errorsOnly = true;
-    else if (!FALSE_VALUES.has(error.toLowerCase())) throw new InvalidQueryError(`query parameter "error" must be true or false, got "${error}"`);
+    else if (!FALSE_VALUES.has(error.toLowerCase()))
+      throw new InvalidQueryError(`query parameter "error" must be true or false, got "${error}"`);
   }
   const from = time(query, 'from');
   if (from !== undefined) filter.from = from;
@@ -72,7 +73,8 @@ export function listFilterFromQuery(query: Query): ListFilter {
   const limit = single(query, 'limit');
   if (limit !== undefined) {
     const value = Number(limit);
-    if (!/^\d+$/.test(limit) || value < 1 || value > 500) throw new InvalidQueryError(`query parameter "limit" must be an integer from 1 to 500, got "${limit}"`);
+    if (!/^\d+$/.test(limit) || value < 1 || value > 500)
+      throw new InvalidQueryError(`query parameter "limit" must be an integer from 1 to 500, got "${limit}"`);
     filter.limit = value;
   }
   return filter;
@@ -94,7 +96,8 @@ function errorBody(statusCode: number, error: string, message: string) {
  */
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const { store, jaegerUrl } = options;
-  const withLink = (record: GenerationRecord): GenerationItem => (jaegerUrl ? { ...record, jaegerUrl: jaegerTraceUrl(jaegerUrl, record.traceId) } : record);
+  const withLink = (record: GenerationRecord): GenerationItem =>
+    jaegerUrl ? { ...record, jaegerUrl: jaegerTraceUrl(jaegerUrl, record.traceId) } : record;
 
   app.get('/api/generations', async (request, reply) => {
     let filter: ListFilter;

@@ -1,17 +1,23 @@
-export { createServer, startServer, ServerConfigError, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_BODY_BYTES } from './server.js';
-export type { ServerOptions, GenspanServer, RunningServer } from './server.js';
-export type { GenerationItem, GenerationList } from './api.js';
-export { TOKEN_ENV } from './auth.js';
-export { registerPlayground, CONTENT_SECURITY_POLICY, CONFIGURE_COMMAND, type PlaygroundOptions, type PlaygroundConfig } from './playground.js';
-export { RERUN_SERVICE_NAME, type RerunEvent } from './rerun.js';
 export {
-  decodeTraceRequest,
+  type DecodedLogsRequest,
+  type DecodedTraceRequest,
   decodeLogsRequest,
+  decodeTraceRequest,
   encodeExportResponse,
   encodeStatus,
   OtlpDecodeError,
-  type DecodedTraceRequest,
-  type DecodedLogsRequest,
   type OtlpEncoding,
   type OtlpSignal,
 } from '../otlp/index.js';
+export type { GenerationItem, GenerationList } from './api.js';
+export { TOKEN_ENV } from './auth.js';
+export {
+  CONFIGURE_COMMAND,
+  CONTENT_SECURITY_POLICY,
+  type PlaygroundConfig,
+  type PlaygroundOptions,
+  registerPlayground,
+} from './playground.js';
+export { RERUN_SERVICE_NAME, type RerunEvent } from './rerun.js';
+export type { GenspanServer, RunningServer, ServerOptions } from './server.js';
+export { createServer, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, ServerConfigError, startServer } from './server.js';

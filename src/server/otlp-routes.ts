@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GenerationIngest, IngestResult } from '../export/ingest.js';
 import {
-  OtlpDecodeError,
-  RpcCode,
   decodeLogsRequest,
   decodeTraceRequest,
   encodeExportResponse,
   encodeStatus,
+  OtlpDecodeError,
   type OtlpEncoding,
   type OtlpSignal,
   type PartialSuccess,
+  RpcCode,
 } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
 import type { InFlightLimiter, InFlightReservation } from './admission.js';
@@ -85,11 +85,24 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
   const admit = async (request: FastifyRequest, reply: FastifyReply) => {
     const length = declaredLength(request);
     if (length > maxBodyBytes) {
-      return sendOtlpStatus(request, reply, 413, RpcCode.INVALID_ARGUMENT, `the request body (${length} bytes) is larger than the limit of ${maxBodyBytes} bytes (--max-body)`);
+      return sendOtlpStatus(
+        request,
+        reply,
+        413,
+        RpcCode.INVALID_ARGUMENT,
+        `the request body (${length} bytes) is larger than the limit of ${maxBodyBytes} bytes (--max-body)`,
+      );
     }
     const reservation = limiter.tryAcquire(length);
     if (!reservation) {
-      return sendOtlpStatus(request, reply, 429, RpcCode.RESOURCE_EXHAUSTED, 'genspan is busy writing earlier requests; retry later', RETRY_AFTER_BUSY_SECONDS);
+      return sendOtlpStatus(
+        request,
+        reply,
+        429,
+        RpcCode.RESOURCE_EXHAUSTED,
+        'genspan is busy writing earlier requests; retry later',
+        RETRY_AFTER_BUSY_SECONDS,
+      );
     }
     reservations.set(request, reservation);
     reply.raw.once('close', reservation.release);
@@ -105,19 +118,36 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
     const encoding = otlpEncodingOf(request.headers['content-type']);
     if (!encoding) {
       const given = request.headers['content-type'] ?? 'none';
-      return sendOtlpStatus(request, reply, 415, RpcCode.INVALID_ARGUMENT, `unsupported Content-Type "${given}": send application/x-protobuf or application/json`);
+      return sendOtlpStatus(
+        request,
+        reply,
+        415,
+        RpcCode.INVALID_ARGUMENT,
+        `unsupported Content-Type "${given}": send application/x-protobuf or application/json`,
+      );
     }
     const contentEncoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (contentEncoding !== 'identity' && contentEncoding !== 'gzip') {
-      return sendOtlpStatus(request, reply, 415, RpcCode.INVALID_ARGUMENT, `unsupported Content-Encoding "${contentEncoding}": send gzip or no encoding`);
+      return sendOtlpStatus(
+        request,
+        reply,
+        415,
+        RpcCode.INVALID_ARGUMENT,
+        `unsupported Content-Encoding "${contentEncoding}": send gzip or no encoding`,
+      );
     }
 
     let body: Buffer;
     try {
-      body = await readBody(request.raw, { gzip: contentEncoding === 'gzip', maxBytes: maxBodyBytes, reservation: reservations.get(request) });
+      body = await readBody(request.raw, {
+        gzip: contentEncoding === 'gzip',
+        maxBytes: maxBodyBytes,
+        reservation: reservations.get(request),
+      });
     } catch (error) {
       if (!(error instanceof BodyReadError)) throw error;
-      if (error.statusCode === 429) return sendOtlpStatus(request, reply, 429, RpcCode.RESOURCE_EXHAUSTED, error.message, RETRY_AFTER_BUSY_SECONDS);
+      if (error.statusCode === 429)
+        return sendOtlpStatus(request, reply, 429, RpcCode.RESOURCE_EXHAUSTED, error.message, RETRY_AFTER_BUSY_SECONDS);
       return sendOtlpStatus(request, reply, error.statusCode, RpcCode.INVALID_ARGUMENT, error.message);
     }
 
@@ -158,7 +188,9 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
     // Fastify's own client errors (e.g. a malformed Content-Type) keep their status: they are the client's to fix.
     const statusCode = clientErrorStatus(error);
     if (statusCode !== undefined) return sendOtlpStatus(request, reply, statusCode, RpcCode.INVALID_ARGUMENT, (error as Error).message);
-    logError(`genspan: ${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    logError(
+      `genspan: ${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     return sendOtlpStatus(request, reply, 500, RpcCode.INTERNAL, 'internal error while receiving the request');
   });
 }

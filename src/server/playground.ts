@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GenerationIngest } from '../export/ingest.js';
 import { GenerationValidationError } from '../generation/generation.js';
 import type { IngestStore } from '../store/types.js';
-import { RerunInputError, RerunRunner, publicUrl, type RerunEvent } from './rerun.js';
+import { publicUrl, type RerunEvent, RerunInputError, RerunRunner } from './rerun.js';
 
 /**
  * The Prompt Playground's server side: the page's static assets, its configuration endpoint, and the re-run
@@ -90,7 +90,9 @@ const MODULE_DIR = dirname(fileURLToPath(import.meta.url));
  */
 function loadAssets(): Map<string, Asset> {
   const assets = new Map<string, Asset>();
-  const staticDir = [resolve(MODULE_DIR, '../ui'), resolve(MODULE_DIR, '../../../src/ui')].find((dir) => existsSync(join(dir, 'index.html')));
+  const staticDir = [resolve(MODULE_DIR, '../ui'), resolve(MODULE_DIR, '../../../src/ui')].find((dir) =>
+    existsSync(join(dir, 'index.html')),
+  );
   const scriptDir = [resolve(MODULE_DIR, '../ui'), resolve(MODULE_DIR, '../../dist/src/ui')].find((dir) => existsSync(join(dir, 'app.js')));
   const add = (dir: string, pattern: RegExp) => {
     for (const name of readdirSync(dir)) {
@@ -123,8 +125,10 @@ function validProviderUrl(value: string): string {
   } catch {
     throw new Error('--provider-url is not a URL: give a base URL such as https://api.openai.com/v1');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--provider-url must be an http or https URL, not ${url.protocol}`);
-  if (url.username || url.password) throw new Error('--provider-url must not hold credentials; pass the key with --provider-key-env ENV_NAME');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`--provider-url must be an http or https URL, not ${url.protocol}`);
+  if (url.username || url.password)
+    throw new Error('--provider-url must not hold credentials; pass the key with --provider-key-env ENV_NAME');
   return url.href.replace(/\/+$/, '');
 }
 

@@ -1,11 +1,11 @@
-import { ROOT_CONTEXT, context, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { GenerationIngest } from '../export/ingest.js';
-import { ChatGeneration, CompletionGeneration, generationFromJSON, type Generation } from '../generation/generation.js';
+import { ChatGeneration, CompletionGeneration, type Generation, generationFromJSON } from '../generation/generation.js';
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
 import { Genspan, Otel, REDACTED } from '../semconv/keys.js';
-import { TRACER_NAME, step } from '../step/step.js';
+import { step, TRACER_NAME } from '../step/step.js';
 import { trackStream } from '../step/stream.js';
 import { recordId } from '../store/record.js';
 import type { GenerationRecord, IngestStore } from '../store/types.js';
@@ -277,7 +277,13 @@ async function providerError(response: Response, redact: (text: string) => strin
   return `The provider answered ${response.status}${detail ? `: ${detail}` : ''}`;
 }
 
-function failureMessage(error: unknown, endpoint: string, signal: AbortSignal, clientSignal: AbortSignal, redact: (text: string) => string): string {
+function failureMessage(
+  error: unknown,
+  endpoint: string,
+  signal: AbortSignal,
+  clientSignal: AbortSignal,
+  redact: (text: string) => string,
+): string {
   if (clientSignal.aborted) return 'The re-run was cancelled: the page closed the connection.';
   if (signal.aborted) return 'The provider did not finish in time.';
   const cause = (error as { cause?: { message?: unknown } }).cause?.message;
@@ -342,7 +348,12 @@ export class RerunRunner {
    * Sends the request, reports tokens as they arrive, and stores the traced result. Provider failures become the
    * new generation's `error` (and are stored: a failed call is a generation too); only a store failure throws.
    */
-  async run(original: GenerationRecord, prepared: PreparedRerun, emit: (event: RerunEvent) => void, clientSignal: AbortSignal): Promise<string> {
+  async run(
+    original: GenerationRecord,
+    prepared: PreparedRerun,
+    emit: (event: RerunEvent) => void,
+    clientSignal: AbortSignal,
+  ): Promise<string> {
     const { generation, request } = prepared;
     const provider = this.options.provider;
     emit({ type: 'start', rerunOf: original.id, model: generation.model ?? '', api: request.api });

@@ -5,6 +5,8 @@ import { RpcCode } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
 import type { IngestStore } from '../store/types.js';
 import { InFlightLimiter } from './admission.js';
+import { apiRoutes } from './api.js';
+import { createTokenCheck, hostHeaderName, isLoopbackHost } from './auth.js';
 import {
   DEFAULT_HOST,
   DEFAULT_MAX_BODY_BYTES,
@@ -12,8 +14,6 @@ import {
   DEFAULT_MAX_IN_FLIGHT_REQUESTS,
   DEFAULT_PORT,
 } from './defaults.js';
-import { apiRoutes } from './api.js';
-import { createTokenCheck, hostHeaderName, isLoopbackHost } from './auth.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
 import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
 import { storeFailureAnswer } from './store-failure.js';
@@ -76,7 +76,8 @@ function httpUrl(value: string, option: string): string {
   } catch {
     throw new ServerConfigError(`${option} is not a URL: ${value}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ServerConfigError(`${option} must be an http or https URL: ${value}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ServerConfigError(`${option} must be an http or https URL: ${value}`);
   return url.href.replace(/\/+$/, '');
 }
 
@@ -90,7 +91,14 @@ function isOtlpPath(path: string): boolean {
 }
 
 /** Answers with `google.rpc.Status` on OTLP paths, `{ statusCode, error, message }` elsewhere. */
-function sendError(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string, rpcCode: number, retryAfterSeconds?: number) {
+function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  statusCode: number,
+  message: string,
+  rpcCode: number,
+  retryAfterSeconds?: number,
+) {
   const path = request.url.split('?', 1)[0];
   if (isOtlpPath(path)) return sendOtlpStatus(request, reply, statusCode, rpcCode, message, retryAfterSeconds);
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
@@ -105,7 +113,8 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
   const jaegerUrl = options.jaegerUrl ? httpUrl(options.jaegerUrl, '--jaeger-url') : undefined;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new ServerConfigError(`--max-body must be a positive number of bytes, got ${maxBodyBytes}`);
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0)
+    throw new ServerConfigError(`--max-body must be a positive number of bytes, got ${maxBodyBytes}`);
   const token = options.token ?? undefined;
   if (token !== undefined && token.trim() === '') throw new ServerConfigError('--token must not be empty');
 
@@ -128,7 +137,13 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     app.addHook('onRequest', async (request, reply) => {
       const name = hostHeaderName(request.headers.host);
       if (name !== undefined && isLoopbackHost(name)) return;
-      return sendError(request, reply, 403, `requests must be addressed to this machine's loopback address, not ${name ?? 'no host'}`, RpcCode.PERMISSION_DENIED);
+      return sendError(
+        request,
+        reply,
+        403,
+        `requests must be addressed to this machine's loopback address, not ${name ?? 'no host'}`,
+        RpcCode.PERMISSION_DENIED,
+      );
     });
   }
 
@@ -150,7 +165,9 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     }
     const statusCode = clientErrorStatus(error);
     if (statusCode !== undefined) return sendError(request, reply, statusCode, (error as Error).message, RpcCode.INVALID_ARGUMENT);
-    logError(`genspan: ${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    logError(
+      `genspan: ${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     return sendError(request, reply, 500, 'internal error', RpcCode.INTERNAL);
   });
 
@@ -178,8 +195,10 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
 /** Describes a listen failure (port in use, address not available) in one line. */
 function listenFailure(error: unknown, host: string, port: number): Error {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new ServerConfigError(`port ${port} on ${host} is already in use; stop the other process or choose another with --port`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ServerConfigError(`cannot listen on ${host}: no such local address`);
+  if (code === 'EADDRINUSE')
+    return new ServerConfigError(`port ${port} on ${host} is already in use; stop the other process or choose another with --port`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new ServerConfigError(`cannot listen on ${host}: no such local address`);
   if (code === 'EACCES') return new ServerConfigError(`not allowed to listen on ${host}:${port}; use a port above 1023`);
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -191,7 +210,8 @@ function listenFailure(error: unknown, host: string, port: number): Error {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServerConfigError(`--port must be an integer from 0 to 65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ServerConfigError(`--port must be an integer from 0 to 65535, got ${port}`);
   if (!isLoopbackHost(host) && !options.token && !options.insecure) {
     throw new ServerConfigError(
       `refusing to listen on ${host} without a token: anyone who can reach it could read and write your generations. ` +

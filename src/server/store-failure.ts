@@ -1,5 +1,5 @@
 import { RpcCode } from '../otlp/index.js';
-import { InvalidListFilterError, RecordsRejectedError, isRetryableStoreError, type StoreError } from '../store/errors.js';
+import { InvalidListFilterError, isRetryableStoreError, RecordsRejectedError, type StoreError } from '../store/errors.js';
 
 /** Seconds a client waits before retrying when the store cannot write for now (503). */
 export const RETRY_AFTER_STORE_SECONDS = 5;

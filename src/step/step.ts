@@ -1,19 +1,26 @@
 import {
-  SpanKind,
-  SpanStatusCode,
+  type Attributes,
   context,
   createContextKey,
   diag,
-  trace,
   INVALID_SPAN_CONTEXT,
-  type Attributes,
   type Span,
+  SpanKind,
+  SpanStatusCode,
   type Tracer,
+  trace,
 } from '@opentelemetry/api';
 import type { Generation } from '../generation/generation.js';
-import { captureContentFromEnv, encodeGeneration, encodeGenerationUpdate, truncationMarker, type EncodeOptions, type SpanAttributes } from '../semconv/encode.js';
+import {
+  captureContentFromEnv,
+  type EncodeOptions,
+  encodeGeneration,
+  encodeGenerationUpdate,
+  type SpanAttributes,
+  truncationMarker,
+} from '../semconv/encode.js';
 import { Genspan, Otel } from '../semconv/keys.js';
-import { matchesSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
+import { matchesSnapshot, type Snapshot, takeSnapshot } from './snapshot.js';
 
 /** Chainlit's step types (`TrueStepType`). */
 export type StepType = 'run' | 'tool' | 'llm' | 'embedding' | 'retrieval' | 'rerank' | 'undefined';
@@ -167,7 +174,9 @@ export class Step {
   private encode(generation: Generation): void {
     try {
       const { name, attributes } =
-        this.encodings.length === 0 ? encodeGeneration(generation, this.options) : encodeGenerationUpdate(generation, this.options, writtenKeys(this.encodings));
+        this.encodings.length === 0
+          ? encodeGeneration(generation, this.options)
+          : encodeGenerationUpdate(generation, this.options, writtenKeys(this.encodings));
       this.span.setAttributes(attributes);
       this.encodings.push(attributes);
       // The exception's class is a better `error.type` than the encoder's generic fallback.

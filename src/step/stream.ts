@@ -40,7 +40,11 @@ export function trackStream<T>(source: AsyncIterable<T>, options: TrackStreamOpt
   return tracked(source, options, options.startedAt ?? performance.now());
 }
 
-async function* tracked<T>(source: AsyncIterable<T>, options: TrackStreamOptions<T>, startedAt: number): AsyncGenerator<T, void, undefined> {
+async function* tracked<T>(
+  source: AsyncIterable<T>,
+  options: TrackStreamOptions<T>,
+  startedAt: number,
+): AsyncGenerator<T, void, undefined> {
   let firstAt: number | undefined;
   let tokens = 0;
   try {

@@ -154,7 +154,9 @@ export function toRow(record: GenerationRecord): GenerationRow {
     return buildRow(record);
   } catch (error) {
     const id = typeof record?.id === 'string' ? ` ${record.id}` : '';
-    throw new InvalidRecordError(`record${id} cannot be stored: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new InvalidRecordError(`record${id} cannot be stored: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -404,7 +406,10 @@ export function whereClause(filter: NormalizedFilter, dialect: FilterDialect): {
 }
 
 /** Builds the page from `limit + 1` rows fetched newest first. */
-export function pageFrom<Row extends RecordColumns>(rows: readonly Row[], limit: number): { items: GenerationRecord[]; nextCursor: string | null } {
+export function pageFrom<Row extends RecordColumns>(
+  rows: readonly Row[],
+  limit: number,
+): { items: GenerationRecord[]; nextCursor: string | null } {
   const items = rows.slice(0, limit).map(fromRow);
   const last = rows.length > limit ? rows[limit - 1] : undefined;
   return { items, nextCursor: last ? encodeCursor({ startMs: Number(last.start_ms), id: last.id }) : null };

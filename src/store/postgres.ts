@@ -2,21 +2,21 @@ import type { Readable, Writable } from 'node:stream';
 import pg from 'pg';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import {
-  GENERATION_COLUMNS,
-  RECORD_COLUMNS,
   decodeLog,
   decodeSpan,
   encodeSpan,
+  type FilterDialect,
   fromRow,
+  GENERATION_COLUMNS,
+  type GenerationRow,
   generationFacets,
   normalizeFilter,
   pageFrom,
+  RECORD_COLUMNS,
+  type RecordColumns,
   toLogRows,
   toRow,
   whereClause,
-  type FilterDialect,
-  type GenerationRow,
-  type RecordColumns,
 } from './codec.js';
 import {
   IncompatibleDatabaseError,
@@ -28,12 +28,12 @@ import {
 } from './errors.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
 import {
-  spanKeyString,
   type GenerationRecord,
   type IngestStore,
   type ListFilter,
   type ListPage,
   type SpanKey,
+  spanKeyString,
   type WriteResult,
 } from './types.js';
 
@@ -170,7 +170,9 @@ const NEEDS_ESCAPE = /[\u0000\uffff]/;
 const ESCAPED = /\uffff[\ufffe\uffff]/g;
 
 function toPostgresText(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? text.replace(/[\u0000\uffff]/g, (char) => (char === ESCAPE ? `${ESCAPE}${ESCAPE}` : `${ESCAPE}\ufffe`)) : text;
+  return NEEDS_ESCAPE.test(text)
+    ? text.replace(/[\u0000\uffff]/g, (char) => (char === ESCAPE ? `${ESCAPE}${ESCAPE}` : `${ESCAPE}\ufffe`))
+    : text;
 }
 
 function fromPostgresText(text: string): string {
@@ -230,10 +232,21 @@ export function generationColumnArrays(records: readonly GenerationRecord[]): un
   return arrays;
 }
 
-const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT']);
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOENT',
+]);
 /** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
-const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|connection error|terminating connection|Client was closed/i;
+const CONNECTION_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|connection error|terminating connection|Client was closed/i;
 /** node-postgres's error when `query_timeout` passes without an answer. */
 const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
 /**
@@ -340,18 +353,23 @@ export class PostgresStore implements IngestStore {
     if (error instanceof StoreError) return error;
     const message = this.scrub(error instanceof Error && error.message ? error.message : (errorCode(error) ?? String(error)));
     if (isQueryTimeout(error)) {
-      return new StoreUnavailableError(`PostgreSQL at ${this.target} did not answer within ${this.queryTimeoutMillis} ms (query_timeout)`, { cause: error });
+      return new StoreUnavailableError(`PostgreSQL at ${this.target} did not answer within ${this.queryTimeoutMillis} ms (query_timeout)`, {
+        cause: error,
+      });
     }
-    if (isConnectionError(error)) return new StoreUnavailableError(`PostgreSQL at ${this.target} is unreachable: ${message}`, { cause: error });
+    if (isConnectionError(error))
+      return new StoreUnavailableError(`PostgreSQL at ${this.target} is unreachable: ${message}`, { cause: error });
     const code = errorCode(error);
     if (!code || !/^[0-9A-Z]{5}$/.test(code)) return error;
     const sqlClass = code.slice(0, 2);
     const detail = `${message} (SQLSTATE ${code})`;
-    if (sqlClass === '28' || code === '3D000') return new StoreError(`PostgreSQL at ${this.target} refused the connection: ${message}`, { cause: error });
+    if (sqlClass === '28' || code === '3D000')
+      return new StoreError(`PostgreSQL at ${this.target} refused the connection: ${message}`, { cause: error });
     if (TRANSIENT_SQLSTATE_CLASSES.has(sqlClass) || TRANSIENT_SQLSTATES.has(code)) {
       return new StoreUnavailableError(`PostgreSQL at ${this.target} cannot write right now: ${detail}`, { cause: error });
     }
-    if (RECORD_REJECTION_SQLSTATE_CLASSES.has(sqlClass)) return new RecordsRejectedError(`PostgreSQL at ${this.target} rejected the records: ${detail}`, { cause: error });
+    if (RECORD_REJECTION_SQLSTATE_CLASSES.has(sqlClass))
+      return new RecordsRejectedError(`PostgreSQL at ${this.target} rejected the records: ${detail}`, { cause: error });
     if (UNWRITABLE_SQLSTATE_CLASSES.has(sqlClass) || UNWRITABLE_SQLSTATES.has(code)) {
       return new StoreUnwritableError(`PostgreSQL at ${this.target} cannot be used: ${detail}`, { cause: error });
     }
@@ -467,7 +485,10 @@ export class PostgresStore implements IngestStore {
       const found = new Map<string, NormalizedLogRecord[]>();
       if (keys.length === 0) return found;
       const lookup = PostgresStore.keyLookup(keys);
-      const result = await this.pool.query<{ trace_id: string; span_id: string; record: string }>(SELECT_LOGS, [lookup.traceIds, lookup.spanIds]);
+      const result = await this.pool.query<{ trace_id: string; span_id: string; record: string }>(SELECT_LOGS, [
+        lookup.traceIds,
+        lookup.spanIds,
+      ]);
       for (const row of result.rows) {
         const name = lookup.names.get(spanKeyString({ traceId: row.trace_id, spanId: row.span_id })) as string;
         const list = found.get(name) ?? [];
@@ -483,7 +504,10 @@ export class PostgresStore implements IngestStore {
       const found = new Map<string, NormalizedSpan>();
       if (keys.length === 0) return found;
       const lookup = PostgresStore.keyLookup(keys);
-      const result = await this.pool.query<{ trace_id: string; span_id: string; span: string }>(SELECT_SPANS, [lookup.traceIds, lookup.spanIds]);
+      const result = await this.pool.query<{ trace_id: string; span_id: string; span: string }>(SELECT_SPANS, [
+        lookup.traceIds,
+        lookup.spanIds,
+      ]);
       for (const row of result.rows) {
         found.set(lookup.names.get(spanKeyString({ traceId: row.trace_id, spanId: row.span_id })) as string, decodeSpan(row.span));
       }
@@ -495,7 +519,8 @@ export class PostgresStore implements IngestStore {
     return this.run(async () => {
       // One update per span: the last given wins, as it would applied one by one.
       const latest = new Map<string, GenerationRecord>();
-      for (const record of records) latest.set(spanKeyString({ traceId: record.traceId.toLowerCase(), spanId: record.spanId.toLowerCase() }), record);
+      for (const record of records)
+        latest.set(spanKeyString({ traceId: record.traceId.toLowerCase(), spanId: record.spanId.toLowerCase() }), record);
       if (latest.size === 0) return;
       const columns: unknown[][] = Array.from({ length: 10 }, () => []);
       for (const record of latest.values()) {

@@ -50,7 +50,10 @@ export const GenerationRecordSchema: z.ZodType<GenerationRecord> = z.object({
   id: z.string().min(1),
   traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, '32 hex characters'),
   spanId: z.string().regex(/^[0-9a-fA-F]{16}$/, '16 hex characters'),
-  parentSpanId: z.string().regex(/^[0-9a-fA-F]{16}$/, '16 hex characters').nullable(),
+  parentSpanId: z
+    .string()
+    .regex(/^[0-9a-fA-F]{16}$/, '16 hex characters')
+    .nullable(),
   serviceName: z.string().nullable(),
   scope: z.object({ name: z.string(), version: z.string().nullish() }),
   source: z.custom<TranslationSource>((value) => typeof value === 'string' && value.length > 0, 'a translation source name'),

@@ -49,10 +49,7 @@ interface WriterSetup {
   statements: readonly string[];
 }
 
-type WriterMessage =
-  | { kind: 'ops'; id: number; ops: SqliteWriteOp[]; last: boolean }
-  | { kind: 'abort'; id: number }
-  | { kind: 'close' };
+type WriterMessage = { kind: 'ops'; id: number; ops: SqliteWriteOp[]; last: boolean } | { kind: 'abort'; id: number } | { kind: 'close' };
 
 interface WriterFailure {
   code?: string;

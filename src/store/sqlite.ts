@@ -4,21 +4,21 @@ import type { Readable, Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import {
-  GENERATION_COLUMNS,
-  RECORD_COLUMNS,
   decodeLog,
   decodeSpan,
   encodeSpan,
+  type FilterDialect,
   fromRow,
+  GENERATION_COLUMNS,
+  type GenerationRow,
   generationFacets,
   normalizeFilter,
   pageFrom,
+  RECORD_COLUMNS,
+  type RecordColumns,
   toLogRows,
   toRow,
   whereClause,
-  type FilterDialect,
-  type GenerationRow,
-  type RecordColumns,
 } from './codec.js';
 import {
   IncompatibleDatabaseError,
@@ -29,14 +29,14 @@ import {
   StoreUnwritableError,
 } from './errors.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
-import { InlineSqliteWriter, ThreadSqliteWriter, type SqliteWriteOp, type SqliteWriter } from './sqlite-writer.js';
+import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
 import {
-  spanKeyString,
   type GenerationRecord,
   type IngestStore,
   type ListFilter,
   type ListPage,
   type SpanKey,
+  spanKeyString,
   type WriteResult,
 } from './types.js';
 
@@ -136,11 +136,7 @@ CREATE INDEX genspan_logs_span ON genspan_logs (trace_id, span_id, time_unix_nan
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
 export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans'));
 
-type SchemaState =
-  | { kind: 'empty' }
-  | { kind: 'genspan'; version: number }
-  | { kind: 'v0' }
-  | { kind: 'foreign'; reason: string };
+type SchemaState = { kind: 'empty' } | { kind: 'genspan'; version: number } | { kind: 'v0' } | { kind: 'foreign'; reason: string };
 
 function inspectSchema(db: Database.Database): SchemaState {
   const applicationId = db.pragma('application_id', { simple: true }) as number;
@@ -176,7 +172,8 @@ function sqliteCode(error: unknown): string | undefined {
 /** Looks at an existing file read-only, so a file that is not ours is never written to (not even its journal mode). */
 function checkExistingFile(path: string): void {
   if (!existsSync(path)) {
-    if (!existsSync(dirname(path))) throw new StoreError(`Cannot create the SQLite database ${path}: folder ${dirname(path)} does not exist`);
+    if (!existsSync(dirname(path)))
+      throw new StoreError(`Cannot create the SQLite database ${path}: folder ${dirname(path)} does not exist`);
     return;
   }
   const stat = statSync(path);
@@ -220,7 +217,8 @@ function hasCode(code: string, codes: readonly string[]): boolean {
 
 function busyTimeout(value: number | undefined): number {
   if (value === undefined) return SQLITE_DEFAULT_BUSY_TIMEOUT_MS;
-  if (!Number.isInteger(value) || value < 0) throw new StoreError(`busyTimeoutMs must be a whole number of milliseconds, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new StoreError(`busyTimeoutMs must be a whole number of milliseconds, got ${String(value)}`);
   return value;
 }
 
@@ -293,9 +291,7 @@ export class SqliteStore implements IngestStore {
     const recordColumns = RECORD_COLUMNS.join(', ');
     this.selectById = db.prepare(`SELECT ${recordColumns} FROM genspan_generations WHERE id = ?`);
     this.selectSpan = db.prepare(`SELECT span FROM genspan_spans WHERE trace_id = ? AND span_id = ?`);
-    this.selectLogs = db.prepare(
-      `SELECT record FROM genspan_logs WHERE trace_id = ? AND span_id = ? ORDER BY time_unix_nano, seq`,
-    );
+    this.selectLogs = db.prepare(`SELECT record FROM genspan_logs WHERE trace_id = ? AND span_id = ? ORDER BY time_unix_nano, seq`);
     this.selectExportPage = db.prepare(
       `SELECT ${recordColumns} FROM genspan_generations WHERE (start_ms, id) > (?, ?) ORDER BY start_ms, id LIMIT ${EXPORT_PAGE_SIZE}`,
     );
@@ -338,9 +334,12 @@ export class SqliteStore implements IngestStore {
     const code = sqliteCode(error);
     if (!code) return error;
     const detail = `(${code}): ${(error as Error).message}`;
-    if (hasCode(code, TRANSIENT_CODES)) return new StoreUnavailableError(`SQLite database ${this.path} is unavailable ${detail}`, { cause: error });
-    if (hasCode(code, RECORD_REJECTION_CODES)) return new RecordsRejectedError(`SQLite database ${this.path} rejected the records ${detail}`, { cause: error });
-    if (hasCode(code, UNWRITABLE_CODES)) return new StoreUnwritableError(`SQLite database ${this.path} cannot be used ${detail}`, { cause: error });
+    if (hasCode(code, TRANSIENT_CODES))
+      return new StoreUnavailableError(`SQLite database ${this.path} is unavailable ${detail}`, { cause: error });
+    if (hasCode(code, RECORD_REJECTION_CODES))
+      return new RecordsRejectedError(`SQLite database ${this.path} rejected the records ${detail}`, { cause: error });
+    if (hasCode(code, UNWRITABLE_CODES))
+      return new StoreUnwritableError(`SQLite database ${this.path} cannot be used ${detail}`, { cause: error });
     return error;
   }
 
@@ -391,7 +390,9 @@ export class SqliteStore implements IngestStore {
 
   async writeLogs(records: readonly NormalizedLogRecord[]): Promise<void> {
     const rows = toLogRows(records);
-    await this.transaction(rows.map((row): SqliteWriteOp => [WRITE.log, [row.key, row.trace_id, row.span_id, row.time_unix_nano, row.record]]));
+    await this.transaction(
+      rows.map((row): SqliteWriteOp => [WRITE.log, [row.key, row.trace_id, row.span_id, row.time_unix_nano, row.record]]),
+    );
   }
 
   logsFor(keys: readonly SpanKey[]): Promise<Map<string, NormalizedLogRecord[]>> {
@@ -399,7 +400,11 @@ export class SqliteStore implements IngestStore {
       const found = new Map<string, NormalizedLogRecord[]>();
       for (const key of keys) {
         const rows = this.selectLogs.all(key.traceId.toLowerCase(), key.spanId.toLowerCase()) as { record: string }[];
-        if (rows.length > 0) found.set(spanKeyString(key), rows.map((row) => decodeLog(row.record)));
+        if (rows.length > 0)
+          found.set(
+            spanKeyString(key),
+            rows.map((row) => decodeLog(row.record)),
+          );
       }
       return found;
     });

@@ -1,4 +1,4 @@
-import type { Writable, Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationSource } from '../translate/types.js';
 
 /**

@@ -2,7 +2,7 @@ import type { GenerationData, GenerationMessage, GenerationType, Tool } from '..
 import { looksLikeSecretKey, redactSecrets } from '../semconv/redact.js';
 import type { KeyKind } from './families.js';
 import { textOf, withInstructions } from './messages.js';
-import { isSafeKey, type Attributes } from './read.js';
+import { type Attributes, isSafeKey } from './read.js';
 import type { NormalizedLogRecord, NormalizedSpan } from './types.js';
 
 /**
@@ -181,8 +181,10 @@ export function finish(context: TranslationContext): GenerationData {
   const draft = context.draft;
   const duration = spanDuration(context.span) ?? draft.duration;
   const { inputTokens, outputTokens } = draft;
-  const tokenCount = draft.totalTokens ?? (inputTokens !== undefined && outputTokens !== undefined ? inputTokens + outputTokens : undefined);
-  const throughput = draft.throughput ?? (outputTokens !== undefined && duration !== undefined && duration > 0 ? outputTokens / duration : undefined);
+  const tokenCount =
+    draft.totalTokens ?? (inputTokens !== undefined && outputTokens !== undefined ? inputTokens + outputTokens : undefined);
+  const throughput =
+    draft.throughput ?? (outputTokens !== undefined && duration !== undefined && duration > 0 ? outputTokens / duration : undefined);
   // One object literal: spreading a shared base object into the result was an order of magnitude slower.
   const generation: Record<string, unknown> = {
     type: context.type,

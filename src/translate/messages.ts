@@ -1,5 +1,5 @@
 import type { ContentPart, GenerationMessage, Tool, ToolCall } from '../generation/schema.js';
-import { messageFromParts, toolFromDefinition, type PartsMessage } from '../semconv/messages.js';
+import { messageFromParts, type PartsMessage, toolFromDefinition } from '../semconv/messages.js';
 import { capText, isRecord, MAX_ITEMS, stringify } from './read.js';
 
 /**
@@ -126,7 +126,13 @@ function toolCallsFrom(value: unknown): ToolCall[] | undefined {
  * unknown keys are dropped, wrong types fixed or dropped. `extraToolCalls` are used when the message has none
  * (a `gen_ai.choice` body may carry them beside its message).
  */
-export function messageFrom(value: unknown, defaultRole: string, label: string, warnings: string[], extraToolCalls?: unknown): GenerationMessage | undefined {
+export function messageFrom(
+  value: unknown,
+  defaultRole: string,
+  label: string,
+  warnings: string[],
+  extraToolCalls?: unknown,
+): GenerationMessage | undefined {
   if (!isRecord(value)) return undefined;
   let role = defaultRole;
   let content: Content = null;
@@ -202,14 +208,24 @@ function isPartsMessage(value: unknown): value is PartsMessage {
 }
 
 /** One GenAI parts message (§1.4) → OpenAI shape; a message that already has OpenAI `content` is taken as such. */
-export function messageFromPartsValue(value: unknown, label: string, warnings: string[], defaultRole = 'user'): GenerationMessage | undefined {
+export function messageFromPartsValue(
+  value: unknown,
+  label: string,
+  warnings: string[],
+  defaultRole = 'user',
+): GenerationMessage | undefined {
   if (!isPartsMessage(value)) return messageFrom(value, defaultRole, label, warnings);
   if (typeof value.role === 'string' && value.role !== '') return messageFrom(messageFromParts(value), value.role, label, warnings);
   return messageFrom(messageFromParts({ ...value, role: defaultRole }), defaultRole, label, warnings);
 }
 
 /** `gen_ai.input.messages` / `gen_ai.output.messages` values → OpenAI messages; undefined (and a warning) if not a list. */
-export function messagesFromParts(value: unknown, label: string, warnings: string[], defaultRole = 'user'): GenerationMessage[] | undefined {
+export function messagesFromParts(
+  value: unknown,
+  label: string,
+  warnings: string[],
+  defaultRole = 'user',
+): GenerationMessage[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) {
     warnings.push(`${label}: expected a list of messages`);
@@ -385,7 +401,10 @@ export function mergeOutput(messages: readonly GenerationMessage[]): GenerationM
     }
     if (message.tool_calls) calls.push(...message.tool_calls);
   }
-  const merged: GenerationMessage = { role: messages[0].role ?? 'assistant', content: structured ? parts : texts.length > 0 ? texts.join('') : null };
+  const merged: GenerationMessage = {
+    role: messages[0].role ?? 'assistant',
+    content: structured ? parts : texts.length > 0 ? texts.join('') : null,
+  };
   if (calls.length > 0) merged.tool_calls = calls;
   return merged;
 }

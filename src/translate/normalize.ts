@@ -1,8 +1,8 @@
 import type { HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { NormalizedLogRecord, NormalizedSpan } from './types.js';
 import { GenAIEvent } from '../semconv/keys.js';
+import type { NormalizedLogRecord, NormalizedSpan } from './types.js';
 
 /** Converts SDK objects into the translator's normalized shapes. Cheap: attributes are shared, not copied. */
 
@@ -47,7 +47,9 @@ export function isReadableLogRecord(record: unknown): record is ReadableLogRecor
 
 export function normalizeReadableLogRecord(record: ReadableLogRecord): NormalizedLogRecord {
   const attributes = (record.attributes ?? {}) as Record<string, unknown>;
-  const eventName = record.eventName ?? (typeof attributes[GenAIEvent.EVENT_NAME_ATTRIBUTE] === 'string' ? (attributes[GenAIEvent.EVENT_NAME_ATTRIBUTE] as string) : undefined);
+  const eventName =
+    record.eventName ??
+    (typeof attributes[GenAIEvent.EVENT_NAME_ATTRIBUTE] === 'string' ? (attributes[GenAIEvent.EVENT_NAME_ATTRIBUTE] as string) : undefined);
   return {
     traceId: record.spanContext?.traceId,
     spanId: record.spanContext?.spanId,

@@ -287,7 +287,12 @@ export function at(tree: unknown, ...path: string[]): unknown {
 }
 
 /** Every attribute under `prefix` as `{suffix: value}` in a plain object (values cleaned); unsafe suffixes are skipped. */
-export function prefixed(attributes: Attributes, keys: readonly string[], prefix: string, warnings: string[]): Record<string, unknown> | undefined {
+export function prefixed(
+  attributes: Attributes,
+  keys: readonly string[],
+  prefix: string,
+  warnings: string[],
+): Record<string, unknown> | undefined {
   let out: Record<string, unknown> | undefined;
   for (const key of keys) {
     if (!key.startsWith(prefix) || key.length === prefix.length) continue;

@@ -15,16 +15,16 @@ import {
   Otel,
   VercelAI,
 } from '../semconv/keys.js';
-import { readGenAIEvents } from './conventions/genai-events.js';
 import { readGenAI } from './conventions/genai.js';
+import { readGenAIEvents } from './conventions/genai-events.js';
 import { isLangfuseCompletion, readLangfuse, readLangfuseContent } from './conventions/langfuse.js';
 import { readOpenInference } from './conventions/openinference.js';
 import { readOpenLLMetry } from './conventions/openllmetry.js';
 import { readVercel } from './conventions/vercel.js';
-import { emptyDraft, finish, spanDuration, type KeyFamilies, type TranslationContext } from './draft.js';
+import { emptyDraft, finish, type KeyFamilies, spanDuration, type TranslationContext } from './draft.js';
 import { keyFamilies } from './families.js';
 import { isReadableLogRecord, isReadableSpan, normalizeReadableLogRecord, normalizeReadableSpan } from './normalize.js';
-import { capText, clean, isSafeKey, type Attributes } from './read.js';
+import { type Attributes, capText, clean, isSafeKey } from './read.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationResult, TranslationSource } from './types.js';
 
 const STATUS_ERROR = 2;
@@ -37,7 +37,11 @@ interface Detection {
   type: GenerationType;
 }
 
-const CHAT_OPERATIONS: ReadonlySet<unknown> = new Set([GenAIOperation.CHAT, GenAIOperationExtra.GENERATE_CONTENT, GenAIOperationExtra.GENERATE]);
+const CHAT_OPERATIONS: ReadonlySet<unknown> = new Set([
+  GenAIOperation.CHAT,
+  GenAIOperationExtra.GENERATE_CONTENT,
+  GenAIOperationExtra.GENERATE,
+]);
 const COMPLETION_OPERATIONS: ReadonlySet<unknown> = new Set([GenAIOperation.TEXT_COMPLETION, GenAIOperationExtra.COMPLETION]);
 const VERCEL_CALLS: ReadonlySet<unknown> = new Set(VercelAI.CALL_OPERATIONS);
 const VERCEL_OTEL_SCOPES: ReadonlySet<string> = new Set(VercelAI.OTEL_SCOPES);
@@ -54,7 +58,8 @@ function endsWith(value: unknown, suffix: string): boolean {
 function openInferenceType(attributes: Attributes): GenerationType {
   let messages = false;
   for (const key in attributes) {
-    if (key.startsWith(OpenInference.PROMPTS_PREFIX) || key.startsWith(OpenInference.CHOICES_PREFIX) || key === OpenInference.PROMPTS) return 'COMPLETION';
+    if (key.startsWith(OpenInference.PROMPTS_PREFIX) || key.startsWith(OpenInference.CHOICES_PREFIX) || key === OpenInference.PROMPTS)
+      return 'COMPLETION';
     if (key.startsWith(OpenInference.INPUT_MESSAGES_PREFIX) || key.startsWith(OpenInference.OUTPUT_MESSAGES_PREFIX)) messages = true;
   }
   if (messages) return 'CHAT';
@@ -77,7 +82,8 @@ function vercelCall(attributes: Attributes): boolean {
  * handful of keys only, so a span of any other kind costs a few lookups.
  */
 function detect(attributes: Attributes, spanName: string): Detection | null {
-  if (isGenspanEncoded(attributes)) return { family: 'genspan', type: attributes[Genspan.GENERATION_TYPE] === 'COMPLETION' ? 'COMPLETION' : 'CHAT' };
+  if (isGenspanEncoded(attributes))
+    return { family: 'genspan', type: attributes[Genspan.GENERATION_TYPE] === 'COMPLETION' ? 'COMPLETION' : 'CHAT' };
 
   const observation = attributes[Langfuse.OBSERVATION_TYPE];
   if (observation !== undefined) {
@@ -85,7 +91,8 @@ function detect(attributes: Attributes, spanName: string): Detection | null {
     return { family: 'langfuse', type: isLangfuseCompletion(attributes[Langfuse.INPUT]) ? 'COMPLETION' : 'CHAT' };
   }
   const kind = attributes[OpenInference.SPAN_KIND];
-  if (kind !== undefined) return kind === OpenInference.SPAN_KIND_LLM ? { family: 'openinference', type: openInferenceType(attributes) } : null;
+  if (kind !== undefined)
+    return kind === OpenInference.SPAN_KIND_LLM ? { family: 'openinference', type: openInferenceType(attributes) } : null;
 
   const operation = attributes[GenAI.OPERATION_NAME];
   if (operation !== undefined) {
@@ -96,7 +103,9 @@ function detect(attributes: Attributes, spanName: string): Detection | null {
   const vercelOperation = attributes[VercelAI.OPERATION_NAME];
   if (has(attributes, VercelAI.OPERATION_ID) || (typeof vercelOperation === 'string' && vercelOperation.startsWith(VercelAI.PREFIX))) {
     if (!vercelCall(attributes)) return null;
-    const completion = endsWith(attributes[VercelAI.MODEL_PROVIDER], VercelAI.COMPLETION_PROVIDER_SUFFIX) || endsWith(attributes[GenAIExtra.SYSTEM], VercelAI.COMPLETION_PROVIDER_SUFFIX);
+    const completion =
+      endsWith(attributes[VercelAI.MODEL_PROVIDER], VercelAI.COMPLETION_PROVIDER_SUFFIX) ||
+      endsWith(attributes[GenAIExtra.SYSTEM], VercelAI.COMPLETION_PROVIDER_SUFFIX);
     return { family: 'vercel-ai', type: completion ? 'COMPLETION' : 'CHAT' };
   }
   const requestType = attributes[OpenLLMetry.REQUEST_TYPE];
@@ -109,7 +118,8 @@ function detect(attributes: Attributes, spanName: string): Detection | null {
     return { family: 'genai', type: spanName === OpenLLMetry.COMPLETION_SPAN_NAME ? 'COMPLETION' : 'CHAT' };
   }
   if (has(attributes, OpenInference.MODEL_NAME)) return { family: 'openinference', type: openInferenceType(attributes) };
-  if (has(attributes, Langfuse.MODEL_NAME)) return { family: 'langfuse', type: isLangfuseCompletion(attributes[Langfuse.INPUT]) ? 'COMPLETION' : 'CHAT' };
+  if (has(attributes, Langfuse.MODEL_NAME))
+    return { family: 'langfuse', type: isLangfuseCompletion(attributes[Langfuse.INPUT]) ? 'COMPLETION' : 'CHAT' };
   return null;
 }
 
@@ -259,7 +269,8 @@ function translateNormalized(span: NormalizedSpan, records: readonly NormalizedL
 
 /** A normalized span with its optional parts defaulted (as a copy when any is missing), so readers need no guards. */
 function wellFormed(span: NormalizedSpan): NormalizedSpan {
-  if (Array.isArray(span.events) && span.status && typeof span.status === 'object' && span.scope && typeof span.scope === 'object') return span;
+  if (Array.isArray(span.events) && span.status && typeof span.status === 'object' && span.scope && typeof span.scope === 'object')
+    return span;
   return {
     ...span,
     events: Array.isArray(span.events) ? span.events : [],

@@ -1,4 +1,14 @@
-import { ApiError, fetchConfig, fetchGeneration, fetchList, storeToken, wireOf, type GenerationItem, type ListQuery, type PlaygroundConfig } from './api.js';
+import {
+  ApiError,
+  fetchConfig,
+  fetchGeneration,
+  fetchList,
+  type GenerationItem,
+  type ListQuery,
+  type PlaygroundConfig,
+  storeToken,
+  wireOf,
+} from './api.js';
 import { formatTime, generationView, previewText, rerunOrigin, typeBadge } from './detail.js';
 import { byId, h, replaceChildren, safeHref } from './dom.js';
 import { editorView, originComparison } from './editor.js';
@@ -68,7 +78,12 @@ function listItem(item: GenerationItem): HTMLElement {
     null,
     h(
       'a',
-      { class: 'item', href: `#/g/${encodeURIComponent(item.id)}`, 'data-id': item.id, 'aria-current': item.id === currentId ? 'true' : null },
+      {
+        class: 'item',
+        href: `#/g/${encodeURIComponent(item.id)}`,
+        'data-id': item.id,
+        'aria-current': item.id === currentId ? 'true' : null,
+      },
       h(
         'span',
         { class: 'item-top' },
@@ -84,7 +99,13 @@ function listItem(item: GenerationItem): HTMLElement {
         [generation.provider, item.serviceName].filter(Boolean).join(' · '),
         ' · ',
         formatTime(item.startTime),
-        tags.length > 0 ? h('span', { class: 'item-tags' }, tags.map((tag) => h('span', { class: 'tag' }, tag))) : null,
+        tags.length > 0
+          ? h(
+              'span',
+              { class: 'item-tags' },
+              tags.map((tag) => h('span', { class: 'tag' }, tag)),
+            )
+          : null,
       ),
     ),
   );
@@ -102,7 +123,8 @@ async function loadList(append: boolean): Promise<void> {
     nextCursor = page.nextCursor;
     loadMore.hidden = !nextCursor;
     const count = list.childElementCount;
-    listStatus.textContent = count === 0 ? 'No generations match.' : `${count} generation${count === 1 ? '' : 's'}${nextCursor ? ' (more to load)' : ''}`;
+    listStatus.textContent =
+      count === 0 ? 'No generations match.' : `${count} generation${count === 1 ? '' : 's'}${nextCursor ? ' (more to load)' : ''}`;
   } catch (error) {
     if (request !== listRequest) return;
     listStatus.textContent = needsToken(error) ? 'A token is needed.' : `Could not load generations: ${message(error)}`;
@@ -139,7 +161,11 @@ async function openGeneration(id: string, focus: boolean): Promise<void> {
     item = await fetchGeneration(id);
   } catch (error) {
     if (request !== detailRequest) return;
-    const text = needsToken(error) ? 'A token is needed.' : error instanceof ApiError && error.status === 404 ? 'No such generation.' : message(error);
+    const text = needsToken(error)
+      ? 'A token is needed.'
+      : error instanceof ApiError && error.status === 404
+        ? 'No such generation.'
+        : message(error);
     replaceChildren(detail, backLink(), h('p', { class: 'error-box' }, text));
     return;
   }
@@ -162,7 +188,8 @@ async function openGeneration(id: string, focus: boolean): Promise<void> {
         if (request === detailRequest) replaceChildren(originSlot, originComparison(original, item));
       })
       .catch(() => {
-        if (request === detailRequest) replaceChildren(originSlot, h('p', { class: 'muted' }, 'The original generation is no longer stored.'));
+        if (request === detailRequest)
+          replaceChildren(originSlot, h('p', { class: 'muted' }, 'The original generation is no longer stored.'));
       });
   }
   if (focus) document.getElementById('generation-title')?.focus();

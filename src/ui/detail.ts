@@ -1,7 +1,7 @@
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
-import { wireOf, type GenerationItem, type WireGeneration } from './api.js';
-import { h, uniqueId, type Child } from './dom.js';
-import { rerunOriginOf, type RerunOrigin } from './lineage.js';
+import { type GenerationItem, type WireGeneration, wireOf } from './api.js';
+import { type Child, h, uniqueId } from './dom.js';
+import { type RerunOrigin, rerunOriginOf } from './lineage.js';
 import { tokenizeTemplate, variableText } from './template.js';
 
 /** Read-only views of a generation: how the playground shows what was recorded. */
@@ -63,7 +63,7 @@ export function highlightedTemplate(template: string, variables: Readonly<Record
       pre.append(token.raw);
       continue;
     }
-    const known = Object.prototype.hasOwnProperty.call(variables, token.name);
+    const known = Object.hasOwn(variables, token.name);
     pre.append(
       h(
         'mark',
@@ -84,7 +84,13 @@ function toolCallView(call: ToolCall): HTMLElement {
   return h(
     'div',
     { class: 'tool-call' },
-    h('p', { class: 'tool-call-head' }, 'Tool call ', h('code', null, call.function?.name ?? '(unnamed)'), call.id ? h('span', { class: 'muted' }, ` · ${call.id}`) : null),
+    h(
+      'p',
+      { class: 'tool-call-head' },
+      'Tool call ',
+      h('code', null, call.function?.name ?? '(unnamed)'),
+      call.id ? h('span', { class: 'muted' }, ` · ${call.id}`) : null,
+    ),
     call.function?.arguments ? h('pre', { class: 'text code' }, prettyJson(call.function.arguments)) : null,
   );
 }
@@ -142,7 +148,9 @@ export function metricsView(generation: WireGeneration): HTMLElement {
   return h(
     'dl',
     { class: 'metrics' },
-    rows.map(([label, value]) => h('div', { class: 'metric' }, h('dt', null, label), h('dd', { class: value === null ? 'muted' : null }, value ?? '—'))),
+    rows.map(([label, value]) =>
+      h('div', { class: 'metric' }, h('dt', null, label), h('dd', { class: value === null ? 'muted' : null }, value ?? '—')),
+    ),
   );
 }
 
@@ -155,7 +163,12 @@ function keyValueTable(caption: string, entries: [string, unknown][]): HTMLEleme
       'tbody',
       null,
       entries.map(([key, value]) =>
-        h('tr', null, h('th', { scope: 'row' }, key), h('td', null, typeof value === 'string' ? value : h('code', null, JSON.stringify(value)))),
+        h(
+          'tr',
+          null,
+          h('th', { scope: 'row' }, key),
+          h('td', null, typeof value === 'string' ? value : h('code', null, JSON.stringify(value))),
+        ),
       ),
     ),
   );
@@ -168,7 +181,9 @@ function section(title: string, ...children: Child[]): HTMLElement {
 
 /** Two views of one prompt, switched by a pair of toggle buttons. */
 function toggleViews(label: string, views: [name: string, content: Child][]): HTMLElement {
-  const panels = views.map(([name, content], index) => h('div', { class: 'view', 'data-view': name.toLowerCase(), props: { hidden: index !== 0 } }, content));
+  const panels = views.map(([name, content], index) =>
+    h('div', { class: 'view', 'data-view': name.toLowerCase(), props: { hidden: index !== 0 } }, content),
+  );
   const buttons = views.map(([name], index) =>
     h(
       'button',
@@ -192,7 +207,15 @@ function toggleViews(label: string, views: [name: string, content: Child][]): HT
 function variablesTable(variables: Record<string, unknown>): Child {
   const entries = Object.entries(variables);
   if (entries.length === 0) return null;
-  return h('div', { class: 'variables' }, h('h4', null, 'Variables'), keyValueTable('Variables', entries.map(([k, v]) => [k, variableText(v)])));
+  return h(
+    'div',
+    { class: 'variables' },
+    h('h4', null, 'Variables'),
+    keyValueTable(
+      'Variables',
+      entries.map(([k, v]) => [k, variableText(v)]),
+    ),
+  );
 }
 
 function promptSection(generation: WireGeneration): HTMLElement {
@@ -208,11 +231,22 @@ function promptSection(generation: WireGeneration): HTMLElement {
         : formatted;
     return section('Prompt', body, variablesTable(variables));
   }
-  const messages = h('div', { class: 'messages' }, (generation.messages ?? []).map((m) => messageView(m)));
+  const messages = h(
+    'div',
+    { class: 'messages' },
+    (generation.messages ?? []).map((m) => messageView(m)),
+  );
   const template = Array.isArray(generation.template) ? generation.template : null;
   const body = template
     ? toggleViews('Messages view', [
-        ['Template', h('div', { class: 'messages' }, template.map((m) => messageView(m, (text) => highlightedTemplate(text, variables))))],
+        [
+          'Template',
+          h(
+            'div',
+            { class: 'messages' },
+            template.map((m) => messageView(m, (text) => highlightedTemplate(text, variables))),
+          ),
+        ],
         ['Formatted', messages],
       ])
     : messages;
@@ -231,7 +265,12 @@ function toolsSection(generation: WireGeneration): Child {
         h(
           'li',
           null,
-          h('p', null, h('code', null, tool.function?.name ?? tool.type), tool.function?.description ? ` — ${tool.function.description}` : null),
+          h(
+            'p',
+            null,
+            h('code', null, tool.function?.name ?? tool.type),
+            tool.function?.description ? ` — ${tool.function.description}` : null,
+          ),
           tool.function?.parameters ? h('pre', { class: 'text code' }, prettyJson(tool.function.parameters)) : null,
         ),
       ),
@@ -269,11 +308,19 @@ export function generationView(item: GenerationItem): HTMLElement {
       h(
         'p',
         { class: 'links' },
-        item.jaegerUrl ? h('a', { href: item.jaegerUrl, class: 'jaeger-link', target: '_blank', rel: 'noopener noreferrer' }, 'Open trace in Jaeger') : null,
+        item.jaegerUrl
+          ? h('a', { href: item.jaegerUrl, class: 'jaeger-link', target: '_blank', rel: 'noopener noreferrer' }, 'Open trace in Jaeger')
+          : null,
         origin ? h('a', { href: `#/g/${encodeURIComponent(origin.id)}`, class: 'origin-link' }, 'Re-run of an earlier generation') : null,
         h('span', { class: 'muted ids' }, `trace ${item.traceId} · span ${item.spanId}`),
       ),
-      tags.length > 0 ? h('ul', { class: 'tags', 'aria-label': 'Tags' }, tags.map((tag) => h('li', { class: 'tag' }, tag))) : null,
+      tags.length > 0
+        ? h(
+            'ul',
+            { class: 'tags', 'aria-label': 'Tags' },
+            tags.map((tag) => h('li', { class: 'tag' }, tag)),
+          )
+        : null,
     ),
     generation.error ? h('div', { class: 'error-box', role: 'note' }, h('strong', null, 'Error: '), generation.error) : null,
     metricsView(generation),
@@ -286,6 +333,15 @@ export function generationView(item: GenerationItem): HTMLElement {
     section('Settings', settings.length > 0 ? keyValueTable('Settings', settings) : h('p', { class: 'empty' }, '(none)')),
     toolsSection(generation),
     metadata.length > 0 ? section('Metadata', keyValueTable('Metadata', metadata)) : null,
-    item.warnings.length > 0 ? section('Translation warnings', h('ul', null, item.warnings.map((w) => h('li', null, w)))) : null,
+    item.warnings.length > 0
+      ? section(
+          'Translation warnings',
+          h(
+            'ul',
+            null,
+            item.warnings.map((w) => h('li', null, w)),
+          ),
+        )
+      : null,
   );
 }

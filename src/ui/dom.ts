@@ -44,7 +44,11 @@ function append(parent: Node, child: Child): void {
 }
 
 /** Creates an element. Children that are strings become text nodes. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props | null = null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props | null = null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   if (props) {
     for (const [key, value] of Object.entries(props)) {

@@ -1,7 +1,7 @@
 import type { GenerationMessage } from '../generation/schema.js';
-import { ApiError, fetchGeneration, rerun, wireOf, type GenerationItem, type PlaygroundConfig, type WireGeneration } from './api.js';
+import { ApiError, fetchGeneration, type GenerationItem, type PlaygroundConfig, rerun, type WireGeneration, wireOf } from './api.js';
 import { answerView, formatTime, metricsView, prettyJson, typeBadge } from './detail.js';
-import { h, replaceChildren, uniqueId, type Child } from './dom.js';
+import { type Child, h, replaceChildren, uniqueId } from './dom.js';
 import { formatMessages, formatTemplate, messagesVariables, templateVariables, variableText } from './template.js';
 
 /** Editing a generation and running it again, with the original and the re-run side by side. */
@@ -77,7 +77,11 @@ export interface EditorContext {
 
 function providerNotice(config: PlaygroundConfig | null): HTMLElement {
   if (!config) {
-    return h('p', { class: 'notice', id: 'no-provider', role: 'note' }, 'The playground configuration could not be read, so re-runs are off.');
+    return h(
+      'p',
+      { class: 'notice', id: 'no-provider', role: 'note' },
+      'The playground configuration could not be read, so re-runs are off.',
+    );
   }
   if (config.provider.configured) {
     return h(
@@ -85,14 +89,21 @@ function providerNotice(config: PlaygroundConfig | null): HTMLElement {
       { class: 'provider-line muted' },
       'Re-runs go to ',
       h('code', null, config.provider.url ?? ''),
-      config.provider.keyEnv ? ` with the key from $${config.provider.keyEnv}${config.provider.keySet ? '' : ' (not set)'}` : ' without an API key',
+      config.provider.keyEnv
+        ? ` with the key from $${config.provider.keyEnv}${config.provider.keySet ? '' : ' (not set)'}`
+        : ' without an API key',
       '.',
     );
   }
   return h(
     'div',
     { class: 'notice', id: 'no-provider', role: 'note' },
-    h('p', null, h('strong', null, 'No provider is configured, so re-runs are off. '), 'Start the server with an OpenAI-compatible provider:'),
+    h(
+      'p',
+      null,
+      h('strong', null, 'No provider is configured, so re-runs are off. '),
+      'Start the server with an OpenAI-compatible provider:',
+    ),
     h('pre', { class: 'text code' }, config.configureCommand),
     h('p', { class: 'muted' }, 'The key is read from that environment variable on the server and never sent to this page.'),
   );
@@ -111,7 +122,12 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
   let running: AbortController | null = null;
 
   const root = h('section', { class: 'panel editor', 'aria-labelledby': 'editor-title' });
-  const comparison = h('section', { class: 'panel comparison', id: 'comparison', 'aria-labelledby': 'comparison-title', props: { hidden: true } });
+  const comparison = h('section', {
+    class: 'panel comparison',
+    id: 'comparison',
+    'aria-labelledby': 'comparison-title',
+    props: { hidden: true },
+  });
   const status = h('p', { class: 'run-status', role: 'status', id: 'run-status' });
   const preview = h('pre', { class: 'text', id: 'formatted-preview' });
   const previewNote = h('p', { class: 'warning', props: { hidden: true } });
@@ -171,7 +187,10 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
         preview.textContent = draft.text;
       }
     } else {
-      const messages = draft.messages.map((m) => ({ role: m.message.role, content: m.contentIsParts ? safeParse(m.contentText) : m.contentText }));
+      const messages = draft.messages.map((m) => ({
+        role: m.message.role,
+        content: m.contentIsParts ? safeParse(m.contentText) : m.contentText,
+      }));
       const formatted = draft.messagesAreTemplate ? formatMessages(messages, draft.variables) : { messages, missing: [] };
       missing = formatted.missing;
       preview.textContent = formatted.messages
@@ -229,7 +248,9 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
                 },
               },
             },
-            [...new Set([...ROLES, entry.message.role ?? 'user'])].map((r) => h('option', { value: r, props: { selected: r === (entry.message.role ?? 'user') } }, r)),
+            [...new Set([...ROLES, entry.message.role ?? 'user'])].map((r) =>
+              h('option', { value: r, props: { selected: r === (entry.message.role ?? 'user') } }, r),
+            ),
           );
           const content = h('textarea', {
             rows: String(Math.min(12, Math.max(2, entry.contentText.split('\n').length))),
@@ -298,7 +319,13 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       );
     };
     renderList();
-    return h('fieldset', { class: 'messages-fieldset' }, h('legend', null, draft.messagesAreTemplate ? 'Template messages' : 'Messages'), list, add);
+    return h(
+      'fieldset',
+      { class: 'messages-fieldset' },
+      h('legend', null, draft.messagesAreTemplate ? 'Template messages' : 'Messages'),
+      list,
+      add,
+    );
   };
 
   const promptEditor = (): HTMLElement =>
@@ -455,7 +482,9 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
             text += event.text;
             side.stream(text);
           } else if (event.type === 'done') {
-            status.textContent = event.error ? `The re-run failed and was stored: ${event.error}` : 'Done. The re-run is stored as a new generation.';
+            status.textContent = event.error
+              ? `The re-run failed and was stored: ${event.error}`
+              : 'Done. The re-run is stored as a new generation.';
             side.stored(event.id);
             context.onStored(event.id);
           } else if (event.type === 'error') {
@@ -466,7 +495,11 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
         running.signal,
       );
     } catch (error) {
-      const message = running.signal.aborted ? 'Stopped.' : error instanceof ApiError ? error.message : `The re-run failed: ${(error as Error).message}`;
+      const message = running.signal.aborted
+        ? 'Stopped.'
+        : error instanceof ApiError
+          ? error.message
+          : `The re-run failed: ${(error as Error).message}`;
       status.textContent = message;
       side.failed(message);
     } finally {
@@ -500,7 +533,16 @@ function column(title: string, item: GenerationItem | null, generation: WireGene
     'div',
     { class: 'compare-column' },
     h('h4', null, title, generation ? [' ', typeBadge(generation)] : null),
-    generation ? h('p', { class: 'muted' }, generation.model ?? '', ' · ', generation.provider ?? '', item ? [' · ', formatTime(item.startTime)] : null) : null,
+    generation
+      ? h(
+          'p',
+          { class: 'muted' },
+          generation.model ?? '',
+          ' · ',
+          generation.provider ?? '',
+          item ? [' · ', formatTime(item.startTime)] : null,
+        )
+      : null,
     ...extra,
   );
 }

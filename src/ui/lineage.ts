@@ -17,5 +17,7 @@ export function rerunOriginOf(metadata: Readonly<Record<string, unknown>> | null
   const origin = metadata?.[RERUN_METADATA_KEY];
   if (typeof origin !== 'object' || origin === null) return null;
   const { id, traceId, spanId } = origin as Record<string, unknown>;
-  return typeof id === 'string' ? { id, traceId: typeof traceId === 'string' ? traceId : '', spanId: typeof spanId === 'string' ? spanId : '' } : null;
+  return typeof id === 'string'
+    ? { id, traceId: typeof traceId === 'string' ? traceId : '', spanId: typeof spanId === 'string' ? spanId : '' }
+    : null;
 }

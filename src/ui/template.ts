@@ -9,8 +9,7 @@
 
 export type TemplateToken =
   /** `raw` is the text as written in the template; `text` is what formatting produces (`{{` gives `{`). */
-  | { kind: 'text'; raw: string; text: string }
-  | { kind: 'variable'; raw: string; name: string };
+  { kind: 'text'; raw: string; text: string } | { kind: 'variable'; raw: string; name: string };
 
 const VARIABLE = /^\{([\p{L}_][\p{L}\p{N}_]*)\}/u;
 
@@ -72,7 +71,7 @@ export interface FormattedTemplate {
 }
 
 function hasOwn(object: Readonly<Record<string, unknown>>, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(object, key);
+  return Object.hasOwn(object, key);
 }
 
 /** Formats a template with variable values. */

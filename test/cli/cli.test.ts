@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationList } from '../../src/server/index.js';
@@ -128,7 +128,9 @@ describe('user mistakes: one clear line and a non-zero exit', () => {
       request.on('end', () => {
         if (request.url?.startsWith('/api/generations')) {
           response.writeHead(500, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'the store failed to read: database is closed' }));
+          response.end(
+            JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'the store failed to read: database is closed' }),
+          );
         } else {
           response.writeHead(200, { 'content-type': 'application/json' });
           response.end('{}');

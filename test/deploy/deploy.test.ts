@@ -61,7 +61,9 @@ const COMPOSE_ENV = { GENSPAN_TOKEN: 'compose-token' };
 function genspanArgs(): ServeArgs {
   const service = compose.services.genspan;
   const command = (service.command as string[]).map((part) => interpolate(String(part), COMPOSE_ENV));
-  const environment = Object.fromEntries(Object.entries((service.environment as Dict | undefined) ?? {}).map(([name, value]) => [name, interpolate(String(value), COMPOSE_ENV)]));
+  const environment = Object.fromEntries(
+    Object.entries((service.environment as Dict | undefined) ?? {}).map(([name, value]) => [name, interpolate(String(value), COMPOSE_ENV)]),
+  );
   expect(command[0]).toBe('serve');
   const args = parseServeArgs(command.slice(1), environment);
   if (args.help) throw new Error('the genspan command asks for help');
@@ -90,7 +92,11 @@ interface DockerStage {
 /** The Dockerfile's stages, with what each copies (paths made absolute with the WORKDIR in force). */
 function dockerStages(text: string): DockerStage[] {
   const stages: DockerStage[] = [];
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
   for (const line of lines) {
     const [instruction, ...words] = line.split(/\s+/);
     const rest = line.slice(instruction.length).trim();
@@ -140,7 +146,10 @@ function copiedTo(stage: DockerStage, file: string, from?: string): string | und
     if (copy.from !== from) continue;
     for (const source of copy.sources) {
       if (file.startsWith(`${source}/`)) return posix.join(copy.destination, file.slice(source.length));
-      if (file === source) return copy.destination.endsWith('/') || copy.sources.length > 1 ? posix.join(copy.destination, posix.basename(file)) : copy.destination;
+      if (file === source)
+        return copy.destination.endsWith('/') || copy.sources.length > 1
+          ? posix.join(copy.destination, posix.basename(file))
+          : copy.destination;
     }
   }
   return undefined;
@@ -162,7 +171,13 @@ function importsOf(file: string): { local: string[]; packages: string[] } {
     if (match[2]) continue;
     const specifier = match[3] ?? match[4];
     if (specifier.startsWith('.')) local.push(posix.join(posix.dirname(file), specifier).replace(/\.js$/, '.ts'));
-    else if (!specifier.startsWith('node:')) packages.push(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+    else if (!specifier.startsWith('node:'))
+      packages.push(
+        specifier
+          .split('/')
+          .slice(0, specifier.startsWith('@') ? 2 : 1)
+          .join('/'),
+      );
   }
   return { local, packages };
 }
@@ -215,7 +230,9 @@ describe('collector-config.yaml', () => {
   });
 
   it('listens on 0.0.0.0 and accepts bodies large enough for long prompts', () => {
-    const otlp = collector.receivers.otlp as { protocols: { http: { endpoint: string; max_request_body_size: number }; grpc: { endpoint: string } } };
+    const otlp = collector.receivers.otlp as {
+      protocols: { http: { endpoint: string; max_request_body_size: number }; grpc: { endpoint: string } };
+    };
     expect(hostAndPort(otlp.protocols.http.endpoint).host).toBe('0.0.0.0');
     expect(hostAndPort(otlp.protocols.grpc.endpoint).host).toBe('0.0.0.0');
     expect(otlp.protocols.http.max_request_body_size).toBeGreaterThanOrEqual(64 * 1024 * 1024);
@@ -238,7 +255,9 @@ describe('docker-compose.yml', () => {
     }
     expect(services.genspan.build).toBe('.');
     expect(existsSync('Dockerfile')).toBe(true);
-    for (const line of readFileSync('Dockerfile', 'utf8').split('\n').filter((text) => text.startsWith('FROM '))) {
+    for (const line of readFileSync('Dockerfile', 'utf8')
+      .split('\n')
+      .filter((text) => text.startsWith('FROM '))) {
       expect(line).toMatch(/^FROM [\w./-]+:[\w.-]*\d[\w.-]*( AS \w+)?$/);
     }
   });
@@ -290,7 +309,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes every port on the host loopback only', () => {
-    const published = Object.entries(services).flatMap(([name, service]) => ((service.ports as string[] | undefined) ?? []).map((entry) => [name, String(entry)]));
+    const published = Object.entries(services).flatMap(([name, service]) =>
+      ((service.ports as string[] | undefined) ?? []).map((entry) => [name, String(entry)]),
+    );
     expect(published.map(([name]) => name)).toEqual(expect.arrayContaining(['otel-collector', 'genspan']));
     for (const [name, entry] of published) expect(entry, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
@@ -306,7 +327,10 @@ describe('Dockerfile', () => {
   const stages = dockerStages(readFileSync('Dockerfile', 'utf8'));
   const build = stages.find((stage) => stage.name === 'build')!;
   const runtime = stages[stages.length - 1];
-  const tsconfig = JSON.parse(readFileSync('tsconfig.json', 'utf8')) as { compilerOptions: { rootDir: string; outDir: string }; include: string[] };
+  const tsconfig = JSON.parse(readFileSync('tsconfig.json', 'utf8')) as {
+    compilerOptions: { rootDir: string; outDir: string };
+    include: string[];
+  };
   const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
   const { files: sources, packages } = sourceClosure();
 
@@ -320,7 +344,10 @@ describe('Dockerfile', () => {
   });
 
   it('copies into the build stage everything tsc needs: its config, the lock file, src and what src imports', () => {
-    expect(sources.some((file) => file.startsWith('examples/')), 'src/cli/demo.ts imports the seed example').toBe(true);
+    expect(
+      sources.some((file) => file.startsWith('examples/')),
+      'src/cli/demo.ts imports the seed example',
+    ).toBe(true);
     expect(tsconfig.compilerOptions.rootDir).toBe('.');
     for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', ...sources]) {
       expect(copiedTo(build, file), file).toBe(posix.join(build.workdir, file));
@@ -341,7 +368,9 @@ describe('Dockerfile', () => {
     expect(build.runs.some((run) => /npm prune --omit=dev/.test(run))).toBe(true);
     for (const name of packages) {
       expect(Object.keys(packageJson.dependencies), `${name} is imported at run time`).toContain(name);
-      expect(copiedTo(runtime, posix.join(build.workdir, 'node_modules', name, 'package.json'), build.name)).toBe(posix.join(runtime.workdir, 'node_modules', name, 'package.json'));
+      expect(copiedTo(runtime, posix.join(build.workdir, 'node_modules', name, 'package.json'), build.name)).toBe(
+        posix.join(runtime.workdir, 'node_modules', name, 'package.json'),
+      );
     }
   });
 
@@ -356,7 +385,10 @@ describe('Dockerfile', () => {
     const volume = runtime.volumes.find((directory) => database.startsWith(`${directory.replace(/\/$/, '')}/`));
     expect(volume, `${database} is not in a VOLUME`).toBeDefined();
     expect(runtime.user).toBe('node');
-    expect(runtime.runs.some((run) => new RegExp(`chown (-R )?node(:node)? ${volume}(\\s|$)`).test(run)), `${volume} is not chowned to node`).toBe(true);
+    expect(
+      runtime.runs.some((run) => new RegExp(`chown (-R )?node(:node)? ${volume}(\\s|$)`).test(run)),
+      `${volume} is not chowned to node`,
+    ).toBe(true);
     expect(runtime.exposed).toEqual([args.port]);
     expect(genspanArgs().port).toBe(args.port);
   });

@@ -1,15 +1,15 @@
-import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { loggingErrorHandler, setGlobalErrorHandler, type ExportResult } from '@opentelemetry/core';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { type ExportResult, loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlaygroundExporter } from '../../src/export/exporter.js';
 import { PlaygroundLogExporter } from '../../src/export/log-exporter.js';
+import { step } from '../../src/step/index.js';
 import { recordId } from '../../src/store/record.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { GenerationRecord, GenerationStore } from '../../src/store/types.js';
-import { step } from '../../src/step/index.js';
 import { normalizeReadableSpan } from '../../src/translate/normalize.js';
 import { chatGeneration, DiagCapture, exportBatch, exportCall, FAILED, SpanFactory, SUCCESS, sleep, tempDir, waitFor } from './support.js';
 
@@ -149,7 +149,9 @@ describe('PlaygroundExporter into SQLite', () => {
   it('calls the callback once when the BatchSpanProcessor has timed the export out, and stores the batch later', async () => {
     const errors: unknown[] = [];
     setGlobalErrorHandler((error) => errors.push(error));
-    const counting = new CountingExporter(new PlaygroundExporter({ store, initialBackoffMillis: 50, maxBackoffMillis: 200, maxRetries: 100 }));
+    const counting = new CountingExporter(
+      new PlaygroundExporter({ store, initialBackoffMillis: 50, maxBackoffMillis: 200, maxRetries: 100 }),
+    );
     const processor = new BatchSpanProcessor(counting, { maxExportBatchSize: 10, scheduledDelayMillis: 10, exportTimeoutMillis: 300 });
     const provider = new BasicTracerProvider({ spanProcessors: [processor] });
     const tracer = provider.getTracer('genspan');
@@ -179,7 +181,11 @@ describe('PlaygroundExporter into SQLite', () => {
   it('retries while another connection holds the write lock (SQLITE_BUSY) and stores every batch once the lock is released', async () => {
     const exporter = new PlaygroundExporter({ store, initialBackoffMillis: 20, maxBackoffMillis: 100, maxRetries: 1000 });
     const lock = holdWriteLock(store.path);
-    const calls = [exportCall(exporter, spans.llmSpans(20)), exportCall(exporter, spans.llmSpans(20)), exportCall(exporter, spans.llmSpans(20))];
+    const calls = [
+      exportCall(exporter, spans.llmSpans(20)),
+      exportCall(exporter, spans.llmSpans(20)),
+      exportCall(exporter, spans.llmSpans(20)),
+    ];
     await waitFor(() => diagnostics.matching(/SQLITE_BUSY/).length > 0, 30_000, 'a SQLITE_BUSY retry');
     expect(exporter.bufferedRecords).toBe(60);
     expect(calls.map((call) => call.calls())).toEqual([0, 0, 0]);
@@ -194,7 +200,13 @@ describe('PlaygroundExporter into SQLite', () => {
   });
 
   it('reports FAILED and counts the drop when the buffer is full, and keeps what it buffered', async () => {
-    const exporter = new PlaygroundExporter({ store, maxBufferedRecords: 25, initialBackoffMillis: 20, maxBackoffMillis: 50, maxRetries: 1000 });
+    const exporter = new PlaygroundExporter({
+      store,
+      maxBufferedRecords: 25,
+      initialBackoffMillis: 20,
+      maxBackoffMillis: 50,
+      maxRetries: 1000,
+    });
     const lock = holdWriteLock(store.path);
     const first = exportCall(exporter, spans.llmSpans(20));
     await waitFor(() => exporter.bufferedRecords === 20, 10_000, 'the first batch to be buffered');
@@ -301,7 +313,11 @@ describe('PlaygroundExporter into SQLite', () => {
     const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
     const [span] = spans.llmSpans(1);
     const logger = loggerProvider.getLogger('@opentelemetry/instrumentation-openai');
-    logger.emit({ eventName: 'gen_ai.user.message', body: { content: 'hello' }, context: trace.setSpanContext(ROOT_CONTEXT, span.spanContext()) });
+    logger.emit({
+      eventName: 'gen_ai.user.message',
+      body: { content: 'hello' },
+      context: trace.setSpanContext(ROOT_CONTEXT, span.spanContext()),
+    });
     const [record] = memory.getFinishedLogRecords();
     const exporter = new PlaygroundLogExporter({ store });
 
@@ -332,7 +348,13 @@ describe('PlaygroundExporter into SQLite', () => {
     logger.emit({ eventName: 'app.log', body: 'not a GenAI event', context: inSpan });
     const records = memory.getFinishedLogRecords();
 
-    const exporter = new PlaygroundLogExporter({ store, initialBackoffMillis: 20, maxBackoffMillis: 50, maxRetries: 1000, maxBufferedRecords: 3 });
+    const exporter = new PlaygroundLogExporter({
+      store,
+      initialBackoffMillis: 20,
+      maxBackoffMillis: 50,
+      maxRetries: 1000,
+      maxBufferedRecords: 3,
+    });
     const lock = holdWriteLock(store.path);
     let calls = 0;
     const result = new Promise<ExportResult>((resolve) =>

@@ -1,21 +1,21 @@
+import { createRequire } from 'node:module';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { createRequire } from 'node:module';
+import { InMemoryLogRecordExporter, LoggerProvider, type ReadableLogRecord, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type OpenAIClient from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlaygroundExporter } from '../../src/export/exporter.js';
 import { GenerationIngest } from '../../src/export/ingest.js';
 import { PlaygroundLogExporter } from '../../src/export/log-exporter.js';
-import { recordId } from '../../src/store/record.js';
 import { PostgresStore } from '../../src/store/postgres.js';
+import { recordId } from '../../src/store/record.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { IngestStore } from '../../src/store/types.js';
 import { normalizeReadableLogRecord, normalizeReadableSpan } from '../../src/translate/normalize.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
+import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { exportBatch, SUCCESS, tempDir } from './support.js';
 
 /**

@@ -2,11 +2,11 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlaygroundExporter } from '../../src/export/exporter.js';
-import { recordId } from '../../src/store/record.js';
-import { PostgresStore } from '../../src/store/postgres.js';
 import { ChatGeneration } from '../../src/generation/index.js';
-import { startPostgres, stoppableServer, type PostgresServer } from '../support/postgres.js';
-import { DiagCapture, exportBatch, exportCall, FAILED, SpanFactory, SUCCESS, sleep, type ExportCall } from './support.js';
+import { PostgresStore } from '../../src/store/postgres.js';
+import { recordId } from '../../src/store/record.js';
+import { type PostgresServer, startPostgres, stoppableServer } from '../support/postgres.js';
+import { DiagCapture, type ExportCall, exportBatch, exportCall, FAILED, SpanFactory, SUCCESS, sleep } from './support.js';
 
 function idOf(span: ReadableSpan): string {
   return recordId(span.spanContext().traceId, span.spanContext().spanId);
@@ -107,7 +107,9 @@ describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
       expect(call.calls()).toBe(1);
       const result = await call.result;
       expect(result.code).toBe(FAILED);
-      expect(result.error?.message).toMatch(/dropped 5 generation records: the store still failed after 2 retries: .*did not answer within 200 ms/);
+      expect(result.error?.message).toMatch(
+        /dropped 5 generation records: the store still failed after 2 retries: .*did not answer within 200 ms/,
+      );
       expect(exporter.droppedRecords).toBe(5);
     } finally {
       await holder.query('ROLLBACK');
@@ -122,7 +124,13 @@ describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
     const store = new PostgresStore({ connectionString: url, pool: { max: 4 } });
     const diagnostics = new DiagCapture().install();
     try {
-      const exporter = new PlaygroundExporter({ store, initialBackoffMillis: 50, maxBackoffMillis: 1000, maxRetries: 200, maxBufferedRecords: 100_000 });
+      const exporter = new PlaygroundExporter({
+        store,
+        initialBackoffMillis: 50,
+        maxBackoffMillis: 1000,
+        maxRetries: 200,
+        maxBufferedRecords: 100_000,
+      });
       const batches: ReadableSpan[][] = [];
       const calls: ExportCall[] = [];
       const exportNext = () => {
@@ -154,7 +162,10 @@ describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
       expect(exporter.droppedRecords).toBe(0);
       expect(diagnostics.matching(/could not write \d+ generation records \(.*PostgreSQL/).length).toBeGreaterThan(0);
 
-      const expected = batches.flat().filter((span) => !span.name.startsWith('tool-')).map(idOf);
+      const expected = batches
+        .flat()
+        .filter((span) => !span.name.startsWith('tool-'))
+        .map(idOf);
       expect(expected).toHaveLength(1200);
       const ids = await storedIds(url);
       expect(ids).toHaveLength(1200);

@@ -1,10 +1,10 @@
-import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { createRequire } from 'node:module';
+import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import type OpenAIClient from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OTLP_ENDPOINT_ENV, register } from '../../src/export/register.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 import { tempDir } from './support.js';
 
 describe('register() with @opentelemetry/instrumentation-openai (content sent as log events)', () => {

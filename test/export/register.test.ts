@@ -1,14 +1,14 @@
-import { context, propagation, trace } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { playgroundProcessors, register } from '../../src/export/register.js';
+import { step } from '../../src/step/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { GenerationRecord, GenerationStore } from '../../src/store/types.js';
-import { step } from '../../src/step/index.js';
 import { chatGeneration, tempDir } from './support.js';
 
 interface ReceivedSpan {
@@ -32,7 +32,8 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]
         const serviceName = (resourceSpans.resource?.attributes ?? []).find((a: { key: string }) => a.key === 'service.name')?.value
           ?.stringValue;
         for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
-          for (const span of scopeSpans.spans ?? []) spans.push({ traceId: span.traceId, spanId: span.spanId, name: span.name, serviceName });
+          for (const span of scopeSpans.spans ?? [])
+            spans.push({ traceId: span.traceId, spanId: span.spanId, name: span.name, serviceName });
         }
       }
       res.writeHead(200, { 'content-type': 'application/json' });

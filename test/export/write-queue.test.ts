@@ -1,7 +1,7 @@
 import type { ExportResult } from '@opentelemetry/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidRecordError, RecordsRejectedError, StoreUnavailableError, StoreUnwritableError } from '../../src/store/errors.js';
 import { WriteQueue } from '../../src/export/write-queue.js';
+import { InvalidRecordError, RecordsRejectedError, StoreUnavailableError, StoreUnwritableError } from '../../src/store/errors.js';
 import { DiagCapture, FAILED, SUCCESS } from './support.js';
 
 /** A store stand-in: records are strings; a write holding any "bad" one fails, as one transaction would. */
@@ -9,7 +9,9 @@ class FakeStore {
   readonly writes: string[][] = [];
   readonly stored = new Set<string>();
   failure: (items: readonly string[]) => Error | undefined = (items) =>
-    items.some((item) => item.startsWith('bad')) ? new RecordsRejectedError(`value ${items.find((item) => item.startsWith('bad'))} cannot be held`) : undefined;
+    items.some((item) => item.startsWith('bad'))
+      ? new RecordsRejectedError(`value ${items.find((item) => item.startsWith('bad'))} cannot be held`)
+      : undefined;
   private gate: Promise<void> | undefined;
   private open: (() => void) | undefined;
 
@@ -101,7 +103,9 @@ describe('WriteQueue when the store rejects some records', () => {
     store.release();
     const [a, bc, d] = await Promise.all(results);
     expect([a.code, bc.code, d.code]).toEqual([FAILED, FAILED, FAILED]);
-    expect(bc.error?.message).toBe('genspan: dropped 2 generation records: the store refused them: SQLite database x.db cannot be used (SQLITE_READONLY)');
+    expect(bc.error?.message).toBe(
+      'genspan: dropped 2 generation records: the store refused them: SQLite database x.db cannot be used (SQLITE_READONLY)',
+    );
     expect(store.writes).toHaveLength(2);
     expect(queue.droppedRecords).toBe(4);
   });
@@ -120,7 +124,9 @@ describe('WriteQueue when the store rejects some records', () => {
     store.release();
     const [a, b, c] = await Promise.all(results);
     expect([a.code, b.code, c.code]).toEqual([SUCCESS, FAILED, FAILED]);
-    expect(b.error?.message).toBe('genspan: dropped 2 generation records: the store still failed after 2 retries: PostgreSQL at db:5432 is unreachable');
+    expect(b.error?.message).toBe(
+      'genspan: dropped 2 generation records: the store still failed after 2 retries: PostgreSQL at db:5432 is unreachable',
+    );
     expect(c.error?.message).toBe(b.error?.message.replace('dropped 2', 'dropped 1'));
     // b's part: one try and two retries; c's part is not tried once the retries ran out.
     expect(store.writes.map((items) => items.join())).toEqual(['a', 'b1,bad-b2,c', 'b1,bad-b2', 'b1,bad-b2', 'b1,bad-b2']);

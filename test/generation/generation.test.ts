@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ChatGeneration,
-  CompletionGeneration,
-  GenerationValidationError,
-  generationFromJSON,
-} from '../../src/generation/index.js';
+import { ChatGeneration, CompletionGeneration, GenerationValidationError, generationFromJSON } from '../../src/generation/index.js';
 
 const completionInput = {
   id: 'gen-1',
@@ -45,8 +40,18 @@ describe('generation model', () => {
       model: 'gpt-4o-mini',
       messages: [
         { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'text', text: 'Weather?' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }] },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city": "Paris"}' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Weather?' },
+            { type: 'image_url', image_url: { url: 'https://x/y.png' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city": "Paris"}' } }],
+        },
         { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
       ],
       messageCompletion: { role: 'assistant', content: 'Sunny in Paris.' },

@@ -2,13 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import protobuf from 'protobufjs/minimal.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  OtlpDecodeError,
-  decodeLogsRequest,
-  decodeTraceRequest,
-  encodeExportResponse,
-  encodeStatus,
-} from '../../src/otlp/index.js';
+import { decodeLogsRequest, decodeTraceRequest, encodeExportResponse, encodeStatus, OtlpDecodeError } from '../../src/otlp/index.js';
 import { normalizeReadableSpan } from '../../src/translate/normalize.js';
 import type { NormalizedSpan } from '../../src/translate/types.js';
 import { captureExportBody, encodeLogsRequest } from '../support/otlp-bodies.js';
@@ -37,8 +31,8 @@ beforeAll(async () => {
         'gen_ai.request.stop_sequences': ['\n\n', 'END'],
         'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'héllo ✓ '.repeat(300) }] }]),
         'big.negative': -42,
-        'counts': [1, 2, 3],
-        'flags': [true, false],
+        counts: [1, 2, 3],
+        flags: [true, false],
       },
       error: 'rate limited',
       event: { name: 'exception', attributes: { 'exception.message': 'boom' } },
@@ -151,8 +145,12 @@ describe('OTLP/JSON specifics', () => {
     expect(() => decodeTraceRequest(Buffer.from(jsonRequest({ traceId: 'abcd' })), 'json')).toThrow(
       'at resourceSpans[0].scopeSpans[0].spans[0]: traceId must be 16 bytes, got 2',
     );
-    expect(() => decodeTraceRequest(Buffer.from(jsonRequest({ spanId: '00112233445566778899' })), 'json')).toThrow(/spanId must be 8 bytes, got 10/);
-    expect(() => decodeTraceRequest(Buffer.from(jsonRequest({ traceId: 'zz'.repeat(16) })), 'json')).toThrow(/traceId must be a hex string/);
+    expect(() => decodeTraceRequest(Buffer.from(jsonRequest({ spanId: '00112233445566778899' })), 'json')).toThrow(
+      /spanId must be 8 bytes, got 10/,
+    );
+    expect(() => decodeTraceRequest(Buffer.from(jsonRequest({ traceId: 'zz'.repeat(16) })), 'json')).toThrow(
+      /traceId must be a hex string/,
+    );
   });
 
   it('names a logs payload posted as traces', () => {
@@ -161,7 +159,9 @@ describe('OTLP/JSON specifics', () => {
   });
 
   it('does not let a "__proto__" attribute key change the prototype', () => {
-    const body = jsonRequest({ attributes: [{ key: '__proto__', value: { kvlistValue: { values: [{ key: 'polluted', value: { boolValue: true } }] } } }] });
+    const body = jsonRequest({
+      attributes: [{ key: '__proto__', value: { kvlistValue: { values: [{ key: 'polluted', value: { boolValue: true } }] } } }],
+    });
     const [span] = decodeTraceRequest(Buffer.from(body), 'json').spans;
     expect(Object.getPrototypeOf(span.attributes)).toBe(Object.prototype);
     expect((span.attributes as { polluted?: boolean }).polluted).toBeUndefined();
@@ -223,7 +223,9 @@ describe('protobuf errors', () => {
   });
 
   it('names a protobuf logs payload posted as traces, and the reverse', () => {
-    const logs = encodeLogsRequest([{ timeUnixNano: 1795554714162123457n, body: 'hello', traceId: Buffer.alloc(16, 7), spanId: Buffer.alloc(8, 9) }]);
+    const logs = encodeLogsRequest([
+      { timeUnixNano: 1795554714162123457n, body: 'hello', traceId: Buffer.alloc(16, 7), spanId: Buffer.alloc(8, 9) },
+    ]);
     expect(() => decodeTraceRequest(logs, 'protobuf')).toThrow(/OTLP logs request.*\/v1\/logs/);
     expect(() => decodeLogsRequest(protoBody, 'protobuf')).toThrow(/OTLP traces request.*\/v1\/traces/);
   });

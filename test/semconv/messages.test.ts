@@ -1,14 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { messageFromParts, messageToParts, toolFromDefinition, toolToDefinition } from '../../src/semconv/messages.js';
+import { ChatGeneration, CompletionGeneration } from '../../src/generation/index.js';
 import { decodeGeneration } from '../../src/semconv/decode.js';
 import { encodeGeneration } from '../../src/semconv/encode.js';
-import { ChatGeneration, CompletionGeneration } from '../../src/generation/index.js';
+import { messageFromParts, messageToParts, toolFromDefinition, toolToDefinition } from '../../src/semconv/messages.js';
 
 describe('OpenAI messages <-> GenAI parts', () => {
   it('maps text, images, tool calls and tool results to the parts schema and back', () => {
     const messages = [
-      { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'https://example.test/cat.png', detail: 'low' } }] },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'image_url', image_url: { url: 'https://example.test/cat.png', detail: 'low' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }],
+      },
       { role: 'tool', tool_call_id: 'c1', content: 'a cat' },
       { role: 'user', name: 'ada', content: 'thanks', uuid: 'u-1', templated: true },
     ];
@@ -24,7 +34,11 @@ describe('OpenAI messages <-> GenAI parts', () => {
   });
 
   it('keeps non-canonical tool-call argument text exactly', () => {
-    const message = { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{ "spaced" : 1 }' } }] };
+    const message = {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{ "spaced" : 1 }' } }],
+    };
     expect(messageToParts(message).parts[0].arguments).toBe('{ "spaced" : 1 }');
     expect(messageFromParts(messageToParts(message))).toEqual(message);
   });

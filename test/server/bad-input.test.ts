@@ -1,11 +1,11 @@
-import { request as httpRequest, type ClientRequest } from 'node:http';
 import { rmSync } from 'node:fs';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs/minimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_IN_FLIGHT_REQUESTS } from '../../src/server/server.js';
-import { startCliServer, tempDir, type CliServer } from '../support/cli.js';
+import { type CliServer, startCliServer, tempDir } from '../support/cli.js';
 import { captureExportBody, encodeLogsRequest } from '../support/otlp-bodies.js';
 import { makeSpans } from '../support/sdk-spans.js';
 import { getJson } from '../support/sender.js';
@@ -51,10 +51,18 @@ function decodeStatus(body: Buffer): string {
 }
 
 async function post(path: string, body: Buffer | string, headers: Record<string, string>): Promise<Answer> {
-  const response = await fetch(`${server.url}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
+  const response = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
   const raw = Buffer.from(await response.arrayBuffer());
   const type = response.headers.get('content-type') ?? '';
-  const message = type.includes('protobuf') ? decodeStatus(raw) : raw.length > 0 ? ((JSON.parse(raw.toString()) as { message?: string }).message ?? '') : '';
+  const message = type.includes('protobuf')
+    ? decodeStatus(raw)
+    : raw.length > 0
+      ? ((JSON.parse(raw.toString()) as { message?: string }).message ?? '')
+      : '';
   return { status: response.status, headers: response.headers, message };
 }
 
@@ -148,7 +156,9 @@ describe('genspan serve answers bad input with the right status and a clear mess
   });
 
   it('400 for ids of the wrong length, naming the field', async () => {
-    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'abcdef', spanId: '0102030405060708', name: 'x' }] }] }] });
+    const body = JSON.stringify({
+      resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'abcdef', spanId: '0102030405060708', name: 'x' }] }] }],
+    });
     const answer = await post('/v1/traces', body, JSON_TYPE);
     expect(answer.status).toBe(400);
     expect(answer.message).toBe('invalid OTLP traces request: at resourceSpans[0].scopeSpans[0].spans[0]: traceId must be 16 bytes, got 3');
@@ -189,11 +199,20 @@ describe('genspan serve answers bad input with the right status and a clear mess
 
     const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const url = new URL(`${server.url}/v1/traces`);
-      const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...JSON_TYPE, 'transfer-encoding': 'chunked' } }, (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode!, body }));
-      });
+      const request = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { ...JSON_TYPE, 'transfer-encoding': 'chunked' },
+        },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode!, body }));
+        },
+      );
       request.on('error', reject);
       for (let sent = 0; sent <= MAX_BODY; sent += 64 * 1024) request.write(Buffer.alloc(64 * 1024, 0x20));
       request.end();
@@ -210,7 +229,14 @@ describe('genspan serve answers bad input with the right status and a clear mess
     const extra = 2;
     for (let index = 0; index < DEFAULT_MAX_IN_FLIGHT_REQUESTS + extra; index++) {
       // Each request sends 10 of its 1000 bytes and waits: the server holds it in flight until the rest arrives.
-      const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: false, headers: { ...PROTO, 'content-length': '1000' } });
+      const request = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent: false,
+        headers: { ...PROTO, 'content-length': '1000' },
+      });
       answers.push(
         new Promise((resolve, reject) => {
           request.on('response', (response) => {

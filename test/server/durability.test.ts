@@ -17,7 +17,11 @@ async function generationSpans(count: number) {
   const tracer = provider.getTracer('durability');
   for (let index = 0; index < count; index++) {
     step({ name: `llm ${index}`, type: 'llm', tracer }, (current) => {
-      current.generation = new CompletionGeneration({ model: 'durable-model', prompt: `prompt ${index}`, completion: `completion ${index}` });
+      current.generation = new CompletionGeneration({
+        model: 'durable-model',
+        prompt: `prompt ${index}`,
+        completion: `completion ${index}`,
+      });
     });
   }
   await provider.forceFlush();
@@ -31,7 +35,11 @@ describe('durability', () => {
     const body = await captureExportBody(spans, 'protobuf');
 
     const first = await startCliServer(['--db', db]);
-    const response = await fetch(`${first.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array(body) });
+    const response = await fetch(`${first.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: new Uint8Array(body),
+    });
     // Killed in the same tick the 200 arrives: nothing after the answer may be needed to keep the data.
     if (response.status === 200) first.child.kill('SIGKILL');
     expect(response.status).toBe(200);

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationItem, GenerationList } from '../../src/server/index.js';
-import { startCliServer, tempDir, type CliServer } from '../support/cli.js';
+import { type CliServer, startCliServer, tempDir } from '../support/cli.js';
 import { getJson, sendSpans } from '../support/sender.js';
 
 const JAEGER = 'http://localhost:16686';
@@ -90,7 +90,9 @@ describe('genspan serve, end to end with the official OTLP exporters in another 
     const first = await getJson<GenerationList>(`${server.url}/api/generations?service=sender-steps&limit=1`);
     expect(first.body.items).toHaveLength(1);
     expect(first.body.nextCursor).toEqual(expect.any(String));
-    const second = await getJson<GenerationList>(`${server.url}/api/generations?service=sender-steps&limit=1&cursor=${encodeURIComponent(first.body.nextCursor!)}`);
+    const second = await getJson<GenerationList>(
+      `${server.url}/api/generations?service=sender-steps&limit=1&cursor=${encodeURIComponent(first.body.nextCursor!)}`,
+    );
     expect(second.body.items).toHaveLength(1);
     expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
 

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,8 +10,14 @@ import { InFlightLimiter } from '../../src/server/admission.js';
 import { InvalidQueryError, jaegerTraceUrl, listFilterFromQuery } from '../../src/server/api.js';
 import { createTokenCheck, isLoopbackHost } from '../../src/server/auth.js';
 import { BodyReadError, readBody } from '../../src/server/body.js';
-import { createServer, startServer, ServerConfigError, RETRY_AFTER_CLOSING_SECONDS } from '../../src/server/server.js';
-import { IncompatibleDatabaseError, InvalidRecordError, StoreClosedError, StoreUnavailableError, type StoreError } from '../../src/store/errors.js';
+import { createServer, RETRY_AFTER_CLOSING_SECONDS, ServerConfigError, startServer } from '../../src/server/server.js';
+import {
+  IncompatibleDatabaseError,
+  InvalidRecordError,
+  StoreClosedError,
+  type StoreError,
+  StoreUnavailableError,
+} from '../../src/store/errors.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { tempDir } from '../support/cli.js';
 
@@ -68,7 +74,9 @@ describe('readBody', () => {
   });
 
   it('answers 400 for a body that is not gzip', async () => {
-    await expect(readBody(Readable.from([Buffer.from('plain')]), { gzip: true, maxBytes: 1024 })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(readBody(Readable.from([Buffer.from('plain')]), { gzip: true, maxBytes: 1024 })).rejects.toMatchObject({
+      statusCode: 400,
+    });
   });
 });
 
@@ -128,7 +136,9 @@ describe('readBody with a reservation', () => {
     expect(earlier.growTo(900 * 1024)).toBe(true);
     const compressed = gzipSync(Buffer.alloc(1024 * 1024, 0x20));
     const reservation = limiter.tryAcquire(compressed.length)!;
-    const error = await readBody(Readable.from([compressed]), { gzip: true, maxBytes: 2 * 1024 * 1024, reservation }).catch((caught: unknown) => caught);
+    const error = await readBody(Readable.from([compressed]), { gzip: true, maxBytes: 2 * 1024 * 1024, reservation }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(BodyReadError);
     expect(error).toMatchObject({ statusCode: 429, message: expect.stringMatching(/busy.*decompressed body; retry later/) });
     reservation.release();
@@ -140,7 +150,8 @@ describe('auth', () => {
   it('accepts only the exact bearer token', () => {
     const check = createTokenCheck('s3cret');
     expect(check('Bearer s3cret')).toBe(true);
-    for (const header of [undefined, '', 'Bearer s3cre', 'Bearer s3cret ', 'bearer s3cret', 's3cret', 'Basic s3cret']) expect(check(header)).toBe(false);
+    for (const header of [undefined, '', 'Bearer s3cre', 'Bearer s3cret ', 'bearer s3cret', 's3cret', 'Basic s3cret'])
+      expect(check(header)).toBe(false);
   });
 
   it('knows loopback hosts', () => {
@@ -218,10 +229,25 @@ describe('serve arguments', () => {
 });
 
 const GENERATION_SPAN_JSON = JSON.stringify({
-  resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '11'.repeat(16), spanId: '22'.repeat(8), name: 'llm', attributes: [
-    { key: 'genspan.generation.type', value: { stringValue: 'COMPLETION' } },
-    { key: 'gen_ai.request.model', value: { stringValue: 'm' } },
-  ] }] }] }],
+  resourceSpans: [
+    {
+      scopeSpans: [
+        {
+          spans: [
+            {
+              traceId: '11'.repeat(16),
+              spanId: '22'.repeat(8),
+              name: 'llm',
+              attributes: [
+                { key: 'genspan.generation.type', value: { stringValue: 'COMPLETION' } },
+                { key: 'gen_ai.request.model', value: { stringValue: 'm' } },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  ],
 });
 
 /** A server whose store fails every write and list with `failure`. */
@@ -257,9 +283,18 @@ describe('createServer / startServer', () => {
       const rebound = await open.app.inject({ method: 'GET', url: '/api/generations', headers: { host: 'attacker.example:4318' } });
       expect(rebound.statusCode).toBe(403);
       expect(rebound.json().message).toBe("requests must be addressed to this machine's loopback address, not attacker.example");
-      const otlp = await open.app.inject({ method: 'POST', url: '/v1/traces', headers: { host: 'attacker.example', 'content-type': 'application/json' }, payload: '{}' });
+      const otlp = await open.app.inject({
+        method: 'POST',
+        url: '/v1/traces',
+        headers: { host: 'attacker.example', 'content-type': 'application/json' },
+        payload: '{}',
+      });
       expect(otlp.statusCode).toBe(403);
-      const authorized = await withToken.app.inject({ method: 'GET', url: '/healthz', headers: { host: 'genspan:4318', authorization: 'Bearer secret' } });
+      const authorized = await withToken.app.inject({
+        method: 'GET',
+        url: '/healthz',
+        headers: { host: 'genspan:4318', authorization: 'Bearer secret' },
+      });
       expect(authorized.statusCode).toBe(200);
     } finally {
       await open.close();
@@ -271,7 +306,12 @@ describe('createServer / startServer', () => {
   it('answers 503 with Retry-After when the store cannot write, in the request encoding', async () => {
     const { app, close } = await serverWithFailingStore('failing', () => new StoreUnavailableError('disk full'));
     try {
-      const response = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: GENERATION_SPAN_JSON });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/traces',
+        headers: { 'content-type': 'application/json' },
+        payload: GENERATION_SPAN_JSON,
+      });
       expect(response.statusCode).toBe(503);
       expect(response.headers['retry-after']).toBe('5');
       expect(response.json()).toEqual({ code: 14, message: 'the store cannot write right now: disk full' });
@@ -291,7 +331,12 @@ describe('createServer / startServer', () => {
     const { app, logged, close } = await serverWithFailingStore(name.replace(/\W/g, '-'), failure);
     try {
       const message = failure().message;
-      const response = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: GENERATION_SPAN_JSON });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/traces',
+        headers: { 'content-type': 'application/json' },
+        payload: GENERATION_SPAN_JSON,
+      });
       expect(response.statusCode).toBe(500);
       expect(response.headers['retry-after']).toBeUndefined();
       expect(response.json()).toEqual({ code: 13, message: `the store failed to write: ${message}` });
@@ -306,9 +351,17 @@ describe('createServer / startServer', () => {
   });
 
   it("answers 400 when the store refuses the client's data", async () => {
-    const { app, close } = await serverWithFailingStore('invalid-record', () => new InvalidRecordError('not a generation record (model: too long)'));
+    const { app, close } = await serverWithFailingStore(
+      'invalid-record',
+      () => new InvalidRecordError('not a generation record (model: too long)'),
+    );
     try {
-      const response = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: GENERATION_SPAN_JSON });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/traces',
+        headers: { 'content-type': 'application/json' },
+        payload: GENERATION_SPAN_JSON,
+      });
       expect(response.statusCode).toBe(400);
       expect(response.json()).toEqual({ code: 3, message: 'not a generation record (model: too long)' });
     } finally {
@@ -328,7 +381,12 @@ describe('createServer / startServer', () => {
       });
       expect(tooLarge.statusCode).toBe(413);
       expect(tooLarge.json()).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
-      const malformedType = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/js on' }, payload: '{}' });
+      const malformedType = await app.inject({
+        method: 'POST',
+        url: '/v1/traces',
+        headers: { 'content-type': 'application/js on' },
+        payload: '{}',
+      });
       expect(malformedType.statusCode).toBe(415);
       expect(malformedType.json()).toMatchObject({ code: 3 });
     } finally {

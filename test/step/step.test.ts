@@ -17,11 +17,27 @@ function completion() {
     promptId: 'greeting-v3',
     provider: 'openai',
     model: 'gpt-4o-mini',
-    settings: { temperature: 0.2, max_tokens: 64, top_p: 0.9, stop: ['\n\n'], seed: 7, frequency_penalty: 0.1, presence_penalty: 0.3, n: 1, stream: false, response_format: { type: 'text' } },
+    settings: {
+      temperature: 0.2,
+      max_tokens: 64,
+      top_p: 0.9,
+      stop: ['\n\n'],
+      seed: 7,
+      frequency_penalty: 0.1,
+      presence_penalty: 0.3,
+      n: 1,
+      stream: false,
+      response_format: { type: 'text' },
+    },
     variables: { name: 'Ada', count: 3 },
     tags: ['greeting', 'beta'],
     metadata: { team: 'growth' },
-    tools: [{ type: 'function', function: { name: 'lookup', description: 'Find a user', parameters: { type: 'object', properties: { id: { type: 'string' } } } } }],
+    tools: [
+      {
+        type: 'function',
+        function: { name: 'lookup', description: 'Find a user', parameters: { type: 'object', properties: { id: { type: 'string' } } } },
+      },
+    ],
     tokenCount: 19,
     inputTokenCount: 12,
     outputTokenCount: 7,
@@ -42,7 +58,11 @@ function chat() {
     messages: [
       { role: 'system', content: 'You are terse.' },
       { role: 'user', content: 'Weather in Paris?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city": "Paris"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city": "Paris"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: '{"sky":"clear"}' },
     ],
     messageCompletion: { role: 'assistant', content: 'Clear skies.' },
@@ -81,12 +101,19 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
     expect(a[GenAI.USAGE_INPUT_TOKENS]).toBe(12);
     expect(a[GenAI.USAGE_OUTPUT_TOKENS]).toBe(7);
     expect(a[GenAI.RESPONSE_TIME_TO_FIRST_CHUNK]).toBeCloseTo(0.2314, 10);
-    expect(JSON.parse(a[GenAI.INPUT_MESSAGES] as string)).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'Say hello to Ada 3 times.' }] }]);
+    expect(JSON.parse(a[GenAI.INPUT_MESSAGES] as string)).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'Say hello to Ada 3 times.' }] },
+    ]);
     expect(JSON.parse(a[GenAI.OUTPUT_MESSAGES] as string)).toEqual([
       { role: 'assistant', parts: [{ type: 'text', content: 'Hello Ada! Hello Ada! Hello Ada!' }], finish_reason: 'stop' },
     ]);
     expect(JSON.parse(a[GenAI.TOOL_DEFINITIONS] as string)).toEqual([
-      { type: 'function', name: 'lookup', description: 'Find a user', parameters: { type: 'object', properties: { id: { type: 'string' } } } },
+      {
+        type: 'function',
+        name: 'lookup',
+        description: 'Find a user',
+        parameters: { type: 'object', properties: { id: { type: 'string' } } },
+      },
     ]);
     expect(a[`${GenAI.PROMPT_VARIABLE_PREFIX}name`]).toBe('Ada');
     expect(a[`${GenAI.PROMPT_VARIABLE_PREFIX}count`]).toBe('3');
@@ -114,7 +141,10 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
     const a = span.attributes;
     expect(JSON.parse(a[GenAI.SYSTEM_INSTRUCTIONS] as string)).toEqual([{ type: 'text', content: 'You are terse.' }]);
     const input = JSON.parse(a[GenAI.INPUT_MESSAGES] as string);
-    expect(input[1]).toEqual({ role: 'assistant', parts: [{ type: 'tool_call', id: 'call_1', name: 'weather', arguments: '{"city": "Paris"}' }] });
+    expect(input[1]).toEqual({
+      role: 'assistant',
+      parts: [{ type: 'tool_call', id: 'call_1', name: 'weather', arguments: '{"city": "Paris"}' }],
+    });
     expect(input[2]).toEqual({ role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_1', response: '{"sky":"clear"}' }] });
     const decoded = translateSpan(span)!;
     generation.duration = decoded.generation.duration;
@@ -209,7 +239,11 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
 
   it('passes synchronous errors and return values through', () => {
     expect(step('sync', () => 41 + 1)).toBe(42);
-    expect(() => step('sync-fail', () => { throw new TypeError('bad'); })).toThrow(TypeError);
+    expect(() =>
+      step('sync-fail', () => {
+        throw new TypeError('bad');
+      }),
+    ).toThrow(TypeError);
     expect(tracing.spans().map((s) => s.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
   });
 
@@ -217,7 +251,17 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
     step({ name: 'secret', type: 'llm', redactKeys: ['organization'] }, (s) => {
       s.generation = new CompletionGeneration({
         model: 'm',
-        settings: { api_key: 'sk-123', apiKey: 'sk-456', max_tokens: 5, headers: { 'x-api-key': 'k' }, auth: { password: 'p', token: 't', accessToken: 'a' }, organization: 'org-1', client_secret: 's', eos_token: '</s>', padToken: '<pad>' },
+        settings: {
+          api_key: 'sk-123',
+          apiKey: 'sk-456',
+          max_tokens: 5,
+          headers: { 'x-api-key': 'k' },
+          auth: { password: 'p', token: 't', accessToken: 'a' },
+          organization: 'org-1',
+          client_secret: 's',
+          eos_token: '</s>',
+          padToken: '<pad>',
+        },
       });
     });
     const settings = JSON.parse(tracing.spans()[0].attributes[Genspan.SETTINGS] as string);
@@ -250,7 +294,15 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
     });
     for (const span of tracing.spans()) {
       const keys = Object.keys(span.attributes);
-      for (const key of [GenAI.INPUT_MESSAGES, GenAI.OUTPUT_MESSAGES, GenAI.SYSTEM_INSTRUCTIONS, Genspan.VARIABLES, Genspan.TEMPLATE, Genspan.STEP_INPUT, Genspan.STEP_OUTPUT]) {
+      for (const key of [
+        GenAI.INPUT_MESSAGES,
+        GenAI.OUTPUT_MESSAGES,
+        GenAI.SYSTEM_INSTRUCTIONS,
+        Genspan.VARIABLES,
+        Genspan.TEMPLATE,
+        Genspan.STEP_INPUT,
+        Genspan.STEP_OUTPUT,
+      ]) {
         expect(keys).not.toContain(key);
       }
       expect(keys.some((k) => k.startsWith(GenAI.PROMPT_VARIABLE_PREFIX))).toBe(false);
@@ -263,7 +315,11 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
   it('caps long content and says so with a marker and the original length', () => {
     const long = 'x'.repeat(10_000);
     step({ name: 'long', type: 'llm', maxContentLength: 100 }, (s) => {
-      s.generation = new ChatGeneration({ model: 'm', messages: [{ role: 'user', content: long }], messageCompletion: { role: 'assistant', content: long } });
+      s.generation = new ChatGeneration({
+        model: 'm',
+        messages: [{ role: 'user', content: long }],
+        messageCompletion: { role: 'assistant', content: long },
+      });
       s.input = long;
     });
     const a = tracing.spans()[0].attributes;
@@ -281,7 +337,10 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
       s.generation = new ChatGeneration({
         model: 'm',
         messages: [
-          { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: JSON.stringify({ text: long }) } }] },
+          {
+            role: 'assistant',
+            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: JSON.stringify({ text: long }) } }],
+          },
           { role: 'tool', tool_call_id: 'c1', content: long },
         ],
         variables: { document: { body: long } },

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChatGeneration } from '../../src/generation/index.js';
 import { GenAI, Genspan } from '../../src/semconv/keys.js';
 import { step, trackStream } from '../../src/step/index.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 import { inMemoryTracing } from '../support/tracing.js';
 
 const tracing = inMemoryTracing();
@@ -75,7 +75,12 @@ describe('trackStream', () => {
     const text = await step({ name: 'stream-call', type: 'llm' }, async (s) => {
       const generation = new ChatGeneration({ provider: 'openai', model: 'gpt-4o-mini', messages, settings: { stream: true } });
       s.generation = generation;
-      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } });
+      const stream = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       let answer = '';
       for await (const chunk of trackStream(stream, { generation })) {
         answer += chunk.choices[0]?.delta?.content ?? '';

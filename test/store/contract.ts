@@ -3,14 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   InvalidListFilterError,
   InvalidRecordError,
-  RecordsRejectedError,
-  StoreClosedError,
   isRecordsRejectedError,
   isRetryableStoreError,
+  RecordsRejectedError,
+  StoreClosedError,
 } from '../../src/store/errors.js';
 import type { GenerationRecord, IngestStore, ListFilter, WriteResult } from '../../src/store/types.js';
 import {
-  T0_MS,
   chatData,
   completionData,
   logRecord,
@@ -19,6 +18,7 @@ import {
   newestFirst,
   normalizedSpan,
   spanIdOf,
+  T0_MS,
   traceIdOf,
 } from './fixtures.js';
 
@@ -159,7 +159,11 @@ export function storeContract(name: string, harness: StoreHarness): void {
         // U+FFFF and U+FFFE must survive too, whatever a store does to hold NUL.
         const noncharacters = makeRecord({
           span: 2,
-          generation: chatData({ model: 'm\uffff\ufffe\uffff', tags: ['\uffff\u0000'], messages: [{ role: 'user', content: 'x\uffff\ufffey' }] }),
+          generation: chatData({
+            model: 'm\uffff\ufffe\uffff',
+            tags: ['\uffff\u0000'],
+            messages: [{ role: 'user', content: 'x\uffff\ufffey' }],
+          }),
         });
         const plain = makeRecord({ span: 3, generation: completionData({ model: 'gpt', prompt: 'before After' }) });
         expect(await store.write([withNul, noncharacters, plain])).toEqual({ inserted: 3, duplicates: 0 });
@@ -181,7 +185,10 @@ export function storeContract(name: string, harness: StoreHarness): void {
         expect(await ids({ errorsOnly: true })).toEqual([withNul.id]);
         expect((await store.list()).items).toEqual(newestFirst([withNul, noncharacters, plain]));
 
-        const regenerated: GenerationRecord = { ...withNul, generation: completionData({ model: 'new\u0000model', tags: ['t\u0000'], prompt: 'p\u0000' }) };
+        const regenerated: GenerationRecord = {
+          ...withNul,
+          generation: completionData({ model: 'new\u0000model', tags: ['t\u0000'], prompt: 'p\u0000' }),
+        };
         await store.updateGenerations([regenerated]);
         expect(await store.get(withNul.id)).toEqual(regenerated);
         expect(await ids({ model: 'new\u0000model', tag: 't\u0000', q: 'p\u0000' })).toEqual([withNul.id]);
@@ -464,7 +471,10 @@ export function storeContract(name: string, harness: StoreHarness): void {
       it('keeps the normalized spans given with records, bigint times and attribute values intact', async () => {
         const store = await create();
         const spans = [1, 2, 3].map((span) =>
-          normalizedSpan({ span, attributes: { 'app.big': 9_007_199_254_740_993n, 'app.nested': { a: [1, 'two'] }, 'app.bytes': new Uint8Array([1, 2, 255]) } }),
+          normalizedSpan({
+            span,
+            attributes: { 'app.big': 9_007_199_254_740_993n, 'app.nested': { a: [1, 'two'] }, 'app.bytes': new Uint8Array([1, 2, 255]) },
+          }),
         );
         const records = [1, 2, 3].map((span) => makeRecord({ span }));
         const kept = new Map(spans.slice(0, 2).map((span) => [`${span.traceId}:${span.spanId}`, span]));

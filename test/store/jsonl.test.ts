@@ -5,8 +5,8 @@ import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { GenerationStore, GenerationRecord } from '../../src/store/types.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import type { GenerationRecord, GenerationStore } from '../../src/store/types.js';
+import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { chatData, completionData, makeRecord, manyRecords } from './fixtures.js';
 
 let server: PostgresServer;
@@ -45,7 +45,11 @@ describe('moving data between SQLite and PostgreSQL as JSON Lines', () => {
     const records = [
       ...manyRecords(1100, 1, (index) => Math.floor(index / 3) * 250),
       makeRecord({ span: 5000, statusCode: 2, generation: completionData({ prompt: 'Ünïcödé "quotes" \\ back\nslash', tags: ['x'] }) }),
-      makeRecord({ span: 5001, service: null, generation: chatData({ messages: [{ role: 'user', content: [{ type: 'text', text: '🙂' }] }] }) }),
+      makeRecord({
+        span: 5001,
+        service: null,
+        generation: chatData({ messages: [{ role: 'user', content: [{ type: 'text', text: '🙂' }] }] }),
+      }),
     ];
     const sqlite = new SqliteStore({ path: join(folder, 'source.db') });
     await sqlite.write(records);

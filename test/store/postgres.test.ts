@@ -1,16 +1,16 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   IncompatibleDatabaseError,
+  isRecordsRejectedError,
+  isRetryableStoreError,
   StoreError,
   StoreUnavailableError,
   StoreUnwritableError,
-  isRecordsRejectedError,
-  isRetryableStoreError,
 } from '../../src/store/errors.js';
 import { POSTGRES_SCHEMA_VERSION, PostgresStore } from '../../src/store/postgres.js';
-import { startPostgres, stoppableServer, type PostgresServer } from '../support/postgres.js';
+import { type PostgresServer, startPostgres, stoppableServer } from '../support/postgres.js';
 import { storeContract } from './contract.js';
 import { manyRecords } from './fixtures.js';
 

@@ -45,7 +45,12 @@ describe('toGenerationRecord', () => {
   it('uses null for what the span lacks', () => {
     const span = { ...normalizedSpan({ span: 4, service: null }), parentSpanId: undefined, scope: { name: 'lib' } };
     const record = toGenerationRecord(span, { generation: chatData(), source: 'genspan', warnings: [] });
-    expect(record).toMatchObject({ parentSpanId: null, serviceName: null, scope: { name: 'lib', version: null }, status: { code: 0, message: null } });
+    expect(record).toMatchObject({
+      parentSpanId: null,
+      serviceName: null,
+      scope: { name: 'lib', version: null },
+      status: { code: 0, message: null },
+    });
   });
 
   it('throws the generation validation error for data that does not fit the model', () => {
@@ -62,7 +67,16 @@ describe('search text', () => {
     expect(
       searchText({
         type: 'CHAT',
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'One' }, { type: 'image_url', image_url: 'http://x' }] }, { role: 'tool', content: 'Two' }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'One' },
+              { type: 'image_url', image_url: 'http://x' },
+            ],
+          },
+          { role: 'tool', content: 'Two' },
+        ],
         messageCompletion: { role: 'assistant', content: 'Three', tool_calls: [] },
       }),
     ).toBe('one\u001ftwo\u001fthree');

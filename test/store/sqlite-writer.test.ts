@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ThreadSqliteWriter, type SqliteWriteOp } from '../../src/store/sqlite-writer.js';
+import { type SqliteWriteOp, ThreadSqliteWriter } from '../../src/store/sqlite-writer.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-writer-'));
 let fileCounter = 0;
@@ -23,7 +23,10 @@ function writerOnFreshFile(): { path: string; writer: ThreadSqliteWriter } {
            CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
            INSERT INTO counters VALUES ('writes', 0);`);
   db.close();
-  return { path, writer: new ThreadSqliteWriter({ path, busyTimeoutMs: 1_000, pragmas: ['synchronous = NORMAL'], statements: STATEMENTS }) };
+  return {
+    path,
+    writer: new ThreadSqliteWriter({ path, busyTimeoutMs: 1_000, pragmas: ['synchronous = NORMAL'], statements: STATEMENTS }),
+  };
 }
 
 function itemCount(path: string): number {
@@ -68,7 +71,9 @@ describe('ThreadSqliteWriter', () => {
       throw new Error('the record could not be built');
     }
     await expect(writer.transaction(throwing())).rejects.toThrow('the record could not be built');
-    await expect(writer.transaction([...items(200, 3), [INSERT_ITEM, [300, () => 'not cloneable']]])).rejects.toThrow(/could not be cloned/);
+    await expect(writer.transaction([...items(200, 3), [INSERT_ITEM, [300, () => 'not cloneable']]])).rejects.toThrow(
+      /could not be cloned/,
+    );
     expect(await writer.transaction(items(1, 5))).toEqual([5, 0]);
     expect(itemCount(path)).toBe(5);
     await writer.close();

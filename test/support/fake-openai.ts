@@ -145,7 +145,12 @@ async function chatCompletions(body: any, res: ServerResponse, delay: number, wi
   });
   const events: unknown[] = [chunk({ role: 'assistant', content: '' }, null)];
   if (toolCall) {
-    events.push(chunk({ tool_calls: [{ index: 0, id: toolCall.id, type: 'function', function: { name: toolCall.function.name, arguments: '' } }] }, null));
+    events.push(
+      chunk(
+        { tool_calls: [{ index: 0, id: toolCall.id, type: 'function', function: { name: toolCall.function.name, arguments: '' } }] },
+        null,
+      ),
+    );
     events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: FAKE_TOOL_ARGUMENTS } }] }, null));
   } else {
     const parts = reply.split(/(?<= )/);
@@ -185,13 +190,15 @@ async function completions(body: any, res: ServerResponse, delay: number, withUs
   });
   const events: unknown[] = reply.split(/(?<= )/).map((part) => chunk(part, null));
   events.push(chunk('', 'stop'));
-  if (body.stream_options?.include_usage && withUsage) events.push({ id, object: 'text_completion', created, model, choices: [], usage: use });
+  if (body.stream_options?.include_usage && withUsage)
+    events.push({ id, object: 'text_completion', created, model, choices: [], usage: use });
   return sse(res, events, delay);
 }
 
 function responses(body: any, res: ServerResponse): void {
   if (body.model === FAIL_MODEL) return failure(res);
-  const input = typeof body.input === 'string' ? body.input : Array.isArray(body.input) ? body.input.map((m: any) => textOf(m?.content)).join(' ') : '';
+  const input =
+    typeof body.input === 'string' ? body.input : Array.isArray(body.input) ? body.input.map((m: any) => textOf(m?.content)).join(' ') : '';
   const reply = replyTo(input);
   const use = usage(`${body.instructions ?? ''} ${input}`, reply);
   sendJson(res, 200, {

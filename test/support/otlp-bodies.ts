@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import protobuf from 'protobufjs/minimal.js';
 
@@ -26,7 +26,9 @@ export async function captureExportBody(spans: ReadableSpan[], protocol: 'json' 
   const exporter = protocol === 'json' ? new OTLPJsonTraceExporter({ url }) : new OTLPProtoTraceExporter({ url });
   try {
     await new Promise<void>((resolve, reject) =>
-      exporter.export(spans, (result) => (result.code === ExportResultCode.SUCCESS ? resolve() : reject(result.error ?? new Error('export failed')))),
+      exporter.export(spans, (result) =>
+        result.code === ExportResultCode.SUCCESS ? resolve() : reject(result.error ?? new Error('export failed')),
+      ),
     );
   } finally {
     await exporter.shutdown();
@@ -49,7 +51,12 @@ export interface TestLogRecord {
 function writeKeyValue(writer: protobuf.Writer, field: number, key: string, value: string): void {
   writer.uint32((field << 3) | 2).fork();
   writer.uint32((1 << 3) | 2).string(key);
-  writer.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 2).string(value).ldelim();
+  writer
+    .uint32((2 << 3) | 2)
+    .fork()
+    .uint32((1 << 3) | 2)
+    .string(value)
+    .ldelim();
   writer.ldelim();
 }
 
@@ -64,11 +71,22 @@ export function encodeLogsRequest(records: TestLogRecord[], serviceName = 'test-
   writeKeyValue(writer, 1, 'service.name', serviceName);
   writer.ldelim();
   writer.uint32((2 << 3) | 2).fork(); // scope_logs
-  writer.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string('test-scope').ldelim();
+  writer
+    .uint32((1 << 3) | 2)
+    .fork()
+    .uint32((1 << 3) | 2)
+    .string('test-scope')
+    .ldelim();
   for (const record of records) {
     writer.uint32((2 << 3) | 2).fork(); // log_records
     writer.uint32((1 << 3) | 1).fixed64(record.timeUnixNano.toString());
-    if (record.body !== undefined) writer.uint32((5 << 3) | 2).fork().uint32((1 << 3) | 2).string(record.body).ldelim();
+    if (record.body !== undefined)
+      writer
+        .uint32((5 << 3) | 2)
+        .fork()
+        .uint32((1 << 3) | 2)
+        .string(record.body)
+        .ldelim();
     for (const [key, value] of Object.entries(record.attributes ?? {})) writeKeyValue(writer, 6, key, value);
     if (record.traceId) writer.uint32((9 << 3) | 2).bytes(record.traceId);
     if (record.spanId) writer.uint32((10 << 3) | 2).bytes(record.spanId);

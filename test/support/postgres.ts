@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -236,7 +236,11 @@ class ThrowawayCluster implements PostgresServer {
       execFile(command, wrapped, { cwd: this.root, timeout: (STARTUP_SECONDS + 30) * 1000 }, (error, stdout, stderr) => {
         if (!error) return resolve();
         const status = typeof error.code === 'number' ? error.code : null;
-        reject(status === null && !stderr ? new Error(`${binary} could not run: ${error.message}`) : this.failure(binary, args, status, stderr || stdout));
+        reject(
+          status === null && !stderr
+            ? new Error(`${binary} could not run: ${error.message}`)
+            : this.failure(binary, args, status, stderr || stdout),
+        );
       });
     });
   }

@@ -1,6 +1,6 @@
-import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { type Attributes, type Context, context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export interface SpanSpec {
   name: string;
@@ -23,7 +23,11 @@ export async function makeSpans(specs: SpanSpec[], serviceName = 'otlp-test'): P
   });
   const tracer = provider.getTracer('otlp-test-scope', '1.2.3');
   const start = (spec: SpanSpec, parent: Context): void => {
-    const span = tracer.startSpan(spec.name, { kind: spec.kind ?? SpanKind.INTERNAL, attributes: spec.attributes, startTime: spec.startTime }, parent);
+    const span = tracer.startSpan(
+      spec.name,
+      { kind: spec.kind ?? SpanKind.INTERNAL, attributes: spec.attributes, startTime: spec.startTime },
+      parent,
+    );
     if (spec.event) span.addEvent(spec.event.name, spec.event.attributes, spec.startTime);
     if (spec.error) span.setStatus({ code: SpanStatusCode.ERROR, message: spec.error });
     if (spec.child) start(spec.child, trace.setSpan(parent, span));

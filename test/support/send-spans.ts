@@ -5,8 +5,8 @@
  * Prints one JSON line: { traceId, spanCount, logCount, failures }.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -14,8 +14,8 @@ import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/expo
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemoryLogRecordExporter, LoggerProvider, type ReadableLogRecord, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { CompletionGeneration, step } from '../../src/index.js';
 
@@ -142,7 +142,8 @@ function logsRequest(records: readonly ReadableLogRecord[]): string {
 
 async function exportSpans(spans: ReadableSpan[]): Promise<string | undefined> {
   const url = `${endpoint}/v1/traces`;
-  const exporter = values.protocol === 'protobuf' ? new OTLPProtoTraceExporter({ url, headers }) : new OTLPJsonTraceExporter({ url, headers });
+  const exporter =
+    values.protocol === 'protobuf' ? new OTLPProtoTraceExporter({ url, headers }) : new OTLPJsonTraceExporter({ url, headers });
   const failure = await new Promise<string | undefined>((resolve) =>
     exporter.export(spans, (result) => resolve(result.code === ExportResultCode.SUCCESS ? undefined : (result.error?.message ?? 'failed'))),
   );
@@ -162,7 +163,11 @@ async function main(): Promise<void> {
     if (failure) failures.push(failure);
   }
   if (logs.length > 0) {
-    const response = await fetch(`${endpoint}/v1/logs`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: logsRequest(logs) });
+    const response = await fetch(`${endpoint}/v1/logs`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: logsRequest(logs),
+    });
     if (!response.ok) failures.push(`logs: HTTP ${response.status} ${await response.text()}`);
   }
   process.stdout.write(`${JSON.stringify({ traceId, spanCount: spans.length, logCount: logs.length, failures })}\n`);

@@ -19,7 +19,16 @@ export async function sendSpans(options: {
   times?: number;
   label?: string;
 }): Promise<SendResult> {
-  const args = ['--endpoint', options.endpoint, '--protocol', options.protocol, '--scenario', options.scenario, '--times', String(options.times ?? 1)];
+  const args = [
+    '--endpoint',
+    options.endpoint,
+    '--protocol',
+    options.protocol,
+    '--scenario',
+    options.scenario,
+    '--times',
+    String(options.times ?? 1),
+  ];
   if (options.token) args.push('--token', options.token);
   if (options.label) args.push('--label', options.label);
   const result = await runNode(requireBuild(SENDER_PATH), args);

@@ -1,5 +1,5 @@
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 /** A real SDK tracer provider registered globally (AsyncLocalStorage context) that keeps finished spans in memory. */
 export function inMemoryTracing(): { exporter: InMemorySpanExporter; provider: NodeTracerProvider; spans: () => ReadableSpan[] } {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { toGeneration } from '../../src/generation/generation.js';
-import { GenerationSchema, type ChatGenerationData, type CompletionGenerationData, type GenerationData } from '../../src/generation/schema.js';
+import {
+  type ChatGenerationData,
+  type CompletionGenerationData,
+  type GenerationData,
+  GenerationSchema,
+} from '../../src/generation/schema.js';
 import { encodeGeneration } from '../../src/semconv/encode.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import type { TranslationResult } from '../../src/translate/types.js';
@@ -81,7 +86,11 @@ describe('older GenAI events (§1.3)', () => {
     expect(generation.messages).toEqual([
       { role: 'system', content: 'Be kind.' },
       { role: 'user', content: 'Weather in Rome?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Rome"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Rome"}' } }],
+      },
       { role: 'tool', content: 'Rainy', tool_call_id: 'call_a' },
     ]);
     expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'It is rainy in Rome.' });
@@ -134,7 +143,9 @@ describe('GenAI v1.37+ attributes (§1.2–§1.5)', () => {
       content: 'Checking.',
       tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'lookup', arguments: '{"name":"Grace"}' } }],
     });
-    expect(generation.tools).toEqual([{ type: 'function', function: { name: 'lookup', description: 'Find a person', parameters: { type: 'object' } } }]);
+    expect(generation.tools).toEqual([
+      { type: 'function', function: { name: 'lookup', description: 'Find a person', parameters: { type: 'object' } } },
+    ]);
     expect(generation.settings).toEqual({ temperature: 0.1, top_k: 20, seed: 3, stop: ['STOP'], n: 1, stream: true, output_type: 'text' });
     // Seconds on the span, milliseconds in the generation.
     expect(generation.ttFirstToken).toBe(250);
@@ -171,11 +182,19 @@ describe('Vercel AI SDK v3/v4 (§5.1)', () => {
     const generation = chat(translate(fixtures.vercelV4));
     expect(generation.tools?.[0]).toEqual({
       type: 'function',
-      function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } },
+      function: {
+        name: 'get_weather',
+        description: 'Weather',
+        parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+      },
     });
     expect(generation.messages).toEqual([
       { role: 'user', content: 'Weather in Nice?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Nice"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Nice"}' } }],
+      },
       { role: 'tool', content: '{"sky":"clear"}', tool_call_id: 'c1' },
     ]);
     expect(generation.messageCompletion).toEqual({
@@ -205,10 +224,15 @@ describe('Vercel AI SDK v7 @ai-sdk/otel (§5.2)', () => {
       { role: 'user', content: 'Plan Lisbon' },
     ]);
     expect(generation.tools).toEqual([
-      { type: 'function', function: { name: 'search', description: 'Search the web', parameters: { type: 'object', properties: { q: { type: 'string' } } } } },
+      {
+        type: 'function',
+        function: { name: 'search', description: 'Search the web', parameters: { type: 'object', properties: { q: { type: 'string' } } } },
+      },
       { type: 'extension', name: 'openai.web_search' },
     ]);
-    expect(generation.messageCompletion?.tool_calls).toEqual([{ id: 't1', type: 'function', function: { name: 'search', arguments: '{"q":"Lisbon"}' } }]);
+    expect(generation.messageCompletion?.tool_calls).toEqual([
+      { id: 't1', type: 'function', function: { name: 'search', arguments: '{"q":"Lisbon"}' } },
+    ]);
     expect(generation.ttFirstToken).toBe(400);
     // The span's own times win over gen_ai.client.operation.duration.
     expect(generation.duration).toBe(fixtures.DURATION_SECONDS);
@@ -296,7 +320,11 @@ describe("genspan's own encoding", () => {
         { role: 'system', content: 'Be nice' },
         { role: 'user', content: 'Hi Ada' },
       ],
-      messageCompletion: { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }] },
+      messageCompletion: {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }],
+      },
     },
     {
       type: 'COMPLETION',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GenerationSchema, type ChatGenerationData } from '../../src/generation/schema.js';
+import { type ChatGenerationData, GenerationSchema } from '../../src/generation/schema.js';
 import { GenAI, GenAIEvent, GenAIExtra, Genspan, Langfuse, OpenInference, OpenLLMetry, Otel, VercelAI } from '../../src/semconv/keys.js';
 import { MAX_JSON_CHARS } from '../../src/translate/read.js';
 import { translateSpan } from '../../src/translate/translate.js';
@@ -148,7 +148,10 @@ function hostileValue(next: () => number): unknown {
     case 17:
       return JSON.stringify([{ role: 'user', parts: [{ type: 'tool_call', name: 5, arguments: deepObject(10) }] }]);
     case 18:
-      return JSON.stringify({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 7 }, 'text', null] }], tools: [null, { function: 'x' }, { type: 'function', function: { name: 1, parameters: 'p' } }] });
+      return JSON.stringify({
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 7 }, 'text', null] }],
+        tools: [null, { function: 'x' }, { type: 'function', function: { name: 1, parameters: 'p' } }],
+      });
     case 19:
       return JSON.stringify([{ type: 'function', name: 'f', parameters: [], inputSchema: 'x', function: null }]);
     case 20:
@@ -185,9 +188,17 @@ function hostileSpan(next: () => number): { span: NormalizedSpan; logs: Normaliz
   const events = Array.from({ length: Math.floor(next() * 4) }, () => ({
     name: EVENT_NAMES[Math.floor(next() * EVENT_NAMES.length)],
     timeUnixNano: 1n,
-    attributes: { content: hostileValue(next), message: hostileValue(next), tool_calls: hostileValue(next), 'gen_ai.prompt': hostileValue(next) },
+    attributes: {
+      content: hostileValue(next),
+      message: hostileValue(next),
+      tool_calls: hostileValue(next),
+      'gen_ai.prompt': hostileValue(next),
+    },
   }));
-  const span = makeSpan('hostile', attributes, { events, status: next() < 0.3 ? { code: 2, message: hostileValue(next) as string } : { code: 0 } });
+  const span = makeSpan('hostile', attributes, {
+    events,
+    status: next() < 0.3 ? { code: 2, message: hostileValue(next) as string } : { code: 0 },
+  });
   if (next() < 0.2) span.endTimeUnixNano = span.startTimeUnixNano - 5n;
   const logs = Array.from({ length: Math.floor(next() * 4) }, () => ({
     traceId: span.traceId,
@@ -260,7 +271,10 @@ describe('hostile attributes', () => {
       if (result !== null) {
         translated++;
         const warnings = (result as { warnings: string[] }).warnings;
-        expect(warnings.filter((warning) => warning.includes('could not be read')), `span ${i}`).toEqual([]);
+        expect(
+          warnings.filter((warning) => warning.includes('could not be read')),
+          `span ${i}`,
+        ).toEqual([]);
         const parsed = GenerationSchema.safeParse((result as { generation: unknown }).generation);
         if (!parsed.success) throw new Error(`span ${i}: invalid generation ${JSON.stringify(parsed.error.issues).slice(0, 500)}`);
         expect(() => JSON.stringify(result)).not.toThrow();
@@ -283,7 +297,9 @@ describe('hostile attributes', () => {
     const started = performance.now();
     const result = translateSpan(span);
     expect(performance.now() - started).toBeLessThan(2_000);
-    expect(result?.warnings).toEqual([`${GenAI.INPUT_MESSAGES}: JSON of ${HUGE_JSON.length} chars is over the ${MAX_JSON_CHARS}-char limit, not read`]);
+    expect(result?.warnings).toEqual([
+      `${GenAI.INPUT_MESSAGES}: JSON of ${HUGE_JSON.length} chars is over the ${MAX_JSON_CHARS}-char limit, not read`,
+    ]);
     expect(result?.generation.model).toBe('m');
     expect(result?.generation.inputTokenCount).toBe(5);
   });
@@ -321,7 +337,11 @@ describe('hostile attributes', () => {
   });
 
   it('cuts nesting deeper than the limit with a warning', () => {
-    const span = makeSpan('chat', { [GenAI.OPERATION_NAME]: 'chat', [GenAI.TOOL_DEFINITIONS]: DEEP_OBJECT_JSON, [GenAI.INPUT_MESSAGES]: DEEP_JSON });
+    const span = makeSpan('chat', {
+      [GenAI.OPERATION_NAME]: 'chat',
+      [GenAI.TOOL_DEFINITIONS]: DEEP_OBJECT_JSON,
+      [GenAI.INPUT_MESSAGES]: DEEP_JSON,
+    });
     const result = translateSpan(span);
     expect(result).not.toBeNull();
     expect(result!.warnings.some((warning) => warning.startsWith(`${GenAI.TOOL_DEFINITIONS}: cut nesting`))).toBe(true);

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, expectGreetingChat, spanSeconds, translateCaptured, type Capture, type CapturedScenario } from './support.js';
+import { type Capture, type CapturedScenario, capture, expectGreetingChat, spanSeconds, translateCaptured } from './support.js';
 
 // @langfuse/tracing 5 generations (span-conventions.md §6.3) recorded around real calls to the fake server.
 let captured: Capture;

@@ -2,7 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, expectGreetingChat, expectToolResultMessages, spanSeconds, translateCaptured, type Capture, type CapturedScenario } from './support.js';
+import {
+  type Capture,
+  type CapturedScenario,
+  capture,
+  expectGreetingChat,
+  expectToolResultMessages,
+  spanSeconds,
+  translateCaptured,
+} from './support.js';
 
 // @arizeai/openinference-instrumentation-openai 4 (span-conventions.md §4): flattened `llm.*` messages,
 // `llm.invocation_parameters`, `llm.tools`, token counts, raw `input.value` / `output.value`.
@@ -25,7 +33,15 @@ describe('@arizeai/openinference-instrumentation-openai', () => {
     expect(generation.model).toBe('gpt-4o-mini');
     expectGreetingChat(generation);
     // `llm.invocation_parameters` minus model and content.
-    expect(generation.settings).toEqual({ temperature: 0.2, max_tokens: 64, top_p: 0.9, stop: ['END'], seed: 7, frequency_penalty: 0.1, presence_penalty: 0.3 });
+    expect(generation.settings).toEqual({
+      temperature: 0.2,
+      max_tokens: 64,
+      top_p: 0.9,
+      stop: ['END'],
+      seed: 7,
+      frequency_penalty: 0.1,
+      presence_penalty: 0.3,
+    });
     expect(generation.inputTokenCount).toBe(7);
     expect(generation.outputTokenCount).toBe(7);
     expect(generation.tokenCount).toBe(14);

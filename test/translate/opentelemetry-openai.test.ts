@@ -3,7 +3,16 @@ import type { ChatGenerationData } from '../../src/generation/schema.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, expectGreetingChat, expectToolResultMessages, spanSeconds, translateCaptured, type Capture, type CapturedScenario, words } from './support.js';
+import {
+  type Capture,
+  type CapturedScenario,
+  capture,
+  expectGreetingChat,
+  expectToolResultMessages,
+  spanSeconds,
+  translateCaptured,
+  words,
+} from './support.js';
 
 // @opentelemetry/instrumentation-openai 0.21 (span-conventions.md §2): usage and settings on the span, message
 // content only in log records (v1.28–v1.36 events; `operation.details` for the Responses API).
@@ -29,7 +38,14 @@ describe('@opentelemetry/instrumentation-openai', () => {
     expect(generation.model).toBe('gpt-4o-mini');
     expectGreetingChat(generation);
     // The instrumentation records these request parameters (it has no key for seed).
-    expect(generation.settings).toEqual({ temperature: 0.2, max_tokens: 64, top_p: 0.9, stop: ['END'], frequency_penalty: 0.1, presence_penalty: 0.3 });
+    expect(generation.settings).toEqual({
+      temperature: 0.2,
+      max_tokens: 64,
+      top_p: 0.9,
+      stop: ['END'],
+      frequency_penalty: 0.1,
+      presence_penalty: 0.3,
+    });
     expect(generation.inputTokenCount).toBe(words('You are terse. Say hello to Ada'));
     expect(generation.outputTokenCount).toBe(words('Fake reply to: Say hello to Ada'));
     expect(generation.tokenCount).toBe(generation.inputTokenCount! + generation.outputTokenCount!);

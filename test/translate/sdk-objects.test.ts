@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData } from '../../src/generation/schema.js';
 import { normalizeReadableLogRecord, normalizeReadableSpan } from '../../src/translate/normalize.js';
 import { translateSpan } from '../../src/translate/translate.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 
 // The in-app exporter hands the translator SDK objects as they are: ReadableSpan and ReadableLogRecord.
 // Here @opentelemetry/instrumentation-openai patches `openai` in this process (loaded with require, which
@@ -19,7 +19,11 @@ let fake: FakeOpenAI;
 beforeAll(async () => {
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
   const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logs })] });
-  registerInstrumentations({ instrumentations: [new OpenAIInstrumentation({ captureMessageContent: true })], tracerProvider, loggerProvider });
+  registerInstrumentations({
+    instrumentations: [new OpenAIInstrumentation({ captureMessageContent: true })],
+    tracerProvider,
+    loggerProvider,
+  });
   const { OpenAI } = createRequire(import.meta.url)('openai');
   fake = await startFakeOpenAI();
   const client = new OpenAI({ baseURL: fake.baseURL, apiKey: 'sk-fake-key', maxRetries: 0 });
@@ -43,7 +47,7 @@ describe('SDK objects', () => {
     expect(generation.messages).toEqual([{ role: 'user', content: 'Hello SDK' }]);
     expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Hello SDK' });
     expect(generation.settings).toEqual({ temperature: 0 });
-    const seconds = (span.endTime[0] - span.startTime[0]) + (span.endTime[1] - span.startTime[1]) / 1e9;
+    const seconds = span.endTime[0] - span.startTime[0] + (span.endTime[1] - span.startTime[1]) / 1e9;
     expect(generation.duration).toBeCloseTo(seconds, 9);
   });
 });

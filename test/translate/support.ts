@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startFakeOpenAI } from '../support/fake-openai.js';
 import { expect } from 'vitest';
 import { GenerationSchema } from '../../src/generation/schema.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationResult, TranslationSource } from '../../src/translate/types.js';
-import { reviveLog, reviveSpan, type CapturedScenarioJson } from './revive.js';
+import { startFakeOpenAI } from '../support/fake-openai.js';
+import { type CapturedScenarioJson, reviveLog, reviveSpan } from './revive.js';
 
 /** What a capture script (test/translate/fixtures/*.mjs) printed for one scenario, revived. */
 export interface CapturedScenario {
@@ -57,7 +57,8 @@ export async function capture(name: string): Promise<Capture> {
 /** The one span of a scenario whose name matches. */
 export function spanNamed(scenario: CapturedScenario, name: string): NormalizedSpan {
   const found = scenario.spans.filter((span) => span.name === name);
-  if (found.length !== 1) throw new Error(`expected one span named ${name}, found ${found.length} among ${scenario.spans.map((s) => s.name).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected one span named ${name}, found ${found.length} among ${scenario.spans.map((s) => s.name).join(', ')}`);
   return found[0];
 }
 
@@ -100,7 +101,11 @@ export function expectGreetingChat(generation: { messages?: unknown; messageComp
 export function expectToolResultMessages(generation: { messages?: unknown }): void {
   expect(generation.messages).toEqual([
     { role: 'user', content: 'Weather in Paris?' },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }] },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }],
+    },
     { role: 'tool', content: 'Sunny, 21 C', tool_call_id: 'call_1' },
   ]);
 }

@@ -2,7 +2,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, expectGreetingChat, expectToolResultMessages, spanSeconds, translateCaptured, type Capture, type CapturedScenario, words } from './support.js';
+import {
+  type Capture,
+  type CapturedScenario,
+  capture,
+  expectGreetingChat,
+  expectToolResultMessages,
+  spanSeconds,
+  translateCaptured,
+  words,
+} from './support.js';
 
 // @traceloop/instrumentation-openai 0.27 (OpenLLMetry, span-conventions.md §3.3): OTel 1.40 GenAI keys with
 // content as JSON attributes, tool definitions in OpenAI's own shape, `gen_ai.usage.total_tokens`.

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GenerationSchema, type ChatGenerationData, type CompletionGenerationData } from '../../src/generation/schema.js';
+import { type ChatGenerationData, type CompletionGenerationData, GenerationSchema } from '../../src/generation/schema.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import type { NormalizedSpan, TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { capture, expectGreetingChat, spanNamed, spanSeconds, type Capture, type CapturedScenario } from './support.js';
+import { type Capture, type CapturedScenario, capture, expectGreetingChat, spanNamed, spanSeconds } from './support.js';
 
 // `ai` 6 + `@ai-sdk/openai` 3 with experimental_telemetry (span-conventions.md §5.1): a root `ai.generateText` /
 // `ai.streamText` span repeating the usage of the per-call `doGenerate` / `doStream` spans under it.
@@ -101,7 +101,12 @@ describe('Vercel AI SDK (ai.* telemetry)', () => {
 
   it('gives one generation per LLM call of a multi-step tool loop', () => {
     const scenario = captured.toolLoop;
-    expect(scenario.spans.map((span) => span.name).sort()).toEqual(['ai.generateText', 'ai.generateText.doGenerate', 'ai.generateText.doGenerate', 'ai.toolCall']);
+    expect(scenario.spans.map((span) => span.name).sort()).toEqual([
+      'ai.generateText',
+      'ai.generateText.doGenerate',
+      'ai.generateText.doGenerate',
+      'ai.toolCall',
+    ]);
     const found = generations(scenario);
     expect(found).toHaveLength(2);
     const [first, second] = found.map((item) => item.result.generation as ChatGenerationData);
@@ -109,7 +114,11 @@ describe('Vercel AI SDK (ai.* telemetry)', () => {
     // The second call sees the tool call and its result, converted from Vercel's tool-call / tool-result parts.
     expect(second.messages).toEqual([
       { role: 'user', content: 'Weather in Paris?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_fake_1', type: 'function', function: { name: 'get_weather', arguments: FAKE_TOOL_ARGUMENTS } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_fake_1', type: 'function', function: { name: 'get_weather', arguments: FAKE_TOOL_ARGUMENTS } }],
+      },
       { role: 'tool', content: 'Sunny, 21 C', tool_call_id: 'call_fake_1' },
     ]);
     expect(second.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Sunny, 21 C' });

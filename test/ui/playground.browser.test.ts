@@ -1,25 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChatGeneration } from '../../src/generation/index.js';
 import type { GenerationRecord } from '../../src/store/types.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 import {
-  XSS_IMG,
-  XSS_SCRIPT,
   failedChat,
   haikuCompletion,
   markupCompletion,
+  type Seed,
   seedServer,
   tempDir,
   templatedChat,
   weatherChat,
-  type Seed,
+  XSS_IMG,
+  XSS_SCRIPT,
 } from './support.js';
-import { ChatGeneration } from '../../src/generation/index.js';
 
 /**
  * The Prompt Playground in real headless Chromium, against real `genspan serve` processes (SQLite in a temp dir)
@@ -67,7 +67,11 @@ const SEEDS: Seed[] = [
   { generation: weatherChat(), startSeconds: at('2026-02-01T12:00:00Z'), serviceName: 'weather-app' },
   { generation: failedChat(), startSeconds: at('2026-03-01T12:00:00Z'), serviceName: 'batch-app' },
   // Older than the rest, and enough of them to need a second page (the API's page size is 50).
-  ...Array.from({ length: 50 }, (_, i) => ({ generation: bulk(i), startSeconds: at('2025-06-01T00:00:00Z') + i * 60, serviceName: 'bulk-app' })),
+  ...Array.from({ length: 50 }, (_, i) => ({
+    generation: bulk(i),
+    startSeconds: at('2025-06-01T00:00:00Z') + i * 60,
+    serviceName: 'bulk-app',
+  })),
 ];
 
 interface ServeProcess {
@@ -123,7 +127,9 @@ type Json = Record<string, unknown>;
 
 /** Fixed trace and span ids for a record, from what is fixed about it. */
 function steadyIds(record: Json): void {
-  const hex = createHash('sha256').update(`${String(record.startTime)}|${String(record.serviceName)}`).digest('hex');
+  const hex = createHash('sha256')
+    .update(`${String(record.startTime)}|${String(record.serviceName)}`)
+    .digest('hex');
   record.traceId = hex.slice(0, 32);
   record.spanId = hex.slice(32, 48);
 }
@@ -133,7 +139,8 @@ function steadyIds(record: Json): void {
  * and timings replaced by fixed values. The page renders it as it would any answer.
  */
 function steadyAnswer(body: Json): Json {
-  if (body.provider && typeof body.provider === 'object') return { ...body, provider: { ...(body.provider as Json), url: STEADY.providerUrl } };
+  if (body.provider && typeof body.provider === 'object')
+    return { ...body, provider: { ...(body.provider as Json), url: STEADY.providerUrl } };
   const records = Array.isArray(body.items) ? (body.items as Json[]) : typeof body.traceId === 'string' ? [body] : [];
   for (const record of records) {
     if (record.serviceName === 'genspan-playground') {
@@ -276,7 +283,14 @@ describe('Prompt Playground in headless Chromium', () => {
   it('lists generations newest first and loads the next page with the cursor', async () => {
     await open(withoutProvider.url);
     expect(await page.textContent('#list-status')).toBe('50 generations (more to load)');
-    expect((await models()).slice(0, 6)).toEqual(['claude-test', 'fake-chat', 'fake-instruct', 'markup-model', 'fake-translate', 'bulk-model']);
+    expect((await models()).slice(0, 6)).toEqual([
+      'claude-test',
+      'fake-chat',
+      'fake-instruct',
+      'markup-model',
+      'fake-translate',
+      'bulk-model',
+    ]);
     // Bulk items are minutes apart: the newest comes first.
     const previews = await page.locator('#generation-list .item-preview').allTextContents();
     expect(previews[5]).toBe('bulk question 49');
@@ -332,7 +346,9 @@ describe('Prompt Playground in headless Chromium', () => {
     const completion = page.locator('section.panel', { has: page.locator('h3', { hasText: /^Completion$/ }) });
     expect(await completion.textContent()).toContain('Soft rain on the roof');
     const metrics = Object.fromEntries(
-      await page.locator('.recorded .metric').evaluateAll((nodes) => nodes.map((n) => [n.querySelector('dt')!.textContent, n.querySelector('dd')!.textContent])),
+      await page
+        .locator('.recorded .metric')
+        .evaluateAll((nodes) => nodes.map((n) => [n.querySelector('dt')!.textContent, n.querySelector('dd')!.textContent])),
     );
     expect(metrics).toEqual({
       'Input tokens': '21',
@@ -379,7 +395,10 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(await template.locator('.message pre').allTextContents()).toEqual(['You translate into {language}.', '{text}']);
     await messages.getByRole('button', { name: 'Formatted' }).click();
     expect(await template.isVisible()).toBe(false);
-    expect(await messages.locator('[data-view="formatted"] .message pre').allTextContents()).toEqual(['You translate into French.', 'Good morning']);
+    expect(await messages.locator('[data-view="formatted"] .message pre').allTextContents()).toEqual([
+      'You translate into French.',
+      'Good morning',
+    ]);
     // The editor edits the template messages; the preview formats them.
     expect(await page.locator('.messages-fieldset legend').textContent()).toBe('Template messages');
     await page.fill('textarea[data-variable="language"]', 'German');
@@ -440,7 +459,6 @@ describe('Prompt Playground in headless Chromium', () => {
     await expect.poll(() => page.locator('#generation-list .item').first().getAttribute('data-id')).toBe(rerunId);
     expect(await page.locator('#generation-list .item').first().locator('.badge-rerun').count()).toBe(1);
 
-
     // Opening the re-run shows its origin beside it.
     await page.click('.rerun-link');
     await page.waitForSelector('#origin-comparison');
@@ -456,9 +474,12 @@ describe('Prompt Playground in headless Chromium', () => {
 
   it('draws the detail view after a re-run for the docs, the same on every run', async () => {
     // A server of its own, so the list holds the seeds and this one re-run whatever other tests ran.
-    const docs = await serve(['--db', dir.file('docs.db'), '--provider-url', fake.baseURL, '--provider-key-env', KEY_ENV, '--jaeger-url', JAEGER], {
-      [KEY_ENV]: KEY,
-    });
+    const docs = await serve(
+      ['--db', dir.file('docs.db'), '--provider-url', fake.baseURL, '--provider-key-env', KEY_ENV, '--jaeger-url', JAEGER],
+      {
+        [KEY_ENV]: KEY,
+      },
+    );
     try {
       await seedServer(docs.url, SEEDS);
       await open(docs.url, { width: 1360, height: 2000 }, true);
@@ -467,7 +488,9 @@ describe('Prompt Playground in headless Chromium', () => {
       await page.click('#run-button');
       await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
       await expect.poll(() => page.locator('#generation-list .item').first().locator('.badge-rerun').count()).toBe(1);
-      expect(await page.locator('#rerun-column time').textContent()).toBe(new Date(STEADY.rerunStart).toLocaleString('en-US', { timeZone: 'UTC' }));
+      expect(await page.locator('#rerun-column time').textContent()).toBe(
+        new Date(STEADY.rerunStart).toLocaleString('en-US', { timeZone: 'UTC' }),
+      );
       expect(await page.textContent('#provider-status')).toBe(`Re-runs: ${STEADY.providerUrl}`);
 
       const file = UPDATE_SCREENSHOT ? DOCS_SCREENSHOT : dir.file('playground.png');
@@ -560,9 +583,12 @@ describe('Prompt Playground in headless Chromium', () => {
   it('stops a re-run from the page: the provider call is cancelled and recorded as such', async () => {
     await open(withProvider.url);
     await openItem('fake-instruct');
-    const original = (await (await fetch(`${withProvider.url}/api/generations?model=fake-instruct&service=poetry-app`)).json()).items[0] as GenerationRecord;
+    const original = (await (await fetch(`${withProvider.url}/api/generations?model=fake-instruct&service=poetry-app`)).json())
+      .items[0] as GenerationRecord;
     const before = new Set(
-      ((await (await fetch(`${withProvider.url}/api/generations?service=genspan-playground&limit=500`)).json()).items as GenerationRecord[]).map((r) => r.id),
+      (
+        (await (await fetch(`${withProvider.url}/api/generations?service=genspan-playground&limit=500`)).json()).items as GenerationRecord[]
+      ).map((r) => r.id),
     );
     await page.click('#run-button');
     await page.waitForFunction(() => (document.getElementById('rerun-output')?.textContent ?? '').length > 0);
@@ -571,18 +597,24 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(await page.isEnabled('#run-button')).toBe(true);
     let cancelled: GenerationRecord | undefined;
     await expect
-      .poll(async () => {
-        const items = (await (await fetch(`${withProvider.url}/api/generations?service=genspan-playground&limit=500`)).json()).items as GenerationRecord[];
-        cancelled = items.find((r) => !before.has(r.id));
-        return cancelled?.generation.error ?? null;
-      }, { timeout: 20_000 })
+      .poll(
+        async () => {
+          const items = (await (await fetch(`${withProvider.url}/api/generations?service=genspan-playground&limit=500`)).json())
+            .items as GenerationRecord[];
+          cancelled = items.find((r) => !before.has(r.id));
+          return cancelled?.generation.error ?? null;
+        },
+        { timeout: 20_000 },
+      )
       .toBe('The re-run was cancelled: the page closed the connection.');
     expect(cancelled!.generation.metadata).toMatchObject({ rerunOf: { id: original.id } });
   });
 
   it('shows stored markup as text: <script> and <img onerror> payloads are not executed', async () => {
     await open(withProvider.url);
-    const preview = page.locator('#generation-list a.item', { has: page.locator('.item-model', { hasText: 'markup-model' }) }).locator('.item-preview');
+    const preview = page
+      .locator('#generation-list a.item', { has: page.locator('.item-model', { hasText: 'markup-model' }) })
+      .locator('.item-preview');
     expect(await preview.textContent()).toBe(`Echo ${XSS_SCRIPT} and ${XSS_IMG}`);
     await openItem('markup-model');
     const template = page.locator('[data-view="template"] pre');

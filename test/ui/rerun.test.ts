@@ -4,13 +4,13 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenerationIngest, type IngestResult } from '../../src/export/ingest.js';
 import { Genspan, REDACTED } from '../../src/semconv/keys.js';
-import { startServer, type RunningServer } from '../../src/server/index.js';
+import { type RunningServer, startServer } from '../../src/server/index.js';
 import { CONFIGURE_COMMAND, registerPlayground } from '../../src/server/playground.js';
-import { RERUN_SERVICE_NAME, prepareRerun, scrubSecrets, sseData } from '../../src/server/rerun.js';
+import { prepareRerun, RERUN_SERVICE_NAME, scrubSecrets, sseData } from '../../src/server/rerun.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { GenerationRecord } from '../../src/store/types.js';
 import type { NormalizedSpan } from '../../src/translate/types.js';
-import { FAIL_MODEL, FAKE_TOOL_ARGUMENTS, UNAUTHORIZED_MODEL, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { FAIL_MODEL, FAKE_TOOL_ARGUMENTS, type FakeOpenAI, startFakeOpenAI, UNAUTHORIZED_MODEL } from '../support/fake-openai.js';
 import { haikuCompletion, ndjson, seedServer, tempDir, weatherChat } from './support.js';
 
 const KEY_ENV = 'GENSPAN_UI_TEST_PROVIDER_KEY';
@@ -142,7 +142,11 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
   });
 
   const post = (base: string, id: string, body: unknown) =>
-    fetch(`${base}/api/generations/${id}/rerun`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${base}/api/generations/${id}/rerun`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('serves the page with a Content-Security-Policy that forbids inline scripts, and no inline script in it', async () => {
     const response = await fetch(`${server.url}/`);
@@ -302,7 +306,11 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
     expect(fake.requests.length).toBe(requestsBefore);
 
     // The page itself: its fetch names its own origin.
-    const own = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', origin: server.url }, body });
+    const own = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', origin: server.url },
+      body,
+    });
     expect(own.status).toBe(200);
     expect((await ndjson(own)).at(-1)).toMatchObject({ type: 'done', error: null });
     expect(fake.requests.length).toBe(requestsBefore + 1);
@@ -317,7 +325,9 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     const done = events[events.length - 1];
-    expect(done.error).toBe('The provider answered 401: Incorrect API key provided: [REDACTED]. Keys ending in ...[REDACTED] are not valid here.');
+    expect(done.error).toBe(
+      'The provider answered 401: Incorrect API key provided: [REDACTED]. Keys ending in ...[REDACTED] are not valid here.',
+    );
     const stored = await store.get(done.id as string);
     expect(stored!.generation.error).toBe(done.error);
     expect(JSON.stringify(stored)).not.toContain(KEY.slice(-8));
@@ -334,13 +344,18 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
       const requestsBefore = fake.requests.length;
       const ok = await ndjson(await post(azure.url, chatRecord.id, { ...chatRecord.generation, tools: null }));
       expect(ok.at(-1)).toMatchObject({ type: 'done', error: null });
-      expect(fake.requests[requestsBefore]).toMatchObject({ path: '/v1/chat/completions', search: `?api-version=2024-06-01&api-key=${queryKey}` });
+      expect(fake.requests[requestsBefore]).toMatchObject({
+        path: '/v1/chat/completions',
+        search: `?api-version=2024-06-01&api-key=${queryKey}`,
+      });
 
       const response = await post(azure.url, chatRecord.id, { ...chatRecord.generation, model: UNAUTHORIZED_MODEL });
       const text = await response.text();
       expect(text).not.toContain(queryKey.slice(-8));
       const done = JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
-      expect(done.error).toBe('The provider answered 401: Incorrect API key provided: [REDACTED]. Keys ending in ...[REDACTED] are not valid here.');
+      expect(done.error).toBe(
+        'The provider answered 401: Incorrect API key provided: [REDACTED]. Keys ending in ...[REDACTED] are not valid here.',
+      );
       expect(JSON.stringify(await store.get(done.id as string))).not.toContain(queryKey.slice(-8));
     } finally {
       await azure.close();

@@ -11,7 +11,9 @@ describe('the page source', () => {
     expect(sources.length).toBeGreaterThan(3);
     for (const name of sources) {
       const text = readFileSync(join(UI, name), 'utf8');
-      expect(text, name).not.toMatch(/\b(innerHTML|outerHTML|srcdoc)\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(|createContextualFragment/);
+      expect(text, name).not.toMatch(
+        /\b(innerHTML|outerHTML|srcdoc)\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(|createContextualFragment/,
+      );
     }
   });
 

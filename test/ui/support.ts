@@ -1,7 +1,7 @@
-import { SpanKind } from '@opentelemetry/api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SpanKind } from '@opentelemetry/api';
 import { ChatGeneration, CompletionGeneration, type Generation } from '../../src/generation/index.js';
 import { encodeGeneration } from '../../src/semconv/encode.js';
 import { captureExportBody } from '../support/otlp-bodies.js';
@@ -43,14 +43,22 @@ export function weatherChat(model = 'fake-chat'): ChatGeneration {
     messages: [
       { role: 'system', content: 'You are a weather assistant.' },
       { role: 'user', content: `What is the weather in Paris? ${XSS_SCRIPT}` },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: '{"temperature_c": 18, "sky": "clear"}' },
     ],
     messageCompletion: { role: 'assistant', content: `It is 18 °C and clear in Paris. ${XSS_IMG}` },
     tools: [
       {
         type: 'function',
-        function: { name: 'get_weather', description: 'Current weather for a city', parameters: { type: 'object', properties: { location: { type: 'string' } } } },
+        function: {
+          name: 'get_weather',
+          description: 'Current weather for a city',
+          parameters: { type: 'object', properties: { location: { type: 'string' } } },
+        },
       },
     ],
     settings: { temperature: 0 },

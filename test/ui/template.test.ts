@@ -41,7 +41,13 @@ describe('prompt templates ({variable}, {{ and }} escapes)', () => {
     const { messages, missing } = formatMessages(
       [
         { role: 'system', content: 'You speak {language}.' },
-        { role: 'user', content: [{ type: 'text', text: 'Translate {word}' }, { type: 'image_url', image_url: 'http://x/{word}.png' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Translate {word}' },
+            { type: 'image_url', image_url: 'http://x/{word}.png' },
+          ],
+        },
         { role: 'assistant', content: null, tool_calls: [{ id: 'c1' }] },
       ],
       { language: 'French', word: 'cat' },

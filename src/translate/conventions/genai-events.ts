@@ -2,7 +2,7 @@ import type { GenerationMessage } from '../../generation/schema.js';
 import { GenAI, GenAIEvent, GenAIExtra } from '../../semconv/keys.js';
 import { hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import { instructionsFrom, mergeOutput, messageFrom, messagesFromParts } from '../messages.js';
-import { clean, isRecord, jsonOrText, jsonValue, MAX_ITEMS, type Attributes } from '../read.js';
+import { type Attributes, clean, isRecord, jsonOrText, jsonValue, MAX_ITEMS } from '../read.js';
 
 /**
  * Message content carried by events, as span events or as log records joined to the span by trace and span id
@@ -39,7 +39,8 @@ function collect(context: TranslationContext): EventItem[] {
   const items: EventItem[] = [];
   for (const event of span.events) {
     if (items.length >= MAX_ITEMS) break;
-    if (typeof event.name === 'string' && isContentEvent(event.name)) items.push({ name: event.name, attributes: event.attributes ?? {}, body: undefined });
+    if (typeof event.name === 'string' && isContentEvent(event.name))
+      items.push({ name: event.name, attributes: event.attributes ?? {}, body: undefined });
   }
   for (const record of records) {
     if (items.length >= MAX_ITEMS) break;
@@ -62,7 +63,9 @@ function bodyOf(item: EventItem, warnings: string[]): Record<string, unknown> | 
   const attributes = item.attributes;
   const json = (field: string): unknown => {
     const value = attributes[field];
-    return typeof value === 'string' ? jsonValue(value, `${item.name} ${field}`, warnings) : clean(value, `${item.name} ${field}`, warnings);
+    return typeof value === 'string'
+      ? jsonValue(value, `${item.name} ${field}`, warnings)
+      : clean(value, `${item.name} ${field}`, warnings);
   };
   return {
     content: clean(attributes.content, `${item.name} content`, warnings),

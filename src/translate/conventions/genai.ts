@@ -1,6 +1,6 @@
 import { hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
-import { instructionsFrom, messagesFromParts, toolsFrom } from '../messages.js';
 import { GENAI_FIELDS, GENAI_SLOTS } from '../families.js';
+import { instructionsFrom, messagesFromParts, toolsFrom } from '../messages.js';
 import { normalizeProvider } from '../provider.js';
 import { clean, countValue, firstString, isSafeKey, jsonValue, numberValue, stringValue } from '../read.js';
 
@@ -49,7 +49,11 @@ export function readGenAI(context: TranslationContext): void {
   if (provider !== undefined) draft.provider ??= normalizeProvider(provider);
 
   if (v[S.systemInstructions] !== undefined) {
-    draft.instructions ??= instructionsFrom(jsonOrPlainText(v[S.systemInstructions], F.systemInstructions, warnings), F.systemInstructions, warnings);
+    draft.instructions ??= instructionsFrom(
+      jsonOrPlainText(v[S.systemInstructions], F.systemInstructions, warnings),
+      F.systemInstructions,
+      warnings,
+    );
   }
   if (v[S.inputMessages] !== undefined && !hasInput(draft)) {
     draft.messages ??= messagesFromParts(jsonValue(v[S.inputMessages], F.inputMessages, warnings), F.inputMessages, warnings);
@@ -68,7 +72,8 @@ export function readGenAI(context: TranslationContext): void {
   if (v[S.outputType] !== undefined) put(draft.settings, 'output_type', clean(v[S.outputType], F.outputType, warnings));
 
   draft.inputTokens ??= countValue(v[S.inputTokens], F.inputTokens, warnings) ?? countValue(v[S.promptTokens], F.promptTokens, warnings);
-  draft.outputTokens ??= countValue(v[S.outputTokens], F.outputTokens, warnings) ?? countValue(v[S.completionTokens], F.completionTokens, warnings);
+  draft.outputTokens ??=
+    countValue(v[S.outputTokens], F.outputTokens, warnings) ?? countValue(v[S.completionTokens], F.completionTokens, warnings);
   draft.totalTokens ??= countValue(v[S.totalTokens], F.totalTokens, warnings);
   draft.ttFirstToken ??= milliseconds(
     numberValue(v[S.timeToFirstChunk], F.timeToFirstChunk, warnings) ??
@@ -87,7 +92,8 @@ export function readGenAI(context: TranslationContext): void {
   put(
     metadata,
     'cache_write_input_tokens',
-    countValue(v[S.cacheWriteTokens], F.cacheWriteTokens, warnings) ?? countValue(v[S.cacheCreationTokens], F.cacheCreationTokens, warnings),
+    countValue(v[S.cacheWriteTokens], F.cacheWriteTokens, warnings) ??
+      countValue(v[S.cacheCreationTokens], F.cacheCreationTokens, warnings),
   );
   put(metadata, 'reasoning_output_tokens', countValue(v[S.reasoningTokens], F.reasoningTokens, warnings));
 }

@@ -76,7 +76,8 @@ export function readLangfuse(context: TranslationContext): void {
     // Non-string metadata values were written as JSON.
     for (const name of Object.keys(given)) {
       const value = given[name];
-      if (typeof value === 'string' && (value.startsWith('{') || value.startsWith('['))) given[name] = jsonOrText(value, Langfuse.METADATA_PREFIX + name, warnings);
+      if (typeof value === 'string' && (value.startsWith('{') || value.startsWith('[')))
+        given[name] = jsonOrText(value, Langfuse.METADATA_PREFIX + name, warnings);
     }
     gather(metadata, given, Langfuse.METADATA_PREFIX, warnings);
   }
@@ -105,9 +106,12 @@ export function readLangfuseContent(context: TranslationContext): void {
     const output = jsonOrText(attributes[Langfuse.OUTPUT], Langfuse.OUTPUT, warnings);
     const choice = isRecord(output) && Array.isArray(output.choices) && isRecord(output.choices[0]) ? output.choices[0] : undefined;
     if (typeof output === 'string') draft.completion ??= output;
-    else if (choice && isRecord(choice.message)) draft.messageCompletion ??= messageFrom(choice.message, 'assistant', Langfuse.OUTPUT, warnings);
-    else if (isRecord(output) && ('role' in output || 'content' in output)) draft.messageCompletion ??= messageFrom(output, 'assistant', Langfuse.OUTPUT, warnings);
-    else if (Array.isArray(output)) draft.messageCompletion ??= mergeOutput(messagesFromParts(output, Langfuse.OUTPUT, warnings, 'assistant') ?? []);
+    else if (choice && isRecord(choice.message))
+      draft.messageCompletion ??= messageFrom(choice.message, 'assistant', Langfuse.OUTPUT, warnings);
+    else if (isRecord(output) && ('role' in output || 'content' in output))
+      draft.messageCompletion ??= messageFrom(output, 'assistant', Langfuse.OUTPUT, warnings);
+    else if (Array.isArray(output))
+      draft.messageCompletion ??= mergeOutput(messagesFromParts(output, Langfuse.OUTPUT, warnings, 'assistant') ?? []);
     else if (output !== undefined) draft.completion ??= stringify(output);
   }
 }

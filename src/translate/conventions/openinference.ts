@@ -22,12 +22,12 @@ import {
   isSafeKey,
   jsonOrText,
   jsonValue,
+  type KeyTree,
   readCount,
   readNumber,
   readString,
   readStringList,
   unflatten,
-  type KeyTree,
 } from '../read.js';
 
 /**
@@ -58,11 +58,20 @@ function flatMessage(item: KeyTree, defaultRole: string, label: string, warnings
   const message = item.message;
   if (message === undefined || message === null || typeof message !== 'object') return undefined;
   const node = message as KeyTree;
-  const out: GenerationMessage = { role: typeof node.role === 'string' ? node.role : defaultRole, content: flatContent(node, label, warnings) };
+  const out: GenerationMessage = {
+    role: typeof node.role === 'string' ? node.role : defaultRole,
+    content: flatContent(node, label, warnings),
+  };
   if (typeof node.name === 'string') out.name = node.name;
   if (typeof node.tool_call_id === 'string') out.tool_call_id = node.tool_call_id;
   const calls = indexedItems(node.tool_calls)
-    .map((call) => toolCallFrom({ id: at(call, 'tool_call', 'id'), name: at(call, 'tool_call', 'function', 'name'), arguments: at(call, 'tool_call', 'function', 'arguments') }))
+    .map((call) =>
+      toolCallFrom({
+        id: at(call, 'tool_call', 'id'),
+        name: at(call, 'tool_call', 'function', 'name'),
+        arguments: at(call, 'tool_call', 'function', 'arguments'),
+      }),
+    )
     .filter((call): call is ToolCall => call !== undefined);
   if (calls.length > 0) out.tool_calls = calls;
   if (typeof node.function_call_name === 'string') {
@@ -82,7 +91,9 @@ function flatMessages(tree: KeyTree | undefined, defaultRole: string, label: str
 
 /** `llm.prompts` is `llm.prompts.{i}.prompt.text` in the spec, a plain string list in older emitters. */
 function promptsText(context: TranslationContext, tree: KeyTree | undefined): string | undefined {
-  const texts = indexedItems(tree).map((item) => at(item, 'prompt', 'text')).filter((text): text is string => typeof text === 'string');
+  const texts = indexedItems(tree)
+    .map((item) => at(item, 'prompt', 'text'))
+    .filter((text): text is string => typeof text === 'string');
   if (texts.length > 0) return texts.join('\n');
   const list = readStringList(context.attributes, OpenInference.PROMPTS, context.warnings);
   return list && list.length > 0 ? list.join('\n') : undefined;
@@ -117,7 +128,8 @@ function outputFromValue(context: TranslationContext): void {
   }
   if (!isRecord(value)) return;
   const first = Array.isArray(value.choices) ? value.choices[0] : undefined;
-  if (isRecord(first) && isRecord(first.message)) draft.messageCompletion ??= messageFrom(first.message, 'assistant', OpenInference.OUTPUT_VALUE, warnings);
+  if (isRecord(first) && isRecord(first.message))
+    draft.messageCompletion ??= messageFrom(first.message, 'assistant', OpenInference.OUTPUT_VALUE, warnings);
   else if (isRecord(first) && typeof first.text === 'string') draft.completion ??= first.text;
   else if (Array.isArray(value.output)) {
     const items = messagesFromResponseItems(value.output, OpenInference.OUTPUT_VALUE, warnings);
@@ -143,11 +155,21 @@ export function readOpenInference(context: TranslationContext): void {
   if (provider !== undefined) draft.provider ??= normalizeProvider(provider);
 
   if (!hasInput(draft)) {
-    draft.messages ??= flatMessages(unflatten(attributes, keys.llm, OpenInference.INPUT_MESSAGES_PREFIX, warnings), 'user', OpenInference.INPUT_MESSAGES_PREFIX, warnings);
+    draft.messages ??= flatMessages(
+      unflatten(attributes, keys.llm, OpenInference.INPUT_MESSAGES_PREFIX, warnings),
+      'user',
+      OpenInference.INPUT_MESSAGES_PREFIX,
+      warnings,
+    );
   }
   if (!hasInput(draft)) draft.prompt ??= promptsText(context, unflatten(attributes, keys.llm, OpenInference.PROMPTS_PREFIX, warnings));
   if (!hasOutput(draft)) {
-    const output = flatMessages(unflatten(attributes, keys.llm, OpenInference.OUTPUT_MESSAGES_PREFIX, warnings), 'assistant', OpenInference.OUTPUT_MESSAGES_PREFIX, warnings);
+    const output = flatMessages(
+      unflatten(attributes, keys.llm, OpenInference.OUTPUT_MESSAGES_PREFIX, warnings),
+      'assistant',
+      OpenInference.OUTPUT_MESSAGES_PREFIX,
+      warnings,
+    );
     if (output) draft.messageCompletion ??= output[0];
   }
   if (!hasOutput(draft)) {
@@ -163,7 +185,8 @@ export function readOpenInference(context: TranslationContext): void {
   if (isRecord(parameters)) {
     draft.tools ??= toolsFrom(parameters.tools, (text) => jsonValue(text, OpenInference.INVOCATION_PARAMETERS, warnings));
     for (const key of Object.keys(parameters)) {
-      if (!NOT_SETTINGS.has(key) && isSafeKey(key, OpenInference.INVOCATION_PARAMETERS, warnings)) put(draft.settings, key, parameters[key]);
+      if (!NOT_SETTINGS.has(key) && isSafeKey(key, OpenInference.INVOCATION_PARAMETERS, warnings))
+        put(draft.settings, key, parameters[key]);
     }
   } else if (parameters !== undefined) {
     warnings.push(`${OpenInference.INVOCATION_PARAMETERS}: expected a JSON object`);

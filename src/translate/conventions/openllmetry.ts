@@ -2,7 +2,20 @@ import type { GenerationMessage, Tool, ToolCall } from '../../generation/schema.
 import { OpenLLMetry } from '../../semconv/keys.js';
 import { gather, hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import { contentFrom, messageFrom, messagesFrom, toolCallFrom } from '../messages.js';
-import { at, clean, indexedItems, isRecord, jsonValue, parseJson, prefixed, readCount, readStringList, readString, unflatten, type KeyTree } from '../read.js';
+import {
+  at,
+  clean,
+  indexedItems,
+  isRecord,
+  jsonValue,
+  type KeyTree,
+  parseJson,
+  prefixed,
+  readCount,
+  readString,
+  readStringList,
+  unflatten,
+} from '../read.js';
 
 /**
  * OpenLLMetry / Traceloop (span-conventions.md §3): the legacy indexed keys of ≤0.22 (and of the vertexai,
@@ -21,7 +34,8 @@ const LEGACY_SETTINGS: readonly (readonly [string, string])[] = [
 function legacyContent(value: unknown, label: string, warnings: string[]): GenerationMessage['content'] {
   if (typeof value === 'string' && value.startsWith('[{')) {
     const parts = parseJson(value, label, []);
-    if (Array.isArray(parts) && parts.every((part) => isRecord(part) && typeof part.type === 'string')) return contentFrom(parts, label, warnings);
+    if (Array.isArray(parts) && parts.every((part) => isRecord(part) && typeof part.type === 'string'))
+      return contentFrom(parts, label, warnings);
   }
   return contentFrom(value, label, warnings);
 }
@@ -54,7 +68,8 @@ function legacyTools(tree: KeyTree | undefined, warnings: string[]): Tool[] | un
   for (const item of indexedItems(tree)) {
     const fn: Record<string, unknown> = { name: typeof item.name === 'string' ? item.name : '' };
     if (typeof item.description === 'string') fn.description = item.description;
-    const parameters = typeof item.arguments === 'string' ? parseJson(item.arguments, OpenLLMetry.REQUEST_FUNCTIONS_PREFIX, warnings) : undefined;
+    const parameters =
+      typeof item.arguments === 'string' ? parseJson(item.arguments, OpenLLMetry.REQUEST_FUNCTIONS_PREFIX, warnings) : undefined;
     if (isRecord(parameters)) fn.parameters = parameters;
     tools.push({ type: 'function', function: fn as Tool['function'] });
   }
@@ -84,7 +99,12 @@ export function readOpenLLMetry(context: TranslationContext): void {
   draft.variables ??= prefixed(attributes, keys.traceloop, OpenLLMetry.TEMPLATE_VARIABLES_PREFIX, warnings);
   draft.promptId ??= readString(attributes, OpenLLMetry.PROMPT_KEY, warnings);
   put(draft.metadata, 'prompt_version', clean(attributes[OpenLLMetry.PROMPT_VERSION], OpenLLMetry.PROMPT_VERSION, warnings));
-  gather(draft.metadata, prefixed(attributes, keys.traceloop, OpenLLMetry.ASSOCIATION_PROPERTIES_PREFIX, warnings), OpenLLMetry.ASSOCIATION_PROPERTIES_PREFIX, warnings);
+  gather(
+    draft.metadata,
+    prefixed(attributes, keys.traceloop, OpenLLMetry.ASSOCIATION_PROPERTIES_PREFIX, warnings),
+    OpenLLMetry.ASSOCIATION_PROPERTIES_PREFIX,
+    warnings,
+  );
 
   // Decorated workflow/task input `{args, kwargs}` (§3.1): only its messages are a call's input.
   if (!hasInput(draft) && attributes[OpenLLMetry.ENTITY_INPUT] !== undefined) {
@@ -94,6 +114,7 @@ export function readOpenLLMetry(context: TranslationContext): void {
   }
   if (!hasOutput(draft) && attributes[OpenLLMetry.ENTITY_OUTPUT] !== undefined) {
     const output = jsonValue(attributes[OpenLLMetry.ENTITY_OUTPUT], OpenLLMetry.ENTITY_OUTPUT, warnings);
-    if (isRecord(output) && 'role' in output) draft.messageCompletion ??= messageFrom(output, 'assistant', OpenLLMetry.ENTITY_OUTPUT, warnings);
+    if (isRecord(output) && 'role' in output)
+      draft.messageCompletion ??= messageFrom(output, 'assistant', OpenLLMetry.ENTITY_OUTPUT, warnings);
   }
 }

@@ -45,7 +45,9 @@ function messagesFromCallPrompt(value: unknown, warnings: string[]): GenerationM
 
 function firstChunkMs(context: TranslationContext): number | undefined {
   const { attributes, warnings, span } = context;
-  const direct = readNumber(attributes, VercelAI.RESPONSE_MS_TO_FIRST_CHUNK, warnings) ?? readNumber(attributes, VercelAI.STREAM_MS_TO_FIRST_CHUNK, warnings);
+  const direct =
+    readNumber(attributes, VercelAI.RESPONSE_MS_TO_FIRST_CHUNK, warnings) ??
+    readNumber(attributes, VercelAI.STREAM_MS_TO_FIRST_CHUNK, warnings);
   if (direct !== undefined) return direct;
   const event = span.events.find((item) => item.name === VercelAI.STREAM_FIRST_CHUNK_EVENT);
   if (!event) return undefined;
@@ -64,7 +66,8 @@ export function readVercel(context: TranslationContext): void {
     const messages = jsonValue(attributes[VercelAI.PROMPT_MESSAGES], VercelAI.PROMPT_MESSAGES, warnings);
     draft.messages ??= messagesFromVercel(messages, VercelAI.PROMPT_MESSAGES, warnings);
   }
-  if (!hasInput(draft)) draft.messages ??= messagesFromCallPrompt(jsonValue(attributes[VercelAI.PROMPT], VercelAI.PROMPT, warnings), warnings);
+  if (!hasInput(draft))
+    draft.messages ??= messagesFromCallPrompt(jsonValue(attributes[VercelAI.PROMPT], VercelAI.PROMPT, warnings), warnings);
 
   if (!hasOutput(draft)) {
     const text = readString(attributes, VercelAI.RESPONSE_TEXT, warnings) ?? readString(attributes, VercelAI.RESULT_TEXT, warnings);
@@ -91,8 +94,10 @@ export function readVercel(context: TranslationContext): void {
   }
   put(draft.settings, 'tool_choice', jsonValue(attributes[VercelAI.PROMPT_TOOL_CHOICE], VercelAI.PROMPT_TOOL_CHOICE, warnings));
 
-  draft.inputTokens ??= readCount(attributes, VercelAI.USAGE_INPUT_TOKENS, warnings) ?? readCount(attributes, VercelAI.USAGE_PROMPT_TOKENS, warnings);
-  draft.outputTokens ??= readCount(attributes, VercelAI.USAGE_OUTPUT_TOKENS, warnings) ?? readCount(attributes, VercelAI.USAGE_COMPLETION_TOKENS, warnings);
+  draft.inputTokens ??=
+    readCount(attributes, VercelAI.USAGE_INPUT_TOKENS, warnings) ?? readCount(attributes, VercelAI.USAGE_PROMPT_TOKENS, warnings);
+  draft.outputTokens ??=
+    readCount(attributes, VercelAI.USAGE_OUTPUT_TOKENS, warnings) ?? readCount(attributes, VercelAI.USAGE_COMPLETION_TOKENS, warnings);
   draft.totalTokens ??= readCount(attributes, VercelAI.USAGE_TOTAL_TOKENS, warnings);
   draft.ttFirstToken ??= firstChunkMs(context);
   draft.throughput ??=
@@ -105,7 +110,8 @@ export function readVercel(context: TranslationContext): void {
   const telemetry = prefixed(attributes, keys.vercel, VercelAI.METADATA_PREFIX, warnings);
   if (telemetry) {
     const { tags, ...rest } = telemetry;
-    const list = typeof tags === 'string' ? (tags.startsWith('[') ? jsonValue(tags, VercelAI.METADATA_PREFIX + 'tags', warnings) : [tags]) : tags;
+    const list =
+      typeof tags === 'string' ? (tags.startsWith('[') ? jsonValue(tags, VercelAI.METADATA_PREFIX + 'tags', warnings) : [tags]) : tags;
     if (Array.isArray(list)) draft.tags ??= list.filter((tag): tag is string => typeof tag === 'string');
     gather(metadata, rest, VercelAI.METADATA_PREFIX, warnings);
   }
@@ -114,7 +120,11 @@ export function readVercel(context: TranslationContext): void {
     if (name.startsWith(CONTEXT_PREFIX) && isSafeKey(key, VercelAI.SETTINGS_CONTEXT_PREFIX, warnings)) put(metadata, key, given[name]);
   }
   put(metadata, 'function_id', readString(attributes, VercelAI.FUNCTION_ID, warnings));
-  put(metadata, 'finish_reason', readString(attributes, VercelAI.RESPONSE_FINISH_REASON, warnings) ?? readString(attributes, VercelAI.FINISH_REASON, warnings));
+  put(
+    metadata,
+    'finish_reason',
+    readString(attributes, VercelAI.RESPONSE_FINISH_REASON, warnings) ?? readString(attributes, VercelAI.FINISH_REASON, warnings),
+  );
   put(metadata, 'response_id', readString(attributes, VercelAI.RESPONSE_ID, warnings));
   put(metadata, 'cache_read_input_tokens', readCount(attributes, VercelAI.USAGE_CACHED_INPUT_TOKENS, warnings));
   put(metadata, 'reasoning_output_tokens', readCount(attributes, VercelAI.USAGE_REASONING_TOKENS, warnings));
