@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import type { GenerationRecord } from '../src/generation/record.js';
+import { toGenerationRecord } from '../src/ingest/record.js';
 import { GENERATION_COLUMNS, toRow } from '../src/store/codec.js';
 import { generationColumnArrays, POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore } from '../src/store/postgres.js';
-import { toGenerationRecord } from '../src/store/record.js';
 import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';
-import type { GenerationRecord } from '../src/store/types.js';
 import { startPostgres } from '../test/support/postgres.js';
 
 /**

@@ -3,8 +3,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { runSeedSteps } from '../../examples/seed-example.js';
 import type { DemoArgs } from './args.js';
+import { runSeedSteps } from './seed-steps.js';
 import type { CliIO } from './serve.js';
 import { CliError } from './stores.js';
 

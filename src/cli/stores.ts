@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { PostgresStore } from '../store/postgres.js';
 import { SqliteStore } from '../store/sqlite.js';
-import type { IngestStore } from '../store/types.js';
+import type { PlaygroundStore } from '../store/types.js';
 import type { StoreChoice } from './args.js';
 
 /** A store failure the user can fix (missing file, unreachable database): one line, no stack. */
@@ -10,7 +10,7 @@ export class CliError extends Error {
 }
 
 export interface OpenedStore {
-  store: IngestStore;
+  store: PlaygroundStore;
   /** Where the data is, for messages; never includes a password. */
   description: string;
 }

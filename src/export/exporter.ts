@@ -1,14 +1,14 @@
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { IngestStore } from '../store/types.js';
+import type { PlaygroundStore } from '../store/types.js';
+import { GenerationIngest } from '../ingest/ingest.js';
 import { normalizeReadableSpan } from '../translate/normalize.js';
 import type { NormalizedSpan } from '../translate/types.js';
-import { GenerationIngest } from './ingest.js';
 import { QueuedExporter } from './queued-exporter.js';
 import { type RetryOptions, WriteQueue } from './write-queue.js';
 
 export interface PlaygroundExporterOptions extends RetryOptions {
   /** Where generation records go. The exporter does not close it: whoever opened the store does. */
-  store: IngestStore;
+  store: PlaygroundStore;
 }
 
 /**

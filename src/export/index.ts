@@ -1,11 +1,4 @@
 export { PlaygroundExporter, type PlaygroundExporterOptions } from './exporter.js';
-export {
-  GenerationIngest,
-  type IngestResult,
-  isGenerationLog,
-  type PreparedLogs,
-  type SelectedSpans,
-} from './ingest.js';
 export { PlaygroundLogExporter, type PlaygroundLogExporterOptions } from './log-exporter.js';
 export {
   DEFAULT_DATABASE_PATH,

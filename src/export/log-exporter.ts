@@ -1,14 +1,14 @@
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { IngestStore } from '../store/types.js';
+import type { PlaygroundStore } from '../store/types.js';
+import { GenerationIngest } from '../ingest/ingest.js';
 import { normalizeReadableLogRecord } from '../translate/normalize.js';
 import type { NormalizedLogRecord } from '../translate/types.js';
-import { GenerationIngest } from './ingest.js';
 import { QueuedExporter } from './queued-exporter.js';
 import { type RetryOptions, WriteQueue } from './write-queue.js';
 
 export interface PlaygroundLogExporterOptions extends RetryOptions {
   /** The same store the `PlaygroundExporter` writes to. The exporter does not close it. */
-  store: IngestStore;
+  store: PlaygroundStore;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import { errorMessage, report } from './diagnostics.js';
+import { errorMessage, report } from '../ingest/diagnostics.js';
 import { callOnce, type WriteQueue } from './write-queue.js';
 
 /** How one kind of exporter reads the SDK's items and picks those worth buffering. */

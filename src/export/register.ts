@@ -8,10 +8,10 @@ import {
   type LogRecordProcessor,
 } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, type BufferConfig, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import type { PlaygroundStore } from '../store/types.js';
+import { errorMessage, report } from '../ingest/diagnostics.js';
 import { Otel } from '../semconv/keys.js';
 import { SqliteStore } from '../store/sqlite.js';
-import type { IngestStore } from '../store/types.js';
-import { errorMessage, report } from './diagnostics.js';
 import { PlaygroundExporter } from './exporter.js';
 import { PlaygroundLogExporter } from './log-exporter.js';
 import type { RetryOptions } from './write-queue.js';
@@ -24,7 +24,7 @@ export const OTLP_ENDPOINT_ENV = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_
 
 export interface PlaygroundProcessorOptions extends RetryOptions {
   /** Where generations go. Default: a `SqliteStore` on `path`, opened here and closed by `close()`/`shutdown()`. */
-  store?: IngestStore;
+  store?: PlaygroundStore;
   /** The SQLite file used when no store is given. Default `./genspan.db`. */
   path?: string;
   /** Settings of the `BatchSpanProcessor` in front of the playground exporter (defaults: the SDK's, `OTEL_BSP_*`). */
@@ -35,7 +35,7 @@ export interface PlaygroundProcessorOptions extends RetryOptions {
 
 /** genspan's processors, to add to a provider (or `NodeSDK` config) an app already has. */
 export interface PlaygroundProcessors {
-  store: IngestStore;
+  store: PlaygroundStore;
   exporter: PlaygroundExporter;
   logExporter: PlaygroundLogExporter;
   /** A `BatchSpanProcessor` over `exporter`: add it to the tracer provider's `spanProcessors`. */
@@ -89,7 +89,7 @@ export interface RegisterOptions extends PlaygroundProcessorOptions {
 export interface GenspanTelemetry {
   tracerProvider: NodeTracerProvider;
   loggerProvider: LoggerProvider;
-  store: IngestStore;
+  store: PlaygroundStore;
   exporter: PlaygroundExporter;
   logExporter: PlaygroundLogExporter;
   /** Whether spans are also sent over OTLP. */

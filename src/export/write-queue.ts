@@ -1,6 +1,6 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { errorMessage, report } from '../ingest/diagnostics.js';
 import { isRecordsRejectedError, isRetryableStoreError, StoreError } from '../store/errors.js';
-import { errorMessage, report } from './diagnostics.js';
 
 /** How an exporter rides out a failing store (PostgreSQL restarting, SQLITE_BUSY, disk full). */
 export interface RetryOptions {

@@ -1,3 +1,4 @@
+export { type ListFilter, ListFilterSchema, ListQuerySchema, type ParsedListFilter } from './filter.js';
 export {
   ChatGeneration,
   CompletionGeneration,
@@ -6,4 +7,22 @@ export {
   generationFromJSON,
   toGeneration,
 } from './generation.js';
+export { RERUN_METADATA_KEY, type RerunOrigin, rerunOriginOf } from './lineage.js';
+export { LIST_PAGE_SIZE, LIST_QUERY_PARAMETERS, type ListFilterField, listQueryString } from './list-query.js';
+export {
+  type GenerationRecord,
+  GenerationRecordSchema,
+  TRANSLATION_SOURCES,
+  type TranslationSource,
+  TranslationSourceSchema,
+} from './record.js';
+export type { ErrorBody, GenerationItem, GenerationList, PlaygroundConfig, RerunEvent } from './rest.js';
 export * from './schema.js';
+export {
+  type FormattedTemplate,
+  formatMessages,
+  formatTemplate,
+  type TemplateToken,
+  templateVariables,
+  tokenizeTemplate,
+} from './template.js';

@@ -1,15 +1,11 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { ListQuerySchema, listFilterProblem, type ParsedListFilter } from '../generation/filter.js';
+import { LIST_QUERY_PARAMETERS } from '../generation/list-query.js';
+import type { GenerationRecord } from '../generation/record.js';
+import type { ErrorBody, GenerationItem, GenerationList } from '../generation/rest.js';
 import { InvalidListFilterError } from '../store/errors.js';
-import type { GenerationRecord, GenerationStore, ListFilter } from '../store/types.js';
-
-/** A generation as the REST API returns it: the stored record, plus a link to its trace when Jaeger is known. */
-export type GenerationItem = GenerationRecord & { jaegerUrl?: string };
-
-export interface GenerationList {
-  items: GenerationItem[];
-  nextCursor: string | null;
-}
+import type { GenerationStore } from '../store/types.js';
 
 export interface ApiOptions {
   store: GenerationStore;
@@ -22,62 +18,11 @@ export class InvalidQueryError extends Error {
   override readonly name = 'InvalidQueryError';
 }
 
-type Query = Record<string, unknown>;
-
-function single(query: Query, name: string): string | undefined {
-  const value = query[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw new InvalidQueryError(`query parameter "${name}" is given more than once`);
-  return value;
-}
-
-function time(query: Query, name: string): string | undefined {
-  const value = single(query, name);
-  if (value === undefined) return undefined;
-  const parsed = Date.parse(value);
-  if (Number.isNaN(parsed)) throw new InvalidQueryError(`query parameter "${name}" must be an ISO-8601 time, got "${value}"`);
-  return new Date(parsed).toISOString();
-}
-
-const TRUE_VALUES = new Set(['true', '1', 'yes']);
-const FALSE_VALUES = new Set(['false', '0', 'no']);
-
 /** Reads `GET /api/generations` query parameters into the store's filter. Pure; throws `InvalidQueryError`. */
-export function listFilterFromQuery(query: Query): ListFilter {
-  const filter: ListFilter = {};
-  const traceId = single(query, 'traceId');
-  if (traceId !== undefined) filter.traceId = traceId.toLowerCase();
-  const strings = [
-    ['model', 'model'],
-    ['provider', 'provider'],
-    ['service', 'serviceName'],
-    ['tag', 'tag'],
-    ['source', 'source'],
-    ['q', 'q'],
-    ['cursor', 'cursor'],
-  ] as const;
-  for (const [parameter, key] of strings) {
-    const value = single(query, parameter);
-    if (value !== undefined) filter[key] = value;
-  }
-  const error = single(query, 'error');
-  if (error !== undefined) {
-    if (TRUE_VALUES.has(error.toLowerCase())) filter.errorsOnly = true;
-    else if (!FALSE_VALUES.has(error.toLowerCase()))
-      throw new InvalidQueryError(`query parameter "error" must be true or false, got "${error}"`);
-  }
-  const from = time(query, 'from');
-  if (from !== undefined) filter.from = from;
-  const to = time(query, 'to');
-  if (to !== undefined) filter.to = to;
-  const limit = single(query, 'limit');
-  if (limit !== undefined) {
-    const value = Number(limit);
-    if (!/^\d+$/.test(limit) || value < 1 || value > 500)
-      throw new InvalidQueryError(`query parameter "limit" must be an integer from 1 to 500, got "${limit}"`);
-    filter.limit = value;
-  }
-  return filter;
+export function listFilterFromQuery(query: Record<string, unknown>): ParsedListFilter {
+  const parsed = ListQuerySchema.safeParse(query);
+  if (parsed.success) return parsed.data;
+  throw new InvalidQueryError(listFilterProblem(parsed.error, (field) => `query parameter "${LIST_QUERY_PARAMETERS[field]}"`));
 }
 
 /** The Jaeger UI page of a trace. */
@@ -85,7 +30,7 @@ export function jaegerTraceUrl(jaegerUrl: string, traceId: string): string {
   return `${jaegerUrl.replace(/\/+$/, '')}/trace/${encodeURIComponent(traceId)}`;
 }
 
-function errorBody(statusCode: number, error: string, message: string) {
+function errorBody(statusCode: number, error: string, message: string): ErrorBody {
   return { statusCode, error, message };
 }
 
@@ -100,9 +45,9 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     jaegerUrl ? { ...record, jaegerUrl: jaegerTraceUrl(jaegerUrl, record.traceId) } : record;
 
   app.get('/api/generations', async (request, reply) => {
-    let filter: ListFilter;
+    let filter: ParsedListFilter;
     try {
-      filter = listFilterFromQuery(request.query as Query);
+      filter = listFilterFromQuery(request.query as Record<string, unknown>);
     } catch (error) {
       if (error instanceof InvalidQueryError) return reply.code(400).send(errorBody(400, 'Bad Request', error.message));
       throw error;

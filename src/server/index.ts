@@ -9,15 +9,14 @@ export {
   type OtlpEncoding,
   type OtlpSignal,
 } from '../otlp/index.js';
-export type { GenerationItem, GenerationList } from './api.js';
+export type { GenerationItem, GenerationList, PlaygroundConfig, RerunEvent } from '../generation/rest.js';
 export { TOKEN_ENV } from './auth.js';
 export {
   CONFIGURE_COMMAND,
   CONTENT_SECURITY_POLICY,
-  type PlaygroundConfig,
   type PlaygroundOptions,
   registerPlayground,
 } from './playground.js';
-export { RERUN_SERVICE_NAME, type RerunEvent } from './rerun.js';
+export { RERUN_SERVICE_NAME } from './rerun.js';
 export type { GenspanServer, RunningServer, ServerOptions } from './server.js';
 export { createServer, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, ServerConfigError, startServer } from './server.js';

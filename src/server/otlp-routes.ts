@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { GenerationIngest, IngestResult } from '../export/ingest.js';
+import type { GenerationIngest, IngestResult } from '../ingest/ingest.js';
 import {
   decodeLogsRequest,
   decodeTraceRequest,

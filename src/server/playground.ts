@@ -1,12 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { GenerationIngest } from '../export/ingest.js';
 import { GenerationValidationError } from '../generation/generation.js';
-import type { IngestStore } from '../store/types.js';
-import { publicUrl, type RerunEvent, RerunInputError, RerunRunner } from './rerun.js';
+import type { PlaygroundStore } from '../store/types.js';
+import type { GenerationIngest } from '../ingest/ingest.js';
+import type { PlaygroundConfig, RerunEvent } from '../generation/rest.js';
+import { publicUrl, RerunInputError, RerunRunner } from './rerun.js';
 
 /**
  * The Prompt Playground's server side: the page's static assets, its configuration endpoint, and the re-run
@@ -14,7 +15,7 @@ import { publicUrl, type RerunEvent, RerunInputError, RerunRunner } from './reru
  */
 
 export interface PlaygroundOptions {
-  store: IngestStore;
+  store: PlaygroundStore;
   /** Base URL of an OpenAI-compatible API (`--provider-url`), e.g. `https://api.openai.com/v1`. Without it re-runs are off. */
   providerUrl?: string;
   /** Name of the environment variable holding the provider's API key (`--provider-key-env`). The key never leaves the server. */
@@ -32,23 +33,11 @@ export interface PlaygroundOptions {
 }
 
 /** What `GET /api/playground/config` answers. Holds no secret. */
-export interface PlaygroundConfig {
-  provider: {
-    configured: boolean;
-    /** The base URL without credentials or query. */
-    url: string | null;
-    keyEnv: string | null;
-    /** Whether that environment variable is set (its value is never sent). */
-    keySet: boolean;
-  };
-  /** The Jaeger UI, for the page's link to all traces. */
-  jaegerUrl: string | null;
-  /** How to start the server with a provider. */
-  configureCommand: string;
-}
-
 /** The routes `registerPlayground` adds, for a server that requires a token everywhere else: the page must load to ask for it. */
-export const PLAYGROUND_PUBLIC_PATHS: readonly string[] = ['/', '/ui/*'];
+/** The folders of `dist/src` the page's files are served from, at `/<folder>/<file>`. */
+const PAGE_FOLDERS = ['ui', 'generation'] as const;
+
+export const PLAYGROUND_PUBLIC_PATHS: readonly string[] = ['/', ...PAGE_FOLDERS.map((folder) => `/${folder}/*`)];
 export const CONFIGURE_COMMAND = 'genspan serve --provider-url URL --provider-key-env ENV_NAME';
 
 /** Inline scripts are forbidden: every script is a file of the page's own origin. */
@@ -82,27 +71,48 @@ interface Asset {
   body: Buffer;
 }
 
+/** The page's files, by the path they are served at (`ui/app.js`, `generation/template.js`). */
+type Assets = Map<string, Asset>;
+
 const MODULE_DIR = dirname(fileURLToPath(import.meta.url));
 
+/** Relative module imports of a compiled script: `from './x.js'`, `from '../generation/x.js'`, `import('./x.js')`. */
+const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[a-z0-9/-]+\.js)['"]/g;
+
 /**
- * The page's files: `index.html`, the CSS and the icon from `src/ui`, and the browser modules tsc compiled to
- * `dist/src/ui`. Looked up from this module's own place, so it works from the compiled package and from the sources.
+ * The page's files: `index.html`, the CSS and the icon from `src/ui`, the browser modules tsc compiled to
+ * `dist/src/ui`, and the model's browser-safe modules they import from `dist/src/generation`, found by following the
+ * compiled imports, so exactly what the page loads is served. Looked up from this module's own place, so it works
+ * from the compiled package and from the sources.
  */
-function loadAssets(): Map<string, Asset> {
-  const assets = new Map<string, Asset>();
+function loadAssets(): Assets {
+  const assets: Assets = new Map();
   const staticDir = [resolve(MODULE_DIR, '../ui'), resolve(MODULE_DIR, '../../../src/ui')].find((dir) =>
     existsSync(join(dir, 'index.html')),
   );
   const scriptDir = [resolve(MODULE_DIR, '../ui'), resolve(MODULE_DIR, '../../dist/src/ui')].find((dir) => existsSync(join(dir, 'app.js')));
-  const add = (dir: string, pattern: RegExp) => {
-    for (const name of readdirSync(dir)) {
-      if (!pattern.test(name)) continue;
-      const extension = name.slice(name.lastIndexOf('.'));
-      assets.set(name, { type: CONTENT_TYPES[extension], body: readFileSync(join(dir, name)) });
-    }
+  const add = (path: string, file: string) => {
+    const extension = file.slice(file.lastIndexOf('.'));
+    assets.set(path, { type: CONTENT_TYPES[extension], body: readFileSync(file) });
   };
-  if (staticDir) add(staticDir, /^[a-z0-9-]+\.(html|css|svg)$/);
-  if (scriptDir) add(scriptDir, /^[a-z0-9-]+\.js$/);
+  if (staticDir) {
+    for (const name of readdirSync(staticDir)) if (/^[a-z0-9-]+\.(html|css|svg)$/.test(name)) add(`ui/${name}`, join(staticDir, name));
+  }
+  if (scriptDir) {
+    const root = dirname(scriptDir);
+    const pending = readdirSync(scriptDir)
+      .filter((name) => /^[a-z0-9-]+\.js$/.test(name))
+      .map((name) => `ui/${name}`);
+    while (pending.length > 0) {
+      const path = pending.pop() as string;
+      const file = join(root, path);
+      if (assets.has(path) || !PAGE_FOLDERS.some((folder) => path.startsWith(`${folder}/`)) || !existsSync(file)) continue;
+      add(path, file);
+      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORT)) {
+        pending.push(posix.normalize(posix.join(posix.dirname(path), specifier)));
+      }
+    }
+  }
   return assets;
 }
 
@@ -195,18 +205,21 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
   const missingAssets = 'The playground page is not built: run `npm run build` in the genspan package.';
 
   app.get('/', (_request, reply) => {
-    const page = assets.get('index.html');
-    if (!page || !assets.has('app.js')) return reply.code(500).type('text/plain; charset=utf-8').send(missingAssets);
+    const page = assets.get('ui/index.html');
+    if (!page || !assets.has('ui/app.js')) return reply.code(500).type('text/plain; charset=utf-8').send(missingAssets);
     return sendAsset(reply, page);
   });
 
-  app.get<{ Params: { file: string } }>('/ui/:file', (request, reply) => {
-    const asset = assets.get(request.params.file);
-    if (!asset || request.params.file === 'index.html') {
-      return reply.code(404).send(errorBody(404, 'Not Found', `No playground file ${request.params.file}`));
-    }
-    return sendAsset(reply, asset);
-  });
+  for (const folder of PAGE_FOLDERS) {
+    app.get<{ Params: { file: string } }>(`/${folder}/:file`, (request, reply) => {
+      const path = `${folder}/${request.params.file}`;
+      const asset = assets.get(path);
+      if (!asset || path === 'ui/index.html') {
+        return reply.code(404).send(errorBody(404, 'Not Found', `No playground file ${request.params.file}`));
+      }
+      return sendAsset(reply, asset);
+    });
+  }
 
   app.get('/api/playground/config', (_request, reply) => {
     const config: PlaygroundConfig = {

@@ -1,17 +1,19 @@
 import { context, ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { GenerationIngest } from '../export/ingest.js';
 import { ChatGeneration, CompletionGeneration, type Generation, generationFromJSON } from '../generation/generation.js';
+import { RERUN_METADATA_KEY, type RerunOrigin } from '../generation/lineage.js';
+import type { GenerationRecord } from '../generation/record.js';
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
+import { formatMessages, formatTemplate } from '../generation/template.js';
+import type { PlaygroundStore } from '../store/types.js';
+import type { RerunEvent } from '../generation/rest.js';
+import { GenerationIngest } from '../ingest/ingest.js';
+import { recordId } from '../ingest/record.js';
 import { Genspan, Otel, REDACTED } from '../semconv/keys.js';
 import { step, TRACER_NAME } from '../step/step.js';
 import { trackStream } from '../step/stream.js';
-import { recordId } from '../store/record.js';
-import type { GenerationRecord, IngestStore } from '../store/types.js';
 import { normalizeReadableSpan } from '../translate/normalize.js';
-import { RERUN_METADATA_KEY, type RerunOrigin } from '../ui/lineage.js';
-import { formatMessages, formatTemplate } from '../ui/template.js';
 
 /**
  * The playground's re-run: an edited generation is formatted, sent to an OpenAI-compatible provider with streaming,
@@ -35,12 +37,6 @@ export interface ProviderConfig {
 }
 
 /** What the re-run endpoint streams to the browser, one JSON object per line. */
-export type RerunEvent =
-  | { type: 'start'; rerunOf: string; model: string; api: 'chat' | 'completions' }
-  | { type: 'delta'; text: string }
-  | { type: 'done'; id: string; error: string | null; generation: Record<string, unknown> }
-  | { type: 'error'; message: string };
-
 /** An edited generation that cannot be re-run as it is (user input, answered with 400). */
 export class RerunInputError extends Error {
   override readonly name = 'RerunInputError';
@@ -313,7 +309,7 @@ class EndedSpans implements SpanProcessor {
 }
 
 export interface RerunRunnerOptions {
-  store: IngestStore;
+  store: PlaygroundStore;
   provider: ProviderConfig;
   /** Defaults to a `GenerationIngest` over `store`. */
   ingest?: GenerationIngest;

@@ -1,9 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { GenerationIngest } from '../export/ingest.js';
+import type { PlaygroundStore } from '../store/types.js';
+import { GenerationIngest } from '../ingest/ingest.js';
 import { RpcCode } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
-import type { IngestStore } from '../store/types.js';
 import { InFlightLimiter } from './admission.js';
 import { apiRoutes } from './api.js';
 import { createTokenCheck, hostHeaderName, isLoopbackHost } from './auth.js';
@@ -25,7 +25,7 @@ export { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IN_FLIGHT_BYTES, DEFA
 
 export interface ServerOptions {
   /** Where generations go. The caller opens it and closes it after the server. */
-  store: IngestStore;
+  store: PlaygroundStore;
   /** Default 127.0.0.1. A host other machines can reach requires `token` or `insecure`. */
   host?: string;
   /** Default 4318; 0 picks a free port. */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { ListFilter } from '../generation/filter.js';
+import type { GenerationRecord } from '../generation/record.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationSource } from '../translate/types.js';
 import { InvalidListFilterError, InvalidRecordError } from './errors.js';
-import type { GenerationRecord, ListFilter } from './types.js';
 
 /**
  * What both stores persist for a record, column by column: the record's own fields plus the values the

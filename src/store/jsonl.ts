@@ -1,8 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import type { GenerationRecord } from '../generation/record.js';
+import { GenerationRecordSchema } from '../generation/record.js';
+import type { WriteResult } from '../ingest/contract.js';
 import { InvalidRecordError } from './errors.js';
-import { GenerationRecordSchema } from './record.js';
-import type { GenerationRecord, WriteResult } from './types.js';
 
 /** Records per write transaction on import. */
 export const IMPORT_BATCH_SIZE = 500;

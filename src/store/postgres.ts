@@ -1,5 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import pg from 'pg';
+import type { ListFilter } from '../generation/filter.js';
+import type { GenerationRecord } from '../generation/record.js';
+import { type IngestStore, type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import {
   decodeLog,
@@ -27,15 +30,7 @@ import {
   StoreUnwritableError,
 } from './errors.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
-import {
-  type GenerationRecord,
-  type IngestStore,
-  type ListFilter,
-  type ListPage,
-  type SpanKey,
-  spanKeyString,
-  type WriteResult,
-} from './types.js';
+import type { ListPage } from './types.js';
 
 export interface PostgresStoreOptions {
   /** e.g. `postgresql://user:password@host:5432/database`. */

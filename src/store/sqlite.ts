@@ -2,6 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import Database from 'better-sqlite3';
+import type { ListFilter } from '../generation/filter.js';
+import type { GenerationRecord } from '../generation/record.js';
+import { type IngestStore, type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import {
   decodeLog,
@@ -30,15 +33,7 @@ import {
 } from './errors.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
-import {
-  type GenerationRecord,
-  type IngestStore,
-  type ListFilter,
-  type ListPage,
-  type SpanKey,
-  spanKeyString,
-  type WriteResult,
-} from './types.js';
+import type { ListPage } from './types.js';
 
 export interface SqliteStoreOptions {
   /** The database file, created when missing. Default `./genspan.db`. */

@@ -1,4 +1,7 @@
+import type { TranslationSource } from '../generation/record.js';
 import type { GenerationData } from '../generation/schema.js';
+
+export type { TranslationSource };
 
 /**
  * The one span shape the translator reads. An SDK `ReadableSpan` and a span decoded from an OTLP request
@@ -43,18 +46,6 @@ export interface NormalizedLogRecord {
   resource: Record<string, unknown>;
   scope: { name: string; version?: string };
 }
-
-/** Which convention a generation was read from. */
-export type TranslationSource =
-  | 'genspan'
-  | 'genai'
-  | 'genai-events'
-  | 'openllmetry'
-  | 'openllmetry-legacy'
-  | 'openinference'
-  | 'vercel-ai'
-  | 'vercel-ai-otel'
-  | 'langfuse';
 
 export interface TranslationResult {
   /** Plain generation data, in the shape of the wire JSON. */

@@ -1,9 +1,9 @@
+import type { ListFilter } from '../generation/filter.js';
+import { listQueryString } from '../generation/list-query.js';
+import type { GenerationItem, GenerationList, PlaygroundConfig, RerunEvent } from '../generation/rest.js';
 import type { GenerationMessage, Tool } from '../generation/schema.js';
-import type { GenerationItem, GenerationList } from '../server/api.js';
-import type { PlaygroundConfig } from '../server/playground.js';
-import type { RerunEvent } from '../server/rerun.js';
 
-/** The server's REST API, as the page uses it. Types are imported from the server side only as types (erased). */
+/** The server's REST API, as the page uses it. */
 
 export type { GenerationItem, PlaygroundConfig, RerunEvent };
 
@@ -33,17 +33,8 @@ export interface WireGeneration {
   messageCompletion?: GenerationMessage | null;
 }
 
-export interface ListQuery {
-  q?: string;
-  model?: string;
-  provider?: string;
-  service?: string;
-  tag?: string;
-  error?: boolean;
-  from?: string;
-  to?: string;
-  cursor?: string;
-}
+/** What the list is filtered by: the stores' filter, so the page can only ask for what the API reads. */
+export type ListQuery = Omit<ListFilter, 'limit'>;
 
 /** An answer other than 2xx, with the server's message. */
 export class ApiError extends Error {
@@ -99,12 +90,7 @@ export function fetchConfig(): Promise<PlaygroundConfig> {
 }
 
 export function fetchList(query: ListQuery): Promise<GenerationList> {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined || value === '' || value === false) continue;
-    params.set(key, value === true ? 'true' : String(value));
-  }
-  const search = params.toString();
+  const search = listQueryString(query);
   return getJson<GenerationList>(`/api/generations${search ? `?${search}` : ''}`);
 }
 

@@ -1,3 +1,4 @@
+import { LIST_QUERY_PARAMETERS } from '../generation/list-query.js';
 import {
   ApiError,
   fetchConfig,
@@ -47,7 +48,7 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Reads the filter form; times are the browser's local time, sent as ISO-8601 UTC. */
+/** Reads the filter form, whose fields are named as the query parameters; times are the browser's local time, sent as ISO-8601 UTC. */
 function readFilters(): ListQuery {
   const data = new FormData(filters);
   const text = (name: string) => String(data.get(name) ?? '').trim() || undefined;
@@ -57,15 +58,16 @@ function readFilters(): ListQuery {
     const date = new Date(value);
     return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
   };
+  const field = LIST_QUERY_PARAMETERS;
   return {
-    q: text('q'),
-    model: text('model'),
-    provider: text('provider'),
-    service: text('service'),
-    tag: text('tag'),
-    error: data.get('error') === 'on' || undefined,
-    from: time('from'),
-    to: time('to'),
+    q: text(field.q),
+    model: text(field.model),
+    provider: text(field.provider),
+    serviceName: text(field.serviceName),
+    tag: text(field.tag),
+    errorsOnly: data.get(field.errorsOnly) === 'on' || undefined,
+    from: time(field.from),
+    to: time(field.to),
   };
 }
 

@@ -1,8 +1,8 @@
+import { type RerunOrigin, rerunOriginOf } from '../generation/lineage.js';
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
+import { tokenizeTemplate, variableText } from '../generation/template.js';
 import { type GenerationItem, type WireGeneration, wireOf } from './api.js';
 import { type Child, h, uniqueId } from './dom.js';
-import { type RerunOrigin, rerunOriginOf } from './lineage.js';
-import { tokenizeTemplate, variableText } from './template.js';
 
 /** Read-only views of a generation: how the playground shows what was recorded. */
 

@@ -1,8 +1,8 @@
 import type { GenerationMessage } from '../generation/schema.js';
+import { formatMessages, formatTemplate, messagesVariables, templateVariables, variableText } from '../generation/template.js';
 import { ApiError, fetchGeneration, type GenerationItem, type PlaygroundConfig, rerun, type WireGeneration, wireOf } from './api.js';
 import { answerView, formatTime, metricsView, prettyJson, typeBadge } from './detail.js';
 import { type Child, h, replaceChildren, uniqueId } from './dom.js';
-import { formatMessages, formatTemplate, messagesVariables, templateVariables, variableText } from './template.js';
 
 /** Editing a generation and running it again, with the original and the re-run side by side. */
 

@@ -6,10 +6,11 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlaygroundExporter } from '../../src/export/exporter.js';
 import { PlaygroundLogExporter } from '../../src/export/log-exporter.js';
+import type { GenerationRecord } from '../../src/generation/record.js';
+import { recordId } from '../../src/ingest/record.js';
 import { step } from '../../src/step/index.js';
-import { recordId } from '../../src/store/record.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { GenerationRecord, GenerationStore } from '../../src/store/types.js';
+import type { GenerationStore } from '../../src/store/types.js';
 import { normalizeReadableSpan } from '../../src/translate/normalize.js';
 import { chatGeneration, DiagCapture, exportBatch, exportCall, FAILED, SpanFactory, SUCCESS, sleep, tempDir, waitFor } from './support.js';
 

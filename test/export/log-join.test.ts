@@ -7,12 +7,12 @@ import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpa
 import type OpenAIClient from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlaygroundExporter } from '../../src/export/exporter.js';
-import { GenerationIngest } from '../../src/export/ingest.js';
 import { PlaygroundLogExporter } from '../../src/export/log-exporter.js';
+import type { PlaygroundStore } from '../../src/store/types.js';
+import { GenerationIngest } from '../../src/ingest/ingest.js';
+import { recordId } from '../../src/ingest/record.js';
 import { PostgresStore } from '../../src/store/postgres.js';
-import { recordId } from '../../src/store/record.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { IngestStore } from '../../src/store/types.js';
 import { normalizeReadableLogRecord, normalizeReadableSpan } from '../../src/translate/normalize.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
@@ -82,13 +82,13 @@ afterAll(async () => {
   dir.remove();
 });
 
-const stores: [string, () => Promise<IngestStore>][] = [
+const stores: [string, () => Promise<PlaygroundStore>][] = [
   ['SQLite', async () => new SqliteStore({ path: dir.file(`join-${Date.now()}-${Math.random().toString(36).slice(2)}.db`) })],
   ['PostgreSQL', async () => new PostgresStore({ connectionString: await pgServer.createDatabase('genspan_join') })],
 ];
 
 describe.each(stores)('GenAI log events join their generation (%s)', (_name, openStore) => {
-  let store: IngestStore;
+  let store: PlaygroundStore;
   let spanExporter: PlaygroundExporter;
   let logExporter: PlaygroundLogExporter;
 
@@ -176,9 +176,9 @@ describe.each(stores)('GenAI log events join their generation (%s)', (_name, ope
     const { span, logs, question, id } = await chatCall();
     const other = new GenerationIngest(store);
     // The other writer's logs land right before our span write; it finds no span, so only our re-read can join them.
-    const racing: IngestStore = Object.create(store, {
+    const racing: PlaygroundStore = Object.create(store, {
       writeWithSpans: {
-        value: async (...args: Parameters<IngestStore['writeWithSpans']>) => {
+        value: async (...args: Parameters<PlaygroundStore['writeWithSpans']>) => {
           const result = await other.ingestLogs(logs.map(normalizeReadableLogRecord));
           expect(result.updated).toBe(0);
           return store.writeWithSpans(...args);

@@ -3,8 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlaygroundExporter } from '../../src/export/exporter.js';
 import { ChatGeneration } from '../../src/generation/index.js';
+import { recordId } from '../../src/ingest/record.js';
 import { PostgresStore } from '../../src/store/postgres.js';
-import { recordId } from '../../src/store/record.js';
 import { type PostgresServer, startPostgres, stoppableServer } from '../support/postgres.js';
 import { DiagCapture, type ExportCall, exportBatch, exportCall, FAILED, SpanFactory, SUCCESS, sleep } from './support.js';
 

@@ -6,9 +6,10 @@ import { logs } from '@opentelemetry/api-logs';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { playgroundProcessors, register } from '../../src/export/register.js';
+import type { GenerationRecord } from '../../src/generation/record.js';
 import { step } from '../../src/step/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { GenerationRecord, GenerationStore } from '../../src/store/types.js';
+import type { GenerationStore } from '../../src/store/types.js';
 import { chatGeneration, tempDir } from './support.js';
 
 interface ReceivedSpan {

@@ -1,5 +1,9 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ListFilter } from '../../src/generation/filter.js';
+import type { GenerationRecord } from '../../src/generation/record.js';
+import type { WriteResult } from '../../src/ingest/contract.js';
+import type { PlaygroundStore } from '../../src/store/types.js';
 import {
   InvalidListFilterError,
   InvalidRecordError,
@@ -8,7 +12,6 @@ import {
   RecordsRejectedError,
   StoreClosedError,
 } from '../../src/store/errors.js';
-import type { GenerationRecord, IngestStore, ListFilter, WriteResult } from '../../src/store/types.js';
 import {
   chatData,
   completionData,
@@ -24,10 +27,10 @@ import {
 
 export interface StoreHarness {
   /** A new, empty store (each call gets its own database). */
-  create(): Promise<IngestStore>;
+  create(): Promise<PlaygroundStore>;
 }
 
-async function collectAll(store: IngestStore, filter: ListFilter = {}): Promise<GenerationRecord[]> {
+async function collectAll(store: PlaygroundStore, filter: ListFilter = {}): Promise<GenerationRecord[]> {
   const all: GenerationRecord[] = [];
   let cursor: string | undefined;
   for (;;) {
@@ -38,7 +41,7 @@ async function collectAll(store: IngestStore, filter: ListFilter = {}): Promise<
   }
 }
 
-async function exportToString(store: IngestStore): Promise<{ text: string; count: number }> {
+async function exportToString(store: PlaygroundStore): Promise<{ text: string; count: number }> {
   const output = new PassThrough();
   const chunks: Buffer[] = [];
   output.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -104,10 +107,10 @@ function filterFixture(): Record<'checkoutChat' | 'searchError' | 'partsWithErro
   };
 }
 
-/** The behaviour every `IngestStore` must have; run by test/store/sqlite.test.ts and test/store/postgres.test.ts. */
+/** The behaviour every `PlaygroundStore` must have; run by test/store/sqlite.test.ts and test/store/postgres.test.ts. */
 export function storeContract(name: string, harness: StoreHarness): void {
   describe(`${name}: GenerationStore contract`, () => {
-    const opened: IngestStore[] = [];
+    const opened: PlaygroundStore[] = [];
     const create = async () => {
       const store = await harness.create();
       opened.push(store);

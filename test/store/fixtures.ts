@@ -1,6 +1,6 @@
+import type { GenerationRecord } from '../../src/generation/record.js';
 import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
-import { toGenerationRecord } from '../../src/store/record.js';
-import type { GenerationRecord } from '../../src/store/types.js';
+import { toGenerationRecord } from '../../src/ingest/record.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationSource } from '../../src/translate/types.js';
 
 /** 2026-01-01T00:00:00.000Z */

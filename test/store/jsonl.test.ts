@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerationRecord } from '../../src/generation/record.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { GenerationRecord, GenerationStore } from '../../src/store/types.js';
+import type { GenerationStore } from '../../src/store/types.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { chatData, completionData, makeRecord, manyRecords } from './fixtures.js';
 

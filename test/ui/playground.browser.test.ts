@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChatGeneration } from '../../src/generation/index.js';
-import type { GenerationRecord } from '../../src/store/types.js';
+import type { GenerationRecord } from '../../src/generation/record.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 import {
   failedChat,
@@ -19,7 +19,7 @@ import {
   weatherChat,
   XSS_IMG,
   XSS_SCRIPT,
-} from './support.js';
+} from '../support/playground-seeds.js';
 
 /**
  * The Prompt Playground in real headless Chromium, against real `genspan serve` processes (SQLite in a temp dir)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMessages, formatTemplate, messagesVariables, templateVariables, tokenizeTemplate } from '../../src/ui/template.js';
+import { formatMessages, formatTemplate, messagesVariables, templateVariables, tokenizeTemplate } from '../../src/generation/template.js';
 
 describe('prompt templates ({variable}, {{ and }} escapes)', () => {
   it('finds variables in order of first use, once each', () => {

@@ -2,16 +2,16 @@ import { createServer as createHttpServer, request as httpRequest } from 'node:h
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationIngest, type IngestResult } from '../../src/export/ingest.js';
+import type { GenerationRecord } from '../../src/generation/record.js';
+import { GenerationIngest, type IngestResult } from '../../src/ingest/ingest.js';
 import { Genspan, REDACTED } from '../../src/semconv/keys.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { CONFIGURE_COMMAND, registerPlayground } from '../../src/server/playground.js';
 import { prepareRerun, RERUN_SERVICE_NAME, scrubSecrets, sseData } from '../../src/server/rerun.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { GenerationRecord } from '../../src/store/types.js';
 import type { NormalizedSpan } from '../../src/translate/types.js';
 import { FAIL_MODEL, FAKE_TOOL_ARGUMENTS, type FakeOpenAI, startFakeOpenAI, UNAUTHORIZED_MODEL } from '../support/fake-openai.js';
-import { haikuCompletion, ndjson, seedServer, tempDir, weatherChat } from './support.js';
+import { haikuCompletion, ndjson, seedServer, tempDir, weatherChat } from '../support/playground-seeds.js';
 
 const KEY_ENV = 'GENSPAN_UI_TEST_PROVIDER_KEY';
 const KEY = 'sk-test-never-in-the-browser-4242';

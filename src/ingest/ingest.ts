@@ -1,9 +1,10 @@
+import type { GenerationRecord } from '../generation/record.js';
 import { GenAILogs, InstrumentationScopes } from '../semconv/keys.js';
-import { toGenerationRecord } from '../store/record.js';
-import { type GenerationRecord, type IngestStore, type SpanKey, spanKeyString } from '../store/types.js';
 import { isGenerationSpan, translateSpan } from '../translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationResult } from '../translate/types.js';
+import { type IngestStore, type SpanKey, spanKeyString } from './contract.js';
 import { errorMessage, report } from './diagnostics.js';
+import { toGenerationRecord } from './record.js';
 
 /** What one ingest call did, so a caller (the exporters, the OTLP server) can report partial success. */
 export interface IngestResult {

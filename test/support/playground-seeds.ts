@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { ChatGeneration, CompletionGeneration, type Generation } from '../../src/generation/index.js';
 import { encodeGeneration } from '../../src/semconv/encode.js';
-import { captureExportBody } from '../support/otlp-bodies.js';
-import { makeSpans } from '../support/sdk-spans.js';
+import { captureExportBody } from './otlp-bodies.js';
+import { makeSpans } from './sdk-spans.js';
 
 /** Generations the playground tests seed, with their start times (seconds since the epoch). */
 

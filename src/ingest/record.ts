@@ -1,10 +1,8 @@
 import { hash } from 'node:crypto';
-import { z } from 'zod';
 import { generationWireJSON } from '../generation/generation.js';
-import { GenerationSchema } from '../generation/schema.js';
+import type { GenerationRecord } from '../generation/record.js';
 import { Otel } from '../semconv/keys.js';
-import type { NormalizedSpan, TranslationResult, TranslationSource } from '../translate/types.js';
-import type { GenerationRecord } from './types.js';
+import type { NormalizedSpan, TranslationResult } from '../translate/types.js';
 
 /**
  * The record id of a span: a UUID (version 8, name-based on SHA-256 as RFC 9562 suggests) of `traceId:spanId`,
@@ -42,29 +40,3 @@ export function toGenerationRecord(span: NormalizedSpan, result: TranslationResu
     generation: generationWireJSON(result.generation),
   };
 }
-
-const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an ISO-8601 time');
-
-/** Validates a record read from outside (a JSON Lines import, a request body); the generation must be valid wire JSON. */
-export const GenerationRecordSchema: z.ZodType<GenerationRecord> = z.object({
-  id: z.string().min(1),
-  traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, '32 hex characters'),
-  spanId: z.string().regex(/^[0-9a-fA-F]{16}$/, '16 hex characters'),
-  parentSpanId: z
-    .string()
-    .regex(/^[0-9a-fA-F]{16}$/, '16 hex characters')
-    .nullable(),
-  serviceName: z.string().nullable(),
-  scope: z.object({ name: z.string(), version: z.string().nullish() }),
-  source: z.custom<TranslationSource>((value) => typeof value === 'string' && value.length > 0, 'a translation source name'),
-  startTime: isoTime,
-  endTime: isoTime,
-  status: z.object({ code: z.number().int().min(0).max(2), message: z.string().nullish() }),
-  warnings: z.array(z.string()),
-  generation: z.record(z.string(), z.unknown()).superRefine((value, context) => {
-    const parsed = GenerationSchema.safeParse(value);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-    }
-  }),
-});

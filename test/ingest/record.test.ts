@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GenerationValidationError } from '../../src/generation/generation.js';
+import { GenerationRecordSchema } from '../../src/generation/record.js';
+import { recordId, toGenerationRecord } from '../../src/ingest/record.js';
 import { searchText } from '../../src/store/codec.js';
-import { GenerationRecordSchema, recordId, toGenerationRecord } from '../../src/store/record.js';
-import { chatData, normalizedSpan, spanIdOf, traceIdOf } from './fixtures.js';
+import { chatData, normalizedSpan, spanIdOf, traceIdOf } from '../store/fixtures.js';
 
 describe('recordId', () => {
   it('is a deterministic UUID (version 8, RFC variant) of trace and span id, case-insensitive', () => {

@@ -1,0 +1,36 @@
+/**
+ * The generation list's query, as the REST API and the page spell it. Browser-safe and free of zod, so the page
+ * can import it as it runs; `filter.ts` builds the schema from these same names.
+ */
+
+/** How many generations a list page holds: by default, and at the most. */
+export const LIST_PAGE_SIZE = { default: 50, max: 500 } as const;
+
+/** The REST query parameter of each list filter field: the names users write in URLs. */
+export const LIST_QUERY_PARAMETERS = {
+  traceId: 'traceId',
+  serviceName: 'service',
+  model: 'model',
+  provider: 'provider',
+  tag: 'tag',
+  source: 'source',
+  errorsOnly: 'error',
+  from: 'from',
+  to: 'to',
+  q: 'q',
+  limit: 'limit',
+  cursor: 'cursor',
+} as const;
+
+export type ListFilterField = keyof typeof LIST_QUERY_PARAMETERS;
+
+/** The query string of a list filter (without `?`); absent, empty and false values are left out. */
+export function listQueryString(filter: Readonly<Partial<Record<ListFilterField, string | number | boolean | undefined>>>): string {
+  const params = new URLSearchParams();
+  for (const [field, parameter] of Object.entries(LIST_QUERY_PARAMETERS)) {
+    const value = filter[field as ListFilterField];
+    if (value === undefined || value === '' || value === false) continue;
+    params.set(parameter, String(value));
+  }
+  return params.toString();
+}

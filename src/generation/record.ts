@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { GenerationSchema } from './schema.js';
+
+/** The conventions a generation can be read from: the `source` of its record. */
+export const TRANSLATION_SOURCES = [
+  'genspan',
+  'genai',
+  'genai-events',
+  'openllmetry',
+  'openllmetry-legacy',
+  'openinference',
+  'vercel-ai',
+  'vercel-ai-otel',
+  'langfuse',
+] as const;
+
+export const TranslationSourceSchema = z.enum(TRANSLATION_SOURCES);
+
+/** Which convention a generation was read from. */
+export type TranslationSource = z.infer<typeof TranslationSourceSchema>;
+
+const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an ISO-8601 time');
+const hex = (length: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${length}}$`), `${length} hex characters`);
+
+/**
+ * A generation record: the generation's wire JSON plus where it came from. The unit every store writes, the REST
+ * API returns and the JSON Lines export holds, one per line. Records read from outside (an import, a request body)
+ * are validated with this schema; the generation must be valid wire JSON.
+ */
+export const GenerationRecordSchema = z.object({
+  /** Record id: a UUID derived from (traceId, spanId), so the same span always gets the same id. */
+  id: z.string().min(1),
+  traceId: hex(32),
+  spanId: hex(16),
+  parentSpanId: hex(16).nullable(),
+  serviceName: z.string().nullable(),
+  scope: z.object({ name: z.string(), version: z.string().nullish() }),
+  source: TranslationSourceSchema,
+  /** ISO-8601 UTC, e.g. `2026-11-24T21:31:00.123Z`. */
+  startTime: isoTime,
+  endTime: isoTime,
+  /** OTLP numbering: 0 unset, 1 ok, 2 error. */
+  status: z.object({ code: z.number().int().min(0).max(2), message: z.string().nullish() }),
+  /** What the translator found present but unreadable. */
+  warnings: z.array(z.string()),
+  /** The Chainlit / Literal AI wire JSON (`type: "COMPLETION" | "CHAT"`, camelCase keys). */
+  generation: z.record(z.string(), z.unknown()).superRefine((value, context) => {
+    const parsed = GenerationSchema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    }
+  }),
+});
+
+export type GenerationRecord = z.infer<typeof GenerationRecordSchema>;

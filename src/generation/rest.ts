@@ -1,0 +1,44 @@
+/**
+ * The REST API's contract: the types of what `genspan serve` answers and the page reads. Types only, so the page
+ * imports them without loading anything at run time.
+ */
+import type { GenerationRecord } from './record.js';
+
+/** A generation as the REST API returns it: the stored record, plus a link to its trace when Jaeger is known. */
+export type GenerationItem = GenerationRecord & { jaegerUrl?: string };
+
+/** `GET /api/generations`: one page, newest first. */
+export interface GenerationList {
+  items: GenerationItem[];
+  nextCursor: string | null;
+}
+
+/** `GET /api/playground/config`: what the page needs to know about the server. */
+export interface PlaygroundConfig {
+  provider: {
+    configured: boolean;
+    /** The base URL without credentials or query. */
+    url: string | null;
+    keyEnv: string | null;
+    /** Whether that environment variable is set (its value is never sent). */
+    keySet: boolean;
+  };
+  /** The Jaeger UI, for the page's link to all traces. */
+  jaegerUrl: string | null;
+  /** How to start the server with a provider. */
+  configureCommand: string;
+}
+
+/** One line of `POST /api/generations/:id/rerun`'s answer (`application/x-ndjson`). */
+export type RerunEvent =
+  | { type: 'start'; rerunOf: string; model: string; api: 'chat' | 'completions' }
+  | { type: 'delta'; text: string }
+  | { type: 'done'; id: string; error: string | null; generation: Record<string, unknown> }
+  | { type: 'error'; message: string };
+
+/** The body of every answer other than 2xx. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+}
