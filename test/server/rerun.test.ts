@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationRecord } from '../../src/generation/record.js';
+import type { ErrorBody, GenerationList, PlaygroundConfig } from '../../src/generation/rest.js';
 import { GenerationIngest, type IngestResult } from '../../src/ingest/ingest.js';
 import { Genspan, REDACTED } from '../../src/semconv/keys.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
@@ -183,7 +184,7 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
       jaegerUrl: null,
       configureCommand: CONFIGURE_COMMAND,
     });
-    const none = await (await fetch(`${bare.url}/api/playground/config`)).json();
+    const none = (await (await fetch(`${bare.url}/api/playground/config`)).json()) as PlaygroundConfig;
     expect(none.provider).toEqual({ configured: false, url: null, keyEnv: null, keySet: false });
     expect(none.configureCommand).toBe('genspan serve --provider-url URL --provider-key-env ENV_NAME');
   });
@@ -191,14 +192,14 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
   it('answers a re-run without a provider with 503 and how to configure one', async () => {
     const response = await post(bare.url, completionRecord.id, completionRecord.generation);
     expect(response.status).toBe(503);
-    expect((await response.json()).message).toContain('--provider-url URL --provider-key-env ENV_NAME');
+    expect(((await response.json()) as ErrorBody).message).toContain('--provider-url URL --provider-key-env ENV_NAME');
   });
 
   it('answers 404 for an unknown generation and 400 for an edit that is not a generation', async () => {
     expect((await post(server.url, '00000000-0000-8000-8000-000000000000', completionRecord.generation)).status).toBe(404);
     const invalid = await post(server.url, completionRecord.id, { type: 'COMPLETION', model: 'm', tags: 'not-a-list' });
     expect(invalid.status).toBe(400);
-    expect((await invalid.json()).message).toMatch(/tags/);
+    expect(((await invalid.json()) as ErrorBody).message).toMatch(/tags/);
     const noModel = await post(server.url, completionRecord.id, { ...completionRecord.generation, model: '' });
     expect(noModel.status).toBe(400);
   });
@@ -254,7 +255,7 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
     expect(generation.tokenThroughputInSeconds).toBeGreaterThan(0);
 
     // The re-run is listed through the REST API like any generation, and filterable by its service.
-    const listed = await (await fetch(`${server.url}/api/generations?service=${RERUN_SERVICE_NAME}`)).json();
+    const listed = (await (await fetch(`${server.url}/api/generations?service=${RERUN_SERVICE_NAME}`)).json()) as GenerationList;
     expect(listed.items.map((item: GenerationRecord) => item.id)).toContain(done.id);
   });
 
@@ -293,7 +294,7 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
     for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body });
       expect(response.status, type).toBe(415);
-      expect((await response.json()).message).toContain('Content-Type: application/json');
+      expect(((await response.json()) as ErrorBody).message).toContain('Content-Type: application/json');
     }
     expect((await fetch(url, { method: 'POST', body: new Blob([body]) })).status).toBe(415);
 
@@ -301,7 +302,7 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
     for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${Number(port) + 1}`, `http://localhost:${port}`]) {
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body });
       expect(response.status, origin).toBe(403);
-      expect((await response.json()).message).toBe("Only this server's own page may start a re-run.");
+      expect(((await response.json()) as ErrorBody).message).toBe("Only this server's own page may start a re-run.");
     }
     expect(fake.requests.length).toBe(requestsBefore);
 
@@ -337,7 +338,7 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
     const queryKey = 'azure-query-key-0123456789abcdef';
     const azure = await startServer({ store, port: 0, providerUrl: `${fake.baseURL}?api-version=2024-06-01&api-key=${queryKey}` });
     try {
-      const config = await (await fetch(`${azure.url}/api/playground/config`)).json();
+      const config = (await (await fetch(`${azure.url}/api/playground/config`)).json()) as PlaygroundConfig;
       expect(config.provider.url).toBe(fake.baseURL);
 
       // The query stays a query: the endpoint path goes before it.
