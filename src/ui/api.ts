@@ -124,8 +124,7 @@ export async function rerun(id: string, edited: WireGeneration, onEvent: (event:
   for (;;) {
     const { value, done } = await reader.read();
     buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) !== -1) {
+    for (let newline = buffer.indexOf('\n'); newline !== -1; newline = buffer.indexOf('\n')) {
       const line = buffer.slice(0, newline).trim();
       buffer = buffer.slice(newline + 1);
       if (line) onEvent(JSON.parse(line) as RerunEvent);

@@ -193,8 +193,8 @@ function toggleViews(label: string, views: [name: string, content: Child][]): HT
         'aria-pressed': index === 0 ? 'true' : 'false',
         on: {
           click: () => {
-            panels.forEach((panel, i) => (panel.hidden = i !== index));
-            buttons.forEach((button, i) => button.setAttribute('aria-pressed', i === index ? 'true' : 'false'));
+            for (const [i, panel] of panels.entries()) panel.hidden = i !== index;
+            for (const [i, button] of buttons.entries()) button.setAttribute('aria-pressed', i === index ? 'true' : 'false');
           },
         },
       },
