@@ -115,7 +115,8 @@ function sqliteRawInsert(path: string, records: readonly GenerationRecord[], fro
   for (const pragma of SQLITE_CONNECTION_PRAGMAS) db.pragma(pragma);
   db.exec(SQLITE_GENERATIONS_DDL);
   const insert = db.prepare(
-    `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
+    `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) ` +
+      `VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
   );
   const values = (record: GenerationRecord): unknown[] => {
     const row = toRow(record);
@@ -336,7 +337,8 @@ async function rssFigures(dir: string): Promise<void> {
     if (folder !== dir) rmSync(folder, { recursive: true, force: true });
   }
   console.log(
-    `Memory: ${RSS_SPANS} LLM spans (~${RSS_CONTENT_BYTES} B content) through BatchSpanProcessor + PlaygroundExporter into SQLite (${where}), own process`,
+    `Memory: ${RSS_SPANS} LLM spans (~${RSS_CONTENT_BYTES} B content) through BatchSpanProcessor + PlaygroundExporter ` +
+      `into SQLite (${where}), own process`,
   );
   line('  peak RSS, target < 300 MB', `${report.peakMB.toFixed(0)} MB (Node baseline ${report.baselineMB.toFixed(0)} MB)`);
   line('  throughput', `${(RSS_SPANS / report.seconds).toFixed(0)} spans/s (${report.seconds.toFixed(1)} s)`);

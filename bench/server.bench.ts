@@ -221,7 +221,8 @@ export default async function serverBench(): Promise<void> {
     }
     const perRequestKb = (encoding: OtlpEncoding) => Math.round(bodies[encoding][0].length / 1024);
     console.log(
-      `server: ${REQUESTS_PER_ENCODING} requests x ${SPANS_PER_REQUEST} LLM spans per encoding; JSON ${perRequestKb('json')} KiB, protobuf ${perRequestKb('protobuf')} KiB per request`,
+      `server: ${REQUESTS_PER_ENCODING} requests x ${SPANS_PER_REQUEST} LLM spans per encoding; ` +
+        `JSON ${perRequestKb('json')} KiB, protobuf ${perRequestKb('protobuf')} KiB per request`,
     );
 
     const server = await startServer(join(dir, 'server.db'));
@@ -253,8 +254,10 @@ export default async function serverBench(): Promise<void> {
     const peak = Math.max(after.peakMb, sampledPeak);
     const refused = (flood.statuses['429'] ?? 0) + (flood.statuses['503'] ?? 0);
     console.log(
-      `server: flood, ${FLOOD_CONCURRENCY} concurrent requests for ${FLOOD_SECONDS} s: ${flood.accepted} accepted, ${refused} refused with 429/503 ` +
-        `(${JSON.stringify(flood.statuses)}); peak server RSS ${peak.toFixed(0)} MB (idle ${before.currentMb.toFixed(0)} MB; target < ${RSS_TARGET_MB}) ${peak < RSS_TARGET_MB ? 'OK' : 'MISSED'}`,
+      `server: flood, ${FLOOD_CONCURRENCY} concurrent requests for ${FLOOD_SECONDS} s: ` +
+        `${flood.accepted} accepted, ${refused} refused with 429/503 (${JSON.stringify(flood.statuses)}); ` +
+        `peak server RSS ${peak.toFixed(0)} MB (idle ${before.currentMb.toFixed(0)} MB; target < ${RSS_TARGET_MB}) ` +
+        `${peak < RSS_TARGET_MB ? 'OK' : 'MISSED'}`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,9 @@
 /**
  * The seed example, in TypeScript: fake LLM steps (`src/cli/seed-steps.ts`) with a template, variables and settings,
  * recorded as OpenTelemetry spans with GenAI attributes and read back as generations. Run it with
- * `node dist/examples/seed-example.js` after `npm run build`. When OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, the spans go there over
- * OTLP/HTTP too, so they show up in Jaeger (through a Collector) and in `genspan serve`.
+ * `node dist/examples/seed-example.js` after `npm run build`. When OTEL_EXPORTER_OTLP_ENDPOINT (or
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, the spans go there over OTLP/HTTP too, so they show up in Jaeger
+ * (through a Collector) and in `genspan serve`.
  */
 import { pathToFileURL } from 'node:url';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';

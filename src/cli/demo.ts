@@ -78,7 +78,8 @@ export async function demo(args: DemoArgs, io: CliIO): Promise<number> {
   const response = await fetch(listUrl, { headers: authHeaders(args.token) });
   if (!response.ok) {
     throw new CliError(
-      `genspan at ${args.endpoint} accepted the spans but listing the stored generations failed (HTTP ${response.status}${await errorDetail(response)})`,
+      `genspan at ${args.endpoint} accepted the spans but listing the stored generations failed ` +
+        `(HTTP ${response.status}${await errorDetail(response)})`,
     );
   }
   const page = (await response.json()) as { items?: { generation?: { type?: string; model?: string } }[] };

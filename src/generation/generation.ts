@@ -66,6 +66,7 @@ const CHAT_KEYS = ['messages', 'messageCompletion'] as const;
 
 export interface CompletionGeneration extends CompletionGenerationData {}
 /** A single-prompt LLM call: `prompt` in, `completion` out. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: its fields are the schema's type, set by Object.assign below.
 export class CompletionGeneration {
   constructor(input: CompletionGenerationInput = {}) {
     // `type` goes first: zod's compiled object parser is several times faster when keys come in schema order.
@@ -80,6 +81,7 @@ export class CompletionGeneration {
 
 export interface ChatGeneration extends ChatGenerationData {}
 /** A chat LLM call: `messages` in, `messageCompletion` out. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: its fields are the schema's type, set by Object.assign below.
 export class ChatGeneration {
   constructor(input: ChatGenerationInput = {}) {
     Object.assign(this, parseOrThrow(ChatGenerationSchema, 'ChatGeneration', { type: 'CHAT', ...input }));

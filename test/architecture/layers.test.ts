@@ -81,7 +81,7 @@ function repositoryImports(): Import[] {
 }
 
 describe('the import graph of src/', () => {
-  it('follows the layers: generation → semconv → translate, step → ingest → store, otlp → export, server → cli; ui on the model only', () => {
+  it('follows the layers: generation, semconv, translate and step, ingest, store and otlp, export and server, cli; ui on the model', () => {
     const imports = repositoryImports();
     expect(imports.length).toBeGreaterThan(200);
     expect(imports.map(violation).filter((problem) => problem !== null)).toEqual([]);

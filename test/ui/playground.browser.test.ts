@@ -317,7 +317,7 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(await settled()).toBe('50 generations (more to load)');
   });
 
-  it('opens a completion: template with highlighted variables, a formatted toggle, completion, settings, timings, Jaeger link', async () => {
+  it('opens a completion: template with highlighted variables, formatted toggle, completion, settings, timings, Jaeger link', async () => {
     await open(withProvider.url);
     await openItem('fake-instruct');
     expect(await page.locator('.generation-header .meta').textContent()).toContain('Provider openai');
