@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { TOKEN_ENV } from '../server/auth.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../server/defaults.js';
+import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 
 /**
  * The CLI's argument parsing, pure (no I/O): each command's argv becomes a typed value or a `UsageError` whose
@@ -13,7 +14,6 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export const DEFAULT_DB = './genspan.db';
 export const DEFAULT_DEMO_ENDPOINT = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
 
 export type StoreChoice = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -78,7 +78,7 @@ function storeChoice(db: string | undefined, postgres: string | undefined): Stor
   if (db !== undefined && postgres !== undefined) throw new UsageError('use either --db or --postgres, not both');
   if (postgres !== undefined) return { kind: 'postgres', url: postgresUrl(postgres) };
   if (db !== undefined && db.trim() === '') throw new UsageError('--db needs a file name');
-  return { kind: 'sqlite', path: resolve(db ?? DEFAULT_DB) };
+  return { kind: 'sqlite', path: resolve(db ?? DEFAULT_DATABASE_PATH) };
 }
 
 function postgresUrl(value: string): string {

@@ -1,5 +1,6 @@
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
-import { DEFAULT_DB, DEFAULT_DEMO_ENDPOINT } from './args.js';
+import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
+import { DEFAULT_DEMO_ENDPOINT } from './args.js';
 
 export const MAIN_HELP = `genspan: Chainlit-style generations on OpenTelemetry
 
@@ -22,7 +23,7 @@ spans, and serves GET /api/generations, /api/generations/:id, /api/generations.j
 Options:
   --host HOST              address to listen on (default ${DEFAULT_HOST}); other than loopback needs --token or --insecure
   -p, --port PORT          port (default ${DEFAULT_PORT}; 0 picks a free one)
-  --db FILE                SQLite database file (default ${DEFAULT_DB})
+  --db FILE                SQLite database file (default ${DEFAULT_DATABASE_PATH})
   --postgres URL           store in PostgreSQL instead, e.g. postgres://user:password@host:5432/genspan
   --max-body SIZE          largest request body, before and after gzip (default 64MiB; e.g. 16MiB, 1048576)
   --token TOKEN            require Authorization: Bearer TOKEN on every request (default: $GENSPAN_TOKEN)
@@ -41,7 +42,7 @@ Writes every stored generation record as JSON Lines, oldest first. Progress goes
 
 Options:
   --format jsonl       output format (JSON Lines, the only one)
-  --db FILE            SQLite database to read (default ${DEFAULT_DB}); it must exist
+  --db FILE            SQLite database to read (default ${DEFAULT_DATABASE_PATH}); it must exist
   --postgres URL       read from PostgreSQL instead
   -o, --output FILE    write to FILE instead of standard output
   -h, --help           show this help
@@ -53,7 +54,7 @@ Reads JSON Lines as written by genspan export (FILE, or - for standard input) in
 (same trace and span id) are left as they are, so importing twice is harmless.
 
 Options:
-  --db FILE            SQLite database to write (default ${DEFAULT_DB}; created when missing)
+  --db FILE            SQLite database to write (default ${DEFAULT_DATABASE_PATH}; created when missing)
   --postgres URL       write to PostgreSQL instead
   -h, --help           show this help
 `;

@@ -20,6 +20,7 @@ import {
   toRow,
   whereClause,
 } from './codec.js';
+import { DEFAULT_DATABASE_PATH } from './defaults.js';
 import {
   IncompatibleDatabaseError,
   RecordsRejectedError,
@@ -264,7 +265,7 @@ export class SqliteStore implements IngestStore {
   private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(options: SqliteStoreOptions = {}) {
-    const path = options.path ?? './genspan.db';
+    const path = options.path ?? DEFAULT_DATABASE_PATH;
     const inMemory = path === ':memory:';
     this.path = inMemory ? path : resolve(path);
     const busyTimeoutMs = busyTimeout(options.busyTimeoutMs);
