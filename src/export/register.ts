@@ -61,7 +61,8 @@ export function playgroundProcessors(options: PlaygroundProcessorOptions = {}): 
   const logExporter = new PlaygroundLogExporter({ ...options, store });
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    return (closed ??= ownsStore ? store.close() : Promise.resolve());
+    closed ??= ownsStore ? store.close() : Promise.resolve();
+    return closed;
   };
   return {
     store,
