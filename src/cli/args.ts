@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { TOKEN_ENV } from '../server/auth.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../server/defaults.js';
+import { httpUrl } from '../server/options.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 
 /**
@@ -94,15 +95,12 @@ function postgresUrl(value: string): string {
   return value;
 }
 
-function httpUrl(value: string, option: string): string {
-  let url: URL;
+function urlOption(value: string, option: string): string {
   try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`${option} is not a URL: ${value}`);
+    return httpUrl(value, option);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${option} must be an http:// or https:// URL: ${value}`);
-  return value.replace(/\/+$/, '');
 }
 
 function port(value: string | undefined): number {
@@ -168,8 +166,8 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     maxBodyBytes: values['max-body'] === undefined ? DEFAULT_MAX_BODY_BYTES : parseSize(values['max-body']),
     token: token(values.token, env),
     insecure: values.insecure ?? false,
-    jaegerUrl: values['jaeger-url'] === undefined ? undefined : httpUrl(values['jaeger-url'], '--jaeger-url'),
-    providerUrl: values['provider-url'] === undefined ? undefined : httpUrl(values['provider-url'], '--provider-url'),
+    jaegerUrl: values['jaeger-url'] === undefined ? undefined : urlOption(values['jaeger-url'], '--jaeger-url'),
+    providerUrl: values['provider-url'] === undefined ? undefined : urlOption(values['provider-url'], '--provider-url'),
     providerKeyEnv: values['provider-key-env'],
   };
 }
@@ -196,7 +194,7 @@ export function parseDemoArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
   if (values.help) return { help: true };
   return {
     help: false,
-    endpoint: httpUrl(values.endpoint ?? DEFAULT_DEMO_ENDPOINT, '--endpoint'),
+    endpoint: urlOption(values.endpoint ?? DEFAULT_DEMO_ENDPOINT, '--endpoint'),
     token: token(values.token, env),
   };
 }

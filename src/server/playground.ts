@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GenerationIngest } from '../export/ingest.js';
 import { GenerationValidationError } from '../generation/generation.js';
 import type { IngestStore } from '../store/types.js';
+import { httpUrl, ServerConfigError } from './options.js';
 import { publicUrl, type RerunEvent, RerunInputError, RerunRunner } from './rerun.js';
 
 /**
@@ -119,17 +120,11 @@ function errorBody(statusCode: number, error: string, message: string) {
  * The messages never repeat the URL: its query may hold a key.
  */
 function validProviderUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error('--provider-url is not a URL: give a base URL such as https://api.openai.com/v1');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new Error(`--provider-url must be an http or https URL, not ${url.protocol}`);
+  const checked = httpUrl(value, '--provider-url');
+  const url = new URL(checked);
   if (url.username || url.password)
-    throw new Error('--provider-url must not hold credentials; pass the key with --provider-key-env ENV_NAME');
-  return url.href.replace(/\/+$/, '');
+    throw new ServerConfigError('--provider-url must not hold credentials; pass the key with --provider-key-env ENV_NAME');
+  return checked;
 }
 
 /** The media type of a `Content-Type` header, without its parameters. */

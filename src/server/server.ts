@@ -14,6 +14,7 @@ import {
   DEFAULT_MAX_IN_FLIGHT_REQUESTS,
   DEFAULT_PORT,
 } from './defaults.js';
+import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
 import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
 import { storeFailureAnswer } from './store-failure.js';
@@ -21,7 +22,14 @@ import { storeFailureAnswer } from './store-failure.js';
 /** Seconds a client waits before retrying a request refused because the server is shutting down (a restart, usually). */
 export const RETRY_AFTER_CLOSING_SECONDS = 5;
 
-export { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IN_FLIGHT_BYTES, DEFAULT_MAX_IN_FLIGHT_REQUESTS, DEFAULT_PORT };
+export {
+  DEFAULT_HOST,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_IN_FLIGHT_BYTES,
+  DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+  DEFAULT_PORT,
+  ServerConfigError,
+};
 
 export interface ServerOptions {
   /** Where generations go. The caller opens it and closes it after the server. */
@@ -50,11 +58,6 @@ export interface ServerOptions {
   logError?: (message: string) => void;
 }
 
-/** A server option that cannot work (bad URL, an exposed host without a token): one clear message. */
-export class ServerConfigError extends Error {
-  override readonly name = 'ServerConfigError';
-}
-
 export interface GenspanServer {
   app: FastifyInstance;
   ingest: GenerationIngest;
@@ -67,18 +70,6 @@ export interface RunningServer extends GenspanServer {
   url: string;
   host: string;
   port: number;
-}
-
-function httpUrl(value: string, option: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ServerConfigError(`${option} is not a URL: ${value}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new ServerConfigError(`${option} must be an http or https URL: ${value}`);
-  return url.href.replace(/\/+$/, '');
 }
 
 /** Whether a request path is one the playground serves without a token (its static page, which holds no data). */
