@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { TOKEN_ENV } from '../server/auth.js';
-import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../server/defaults.js';
+import { DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../server/defaults.js';
+import { type LogLevel, logLevel } from '../server/log.js';
 import { httpUrl } from '../server/options.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 
@@ -34,6 +35,7 @@ export interface ServeArgs {
   jaegerUrl?: string;
   providerUrl?: string;
   providerKeyEnv?: string;
+  logLevel: LogLevel;
 }
 
 export interface ExportArgs {
@@ -95,12 +97,17 @@ function postgresUrl(value: string): string {
   return value;
 }
 
-function urlOption(value: string, option: string): string {
+/** Runs one of the server's option checks, its refusal becoming a usage error: the command line is what to fix. */
+function checked<T>(check: () => T): T {
   try {
-    return httpUrl(value, option);
+    return check();
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+function urlOption(value: string, option: string): string {
+  return checked(() => httpUrl(value, option));
 }
 
 function port(value: string | undefined): number {
@@ -154,6 +161,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     'jaeger-url': { type: 'string' },
     'provider-url': { type: 'string' },
     'provider-key-env': { type: 'string' },
+    'log-level': { type: 'string' },
   });
   if (values.help) return { help: true };
   const host = values.host ?? DEFAULT_HOST;
@@ -169,6 +177,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     jaegerUrl: values['jaeger-url'] === undefined ? undefined : urlOption(values['jaeger-url'], '--jaeger-url'),
     providerUrl: values['provider-url'] === undefined ? undefined : urlOption(values['provider-url'], '--provider-url'),
     providerKeyEnv: values['provider-key-env'],
+    logLevel: checked(() => logLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL)),
   };
 }
 

@@ -1,4 +1,5 @@
-import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
+import { DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT } from '../server/defaults.js';
+import { LOG_LEVELS } from '../server/log.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 import { DEFAULT_DEMO_ENDPOINT } from './args.js';
 
@@ -31,7 +32,13 @@ Options:
   --jaeger-url URL         Jaeger UI base URL; each generation then links to its trace
   --provider-url URL       OpenAI-compatible API base URL for playground re-runs
   --provider-key-env NAME  environment variable holding that provider's API key
+  --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}): the least severe lines logged
   -h, --help               show this help
+
+Logs one line per event on stderr: <time> <LEVEL> [<request id>] <message>. error: failures needing attention
+(a store that cannot work, an unexpected error, a re-run that could not be stored); warn: failures that may pass
+(the store busy, a provider's error on a re-run); info: also start and stop, and each refused or failed request;
+debug: also every answered request.
 
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, after the requests in flight are written.
 `;

@@ -22,7 +22,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       jaegerUrl: args.jaegerUrl,
       providerUrl: args.providerUrl,
       providerApiKeyEnv: args.providerKeyEnv,
-      logError: io.err,
+      logLevel: args.logLevel,
     });
   } catch (error) {
     await store.close();

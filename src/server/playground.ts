@@ -5,9 +5,11 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GenerationIngest } from '../export/ingest.js';
 import { GenerationValidationError } from '../generation/generation.js';
+import { StoreError } from '../store/errors.js';
 import type { IngestStore } from '../store/types.js';
+import { errorDetail } from './log.js';
 import { httpUrl, ServerConfigError } from './options.js';
-import { publicUrl, type RerunEvent, RerunInputError, RerunRunner } from './rerun.js';
+import { type PreparedRerun, publicUrl, type RerunEvent, RerunInputError, RerunRunner } from './rerun.js';
 
 /**
  * The Prompt Playground's server side: the page's static assets, its configuration endpoint, and the re-run
@@ -227,7 +229,7 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
     const original = await options.store.get(request.params.id);
     if (!original) return reply.code(404).send(errorBody(404, 'Not Found', `No generation with id ${request.params.id}`));
 
-    let prepared;
+    let prepared: PreparedRerun;
     try {
       prepared = runner.prepare(original, request.body);
     } catch (error) {
@@ -243,12 +245,14 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
       if (!reply.raw.writableFinished) aborted.abort();
     });
     const emit = (event: RerunEvent) => {
+      // A provider failure is stored as the new generation's error; the log says so too, for whoever runs the server.
+      if (event.type === 'done' && event.error) request.log.warn(`re-run of ${original.id} stored as ${event.id} with an error: ${event.error}`);
       if (!output.writableEnded) output.write(`${JSON.stringify(event)}\n`);
     };
     runner
       .run(original, prepared, emit, aborted.signal)
       .catch((error: unknown) => {
-        request.log.error({ err: error }, 'playground re-run failed');
+        request.log.error(`re-run of ${original.id} failed: ${error instanceof StoreError ? error.message : errorDetail(error)}`);
         emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
       })
       .finally(() => output.end());
