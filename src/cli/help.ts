@@ -35,10 +35,9 @@ Options:
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}): the least severe lines logged
   -h, --help               show this help
 
-Logs one line per event on stderr: <time> <LEVEL> [<request id>] <message>. error: failures needing attention
-(a store that cannot work, an unexpected error, a re-run that could not be stored); warn: failures that may pass
-(the store busy, a provider's error on a re-run); info: also start and stop, and each refused or failed request;
-debug: also every answered request.
+Logs one line per event on stderr: <time> <LEVEL> [<request id>] <message>. error: what needs someone (a store that
+cannot work, an unexpected error); warn: what may pass (the store busy, a provider's error on a re-run); info: also
+start, stop and each refused or failed request; debug: also every answered request.
 
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, after the requests in flight are written.
 `;

@@ -246,7 +246,8 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
     });
     const emit = (event: RerunEvent) => {
       // A provider failure is stored as the new generation's error; the log says so too, for whoever runs the server.
-      if (event.type === 'done' && event.error) request.log.warn(`re-run of ${original.id} stored as ${event.id} with an error: ${event.error}`);
+      if (event.type === 'done' && event.error)
+        request.log.warn(`re-run of ${original.id} stored as ${event.id} with an error: ${event.error}`);
       if (!output.writableEnded) output.write(`${JSON.stringify(event)}\n`);
     };
     runner

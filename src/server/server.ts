@@ -147,7 +147,8 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
-    app.log.info('shutting down: finishing the requests in flight');
+    // A server whose listen failed is closed too, with nothing to shut down.
+    if (app.server.listening) app.log.info('shutting down: finishing the requests in flight');
   });
   app.addHook('onRequest', async (request, reply) => {
     if (!closing) return;
