@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { TOKEN_ENV } from '../server/auth.js';
 import { DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../server/defaults.js';
-import { type LogLevel, logLevel } from '../server/log.js';
+import { type LogLevel, parseLogLevel } from '../server/log.js';
 import { httpUrl } from '../server/options.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 
@@ -177,7 +177,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     jaegerUrl: values['jaeger-url'] === undefined ? undefined : urlOption(values['jaeger-url'], '--jaeger-url'),
     providerUrl: values['provider-url'] === undefined ? undefined : urlOption(values['provider-url'], '--provider-url'),
     providerKeyEnv: values['provider-key-env'],
-    logLevel: checked(() => logLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL)),
+    logLevel: checked(() => parseLogLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL)),
   };
 }
 

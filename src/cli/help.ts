@@ -37,7 +37,7 @@ Options:
 
 Logs one line per event on stderr: <time> <LEVEL> [<request id>] <message>. error: what needs someone (a store that
 cannot work, an unexpected error); warn: what may pass (the store busy, a provider's error on a re-run); info: also
-start, stop and each refused or failed request; debug: also every answered request.
+start, stop and each refused or failed request; debug: also every answered request, and why one was refused.
 
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, after the requests in flight are written.
 `;

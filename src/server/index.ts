@@ -11,6 +11,7 @@ export {
 } from '../otlp/index.js';
 export type { GenerationItem, GenerationList } from './api.js';
 export { TOKEN_ENV } from './auth.js';
+export { LOG_LEVELS, type LogDestination, type LogLevel } from './log.js';
 export {
   CONFIGURE_COMMAND,
   CONTENT_SECURITY_POLICY,

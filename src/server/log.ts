@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { ServerConfigError } from './options.js';
 
 /**
@@ -20,7 +20,7 @@ export interface LogDestination {
 const SEVERITY: Readonly<Record<string, number>> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10, silent: Infinity };
 
 /** `--log-level`: one of `LOG_LEVELS`, or a `ServerConfigError` naming them. */
-export function logLevel(value: string): LogLevel {
+export function parseLogLevel(value: string): LogLevel {
   const level = LOG_LEVELS.find((name) => name === value);
   if (level === undefined) throw new ServerConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
   return level;
@@ -29,6 +29,14 @@ export function logLevel(value: string): LogLevel {
 /** An error's stack (or message) for unexpected failures, where where it happened matters. */
 export function errorDetail(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/**
+ * Why a request was refused (4xx), at `debug`: each request's own line says only its status. Failures (5xx) are
+ * logged, louder, where they happen.
+ */
+export function logRefusal(request: FastifyRequest, statusCode: number, message: string): void {
+  if (statusCode < 500) request.log.debug(`${request.method} ${request.url} refused: ${message}`);
 }
 
 /** Pino's call shapes: `(message)`, `(error)`, `({ err, ... }, message)`; other fields are Fastify's and left out. */

@@ -14,7 +14,7 @@ import {
 import { StoreError } from '../store/errors.js';
 import type { InFlightLimiter, InFlightReservation } from './admission.js';
 import { BodyReadError, readBody } from './body.js';
-import { errorDetail } from './log.js';
+import { errorDetail, logRefusal } from './log.js';
 import { answerStoreFailure } from './store-failure.js';
 
 export const TRACES_PATH = '/v1/traces';
@@ -46,6 +46,7 @@ export function sendOtlpStatus(
   message: string,
   retryAfterSeconds?: number,
 ): FastifyReply {
+  logRefusal(request, statusCode, message);
   const { contentType, body } = encodeStatus(otlpEncodingOf(request.headers['content-type']) ?? 'json', rpcCode, message);
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(statusCode).type(contentType).send(body);

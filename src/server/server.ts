@@ -15,7 +15,7 @@ import {
   DEFAULT_MAX_IN_FLIGHT_REQUESTS,
   DEFAULT_PORT,
 } from './defaults.js';
-import { errorDetail, type LogDestination, type LogLevel, logLevel, ServerLog } from './log.js';
+import { errorDetail, type LogDestination, type LogLevel, logRefusal, parseLogLevel, ServerLog } from './log.js';
 import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
 import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
@@ -117,6 +117,7 @@ function sendError(
 ) {
   const path = request.url.split('?', 1)[0];
   if (isOtlpPath(path)) return sendOtlpStatus(request, reply, statusCode, rpcCode, message, retryAfterSeconds);
+  logRefusal(request, statusCode, message);
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message });
 }
@@ -133,7 +134,7 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   const token = options.token ?? undefined;
   if (token !== undefined && token.trim() === '') throw new ServerConfigError('--token must not be empty');
 
-  const log: FastifyBaseLogger = new ServerLog(logLevel(options.logLevel ?? DEFAULT_LOG_LEVEL), options.logDestination);
+  const log: FastifyBaseLogger = new ServerLog(parseLogLevel(options.logLevel ?? DEFAULT_LOG_LEVEL), options.logDestination);
 
   // Fastify's own 503 while closing has no Retry-After, so clients would not know to come back: answered here instead.
   const app = Fastify({

@@ -12,8 +12,11 @@ export interface StoreFailureAnswer {
   message: string;
   /** Set for 503 only. */
   retryAfterSeconds?: number;
-  /** How loud the server log says it: the client's refused data is its own to fix, a failure that lasts is the operator's. */
-  logLevel: 'debug' | 'warn' | 'error';
+  /**
+   * The server log's level for it: `warn` for a failure that may pass, `error` for one that needs someone; unset for
+   * the client's own data refused, logged as a refusal like any other.
+   */
+  logLevel?: 'warn' | 'error';
 }
 
 /**
@@ -32,7 +35,7 @@ export function storeFailureAnswer(error: StoreError, action: string): StoreFail
     };
   }
   if (error instanceof RecordsRejectedError || error instanceof InvalidListFilterError) {
-    return { statusCode: 400, rpcCode: RpcCode.INVALID_ARGUMENT, message: error.message, logLevel: 'debug' };
+    return { statusCode: 400, rpcCode: RpcCode.INVALID_ARGUMENT, message: error.message };
   }
   return { statusCode: 500, rpcCode: RpcCode.INTERNAL, message: `the store failed to ${action}: ${error.message}`, logLevel: 'error' };
 }
@@ -40,6 +43,6 @@ export function storeFailureAnswer(error: StoreError, action: string): StoreFail
 /** The answer to a store error during `request`, logged on the request's log at the answer's level. */
 export function answerStoreFailure(request: FastifyRequest, error: StoreError, action: 'read' | 'write'): StoreFailureAnswer {
   const answer = storeFailureAnswer(error, action);
-  request.log[answer.logLevel](`${request.method} ${request.url}: ${answer.message}`);
+  if (answer.logLevel) request.log[answer.logLevel](`${request.method} ${request.url}: ${answer.message}`);
   return answer;
 }

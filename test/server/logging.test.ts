@@ -124,7 +124,7 @@ describe('the server log (real HTTP on 127.0.0.1)', () => {
     });
   });
 
-  it('writes only the lines at or above --log-level: error leaves out start-up and refused requests, debug adds every request', async () => {
+  it('writes only the lines at or above --log-level: error leaves out start-up and refused requests, debug adds every request and why one was refused', async () => {
     const quiet = await serverWith('level-error', { logLevel: 'error' });
     const usual = await serverWith('level-info');
     const verbose = await serverWith('level-debug', { logLevel: 'debug' });
@@ -132,6 +132,8 @@ describe('the server log (real HTTP on 127.0.0.1)', () => {
       for (const running of [quiet, usual, verbose]) {
         expect((await fetch(`${running.server.url}/healthz`)).status).toBe(200);
         expect((await fetch(`${running.server.url}/api/nothing-here`)).status).toBe(404);
+        const plainText = { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'spans?' };
+        expect((await fetch(`${running.server.url}/v1/traces`, plainText)).status).toBe(415);
         running.failReads(() => new StoreClosedError('SqliteStore /data/x.db'));
         expect((await fetch(`${running.server.url}/api/generations`)).status).toBe(500);
       }
@@ -145,14 +147,18 @@ describe('the server log (real HTTP on 127.0.0.1)', () => {
     expect(usual.log.at('info')).toEqual([
       expect.stringMatching(/ INFO {2}listening on http:\/\/127\.0\.0\.1:\d+\n$/),
       expect.stringMatching(/ INFO {2}\[req-\S+\] GET \/api\/nothing-here 404 Not Found in \d+\.\d ms\n$/),
+      expect.stringMatching(/ INFO {2}\[req-\S+\] POST \/v1\/traces 415 Unsupported Media Type in \d+\.\d ms\n$/),
       expect.stringMatching(/ INFO {2}\[req-\S+\] GET \/api\/generations 500 Internal Server Error in \d+\.\d ms\n$/),
       expect.stringMatching(/ INFO {2}shutting down: finishing the requests in flight\n$/),
     ]);
     expect(usual.log.at('error')).toHaveLength(1);
     expect(usual.log.at('debug')).toEqual([]);
 
-    expect(verbose.log.at('debug')).toEqual([expect.stringMatching(/ DEBUG \[req-\S+\] GET \/healthz 200 OK in \d+\.\d ms\n$/)]);
-    expect(verbose.log.at('info')).toHaveLength(4);
+    expect(verbose.log.at('debug')).toEqual([
+      expect.stringMatching(/ DEBUG \[req-\S+\] GET \/healthz 200 OK in \d+\.\d ms\n$/),
+      expect.stringMatching(/ DEBUG \[req-\S+\] POST \/v1\/traces refused: unsupported Content-Type "text\/plain"/),
+    ]);
+    expect(verbose.log.at('info')).toHaveLength(5);
     for (const line of [...quiet.log.lines, ...usual.log.lines, ...verbose.log.lines]) expect(line).toMatch(LINE);
   });
 
