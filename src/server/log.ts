@@ -26,7 +26,7 @@ export function parseLogLevel(value: string): LogLevel {
   return level;
 }
 
-/** An error's stack (or message) for unexpected failures, where where it happened matters. */
+/** An error's stack (or message) for unexpected failures, whose place in the code matters. */
 export function errorDetail(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
