@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { TOKEN_ENV } from '../server/auth.js';
-import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../server/defaults.js';
+import { DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../server/defaults.js';
+import { type LogLevel, parseLogLevel } from '../server/log.js';
+import { httpUrl } from '../server/options.js';
+import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 
 /**
  * The CLI's argument parsing, pure (no I/O): each command's argv becomes a typed value or a `UsageError` whose
@@ -13,7 +16,6 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export const DEFAULT_DB = './genspan.db';
 export const DEFAULT_DEMO_ENDPOINT = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
 
 export type StoreChoice = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -33,6 +35,7 @@ export interface ServeArgs {
   jaegerUrl?: string;
   providerUrl?: string;
   providerKeyEnv?: string;
+  logLevel: LogLevel;
 }
 
 export interface ExportArgs {
@@ -78,7 +81,7 @@ function storeChoice(db: string | undefined, postgres: string | undefined): Stor
   if (db !== undefined && postgres !== undefined) throw new UsageError('use either --db or --postgres, not both');
   if (postgres !== undefined) return { kind: 'postgres', url: postgresUrl(postgres) };
   if (db !== undefined && db.trim() === '') throw new UsageError('--db needs a file name');
-  return { kind: 'sqlite', path: resolve(db ?? DEFAULT_DB) };
+  return { kind: 'sqlite', path: resolve(db ?? DEFAULT_DATABASE_PATH) };
 }
 
 function postgresUrl(value: string): string {
@@ -94,15 +97,17 @@ function postgresUrl(value: string): string {
   return value;
 }
 
-function httpUrl(value: string, option: string): string {
-  let url: URL;
+/** Runs one of the server's option checks, its refusal becoming a usage error: the command line is what to fix. */
+function checked<T>(check: () => T): T {
   try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`${option} is not a URL: ${value}`);
+    return check();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${option} must be an http:// or https:// URL: ${value}`);
-  return value.replace(/\/+$/, '');
+}
+
+function urlOption(value: string, option: string): string {
+  return checked(() => httpUrl(value, option));
 }
 
 function port(value: string | undefined): number {
@@ -156,6 +161,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     'jaeger-url': { type: 'string' },
     'provider-url': { type: 'string' },
     'provider-key-env': { type: 'string' },
+    'log-level': { type: 'string' },
   });
   if (values.help) return { help: true };
   const host = values.host ?? DEFAULT_HOST;
@@ -168,9 +174,10 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     maxBodyBytes: values['max-body'] === undefined ? DEFAULT_MAX_BODY_BYTES : parseSize(values['max-body']),
     token: token(values.token, env),
     insecure: values.insecure ?? false,
-    jaegerUrl: values['jaeger-url'] === undefined ? undefined : httpUrl(values['jaeger-url'], '--jaeger-url'),
-    providerUrl: values['provider-url'] === undefined ? undefined : httpUrl(values['provider-url'], '--provider-url'),
+    jaegerUrl: values['jaeger-url'] === undefined ? undefined : urlOption(values['jaeger-url'], '--jaeger-url'),
+    providerUrl: values['provider-url'] === undefined ? undefined : urlOption(values['provider-url'], '--provider-url'),
     providerKeyEnv: values['provider-key-env'],
+    logLevel: checked(() => parseLogLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL)),
   };
 }
 
@@ -196,7 +203,7 @@ export function parseDemoArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
   if (values.help) return { help: true };
   return {
     help: false,
-    endpoint: httpUrl(values.endpoint ?? DEFAULT_DEMO_ENDPOINT, '--endpoint'),
+    endpoint: urlOption(values.endpoint ?? DEFAULT_DEMO_ENDPOINT, '--endpoint'),
     token: token(values.token, env),
   };
 }

@@ -1,5 +1,7 @@
-import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
-import { DEFAULT_DB, DEFAULT_DEMO_ENDPOINT } from './args.js';
+import { DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT } from '../server/defaults.js';
+import { LOG_LEVELS } from '../server/log.js';
+import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
+import { DEFAULT_DEMO_ENDPOINT } from './args.js';
 
 export const MAIN_HELP = `genspan: Chainlit-style generations on OpenTelemetry
 
@@ -22,7 +24,7 @@ spans, and serves GET /api/generations, /api/generations/:id, /api/generations.j
 Options:
   --host HOST              address to listen on (default ${DEFAULT_HOST}); other than loopback needs --token or --insecure
   -p, --port PORT          port (default ${DEFAULT_PORT}; 0 picks a free one)
-  --db FILE                SQLite database file (default ${DEFAULT_DB})
+  --db FILE                SQLite database file (default ${DEFAULT_DATABASE_PATH})
   --postgres URL           store in PostgreSQL instead, e.g. postgres://user:password@host:5432/genspan
   --max-body SIZE          largest request body, before and after gzip (default 64MiB; e.g. 16MiB, 1048576)
   --token TOKEN            require Authorization: Bearer TOKEN on every request (default: $GENSPAN_TOKEN)
@@ -30,7 +32,12 @@ Options:
   --jaeger-url URL         Jaeger UI base URL; each generation then links to its trace
   --provider-url URL       OpenAI-compatible API base URL for playground re-runs
   --provider-key-env NAME  environment variable holding that provider's API key
+  --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}): the least severe lines logged
   -h, --help               show this help
+
+Logs one line per event on stderr: <time> <LEVEL> [<request id>] <message>. error: what needs someone (a store that
+cannot work, an unexpected error); warn: what may pass (the store busy, a provider's error on a re-run); info: also
+start, stop and each refused or failed request; debug: also every answered request, and why one was refused.
 
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, after the requests in flight are written.
 `;
@@ -41,7 +48,7 @@ Writes every stored generation record as JSON Lines, oldest first. Progress goes
 
 Options:
   --format jsonl       output format (JSON Lines, the only one)
-  --db FILE            SQLite database to read (default ${DEFAULT_DB}); it must exist
+  --db FILE            SQLite database to read (default ${DEFAULT_DATABASE_PATH}); it must exist
   --postgres URL       read from PostgreSQL instead
   -o, --output FILE    write to FILE instead of standard output
   -h, --help           show this help
@@ -53,7 +60,7 @@ Reads JSON Lines as written by genspan export (FILE, or - for standard input) in
 (same trace and span id) are left as they are, so importing twice is harmless.
 
 Options:
-  --db FILE            SQLite database to write (default ${DEFAULT_DB}; created when missing)
+  --db FILE            SQLite database to write (default ${DEFAULT_DATABASE_PATH}; created when missing)
   --postgres URL       write to PostgreSQL instead
   -h, --help           show this help
 `;

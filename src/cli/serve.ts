@@ -1,4 +1,4 @@
-import { startServer } from '../server/server.js';
+import { type RunningServer, startServer } from '../server/server.js';
 import type { ServeArgs } from './args.js';
 import { openStore } from './stores.js';
 
@@ -10,7 +10,7 @@ export interface CliIO {
 /** `genspan serve`: runs until SIGINT or SIGTERM, then finishes the requests in flight and closes the store. */
 export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   const { store, description } = await openStore(args.store);
-  let server;
+  let server: RunningServer;
   try {
     server = await startServer({
       store,
@@ -22,7 +22,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       jaegerUrl: args.jaegerUrl,
       providerUrl: args.providerUrl,
       providerApiKeyEnv: args.providerKeyEnv,
-      logError: io.err,
+      logLevel: args.logLevel,
     });
   } catch (error) {
     await store.close();

@@ -1,6 +1,6 @@
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { PlaygroundStore } from '../store/types.js';
 import { GenerationIngest } from '../ingest/ingest.js';
+import type { PlaygroundStore } from '../store/types.js';
 import { normalizeReadableSpan } from '../translate/normalize.js';
 import type { NormalizedSpan } from '../translate/types.js';
 import { QueuedExporter } from './queued-exporter.js';

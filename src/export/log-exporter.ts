@@ -1,6 +1,6 @@
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { PlaygroundStore } from '../store/types.js';
 import { GenerationIngest } from '../ingest/ingest.js';
+import type { PlaygroundStore } from '../store/types.js';
 import { normalizeReadableLogRecord } from '../translate/normalize.js';
 import type { NormalizedLogRecord } from '../translate/types.js';
 import { QueuedExporter } from './queued-exporter.js';

@@ -8,16 +8,16 @@ import {
   type LogRecordProcessor,
 } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, type BufferConfig, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import type { PlaygroundStore } from '../store/types.js';
 import { errorMessage, report } from '../ingest/diagnostics.js';
 import { Otel } from '../semconv/keys.js';
+import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 import { SqliteStore } from '../store/sqlite.js';
+import type { PlaygroundStore } from '../store/types.js';
 import { PlaygroundExporter } from './exporter.js';
 import { PlaygroundLogExporter } from './log-exporter.js';
 import type { RetryOptions } from './write-queue.js';
 
-/** The SQLite file `register()` writes when no store is given. */
-export const DEFAULT_DATABASE_PATH = './genspan.db';
+export { DEFAULT_DATABASE_PATH };
 
 /** The environment variables that, when set, make `register()` also export every span over OTLP (e.g. to Jaeger). */
 export const OTLP_ENDPOINT_ENV = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] as const;

@@ -1,3 +1,4 @@
+export type { GenerationItem, GenerationList, PlaygroundConfig, RerunEvent } from '../generation/rest.js';
 export {
   type DecodedLogsRequest,
   type DecodedTraceRequest,
@@ -9,8 +10,8 @@ export {
   type OtlpEncoding,
   type OtlpSignal,
 } from '../otlp/index.js';
-export type { GenerationItem, GenerationList, PlaygroundConfig, RerunEvent } from '../generation/rest.js';
 export { TOKEN_ENV } from './auth.js';
+export { LOG_LEVELS, type LogDestination, type LogLevel } from './log.js';
 export {
   CONFIGURE_COMMAND,
   CONTENT_SECURITY_POLICY,

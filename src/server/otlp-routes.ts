@@ -14,7 +14,8 @@ import {
 import { StoreError } from '../store/errors.js';
 import type { InFlightLimiter, InFlightReservation } from './admission.js';
 import { BodyReadError, readBody } from './body.js';
-import { storeFailureAnswer } from './store-failure.js';
+import { errorDetail, logRefusal } from './log.js';
+import { answerStoreFailure } from './store-failure.js';
 
 export const TRACES_PATH = '/v1/traces';
 export const LOGS_PATH = '/v1/logs';
@@ -26,8 +27,6 @@ export interface OtlpRouteOptions {
   ingest: GenerationIngest;
   limiter: InFlightLimiter;
   maxBodyBytes: number;
-  /** Where store failures and unexpected errors are reported (unexpected ones reach the client as a generic 500). */
-  logError: (message: string) => void;
 }
 
 /** The OTLP encoding of a Content-Type, or undefined for one OTLP/HTTP does not define. */
@@ -47,6 +46,7 @@ export function sendOtlpStatus(
   message: string,
   retryAfterSeconds?: number,
 ): FastifyReply {
+  logRefusal(request, statusCode, message);
   const { contentType, body } = encodeStatus(otlpEncodingOf(request.headers['content-type']) ?? 'json', rpcCode, message);
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(statusCode).type(contentType).send(body);
@@ -75,7 +75,7 @@ function partialSuccess(signal: OtlpSignal, rejected: number, rejectionMessage: 
  * Registered in their own encapsulated context: the body is read here, as a stream, not by Fastify's parsers.
  */
 export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions): Promise<void> {
-  const { ingest, limiter, maxBodyBytes, logError } = options;
+  const { ingest, limiter, maxBodyBytes } = options;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -106,12 +106,6 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
     }
     reservations.set(request, reservation);
     reply.raw.once('close', reservation.release);
-  };
-
-  const sendStoreFailure = (request: FastifyRequest, reply: FastifyReply, error: StoreError, signal: OtlpSignal) => {
-    const answer = storeFailureAnswer(error, 'write');
-    if (answer.statusCode !== 400) logError(`genspan: the store could not write an OTLP ${signal} request: ${error.message}`);
-    return sendOtlpStatus(request, reply, answer.statusCode, answer.rpcCode, answer.message, answer.retryAfterSeconds);
   };
 
   const handle = (signal: OtlpSignal) => async (request: FastifyRequest, reply: FastifyReply) => {
@@ -174,8 +168,9 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
     try {
       await ingesting();
     } catch (error) {
-      if (error instanceof StoreError) return sendStoreFailure(request, reply, error, signal);
-      throw error;
+      if (!(error instanceof StoreError)) throw error;
+      const answer = answerStoreFailure(request, error, 'write');
+      return sendOtlpStatus(request, reply, answer.statusCode, answer.rpcCode, answer.message, answer.retryAfterSeconds);
     }
     const response = encodeExportResponse(signal, encoding, partialSuccess(signal, rejected, rejectionMessage));
     return reply.code(200).type(response.contentType).send(response.body);
@@ -188,9 +183,7 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
     // Fastify's own client errors (e.g. a malformed Content-Type) keep their status: they are the client's to fix.
     const statusCode = clientErrorStatus(error);
     if (statusCode !== undefined) return sendOtlpStatus(request, reply, statusCode, RpcCode.INVALID_ARGUMENT, (error as Error).message);
-    logError(
-      `genspan: ${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
+    request.log.error(`${request.method} ${request.url} failed: ${errorDetail(error)}`);
     return sendOtlpStatus(request, reply, 500, RpcCode.INTERNAL, 'internal error while receiving the request');
   });
 }

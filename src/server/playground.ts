@@ -4,10 +4,13 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GenerationValidationError } from '../generation/generation.js';
-import type { PlaygroundStore } from '../store/types.js';
-import type { GenerationIngest } from '../ingest/ingest.js';
 import type { PlaygroundConfig, RerunEvent } from '../generation/rest.js';
-import { publicUrl, RerunInputError, RerunRunner } from './rerun.js';
+import type { GenerationIngest } from '../ingest/ingest.js';
+import { StoreError } from '../store/errors.js';
+import type { PlaygroundStore } from '../store/types.js';
+import { errorDetail } from './log.js';
+import { httpUrl, ServerConfigError } from './options.js';
+import { type PreparedRerun, publicUrl, RerunInputError, RerunRunner } from './rerun.js';
 
 /**
  * The Prompt Playground's server side: the page's static assets, its configuration endpoint, and the re-run
@@ -129,17 +132,11 @@ function errorBody(statusCode: number, error: string, message: string) {
  * The messages never repeat the URL: its query may hold a key.
  */
 function validProviderUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error('--provider-url is not a URL: give a base URL such as https://api.openai.com/v1');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new Error(`--provider-url must be an http or https URL, not ${url.protocol}`);
+  const checked = httpUrl(value, '--provider-url');
+  const url = new URL(checked);
   if (url.username || url.password)
-    throw new Error('--provider-url must not hold credentials; pass the key with --provider-key-env ENV_NAME');
-  return url.href.replace(/\/+$/, '');
+    throw new ServerConfigError('--provider-url must not hold credentials; pass the key with --provider-key-env ENV_NAME');
+  return checked;
 }
 
 /** The media type of a `Content-Type` header, without its parameters. */
@@ -245,7 +242,7 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
     const original = await options.store.get(request.params.id);
     if (!original) return reply.code(404).send(errorBody(404, 'Not Found', `No generation with id ${request.params.id}`));
 
-    let prepared;
+    let prepared: PreparedRerun;
     try {
       prepared = runner.prepare(original, request.body);
     } catch (error) {
@@ -261,12 +258,15 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
       if (!reply.raw.writableFinished) aborted.abort();
     });
     const emit = (event: RerunEvent) => {
+      // A provider failure is stored as the new generation's error; the log says so too, for whoever runs the server.
+      if (event.type === 'done' && event.error)
+        request.log.warn(`re-run of ${original.id} stored as ${event.id} with an error: ${event.error}`);
       if (!output.writableEnded) output.write(`${JSON.stringify(event)}\n`);
     };
     runner
       .run(original, prepared, emit, aborted.signal)
       .catch((error: unknown) => {
-        request.log.error({ err: error }, 'playground re-run failed');
+        request.log.error(`re-run of ${original.id} failed: ${error instanceof StoreError ? error.message : errorDetail(error)}`);
         emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
       })
       .finally(() => output.end());

@@ -4,15 +4,15 @@ import { AlwaysOnSampler, BasicTracerProvider, type ReadableSpan, type SpanProce
 import { ChatGeneration, CompletionGeneration, type Generation, generationFromJSON } from '../generation/generation.js';
 import { RERUN_METADATA_KEY, type RerunOrigin } from '../generation/lineage.js';
 import type { GenerationRecord } from '../generation/record.js';
+import type { RerunEvent } from '../generation/rest.js';
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
 import { formatMessages, formatTemplate } from '../generation/template.js';
-import type { PlaygroundStore } from '../store/types.js';
-import type { RerunEvent } from '../generation/rest.js';
 import { GenerationIngest } from '../ingest/ingest.js';
 import { recordId } from '../ingest/record.js';
 import { Genspan, Otel, REDACTED } from '../semconv/keys.js';
 import { step, TRACER_NAME } from '../step/step.js';
 import { trackStream } from '../step/stream.js';
+import type { PlaygroundStore } from '../store/types.js';
 import { normalizeReadableSpan } from '../translate/normalize.js';
 
 /**

@@ -1,27 +1,37 @@
 import { STATUS_CODES } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { PlaygroundStore } from '../store/types.js';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { GenerationIngest } from '../ingest/ingest.js';
 import { RpcCode } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
+import type { PlaygroundStore } from '../store/types.js';
 import { InFlightLimiter } from './admission.js';
 import { apiRoutes } from './api.js';
 import { createTokenCheck, hostHeaderName, isLoopbackHost } from './auth.js';
 import {
   DEFAULT_HOST,
+  DEFAULT_LOG_LEVEL,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_IN_FLIGHT_BYTES,
   DEFAULT_MAX_IN_FLIGHT_REQUESTS,
   DEFAULT_PORT,
 } from './defaults.js';
+import { errorDetail, type LogDestination, type LogLevel, logRefusal, parseLogLevel, ServerLog } from './log.js';
+import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
 import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
-import { storeFailureAnswer } from './store-failure.js';
+import { answerStoreFailure } from './store-failure.js';
 
 /** Seconds a client waits before retrying a request refused because the server is shutting down (a restart, usually). */
 export const RETRY_AFTER_CLOSING_SECONDS = 5;
 
-export { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IN_FLIGHT_BYTES, DEFAULT_MAX_IN_FLIGHT_REQUESTS, DEFAULT_PORT };
+export {
+  DEFAULT_HOST,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_IN_FLIGHT_BYTES,
+  DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+  DEFAULT_PORT,
+  ServerConfigError,
+};
 
 export interface ServerOptions {
   /** Where generations go. The caller opens it and closes it after the server. */
@@ -46,13 +56,13 @@ export interface ServerOptions {
   maxInFlightRequests?: number;
   /** Bytes their bodies may occupy together (declared, then as received and inflated) before new ones get 429. Default 64 MiB. */
   maxInFlightBytes?: number;
-  /** Where store failures and unexpected errors are reported. Default: stderr. */
-  logError?: (message: string) => void;
-}
-
-/** A server option that cannot work (bad URL, an exposed host without a token): one clear message. */
-export class ServerConfigError extends Error {
-  override readonly name = 'ServerConfigError';
+  /**
+   * The least severe log lines written: `error`, `warn`, `info` (default: also the lifecycle and refused requests)
+   * or `debug` (also every answered request).
+   */
+  logLevel?: LogLevel;
+  /** Where log lines go, one per event. Default: stderr. */
+  logDestination?: LogDestination;
 }
 
 export interface GenspanServer {
@@ -69,16 +79,22 @@ export interface RunningServer extends GenspanServer {
   port: number;
 }
 
-function httpUrl(value: string, option: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ServerConfigError(`${option} is not a URL: ${value}`);
+/**
+ * Fastify's per-request lines, in genspan's terms: each answered request is one line, at `info` when it was refused
+ * or failed (why is logged where it happened) and at `debug` otherwise; no separate "incoming request" line.
+ */
+class RequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override routeNotFound(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const status = reply.statusCode;
+    const line = `${request.method} ${request.url} ${status} ${STATUS_CODES[status] ?? ''} in ${reply.elapsedTime.toFixed(1)} ms`;
+    if (error) reply.log.warn(`${line}; the response failed: ${error.message}`);
+    else if (status >= 400) reply.log.info(line);
+    else reply.log.debug(line);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new ServerConfigError(`${option} must be an http or https URL: ${value}`);
-  return url.href.replace(/\/+$/, '');
 }
 
 /** Whether a request path is one the playground serves without a token (its static page, which holds no data). */
@@ -101,6 +117,7 @@ function sendError(
 ) {
   const path = request.url.split('?', 1)[0];
   if (isOtlpPath(path)) return sendOtlpStatus(request, reply, statusCode, rpcCode, message, retryAfterSeconds);
+  logRefusal(request, statusCode, message);
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message });
 }
@@ -110,7 +127,6 @@ function sendError(
  * the token check. Throws `ServerConfigError` for unusable options.
  */
 export async function createServer(options: ServerOptions): Promise<GenspanServer> {
-  const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
   const jaegerUrl = options.jaegerUrl ? httpUrl(options.jaegerUrl, '--jaeger-url') : undefined;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0)
@@ -118,13 +134,22 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   const token = options.token ?? undefined;
   if (token !== undefined && token.trim() === '') throw new ServerConfigError('--token must not be empty');
 
+  const log: FastifyBaseLogger = new ServerLog(parseLogLevel(options.logLevel ?? DEFAULT_LOG_LEVEL), options.logDestination);
+
   // Fastify's own 503 while closing has no Retry-After, so clients would not know to come back: answered here instead.
-  const app = Fastify({ logger: false, return503OnClosing: false, forceCloseConnections: 'idle' });
+  const app = Fastify({
+    loggerInstance: log,
+    logController: new RequestLog(),
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  });
   const ingest = new GenerationIngest(options.store);
 
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+    // A server whose listen failed is closed too, with nothing to shut down.
+    if (app.server.listening) app.log.info('shutting down: finishing the requests in flight');
   });
   app.addHook('onRequest', async (request, reply) => {
     if (!closing) return;
@@ -159,15 +184,12 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof StoreError) {
-      const answer = storeFailureAnswer(error, request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
-      if (answer.statusCode !== 400) logError(`genspan: ${request.method} ${request.url} failed: ${error.message}`);
+      const answer = answerStoreFailure(request, error, request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
       return sendError(request, reply, answer.statusCode, answer.message, answer.rpcCode, answer.retryAfterSeconds);
     }
     const statusCode = clientErrorStatus(error);
     if (statusCode !== undefined) return sendError(request, reply, statusCode, (error as Error).message, RpcCode.INVALID_ARGUMENT);
-    logError(
-      `genspan: ${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
+    request.log.error(`${request.method} ${request.url} failed: ${errorDetail(error)}`);
     return sendError(request, reply, 500, 'internal error', RpcCode.INTERNAL);
   });
 
@@ -175,7 +197,7 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
     options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
   );
-  await app.register(otlpRoutes, { ingest, limiter, maxBodyBytes, logError });
+  await app.register(otlpRoutes, { ingest, limiter, maxBodyBytes });
   await app.register(apiRoutes, { store: options.store, jaegerUrl });
   try {
     registerPlayground(app, {
@@ -220,7 +242,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const server = await createServer(options);
   try {
-    await server.app.listen({ host, port });
+    await server.app.listen({ host, port, listenTextResolver: (address) => `listening on ${address}` });
   } catch (error) {
     await server.app.close();
     throw listenFailure(error, host, port);

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { RpcCode } from '../otlp/index.js';
 import { InvalidListFilterError, isRetryableStoreError, RecordsRejectedError, type StoreError } from '../store/errors.js';
 
@@ -11,6 +12,11 @@ export interface StoreFailureAnswer {
   message: string;
   /** Set for 503 only. */
   retryAfterSeconds?: number;
+  /**
+   * The server log's level for it: `warn` for a failure that may pass, `error` for one that needs someone; unset for
+   * the client's own data refused, logged as a refusal like any other.
+   */
+  logLevel?: 'warn' | 'error';
 }
 
 /**
@@ -25,10 +31,18 @@ export function storeFailureAnswer(error: StoreError, action: string): StoreFail
       rpcCode: RpcCode.UNAVAILABLE,
       message: `the store cannot ${action} right now: ${error.message}`,
       retryAfterSeconds: RETRY_AFTER_STORE_SECONDS,
+      logLevel: 'warn',
     };
   }
   if (error instanceof RecordsRejectedError || error instanceof InvalidListFilterError) {
     return { statusCode: 400, rpcCode: RpcCode.INVALID_ARGUMENT, message: error.message };
   }
-  return { statusCode: 500, rpcCode: RpcCode.INTERNAL, message: `the store failed to ${action}: ${error.message}` };
+  return { statusCode: 500, rpcCode: RpcCode.INTERNAL, message: `the store failed to ${action}: ${error.message}`, logLevel: 'error' };
+}
+
+/** The answer to a store error during `request`, logged on the request's log at the answer's level. */
+export function answerStoreFailure(request: FastifyRequest, error: StoreError, action: 'read' | 'write'): StoreFailureAnswer {
+  const answer = storeFailureAnswer(error, action);
+  if (answer.logLevel) request.log[answer.logLevel](`${request.method} ${request.url}: ${answer.message}`);
+  return answer;
 }

@@ -1,5 +1,6 @@
 import {
   type Attributes,
+  type Context,
   context,
   createContextKey,
   diag,
@@ -206,19 +207,17 @@ export function currentStep(): Step | undefined {
   return context.active().getValue(STEP_KEY) as Step | undefined;
 }
 
-function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function';
-}
-
 /**
  * Runs `fn(step)` inside an active span. Sync or async: the return value and any thrown error pass through unchanged.
+ * Only a native Promise (what an async function returns) is awaited to end the span; any other thenable, such as a
+ * lazy query builder whose `then` starts its work, is returned untouched and the span ends at once.
  * Nesting follows the OpenTelemetry context (AsyncLocalStorage once a context manager is registered), so parallel
  * async steps never see each other as parent.
  */
 export function step<T>(nameOrOptions: string | StepOptions, fn: (step: Step) => T): T {
   const options: StepOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
   let current: Step;
-  let stepContext;
+  let stepContext: Context;
   try {
     const tracer = options.tracer ?? trace.getTracer(TRACER_NAME);
     const type = options.type ?? 'undefined';
@@ -242,8 +241,9 @@ export function step<T>(nameOrOptions: string | StepOptions, fn: (step: Step) =>
     current.end();
     throw error;
   }
-  if (isPromiseLike(result)) {
-    return Promise.resolve(result).then(
+  // Calling `then` on a thenable that is not a Promise could start work the caller never asked for.
+  if (result instanceof Promise) {
+    return result.then(
       (value) => {
         current.recordResult(value);
         current.end();

@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import pg from 'pg';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
-import { type IngestStore, type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
+import { type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import {
   decodeLog,
@@ -30,7 +30,7 @@ import {
   StoreUnwritableError,
 } from './errors.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
-import type { ListPage } from './types.js';
+import type { ListPage, PlaygroundStore } from './types.js';
 
 export interface PostgresStoreOptions {
   /** e.g. `postgresql://user:password@host:5432/database`. */
@@ -280,7 +280,7 @@ function isConnectionError(error: unknown): boolean {
  * schema created or migrated on first use under an advisory lock, batch inserts through UNNEST arrays,
  * idempotent on (traceId, spanId).
  */
-export class PostgresStore implements IngestStore {
+export class PostgresStore implements PlaygroundStore {
   /** `host:port` (or socket folder:port) of the server, for messages; never includes credentials. */
   readonly target: string;
   private readonly pool: pg.Pool;

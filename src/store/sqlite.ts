@@ -4,7 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
-import { type IngestStore, type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
+import { type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import {
   decodeLog,
@@ -23,6 +23,7 @@ import {
   toRow,
   whereClause,
 } from './codec.js';
+import { DEFAULT_DATABASE_PATH } from './defaults.js';
 import {
   IncompatibleDatabaseError,
   RecordsRejectedError,
@@ -33,7 +34,7 @@ import {
 } from './errors.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
-import type { ListPage } from './types.js';
+import type { ListPage, PlaygroundStore } from './types.js';
 
 export interface SqliteStoreOptions {
   /** The database file, created when missing. Default `./genspan.db`. */
@@ -248,7 +249,7 @@ function rowValues(row: GenerationRow): unknown[] {
  * writes run on a thread of their own with its own connection, so the calling thread only builds the rows and an
  * app's event loop never waits for a lock or the disk (an in-memory database is written on the calling thread).
  */
-export class SqliteStore implements IngestStore {
+export class SqliteStore implements PlaygroundStore {
   readonly path: string;
   private db: Database.Database | null;
   private readonly writer: SqliteWriter;
@@ -259,7 +260,7 @@ export class SqliteStore implements IngestStore {
   private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(options: SqliteStoreOptions = {}) {
-    const path = options.path ?? './genspan.db';
+    const path = options.path ?? DEFAULT_DATABASE_PATH;
     const inMemory = path === ':memory:';
     this.path = inMemory ? path : resolve(path);
     const busyTimeoutMs = busyTimeout(options.busyTimeoutMs);

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +67,12 @@ describe('user mistakes: one clear line and a non-zero exit', () => {
     const demo = await runCli(['demo', '--endpoint', 'ftp://x']);
     expect(demo.code).toBe(2);
     expectOneLineError(demo.stderr, /--endpoint must be an http/);
+  });
+
+  it('an unknown log level', async () => {
+    const result = await runCli(['serve', '--log-level', 'nonsense']);
+    expect(result.code).toBe(2);
+    expectOneLineError(result.stderr, /^genspan: --log-level must be one of error, warn, info, debug, got "nonsense"$/);
   });
 
   it('a port in use', async () => {
@@ -146,6 +153,29 @@ describe('user mistakes: one clear line and a non-zero exit', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('serve --log-level', () => {
+  it('logs on stderr, one line per event in one format, down to the level asked', async () => {
+    const server = await startCliServer(['--db', join(dir, 'log-level.db'), '--log-level', 'debug']);
+    const stderrEnded = once(server.child.stderr!, 'end');
+    let stopped = false;
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect(await server.stop('SIGTERM')).toBe(0);
+      stopped = true;
+    } finally {
+      if (!stopped) await server.stop('SIGKILL');
+    }
+    await stderrEnded;
+    const lines = server.stderr().trim().split('\n');
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (ERROR|WARN |INFO |DEBUG) /);
+    expect(lines).toEqual([
+      expect.stringMatching(/ INFO {2}listening on http:\/\/127\.0\.0\.1:\d+$/),
+      expect.stringMatching(/ DEBUG \[req-\S+\] GET \/healthz 200 OK in \d+\.\d ms$/),
+      expect.stringMatching(/ INFO {2}shutting down: finishing the requests in flight$/),
+    ]);
   });
 });
 

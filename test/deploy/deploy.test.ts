@@ -2,8 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_DB, parseServeArgs, type ServeArgs } from '../../src/cli/args.js';
+import { parseServeArgs, type ServeArgs } from '../../src/cli/args.js';
 import { isLoopbackHost } from '../../src/server/auth.js';
+import { DEFAULT_DATABASE_PATH } from '../../src/store/defaults.js';
 
 /**
  * Docker cannot run here, so the deployment files are checked as data: they parse, the Collector's pipelines
@@ -381,7 +382,7 @@ describe('Dockerfile', () => {
     if (args.help) throw new Error('the default command asks for help');
     expect(args.store.kind).toBe('sqlite');
     const dbOption = command.indexOf('--db');
-    const database = posix.resolve(runtime.workdir, dbOption === -1 ? DEFAULT_DB : command[dbOption + 1]);
+    const database = posix.resolve(runtime.workdir, dbOption === -1 ? DEFAULT_DATABASE_PATH : command[dbOption + 1]);
     const volume = runtime.volumes.find((directory) => database.startsWith(`${directory.replace(/\/$/, '')}/`));
     expect(volume, `${database} is not in a VOLUME`).toBeDefined();
     expect(runtime.user).toBe('node');

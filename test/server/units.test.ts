@@ -260,7 +260,7 @@ async function serverWithFailingStore(name: string, failure: () => StoreError) {
     throw failure();
   };
   const logged: string[] = [];
-  const server = await createServer({ store, logError: (message) => logged.push(message) });
+  const server = await createServer({ store, logDestination: { write: (line: string) => logged.push(line) } });
   return {
     app: server.app,
     logged,
@@ -371,7 +371,7 @@ describe('createServer / startServer', () => {
 
   it("names each client error by its own status and keeps the status of Fastify's own errors on OTLP paths", async () => {
     const store = new SqliteStore({ path: join(dir, 'statuses.db') });
-    const { app, close } = await createServer({ store, logError: () => undefined });
+    const { app, close } = await createServer({ store, logDestination: { write: () => true } });
     try {
       const tooLarge = await app.inject({
         method: 'POST',

@@ -247,6 +247,23 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
     expect(tracing.spans().map((s) => s.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
   });
 
+  it('returns a thenable that is not a Promise untouched, never calling its then, and ends the span at once', () => {
+    /** A lazy query builder: its `then` is what starts the query. */
+    class LazyQuery {
+      thenCalls = 0;
+      // biome-ignore lint/suspicious/noThenProperty: the test needs a thenable that is not a Promise
+      then(resolve: (rows: string[]) => void): void {
+        this.thenCalls += 1;
+        resolve(['row']);
+      }
+    }
+    const query = new LazyQuery();
+    const returned = step('build query', () => query);
+    expect(returned).toBe(query);
+    expect(query.thenCalls).toBe(0);
+    expect(tracing.spans().map((s) => s.name)).toEqual(['build query']);
+  });
+
   it('redacts credential-looking settings at any depth, keeping token counts and tokenizer tokens', () => {
     step({ name: 'secret', type: 'llm', redactKeys: ['organization'] }, (s) => {
       s.generation = new CompletionGeneration({

@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ListFilter } from '../../src/generation/filter.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { WriteResult } from '../../src/ingest/contract.js';
-import type { PlaygroundStore } from '../../src/store/types.js';
 import {
   InvalidListFilterError,
   InvalidRecordError,
@@ -12,6 +11,7 @@ import {
   RecordsRejectedError,
   StoreClosedError,
 } from '../../src/store/errors.js';
+import type { PlaygroundStore } from '../../src/store/types.js';
 import {
   chatData,
   completionData,
