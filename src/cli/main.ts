@@ -40,23 +40,35 @@ async function run(argv: readonly string[]): Promise<number> {
       return 0;
     case 'serve': {
       const args = parseServeArgs(rest);
-      if (isHelp(args)) return (io.out(SERVE_HELP), 0);
+      if (isHelp(args)) {
+        io.out(SERVE_HELP);
+        return 0;
+      }
       // Commands load their dependencies (Fastify, the stores, the OTel SDK) only when they run.
       return (await import('./serve.js')).serve(args, io);
     }
     case 'export': {
       const args = parseExportArgs(rest);
-      if (isHelp(args)) return (io.out(EXPORT_HELP), 0);
+      if (isHelp(args)) {
+        io.out(EXPORT_HELP);
+        return 0;
+      }
       return (await import('./transfer.js')).exportRecords(args, io);
     }
     case 'import': {
       const args = parseImportArgs(rest);
-      if (isHelp(args)) return (io.out(IMPORT_HELP), 0);
+      if (isHelp(args)) {
+        io.out(IMPORT_HELP);
+        return 0;
+      }
       return (await import('./transfer.js')).importRecords(args, io);
     }
     case 'demo': {
       const args = parseDemoArgs(rest);
-      if (isHelp(args)) return (io.out(DEMO_HELP), 0);
+      if (isHelp(args)) {
+        io.out(DEMO_HELP);
+        return 0;
+      }
       return (await import('./demo.js')).demo(args, io);
     }
     default:

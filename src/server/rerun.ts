@@ -128,8 +128,7 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
     for (;;) {
       const { value, done } = await reader.read();
       buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      let newline: number;
-      while ((newline = buffer.search(/\r?\n/)) !== -1) {
+      for (let newline = buffer.search(/\r?\n/); newline !== -1; newline = buffer.search(/\r?\n/)) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(buffer[newline] === '\r' ? newline + 2 : newline + 1);
         if (line === '') {
@@ -197,7 +196,8 @@ class AnswerBuilder {
 
   private addToolCall(part: Record<string, unknown>): void {
     const index = typeof part.index === 'number' ? part.index : this.toolCalls.length;
-    const call = (this.toolCalls[index] ??= { type: 'function', function: { name: '', arguments: '' } });
+    this.toolCalls[index] ??= { type: 'function', function: { name: '', arguments: '' } };
+    const call = this.toolCalls[index];
     if (typeof part.id === 'string') call.id = part.id;
     if (typeof part.type === 'string') call.type = part.type;
     const fn = part.function as { name?: unknown; arguments?: unknown } | undefined;
@@ -219,8 +219,7 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
     const tail = secret.slice(-TAIL);
     let kept = '';
     let from = 0;
-    let at: number;
-    while ((at = out.indexOf(tail, from)) !== -1) {
+    for (let at = out.indexOf(tail, from); at !== -1; at = out.indexOf(tail, from)) {
       let start = at;
       for (let k = secret.length - TAIL - 1; k >= 0 && start > from && out[start - 1] === secret[k]; k--) start--;
       kept += out.slice(from, start) + REDACTED;
