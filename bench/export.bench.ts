@@ -22,7 +22,7 @@ import pg from 'pg';
 import { PlaygroundExporter } from '../src/export/exporter.js';
 import { ChatGeneration } from '../src/generation/index.js';
 import { encodeGeneration } from '../src/semconv/encode.js';
-import { GENERATION_COLUMNS, toRow } from '../src/store/codec.js';
+import { GENERATION_COLUMNS, toRow } from '../src/store/generation-row.js';
 import { generationColumnArrays, POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore } from '../src/store/postgres.js';
 import { toGenerationRecord } from '../src/store/record.js';
 import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { GENERATION_COLUMNS, toRow } from '../src/store/codec.js';
+import { GENERATION_COLUMNS, toRow } from '../src/store/generation-row.js';
 import { generationColumnArrays, POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore } from '../src/store/postgres.js';
 import { toGenerationRecord } from '../src/store/record.js';
 import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';

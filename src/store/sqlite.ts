@@ -3,23 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
-import {
-  decodeLog,
-  decodeSpan,
-  encodeSpan,
-  type FilterDialect,
-  fromRow,
-  GENERATION_COLUMNS,
-  type GenerationRow,
-  generationFacets,
-  normalizeFilter,
-  pageFrom,
-  RECORD_COLUMNS,
-  type RecordColumns,
-  toLogRows,
-  toRow,
-  whereClause,
-} from './codec.js';
+import { pageFrom } from './cursor.js';
 import {
   IncompatibleDatabaseError,
   RecordsRejectedError,
@@ -28,8 +12,19 @@ import {
   StoreUnavailableError,
   StoreUnwritableError,
 } from './errors.js';
+import { type FilterDialect, normalizeFilter, whereClause } from './filter-sql.js';
+import {
+  fromRow,
+  GENERATION_COLUMNS,
+  type GenerationRow,
+  generationFacets,
+  RECORD_COLUMNS,
+  type RecordColumns,
+  toRow,
+} from './generation-row.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
+import { decodeLog, decodeSpan, encodeSpan, toLogRows } from './telemetry-json.js';
 import {
   type GenerationRecord,
   type IngestStore,

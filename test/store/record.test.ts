@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GenerationValidationError } from '../../src/generation/generation.js';
-import { searchText } from '../../src/store/codec.js';
 import { GenerationRecordSchema, recordId, toGenerationRecord } from '../../src/store/record.js';
+import { searchText } from '../../src/store/search-text.js';
 import { chatData, normalizedSpan, spanIdOf, traceIdOf } from './fixtures.js';
 
 describe('recordId', () => {
