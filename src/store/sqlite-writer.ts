@@ -69,7 +69,8 @@ interface Waiting {
  * checkpoints the WAL between and beside the writes (SQLite's documentation suggests this for applications that
  * write steadily), so no commit waits for a checkpoint.
  * The write thread starts with the writer and is restarted after a crash; the threads hold the process open only
- * while a write is in flight.
+ * while a write is in flight. Each thread is a JavaScript module beside this one (sqlite-write-thread.js,
+ * sqlite-checkpoint-thread.js), so Node runs the same file from the sources and from the built package.
  */
 export class ThreadSqliteWriter implements SqliteWriter {
   private worker: Worker | undefined;
