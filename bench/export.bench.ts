@@ -24,7 +24,7 @@ import { ChatGeneration } from '../src/generation/index.js';
 import type { GenerationRecord } from '../src/generation/record.js';
 import { toGenerationRecord } from '../src/ingest/record.js';
 import { encodeGeneration } from '../src/semconv/encode.js';
-import { GENERATION_COLUMNS, toRow } from '../src/store/codec.js';
+import { GENERATION_COLUMNS, toRow } from '../src/store/generation-row.js';
 import { generationColumnArrays, POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore } from '../src/store/postgres.js';
 import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';
 import { normalizeReadableSpan } from '../src/translate/normalize.js';

@@ -4,23 +4,7 @@ import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
 import { type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
-import {
-  decodeLog,
-  decodeSpan,
-  encodeSpan,
-  type FilterDialect,
-  fromRow,
-  GENERATION_COLUMNS,
-  type GenerationRow,
-  generationFacets,
-  normalizeFilter,
-  pageFrom,
-  RECORD_COLUMNS,
-  type RecordColumns,
-  toLogRows,
-  toRow,
-  whereClause,
-} from './codec.js';
+import { pageFrom } from './cursor.js';
 import {
   IncompatibleDatabaseError,
   RecordsRejectedError,
@@ -29,7 +13,18 @@ import {
   StoreUnavailableError,
   StoreUnwritableError,
 } from './errors.js';
+import { type FilterDialect, normalizeFilter, whereClause } from './filter-sql.js';
+import {
+  fromRow,
+  GENERATION_COLUMNS,
+  type GenerationRow,
+  generationFacets,
+  RECORD_COLUMNS,
+  type RecordColumns,
+  toRow,
+} from './generation-row.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
+import { decodeLog, decodeSpan, encodeSpan, toLogRows } from './telemetry-json.js';
 import type { ListPage, PlaygroundStore } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -161,17 +156,17 @@ const postgresDialect: FilterDialect = {
  * that escape, so they are stored as JSON of escaped strings.
  */
 const ESCAPE = '\uffff';
-const NEEDS_ESCAPE = /[\u0000\uffff]/;
+const NUL = '\u0000';
 const ESCAPED = /\uffff[\ufffe\uffff]/g;
 
 function toPostgresText(text: string): string {
-  return NEEDS_ESCAPE.test(text)
-    ? text.replace(/[\u0000\uffff]/g, (char) => (char === ESCAPE ? `${ESCAPE}${ESCAPE}` : `${ESCAPE}\ufffe`))
-    : text;
+  if (!text.includes(NUL) && !text.includes(ESCAPE)) return text;
+  // U+FFFF first, so the escapes that replace NUL next are not doubled.
+  return text.replaceAll(ESCAPE, `${ESCAPE}${ESCAPE}`).replaceAll(NUL, `${ESCAPE}\ufffe`);
 }
 
 function fromPostgresText(text: string): string {
-  return text.includes(ESCAPE) ? text.replace(ESCAPED, (pair) => (pair[1] === ESCAPE ? ESCAPE : '\u0000')) : text;
+  return text.includes(ESCAPE) ? text.replace(ESCAPED, (pair) => (pair[1] === ESCAPE ? ESCAPE : NUL)) : text;
 }
 
 /** The tags column: a JSON array of strings, its strings escaped as above. */
@@ -532,7 +527,7 @@ export class PostgresStore implements PlaygroundStore {
           toPostgresText(facets.search_text),
           facets.generationError,
         ];
-        values.forEach((value, index) => columns[index].push(value));
+        for (const [index, value] of values.entries()) columns[index].push(value);
       }
       await this.pool.query(UPDATE_GENERATIONS, columns);
     });

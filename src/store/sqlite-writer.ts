@@ -1,9 +1,16 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import type {
+  CheckpointThreadMessage,
+  SqliteWriteOp,
+  ThreadConnectionSetup,
+  WriteFailure,
+  WriteThreadMessage,
+  WriteThreadReply,
+  WriteThreadSetup,
+} from './sqlite-thread-protocol.js';
 
-/** One execution of a write statement: its index in the writer's statement list and its parameters. */
-export type SqliteWriteOp = readonly [statement: number, parameters: readonly unknown[]];
+export type { SqliteWriteOp } from './sqlite-thread-protocol.js';
 
 /**
  * Where an `SqliteStore` runs its writes: one connection, one IMMEDIATE transaction per call. Resolves with the
@@ -39,136 +46,6 @@ export class InlineSqliteWriter implements SqliteWriter {
   async close(): Promise<void> {}
 }
 
-/** What the write thread is started with (structured-cloned into it). */
-interface WriterSetup {
-  /** Resolved path of better-sqlite3, so the thread loads the same driver as the store. */
-  driver: string;
-  path: string;
-  busyTimeoutMs: number;
-  pragmas: readonly string[];
-  statements: readonly string[];
-}
-
-type WriterMessage = { kind: 'ops'; id: number; ops: SqliteWriteOp[]; last: boolean } | { kind: 'abort'; id: number } | { kind: 'close' };
-
-interface WriterFailure {
-  code?: string;
-  message: string;
-}
-
-type WriterReply = { id: number; changes: number[] } | { id: number; failure: WriterFailure };
-
-/**
- * The write thread's program. It is run from its source text (`eval`), so it may use nothing from this module:
- * only `require` and what it is given. It keeps one connection open, runs each write's chunks of ops in one
- * IMMEDIATE transaction as they arrive, and answers once per write, after COMMIT or ROLLBACK.
- */
-function writerThread(): void {
-  const threads = require('node:worker_threads') as typeof import('node:worker_threads');
-  const port = threads.parentPort as import('node:worker_threads').MessagePort;
-  const setup = threads.workerData as WriterSetup;
-  const Driver = require(setup.driver) as typeof import('better-sqlite3');
-  let db: import('better-sqlite3').Database | undefined;
-  let statements: import('better-sqlite3').Statement[] = [];
-  let current: { id: number; changes: number[]; failure?: WriterFailure } | undefined;
-
-  // Opened on the first write, and again after a failed open, so a file that is busy at startup is retried.
-  function connection(): import('better-sqlite3').Database {
-    if (db) return db;
-    const opened = new Driver(setup.path, { fileMustExist: true, timeout: setup.busyTimeoutMs });
-    try {
-      for (const pragma of setup.pragmas) opened.pragma(pragma);
-      statements = setup.statements.map((sql) => opened.prepare(sql));
-    } catch (error) {
-      opened.close();
-      throw error;
-    }
-    db = opened;
-    return opened;
-  }
-  function failure(error: unknown): WriterFailure {
-    const code = (error as { code?: unknown } | null)?.code;
-    return { code: typeof code === 'string' ? code : undefined, message: error instanceof Error ? error.message : String(error) };
-  }
-  function rollback(): void {
-    try {
-      if (db?.inTransaction) db.exec('ROLLBACK');
-    } catch {
-      // SQLite rolls back by itself after some errors; there is nothing left to undo then.
-    }
-  }
-
-  port.on('message', (message: WriterMessage) => {
-    if (message.kind === 'close') {
-      rollback();
-      db?.close();
-      port.close();
-      return;
-    }
-    if (message.kind === 'abort') {
-      if (current?.id === message.id && !current.failure) rollback();
-      if (current?.id === message.id) current = undefined;
-      return;
-    }
-    if (current?.id !== message.id) {
-      current = { id: message.id, changes: setup.statements.map(() => 0) };
-      try {
-        connection().exec('BEGIN IMMEDIATE');
-      } catch (error) {
-        current.failure = failure(error);
-      }
-    }
-    const write = current;
-    if (!write.failure) {
-      try {
-        for (const [index, parameters] of message.ops) write.changes[index] += statements[index].run(...parameters).changes;
-        if (message.last) connection().exec('COMMIT');
-      } catch (error) {
-        write.failure = failure(error);
-        rollback();
-      }
-    }
-    if (!message.last) return;
-    current = undefined;
-    const reply: WriterReply = write.failure ? { id: write.id, failure: write.failure } : { id: write.id, changes: write.changes };
-    port.postMessage(reply);
-  });
-}
-
-/**
- * The checkpoint thread's program (run from its source text like the write thread's): when asked, it copies the
- * committed WAL frames into the database file with its own connection. SQLite otherwise checkpoints inside the
- * COMMIT that crosses `wal_autocheckpoint`, which would stall that write for the whole copy and its fsyncs; here it
- * runs beside the writes, and the automatic checkpoint only mops up what this one has not copied yet.
- */
-function checkpointThread(): void {
-  const threads = require('node:worker_threads') as typeof import('node:worker_threads');
-  const port = threads.parentPort as import('node:worker_threads').MessagePort;
-  const setup = threads.workerData as Omit<WriterSetup, 'statements'>;
-  const Driver = require(setup.driver) as typeof import('better-sqlite3');
-  let db: import('better-sqlite3').Database | undefined;
-
-  port.on('message', (message: 'checkpoint' | 'close') => {
-    if (message === 'close') {
-      db?.close();
-      port.close();
-      return;
-    }
-    try {
-      if (!db) {
-        db = new Driver(setup.path, { fileMustExist: true, timeout: setup.busyTimeoutMs });
-        for (const pragma of setup.pragmas) db.pragma(pragma);
-      }
-      db.pragma('wal_checkpoint(PASSIVE)');
-    } catch {
-      // A checkpoint that cannot run now is left to the next one, or to the writer's automatic checkpoint.
-    }
-    port.postMessage('done');
-  });
-}
-
-const WRITER_THREAD_SOURCE = `(${writerThread.toString()})();`;
-const CHECKPOINT_THREAD_SOURCE = `(${checkpointThread.toString()})();`;
 /** Records (ops) written between two background checkpoints: about 4 MB of WAL for 2 KB generations. */
 const CHECKPOINT_EVERY_OPS = 1024;
 /**
@@ -192,7 +69,8 @@ interface Waiting {
  * checkpoints the WAL between and beside the writes (SQLite's documentation suggests this for applications that
  * write steadily), so no commit waits for a checkpoint.
  * The write thread starts with the writer and is restarted after a crash; the threads hold the process open only
- * while a write is in flight.
+ * while a write is in flight. Each thread is a JavaScript module beside this one (sqlite-write-thread.js,
+ * sqlite-checkpoint-thread.js), so Node runs the same file from the sources and from the built package.
  */
 export class ThreadSqliteWriter implements SqliteWriter {
   private worker: Worker | undefined;
@@ -203,10 +81,10 @@ export class ThreadSqliteWriter implements SqliteWriter {
   private readonly waiting = new Map<number, Waiting>();
   private lastId = 0;
   private closing: Promise<void> | undefined;
-  private readonly setup: WriterSetup;
+  private readonly setup: WriteThreadSetup;
 
-  constructor(options: Omit<WriterSetup, 'driver'>) {
-    this.setup = { ...options, driver: createRequire(import.meta.url).resolve('better-sqlite3') };
+  constructor(setup: WriteThreadSetup) {
+    this.setup = setup;
     // Started now, like opening a connection, so the first export does not wait for a thread to boot.
     this.thread();
   }
@@ -240,7 +118,9 @@ export class ThreadSqliteWriter implements SqliteWriter {
 
   /** Lets the writes handed over so far finish, then closes the threads' connections. */
   close(): Promise<void> {
-    this.closing ??= stopThread(this.worker, { kind: 'close' }).then(() => stopThread(this.checkpointer, 'close'));
+    this.closing ??= stopThread<WriteThreadMessage>(this.worker, { kind: 'close' }).then(() =>
+      stopThread<CheckpointThreadMessage>(this.checkpointer, 'close'),
+    );
     return this.closing;
   }
 
@@ -253,17 +133,15 @@ export class ThreadSqliteWriter implements SqliteWriter {
     }
     this.opsSinceCheckpoint = 0;
     this.checkpoint = 'running';
-    this.checkpointThread().postMessage('checkpoint');
+    const message: CheckpointThreadMessage = 'checkpoint';
+    this.checkpointThread().postMessage(message);
   }
 
   private checkpointThread(): Worker {
     if (this.checkpointer) return this.checkpointer;
-    const { driver, path, busyTimeoutMs, pragmas } = this.setup;
-    const worker = new Worker(CHECKPOINT_THREAD_SOURCE, {
-      eval: true,
-      workerData: { driver, path, busyTimeoutMs, pragmas },
-      resourceLimits: THREAD_LIMITS,
-    });
+    const { path, busyTimeoutMs, pragmas } = this.setup;
+    const workerData: ThreadConnectionSetup = { path, busyTimeoutMs, pragmas };
+    const worker = new Worker(new URL('./sqlite-checkpoint-thread.js', import.meta.url), { workerData, resourceLimits: THREAD_LIMITS });
     worker.unref();
     worker.on('message', () => {
       const again = this.checkpoint === 'again';
@@ -283,9 +161,12 @@ export class ThreadSqliteWriter implements SqliteWriter {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WRITER_THREAD_SOURCE, { eval: true, workerData: this.setup, resourceLimits: THREAD_LIMITS });
+    const worker = new Worker(new URL('./sqlite-write-thread.js', import.meta.url), {
+      workerData: this.setup,
+      resourceLimits: THREAD_LIMITS,
+    });
     worker.unref();
-    worker.on('message', (reply: WriterReply) => {
+    worker.on('message', (reply: WriteThreadReply) => {
       if ('failure' in reply) return this.settle(reply.id, (waiting) => waiting.reject(driverError(reply.failure)));
       this.settle(reply.id, (waiting) => waiting.resolve(reply.changes));
       this.requestCheckpoint();
@@ -296,7 +177,7 @@ export class ThreadSqliteWriter implements SqliteWriter {
     return worker;
   }
 
-  private post(worker: Worker, message: WriterMessage): void {
+  private post(worker: Worker, message: WriteThreadMessage): void {
     worker.postMessage(message);
   }
 
@@ -328,6 +209,6 @@ function stopThread<Message>(worker: Worker | undefined, message: Message): Prom
 }
 
 /** The driver's error class again, so the store sorts a thread's failure as it sorts its own. */
-function driverError(failure: WriterFailure): Error {
+function driverError(failure: WriteFailure): Error {
   return failure.code ? new Database.SqliteError(failure.message, failure.code) : new Error(failure.message);
 }

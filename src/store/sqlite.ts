@@ -6,23 +6,7 @@ import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
 import { type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
-import {
-  decodeLog,
-  decodeSpan,
-  encodeSpan,
-  type FilterDialect,
-  fromRow,
-  GENERATION_COLUMNS,
-  type GenerationRow,
-  generationFacets,
-  normalizeFilter,
-  pageFrom,
-  RECORD_COLUMNS,
-  type RecordColumns,
-  toLogRows,
-  toRow,
-  whereClause,
-} from './codec.js';
+import { pageFrom } from './cursor.js';
 import { DEFAULT_DATABASE_PATH } from './defaults.js';
 import {
   IncompatibleDatabaseError,
@@ -32,8 +16,19 @@ import {
   StoreUnavailableError,
   StoreUnwritableError,
 } from './errors.js';
+import { type FilterDialect, normalizeFilter, whereClause } from './filter-sql.js';
+import {
+  fromRow,
+  GENERATION_COLUMNS,
+  type GenerationRow,
+  generationFacets,
+  RECORD_COLUMNS,
+  type RecordColumns,
+  toRow,
+} from './generation-row.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
+import { decodeLog, decodeSpan, encodeSpan, toLogRows } from './telemetry-json.js';
 import type { ListPage, PlaygroundStore } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -74,13 +69,9 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * Schema history.
- * v0: the pre-release layout, no application id: one table `generations(id, trace_id, span_id, start_time, record)`
- *     holding each record as JSON. Migrated by re-reading every record.
  * v1: column per filter, indexes, kept spans and log records.
+ * Every genspan release wrote v1 or later: a file without genspan's application id is never taken for an older one.
  */
-const V0_TABLE = 'generations';
-const V0_COLUMNS = ['id', 'trace_id', 'span_id', 'start_time', 'record'];
-
 const SCHEMA_V1 = `
 CREATE TABLE genspan_generations (
   trace_id TEXT NOT NULL,
@@ -132,7 +123,7 @@ CREATE INDEX genspan_logs_span ON genspan_logs (trace_id, span_id, time_unix_nan
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
 export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans'));
 
-type SchemaState = { kind: 'empty' } | { kind: 'genspan'; version: number } | { kind: 'v0' } | { kind: 'foreign'; reason: string };
+type SchemaState = { kind: 'empty' } | { kind: 'genspan'; version: number } | { kind: 'foreign'; reason: string };
 
 function inspectSchema(db: Database.Database): SchemaState {
   const applicationId = db.pragma('application_id', { simple: true }) as number;
@@ -141,10 +132,6 @@ function inspectSchema(db: Database.Database): SchemaState {
   if (applicationId !== 0) return { kind: 'foreign', reason: `it belongs to another application (application_id ${applicationId})` };
   const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).all() as { name: string }[]).map((row) => row.name);
   if (tables.length === 0 && version === 0) return { kind: 'empty' };
-  if (version === 0 && tables.length === 1 && tables[0] === V0_TABLE) {
-    const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(V0_TABLE) as { name: string }[]).map((row) => row.name);
-    if (columns.length === V0_COLUMNS.length && V0_COLUMNS.every((column) => columns.includes(column))) return { kind: 'v0' };
-  }
   const listed = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', ...' : '');
   return { kind: 'foreign', reason: `it holds other tables (${listed || 'none'})` };
 }
@@ -274,7 +261,7 @@ export class SqliteStore implements PlaygroundStore {
     try {
       if (!inMemory) db.pragma('journal_mode = WAL');
       for (const pragma of SQLITE_CONNECTION_PRAGMAS) db.pragma(pragma);
-      this.migrate(db);
+      this.ensureSchema(db);
       db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     } catch (error) {
       db.close();
@@ -293,7 +280,8 @@ export class SqliteStore implements PlaygroundStore {
     );
   }
 
-  private migrate(db: Database.Database): void {
+  /** Creates the schema in a new file; any other file but a current genspan one is refused, untouched. */
+  private ensureSchema(db: Database.Database): void {
     // A current file needs no write lock, so opening it never waits for another writer.
     const current = inspectSchema(db);
     if (current.kind === 'genspan' && current.version === SQLITE_SCHEMA_VERSION) return;
@@ -303,26 +291,9 @@ export class SqliteStore implements PlaygroundStore {
       if (problem) throw problem;
       if (state.kind === 'genspan' && state.version === SQLITE_SCHEMA_VERSION) return;
       db.exec(SCHEMA_V1);
-      if (state.kind === 'v0') this.migrateV0(db);
       db.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
       db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
     }).immediate();
-  }
-
-  private migrateV0(db: Database.Database): void {
-    const insert = db.prepare(WRITE_STATEMENTS[WRITE.generation]);
-    for (const row of db.prepare(`SELECT id, record FROM ${V0_TABLE}`).all() as { id: string; record: string }[]) {
-      let record: GenerationRecord;
-      try {
-        record = JSON.parse(row.record) as GenerationRecord;
-        insert.run(...rowValues(toRow(record)));
-      } catch (error) {
-        throw new StoreError(`Cannot migrate ${this.path} from schema 0: record ${row.id} is unreadable (${(error as Error).message})`, {
-          cause: error,
-        });
-      }
-    }
-    db.exec(`DROP TABLE ${V0_TABLE}`);
   }
 
   /** Sorts SQLite's failures into the store errors writers act on (retry, set records apart, give up); others pass through. */

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { GenerationValidationError } from '../../src/generation/generation.js';
 import { GenerationRecordSchema } from '../../src/generation/record.js';
 import { recordId, toGenerationRecord } from '../../src/ingest/record.js';
-import { searchText } from '../../src/store/codec.js';
 import { chatData, normalizedSpan, spanIdOf, traceIdOf } from '../store/fixtures.js';
 
 describe('recordId', () => {
@@ -59,27 +58,5 @@ describe('toGenerationRecord', () => {
     expect(() => toGenerationRecord(span, { generation: chatData({ tokenCount: -1 }), source: 'genai', warnings: [] })).toThrow(
       GenerationValidationError,
     );
-  });
-});
-
-describe('search text', () => {
-  it('collects prompt, completion and message text, lowercased, and nothing else', () => {
-    expect(searchText({ type: 'COMPLETION', prompt: 'Ask ÄRGER', completion: 'Fine', model: 'needle-model' })).toBe('ask ärger\u001ffine');
-    expect(
-      searchText({
-        type: 'CHAT',
-        messages: [
-          {
-            role: 'user',
-            content: [
-              { type: 'text', text: 'One' },
-              { type: 'image_url', image_url: 'http://x' },
-            ],
-          },
-          { role: 'tool', content: 'Two' },
-        ],
-        messageCompletion: { role: 'assistant', content: 'Three', tool_calls: [] },
-      }),
-    ).toBe('one\u001ftwo\u001fthree');
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IncompatibleDatabaseError, StoreError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
 import { storeContract } from './contract.js';
-import { chatData, makeRecord, manyRecords } from './fixtures.js';
+import { manyRecords } from './fixtures.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-'));
 let fileCounter = 0;
@@ -49,38 +49,6 @@ describe('SqliteStore files', () => {
     await again.close();
   });
 
-  it('migrates a file written by schema 0 (one JSON column) and keeps every record', async () => {
-    const path = freshPath();
-    const records = [
-      makeRecord({ span: 1, generation: chatData({ model: 'legacy-a', tags: ['old'] }) }),
-      makeRecord({ span: 2, statusCode: 2, generation: chatData({ model: 'legacy-b' }) }),
-      makeRecord({ span: 3, generation: chatData({ model: 'legacy-a', messages: [{ role: 'user', content: 'Find ME' }] }) }),
-    ];
-    const v0 = new Database(path);
-    v0.exec(`CREATE TABLE generations (
-      id TEXT PRIMARY KEY, trace_id TEXT NOT NULL, span_id TEXT NOT NULL, start_time TEXT NOT NULL, record TEXT NOT NULL,
-      UNIQUE (trace_id, span_id))`);
-    const insert = v0.prepare('INSERT INTO generations VALUES (?, ?, ?, ?, ?)');
-    for (const record of records) insert.run(record.id, record.traceId, record.spanId, record.startTime, JSON.stringify(record));
-    v0.close();
-
-    const store = new SqliteStore({ path });
-    for (const record of records) expect(await store.get(record.id)).toEqual(record);
-    expect((await store.list({ model: 'legacy-a' })).items.map((item) => item.id)).toEqual([records[2].id, records[0].id]);
-    expect((await store.list({ errorsOnly: true })).items.map((item) => item.id)).toEqual([records[1].id]);
-    expect((await store.list({ q: 'find me' })).items.map((item) => item.id)).toEqual([records[2].id]);
-    expect(await store.write(records)).toEqual({ inserted: 0, duplicates: 3 });
-    await store.close();
-
-    const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
-    expect(raw.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name = 'generations'`).get()).toEqual({ n: 0 });
-    raw.close();
-    const reopened = new SqliteStore({ path });
-    expect((await reopened.list()).items).toHaveLength(3);
-    await reopened.close();
-  });
-
   describe('refuses files that are not genspan databases and leaves them byte for byte untouched', () => {
     function expectUntouched(path: string, make: () => void, message: RegExp): void {
       make();
@@ -109,6 +77,24 @@ describe('SqliteStore files', () => {
           other.close();
         },
         /is not a genspan database: it holds other tables \(customers\)/,
+      );
+    });
+
+    it('a file laid out like the pre-release schema 0 (one table `generations` of JSON records)', () => {
+      const path = join(folder, 'looks-like-v0.db');
+      expectUntouched(
+        path,
+        () => {
+          const v0 = new Database(path);
+          v0.exec(`CREATE TABLE generations (
+            id TEXT PRIMARY KEY, trace_id TEXT NOT NULL, span_id TEXT NOT NULL, start_time TEXT NOT NULL, record TEXT NOT NULL,
+            UNIQUE (trace_id, span_id))`);
+          const insert = v0.prepare('INSERT INTO generations VALUES (?, ?, ?, ?, ?)');
+          for (const record of manyRecords(3))
+            insert.run(record.id, record.traceId, record.spanId, record.startTime, JSON.stringify(record));
+          v0.close();
+        },
+        /is not a genspan database: it holds other tables \(generations\)/,
       );
     });
 

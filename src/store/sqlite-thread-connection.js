@@ -1,0 +1,20 @@
+import Database from 'better-sqlite3';
+
+/** @import { ThreadConnectionSetup } from './sqlite-thread-protocol.js' */
+
+/**
+ * A thread's own connection to the store's file, tuned as it was told; the file exists (the store created it).
+ * A pragma that fails closes the connection again, so the thread can retry the whole opening later.
+ * @param {ThreadConnectionSetup} setup
+ * @returns {Database.Database}
+ */
+export function openThreadConnection(setup) {
+  const db = new Database(setup.path, { fileMustExist: true, timeout: setup.busyTimeoutMs });
+  try {
+    for (const pragma of setup.pragmas) db.pragma(pragma);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}

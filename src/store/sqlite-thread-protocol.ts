@@ -1,0 +1,46 @@
+/**
+ * What `ThreadSqliteWriter` and its threads (sqlite-write-thread.js, sqlite-checkpoint-thread.js) hand each other.
+ * The threads are plain JavaScript modules, so Node runs the same files from the sources and from the built package;
+ * they take these types through JSDoc, and tsc checks both sides against them.
+ */
+
+/** One execution of a write statement: its index in the writer's statement list and its parameters. */
+export type SqliteWriteOp = readonly [statement: number, parameters: readonly unknown[]];
+
+/** How a thread opens its own connection to the store's file (structured-cloned into it as `workerData`). */
+export interface ThreadConnectionSetup {
+  path: string;
+  busyTimeoutMs: number;
+  /** Run on the connection once it is open, in order. */
+  pragmas: readonly string[];
+}
+
+/** What the write thread is started with. */
+export interface WriteThreadSetup extends ThreadConnectionSetup {
+  /** The statements the ops refer to by index. */
+  statements: readonly string[];
+}
+
+/**
+ * To the write thread: a write's ops in chunks, the last one marked (the thread commits after it); `abort` when the
+ * rest of a write cannot be built, so the thread rolls back what it was sent; `close` once no more writes come.
+ */
+export type WriteThreadMessage =
+  | { kind: 'ops'; id: number; ops: SqliteWriteOp[]; last: boolean }
+  | { kind: 'abort'; id: number }
+  | { kind: 'close' };
+
+/** A driver error as it crosses threads: its SQLite code (if any) and message. */
+export interface WriteFailure {
+  code?: string;
+  message: string;
+}
+
+/** From the write thread, once per write after its COMMIT or ROLLBACK: the rows changed per statement, or why it failed. */
+export type WriteThreadReply = { id: number; changes: number[] } | { id: number; failure: WriteFailure };
+
+/** To the checkpoint thread. */
+export type CheckpointThreadMessage = 'checkpoint' | 'close';
+
+/** From the checkpoint thread, after each checkpoint it was asked for (whether or not it could run). */
+export type CheckpointThreadReply = 'done';

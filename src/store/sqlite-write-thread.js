@@ -1,0 +1,90 @@
+/**
+ * The write thread of `ThreadSqliteWriter`. It keeps one connection open, runs each write's chunks of ops in one
+ * IMMEDIATE transaction as they arrive, and answers once per write, after COMMIT or ROLLBACK.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openThreadConnection } from './sqlite-thread-connection.js';
+
+/** @import { Database, Statement } from 'better-sqlite3' */
+/** @import { WriteFailure, WriteThreadMessage, WriteThreadReply, WriteThreadSetup } from './sqlite-thread-protocol.js' */
+
+if (!parentPort) throw new Error('sqlite-write-thread.js runs only as a worker thread of ThreadSqliteWriter');
+const port = parentPort;
+const setup = /** @type {WriteThreadSetup} */ (workerData);
+/** @type {Database | undefined} */
+let db;
+/** @type {Statement[]} */
+let statements = [];
+/** @type {{ id: number; changes: number[]; failure?: WriteFailure } | undefined} */
+let current;
+
+/**
+ * Opened on the first write, and again after a failed open, so a file that is busy at startup is retried.
+ * @returns {Database}
+ */
+function connection() {
+  if (db) return db;
+  const opened = openThreadConnection(setup);
+  try {
+    statements = setup.statements.map((sql) => opened.prepare(sql));
+  } catch (error) {
+    opened.close();
+    throw error;
+  }
+  db = opened;
+  return opened;
+}
+
+/**
+ * @param {unknown} error
+ * @returns {WriteFailure}
+ */
+function failure(error) {
+  const code = /** @type {{ code?: unknown } | null} */ (error)?.code;
+  return { code: typeof code === 'string' ? code : undefined, message: error instanceof Error ? error.message : String(error) };
+}
+
+function rollback() {
+  try {
+    if (db?.inTransaction) db.exec('ROLLBACK');
+  } catch {
+    // SQLite rolls back by itself after some errors; there is nothing left to undo then.
+  }
+}
+
+port.on('message', (/** @type {WriteThreadMessage} */ message) => {
+  if (message.kind === 'close') {
+    rollback();
+    db?.close();
+    port.close();
+    return;
+  }
+  if (message.kind === 'abort') {
+    if (current?.id === message.id && !current.failure) rollback();
+    if (current?.id === message.id) current = undefined;
+    return;
+  }
+  if (current?.id !== message.id) {
+    current = { id: message.id, changes: setup.statements.map(() => 0) };
+    try {
+      connection().exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      current.failure = failure(error);
+    }
+  }
+  const write = current;
+  if (!write.failure) {
+    try {
+      for (const [index, parameters] of message.ops) write.changes[index] += statements[index].run(...parameters).changes;
+      if (message.last) connection().exec('COMMIT');
+    } catch (error) {
+      write.failure = failure(error);
+      rollback();
+    }
+  }
+  if (!message.last) return;
+  current = undefined;
+  /** @type {WriteThreadReply} */
+  const reply = write.failure ? { id: write.id, failure: write.failure } : { id: write.id, changes: write.changes };
+  port.postMessage(reply);
+});
