@@ -147,14 +147,14 @@ describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
         exportNext();
         expect((await calls[i].result).code).toBe(SUCCESS);
       }
-      // A lock held elsewhere keeps the tenth batch unwritten (its write waits on the lock) until fast shutdown cuts the connections.
+      // A lock held elsewhere keeps the tenth batch's write waiting on it when fast shutdown starts cutting connections
+      // (which of the holder and the write goes first is PostgreSQL's to decide: the write may still get through).
       await holder.connect();
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE genspan_generations IN ACCESS EXCLUSIVE MODE');
       exportNext();
       await stoppable.server.stop();
       expect((await holderCut).message).toMatch(/terminating connection/);
-      expect(calls[9].calls()).toBe(0);
       // While it is down: each batch arrives after another failed write, while the exporter keeps retrying.
       for (let i = 0; i < 10; i++) {
         exportNext();
