@@ -12,7 +12,7 @@ import { step } from '../../src/step/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { GenerationStore } from '../../src/store/types.js';
 import { normalizeReadableSpan } from '../../src/translate/normalize.js';
-import { chatGeneration, DiagCapture, exportBatch, exportCall, FAILED, SpanFactory, SUCCESS, sleep, tempDir, waitFor } from './support.js';
+import { chatGeneration, DiagCapture, exportBatch, exportCall, FAILED, SpanFactory, SUCCESS, tempDir } from './support.js';
 
 async function allRecords(store: GenerationStore): Promise<GenerationRecord[]> {
   const records: GenerationRecord[] = [];
@@ -148,8 +148,12 @@ describe('PlaygroundExporter into SQLite', () => {
   });
 
   it('calls the callback once when the BatchSpanProcessor has timed the export out, and stores the batch later', async () => {
-    const errors: unknown[] = [];
-    setGlobalErrorHandler((error) => errors.push(error));
+    // The processor reports its export timeout to the global error handler.
+    const timedOut = new Promise<void>((resolve) =>
+      setGlobalErrorHandler((error) => {
+        if (error instanceof Error && error.message === 'Timeout') resolve();
+      }),
+    );
     const counting = new CountingExporter(
       new PlaygroundExporter({ store, initialBackoffMillis: 50, maxBackoffMillis: 200, maxRetries: 100 }),
     );
@@ -164,16 +168,17 @@ describe('PlaygroundExporter into SQLite', () => {
           s.generation = chatGeneration(i);
         });
       }
-      await waitFor(() => errors.some((e) => e instanceof Error && e.message === 'Timeout'), 30_000, 'the processor to time out');
+      await timedOut;
       expect(counting.callbackCounts).toEqual([0]);
 
       lock.release();
       await counting.forceFlush();
-      await sleep(50);
       expect(counting.callbackCounts).toEqual([1]);
       expect(counting.results[0].code).toBe(SUCCESS);
       expect(await allRecords(store)).toHaveLength(10);
+      // Shutting the processor and the exporter down settles nothing more: the callback stays called once.
       await provider.shutdown();
+      expect(counting.callbackCounts).toEqual([1]);
     } finally {
       setGlobalErrorHandler(loggingErrorHandler());
     }
@@ -187,7 +192,7 @@ describe('PlaygroundExporter into SQLite', () => {
       exportCall(exporter, spans.llmSpans(20)),
       exportCall(exporter, spans.llmSpans(20)),
     ];
-    await waitFor(() => diagnostics.matching(/SQLITE_BUSY/).length > 0, 30_000, 'a SQLITE_BUSY retry');
+    await diagnostics.logged(/SQLITE_BUSY/);
     expect(exporter.bufferedRecords).toBe(60);
     expect(calls.map((call) => call.calls())).toEqual([0, 0, 0]);
 
@@ -210,7 +215,8 @@ describe('PlaygroundExporter into SQLite', () => {
     });
     const lock = holdWriteLock(store.path);
     const first = exportCall(exporter, spans.llmSpans(20));
-    await waitFor(() => exporter.bufferedRecords === 20, 10_000, 'the first batch to be buffered');
+    // export() queues the batch before it returns.
+    expect(exporter.bufferedRecords).toBe(20);
 
     const overflow = exportCall(exporter, [...spans.llmSpans(8), ...spans.plainSpans(5)]);
     const overflowResult = await overflow.result;
@@ -252,15 +258,22 @@ describe('PlaygroundExporter into SQLite', () => {
     const exporter = new PlaygroundExporter({ store, initialBackoffMillis: 20, maxBackoffMillis: 100, maxRetries: 1000 });
     const lock = holdWriteLock(store.path);
     const first = exportCall(exporter, spans.llmSpans(15));
-    setTimeout(() => lock.release(), 300);
-    await exporter.forceFlush();
+    // forceFlush() is called while the store is locked, and must wait through the retries until the lock goes.
+    const flushed = exporter.forceFlush();
+    await diagnostics.logged(/could not write 15 generation records .*SQLITE_BUSY/);
+    expect(first.calls()).toBe(0);
+    lock.release();
+    await flushed;
     expect(first.calls()).toBe(1);
     expect(await allRecords(store)).toHaveLength(15);
 
     const lockAgain = holdWriteLock(store.path);
     const second = exportCall(exporter, spans.llmSpans(10));
-    setTimeout(() => lockAgain.release(), 300);
-    await exporter.shutdown();
+    const shutDown = exporter.shutdown();
+    await diagnostics.logged(/could not write 10 generation records .*SQLITE_BUSY/);
+    expect(second.calls()).toBe(0);
+    lockAgain.release();
+    await shutDown;
     expect(second.calls()).toBe(1);
     expect((await second.result).code).toBe(SUCCESS);
     expect(await allRecords(store)).toHaveLength(25);
@@ -364,7 +377,7 @@ describe('PlaygroundExporter into SQLite', () => {
         resolve(value);
       }),
     );
-    await waitFor(() => diagnostics.matching(/could not write 2 log records .*SQLITE_BUSY/).length > 0, 30_000, 'a SQLITE_BUSY retry');
+    await diagnostics.logged(/could not write 2 log records .*SQLITE_BUSY/);
     const overflow = await new Promise<ExportResult>((resolve) => exporter.export([...records], resolve));
     expect(overflow.code).toBe(FAILED);
     expect(exporter.droppedRecords).toBe(2);

@@ -6,7 +6,7 @@ import { ChatGeneration } from '../../src/generation/index.js';
 import { recordId } from '../../src/ingest/record.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { type PostgresServer, startPostgres, stoppableServer } from '../support/postgres.js';
-import { DiagCapture, type ExportCall, exportBatch, exportCall, FAILED, SpanFactory, SUCCESS, sleep } from './support.js';
+import { DiagCapture, type ExportCall, exportBatch, exportCall, FAILED, SpanFactory, SUCCESS } from './support.js';
 
 function idOf(span: ReadableSpan): string {
   return recordId(span.spanContext().traceId, span.spanContext().spanId);
@@ -123,11 +123,14 @@ describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
     const url = await stoppable.server.createDatabase('genspan_export_restart');
     const store = new PostgresStore({ connectionString: url, pool: { max: 4 } });
     const diagnostics = new DiagCapture().install();
+    const holder = new pg.Client({ connectionString: url });
+    // The fast shutdown below cuts the holder's connection: that error is expected, and checked.
+    const holderCut = new Promise<Error>((resolve) => holder.on('error', resolve));
     try {
       const exporter = new PlaygroundExporter({
         store,
         initialBackoffMillis: 50,
-        maxBackoffMillis: 1000,
+        maxBackoffMillis: 250,
         maxRetries: 200,
         maxBufferedRecords: 100_000,
       });
@@ -139,22 +142,31 @@ describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
         calls.push(exportCall(exporter, batch));
       };
 
-      for (let i = 0; i < 10; i++) {
+      // While PostgreSQL answers: each batch stored before the next is sent.
+      for (let i = 0; i < 9; i++) {
         exportNext();
-        await sleep(20);
+        expect((await calls[i].result).code).toBe(SUCCESS);
       }
-      // Writes are still in flight here: fast shutdown cuts their connections.
+      // A lock held elsewhere keeps the tenth batch's write waiting on it when fast shutdown starts cutting connections
+      // (which of the holder and the write goes first is PostgreSQL's to decide: the write may still get through).
+      await holder.connect();
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE genspan_generations IN ACCESS EXCLUSIVE MODE');
+      exportNext();
       await stoppable.server.stop();
+      expect((await holderCut).message).toMatch(/terminating connection/);
+      // While it is down: each batch arrives after another failed write, while the exporter keeps retrying.
       for (let i = 0; i < 10; i++) {
         exportNext();
-        await sleep(50);
+        await diagnostics.next(/could not write \d+ generation records \(.*PostgreSQL/);
       }
       expect(exporter.bufferedRecords).toBeGreaterThan(0);
+      const recovered = diagnostics.next(/the store accepted \d+ generation records after \d+ retries/);
       await stoppable.server.start();
-      for (let i = 0; i < 10; i++) {
-        exportNext();
-        await sleep(20);
-      }
+      // Once it is back: one batch while the backlog waits for its next retry, the rest once the store took it.
+      exportNext();
+      await recovered;
+      for (let i = 0; i < 9; i++) exportNext();
 
       const results = await Promise.all(calls.map((call) => call.result));
       expect(results.every((result) => result.code === SUCCESS)).toBe(true);
@@ -178,6 +190,7 @@ describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
       await exporter.shutdown();
     } finally {
       diagnostics.uninstall();
+      await holder.end();
       await store.close();
       await stoppable.release();
     }

@@ -104,9 +104,12 @@ export function exportBatch(exporter: Pick<SpanExporter, 'export'>, spans: Reada
 export const SUCCESS = ExportResultCode.SUCCESS;
 export const FAILED = ExportResultCode.FAILED;
 
+type DiagLine = { level: string; message: string };
+
 /** Collects what goes through the OpenTelemetry diagnostic logger while installed. */
 export class DiagCapture implements DiagLogger {
-  readonly lines: { level: string; message: string }[] = [];
+  readonly lines: DiagLine[] = [];
+  private waiters: { pattern: RegExp; resolve: (line: DiagLine) => void }[] = [];
   error = (message: string, ...args: unknown[]) => this.add('error', message, args);
   warn = (message: string, ...args: unknown[]) => this.add('warn', message, args);
   info = (message: string, ...args: unknown[]) => this.add('info', message, args);
@@ -122,22 +125,26 @@ export class DiagCapture implements DiagLogger {
     diag.disable();
   }
 
-  matching(pattern: RegExp): { level: string; message: string }[] {
+  matching(pattern: RegExp): DiagLine[] {
     return this.lines.filter((line) => pattern.test(line.message));
   }
 
-  private add(level: string, message: string, args: unknown[]): void {
-    this.lines.push({ level, message: [message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ') });
+  /** Resolves with the first line matching `pattern`: one already logged, or else the next one to be. */
+  logged(pattern: RegExp): Promise<DiagLine> {
+    const earlier = this.lines.find((line) => pattern.test(line.message));
+    return earlier ? Promise.resolve(earlier) : this.next(pattern);
   }
-}
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Resolves with the next line matching `pattern` logged after this call. */
+  next(pattern: RegExp): Promise<DiagLine> {
+    return new Promise((resolve) => this.waiters.push({ pattern, resolve }));
+  }
 
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
+  private add(level: string, message: string, args: unknown[]): void {
+    const line = { level, message: [message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ') };
+    this.lines.push(line);
+    const matched = this.waiters.filter((waiter) => waiter.pattern.test(line.message));
+    this.waiters = this.waiters.filter((waiter) => !matched.includes(waiter));
+    for (const waiter of matched) waiter.resolve(line);
   }
 }

@@ -4,9 +4,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseServeArgs, parseSize, UsageError } from '../../src/cli/args.js';
-import { InFlightLimiter } from '../../src/server/admission.js';
+import { InFlightLimiter, type InFlightReservation } from '../../src/server/admission.js';
 import { InvalidQueryError, jaegerTraceUrl, listFilterFromQuery } from '../../src/server/api.js';
 import { createTokenCheck, isLoopbackHost } from '../../src/server/auth.js';
 import { BodyReadError, readBody } from '../../src/server/body.js';
@@ -45,6 +45,16 @@ function countingSource(body: Buffer): { source: Readable; pulledWhenDrained: ()
     return resume();
   };
   return { source, pulledWhenDrained: () => drainedAt };
+}
+
+/** Calls `reached` once `reservation` has grown to `bytes` or more. */
+function watchGrowth(reservation: InFlightReservation, bytes: number, reached: () => void): void {
+  const growTo = reservation.growTo;
+  reservation.growTo = (total) => {
+    const grown = growTo(total);
+    if (grown && total >= bytes) reached();
+    return grown;
+  };
 }
 
 describe('readBody', () => {
@@ -403,11 +413,21 @@ describe('createServer / startServer', () => {
       let received = '';
       socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
       const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      const arrived = new Promise<void>((resolve) => running.app.server.once('request', () => resolve()));
+      // Fastify stops the HTTP server only after its preClose hooks ran, so genspan is then answering 503.
+      const stopping = new Promise<void>((resolve) => {
+        const server = running.app.server;
+        const stop = server.close.bind(server);
+        server.close = (callback) => {
+          resolve();
+          return stop(callback);
+        };
+      });
       // The first request stays in flight (half its body sent) so the connection outlives the start of close().
       socket.write(`POST /v1/traces HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 4\r\n\r\n{}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await arrived;
       const closed = running.close();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await stopping;
       socket.write(`  GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n`);
       await ended;
       await closed;
@@ -424,6 +444,16 @@ describe('createServer / startServer', () => {
   it('counts a gzip body at its inflated size among the requests in flight', async () => {
     const store = new SqliteStore({ path: join(dir, 'inflated.db') });
     const running = await startServer({ store, port: 0, maxInFlightBytes: 1024 * 1024 });
+    // The event the second request must wait for: the first one's room grown to its inflated body.
+    const inflated = 700 * 1024;
+    let firstGrown!: () => void;
+    const firstInflated = new Promise<void>((resolve) => (firstGrown = resolve));
+    const acquire = InFlightLimiter.prototype.tryAcquire;
+    const admissions = vi.spyOn(InFlightLimiter.prototype, 'tryAcquire').mockImplementationOnce(function (this: InFlightLimiter, bytes) {
+      const reservation = acquire.call(this, bytes);
+      if (reservation) watchGrowth(reservation, inflated, firstGrown);
+      return reservation;
+    });
     const requests: ClientRequest[] = [];
     const post = (body: Buffer, holdBack: number) => {
       const request = httpRequest({
@@ -452,7 +482,7 @@ describe('createServer / startServer', () => {
       expect(body.length).toBeLessThan(4096);
       // The first request holds back its gzip trailer, so it stays in flight with its body inflated.
       const first = post(body, 8);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await firstInflated;
       const second = post(body, 0);
       second.finish();
       const refused = await second.answer;
@@ -465,6 +495,7 @@ describe('createServer / startServer', () => {
       third.finish();
       expect((await third.answer).status).toBe(200);
     } finally {
+      admissions.mockRestore();
       for (const request of requests) request.destroy();
       await running.close();
       await store.close();

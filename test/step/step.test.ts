@@ -1,13 +1,38 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { type ProxyTracerProvider, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChatGeneration, CompletionGeneration } from '../../src/generation/index.js';
 import { GenAI, Genspan, Otel, REDACTED } from '../../src/semconv/keys.js';
-import { currentStep, step } from '../../src/step/index.js';
+import { currentStep, step, TRACER_NAME } from '../../src/step/index.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import { inMemoryTracing } from '../support/tracing.js';
 
 const tracing = inMemoryTracing();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Hands out turns: each `turn()` waits until `release()` lets it go. `release()` resumes everything waiting in a
+ * fixed scrambled order (a seeded shuffle), so concurrent steps interleave the same way on every run.
+ */
+function turns(seed: number): { turn(): Promise<void>; release(): boolean } {
+  const waiting: (() => void)[] = [];
+  let state = seed;
+  const random = () => {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    return state / 2 ** 32;
+  };
+  return {
+    turn: () => new Promise<void>((resolve) => waiting.push(resolve)),
+    release: () => {
+      const resumed = waiting.splice(0);
+      for (let i = resumed.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [resumed[i], resumed[j]] = [resumed[j], resumed[i]];
+      }
+      for (const resume of resumed) resume();
+      return resumed.length > 0;
+    },
+  };
+}
 
 afterEach(() => tracing.exporter.reset());
 
@@ -73,7 +98,16 @@ function chat() {
 }
 
 describe('step() and the GenAI encoding, through the real SDK', () => {
-  beforeAll(() => expect(trace.getTracerProvider()).toBeDefined());
+  // Steps below take no tracer: they reach this file's in-memory exporter only through the global provider.
+  beforeAll(() => expect((trace.getTracerProvider() as ProxyTracerProvider).getDelegate()).toBe(tracing.provider));
+
+  it("uses the global tracer provider's genspan tracer when no tracer is given", () => {
+    step({ name: 'implicit', type: 'tool' }, () => undefined);
+    const spans = tracing.spans();
+    expect(spans.map((span) => span.name)).toEqual(['implicit']);
+    expect(spans[0].instrumentationScope.name).toBe(TRACER_NAME);
+    expect(TRACER_NAME).toBe('genspan');
+  });
 
   it('writes a completion generation as GenAI attributes, key by key, and decodes it back deep-equal', async () => {
     const generation = completion();
@@ -154,7 +188,7 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
   it('re-encodes on end a generation changed after it was attached', async () => {
     await step({ name: 'late', type: 'llm' }, async (s) => {
       s.generation = new CompletionGeneration({ model: 'm', prompt: 'p' });
-      await sleep(1);
+      await nextTurn();
       s.generation.completion = 'filled later';
       s.generation.outputTokenCount = 2;
     });
@@ -192,13 +226,14 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
 
   it('nests steps by context, and parallel async steps each keep their own parent', async () => {
     const seen: Record<string, string | undefined> = {};
-    await step('root', async () => {
+    const scheduler = turns(42);
+    const root = step('root', async () => {
       await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           step(`parent-${i}`, async (parent) => {
-            await sleep(Math.random() * 5);
+            await scheduler.turn();
             await step(`child-${i}`, async (child) => {
-              await sleep(Math.random() * 5);
+              await scheduler.turn();
               seen[child.name] = currentStep()?.name;
               expect(currentStep()).toBe(child);
             });
@@ -207,6 +242,14 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
         ),
       );
     });
+    // Parents resume in a scrambled order and start their children; then the children resume in another.
+    let rounds = 0;
+    while (scheduler.release()) {
+      rounds++;
+      await nextTurn();
+    }
+    await root;
+    expect(rounds).toBe(2);
     expect(currentStep()).toBeUndefined();
     const spans = tracing.spans();
     const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChatGeneration } from '../../src/generation/index.js';
 import { GenAI, Genspan } from '../../src/semconv/keys.js';
 import { step, trackStream } from '../../src/step/index.js';
@@ -22,51 +22,74 @@ async function* ticks(count: number, delayMs: number): AsyncGenerator<string> {
 }
 
 describe('trackStream', () => {
-  it('fills ttFirstToken (ms), duration (s) and throughput (tokens/s) within sane bounds', async () => {
-    const generation = new ChatGeneration({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
-    const chunks: string[] = [];
-    for await (const chunk of trackStream(ticks(10, 20), { generation })) chunks.push(chunk);
-    expect(chunks).toHaveLength(10);
-    expect(generation.ttFirstToken).toBeGreaterThanOrEqual(15);
-    expect(generation.ttFirstToken).toBeLessThan(2_000);
-    expect(generation.duration).toBeGreaterThanOrEqual(0.15);
-    expect(generation.duration).toBeLessThan(10);
-    expect(generation.tokenThroughputInSeconds).toBeCloseTo(10 / generation.duration!, 6);
-    expect(generation.ttFirstToken! / 1000).toBeLessThan(generation.duration!);
-  });
+  // Time is what these tests check: the chunks come on a fake clock (timers and performance.now()) the test advances.
+  describe('on a fake clock', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
 
-  it('uses the provider-reported output token count for throughput when there is one', async () => {
-    const generation = new ChatGeneration({ model: 'm', outputTokenCount: 100 });
-    for await (const _chunk of trackStream(ticks(3, 5), { generation })) void _chunk;
-    expect(generation.tokenThroughputInSeconds).toBeCloseTo(100 / generation.duration!, 6);
-  });
-
-  it('starts the clock when trackStream is called, not when the first chunk is asked for', async () => {
-    const generation = new ChatGeneration({ model: 'm' });
-    const stream = trackStream(ticks(2, 5), { generation });
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    for await (const _chunk of stream) void _chunk;
-    expect(generation.ttFirstToken).toBeGreaterThanOrEqual(60);
-  });
-
-  it('marks the first token at the first chunk that carries one, not at a role-only chunk', async () => {
-    async function* chat(): AsyncGenerator<string> {
-      yield '';
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      yield 'Hello';
-      yield ' there';
+    /** Reads the whole stream while the clock runs through every pending timer. */
+    async function consume<T>(stream: AsyncIterable<T>, onChunk: (chunk: T) => boolean | undefined = () => undefined): Promise<T[]> {
+      const chunks: T[] = [];
+      const reading = (async () => {
+        for await (const chunk of stream) {
+          chunks.push(chunk);
+          if (onChunk(chunk)) break;
+        }
+      })();
+      await vi.runAllTimersAsync();
+      await reading;
+      return chunks;
     }
-    const generation = new ChatGeneration({ model: 'm' });
-    for await (const _chunk of trackStream(chat(), { generation, tokensIn: (chunk) => (chunk === '' ? 0 : 1) })) void _chunk;
-    expect(generation.ttFirstToken).toBeGreaterThanOrEqual(45);
-    expect(generation.tokenThroughputInSeconds).toBeCloseTo(2 / generation.duration!, 6);
-  });
 
-  it('still records timing when the consumer stops early', async () => {
-    const generation = new ChatGeneration({ model: 'm' });
-    for await (const _chunk of trackStream(ticks(10, 5), { generation })) break;
-    expect(generation.ttFirstToken).toBeGreaterThan(0);
-    expect(generation.duration).toBeGreaterThan(0);
+    it('fills ttFirstToken (ms), duration (s) and throughput (tokens/s) from the times the chunks came', async () => {
+      const generation = new ChatGeneration({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+      const chunks = await consume(trackStream(ticks(10, 20), { generation }));
+      expect(chunks).toHaveLength(10);
+      expect(generation.ttFirstToken).toBe(20);
+      expect(generation.duration).toBeCloseTo(0.2, 9);
+      expect(generation.tokenThroughputInSeconds).toBeCloseTo(10 / generation.duration!, 6);
+      expect(generation.ttFirstToken! / 1000).toBeLessThan(generation.duration!);
+    });
+
+    it('uses the provider-reported output token count for throughput when there is one', async () => {
+      const generation = new ChatGeneration({ model: 'm', outputTokenCount: 100 });
+      await consume(trackStream(ticks(3, 5), { generation }));
+      expect(generation.duration).toBeCloseTo(0.015, 9);
+      expect(generation.tokenThroughputInSeconds).toBeCloseTo(100 / generation.duration!, 6);
+    });
+
+    it('starts the clock when trackStream is called, not when the first chunk is asked for', async () => {
+      const generation = new ChatGeneration({ model: 'm' });
+      const stream = trackStream(ticks(2, 5), { generation });
+      await vi.advanceTimersByTimeAsync(60);
+      await consume(stream);
+      expect(generation.ttFirstToken).toBe(65);
+    });
+
+    it('marks the first token at the first chunk that carries one, not at a role-only chunk', async () => {
+      async function* chat(): AsyncGenerator<string> {
+        yield '';
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        yield 'Hello';
+        yield ' there';
+      }
+      const generation = new ChatGeneration({ model: 'm' });
+      await consume(trackStream(chat(), { generation, tokensIn: (chunk) => (chunk === '' ? 0 : 1) }));
+      expect(generation.ttFirstToken).toBe(50);
+      expect(generation.tokenThroughputInSeconds).toBeCloseTo(2 / generation.duration!, 6);
+    });
+
+    it('still records timing when the consumer stops early', async () => {
+      const generation = new ChatGeneration({ model: 'm' });
+      const chunks = await consume(trackStream(ticks(10, 5), { generation }), () => true);
+      expect(chunks).toHaveLength(1);
+      expect(generation.ttFirstToken).toBe(5);
+      expect(generation.duration).toBeCloseTo(0.005, 9);
+    });
   });
 
   it('times a real streamed chat completion from an OpenAI-compatible server inside an llm step', async () => {

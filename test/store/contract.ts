@@ -409,15 +409,32 @@ export function storeContract(name: string, harness: StoreHarness): void {
         await store.write(manyRecords(1500));
         let maxBuffered = 0;
         let received = 0;
+        // The consumer takes the chunk it holds only while the store waits for 'drain' (or once the export is over):
+        // a store that kept writing regardless would pile its pages up in the stream.
+        let held: (() => void) | undefined;
+        let exported = false;
+        const takeLater = () =>
+          setImmediate(() => {
+            if (!held || (slow.listenerCount('drain') === 0 && !exported)) return;
+            const callback = held;
+            held = undefined;
+            callback();
+          });
         const slow = new Writable({
           highWaterMark: 16 * 1024,
           write(chunk: Buffer, _encoding, callback) {
             maxBuffered = Math.max(maxBuffered, this.writableLength);
             received += chunk.length;
-            setTimeout(callback, 5);
+            held = callback;
+            takeLater();
           },
         });
+        slow.on('newListener', (event) => {
+          if (event === 'drain') takeLater();
+        });
         const count = await store.exportJsonl(slow);
+        exported = true;
+        takeLater();
         await new Promise<void>((resolve) => slow.end(resolve));
         expect(count).toBe(1500);
         // Three export pages; with backpressure at most one is waiting in the stream at any time.
