@@ -66,7 +66,7 @@ function isEmptyObject(value: Record<string, unknown> | null | undefined): boole
 }
 
 function isPlainSystemMessage(message: GenerationMessage | undefined): message is GenerationMessage & { content: string } {
-  if (!message || message.role !== 'system' || typeof message.content !== 'string') return false;
+  if (message?.role !== 'system' || typeof message.content !== 'string') return false;
   for (const key in message) if (key !== 'role' && key !== 'content') return false;
   return true;
 }

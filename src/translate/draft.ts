@@ -93,8 +93,15 @@ export interface KeyFamilies {
   openInferenceValues: boolean;
 }
 
+/** What reading a span notes besides the draft. */
+export interface ReadingNotes {
+  warnings: string[];
+  /** What threw while reading, if anything (see `TranslationResult.failure`); each failure is also a warning. */
+  failure: string | undefined;
+}
+
 /** Everything a convention reader sees. */
-export interface TranslationContext {
+export interface TranslationContext extends ReadingNotes {
   span: NormalizedSpan;
   attributes: Attributes;
   /** The attribute keys, sorted by namespace in one pass, so readers scan only their own. */
@@ -102,9 +109,6 @@ export interface TranslationContext {
   /** The log records joined to this span. */
   records: readonly NormalizedLogRecord[];
   type: GenerationType;
-  warnings: string[];
-  /** What threw while reading (see `TranslationResult.failure`); each is also a warning. */
-  failures: string[];
   draft: Draft;
 }
 

@@ -1,5 +1,7 @@
-import { GenAI, GenAIExtra, Langfuse, OpenInference, OpenLLMetry, VercelAI } from '../semconv/keys.js';
+import { GenAI, GenAIExtra, Genspan, Langfuse, OpenInference, OpenLLMetry, Otel, VercelAI } from '../semconv/keys.js';
+import { REQUEST_SETTINGS } from '../semconv/settings.js';
 import type { KeyFamilies } from './draft.js';
+import { appended } from './read.js';
 
 /**
  * Sorting a span's attribute keys by namespace, so each convention reader scans only its own keys and readers with
@@ -46,8 +48,6 @@ export const GENAI_SLOTS = Object.freeze(Object.fromEntries(FIELDS.map((field, i
   Record<GenAIField, number>
 >;
 
-const SLOT_OF_KEY: ReadonlyMap<string, number> = new Map(FIELDS.map((field, index) => [GENAI_FIELDS[field], index]));
-
 const OPEN_INFERENCE_PLAIN_KEYS: ReadonlySet<string> = new Set([
   OpenInference.INPUT_VALUE,
   OpenInference.OUTPUT_VALUE,
@@ -57,11 +57,24 @@ const OPEN_INFERENCE_PLAIN_KEYS: ReadonlySet<string> = new Set([
   OpenInference.METADATA_MS_TO_FIRST_CHUNK,
 ]);
 
-/** The slots of the metric names `@ai-sdk/otel` writes as span attributes (span-conventions.md §5.2). */
-const VERCEL_OTEL_SLOTS: ReadonlySet<number> = new Set([GENAI_SLOTS.clientDuration, GENAI_SLOTS.clientTimeToFirstChunk]);
-
 /** Prefixes of the `gen_ai.*` keys that are settings or template variables, each followed by the name. */
 const GENAI_NAMED_PREFIXES = [GenAI.REQUEST_PREFIX, GenAIExtra.OPENAI_REQUEST_PREFIX, GenAI.PROMPT_VARIABLE_PREFIX] as const;
+
+/** What a key is to `keyFamilies`, besides a GenAI slot (which is its slot number, 0 and up). */
+const Kind = {
+  /** A `gen_ai.*` key no reader reads by itself (`gen_ai.operation.name`). */
+  GENAI: -1,
+  /** A `gen_ai.*` setting or template variable (see `isGenAISettingOrVariable`). */
+  GENAI_NAMED: -2,
+  /** OpenLLMetry legacy indexed content. */
+  GENAI_LEGACY: -3,
+  LLM: -4,
+  VERCEL: -5,
+  LANGFUSE: -6,
+  TRACELOOP: -7,
+  OPEN_INFERENCE: -8,
+  OTHER: -9,
+} as const;
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
@@ -81,10 +94,36 @@ function isLegacyContent(key: string): boolean {
   );
 }
 
+/** The kind of a key that is no slot, by its namespace. */
+function kindByPrefix(key: string): number {
+  if (key.startsWith(GenAIExtra.PREFIX)) {
+    if (isGenAISettingOrVariable(key)) return Kind.GENAI_NAMED;
+    return isLegacyContent(key) ? Kind.GENAI_LEGACY : Kind.GENAI;
+  }
+  if (key.startsWith(OpenInference.LLM_PREFIX)) return Kind.LLM;
+  if (key.startsWith(VercelAI.PREFIX)) return Kind.VERCEL;
+  if (key.startsWith(Langfuse.PREFIX)) return Kind.LANGFUSE;
+  if (key.startsWith(OpenLLMetry.PREFIX)) return Kind.TRACELOOP;
+  return OPEN_INFERENCE_PLAIN_KEYS.has(key) ? Kind.OPEN_INFERENCE : Kind.OTHER;
+}
+
+/**
+ * The kind of every key genspan knows by name (keys.ts, the settings table), worked out once at load: most keys of
+ * a span are among them, and one lookup costs less than the prefix tests. Other keys are classified as they come.
+ */
+const KIND_OF_KNOWN_KEY: ReadonlyMap<string, number> = new Map([
+  ...[GenAI, GenAIExtra, OpenLLMetry, OpenInference, VercelAI, Langfuse, Genspan, Otel]
+    .flatMap((group) => Object.values(group))
+    .filter((key): key is string => typeof key === 'string' && !key.endsWith('.'))
+    .map((key) => [key, kindByPrefix(key)] as const),
+  ...REQUEST_SETTINGS.map((setting) => [setting.key, kindByPrefix(setting.key)] as const),
+  ...FIELDS.map((field, slot) => [GENAI_FIELDS[field], slot] as const),
+]);
+
 /** Shared by every family a span has no key of, so most spans allocate one or two lists, not five. */
 const NONE: readonly string[] = Object.freeze([]);
 const NO_VALUES: readonly unknown[] = Object.freeze([]);
-/** Every slot empty; a span with a slot key gets its own copy (a copy of a packed array is one block copy). */
+/** Every slot empty: what the GenAI reader sees of a span without a slot key. */
 const EMPTY_SLOTS: readonly unknown[] = Object.freeze(FIELDS.map(() => undefined));
 
 /**
@@ -107,24 +146,45 @@ export function keyFamilies(attributes: Readonly<Record<string, unknown>>): KeyF
   // (It would also visit enumerable keys inherited from a polluted Object.prototype, which every direct
   // attribute read sees as well.)
   for (const key in attributes) {
-    const slot = SLOT_OF_KEY.get(key);
-    if (slot !== undefined) {
+    const kind = KIND_OF_KNOWN_KEY.get(key) ?? kindByPrefix(key);
+    if (kind >= 0) {
       genai = true;
-      (slots ??= EMPTY_SLOTS.slice())[slot] = attributes[key];
-      if (VERCEL_OTEL_SLOTS.has(slot)) vercelOtelMetrics = true;
-    } else if (key.startsWith(GenAIExtra.PREFIX)) {
-      genai = true;
-      if (isGenAISettingOrVariable(key)) {
-        (genaiExtraKeys ??= []).push(key);
-        (genaiExtraValues ??= []).push(attributes[key]);
-      } else if (isLegacyContent(key)) {
+      // A spread copy of the frozen array: its `slice()` takes a slow path, measured at thirty times the cost.
+      if (slots === undefined) slots = [...EMPTY_SLOTS];
+      slots[kind] = attributes[key];
+      // Metric names that only `@ai-sdk/otel` writes as span attributes (span-conventions.md §5.2).
+      if (kind === GENAI_SLOTS.clientDuration || kind === GENAI_SLOTS.clientTimeToFirstChunk) vercelOtelMetrics = true;
+      continue;
+    }
+    switch (kind) {
+      case Kind.GENAI:
+        genai = true;
+        break;
+      case Kind.GENAI_NAMED:
+        genai = true;
+        genaiExtraKeys = appended(genaiExtraKeys, key);
+        genaiExtraValues = appended(genaiExtraValues, attributes[key]);
+        break;
+      case Kind.GENAI_LEGACY:
+        genai = true;
         legacyContent = true;
-      }
-    } else if (key.startsWith(OpenInference.LLM_PREFIX)) (llm ??= []).push(key);
-    else if (key.startsWith(VercelAI.PREFIX)) (vercel ??= []).push(key);
-    else if (key.startsWith(Langfuse.PREFIX)) (langfuse ??= []).push(key);
-    else if (key.startsWith(OpenLLMetry.PREFIX)) (traceloop ??= []).push(key);
-    else if (OPEN_INFERENCE_PLAIN_KEYS.has(key)) openInferenceValues = true;
+        break;
+      case Kind.LLM:
+        llm = appended(llm, key);
+        break;
+      case Kind.VERCEL:
+        vercel = appended(vercel, key);
+        break;
+      case Kind.LANGFUSE:
+        langfuse = appended(langfuse, key);
+        break;
+      case Kind.TRACELOOP:
+        traceloop = appended(traceloop, key);
+        break;
+      case Kind.OPEN_INFERENCE:
+        openInferenceValues = true;
+        break;
+    }
   }
   return {
     genai,

@@ -361,11 +361,11 @@ export function messagesFromResponseItems(value: unknown, label: string, warning
     if (item.type === 'function_call') {
       const call = toolCallFrom(item);
       if (!call) continue;
-      if (!pendingCalls) {
-        pendingCalls = { role: 'assistant', content: null, tool_calls: [] };
+      if (pendingCalls?.tool_calls) pendingCalls.tool_calls.push(call);
+      else {
+        pendingCalls = { role: 'assistant', content: null, tool_calls: [call] };
         messages.push(pendingCalls);
       }
-      pendingCalls.tool_calls!.push(call);
       continue;
     }
     pendingCalls = undefined;

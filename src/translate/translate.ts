@@ -21,7 +21,7 @@ import { isLangfuseCompletion, readLangfuse, readLangfuseContent } from './conve
 import { readOpenInference } from './conventions/openinference.js';
 import { readOpenLLMetry } from './conventions/openllmetry.js';
 import { readVercel } from './conventions/vercel.js';
-import { emptyDraft, finish, type KeyFamilies, spanDuration, type TranslationContext } from './draft.js';
+import { emptyDraft, finish, type KeyFamilies, type ReadingNotes, type TranslationContext } from './draft.js';
 import { keyFamilies } from './families.js';
 import { isReadableLogRecord, isReadableSpan, normalizeReadableLogRecord, normalizeReadableSpan } from './normalize.js';
 import { type Attributes, capText } from './read.js';
@@ -183,10 +183,11 @@ function errorText(error: unknown): string {
 }
 
 /** Notes a failure: as a warning, and in the list `TranslationResult.failure` is made of. */
-function fail(context: Pick<TranslationContext, 'warnings' | 'failures'>, what: string, error: unknown): void {
+function fail(notes: ReadingNotes, what: string, error: unknown): void {
   const text = errorText(error);
-  context.warnings.push(`${what}: could not be read (${text})`);
-  context.failures.push(`${what} threw ${text}`);
+  notes.warnings.push(`${what}: could not be read (${text})`);
+  const failure = `${what} threw ${text}`;
+  notes.failure = notes.failure === undefined ? failure : `${notes.failure}; ${failure}`;
 }
 
 /** Runs one convention reader; one that throws costs its own fields only, the other readers' are kept. */
@@ -202,7 +203,7 @@ function run<T>(context: TranslationContext, name: string, reader: (context: Tra
 function result(context: TranslationContext, generation: GenerationData, source: TranslationSource, checked: boolean): TranslationResult {
   const out: TranslationResult = { generation, source, warnings: context.warnings };
   if (checked) out.checked = true;
-  if (context.failures.length > 0) out.failure = context.failures.join('; ');
+  if (context.failure !== undefined) out.failure = context.failure;
   return out;
 }
 
@@ -210,12 +211,20 @@ function translateNormalized(
   span: NormalizedSpan,
   records: readonly NormalizedLogRecord[],
   detection: Detection,
-  warnings: string[] = [],
-  failures: string[] = [],
+  notes: ReadingNotes = { warnings: [], failure: undefined },
 ): TranslationResult {
   const attributes = span.attributes;
   const keys = keyFamilies(attributes);
-  const context: TranslationContext = { span, attributes, keys, records, type: detection.type, warnings, failures, draft: emptyDraft() };
+  const context: TranslationContext = {
+    span,
+    attributes,
+    keys,
+    records,
+    type: detection.type,
+    warnings: notes.warnings,
+    failure: notes.failure,
+    draft: emptyDraft(),
+  };
   if (detection.family === 'genspan') {
     const decoded = run(context, 'genspan', readGenspan);
     if (decoded) return result(context, decoded.generation, 'genspan', decoded.checked);
@@ -271,14 +280,14 @@ function guarded<T>(read: () => T, fallback: T): T {
  * that throws is left out with a warning); no events, times or log records. What translation falls back to after
  * a failure outside the readers.
  */
-function readableParts(span: ReadableSpan | NormalizedSpan, context: Pick<TranslationContext, 'warnings' | 'failures'>): NormalizedSpan {
+function readableParts(span: ReadableSpan | NormalizedSpan, notes: ReadingNotes): NormalizedSpan {
   const source = guarded(() => span.attributes as Attributes, {});
   const attributes: Record<string, unknown> = {};
   for (const key of guarded(() => Object.keys(source), [])) {
     try {
       attributes[key] = source[key];
     } catch (error) {
-      fail(context, key, error);
+      fail(notes, key, error);
     }
   }
   const status = guarded(() => span.status, undefined);
@@ -314,17 +323,17 @@ function bareSpan(name: string, attributes: Record<string, unknown>, status: Nor
  * fails too, the result is an empty generation of the span's type.
  */
 function afterFailure(span: ReadableSpan | NormalizedSpan, detection: Detection, error: unknown): TranslationResult {
-  const outcome = { warnings: [] as string[], failures: [] as string[] };
-  fail(outcome, 'span', error);
+  const notes: ReadingNotes = { warnings: [], failure: undefined };
+  fail(notes, 'span', error);
   try {
-    return translateNormalized(readableParts(span, outcome), [], detection, outcome.warnings, outcome.failures);
+    return translateNormalized(readableParts(span, notes), [], detection, notes);
   } catch (again) {
-    fail(outcome, 'span', again);
+    fail(notes, 'span', again);
     return {
       generation: finish(emptyDraft(), detection.type, bareSpan('', {}, { code: StatusCode.UNSET })),
       source: detection.family,
-      warnings: outcome.warnings,
-      failure: outcome.failures.join('; '),
+      warnings: notes.warnings,
+      failure: notes.failure,
     };
   }
 }

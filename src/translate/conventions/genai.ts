@@ -15,25 +15,28 @@ import { clean, countValue, firstString, isSafeKey, jsonValue, numberValue, stri
 
 const SECONDS_TO_MS = 1000;
 
-/** The setting a `gen_ai.request.*` key (named by the settings table) or a pre-v1.37 `gen_ai.openai.request.<name>` holds. */
-function settingOf(key: string): string | undefined {
-  return key.startsWith(GenAIExtra.OPENAI_REQUEST_PREFIX) ? key.slice(GenAIExtra.OPENAI_REQUEST_PREFIX.length) : settingOfRequestKey(key);
-}
-
-/** The settings and template variables (`gen_ai.prompt.variable.<name>`) among the span's `gen_ai.*` keys, as `keyFamilies` listed them. */
+/**
+ * The settings and template variables among the span's `gen_ai.*` keys, as `keyFamilies` listed them: `gen_ai.request.*`
+ * keys named by the settings table, pre-v1.37 `gen_ai.openai.request.<name>`, and `gen_ai.prompt.variable.<name>`.
+ */
 function readSettingsAndVariables(context: TranslationContext): void {
   const { keys, warnings, draft } = context;
   let variables: Record<string, unknown> | undefined;
   for (let i = 0; i < keys.genaiExtraKeys.length; i++) {
     const key = keys.genaiExtraKeys[i];
     const value = keys.genaiExtraValues[i];
-    if (key.startsWith(GenAI.PROMPT_VARIABLE_PREFIX)) {
+    const setting =
+      settingOfRequestKey(key) ??
+      (key.startsWith(GenAIExtra.OPENAI_REQUEST_PREFIX) ? key.slice(GenAIExtra.OPENAI_REQUEST_PREFIX.length) : undefined);
+    if (setting !== undefined) {
+      if (isSafeKey(setting, key, warnings)) put(draft.settings, setting, clean(value, key, warnings));
+    } else if (key.startsWith(GenAI.PROMPT_VARIABLE_PREFIX)) {
       const variable = key.slice(GenAI.PROMPT_VARIABLE_PREFIX.length);
-      if (isSafeKey(variable, key, warnings)) (variables ??= {})[variable] = clean(value, key, warnings);
-      continue;
+      if (isSafeKey(variable, key, warnings)) {
+        variables ??= {};
+        variables[variable] = clean(value, key, warnings);
+      }
     }
-    const setting = settingOf(key);
-    if (setting !== undefined && isSafeKey(setting, key, warnings)) put(draft.settings, setting, clean(value, key, warnings));
   }
   draft.variables ??= variables;
 }

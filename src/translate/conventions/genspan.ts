@@ -5,7 +5,7 @@ import { GenAI, Genspan, StatusCode } from '../../semconv/keys.js';
 import { messageFromParts, type PartsMessage } from '../../semconv/messages.js';
 import { spanDuration, type TranslationContext } from '../draft.js';
 import { instructionsFrom, textOf } from '../messages.js';
-import { type Attributes, countValue, isRecord, jsonValue, numberValue, prefixed, readStringList, stringValue } from '../read.js';
+import { type Attributes, countValue, isRecord, jsonValue, numberValue, prefixed, stringListValue, stringValue } from '../read.js';
 import { toolDefinitionsFrom } from './genai.js';
 
 /**
@@ -33,13 +33,13 @@ export function isGenspanEncoded(attributes: Attributes): boolean {
 }
 
 /** An attribute's value; one a later encoding of the span superseded (see `SUPERSEDED_VALUE`) is absent. */
-function valueOf(attributes: Attributes, key: string): unknown {
+function ownValue(attributes: Attributes, key: string): unknown {
   const value = attributes[key];
   return value === SUPERSEDED_VALUE ? undefined : value;
 }
 
 function jsonObject(attributes: Attributes, key: string, warnings: string[]): Record<string, unknown> {
-  const value = jsonValue(valueOf(attributes, key), key, warnings);
+  const value = jsonValue(ownValue(attributes, key), key, warnings);
   if (value === undefined) return {};
   if (isRecord(value)) return value;
   warnings.push(`${key}: expected a JSON object`);
@@ -47,7 +47,7 @@ function jsonObject(attributes: Attributes, key: string, warnings: string[]): Re
 }
 
 function partsMessages(attributes: Attributes, key: string, warnings: string[]): GenerationMessage[] {
-  const value = jsonValue(valueOf(attributes, key), key, warnings);
+  const value = jsonValue(ownValue(attributes, key), key, warnings);
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     warnings.push(`${key}: expected a JSON array of messages`);
@@ -62,10 +62,10 @@ function partsMessages(attributes: Attributes, key: string, warnings: string[]):
 export function decodeGeneration(attributes: Attributes, context: DecodeContext = {}): DecodeResult {
   const warnings: string[] = [];
   const type = attributes[Genspan.GENERATION_TYPE] === 'COMPLETION' ? 'COMPLETION' : 'CHAT';
-  const string = (key: string): string | null => stringValue(valueOf(attributes, key), key, warnings) ?? null;
-  const count = (key: string): number | null => countValue(valueOf(attributes, key), key, warnings) ?? null;
-  const number = (key: string): number | null => numberValue(valueOf(attributes, key), key, warnings) ?? null;
-  const toolDefinitions = valueOf(attributes, GenAI.TOOL_DEFINITIONS);
+  const string = (key: string): string | null => stringValue(ownValue(attributes, key), key, warnings) ?? null;
+  const count = (key: string): number | null => countValue(ownValue(attributes, key), key, warnings) ?? null;
+  const number = (key: string): number | null => numberValue(ownValue(attributes, key), key, warnings) ?? null;
+  const toolDefinitions = ownValue(attributes, GenAI.TOOL_DEFINITIONS);
 
   // One object literal, fields added in place: spreading a base object into a literal was several times slower.
   const generation: Record<string, unknown> = {
@@ -81,7 +81,7 @@ export function decodeGeneration(attributes: Attributes, context: DecodeContext 
       Genspan.VARIABLES in attributes
         ? jsonObject(attributes, Genspan.VARIABLES, warnings)
         : (prefixed(attributes, Object.keys(attributes), GenAI.PROMPT_VARIABLE_PREFIX, warnings) ?? {}),
-    tags: readStringList(attributes, Genspan.TAGS, warnings) ?? [],
+    tags: stringListValue(ownValue(attributes, Genspan.TAGS), Genspan.TAGS, warnings) ?? [],
     metadata: jsonObject(attributes, Genspan.METADATA, warnings),
     tools: toolDefinitions === undefined ? null : (toolDefinitionsFrom(toolDefinitions, warnings) ?? null),
     tokenCount: count(Genspan.TOKEN_COUNT),
@@ -103,11 +103,11 @@ export function decodeGeneration(attributes: Attributes, context: DecodeContext 
   }
   // Written only for a plain first system message, so it goes first even when the next message is a system one too.
   const instructions = instructionsFrom(
-    jsonValue(valueOf(attributes, GenAI.SYSTEM_INSTRUCTIONS), GenAI.SYSTEM_INSTRUCTIONS, warnings),
+    jsonValue(ownValue(attributes, GenAI.SYSTEM_INSTRUCTIONS), GenAI.SYSTEM_INSTRUCTIONS, warnings),
     GenAI.SYSTEM_INSTRUCTIONS,
     warnings,
   );
-  const template = jsonValue(valueOf(attributes, Genspan.TEMPLATE), Genspan.TEMPLATE, warnings);
+  const template = jsonValue(ownValue(attributes, Genspan.TEMPLATE), Genspan.TEMPLATE, warnings);
   generation.template = Array.isArray(template) ? (template.filter(isRecord) as GenerationMessage[]) : null;
   generation.messages = instructions ? [instructions, ...input] : input;
   generation.messageCompletion = output[0] ?? null;

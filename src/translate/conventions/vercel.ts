@@ -106,7 +106,7 @@ export function readVercel(context: TranslationContext): void {
   if (telemetry) {
     const { tags, ...rest } = telemetry;
     const list =
-      typeof tags === 'string' ? (tags.startsWith('[') ? jsonValue(tags, VercelAI.METADATA_PREFIX + 'tags', warnings) : [tags]) : tags;
+      typeof tags === 'string' ? (tags.startsWith('[') ? jsonValue(tags, `${VercelAI.METADATA_PREFIX}tags`, warnings) : [tags]) : tags;
     if (Array.isArray(list)) draft.tags ??= list.filter((tag): tag is string => typeof tag === 'string');
     gather(metadata, rest, VercelAI.METADATA_PREFIX, warnings);
   }
