@@ -19,7 +19,7 @@ export interface PartsMessage {
 }
 
 /** Keys of a generation message that the parts schema carries itself; anything else rides along as an extra property. */
-const MESSAGE_KEYS_IN_PARTS = new Set(['role', 'content', 'name', 'tool_calls', 'tool_call_id']);
+const MESSAGE_KEYS_IN_PARTS: ReadonlySet<string> = new Set(['role', 'content', 'name', 'tool_calls', 'tool_call_id']);
 
 /** A plain JSON object (not an array, not null). */
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -27,7 +27,7 @@ function imageUrl(value: unknown): ContentPart | undefined {
   return undefined;
 }
 
-const TEXT_PART_TYPES = new Set(['text', 'input_text', 'output_text']);
+const TEXT_PART_TYPES: ReadonlySet<unknown> = new Set(['text', 'input_text', 'output_text']);
 
 function contentPart(part: unknown, label: string, warnings: string[]): ContentPart | undefined {
   if (typeof part === 'string') return { type: 'text', text: capText(part, label, warnings) };

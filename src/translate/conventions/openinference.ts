@@ -37,7 +37,7 @@ import {
  */
 
 /** Request-body keys of `llm.invocation_parameters` that are content, not settings. */
-const NOT_SETTINGS = new Set(['model', 'messages', 'tools', 'functions', 'input', 'prompt', 'instructions']);
+const NOT_SETTINGS: ReadonlySet<string> = new Set(['model', 'messages', 'tools', 'functions', 'input', 'prompt', 'instructions']);
 
 function flatContent(message: KeyTree, label: string, warnings: string[]): GenerationMessage['content'] {
   const contents = indexedItems(message.contents);
