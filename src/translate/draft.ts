@@ -141,7 +141,7 @@ function isNested(value: unknown): boolean {
 export function put(target: Gathered, key: string, value: unknown): void {
   if (value === undefined || Object.hasOwn(target.values, key)) return;
   target.values[key] = value;
-  if (!target.sensitive && (looksLikeSecretKey(key) || isNested(value))) target.sensitive = true;
+  if (!target.sensitive && (isNested(value) || looksLikeSecretKey(key))) target.sensitive = true;
 }
 
 /** Adds entries to a gathered map without overwriting keys already there. */
