@@ -18,6 +18,7 @@ export {
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite.js';
 export type { GenerationStore, ListPage, PlaygroundStore } from './store/types.js';
+export { decodeGeneration, isGenspanEncoded } from './translate/conventions/genspan.js';
 export { translateSpan } from './translate/translate.js';
 export type { NormalizedEvent, NormalizedLogRecord, NormalizedSpan, TranslationResult } from './translate/types.js';
 // The server (Fastify) lives behind the `genspan/server` entry point, so instrumented apps never load it.

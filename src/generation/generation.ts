@@ -128,22 +128,22 @@ export function generationFromJSON(value: unknown): Generation {
   return data.type === 'CHAT' ? new ChatGeneration(data) : new CompletionGeneration(data);
 }
 
-/**
- * Generation data objects known to fit `GenerationSchema` as they are. Validation copies every object and array,
- * which costs more than the rest of building a record, so data checked once (by `checkGeneration`) is not checked again.
- */
-const checkedGenerations = new WeakSet<object>();
-
-/** Validates plain generation data; data that passes is remembered, so `generationWireJSON` need not check it again. */
+/** Validates plain generation data against the generation model. */
 export function checkGeneration(data: unknown): z.ZodSafeParseResult<GenerationData> {
-  const result = GenerationSchema.safeParse(data);
-  if (result.success && typeof data === 'object' && data !== null) checkedGenerations.add(data);
-  return result;
+  return GenerationSchema.safeParse(data);
 }
 
-/** The wire JSON of plain generation data, validating it unless `checkGeneration` already passed it. */
-export function generationWireJSON(data: GenerationData): Record<string, unknown> {
-  if (checkedGenerations.has(data)) return wireJSON(data, data.type === 'CHAT' ? CHAT_KEYS : COMPLETION_KEYS);
+export interface WireJSONOptions {
+  /**
+   * The data already passed `checkGeneration` (the translator says so of what it checked): it is not validated again.
+   * Validation copies every object and array, which costs more than the rest of building a record.
+   */
+  checked?: boolean;
+}
+
+/** The wire JSON of plain generation data, validating it unless `options.checked` says that was done. */
+export function generationWireJSON(data: GenerationData, options: WireJSONOptions = {}): Record<string, unknown> {
+  if (options.checked) return wireJSON(data, data.type === 'CHAT' ? CHAT_KEYS : COMPLETION_KEYS);
   return toGeneration(data).toJSON();
 }
 

@@ -37,6 +37,6 @@ export function toGenerationRecord(span: NormalizedSpan, result: TranslationResu
     endTime: isoFromUnixNano(span.endTimeUnixNano),
     status: { code: span.status.code, message: span.status.message ?? null },
     warnings: [...result.warnings],
-    generation: generationWireJSON(result.generation),
+    generation: generationWireJSON(result.generation, { checked: result.checked }),
   };
 }

@@ -2,6 +2,7 @@ import type { GenerationData, GenerationMessage } from '../generation/schema.js'
 import { CAPTURE_CONTENT_ENV, GenAI, GenAIOperation, Genspan, Otel } from './keys.js';
 import { messageToParts, type PartsMessage, toolToDefinition } from './messages.js';
 import { type RedactRule, redactSecrets } from './redact.js';
+import { requestSetting, type SettingKind } from './settings.js';
 
 /** A span attribute value as OpenTelemetry accepts it (kept structural so this module stays free of SDK imports). */
 export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
@@ -44,31 +45,6 @@ export function truncationMarker(originalLength: number): string {
   return `…[truncated by genspan, original length ${originalLength} chars]`;
 }
 
-type SettingKind = 'number' | 'int' | 'strings' | 'boolean';
-
-/** Settings that have a `gen_ai.request.*` key, with the value types the conventions give them. */
-const SETTING_KEY_LIST: readonly [setting: string, key: string, kind: SettingKind][] = [
-  ['temperature', GenAI.REQUEST_TEMPERATURE, 'number'],
-  ['top_p', GenAI.REQUEST_TOP_P, 'number'],
-  ['topP', GenAI.REQUEST_TOP_P, 'number'],
-  ['top_k', GenAI.REQUEST_TOP_K, 'number'],
-  ['topK', GenAI.REQUEST_TOP_K, 'number'],
-  ['max_tokens', GenAI.REQUEST_MAX_TOKENS, 'int'],
-  ['max_completion_tokens', GenAI.REQUEST_MAX_TOKENS, 'int'],
-  ['maxTokens', GenAI.REQUEST_MAX_TOKENS, 'int'],
-  ['frequency_penalty', GenAI.REQUEST_FREQUENCY_PENALTY, 'number'],
-  ['presence_penalty', GenAI.REQUEST_PRESENCE_PENALTY, 'number'],
-  ['stop', GenAI.REQUEST_STOP_SEQUENCES, 'strings'],
-  ['stop_sequences', GenAI.REQUEST_STOP_SEQUENCES, 'strings'],
-  ['seed', GenAI.REQUEST_SEED, 'int'],
-  ['n', GenAI.REQUEST_CHOICE_COUNT, 'int'],
-  ['stream', GenAI.REQUEST_STREAM, 'boolean'],
-];
-/** The same, by setting name: a generation has a few settings, so they are looked up rather than all keys scanned. */
-const SETTING_KEYS: ReadonlyMap<string, readonly [key: string, kind: SettingKind]> = new Map(
-  SETTING_KEY_LIST.map(([setting, key, kind]) => [setting, [key, kind]] as const),
-);
-
 function settingValue(value: unknown, kind: SettingKind): AttributeValue | undefined {
   switch (kind) {
     case 'number':
@@ -90,7 +66,7 @@ function isEmptyObject(value: Record<string, unknown> | null | undefined): boole
 }
 
 function isPlainSystemMessage(message: GenerationMessage | undefined): message is GenerationMessage & { content: string } {
-  if (!message || message.role !== 'system' || typeof message.content !== 'string') return false;
+  if (message?.role !== 'system' || typeof message.content !== 'string') return false;
   for (const key in message) if (key !== 'role' && key !== 'content') return false;
   return true;
 }
@@ -164,10 +140,10 @@ function encode(data: GenerationData, options: EncodeOptions, forceVariablesJSON
   if (!isEmptyObject(data.settings)) {
     const settings = redactSecrets(data.settings, options.redactKeys);
     for (const setting in settings) {
-      const entry = SETTING_KEYS.get(setting);
-      if (entry === undefined || entry[0] in attributes) continue;
-      const value = settingValue(settings[setting], entry[1]);
-      if (value !== undefined) attributes[entry[0]] = value;
+      const entry = requestSetting(setting);
+      if (entry === undefined || entry.key in attributes) continue;
+      const value = settingValue(settings[setting], entry.kind);
+      if (value !== undefined) attributes[entry.key] = value;
     }
     attributes[Genspan.SETTINGS] = JSON.stringify(settings);
   }

@@ -1,4 +1,3 @@
-export { decodeGeneration, isGenspanEncoded } from './decode.js';
 export type { AttributeValue, EncodedGeneration, EncodeOptions, SpanAttributes } from './encode.js';
 export { captureContentFromEnv, encodeGeneration, truncationMarker } from './encode.js';
 export { CAPTURE_CONTENT_ENV, GenAI, GenAIOperation, Genspan, Otel, REDACTED } from './keys.js';

@@ -95,6 +95,43 @@ export const Genspan = {
   RERUN_OF: 'genspan.rerun_of',
 } as const;
 
+/**
+ * Span status codes as OTLP numbers them; the API's `SpanStatusCode` has the same numbers. `StatusCode.ERROR` is the
+ * one constant for a failed span, in what genspan writes and what it reads.
+ */
+export const StatusCode = {
+  UNSET: 0,
+  OK: 1,
+  ERROR: 2,
+} as const;
+
+/**
+ * Keys of a generation's `metadata` under which the translator keeps what the conventions carry besides the
+ * generation model's own fields (span-conventions.md §9), whichever convention it came from.
+ */
+export const GenerationMetadata = {
+  FINISH_REASON: 'finish_reason',
+  PROMPT_VERSION: 'prompt_version',
+  /** A chat's prompt template when it has no message structure (OpenInference `llm.prompt_template.template`). */
+  PROMPT_TEMPLATE: 'prompt_template',
+  RESPONSE_ID: 'response_id',
+  CONVERSATION_ID: 'conversation_id',
+  SESSION_ID: 'session_id',
+  USER_ID: 'user_id',
+  FUNCTION_ID: 'function_id',
+  CACHE_READ_INPUT_TOKENS: 'cache_read_input_tokens',
+  CACHE_WRITE_INPUT_TOKENS: 'cache_write_input_tokens',
+  REASONING_OUTPUT_TOKENS: 'reasoning_output_tokens',
+} as const;
+
+/** Settings the translator reads from keys other than `gen_ai.request.*` (those are in settings.ts). */
+export const GenerationSettings = {
+  /** `gen_ai.output.type` */
+  OUTPUT_TYPE: 'output_type',
+  /** The AI SDK's `ai.prompt.toolChoice` */
+  TOOL_CHOICE: 'tool_choice',
+} as const;
+
 /** The environment variable that switches content capture, as `@opentelemetry/instrumentation-openai` reads it (§1.6). */
 export const CAPTURE_CONTENT_ENV = 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT';
 

@@ -19,7 +19,7 @@ export interface PartsMessage {
 }
 
 /** Keys of a generation message that the parts schema carries itself; anything else rides along as an extra property. */
-const MESSAGE_KEYS_IN_PARTS = new Set(['role', 'content', 'name', 'tool_calls', 'tool_call_id']);
+const MESSAGE_KEYS_IN_PARTS: ReadonlySet<string> = new Set(['role', 'content', 'name', 'tool_calls', 'tool_call_id']);
 
 /** A plain JSON object (not an array, not null). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -115,6 +115,13 @@ function isPlainTextPart(part: Part): boolean {
   return keys === 2;
 }
 
+/** `list` with `item` added; a new list when there was none. */
+export function appended<T>(list: T[] | undefined, item: T): T[] {
+  if (list === undefined) return [item];
+  list.push(item);
+  return list;
+}
+
 /**
  * Parts message → OpenAI-shaped message. One text part becomes a string `content`, as OpenAI writes it.
  * One pass over the parts and no intermediate lists for the usual message: this runs for every message read.
@@ -128,8 +135,8 @@ export function messageFromParts(message: PartsMessage): GenerationMessage {
     for (const part of message.parts) {
       if (!isRecord(part)) continue;
       if (part.type === 'tool_call_response') response ??= part;
-      else if (part.type === 'tool_call') (calls ??= []).push(part);
-      else (contentParts ??= []).push(part);
+      else if (part.type === 'tool_call') calls = appended(calls, part);
+      else contentParts = appended(contentParts, part);
     }
   }
   let extra: Record<string, unknown> | undefined;
@@ -142,7 +149,8 @@ export function messageFromParts(message: PartsMessage): GenerationMessage {
       key !== '__proto__' &&
       Object.hasOwn(message, key)
     ) {
-      (extra ??= {})[key] = message[key];
+      extra ??= {};
+      extra[key] = message[key];
     }
   }
   if (role === 'tool' && response) {

@@ -1,4 +1,5 @@
-import { REDACTED } from './keys.js';
+import { GenerationMetadata, GenerationSettings, REDACTED } from './keys.js';
+import { SETTING_NAMES } from './settings.js';
 
 /**
  * Settings keys that look like credentials. `max_tokens` and other `*_tokens` counts are not credentials, so
@@ -13,26 +14,25 @@ export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = [
 
 export type RedactRule = string | RegExp;
 
-/** Verdicts of the default patterns by key: settings keys recur on every call, and the patterns cost more than a lookup. */
-const defaultVerdicts = new Map<string, boolean>();
-const MAX_REMEMBERED_KEYS = 4096;
-
-function matchesDefault(key: string): boolean {
-  let verdict = defaultVerdicts.get(key);
-  if (verdict === undefined) {
-    verdict = DEFAULT_REDACT_PATTERNS.some((pattern) => pattern.test(key));
-    if (defaultVerdicts.size < MAX_REMEMBERED_KEYS) defaultVerdicts.set(key, verdict);
-  }
-  return verdict;
+function matchesPatterns(key: string): boolean {
+  return DEFAULT_REDACT_PATTERNS.some((pattern) => pattern.test(key));
 }
+
+/**
+ * The settings and metadata names genspan itself gives, which are not credentials: they recur on every call, and a
+ * lookup costs less than the patterns. Built once from the tables and the patterns, so it cannot disagree with them.
+ */
+const PLAIN_KEYS: ReadonlySet<string> = new Set(
+  [...SETTING_NAMES, ...Object.values(GenerationMetadata), ...Object.values(GenerationSettings)].filter((key) => !matchesPatterns(key)),
+);
 
 /** Whether a key looks like a credential by the default patterns. */
 export function looksLikeSecretKey(key: string): boolean {
-  return matchesDefault(key);
+  return !PLAIN_KEYS.has(key) && matchesPatterns(key);
 }
 
 function matches(key: string, rules: readonly RedactRule[]): boolean {
-  if (matchesDefault(key)) return true;
+  if (looksLikeSecretKey(key)) return true;
   for (const rule of rules) {
     if (typeof rule === 'string' ? rule.toLowerCase() === key.toLowerCase() : rule.test(key)) return true;
   }

@@ -7,7 +7,6 @@ import {
   INVALID_SPAN_CONTEXT,
   type Span,
   SpanKind,
-  SpanStatusCode,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
@@ -20,7 +19,7 @@ import {
   type SpanAttributes,
   truncationMarker,
 } from '../semconv/encode.js';
-import { Genspan, Otel } from '../semconv/keys.js';
+import { Genspan, Otel, StatusCode } from '../semconv/keys.js';
 import { matchesSnapshot, type Snapshot, takeSnapshot } from './snapshot.js';
 
 /** Chainlit's step types (`TrueStepType`). */
@@ -138,7 +137,7 @@ export class Step {
       const message = errorMessage(error);
       if (error instanceof Error) this.span.recordException(error);
       else this.span.recordException(message);
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+      this.span.setStatus({ code: StatusCode.ERROR, message });
       this.failureType = errorType(error);
       this.span.setAttribute(Otel.ERROR_TYPE, this.failureType);
       if (this.currentGeneration && !this.currentGeneration.error) this.currentGeneration.error = message;
@@ -167,7 +166,7 @@ export class Step {
     if (generation && !matchesSnapshot(generation, this.encodedSnapshot)) this.encode(generation);
     if (generation?.error) {
       // The generation's own error marks the span as failed even when no exception reached the step.
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message: generation.error });
+      this.span.setStatus({ code: StatusCode.ERROR, message: generation.error });
     }
     this.span.end();
   }

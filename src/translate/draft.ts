@@ -1,6 +1,5 @@
 import type { GenerationData, GenerationMessage, GenerationType, Tool } from '../generation/schema.js';
 import { looksLikeSecretKey, redactSecrets } from '../semconv/redact.js';
-import type { KeyKind } from './families.js';
 import { textOf, withInstructions } from './messages.js';
 import { type Attributes, isSafeKey } from './read.js';
 import type { NormalizedLogRecord, NormalizedSpan } from './types.js';
@@ -69,24 +68,23 @@ export function emptyDraft(): Draft {
   };
 }
 
-/** Attribute keys by namespace. */
+/** Attribute keys by namespace (see families.ts `keyFamilies`). */
 export interface KeyFamilies {
   /** Whether any `gen_ai.*` key is present. */
   genai: boolean;
   /** The values of the single `gen_ai.*` keys the GenAI reader reads, by slot (see families.ts `GENAI_SLOTS`). */
   genaiSlots: readonly unknown[];
-  /** The `gen_ai.*` keys that are settings or variables, with their kinds and values at the same index. */
-  genaiExtraKeys: string[];
-  genaiExtraKinds: KeyKind[];
-  genaiExtraValues: unknown[];
+  /** The `gen_ai.*` keys that are settings or template variables, with their values at the same index. */
+  genaiExtraKeys: readonly string[];
+  genaiExtraValues: readonly unknown[];
   /** `llm.*` (OpenInference and legacy OpenLLMetry) */
-  llm: string[];
+  llm: readonly string[];
   /** `ai.*` (Vercel) */
-  vercel: string[];
+  vercel: readonly string[];
   /** `langfuse.*` */
-  langfuse: string[];
+  langfuse: readonly string[];
   /** `traceloop.*` */
-  traceloop: string[];
+  traceloop: readonly string[];
   /** Whether legacy OpenLLMetry indexed content keys (`gen_ai.prompt.{i}.*`, `gen_ai.completion.{i}.*`) are present. */
   legacyContent: boolean;
   /** Whether `@ai-sdk/otel`'s metric-named timing attributes are present. */
@@ -95,8 +93,15 @@ export interface KeyFamilies {
   openInferenceValues: boolean;
 }
 
+/** What reading a span notes besides the draft. */
+export interface ReadingNotes {
+  warnings: string[];
+  /** What threw while reading, if anything (see `TranslationResult.failure`); each failure is also a warning. */
+  failure: string | undefined;
+}
+
 /** Everything a convention reader sees. */
-export interface TranslationContext {
+export interface TranslationContext extends ReadingNotes {
   span: NormalizedSpan;
   attributes: Attributes;
   /** The attribute keys, sorted by namespace in one pass, so readers scan only their own. */
@@ -104,7 +109,6 @@ export interface TranslationContext {
   /** The log records joined to this span. */
   records: readonly NormalizedLogRecord[];
   type: GenerationType;
-  warnings: string[];
   draft: Draft;
 }
 
@@ -137,7 +141,7 @@ function isNested(value: unknown): boolean {
 export function put(target: Gathered, key: string, value: unknown): void {
   if (value === undefined || Object.hasOwn(target.values, key)) return;
   target.values[key] = value;
-  if (!target.sensitive && (looksLikeSecretKey(key) || isNested(value))) target.sensitive = true;
+  if (!target.sensitive && (isNested(value) || looksLikeSecretKey(key))) target.sensitive = true;
 }
 
 /** Adds entries to a gathered map without overwriting keys already there. */
@@ -177,9 +181,8 @@ export function spanDuration(span: NormalizedSpan): number | undefined {
  * output; `duration` is the span's own (a source's value only when the span has no times); throughput is derived from output tokens and duration when the
  * source gave none. Settings and metadata are redacted as the encoder redacts settings.
  */
-export function finish(context: TranslationContext): GenerationData {
-  const draft = context.draft;
-  const duration = spanDuration(context.span) ?? draft.duration;
+export function finish(draft: Draft, type: GenerationType, span: NormalizedSpan): GenerationData {
+  const duration = spanDuration(span) ?? draft.duration;
   const { inputTokens, outputTokens } = draft;
   const tokenCount =
     draft.totalTokens ?? (inputTokens !== undefined && outputTokens !== undefined ? inputTokens + outputTokens : undefined);
@@ -187,7 +190,7 @@ export function finish(context: TranslationContext): GenerationData {
     draft.throughput ?? (outputTokens !== undefined && duration !== undefined && duration > 0 ? outputTokens / duration : undefined);
   // One object literal: spreading a shared base object into the result was an order of magnitude slower.
   const generation: Record<string, unknown> = {
-    type: context.type,
+    type,
     promptId: draft.promptId ?? null,
     provider: draft.provider ?? null,
     model: draft.model ?? null,
@@ -205,7 +208,7 @@ export function finish(context: TranslationContext): GenerationData {
     duration: duration ?? null,
     template: null,
   };
-  if (context.type === 'COMPLETION') {
+  if (type === 'COMPLETION') {
     generation.template = draft.template ?? null;
     generation.prompt = draft.prompt ?? promptFromMessages(draft.messages) ?? null;
     generation.completion = draft.completion ?? textOf(draft.messageCompletion) ?? null;

@@ -1,27 +1,15 @@
-import { GenAI, GenAIExtra, Langfuse, OpenInference, OpenLLMetry, VercelAI } from '../semconv/keys.js';
+import { GenAI, GenAIExtra, Genspan, Langfuse, OpenInference, OpenLLMetry, Otel, VercelAI } from '../semconv/keys.js';
+import { REQUEST_SETTINGS } from '../semconv/settings.js';
 import type { KeyFamilies } from './draft.js';
+import { appended } from './read.js';
 
 /**
- * What an attribute key is, worked out once per distinct key: its namespace and, for `gen_ai.request.*`-like
- * keys, the setting it names. Spans of one app repeat the same few dozen keys, so a bounded cache turns the
- * per-key prefix tests and string slicing of every span into one map lookup.
+ * Sorting a span's attribute keys by namespace, so each convention reader scans only its own keys and readers with
+ * nothing to read are not run. Pure: the tables here are built once and never change.
  */
-export interface KeyKind {
-  family: 'genai' | 'llm' | 'vercel' | 'langfuse' | 'traceloop' | 'openinference' | 'other';
-  /** OpenLLMetry legacy indexed content (`gen_ai.prompt.{i}.*`, `gen_ai.completion.{i}.*`). */
-  legacyContent: boolean;
-  /** The setting a `gen_ai.request.<suffix>` / `gen_ai.openai.request.<suffix>` key holds. */
-  setting: string | undefined;
-  /** The variable a `gen_ai.prompt.variable.<name>` key holds. */
-  variable: string | undefined;
-  /** For the other `gen_ai.*` keys the GenAI reader reads: the index of its slot (see `GENAI_SLOTS`). */
-  slot: number | undefined;
-  /** A metric name written as a span attribute, which only `@ai-sdk/otel` does (span-conventions.md §5.2). */
-  vercelOtel: boolean;
-}
 
 /** The single `gen_ai.*` keys the GenAI reader reads, by the name of the slot that holds their value. */
-export const GENAI_FIELDS = {
+export const GENAI_FIELDS = Object.freeze({
   responseModel: GenAI.RESPONSE_MODEL,
   requestModel: GenAI.REQUEST_MODEL,
   providerName: GenAI.PROVIDER_NAME,
@@ -49,23 +37,16 @@ export const GENAI_FIELDS = {
   cacheCreationTokens: GenAIExtra.USAGE_CACHE_CREATION_INPUT_TOKENS,
   reasoningTokens: GenAIExtra.USAGE_REASONING_OUTPUT_TOKENS,
   outputType: GenAI.OUTPUT_TYPE,
-} as const;
+} as const);
 
 export type GenAIField = keyof typeof GENAI_FIELDS;
 
 const FIELDS = Object.keys(GENAI_FIELDS) as GenAIField[];
 
 /** Each field's slot in the array the GenAI reader fills (an array store is cheaper than a keyed object store). */
-export const GENAI_SLOTS = Object.fromEntries(FIELDS.map((field, index) => [field, index])) as Readonly<Record<GenAIField, number>>;
-export const GENAI_SLOT_COUNT = FIELDS.length;
-
-const SLOT_OF_KEY: ReadonlyMap<string, number> = new Map(FIELDS.map((field, index) => [GENAI_FIELDS[field], index]));
-
-/** `gen_ai.request.<suffix>` → the setting name, where it differs from the suffix (OpenAI's request names). */
-const REQUEST_SETTING_NAMES: ReadonlyMap<string, string> = new Map([
-  ['stop_sequences', 'stop'],
-  ['choice.count', 'n'],
-]);
+export const GENAI_SLOTS = Object.freeze(Object.fromEntries(FIELDS.map((field, index) => [field, index]))) as Readonly<
+  Record<GenAIField, number>
+>;
 
 const OPEN_INFERENCE_PLAIN_KEYS: ReadonlySet<string> = new Set([
   OpenInference.INPUT_VALUE,
@@ -76,143 +57,146 @@ const OPEN_INFERENCE_PLAIN_KEYS: ReadonlySet<string> = new Set([
   OpenInference.METADATA_MS_TO_FIRST_CHUNK,
 ]);
 
+/** Prefixes of the `gen_ai.*` keys that are settings or template variables, each followed by the name. */
+const GENAI_NAMED_PREFIXES = [GenAI.REQUEST_PREFIX, GenAIExtra.OPENAI_REQUEST_PREFIX, GenAI.PROMPT_VARIABLE_PREFIX] as const;
+
+/** What a key is to `keyFamilies`, besides a GenAI slot (which is its slot number, 0 and up). */
+const Kind = {
+  /** A `gen_ai.*` key no reader reads by itself (`gen_ai.operation.name`). */
+  GENAI: -1,
+  /** A `gen_ai.*` setting or template variable (see `isGenAISettingOrVariable`). */
+  GENAI_NAMED: -2,
+  /** OpenLLMetry legacy indexed content. */
+  GENAI_LEGACY: -3,
+  LLM: -4,
+  VERCEL: -5,
+  LANGFUSE: -6,
+  TRACELOOP: -7,
+  OPEN_INFERENCE: -8,
+  OTHER: -9,
+} as const;
+
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-/** Every kind has every field, so code reading kinds sees one object shape. */
-function kindFor(family: KeyKind['family']): KeyKind {
-  return { family, legacyContent: false, setting: undefined, variable: undefined, slot: undefined, vercelOtel: false };
+/** A `gen_ai.request.<name>`, `gen_ai.openai.request.<name>` or `gen_ai.prompt.variable.<name>` key (the model is a slot). */
+function isGenAISettingOrVariable(key: string): boolean {
+  for (const prefix of GENAI_NAMED_PREFIXES) if (key.startsWith(prefix)) return key.length > prefix.length;
+  return false;
 }
 
-function genAIKind(key: string): KeyKind {
-  const kind = kindFor('genai');
-  const slot = SLOT_OF_KEY.get(key);
-  if (slot !== undefined) {
-    kind.slot = slot;
-    if (key === GenAIExtra.CLIENT_OPERATION_DURATION || key === GenAIExtra.CLIENT_TIME_TO_FIRST_CHUNK) kind.vercelOtel = true;
-  } else if (key.startsWith(GenAI.REQUEST_PREFIX)) {
-    const suffix = key.slice(GenAI.REQUEST_PREFIX.length);
-    if (suffix !== 'model' && suffix !== '') kind.setting = REQUEST_SETTING_NAMES.get(suffix) ?? suffix.replaceAll('.', '_');
-  } else if (key.startsWith(GenAIExtra.OPENAI_REQUEST_PREFIX)) {
-    const suffix = key.slice(GenAIExtra.OPENAI_REQUEST_PREFIX.length);
-    if (suffix !== '') kind.setting = suffix;
-  } else if (key.startsWith(GenAI.PROMPT_VARIABLE_PREFIX)) {
-    const name = key.slice(GenAI.PROMPT_VARIABLE_PREFIX.length);
-    if (name !== '') kind.variable = name;
-  } else if (
+/** OpenLLMetry legacy indexed content: `gen_ai.prompt.{i}.*`, `gen_ai.completion.{i}.*`. */
+function isLegacyContent(key: string): boolean {
+  return (
     (key.startsWith(OpenLLMetry.PROMPT_PREFIX) && isDigit(key.charCodeAt(OpenLLMetry.PROMPT_PREFIX.length))) ||
     (key.startsWith(OpenLLMetry.COMPLETION_PREFIX) && isDigit(key.charCodeAt(OpenLLMetry.COMPLETION_PREFIX.length)))
-  ) {
-    kind.legacyContent = true;
+  );
+}
+
+/** The kind of a key that is no slot, by its namespace. */
+function kindByPrefix(key: string): number {
+  if (key.startsWith(GenAIExtra.PREFIX)) {
+    if (isGenAISettingOrVariable(key)) return Kind.GENAI_NAMED;
+    return isLegacyContent(key) ? Kind.GENAI_LEGACY : Kind.GENAI;
   }
-  return kind;
+  if (key.startsWith(OpenInference.LLM_PREFIX)) return Kind.LLM;
+  if (key.startsWith(VercelAI.PREFIX)) return Kind.VERCEL;
+  if (key.startsWith(Langfuse.PREFIX)) return Kind.LANGFUSE;
+  if (key.startsWith(OpenLLMetry.PREFIX)) return Kind.TRACELOOP;
+  return OPEN_INFERENCE_PLAIN_KEYS.has(key) ? Kind.OPEN_INFERENCE : Kind.OTHER;
 }
 
-function kindOf(key: string): KeyKind {
-  if (key.startsWith(GenAIExtra.PREFIX)) return genAIKind(key);
-  if (key.startsWith(OpenInference.LLM_PREFIX)) return kindFor('llm');
-  if (key.startsWith(VercelAI.PREFIX)) return kindFor('vercel');
-  if (key.startsWith(Langfuse.PREFIX)) return kindFor('langfuse');
-  if (key.startsWith(OpenLLMetry.PREFIX)) return kindFor('traceloop');
-  if (OPEN_INFERENCE_PLAIN_KEYS.has(key)) return kindFor('openinference');
-  return kindFor('other');
-}
-
-const cache = new Map<string, KeyKind>();
-/** Enough for every key of many instrumentations; a flood of distinct keys only resets it. */
-const CACHE_LIMIT = 4096;
-/** Longer keys are worked out each time rather than kept. */
-const CACHED_KEY_LENGTH = 200;
-
-export function keyKind(key: string): KeyKind {
-  let kind = cache.get(key);
-  if (kind === undefined) {
-    kind = kindOf(key);
-    if (key.length <= CACHED_KEY_LENGTH) {
-      if (cache.size >= CACHE_LIMIT) cache.clear();
-      cache.set(key, kind);
-    }
-  }
-  return kind;
-}
+/**
+ * The kind of every key genspan knows by name (keys.ts, the settings table), worked out once at load: most keys of
+ * a span are among them, and one lookup costs less than the prefix tests. Other keys are classified as they come.
+ */
+const KIND_OF_KNOWN_KEY: ReadonlyMap<string, number> = new Map([
+  ...[GenAI, GenAIExtra, OpenLLMetry, OpenInference, VercelAI, Langfuse, Genspan, Otel]
+    .flatMap((group) => Object.values(group))
+    .filter((key): key is string => typeof key === 'string' && !key.endsWith('.'))
+    .map((key) => [key, kindByPrefix(key)] as const),
+  ...REQUEST_SETTINGS.map((setting) => [setting.key, kindByPrefix(setting.key)] as const),
+  ...FIELDS.map((field, slot) => [GENAI_FIELDS[field], slot] as const),
+]);
 
 /** Shared by every family a span has no key of, so most spans allocate one or two lists, not five. */
-const NONE: string[] = [];
-Object.freeze(NONE);
-const NO_KINDS: KeyKind[] = [];
-Object.freeze(NO_KINDS);
-const NO_VALUES: unknown[] = [];
-Object.freeze(NO_VALUES);
+const NONE: readonly string[] = Object.freeze([]);
+const NO_VALUES: readonly unknown[] = Object.freeze([]);
+/** Every slot empty: what the GenAI reader sees of a span without a slot key. */
+const EMPTY_SLOTS: readonly unknown[] = Object.freeze(FIELDS.map(() => undefined));
 
 /**
- * The GenAI slots, reused from span to span (allocating them per span measured as a large share of the cost).
- * Valid from one `keyFamilies` call until the next; the translator reads them in between, synchronously.
- */
-const slots: unknown[] = [];
-for (let slot = 0; slot < GENAI_SLOT_COUNT; slot++) slots.push(undefined);
-
-/**
- * Sorts a span's attribute keys by namespace in one pass, so readers with nothing to read are not run; on the
- * way, puts the value of every single `gen_ai.*` key the GenAI reader reads in its slot, and lists the
- * `gen_ai.*` keys that are settings or variables.
+ * Sorts a span's attribute keys by namespace in one pass; on the way, puts the value of every single `gen_ai.*`
+ * key the GenAI reader reads in its slot, and lists the `gen_ai.*` keys that are settings or variables.
  */
 export function keyFamilies(attributes: Readonly<Record<string, unknown>>): KeyFamilies {
-  for (let slot = 0; slot < GENAI_SLOT_COUNT; slot++) slots[slot] = undefined;
-  const families: KeyFamilies = {
-    genai: false,
-    genaiSlots: slots,
-    genaiExtraKeys: NONE,
-    genaiExtraKinds: NO_KINDS,
-    genaiExtraValues: NO_VALUES,
-    llm: NONE,
-    vercel: NONE,
-    langfuse: NONE,
-    traceloop: NONE,
-    legacyContent: false,
-    vercelOtelMetrics: false,
-    openInferenceValues: false,
-  };
+  let slots: unknown[] | undefined;
+  let genai = false;
+  let vercelOtelMetrics = false;
+  let legacyContent = false;
+  let openInferenceValues = false;
+  let genaiExtraKeys: string[] | undefined;
+  let genaiExtraValues: unknown[] | undefined;
+  let llm: string[] | undefined;
+  let vercel: string[] | undefined;
+  let langfuse: string[] | undefined;
+  let traceloop: string[] | undefined;
   // for...in, whose `attributes[key]` reads V8 serves from the enumeration cache rather than a lookup by name.
   // (It would also visit enumerable keys inherited from a polluted Object.prototype, which every direct
   // attribute read sees as well.)
   for (const key in attributes) {
-    const kind = keyKind(key);
-    switch (kind.family) {
-      case 'genai':
-        families.genai = true;
-        if (kind.slot !== undefined) {
-          slots[kind.slot] = attributes[key];
-          if (kind.vercelOtel) families.vercelOtelMetrics = true;
-        } else if (kind.setting !== undefined || kind.variable !== undefined) {
-          if (families.genaiExtraKeys === NONE) {
-            families.genaiExtraKeys = [];
-            families.genaiExtraKinds = [];
-            families.genaiExtraValues = [];
-          }
-          families.genaiExtraKeys.push(key);
-          families.genaiExtraKinds.push(kind);
-          families.genaiExtraValues.push(attributes[key]);
-        } else if (kind.legacyContent) {
-          families.legacyContent = true;
-        }
+    const kind = KIND_OF_KNOWN_KEY.get(key) ?? kindByPrefix(key);
+    if (kind >= 0) {
+      genai = true;
+      // A spread copy of the frozen array: its `slice()` takes a slow path, measured at thirty times the cost.
+      if (slots === undefined) slots = [...EMPTY_SLOTS];
+      slots[kind] = attributes[key];
+      // Metric names that only `@ai-sdk/otel` writes as span attributes (span-conventions.md §5.2).
+      if (kind === GENAI_SLOTS.clientDuration || kind === GENAI_SLOTS.clientTimeToFirstChunk) vercelOtelMetrics = true;
+      continue;
+    }
+    switch (kind) {
+      case Kind.GENAI:
+        genai = true;
         break;
-      case 'llm':
-        (families.llm === NONE ? (families.llm = []) : families.llm).push(key);
+      case Kind.GENAI_NAMED:
+        genai = true;
+        genaiExtraKeys = appended(genaiExtraKeys, key);
+        genaiExtraValues = appended(genaiExtraValues, attributes[key]);
         break;
-      case 'vercel':
-        (families.vercel === NONE ? (families.vercel = []) : families.vercel).push(key);
+      case Kind.GENAI_LEGACY:
+        genai = true;
+        legacyContent = true;
         break;
-      case 'langfuse':
-        (families.langfuse === NONE ? (families.langfuse = []) : families.langfuse).push(key);
+      case Kind.LLM:
+        llm = appended(llm, key);
         break;
-      case 'traceloop':
-        (families.traceloop === NONE ? (families.traceloop = []) : families.traceloop).push(key);
+      case Kind.VERCEL:
+        vercel = appended(vercel, key);
         break;
-      case 'openinference':
-        families.openInferenceValues = true;
+      case Kind.LANGFUSE:
+        langfuse = appended(langfuse, key);
+        break;
+      case Kind.TRACELOOP:
+        traceloop = appended(traceloop, key);
+        break;
+      case Kind.OPEN_INFERENCE:
+        openInferenceValues = true;
         break;
     }
   }
-  return families;
+  return {
+    genai,
+    genaiSlots: slots ?? EMPTY_SLOTS,
+    genaiExtraKeys: genaiExtraKeys ?? NONE,
+    genaiExtraValues: genaiExtraValues ?? NO_VALUES,
+    llm: llm ?? NONE,
+    vercel: vercel ?? NONE,
+    langfuse: langfuse ?? NONE,
+    traceloop: traceloop ?? NONE,
+    legacyContent,
+    vercelOtelMetrics,
+    openInferenceValues,
+  };
 }

@@ -27,7 +27,7 @@ function imageUrl(value: unknown): ContentPart | undefined {
   return undefined;
 }
 
-const TEXT_PART_TYPES = new Set(['text', 'input_text', 'output_text']);
+const TEXT_PART_TYPES: ReadonlySet<unknown> = new Set(['text', 'input_text', 'output_text']);
 
 function contentPart(part: unknown, label: string, warnings: string[]): ContentPart | undefined {
   if (typeof part === 'string') return { type: 'text', text: capText(part, label, warnings) };
@@ -361,11 +361,11 @@ export function messagesFromResponseItems(value: unknown, label: string, warning
     if (item.type === 'function_call') {
       const call = toolCallFrom(item);
       if (!call) continue;
-      if (!pendingCalls) {
-        pendingCalls = { role: 'assistant', content: null, tool_calls: [] };
+      if (pendingCalls?.tool_calls) pendingCalls.tool_calls.push(call);
+      else {
+        pendingCalls = { role: 'assistant', content: null, tool_calls: [call] };
         messages.push(pendingCalls);
       }
-      pendingCalls.tool_calls!.push(call);
       continue;
     }
     pendingCalls = undefined;

@@ -33,19 +33,11 @@ const KNOWN: ReadonlyMap<string, string> = new Map(
 /** Vercel's API suffixes after the provider (`openai.chat`, `openai.responses`, `openai.completion`). */
 const API_SUFFIX = /\.(chat|responses|completion|embedding|image|transcription|speech)$/;
 
-/** Recent answers: a process sees few distinct provider strings, and this runs for every span. */
-const seen = new Map<string, string>();
-const SEEN_LIMIT = 256;
-
+/** Pure; a value already spelled as a known name (the common case) costs one lookup. */
 export function normalizeProvider(value: string): string {
-  const cached = seen.get(value);
-  if (cached !== undefined) return cached;
+  const known = KNOWN.get(value);
+  if (known !== undefined) return known;
   const lower = value.trim().toLowerCase();
   const bare = lower.replace(API_SUFFIX, '');
-  const normalized = KNOWN.get(lower) ?? KNOWN.get(bare) ?? bare;
-  if (value.length <= 64) {
-    if (seen.size >= SEEN_LIMIT) seen.clear();
-    seen.set(value, normalized);
-  }
-  return normalized;
+  return KNOWN.get(lower) ?? KNOWN.get(bare) ?? bare;
 }

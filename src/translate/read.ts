@@ -22,7 +22,7 @@ export const MAX_ITEMS = 10_000;
 
 const FORBIDDEN_KEY = '__proto__';
 
-export { isRecord } from '../semconv/messages.js';
+export { appended, isRecord } from '../semconv/messages.js';
 
 /** A short description of a value for a warning; never serialises the whole value. */
 export function describe(value: unknown): string {
@@ -217,12 +217,15 @@ export function firstString(value: unknown): string | undefined {
 
 /** A list of strings: an array attribute, a JSON array string, or a single string. */
 export function readStringList(attributes: Attributes, key: string, warnings: string[]): string[] | undefined {
-  const value = attributes[key];
+  return stringListValue(attributes[key], key, warnings);
+}
+
+export function stringListValue(value: unknown, label: string, warnings: string[]): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   let list: unknown = value;
-  if (typeof value === 'string') list = value.trimStart().startsWith('[') ? parseJson(value, key, warnings) : [value];
+  if (typeof value === 'string') list = value.trimStart().startsWith('[') ? parseJson(value, label, warnings) : [value];
   if (!Array.isArray(list)) {
-    warnings.push(`${key}: expected a list of strings, got ${describe(value)}`);
+    warnings.push(`${label}: expected a list of strings, got ${describe(value)}`);
     return undefined;
   }
   return list.filter((item): item is string => typeof item === 'string').slice(0, MAX_ITEMS);

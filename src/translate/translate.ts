@@ -1,8 +1,6 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { checkGeneration } from '../generation/generation.js';
 import type { GenerationData, GenerationType } from '../generation/schema.js';
-import { decodeGeneration, isGenspanEncoded } from '../semconv/decode.js';
 import {
   GenAI,
   GenAIExtra,
@@ -13,21 +11,21 @@ import {
   OpenInference,
   OpenLLMetry,
   Otel,
+  StatusCode,
   VercelAI,
 } from '../semconv/keys.js';
 import { readGenAI } from './conventions/genai.js';
 import { readGenAIEvents } from './conventions/genai-events.js';
+import { isGenspanEncoded, readGenspan } from './conventions/genspan.js';
 import { isLangfuseCompletion, readLangfuse, readLangfuseContent } from './conventions/langfuse.js';
 import { readOpenInference } from './conventions/openinference.js';
 import { readOpenLLMetry } from './conventions/openllmetry.js';
 import { readVercel } from './conventions/vercel.js';
-import { emptyDraft, finish, type KeyFamilies, spanDuration, type TranslationContext } from './draft.js';
+import { emptyDraft, finish, type KeyFamilies, type ReadingNotes, type TranslationContext } from './draft.js';
 import { keyFamilies } from './families.js';
 import { isReadableLogRecord, isReadableSpan, normalizeReadableLogRecord, normalizeReadableSpan } from './normalize.js';
-import { type Attributes, capText, clean, isSafeKey } from './read.js';
+import { type Attributes, capText } from './read.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationResult, TranslationSource } from './types.js';
-
-const STATUS_ERROR = 2;
 
 /** The convention that marks a span as one LLM call; the exact `source` is settled once its keys are read. */
 type Family = 'genspan' | 'langfuse' | 'openinference' | 'genai' | 'vercel-ai' | 'openllmetry-legacy';
@@ -159,7 +157,7 @@ function readError(context: TranslationContext): void {
   if (draft.error !== undefined) return;
   const declared = attributes[Otel.ERROR_TYPE];
   const errorType = typeof declared === 'string' && declared !== '' ? declared : undefined;
-  const failed = span.status?.code === STATUS_ERROR;
+  const failed = span.status?.code === StatusCode.ERROR;
   if (!failed && errorType === undefined && !span.events.some((event) => event.name === Otel.EXCEPTION_EVENT)) return;
   const statusMessage = typeof span.status?.message === 'string' && span.status.message !== '' ? span.status.message : undefined;
   const message = statusMessage ?? exceptionMessage(span) ?? errorType ?? 'error';
@@ -174,76 +172,48 @@ function genAISource(span: NormalizedSpan, found: KeyFamilies, contentFromEvents
   return contentFromEvents ? 'genai-events' : 'genai';
 }
 
-function run(context: TranslationContext, name: string, reader: (context: TranslationContext) => unknown): unknown {
+/** A thrown value as one line of text; never throws itself (a hostile error may have a throwing `message` getter). */
+function errorText(error: unknown): string {
+  try {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return text.slice(0, 200);
+  } catch {
+    return 'an error that cannot be printed';
+  }
+}
+
+/** Notes a failure: as a warning, and in the list `TranslationResult.failure` is made of. */
+function fail(notes: ReadingNotes, what: string, error: unknown): void {
+  const text = errorText(error);
+  notes.warnings.push(`${what}: could not be read (${text})`);
+  const failure = `${what} threw ${text}`;
+  notes.failure = notes.failure === undefined ? failure : `${notes.failure}; ${failure}`;
+}
+
+/** Runs one convention reader; one that throws costs its own fields only, the other readers' are kept. */
+function run<T>(context: TranslationContext, name: string, reader: (context: TranslationContext) => T): T | undefined {
   try {
     return reader(context);
   } catch (error) {
-    // A reader bug must not cost the whole generation: the other readers' fields are kept.
-    context.warnings.push(`${name}: could not be read (${String((error as Error)?.message ?? error).slice(0, 120)})`);
+    fail(context, name, error);
     return undefined;
   }
 }
 
-/** Field defaults a decoded field falls back to when it does not fit the generation model. */
-const FIELD_DEFAULTS: ReadonlyMap<string, () => unknown> = new Map<string, () => unknown>([
-  ['settings', () => ({})],
-  ['variables', () => ({})],
-  ['metadata', () => ({})],
-  ['tags', () => []],
-  ['messages', () => []],
-]);
-
-/**
- * Makes a decoded generation fit the generation model: each field that fails the schema (a negative count from a
- * damaged span, a message of the wrong shape) is reset with a warning, so the rest of the generation is kept.
- * A generation that passes is remembered as checked, and building its record does not validate it again. (The
- * other conventions' readers build each field with the type the model wants, so their output needs no such pass.)
- */
-function fitToModel(generation: GenerationData, label: string, warnings: string[]): GenerationData {
-  const checked = checkGeneration(generation);
-  if (checked.success) return generation;
-  const fields = generation as unknown as Record<string, unknown>;
-  for (const field of new Set(checked.error.issues.map((issue) => String(issue.path[0])))) {
-    warnings.push(`${label}: ${field} does not fit the generation model, left out`);
-    fields[field] = FIELD_DEFAULTS.get(field)?.() ?? null;
-  }
-  checkGeneration(generation);
-  return generation;
+function result(context: TranslationContext, generation: GenerationData, source: TranslationSource, checked: boolean): TranslationResult {
+  const out: TranslationResult = { generation, source, warnings: context.warnings };
+  if (checked) out.checked = true;
+  if (context.failure !== undefined) out.failure = context.failure;
+  return out;
 }
 
-/**
- * genspan's own encoding, decoded exactly by the foundation's decoder. Spans claiming that encoding can still be
- * forged or damaged, so the decoded data is cleaned (see read.ts `clean`) before it is fitted to the model.
- */
-function translateGenspan(span: NormalizedSpan): TranslationResult | null {
-  const message = span.status.message;
-  const errorMessage = span.status.code === STATUS_ERROR && typeof message === 'string' && message !== '' ? message : undefined;
-  const warnings: string[] = [];
-  // The decoder expects attribute values as the SDK makes them: bigints, byte arrays and the like are cleaned first.
-  const attributes: Record<string, unknown> = {};
-  for (const key of Object.keys(span.attributes)) {
-    if (isSafeKey(key, 'genspan', warnings)) attributes[key] = clean(span.attributes[key], key, warnings);
-  }
-  let decoded: ReturnType<typeof decodeGeneration>;
-  try {
-    decoded = decodeGeneration(attributes, { errorMessage });
-  } catch {
-    // Read it as the GenAI attributes the encoder also writes.
-    return null;
-  }
-  warnings.push(...decoded.warnings);
-  const generation = clean(decoded.generation, 'genspan', warnings) as GenerationData & Record<string, unknown>;
-  if (generation.duration == null) generation.duration = spanDuration(span) ?? null;
-  return { generation: fitToModel(generation, 'genspan', warnings), source: 'genspan', warnings };
-}
-
-function translateNormalized(span: NormalizedSpan, records: readonly NormalizedLogRecord[], detection: Detection): TranslationResult {
+function translateNormalized(
+  span: NormalizedSpan,
+  records: readonly NormalizedLogRecord[],
+  detection: Detection,
+  notes: ReadingNotes = { warnings: [], failure: undefined },
+): TranslationResult {
   const attributes = span.attributes;
-  if (detection.family === 'genspan') {
-    const decoded = translateGenspan(span);
-    if (decoded) return decoded;
-  }
-
   const keys = keyFamilies(attributes);
   const context: TranslationContext = {
     span,
@@ -251,9 +221,16 @@ function translateNormalized(span: NormalizedSpan, records: readonly NormalizedL
     keys,
     records,
     type: detection.type,
-    warnings: [],
+    warnings: notes.warnings,
+    failure: notes.failure,
     draft: emptyDraft(),
   };
+  if (detection.family === 'genspan') {
+    const decoded = run(context, 'genspan', readGenspan);
+    if (decoded) return result(context, decoded.generation, 'genspan', decoded.checked);
+    // Read it as the GenAI attributes the encoder also writes.
+  }
+
   if (keys.langfuse.length > 0) run(context, 'langfuse', readLangfuse);
   if (keys.genai) run(context, 'genai', readGenAI);
   const contentFromEvents = span.events.length > 0 || records.length > 0 ? run(context, 'genai-events', readGenAIEvents) === true : false;
@@ -264,7 +241,7 @@ function translateNormalized(span: NormalizedSpan, records: readonly NormalizedL
   run(context, 'error', readError);
 
   const source: TranslationSource = detection.family === 'genai' ? genAISource(span, keys, contentFromEvents) : detection.family;
-  return { generation: finish(context), source, warnings: context.warnings };
+  return result(context, finish(context.draft, context.type, span), source, false);
 }
 
 /** A normalized span with its optional parts defaulted (as a copy when any is missing), so readers need no guards. */
@@ -274,7 +251,7 @@ function wellFormed(span: NormalizedSpan): NormalizedSpan {
   return {
     ...span,
     events: Array.isArray(span.events) ? span.events : [],
-    status: span.status && typeof span.status === 'object' ? span.status : { code: 0 },
+    status: span.status && typeof span.status === 'object' ? span.status : { code: StatusCode.UNSET },
     scope: span.scope && typeof span.scope === 'object' ? span.scope : { name: '' },
   };
 }
@@ -289,21 +266,100 @@ function normalizeRecords(logs: readonly (ReadableLogRecord | NormalizedLogRecor
   return records;
 }
 
+/** `read()`, or `fallback` when reading throws. */
+function guarded<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * What can be read of a span without anything throwing: its name, status and each attribute that reads (an attribute
+ * that throws is left out with a warning); no events, times or log records. What translation falls back to after
+ * a failure outside the readers.
+ */
+function readableParts(span: ReadableSpan | NormalizedSpan, notes: ReadingNotes): NormalizedSpan {
+  const source = guarded(() => span.attributes as Attributes, {});
+  const attributes: Record<string, unknown> = {};
+  for (const key of guarded(() => Object.keys(source), [])) {
+    try {
+      attributes[key] = source[key];
+    } catch (error) {
+      fail(notes, key, error);
+    }
+  }
+  const status = guarded(() => span.status, undefined);
+  const code = guarded(() => status?.code, undefined);
+  const message = guarded(() => status?.message, undefined);
+  const name = guarded(() => span.name, '');
+  return bareSpan(typeof name === 'string' ? name : '', attributes, {
+    code: typeof code === 'number' ? code : StatusCode.UNSET,
+    message: typeof message === 'string' ? message : undefined,
+  });
+}
+
+/** A span of nothing but a name, attributes and a status. */
+function bareSpan(name: string, attributes: Record<string, unknown>, status: NormalizedSpan['status']): NormalizedSpan {
+  return {
+    traceId: '',
+    spanId: '',
+    name,
+    kind: 0,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    attributes,
+    events: [],
+    status,
+    resource: {},
+    scope: { name: '' },
+  };
+}
+
+/**
+ * After a failure outside the readers (a span object whose parts throw, a translator bug): the span is still an LLM
+ * call, so the result holds what can be read, and names the failure. Reads the span's readable parts again; if that
+ * fails too, the result is an empty generation of the span's type.
+ */
+function afterFailure(span: ReadableSpan | NormalizedSpan, detection: Detection, error: unknown): TranslationResult {
+  const notes: ReadingNotes = { warnings: [], failure: undefined };
+  fail(notes, 'span', error);
+  try {
+    return translateNormalized(readableParts(span, notes), [], detection, notes);
+  } catch (again) {
+    fail(notes, 'span', again);
+    return {
+      generation: finish(emptyDraft(), detection.type, bareSpan('', {}, { code: StatusCode.UNSET })),
+      source: detection.family,
+      warnings: notes.warnings,
+      failure: notes.failure,
+    };
+  }
+}
+
 /**
  * Rebuilds the generation of one LLM call from its span (and the log records joined to it), or returns
  * `null` for a span that is not one LLM call. Accepts SDK spans and log records as they are, or the normalized
- * shapes of OTLP decoding. Never throws: unreadable values become warnings and missing fields.
+ * shapes of OTLP decoding. Never throws: unreadable values become warnings and missing fields; for an LLM span whose
+ * reading throws, the result holds what could be read and says what failed in `failure`.
  */
 export function translateSpan(
   span: ReadableSpan | NormalizedSpan,
   logs?: readonly (ReadableLogRecord | NormalizedLogRecord)[],
 ): TranslationResult | null {
+  let detection: Detection | null;
   try {
-    const detection = detectSpan(span);
-    if (!detection) return null;
+    detection = detectSpan(span);
+  } catch {
+    // Classification reads a few keys only; a span whose keys cannot even be read is not taken for an LLM call.
+    return null;
+  }
+  if (!detection) return null;
+  try {
     const normalized = isReadableSpan(span) ? normalizeReadableSpan(span) : wellFormed(span);
     return translateNormalized(normalized, normalizeRecords(logs), detection);
-  } catch {
-    return null;
+  } catch (error) {
+    return afterFailure(span, detection, error);
   }
 }

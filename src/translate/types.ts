@@ -53,4 +53,16 @@ export interface TranslationResult {
   source: TranslationSource;
   /** What was present on the span but could not be read. */
   warnings: string[];
+  /**
+   * True when `generation` was already checked against the generation model here (genspan's own spans, whose values
+   * may be forged, are fitted to it), so building its record need not validate it again (`generationWireJSON`).
+   */
+  checked?: boolean;
+  /**
+   * Set when reading the span threw: a translator bug, or a value no reader expected (an attribute whose getter throws).
+   * Says what failed, and `warnings` names it too; `generation` holds what could still be read (at least an empty
+   * generation of the span's type). The span is still an LLM call: the ingest layer stores it, and reports and counts
+   * the failure (OpenTelemetry diagnostic logger).
+   */
+  failure?: string;
 }

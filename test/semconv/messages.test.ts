@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ChatGeneration, CompletionGeneration } from '../../src/generation/index.js';
-import { decodeGeneration } from '../../src/semconv/decode.js';
 import { encodeGeneration } from '../../src/semconv/encode.js';
 import { messageFromParts, messageToParts, toolFromDefinition, toolToDefinition } from '../../src/semconv/messages.js';
+import { decodeGeneration } from '../../src/translate/conventions/genspan.js';
 
 describe('OpenAI messages <-> GenAI parts', () => {
   it('maps text, images, tool calls and tool results to the parts schema and back', () => {

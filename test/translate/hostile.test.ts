@@ -3,7 +3,7 @@ import { type ChatGenerationData, GenerationSchema } from '../../src/generation/
 import { GenAI, GenAIEvent, GenAIExtra, Genspan, Langfuse, OpenInference, OpenLLMetry, Otel, VercelAI } from '../../src/semconv/keys.js';
 import { MAX_JSON_CHARS } from '../../src/translate/read.js';
 import { translateSpan } from '../../src/translate/translate.js';
-import type { NormalizedLogRecord, NormalizedSpan } from '../../src/translate/types.js';
+import type { NormalizedLogRecord, NormalizedSpan, TranslationResult } from '../../src/translate/types.js';
 import { makeSpan } from './fixtures/handwritten.js';
 
 // Property-style: random spans built from every key the translator reads, filled with wrong types, invalid or
@@ -29,7 +29,7 @@ const TEN_MB = 10 * 1024 * 1024;
 const HUGE_TEXT = 'x'.repeat(TEN_MB);
 const HUGE_JSON = `[{"role":"user","content":"${'y'.repeat(TEN_MB)}"}]`;
 const DEEP_JSON = '['.repeat(100_000) + ']'.repeat(100_000);
-const DEEP_OBJECT_JSON = '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000);
+const DEEP_OBJECT_JSON = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
 const PROTO_JSON = '[{"__proto__":{"polluted":true},"role":"user","parts":[{"type":"text","content":"hi","__proto__":{"polluted":true}}]}]';
 const PROTO_OBJECT_JSON = '{"__proto__":{"polluted":true},"temperature":1,"input":{"__proto__":{"polluted":true}}}';
 
@@ -275,6 +275,7 @@ describe('hostile attributes', () => {
           warnings.filter((warning) => warning.includes('could not be read')),
           `span ${i}`,
         ).toEqual([]);
+        expect((result as TranslationResult).failure, `span ${i}`).toBeUndefined();
         const parsed = GenerationSchema.safeParse((result as { generation: unknown }).generation);
         if (!parsed.success) throw new Error(`span ${i}: invalid generation ${JSON.stringify(parsed.error.issues).slice(0, 500)}`);
         expect(() => JSON.stringify(result)).not.toThrow();
@@ -309,7 +310,8 @@ describe('hostile attributes', () => {
     const started = performance.now();
     const result = translateSpan(span);
     expect(performance.now() - started).toBeLessThan(2_000);
-    const prompt = (result?.generation as { prompt: string }).prompt;
+    expect(result).not.toBeNull();
+    const prompt = (result!.generation as { prompt: string }).prompt;
     expect(prompt.length).toBeLessThan(HUGE_TEXT.length);
     expect(prompt).toContain(`original length ${HUGE_TEXT.length} chars`);
     expect(result?.warnings.some((warning) => warning.includes('cut to'))).toBe(true);

@@ -1,5 +1,5 @@
 import type { GenerationMessage } from '../../generation/schema.js';
-import { GenAI, GenAIEvent, GenAIExtra } from '../../semconv/keys.js';
+import { GenAI, GenAIEvent, GenAIExtra, GenerationMetadata } from '../../semconv/keys.js';
 import { hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import { instructionsFrom, mergeOutput, messageFrom, messagesFromParts } from '../messages.js';
 import { type Attributes, clean, isRecord, jsonOrText, jsonValue, MAX_ITEMS } from '../read.js';
@@ -147,7 +147,7 @@ export function readGenAIEvents(context: TranslationContext): boolean {
     if (detailsOutput.length > 0) draft.messageCompletion ??= mergeOutput(detailsOutput);
     else if (choice) {
       draft.messageCompletion ??= choice.message;
-      if (typeof choice.finishReason === 'string') put(draft.metadata, 'finish_reason', choice.finishReason);
+      if (typeof choice.finishReason === 'string') put(draft.metadata, GenerationMetadata.FINISH_REASON, choice.finishReason);
     } else if (typeof completionValue === 'string') draft.completion ??= completionValue;
     else if (completionValue !== undefined) {
       const list = Array.isArray(completionValue) ? completionValue : [completionValue];

@@ -1,3 +1,6 @@
+import type { Tool } from '../../generation/schema.js';
+import { GenAI, GenAIExtra, GenerationMetadata, GenerationSettings } from '../../semconv/keys.js';
+import { settingOfRequestKey } from '../../semconv/settings.js';
 import { hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import { GENAI_FIELDS, GENAI_SLOTS } from '../families.js';
 import { instructionsFrom, messagesFromParts, toolsFrom } from '../messages.js';
@@ -13,23 +16,38 @@ import { clean, countValue, firstString, isSafeKey, jsonValue, numberValue, stri
 const SECONDS_TO_MS = 1000;
 
 /**
- * The settings (every `gen_ai.request.*` and pre-v1.37 `gen_ai.openai.request.*` key but the model) and template
- * variables (`gen_ai.prompt.variable.*`) among the span's `gen_ai.*` keys, as `keyFamilies` listed them.
+ * The settings and template variables among the span's `gen_ai.*` keys, as `keyFamilies` listed them: `gen_ai.request.*`
+ * keys named by the settings table, pre-v1.37 `gen_ai.openai.request.<name>`, and `gen_ai.prompt.variable.<name>`.
  */
 function readSettingsAndVariables(context: TranslationContext): void {
   const { keys, warnings, draft } = context;
   let variables: Record<string, unknown> | undefined;
   for (let i = 0; i < keys.genaiExtraKeys.length; i++) {
     const key = keys.genaiExtraKeys[i];
-    const { setting, variable } = keys.genaiExtraKinds[i];
     const value = keys.genaiExtraValues[i];
+    const setting =
+      settingOfRequestKey(key) ??
+      (key.startsWith(GenAIExtra.OPENAI_REQUEST_PREFIX) ? key.slice(GenAIExtra.OPENAI_REQUEST_PREFIX.length) : undefined);
     if (setting !== undefined) {
       if (isSafeKey(setting, key, warnings)) put(draft.settings, setting, clean(value, key, warnings));
-    } else if (variable !== undefined && isSafeKey(variable, key, warnings)) {
-      (variables ??= {})[variable] = clean(value, key, warnings);
+    } else if (key.startsWith(GenAI.PROMPT_VARIABLE_PREFIX)) {
+      const variable = key.slice(GenAI.PROMPT_VARIABLE_PREFIX.length);
+      if (isSafeKey(variable, key, warnings)) {
+        variables ??= {};
+        variables[variable] = clean(value, key, warnings);
+      }
     }
   }
   draft.variables ??= variables;
+}
+
+/** `gen_ai.tool.definitions` (a JSON list, or a structured value) → tools; a value that is no list is a warning. */
+export function toolDefinitionsFrom(value: unknown, warnings: string[]): Tool[] | undefined {
+  const key = GenAI.TOOL_DEFINITIONS;
+  const definitions = jsonValue(value, key, warnings);
+  const tools = toolsFrom(definitions, (text) => jsonValue(text, key, warnings));
+  if (tools === undefined && definitions !== undefined) warnings.push(`${key}: expected a list of tool definitions`);
+  return tools;
 }
 
 /** Seconds → milliseconds. */
@@ -63,13 +81,8 @@ export function readGenAI(context: TranslationContext): void {
     // One entry per choice; the generation keeps the first, as OpenInference does.
     if (output) draft.messageCompletion ??= output[0] ?? null;
   }
-  if (v[S.toolDefinitions] !== undefined) {
-    const definitions = jsonValue(v[S.toolDefinitions], F.toolDefinitions, warnings);
-    const tools = toolsFrom(definitions, (text) => jsonValue(text, F.toolDefinitions, warnings));
-    if (tools) draft.tools ??= tools;
-    else if (definitions !== undefined) warnings.push(`${F.toolDefinitions}: expected a list of tool definitions`);
-  }
-  if (v[S.outputType] !== undefined) put(draft.settings, 'output_type', clean(v[S.outputType], F.outputType, warnings));
+  if (v[S.toolDefinitions] !== undefined) draft.tools ??= toolDefinitionsFrom(v[S.toolDefinitions], warnings);
+  if (v[S.outputType] !== undefined) put(draft.settings, GenerationSettings.OUTPUT_TYPE, clean(v[S.outputType], F.outputType, warnings));
 
   draft.inputTokens ??= countValue(v[S.inputTokens], F.inputTokens, warnings) ?? countValue(v[S.promptTokens], F.promptTokens, warnings);
   draft.outputTokens ??=
@@ -84,18 +97,19 @@ export function readGenAI(context: TranslationContext): void {
   draft.promptId ??= stringValue(v[S.promptName], F.promptName, warnings);
 
   const metadata = draft.metadata;
-  put(metadata, 'prompt_version', stringValue(v[S.promptVersion], F.promptVersion, warnings));
-  put(metadata, 'finish_reason', firstString(v[S.finishReasons]));
-  put(metadata, 'response_id', stringValue(v[S.responseId], F.responseId, warnings));
-  put(metadata, 'conversation_id', stringValue(v[S.conversationId], F.conversationId, warnings));
-  put(metadata, 'cache_read_input_tokens', countValue(v[S.cacheReadTokens], F.cacheReadTokens, warnings));
+  const M = GenerationMetadata;
+  put(metadata, M.PROMPT_VERSION, stringValue(v[S.promptVersion], F.promptVersion, warnings));
+  put(metadata, M.FINISH_REASON, firstString(v[S.finishReasons]));
+  put(metadata, M.RESPONSE_ID, stringValue(v[S.responseId], F.responseId, warnings));
+  put(metadata, M.CONVERSATION_ID, stringValue(v[S.conversationId], F.conversationId, warnings));
+  put(metadata, M.CACHE_READ_INPUT_TOKENS, countValue(v[S.cacheReadTokens], F.cacheReadTokens, warnings));
   put(
     metadata,
-    'cache_write_input_tokens',
+    M.CACHE_WRITE_INPUT_TOKENS,
     countValue(v[S.cacheWriteTokens], F.cacheWriteTokens, warnings) ??
       countValue(v[S.cacheCreationTokens], F.cacheCreationTokens, warnings),
   );
-  put(metadata, 'reasoning_output_tokens', countValue(v[S.reasoningTokens], F.reasoningTokens, warnings));
+  put(metadata, M.REASONING_OUTPUT_TOKENS, countValue(v[S.reasoningTokens], F.reasoningTokens, warnings));
 }
 
 /** `gen_ai.system_instructions` is JSON parts, a structured value, or (ILO's Responses spans) plain text. */

@@ -1,4 +1,4 @@
-import { Langfuse } from '../../semconv/keys.js';
+import { GenerationMetadata, Langfuse } from '../../semconv/keys.js';
 import { gather, hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import { mergeOutput, messageFrom, messagesFrom, messagesFromParts, toolsFrom } from '../messages.js';
 import { clean, countValue, isRecord, jsonOrText, jsonValue, prefixed, readString, readStringList, stringify } from '../read.js';
@@ -69,8 +69,8 @@ export function readLangfuse(context: TranslationContext): void {
   draft.tags ??= readStringList(attributes, Langfuse.TRACE_TAGS, warnings) ?? readStringList(attributes, Langfuse.TAGS, warnings);
 
   const metadata = draft.metadata;
-  put(metadata, 'prompt_version', clean(attributes[Langfuse.PROMPT_VERSION], Langfuse.PROMPT_VERSION, warnings));
-  put(metadata, 'session_id', readString(attributes, Langfuse.SESSION_ID, warnings));
+  put(metadata, GenerationMetadata.PROMPT_VERSION, clean(attributes[Langfuse.PROMPT_VERSION], Langfuse.PROMPT_VERSION, warnings));
+  put(metadata, GenerationMetadata.SESSION_ID, readString(attributes, Langfuse.SESSION_ID, warnings));
   const given = prefixed(attributes, keys.langfuse, Langfuse.METADATA_PREFIX, warnings);
   if (given) {
     // Non-string metadata values were written as JSON.

@@ -1,5 +1,5 @@
 import type { ContentPart, GenerationMessage, Tool, ToolCall } from '../../generation/schema.js';
-import { OpenInference } from '../../semconv/keys.js';
+import { GenerationMetadata, OpenInference } from '../../semconv/keys.js';
 import { gather, hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import {
   contentFrom,
@@ -37,7 +37,7 @@ import {
  */
 
 /** Request-body keys of `llm.invocation_parameters` that are content, not settings. */
-const NOT_SETTINGS = new Set(['model', 'messages', 'tools', 'functions', 'input', 'prompt', 'instructions']);
+const NOT_SETTINGS: ReadonlySet<string> = new Set(['model', 'messages', 'tools', 'functions', 'input', 'prompt', 'instructions']);
 
 function flatContent(message: KeyTree, label: string, warnings: string[]): GenerationMessage['content'] {
   const contents = indexedItems(message.contents);
@@ -204,17 +204,17 @@ export function readOpenInference(context: TranslationContext): void {
   // kept in metadata rather than guessed into messages.
   const template = readString(attributes, OpenInference.PROMPT_TEMPLATE, warnings);
   if (context.type === 'COMPLETION') draft.template ??= template;
-  else put(draft.metadata, 'prompt_template', template);
+  else put(draft.metadata, GenerationMetadata.PROMPT_TEMPLATE, template);
   draft.promptId ??= readString(attributes, OpenInference.PROMPT_ID, warnings);
   draft.tags ??= readStringList(attributes, OpenInference.TAGS, warnings);
 
   const metadata = draft.metadata;
-  put(metadata, 'prompt_version', readString(attributes, OpenInference.PROMPT_TEMPLATE_VERSION, warnings));
-  put(metadata, 'finish_reason', readString(attributes, OpenInference.FINISH_REASON, warnings));
-  put(metadata, 'session_id', readString(attributes, OpenInference.SESSION_ID, warnings));
-  put(metadata, 'user_id', readString(attributes, OpenInference.USER_ID, warnings));
-  put(metadata, 'cache_read_input_tokens', readCount(attributes, OpenInference.TOKEN_COUNT_CACHE_READ, warnings));
-  put(metadata, 'reasoning_output_tokens', readCount(attributes, OpenInference.TOKEN_COUNT_REASONING, warnings));
+  put(metadata, GenerationMetadata.PROMPT_VERSION, readString(attributes, OpenInference.PROMPT_TEMPLATE_VERSION, warnings));
+  put(metadata, GenerationMetadata.FINISH_REASON, readString(attributes, OpenInference.FINISH_REASON, warnings));
+  put(metadata, GenerationMetadata.SESSION_ID, readString(attributes, OpenInference.SESSION_ID, warnings));
+  put(metadata, GenerationMetadata.USER_ID, readString(attributes, OpenInference.USER_ID, warnings));
+  put(metadata, GenerationMetadata.CACHE_READ_INPUT_TOKENS, readCount(attributes, OpenInference.TOKEN_COUNT_CACHE_READ, warnings));
+  put(metadata, GenerationMetadata.REASONING_OUTPUT_TOKENS, readCount(attributes, OpenInference.TOKEN_COUNT_REASONING, warnings));
   const extra = jsonValue(attributes[OpenInference.METADATA], OpenInference.METADATA, warnings);
   if (isRecord(extra)) gather(metadata, extra, OpenInference.METADATA, warnings);
 }

@@ -1,5 +1,6 @@
 import type { GenerationMessage, Tool, ToolCall } from '../../generation/schema.js';
-import { OpenLLMetry } from '../../semconv/keys.js';
+import { GenerationMetadata, OpenLLMetry } from '../../semconv/keys.js';
+import { REQUEST_SETTINGS, type RequestSetting } from '../../semconv/settings.js';
 import { gather, hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import { contentFrom, messageFrom, messagesFrom, toolCallFrom } from '../messages.js';
 import {
@@ -23,12 +24,10 @@ import {
  * `llm.request.functions.{i}.*`, `llm.*` settings and totals; plus what every version writes in `traceloop.*`.
  */
 
-/** `llm.*` setting keys of the legacy format → the setting name. */
-const LEGACY_SETTINGS: readonly (readonly [string, string])[] = [
-  [OpenLLMetry.FREQUENCY_PENALTY, 'frequency_penalty'],
-  [OpenLLMetry.PRESENCE_PENALTY, 'presence_penalty'],
-  [OpenLLMetry.TOP_K, 'top_k'],
-];
+/** The settings legacy OpenLLMetry writes under `llm.*` keys of their own. */
+const LEGACY_SETTINGS: readonly (RequestSetting & { openLLMetryKey: string })[] = Object.freeze(
+  REQUEST_SETTINGS.filter((entry): entry is RequestSetting & { openLLMetryKey: string } => entry.openLLMetryKey !== undefined),
+);
 
 /** Content is a string, or (for content-part lists) their JSON. */
 function legacyContent(value: unknown, label: string, warnings: string[]): GenerationMessage['content'] {
@@ -87,18 +86,23 @@ export function readOpenLLMetry(context: TranslationContext): void {
     const [first] = indexedItems(unflatten(attributes, Object.keys(attributes), OpenLLMetry.COMPLETION_PREFIX, warnings));
     if (first) {
       draft.messageCompletion ??= legacyMessage(first, 'assistant', OpenLLMetry.COMPLETION_PREFIX, warnings);
-      if (typeof first.finish_reason === 'string') put(draft.metadata, 'finish_reason', first.finish_reason);
+      if (typeof first.finish_reason === 'string') put(draft.metadata, GenerationMetadata.FINISH_REASON, first.finish_reason);
     }
   }
   draft.tools ??= legacyTools(unflatten(attributes, keys.llm, OpenLLMetry.REQUEST_FUNCTIONS_PREFIX, warnings), warnings);
 
-  for (const [key, name] of LEGACY_SETTINGS) put(draft.settings, name, clean(attributes[key], key, warnings));
-  put(draft.settings, 'stop', readStringList(attributes, OpenLLMetry.CHAT_STOP_SEQUENCES, warnings));
+  for (const { name, kind, openLLMetryKey: key } of LEGACY_SETTINGS) {
+    put(draft.settings, name, kind === 'strings' ? readStringList(attributes, key, warnings) : clean(attributes[key], key, warnings));
+  }
 
   draft.totalTokens ??= readCount(attributes, OpenLLMetry.USAGE_TOTAL_TOKENS, warnings);
   draft.variables ??= prefixed(attributes, keys.traceloop, OpenLLMetry.TEMPLATE_VARIABLES_PREFIX, warnings);
   draft.promptId ??= readString(attributes, OpenLLMetry.PROMPT_KEY, warnings);
-  put(draft.metadata, 'prompt_version', clean(attributes[OpenLLMetry.PROMPT_VERSION], OpenLLMetry.PROMPT_VERSION, warnings));
+  put(
+    draft.metadata,
+    GenerationMetadata.PROMPT_VERSION,
+    clean(attributes[OpenLLMetry.PROMPT_VERSION], OpenLLMetry.PROMPT_VERSION, warnings),
+  );
   gather(
     draft.metadata,
     prefixed(attributes, keys.traceloop, OpenLLMetry.ASSOCIATION_PROPERTIES_PREFIX, warnings),

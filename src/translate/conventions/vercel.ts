@@ -1,5 +1,6 @@
 import type { GenerationMessage, ToolCall } from '../../generation/schema.js';
-import { VercelAI } from '../../semconv/keys.js';
+import { GenerationMetadata, GenerationSettings, VercelAI } from '../../semconv/keys.js';
+import { requestSetting } from '../../semconv/settings.js';
 import { gather, hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import { contentFrom, messagesFromVercel, toolCallFrom, toolsFrom } from '../messages.js';
 import { normalizeProvider } from '../provider.js';
@@ -10,17 +11,6 @@ import { capText, isRecord, isSafeKey, jsonValue, numberValue, prefixed, readCou
  * the per-call `doGenerate` / `doStream` spans. Usage, result and timing keys changed names across versions;
  * every spelling is read, newest first.
  */
-
-/** `ai.settings.<name>` → the setting name (OpenAI's request names), where they differ. */
-const SETTING_NAMES: ReadonlyMap<string, string> = new Map([
-  ['maxOutputTokens', 'max_tokens'],
-  ['maxTokens', 'max_tokens'],
-  ['topP', 'top_p'],
-  ['topK', 'top_k'],
-  ['frequencyPenalty', 'frequency_penalty'],
-  ['presencePenalty', 'presence_penalty'],
-  ['stopSequences', 'stop'],
-]);
 
 const MS_PER_SECOND = 1000;
 /** `ai.settings.context.*` relative to `ai.settings.`: v7 runtime context, kept as metadata. */
@@ -90,9 +80,14 @@ export function readVercel(context: TranslationContext): void {
   const given = prefixed(attributes, keys.vercel, VercelAI.SETTINGS_PREFIX, warnings) ?? {};
   for (const name of Object.keys(given)) {
     if (name.startsWith(CONTEXT_PREFIX)) continue;
-    put(draft.settings, SETTING_NAMES.get(name) ?? name, given[name]);
+    // The AI SDK's camelCase names (`maxOutputTokens`) become the settings table's (`max_tokens`).
+    put(draft.settings, requestSetting(name)?.name ?? name, given[name]);
   }
-  put(draft.settings, 'tool_choice', jsonValue(attributes[VercelAI.PROMPT_TOOL_CHOICE], VercelAI.PROMPT_TOOL_CHOICE, warnings));
+  put(
+    draft.settings,
+    GenerationSettings.TOOL_CHOICE,
+    jsonValue(attributes[VercelAI.PROMPT_TOOL_CHOICE], VercelAI.PROMPT_TOOL_CHOICE, warnings),
+  );
 
   draft.inputTokens ??=
     readCount(attributes, VercelAI.USAGE_INPUT_TOKENS, warnings) ?? readCount(attributes, VercelAI.USAGE_PROMPT_TOKENS, warnings);
@@ -111,7 +106,7 @@ export function readVercel(context: TranslationContext): void {
   if (telemetry) {
     const { tags, ...rest } = telemetry;
     const list =
-      typeof tags === 'string' ? (tags.startsWith('[') ? jsonValue(tags, VercelAI.METADATA_PREFIX + 'tags', warnings) : [tags]) : tags;
+      typeof tags === 'string' ? (tags.startsWith('[') ? jsonValue(tags, `${VercelAI.METADATA_PREFIX}tags`, warnings) : [tags]) : tags;
     if (Array.isArray(list)) draft.tags ??= list.filter((tag): tag is string => typeof tag === 'string');
     gather(metadata, rest, VercelAI.METADATA_PREFIX, warnings);
   }
@@ -119,13 +114,13 @@ export function readVercel(context: TranslationContext): void {
     const key = name.slice(CONTEXT_PREFIX.length);
     if (name.startsWith(CONTEXT_PREFIX) && isSafeKey(key, VercelAI.SETTINGS_CONTEXT_PREFIX, warnings)) put(metadata, key, given[name]);
   }
-  put(metadata, 'function_id', readString(attributes, VercelAI.FUNCTION_ID, warnings));
+  put(metadata, GenerationMetadata.FUNCTION_ID, readString(attributes, VercelAI.FUNCTION_ID, warnings));
   put(
     metadata,
-    'finish_reason',
+    GenerationMetadata.FINISH_REASON,
     readString(attributes, VercelAI.RESPONSE_FINISH_REASON, warnings) ?? readString(attributes, VercelAI.FINISH_REASON, warnings),
   );
-  put(metadata, 'response_id', readString(attributes, VercelAI.RESPONSE_ID, warnings));
-  put(metadata, 'cache_read_input_tokens', readCount(attributes, VercelAI.USAGE_CACHED_INPUT_TOKENS, warnings));
-  put(metadata, 'reasoning_output_tokens', readCount(attributes, VercelAI.USAGE_REASONING_TOKENS, warnings));
+  put(metadata, GenerationMetadata.RESPONSE_ID, readString(attributes, VercelAI.RESPONSE_ID, warnings));
+  put(metadata, GenerationMetadata.CACHE_READ_INPUT_TOKENS, readCount(attributes, VercelAI.USAGE_CACHED_INPUT_TOKENS, warnings));
+  put(metadata, GenerationMetadata.REASONING_OUTPUT_TOKENS, readCount(attributes, VercelAI.USAGE_REASONING_TOKENS, warnings));
 }
