@@ -18,6 +18,7 @@ export {
 } from './record.js';
 export type { ErrorBody, GenerationItem, GenerationList, PlaygroundConfig, RerunEvent } from './rest.js';
 export * from './schema.js';
+export { StatusCode } from './status.js';
 export {
   type FormattedTemplate,
   formatMessages,

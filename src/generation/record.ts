@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GenerationSchema } from './schema.js';
+import { StatusCode } from './status.js';
 
 /** The conventions a generation can be read from: the `source` of its record. */
 export const TRANSLATION_SOURCES = [
@@ -40,7 +41,7 @@ export const GenerationRecordSchema = z.object({
   startTime: isoTime,
   endTime: isoTime,
   /** OTLP numbering: 0 unset, 1 ok, 2 error. */
-  status: z.object({ code: z.number().int().min(0).max(2), message: z.string().nullish() }),
+  status: z.object({ code: z.number().int().min(StatusCode.UNSET).max(StatusCode.ERROR), message: z.string().nullish() }),
   /** What the translator found present but unreadable. */
   warnings: z.array(z.string()),
   /** The Chainlit / Literal AI wire JSON (`type: "COMPLETION" | "CHAT"`, camelCase keys). */

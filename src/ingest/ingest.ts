@@ -16,6 +16,11 @@ export interface IngestResult {
   ignored: number;
   /** Stored generations rebuilt because log records joined them. */
   updated: number;
+  /**
+   * LLM spans a convention reader failed on: stored with what could be read and a warning on the record, and
+   * reported through the OpenTelemetry diagnostic logger.
+   */
+  failed: number;
 }
 
 /** The spans of a batch that are LLM calls, ready to be queued; the others are only counted. */
@@ -29,7 +34,7 @@ export interface PreparedLogs {
   ignored: number;
 }
 
-const EMPTY_RESULT: IngestResult = { stored: 0, duplicates: 0, ignored: 0, updated: 0 };
+const EMPTY_RESULT: IngestResult = { stored: 0, duplicates: 0, ignored: 0, updated: 0, failed: 0 };
 
 function spanKey(span: SpanKey): SpanKey {
   return { traceId: span.traceId, spanId: span.spanId };
@@ -91,6 +96,7 @@ export class GenerationIngest {
    */
   async ingestSpans(spans: readonly NormalizedSpan[]): Promise<IngestResult> {
     let ignored = 0;
+    let failed = 0;
     const kept = new Map<string, NormalizedSpan>();
     function* records(): Generator<GenerationRecord> {
       for (const span of spans) {
@@ -100,13 +106,14 @@ export class GenerationIngest {
           ignored++;
           continue;
         }
+        if (result.failure !== undefined) failed++;
         if (awaitsLogs(span, result)) kept.set(spanKeyString(span), span);
         yield record;
       }
     }
     const written = await this.store.writeWithSpans(records(), kept);
     const updated = kept.size > 0 ? await this.joinStoredLogs(kept) : 0;
-    return { stored: written.inserted, duplicates: written.duplicates, ignored, updated };
+    return { stored: written.inserted, duplicates: written.duplicates, ignored, updated, failed };
   }
 
   /** Stores GenAI log records and rebuilds the stored generations they belong to. */
@@ -125,9 +132,9 @@ export class GenerationIngest {
       keys.set(spanKeyString(key), key);
     }
     const spans = await this.store.spansFor([...keys.values()]);
-    if (spans.size === 0) return { stored: logs.length, duplicates: 0, ignored, updated: 0 };
+    if (spans.size === 0) return { ...EMPTY_RESULT, stored: logs.length, ignored };
     const updated = await this.rebuild(spans);
-    return { stored: logs.length, duplicates: 0, ignored, updated };
+    return { ...EMPTY_RESULT, stored: logs.length, ignored, updated };
   }
 
   /**
@@ -156,7 +163,15 @@ export class GenerationIngest {
   }
 }
 
+/** The record of a translated span; a translator failure is reported here, once per translation, and kept as a warning. */
 function buildRecord(span: NormalizedSpan, result: TranslationResult): GenerationRecord | undefined {
+  if (result.failure !== undefined) {
+    report(
+      'warn',
+      `genspan: could not read all of LLM span ${span.spanId} (trace ${span.traceId}): ${result.failure}; ` +
+        'its generation is stored with what could be read and a warning',
+    );
+  }
   try {
     return toGenerationRecord(span, result);
   } catch (error) {

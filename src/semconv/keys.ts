@@ -95,15 +95,7 @@ export const Genspan = {
   RERUN_OF: 'genspan.rerun_of',
 } as const;
 
-/**
- * Span status codes as OTLP numbers them; the API's `SpanStatusCode` has the same numbers. `StatusCode.ERROR` is the
- * one constant for a failed span, in what genspan writes and what it reads.
- */
-export const StatusCode = {
-  UNSET: 0,
-  OK: 1,
-  ERROR: 2,
-} as const;
+export { StatusCode } from '../generation/status.js';
 
 /**
  * Keys of a generation's `metadata` under which the translator keeps what the conventions carry besides the

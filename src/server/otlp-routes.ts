@@ -166,7 +166,10 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
     }
 
     try {
-      await ingesting();
+      const result = await ingesting();
+      if (result.failed > 0) {
+        request.log.warn(`${result.failed} LLM spans could not be read whole: stored with what could be read and a warning each`);
+      }
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
       const answer = answerStoreFailure(request, error, 'write');

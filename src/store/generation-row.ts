@@ -1,4 +1,5 @@
 import type { GenerationRecord } from '../generation/record.js';
+import { StatusCode } from '../generation/status.js';
 import type { TranslationSource } from '../translate/types.js';
 import { InvalidRecordError } from './errors.js';
 import { searchText } from './search-text.js';
@@ -78,8 +79,6 @@ export const RECORD_COLUMNS = [
 
 export type RecordColumns = Pick<GenerationRow, (typeof RECORD_COLUMNS)[number]>;
 
-const STATUS_ERROR = 2;
-
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
@@ -149,7 +148,7 @@ function buildRow(record: GenerationRecord): GenerationRow {
     status_message: record.status.message ?? null,
     model: facets.model,
     provider: facets.provider,
-    is_error: record.status.code === STATUS_ERROR || facets.generationError,
+    is_error: record.status.code === StatusCode.ERROR || facets.generationError,
     tags: facets.tags,
     search_text: facets.search_text,
     warnings: facets.warnings,

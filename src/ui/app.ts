@@ -1,4 +1,5 @@
 import { LIST_QUERY_PARAMETERS } from '../generation/list-query.js';
+import { StatusCode } from '../generation/status.js';
 import {
   ApiError,
   fetchConfig,
@@ -91,7 +92,7 @@ function listItem(item: GenerationItem): HTMLElement {
         { class: 'item-top' },
         typeBadge(generation),
         h('span', { class: 'item-model' }, generation.model ?? '(no model)'),
-        generation.error || item.status.code === 2 ? h('span', { class: 'badge badge-error' }, 'Error') : null,
+        generation.error || item.status.code === StatusCode.ERROR ? h('span', { class: 'badge badge-error' }, 'Error') : null,
         rerunOrigin(generation) ? h('span', { class: 'badge badge-rerun' }, 'Re-run') : null,
       ),
       h('span', { class: 'item-preview' }, preview.length > 160 ? `${preview.slice(0, 160)}…` : preview || '(no prompt)'),

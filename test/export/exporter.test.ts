@@ -121,7 +121,7 @@ describe('PlaygroundExporter into SQLite', () => {
     expect((await exportBatch(exporter, batch)).code).toBe(SUCCESS);
     expect(await allRecords(store)).toHaveLength(3);
     const again = await exporter.ingest.ingestSpans(batch.map(normalizeReadableSpan));
-    expect(again).toEqual({ stored: 0, duplicates: 3, ignored: 2, updated: 0 });
+    expect(again).toEqual({ stored: 0, duplicates: 3, ignored: 2, updated: 0, failed: 0 });
   });
 
   it('takes steps through a BatchSpanProcessor whose forceFlush exports batches concurrently; each callback runs once', async () => {
