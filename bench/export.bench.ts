@@ -26,7 +26,7 @@ import { toGenerationRecord } from '../src/ingest/record.js';
 import { encodeGeneration } from '../src/semconv/encode.js';
 import { GENERATION_COLUMNS, toRow } from '../src/store/generation-row.js';
 import { generationColumnArrays, POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore } from '../src/store/postgres.js';
-import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';
+import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SQLITE_INSERT_GENERATION, SqliteStore } from '../src/store/sqlite.js';
 import { normalizeReadableSpan } from '../src/translate/normalize.js';
 import { translateSpan } from '../src/translate/translate.js';
 import { startPostgres } from '../test/support/postgres.js';
@@ -114,10 +114,7 @@ function sqliteRawInsert(path: string, records: readonly GenerationRecord[], fro
   db.pragma('journal_mode = WAL');
   for (const pragma of SQLITE_CONNECTION_PRAGMAS) db.pragma(pragma);
   db.exec(SQLITE_GENERATIONS_DDL);
-  const insert = db.prepare(
-    `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) ` +
-      `VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
-  );
+  const insert = db.prepare(SQLITE_INSERT_GENERATION);
   const values = (record: GenerationRecord): unknown[] => {
     const row = toRow(record);
     return GENERATION_COLUMNS.map((column) => (column === 'is_error' ? (row.is_error ? 1 : 0) : row[column]));

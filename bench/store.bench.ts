@@ -8,7 +8,7 @@ import type { GenerationRecord } from '../src/generation/record.js';
 import { toGenerationRecord } from '../src/ingest/record.js';
 import { GENERATION_COLUMNS, toRow } from '../src/store/generation-row.js';
 import { generationColumnArrays, POSTGRES_GENERATIONS_DDL, POSTGRES_INSERT_GENERATIONS, PostgresStore } from '../src/store/postgres.js';
-import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SqliteStore } from '../src/store/sqlite.js';
+import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SQLITE_INSERT_GENERATION, SqliteStore } from '../src/store/sqlite.js';
 import { startPostgres } from '../test/support/postgres.js';
 
 /**
@@ -128,9 +128,7 @@ async function sqliteRound(folder: string, round: number, data: readonly Generat
   db.pragma('journal_mode = WAL');
   for (const pragma of SQLITE_CONNECTION_PRAGMAS) db.pragma(pragma);
   db.exec(SQLITE_GENERATIONS_DDL);
-  const insert = db.prepare(
-    `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
-  );
+  const insert = db.prepare(SQLITE_INSERT_GENERATION);
   const writeBatch = db.transaction((batch: unknown[][]) => {
     for (const values of batch) insert.run(...values);
   });

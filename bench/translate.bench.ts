@@ -71,7 +71,8 @@ export default async function (): Promise<void> {
   const perCorpus = mixed.mixed;
   const spansPerSecond = perCorpus.perSecond * corpus.length;
   console.log(
-    `mixed corpus: ${corpus.length} spans (${generations} LLM calls, ${corpus.length - generations} other spans, ${genai.length} GenAI-only)`,
+    `mixed corpus: ${corpus.length} spans (${generations} LLM calls, ${corpus.length - generations} other spans, ` +
+      `${genai.length} GenAI-only)`,
   );
   console.log(`${'translateSpan, mixed corpus'.padEnd(52)} ${spansPerSecond.toFixed(0).padStart(10)} spans/s`);
 

@@ -67,7 +67,10 @@ export const Genspan = {
   PROMPT_ID: 'genspan.prompt_id',
   /** JSON: every setting, credentials redacted, including those that also have a `gen_ai.request.*` key. */
   SETTINGS: 'genspan.settings',
-  /** JSON: the template variables with their original types, written only when some value is not a string (each is also `gen_ai.prompt.variable.<name>`). */
+  /**
+   * JSON: the template variables with their original types, written only when some value is not a string (each is
+   * also `gen_ai.prompt.variable.<name>`).
+   */
   VARIABLES: 'genspan.variables',
   /** The unformatted prompt (string) or messages (JSON). */
   TEMPLATE: 'genspan.template',

@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import pg from 'pg';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
+import { StatusCode } from '../generation/status.js';
 import { type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { pageFrom } from './cursor.js';
@@ -122,7 +123,7 @@ SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[
 
 const UPDATE_GENERATIONS = `UPDATE genspan_generations AS g
 SET generation = u.generation, source = u.source, warnings = u.warnings, model = u.model, provider = u.provider,
-    tags = u.tags::jsonb, search_text = u.search_text, is_error = (g.status_code = 2 OR u.generation_error)
+    tags = u.tags::jsonb, search_text = u.search_text, is_error = (g.status_code = ${StatusCode.ERROR} OR u.generation_error)
 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[])
   AS u(trace_id, span_id, generation, source, warnings, model, provider, tags, search_text, generation_error)
 WHERE g.trace_id = u.trace_id AND g.span_id = u.span_id`;
@@ -245,9 +246,15 @@ const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
  */
 const TRANSIENT_SQLSTATE_CLASSES = new Set(['40', '53']);
 const TRANSIENT_SQLSTATES = new Set(['57014']);
-/** SQLSTATE classes the records of a write cause, and will cause again: data exception, integrity constraint violation, program limit exceeded (an index row too large). */
+/**
+ * SQLSTATE classes the records of a write cause, and will cause again: data exception, integrity constraint violation,
+ * program limit exceeded (an index row too large).
+ */
 const RECORD_REJECTION_SQLSTATE_CLASSES = new Set(['22', '23', '54']);
-/** SQLSTATE classes that fail every write until someone changes the database: syntax error or access rule violation (a missing table, no privilege); data or index corrupted. */
+/**
+ * SQLSTATE classes that fail every write until someone changes the database: syntax error or access rule violation
+ * (a missing table, no privilege); data or index corrupted.
+ */
 const UNWRITABLE_SQLSTATE_CLASSES = new Set(['42']);
 const UNWRITABLE_SQLSTATES = new Set(['XX001', 'XX002']);
 
@@ -320,7 +327,8 @@ export class PostgresStore implements PlaygroundStore {
       const version = found.rows.length > 0 ? Number(found.rows[0].value) : 0;
       if (!Number.isInteger(version) || version > POSTGRES_SCHEMA_VERSION) {
         throw new IncompatibleDatabaseError(
-          `The PostgreSQL database at ${this.target} holds genspan schema ${found.rows[0]?.value}; this version reads up to ${POSTGRES_SCHEMA_VERSION}.`,
+          `The PostgreSQL database at ${this.target} holds genspan schema ${found.rows[0]?.value}; ` +
+            `this version reads up to ${POSTGRES_SCHEMA_VERSION}.`,
         );
       }
       for (let step = version; step < POSTGRES_SCHEMA_VERSION; step += 1) await client.query(MIGRATIONS[step]);

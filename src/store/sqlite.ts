@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
+import { StatusCode } from '../generation/status.js';
 import { type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { pageFrom } from './cursor.js';
@@ -142,7 +143,8 @@ function incompatible(path: string, state: SchemaState): IncompatibleDatabaseErr
   }
   if (state.kind === 'genspan' && state.version > SQLITE_SCHEMA_VERSION) {
     return new IncompatibleDatabaseError(
-      `${path} was written by a newer genspan (schema ${state.version}; this version reads up to ${SQLITE_SCHEMA_VERSION}). It was left untouched.`,
+      `${path} was written by a newer genspan (schema ${state.version}; this version reads up to ${SQLITE_SCHEMA_VERSION}). ` +
+        'It was left untouched.',
     );
   }
   return undefined;
@@ -212,14 +214,19 @@ const sqliteDialect: FilterDialect = {
   errorsOnly: 'is_error = 1',
 };
 
+/** Inserts one generation row, leaving a row already stored for the same span as it is (writes are idempotent). */
+export const SQLITE_INSERT_GENERATION =
+  `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) ` +
+  `VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
+
 /** Indexes into `WRITE_STATEMENTS`, the statements every write runs (on the writer's connection). */
 const WRITE = { generation: 0, span: 1, log: 2, update: 3 } as const;
 const WRITE_STATEMENTS: readonly string[] = [
-  `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
+  SQLITE_INSERT_GENERATION,
   `INSERT INTO genspan_spans (trace_id, span_id, span) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
   `INSERT INTO genspan_logs (key, trace_id, span_id, time_unix_nano, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   `UPDATE genspan_generations SET generation = ?, source = ?, warnings = ?, model = ?, provider = ?, tags = ?,
-     search_text = ?, is_error = CASE WHEN status_code = 2 OR ? THEN 1 ELSE 0 END
+     search_text = ?, is_error = CASE WHEN status_code = ${StatusCode.ERROR} OR ? THEN 1 ELSE 0 END
    WHERE trace_id = ? AND span_id = ?`,
 ];
 

@@ -178,8 +178,8 @@ export function spanDuration(span: NormalizedSpan): number | undefined {
 
 /**
  * Turns the draft into generation data in the model's units: `tokenCount` is the source's total or input plus
- * output; `duration` is the span's own (a source's value only when the span has no times); throughput is derived from output tokens and duration when the
- * source gave none. Settings and metadata are redacted as the encoder redacts settings.
+ * output; `duration` is the span's own (a source's value only when the span has no times); throughput is derived
+ * from output tokens and duration when the source gave none. Settings and metadata are redacted as the encoder redacts settings.
  */
 export function finish(draft: Draft, type: GenerationType, span: NormalizedSpan): GenerationData {
   const duration = spanDuration(span) ?? draft.duration;

@@ -10,7 +10,7 @@ import { captureExportBody, encodeLogsRequest } from '../support/otlp-bodies.js'
 import { makeSpans } from '../support/sdk-spans.js';
 import { getJson } from '../support/sender.js';
 
-const TOKEN = 'test-token-' + 'x'.repeat(20);
+const TOKEN = `test-token-${'x'.repeat(20)}`;
 const MAX_BODY = 1024 * 1024;
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 

@@ -124,7 +124,7 @@ describe('the server log (real HTTP on 127.0.0.1)', () => {
     });
   });
 
-  it('writes only the lines at or above --log-level: error leaves out start-up and refused requests, debug adds every request and why one was refused', async () => {
+  it('writes only the lines at or above --log-level: error leaves out start-up and refusals, debug adds each request and why', async () => {
     const quiet = await serverWith('level-error', { logLevel: 'error' });
     const usual = await serverWith('level-info');
     const verbose = await serverWith('level-debug', { logLevel: 'debug' });

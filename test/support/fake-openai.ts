@@ -13,11 +13,31 @@ import type { AddressInfo } from 'node:net';
  * Replies are deterministic: `Fake reply to: <last user text>`. Token counts are word counts.
  */
 
+/** A chat message as a client sends it. */
+export interface FakeChatMessage {
+  role?: string;
+  content?: unknown;
+  tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[];
+  tool_call_id?: string;
+}
+
+/** A request body as the fake reads it: the fields it answers by, and whatever else the client sent. */
+export interface FakeRequestBody {
+  model?: string;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  messages?: FakeChatMessage[];
+  prompt?: string | string[];
+  input?: string | FakeChatMessage[];
+  instructions?: string;
+  [key: string]: unknown;
+}
+
 export interface FakeOpenAIRequest {
   path: string;
   /** The query, with its `?`, or ''. */
   search: string;
-  body: any;
+  body: FakeRequestBody;
   headers: IncomingMessage['headers'];
 }
 
@@ -63,7 +83,7 @@ function usage(promptText: string, reply: string) {
   return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
 }
 
-async function readBody(req: IncomingMessage): Promise<any> {
+async function readBody(req: IncomingMessage): Promise<FakeRequestBody> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
@@ -101,9 +121,9 @@ async function sse(res: ServerResponse, events: unknown[], delay: number): Promi
   res.end();
 }
 
-async function chatCompletions(body: any, res: ServerResponse, delay: number, withUsage: boolean): Promise<void> {
+async function chatCompletions(body: FakeRequestBody, res: ServerResponse, delay: number, withUsage: boolean): Promise<void> {
   if (body.model === FAIL_MODEL) return failure(res);
-  const messages: any[] = Array.isArray(body.messages) ? body.messages : [];
+  const messages: FakeChatMessage[] = Array.isArray(body.messages) ? body.messages : [];
   const last = messages[messages.length - 1];
   const promptText = messages.map((m) => textOf(m?.content)).join(' ');
   const id = `chatcmpl-fake-${Date.now()}`;
@@ -163,7 +183,7 @@ async function chatCompletions(body: any, res: ServerResponse, delay: number, wi
   return sse(res, events, delay);
 }
 
-async function completions(body: any, res: ServerResponse, delay: number, withUsage: boolean): Promise<void> {
+async function completions(body: FakeRequestBody, res: ServerResponse, delay: number, withUsage: boolean): Promise<void> {
   if (body.model === FAIL_MODEL) return failure(res);
   const prompt = Array.isArray(body.prompt) ? body.prompt.join('\n') : String(body.prompt ?? '');
   const reply = replyTo(prompt);
@@ -195,10 +215,13 @@ async function completions(body: any, res: ServerResponse, delay: number, withUs
   return sse(res, events, delay);
 }
 
-function responses(body: any, res: ServerResponse): void {
-  if (body.model === FAIL_MODEL) return failure(res);
+function responses(body: FakeRequestBody, res: ServerResponse): void {
+  if (body.model === FAIL_MODEL) {
+    failure(res);
+    return;
+  }
   const input =
-    typeof body.input === 'string' ? body.input : Array.isArray(body.input) ? body.input.map((m: any) => textOf(m?.content)).join(' ') : '';
+    typeof body.input === 'string' ? body.input : Array.isArray(body.input) ? body.input.map((m) => textOf(m?.content)).join(' ') : '';
   const reply = replyTo(input);
   const use = usage(`${body.instructions ?? ''} ${input}`, reply);
   sendJson(res, 200, {

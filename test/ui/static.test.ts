@@ -7,8 +7,14 @@ import { CONFIGURE_COMMAND } from '../../src/server/playground.js';
 const UI = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/ui');
 
 /** Every way for page code to turn a string into HTML or code. */
-const PARSES_DATA =
-  /\b(innerHTML|outerHTML|srcdoc|insertAdjacentHTML|createContextualFragment|DOMParser|setHTMLUnsafe|parseHTMLUnsafe)\b|\bdocument\s*\.\s*write|\beval\s*\(|\bnew\s+Function\s*\(/;
+const PARSES_DATA = new RegExp(
+  [
+    String.raw`\b(innerHTML|outerHTML|srcdoc|insertAdjacentHTML|createContextualFragment|DOMParser|setHTMLUnsafe|parseHTMLUnsafe)\b`,
+    String.raw`\bdocument\s*\.\s*write`,
+    String.raw`\beval\s*\(`,
+    String.raw`\bnew\s+Function\s*\(`,
+  ].join('|'),
+);
 
 /** The page's own modules; the list is checked not to be empty by accident (a wrong folder, a renamed extension). */
 function pageSources(): { name: string; text: string }[] {
