@@ -22,13 +22,14 @@ port.on('message', (/** @type {CheckpointThreadMessage} */ message) => {
     port.close();
     return;
   }
+  /** @type {CheckpointThreadReply} */
+  let reply = 'done';
   try {
     db ??= openThreadConnection(setup);
     db.pragma('wal_checkpoint(PASSIVE)');
-  } catch {
-    // A checkpoint that cannot run now is left to the next one, or to the writer's automatic checkpoint.
+  } catch (error) {
+    // The WAL is left to the next checkpoint, or to the writer's automatic one; the store reports why.
+    reply = { failure: error instanceof Error ? error.message : String(error) };
   }
-  /** @type {CheckpointThreadReply} */
-  const reply = 'done';
   port.postMessage(reply);
 });

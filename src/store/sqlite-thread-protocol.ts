@@ -42,5 +42,5 @@ export type WriteThreadReply = { id: number; changes: number[] } | { id: number;
 /** To the checkpoint thread. */
 export type CheckpointThreadMessage = 'checkpoint' | 'close';
 
-/** From the checkpoint thread, after each checkpoint it was asked for (whether or not it could run). */
-export type CheckpointThreadReply = 'done';
+/** From the checkpoint thread, after each checkpoint it was asked for: done, or why it could not run. */
+export type CheckpointThreadReply = 'done' | { failure: string };

@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { errorMessage, report } from '../ingest/diagnostics.js';
 import type {
   CheckpointThreadMessage,
+  CheckpointThreadReply,
   SqliteWriteOp,
   ThreadConnectionSetup,
   WriteFailure,
@@ -143,13 +145,14 @@ export class ThreadSqliteWriter implements SqliteWriter {
     const workerData: ThreadConnectionSetup = { path, busyTimeoutMs, pragmas };
     const worker = new Worker(new URL('./sqlite-checkpoint-thread.js', import.meta.url), { workerData, resourceLimits: THREAD_LIMITS });
     worker.unref();
-    worker.on('message', () => {
+    worker.on('message', (reply: CheckpointThreadReply) => {
+      if (reply !== 'done') report('warn', `genspan: a background checkpoint of ${path} could not run: ${reply.failure}`);
       const again = this.checkpoint === 'again';
       this.checkpoint = 'idle';
       if (again) this.requestCheckpoint();
     });
     // A checkpoint thread that fails leaves the checkpoints to SQLite's automatic one until the next request.
-    worker.on('error', () => undefined);
+    worker.on('error', (error) => report('warn', `genspan: the checkpoint thread of ${path} failed: ${errorMessage(error)}`));
     worker.on('exit', () => {
       if (this.checkpointer !== worker) return;
       this.checkpointer = undefined;

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SqliteWriteOp, ThreadSqliteWriter } from '../../src/store/sqlite-writer.js';
+import { DiagCapture } from '../export/support.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-writer-'));
 let fileCounter = 0;
@@ -89,5 +90,26 @@ describe('ThreadSqliteWriter', () => {
     ]);
     await expect(writer.transaction(items(2_000, 1))).rejects.toThrow(/closed/);
     expect(itemCount(path)).toBe(1_000);
+  });
+});
+
+describe('ThreadSqliteWriter background checkpoints', () => {
+  it('reports a checkpoint that cannot run through the diagnostic logger instead of dropping it', async () => {
+    const diag = new DiagCapture().install();
+    const { path, writer } = writerOnFreshFile();
+    try {
+      await writer.transaction([[INSERT_ITEM, [0, 'first']]]);
+      // The file is gone before the first checkpoint opens its connection: the write thread keeps its open file,
+      // the checkpoint thread cannot open one.
+      unlinkSync(path);
+      const ops: SqliteWriteOp[] = Array.from({ length: 1_100 }, (_, index) => [INSERT_ITEM, [index + 1, 'more']]);
+      await writer.transaction(ops);
+      const line = await diag.logged(/background checkpoint of .* could not run/);
+      expect(line.level).toBe('warn');
+      expect(line.message).toContain(path);
+    } finally {
+      await writer.close();
+      diag.uninstall();
+    }
   });
 });
