@@ -58,26 +58,17 @@ export const GENERATION_COLUMNS = [
   'generation',
 ] as const satisfies readonly (keyof GenerationRow)[];
 
-/** Columns read back to rebuild a record (and its sort key). */
-export const RECORD_COLUMNS = [
-  'id',
-  'trace_id',
-  'span_id',
-  'parent_span_id',
-  'service_name',
-  'scope_name',
-  'scope_version',
-  'source',
-  'start_time',
-  'end_time',
-  'start_ms',
-  'status_code',
-  'status_message',
-  'warnings',
-  'generation',
-] as const satisfies readonly (keyof GenerationRow)[];
+/** Columns that only serve the list's filters: the record holds their values in its generation. */
+const FILTER_COLUMNS = ['model', 'provider', 'is_error', 'tags', 'search_text'] as const;
 
-export type RecordColumns = Pick<GenerationRow, (typeof RECORD_COLUMNS)[number]>;
+type RecordColumn = Exclude<(typeof GENERATION_COLUMNS)[number], (typeof FILTER_COLUMNS)[number]>;
+
+/** Columns read back to rebuild a record (and its sort key). */
+export const RECORD_COLUMNS = GENERATION_COLUMNS.filter(
+  (column): column is RecordColumn => !(FILTER_COLUMNS as readonly string[]).includes(column),
+);
+
+export type RecordColumns = Pick<GenerationRow, RecordColumn>;
 
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
