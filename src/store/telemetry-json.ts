@@ -3,6 +3,7 @@
  * as JSON: bigint times as decimal strings, bigint and byte attribute values tagged so they come back as they were.
  */
 import { createHash } from 'node:crypto';
+import { logRecordFromJson, type NormalizedLogRecordJson, type NormalizedSpanJson, spanFromJson } from '../translate/normalize.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 
 /** Attribute values may hold bigints (OTLP int64) and bytes; tagged so they come back as they were. */
@@ -44,17 +45,7 @@ export function encodeSpan(span: NormalizedSpan): string {
 }
 
 export function decodeSpan(text: string): NormalizedSpan {
-  const raw = JSON.parse(text, untagValue) as Omit<NormalizedSpan, 'startTimeUnixNano' | 'endTimeUnixNano' | 'events'> & {
-    startTimeUnixNano: string;
-    endTimeUnixNano: string;
-    events: { name: string; timeUnixNano: string; attributes: Record<string, unknown> }[];
-  };
-  return {
-    ...raw,
-    startTimeUnixNano: BigInt(raw.startTimeUnixNano),
-    endTimeUnixNano: BigInt(raw.endTimeUnixNano),
-    events: raw.events.map((event) => ({ ...event, timeUnixNano: BigInt(event.timeUnixNano) })),
-  };
+  return spanFromJson(JSON.parse(text, untagValue) as NormalizedSpanJson);
 }
 
 export function encodeLog(record: NormalizedLogRecord): string {
@@ -62,8 +53,7 @@ export function encodeLog(record: NormalizedLogRecord): string {
 }
 
 export function decodeLog(text: string): NormalizedLogRecord {
-  const raw = JSON.parse(text, untagValue) as Omit<NormalizedLogRecord, 'timeUnixNano'> & { timeUnixNano: string };
-  return { ...raw, timeUnixNano: BigInt(raw.timeUnixNano) };
+  return logRecordFromJson(JSON.parse(text, untagValue) as NormalizedLogRecordJson);
 }
 
 /** A log record as stored: joined to its span, keyed by a hash of its content so a redelivery is stored once. */

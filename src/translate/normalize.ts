@@ -2,7 +2,7 @@ import type { HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { GenAIEvent } from '../semconv/keys.js';
-import type { NormalizedLogRecord, NormalizedSpan } from './types.js';
+import type { NormalizedEvent, NormalizedLogRecord, NormalizedSpan } from './types.js';
 
 /** Converts SDK objects into the translator's normalized shapes. Cheap: attributes are shared, not copied. */
 
@@ -60,4 +60,30 @@ export function normalizeReadableLogRecord(record: ReadableLogRecord): Normalize
     resource: record.resource.attributes as Record<string, unknown>,
     scope: { name: record.instrumentationScope.name, version: record.instrumentationScope.version },
   };
+}
+
+/** A normalized event as JSON holds it: the nanosecond time as a decimal string (JSON has no 64-bit integers). */
+export type NormalizedEventJson = Omit<NormalizedEvent, 'timeUnixNano'> & { timeUnixNano: string };
+
+/** A normalized span as JSON holds it (stored spans, captured fixtures): nanosecond times as decimal strings. */
+export type NormalizedSpanJson = Omit<NormalizedSpan, 'startTimeUnixNano' | 'endTimeUnixNano' | 'events'> & {
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  events: NormalizedEventJson[];
+};
+
+/** A normalized log record as JSON holds it: the nanosecond time as a decimal string. */
+export type NormalizedLogRecordJson = Omit<NormalizedLogRecord, 'timeUnixNano'> & { timeUnixNano: string };
+
+export function spanFromJson(span: NormalizedSpanJson): NormalizedSpan {
+  return {
+    ...span,
+    startTimeUnixNano: BigInt(span.startTimeUnixNano),
+    endTimeUnixNano: BigInt(span.endTimeUnixNano),
+    events: span.events.map((event) => ({ ...event, timeUnixNano: BigInt(event.timeUnixNano) })),
+  };
+}
+
+export function logRecordFromJson(record: NormalizedLogRecordJson): NormalizedLogRecord {
+  return { ...record, timeUnixNano: BigInt(record.timeUnixNano) };
 }
