@@ -6,11 +6,10 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.page.json ./
 COPY src ./src
-# `genspan demo` runs the seed example's steps.
-COPY examples ./examples
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+# The code for Node, then the page's browser modules (checked against the DOM, not Node).
+RUN npx tsc -p tsconfig.json && npx tsc -p tsconfig.page.json && npm prune --omit=dev
 
 FROM node:20.20.2-bookworm-slim
 ENV NODE_ENV=production
@@ -18,7 +17,6 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
-COPY --from=build /app/dist/examples ./dist/examples
 # The playground page's static files (HTML, CSS) are read from src/ui.
 COPY --from=build /app/src/ui ./src/ui
 # /app belongs to root; the default SQLite store lives in a volume the node user owns.

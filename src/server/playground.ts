@@ -79,7 +79,7 @@ type Assets = Map<string, Asset>;
 
 const MODULE_DIR = dirname(fileURLToPath(import.meta.url));
 
-/** Relative module imports of a compiled script: `from './x.js'`, `from '../generation/x.js'`, `import('./x.js')`. */
+/** Relative module imports of a compiled script: static `from` clauses and dynamic `import()` of a path starting with a dot. */
 const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[a-z0-9/-]+\.js)['"]/g;
 
 /**

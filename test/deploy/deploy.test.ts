@@ -344,15 +344,19 @@ describe('Dockerfile', () => {
     expect(build).toBeDefined();
     expect(runtime).not.toBe(build);
     expect(build.runs.some((run) => /\btsc -p tsconfig\.json\b/.test(run))).toBe(true);
+    expect(
+      build.runs.some((run) => /\btsc -p tsconfig\.page\.json\b/.test(run)),
+      'the page is built',
+    ).toBe(true);
   });
 
   it('copies into the build stage everything tsc needs: its config, the lock file, src and what src imports', () => {
     expect(
-      sources.some((file) => file.startsWith('examples/')),
-      'src/cli/demo.ts imports the seed example',
-    ).toBe(true);
+      sources.filter((file) => !file.startsWith('src/')),
+      'the CLI imports nothing outside src/',
+    ).toEqual([]);
     expect(tsconfig.compilerOptions.rootDir).toBe('.');
-    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', ...sources]) {
+    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.page.json', ...sources]) {
       expect(copiedTo(build, file), file).toBe(posix.join(build.workdir, file));
     }
     for (const directory of new Set(sources.map((file) => file.split('/')[0]))) expect(tsconfig.include, directory).toContain(directory);
@@ -362,7 +366,11 @@ describe('Dockerfile', () => {
     const uiAssets = filesUnder('src/ui').filter((file) => !file.endsWith('.ts'));
     expect(uiAssets).toContain('src/ui/index.html');
     for (const file of uiAssets) expect(copiedTo(build, file), file).toBe(posix.join(build.workdir, file));
-    for (const file of ['package.json', ...uiAssets, ...sources.map(compiled)]) {
+    const pageScripts = filesUnder('src/ui')
+      .filter((file) => file.endsWith('.ts'))
+      .map(compiled);
+    expect(pageScripts).toContain('dist/src/ui/app.js');
+    for (const file of ['package.json', ...uiAssets, ...pageScripts, ...sources.map(compiled)]) {
       expect(copiedTo(runtime, posix.join(build.workdir, file), build.name), file).toBe(posix.join(runtime.workdir, file));
     }
   });
