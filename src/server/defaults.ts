@@ -9,3 +9,15 @@ export const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 4;
 export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 /** Lifecycle, refused requests, warnings and errors; every answered request only at `debug`. */
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+/**
+ * Slow clients. Headers within 60 s, as Node's `headersTimeout`, nginx's `client_header_timeout` and the Collector's
+ * `read_header_timeout` all default to. A body within 60 s (an OTLP exporter gives up after 10 s anyway), and at least
+ * 1 KiB/s on average once the first 5 s have passed (Kestrel's minimum data rate, with its grace period): a body that
+ * stalls loses its admission slot and its connection in seconds, not at the deadline.
+ */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+export const DEFAULT_BODY_MIN_RATE = 1024;
+export const DEFAULT_BODY_RATE_GRACE_MS = 5_000;
+/** How long an OTLP request waits for room among the requests in flight before it is answered 429. */
+export const DEFAULT_ADMISSION_WAIT_MS = 1_000;

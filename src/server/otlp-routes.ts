@@ -13,7 +13,7 @@ import {
 } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
 import type { InFlightLimiter, InFlightReservation } from './admission.js';
-import { BodyReadError, readBody } from './body.js';
+import { type BodyPace, BodyReadError, readBody } from './body.js';
 import { errorDetail, logRefusal } from './log.js';
 import { answerStoreFailure } from './store-failure.js';
 
@@ -27,6 +27,10 @@ export interface OtlpRouteOptions {
   ingest: GenerationIngest;
   limiter: InFlightLimiter;
   maxBodyBytes: number;
+  /** How long a request waits for room among those in flight before 429. */
+  admissionWaitMs: number;
+  /** How fast an admitted request's body must arrive. */
+  bodyPace: BodyPace;
 }
 
 /** The OTLP encoding of a Content-Type, or undefined for one OTLP/HTTP does not define. */
@@ -75,7 +79,7 @@ function partialSuccess(signal: OtlpSignal, rejected: number, rejectionMessage: 
  * Registered in their own encapsulated context: the body is read here, as a stream, not by Fastify's parsers.
  */
 export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions): Promise<void> {
-  const { ingest, limiter, maxBodyBytes } = options;
+  const { ingest, limiter, maxBodyBytes, admissionWaitMs, bodyPace } = options;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -93,8 +97,21 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
         `the request body (${length} bytes) is larger than the limit of ${maxBodyBytes} bytes (--max-body)`,
       );
     }
-    const reservation = limiter.tryAcquire(length);
-    if (!reservation) {
+    const socket = request.raw.socket;
+    const gone = new AbortController();
+    const onGone = () => gone.abort();
+    socket.once('close', onGone);
+    const raw = request.raw;
+    const reservation = await limiter.acquire(length, {
+      waitMs: admissionWaitMs,
+      // Its body is here in full, or fills the buffer Node reads it into: the sender is waiting for us, not we for it.
+      ready: () => raw.complete || raw.readableLength >= raw.readableHighWaterMark,
+      signal: gone.signal,
+    });
+    socket.off('close', onGone);
+    // A client that left while waiting gets its room back at once (its answer goes nowhere).
+    if (gone.signal.aborted) reservation?.release();
+    if (!reservation || gone.signal.aborted) {
       return sendOtlpStatus(
         request,
         reply,
@@ -137,9 +154,16 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
         gzip: contentEncoding === 'gzip',
         maxBytes: maxBodyBytes,
         reservation: reservations.get(request),
+        pace: bodyPace,
       });
     } catch (error) {
       if (!(error instanceof BodyReadError)) throw error;
+      if (error.statusCode === 408) {
+        // The slow client loses its connection too, so it cannot go on holding a socket.
+        reply.header('connection', 'close');
+        reply.raw.once('finish', () => request.raw.socket.destroy());
+        return sendOtlpStatus(request, reply, 408, RpcCode.DEADLINE_EXCEEDED, error.message);
+      }
       if (error.statusCode === 429)
         return sendOtlpStatus(request, reply, 429, RpcCode.RESOURCE_EXHAUSTED, error.message, RETRY_AFTER_BUSY_SECONDS);
       return sendOtlpStatus(request, reply, error.statusCode, RpcCode.INVALID_ARGUMENT, error.message);
