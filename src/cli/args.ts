@@ -8,6 +8,7 @@ import {
   DEFAULT_HOST,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_REQUEST_ITEMS,
   DEFAULT_PORT,
 } from '../server/defaults.js';
 import { type LogLevel, parseLogLevel } from '../server/log.js';
@@ -38,6 +39,7 @@ export interface ServeArgs {
   port: number;
   store: StoreChoice;
   maxBodyBytes: number;
+  maxItems: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   /** Bytes per second. */
@@ -153,6 +155,14 @@ export function parseSize(value: string, option = '--max-body'): number {
   return bytes;
 }
 
+/** `--max-items`: a positive whole number. */
+function count(value: string | undefined, option: string, defaultCount: number): number {
+  if (value === undefined) return defaultCount;
+  const number = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number) || number <= 0) throw new UsageError(`${option} must be a positive whole number, got "${value}"`);
+  return number;
+}
+
 /** `--headers-timeout`, `--body-timeout`: seconds (fractions allowed), as milliseconds. */
 function seconds(value: string | undefined, option: string, defaultMs: number): number {
   if (value === undefined) return defaultMs;
@@ -176,6 +186,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     port: { type: 'string', short: 'p' },
     ...STORE_OPTIONS,
     'max-body': { type: 'string' },
+    'max-items': { type: 'string' },
     'headers-timeout': { type: 'string' },
     'body-timeout': { type: 'string' },
     'body-min-rate': { type: 'string' },
@@ -195,6 +206,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     port: port(values.port),
     store: storeChoice(values.db, values.postgres),
     maxBodyBytes: values['max-body'] === undefined ? DEFAULT_MAX_BODY_BYTES : parseSize(values['max-body']),
+    maxItems: count(values['max-items'], '--max-items', DEFAULT_MAX_REQUEST_ITEMS),
     headersTimeoutMs: seconds(values['headers-timeout'], '--headers-timeout', DEFAULT_HEADERS_TIMEOUT_MS),
     bodyTimeoutMs: seconds(values['body-timeout'], '--body-timeout', DEFAULT_BODY_TIMEOUT_MS),
     bodyMinRate: values['body-min-rate'] === undefined ? DEFAULT_BODY_MIN_RATE : parseSize(values['body-min-rate'], '--body-min-rate'),

@@ -17,6 +17,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       host: args.host,
       port: args.port,
       maxBodyBytes: args.maxBodyBytes,
+      maxItems: args.maxItems,
       headersTimeoutMs: args.headersTimeoutMs,
       bodyTimeoutMs: args.bodyTimeoutMs,
       bodyMinRate: args.bodyMinRate,

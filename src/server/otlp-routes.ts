@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GenerationIngest, IngestResult } from '../ingest/ingest.js';
 import {
+  type DecodeLimits,
   decodeLogsRequest,
   decodeTraceRequest,
   encodeExportResponse,
   encodeStatus,
   OtlpDecodeError,
   type OtlpEncoding,
+  OtlpLimitError,
   type OtlpSignal,
   type PartialSuccess,
   RpcCode,
@@ -27,6 +29,8 @@ export interface OtlpRouteOptions {
   ingest: GenerationIngest;
   limiter: InFlightLimiter;
   maxBodyBytes: number;
+  /** What one request may carry; more is refused with 413 as soon as the decoder sees it. */
+  limits: DecodeLimits;
   /** How long a request waits for room among those in flight before 429. */
   admissionWaitMs: number;
   /** How fast an admitted request's body must arrive. */
@@ -79,7 +83,7 @@ function partialSuccess(signal: OtlpSignal, rejected: number, rejectionMessage: 
  * Registered in their own encapsulated context: the body is read here, as a stream, not by Fastify's parsers.
  */
 export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions): Promise<void> {
-  const { ingest, limiter, maxBodyBytes, admissionWaitMs, bodyPace } = options;
+  const { ingest, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace } = options;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -174,15 +178,16 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
     let ingesting: () => Promise<IngestResult>;
     try {
       if (signal === 'traces') {
-        const decoded = decodeTraceRequest(body, encoding);
+        const decoded = decodeTraceRequest(body, encoding, limits);
         rejected = decoded.rejected;
         rejectionMessage = decoded.rejectionMessage;
         ingesting = () => ingest.ingestSpans(decoded.spans);
       } else {
-        const decoded = decodeLogsRequest(body, encoding);
+        const decoded = decodeLogsRequest(body, encoding, limits);
         ingesting = () => ingest.ingestLogs(decoded.records);
       }
     } catch (error) {
+      if (error instanceof OtlpLimitError) return sendOtlpStatus(request, reply, 413, RpcCode.INVALID_ARGUMENT, error.message);
       if (error instanceof OtlpDecodeError) {
         return sendOtlpStatus(request, reply, 400, RpcCode.INVALID_ARGUMENT, `invalid OTLP ${signal} request: ${error.message}`);
       }

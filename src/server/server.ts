@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_IN_FLIGHT_BYTES,
   DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+  DEFAULT_MAX_REQUEST_ITEMS,
   DEFAULT_PORT,
 } from './defaults.js';
 import { errorDetail, type LogDestination, type LogLevel, logRefusal, parseLogLevel, ServerLog } from './log.js';
@@ -34,6 +35,7 @@ export {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_IN_FLIGHT_BYTES,
   DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+  DEFAULT_MAX_REQUEST_ITEMS,
   DEFAULT_PORT,
   ServerConfigError,
 };
@@ -47,6 +49,12 @@ export interface ServerOptions {
   port?: number;
   /** Largest OTLP request body, compressed and decompressed. Default 64 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Spans, events, log records and attribute values (array and map elements included) one OTLP request may carry;
+   * more gets 413 as soon as the decoder counts past it. OTLP/JSON is counted before parsing, as two objects per item.
+   * Default 100,000.
+   */
+  maxItems?: number;
   /** When set, every request needs `Authorization: Bearer <token>` (except the playground page's static files). */
   token?: string;
   /** Allows a non-loopback `host` without a token. */
@@ -156,6 +164,7 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   const token = options.token ?? undefined;
   if (token !== undefined && token.trim() === '') throw new ServerConfigError('--token must not be empty');
 
+  const limits = { maxItems: positiveOption(options.maxItems ?? DEFAULT_MAX_REQUEST_ITEMS, '--max-items', 'items') };
   const headersTimeoutMs = positiveOption(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, '--headers-timeout', 'milliseconds');
   const bodyPace = {
     timeoutMs: positiveOption(options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, '--body-timeout', 'milliseconds'),
@@ -231,7 +240,7 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
     options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
   );
-  await app.register(otlpRoutes, { ingest, limiter, maxBodyBytes, admissionWaitMs, bodyPace });
+  await app.register(otlpRoutes, { ingest, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace });
   await app.register(apiRoutes, { store: options.store, jaegerUrl });
   try {
     registerPlayground(app, {
