@@ -18,6 +18,7 @@ import type { InFlightLimiter, InFlightReservation } from './admission.js';
 import { type BodyPace, BodyReadError, readBody } from './body.js';
 import { errorDetail, logRefusal } from './log.js';
 import { answerStoreFailure } from './store-failure.js';
+import type { StoreWriteHealth } from './store-health.js';
 
 export const TRACES_PATH = '/v1/traces';
 export const LOGS_PATH = '/v1/logs';
@@ -27,6 +28,8 @@ export const RETRY_AFTER_BUSY_SECONDS = 1;
 
 export interface OtlpRouteOptions {
   ingest: GenerationIngest;
+  /** Told how each write ended. */
+  health: StoreWriteHealth;
   limiter: InFlightLimiter;
   maxBodyBytes: number;
   /** What one request may carry; more is refused with 413 as soon as the decoder sees it. */
@@ -83,7 +86,7 @@ function partialSuccess(signal: OtlpSignal, rejected: number, rejectionMessage: 
  * Registered in their own encapsulated context: the body is read here, as a stream, not by Fastify's parsers.
  */
 export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions): Promise<void> {
-  const { ingest, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace } = options;
+  const { ingest, health, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace } = options;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -195,9 +198,12 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
     }
 
     try {
-      await ingesting();
+      const result = await ingesting();
+      // Only a write that reached the store says it takes writes again; a request with nothing to keep does not.
+      if (result.stored + result.duplicates + result.updated > 0) health.succeeded();
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
+      health.failed(error);
       const answer = answerStoreFailure(request, error, 'write');
       return sendOtlpStatus(request, reply, answer.statusCode, answer.rpcCode, answer.message, answer.retryAfterSeconds);
     }

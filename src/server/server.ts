@@ -26,6 +26,7 @@ import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
 import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
 import { answerStoreFailure } from './store-failure.js';
+import { StoreWriteHealth } from './store-health.js';
 
 /** Seconds a client waits before retrying a request refused because the server is shutting down (a restart, usually). */
 export const RETRY_AFTER_CLOSING_SECONDS = 5;
@@ -240,8 +241,9 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
     options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
   );
-  await app.register(otlpRoutes, { ingest, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace });
-  await app.register(apiRoutes, { store: options.store, jaegerUrl });
+  const health = new StoreWriteHealth();
+  await app.register(otlpRoutes, { ingest, health, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace });
+  await app.register(apiRoutes, { store: options.store, health, jaegerUrl });
   try {
     registerPlayground(app, {
       store: options.store,
