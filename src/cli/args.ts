@@ -1,7 +1,16 @@
 import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { TOKEN_ENV } from '../server/auth.js';
-import { DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../server/defaults.js';
+import {
+  DEFAULT_BODY_MIN_RATE,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_REQUEST_ITEMS,
+  DEFAULT_PORT,
+} from '../server/defaults.js';
 import { type LogLevel, parseLogLevel } from '../server/log.js';
 import { httpUrl } from '../server/options.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
@@ -30,6 +39,11 @@ export interface ServeArgs {
   port: number;
   store: StoreChoice;
   maxBodyBytes: number;
+  maxItems: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  /** Bytes per second. */
+  bodyMinRate: number;
   token?: string;
   insecure: boolean;
   jaegerUrl?: string;
@@ -131,14 +145,30 @@ const SIZE_UNITS: Record<string, number> = {
   gib: 1024 ** 3,
 };
 
-/** `--max-body`: bytes, or with a K/M/G suffix (powers of 1024), e.g. `64MiB`. */
-export function parseSize(value: string): number {
+/** `--max-body` (or `option`): bytes, or with a K/M/G suffix (powers of 1024), e.g. `64MiB`. */
+export function parseSize(value: string, option = '--max-body'): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
   const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
   const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
   if (!Number.isSafeInteger(bytes) || bytes <= 0)
-    throw new UsageError(`--max-body must be a size like 67108864, 64MiB or 512K, got "${value}"`);
+    throw new UsageError(`${option} must be a size like 67108864, 64MiB or 512K, got "${value}"`);
   return bytes;
+}
+
+/** `--max-items`: a positive whole number. */
+function count(value: string | undefined, option: string, defaultCount: number): number {
+  if (value === undefined) return defaultCount;
+  const number = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number) || number <= 0) throw new UsageError(`${option} must be a positive whole number, got "${value}"`);
+  return number;
+}
+
+/** `--headers-timeout`, `--body-timeout`: seconds (fractions allowed), as milliseconds. */
+function seconds(value: string | undefined, option: string, defaultMs: number): number {
+  if (value === undefined) return defaultMs;
+  const ms = /^\d+(\.\d+)?$/.test(value.trim()) ? Math.round(Number(value) * 1000) : NaN;
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new UsageError(`${option} must be a number of seconds like 60 or 0.5, got "${value}"`);
+  return ms;
 }
 
 function token(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
@@ -156,6 +186,10 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     port: { type: 'string', short: 'p' },
     ...STORE_OPTIONS,
     'max-body': { type: 'string' },
+    'max-items': { type: 'string' },
+    'headers-timeout': { type: 'string' },
+    'body-timeout': { type: 'string' },
+    'body-min-rate': { type: 'string' },
     token: { type: 'string' },
     insecure: { type: 'boolean' },
     'jaeger-url': { type: 'string' },
@@ -172,6 +206,10 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     port: port(values.port),
     store: storeChoice(values.db, values.postgres),
     maxBodyBytes: values['max-body'] === undefined ? DEFAULT_MAX_BODY_BYTES : parseSize(values['max-body']),
+    maxItems: count(values['max-items'], '--max-items', DEFAULT_MAX_REQUEST_ITEMS),
+    headersTimeoutMs: seconds(values['headers-timeout'], '--headers-timeout', DEFAULT_HEADERS_TIMEOUT_MS),
+    bodyTimeoutMs: seconds(values['body-timeout'], '--body-timeout', DEFAULT_BODY_TIMEOUT_MS),
+    bodyMinRate: values['body-min-rate'] === undefined ? DEFAULT_BODY_MIN_RATE : parseSize(values['body-min-rate'], '--body-min-rate'),
     token: token(values.token, env),
     insecure: values.insecure ?? false,
     jaegerUrl: values['jaeger-url'] === undefined ? undefined : urlOption(values['jaeger-url'], '--jaeger-url'),

@@ -27,6 +27,10 @@ Options:
   --db FILE                SQLite database file (default ${DEFAULT_DATABASE_PATH})
   --postgres URL           store in PostgreSQL instead, e.g. postgres://user:password@host:5432/genspan
   --max-body SIZE          largest request body, before and after gzip (default 64MiB; e.g. 16MiB, 1048576)
+  --max-items N            most spans, events, log records and attribute values in one request (default 100000); 413 past it
+  --headers-timeout SECS   a connection's request headers must arrive within this (default 60), else it is closed
+  --body-timeout SECS      an OTLP request's body must arrive within this (default 60), else 408 and the connection closed
+  --body-min-rate SIZE     ...and at least this much per second on average after its first 5 s (default 1KiB)
   --token TOKEN            require Authorization: Bearer TOKEN on every request (default: $GENSPAN_TOKEN)
   --insecure               allow a non-loopback --host without a token
   --jaeger-url URL         Jaeger UI base URL; each generation then links to its trace

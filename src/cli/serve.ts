@@ -9,7 +9,7 @@ export interface CliIO {
 
 /** `genspan serve`: runs until SIGINT or SIGTERM, then finishes the requests in flight and closes the store. */
 export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
-  const { store, description } = await openStore(args.store);
+  const { store, description } = await openStore(args.store, { writable: true });
   let server: RunningServer;
   try {
     server = await startServer({
@@ -17,6 +17,10 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       host: args.host,
       port: args.port,
       maxBodyBytes: args.maxBodyBytes,
+      maxItems: args.maxItems,
+      headersTimeoutMs: args.headersTimeoutMs,
+      bodyTimeoutMs: args.bodyTimeoutMs,
+      bodyMinRate: args.bodyMinRate,
       token: args.token,
       insecure: args.insecure,
       jaegerUrl: args.jaegerUrl,

@@ -17,13 +17,24 @@ export interface OpenedStore {
 
 /**
  * Opens the chosen store and checks it is usable now (PostgreSQL connected and migrated), so an unreachable
- * database is reported at start rather than on the first request. `mustExist` refuses to create a new SQLite file.
+ * database is reported at start rather than on the first request. `mustExist` refuses to create a new SQLite file;
+ * `writable` checks that an SQLite file takes writes.
  */
-export async function openStore(choice: StoreChoice, options: { mustExist?: boolean } = {}): Promise<OpenedStore> {
+export async function openStore(choice: StoreChoice, options: { mustExist?: boolean; writable?: boolean } = {}): Promise<OpenedStore> {
   if (choice.kind === 'sqlite') {
     if (options.mustExist && !existsSync(choice.path))
       throw new CliError(`no database at ${choice.path} (use --db FILE or --postgres URL)`);
-    return { store: new SqliteStore({ path: choice.path }), description: `SQLite ${choice.path}` };
+    const store = new SqliteStore({ path: choice.path });
+    // `writable`: a file SQLite can only read is refused now, not found out at the first write.
+    if (options.writable) {
+      try {
+        await store.ready();
+      } catch (error) {
+        await store.close().catch(() => undefined);
+        throw error;
+      }
+    }
+    return { store, description: `SQLite ${choice.path}` };
   }
   const store = new PostgresStore({ connectionString: choice.url });
   try {

@@ -1,6 +1,6 @@
 import type { NormalizedEvent, NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
-import { atPath, OtlpDecodeError } from './errors.js';
-import type { DecodedLogsRequest, DecodedTraceRequest } from './types.js';
+import { atPath, OtlpDecodeError, OtlpLimitError } from './errors.js';
+import { type DecodedLogsRequest, type DecodedTraceRequest, type DecodeLimits, NO_DECODE_LIMITS } from './types.js';
 import { int64Value, isZeroId, logRecord, MAX_VALUE_DEPTH, SPAN_ID_BYTES, setEntry, TRACE_ID_BYTES, wrongIdLength } from './values.js';
 
 /**
@@ -15,8 +15,46 @@ const HEX = /^[0-9a-fA-F]*$/;
 const UNSIGNED_DECIMAL = /^\d+$/;
 const SIGNED_DECIMAL = /^-?\d+$/;
 
-function parseJson(body: Uint8Array | string): unknown {
-  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+const OPEN_BRACE = 0x7b;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** JSON objects per item: an attribute is a KeyValue and its AnyValue, a span an object and its status. */
+const JSON_OBJECTS_PER_ITEM = 2;
+
+/** Whether the JSON text holds more than `max` objects; strings are skipped, so braces inside them do not count. */
+function holdsMoreObjects(bytes: Buffer, max: number): boolean {
+  // Most bodies have fewer braces than that anywhere, strings included: found without walking the text.
+  let braces = 0;
+  for (let at = bytes.indexOf(OPEN_BRACE); at !== -1 && braces <= max; at = bytes.indexOf(OPEN_BRACE, at + 1)) braces++;
+  if (braces <= max) return false;
+  let objects = 0;
+  for (let at = 0; at < bytes.length; at++) {
+    const byte = bytes[at];
+    if (byte === OPEN_BRACE) {
+      if (++objects > max) return true;
+    } else if (byte === QUOTE) {
+      // To the closing quote: the next one not escaped by an odd number of backslashes.
+      for (;;) {
+        at = bytes.indexOf(QUOTE, at + 1);
+        if (at === -1) return false;
+        let backslashes = 0;
+        while (bytes[at - 1 - backslashes] === BACKSLASH) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Parses the body, refusing one with more than twice `limits.maxItems` objects before `JSON.parse` builds them (it
+ * cannot be stopped half-way): parsing a request of a million attributes would hold the event loop for seconds.
+ */
+function parseJson(body: Uint8Array | string, limits: DecodeLimits): unknown {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (Number.isFinite(limits.maxItems) && holdsMoreObjects(bytes, limits.maxItems * JSON_OBJECTS_PER_ITEM))
+    throw new OtlpLimitError(limits.maxItems);
+  const text = typeof body === 'string' ? body : bytes.toString('utf8');
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -179,9 +217,12 @@ function span(value: unknown, resource: Record<string, unknown>, scope: { name: 
   return isZeroId(traceId) || isZeroId(spanId) ? null : decoded;
 }
 
-/** Decodes an OTLP/JSON `ExportTraceServiceRequest`; throws `OtlpDecodeError` saying what was wrong. */
-export function decodeTraceRequestJson(body: Uint8Array | string): DecodedTraceRequest {
-  const root = parseJson(body);
+/**
+ * Decodes an OTLP/JSON `ExportTraceServiceRequest`; throws `OtlpDecodeError` saying what was wrong, `OtlpLimitError`
+ * before parsing when it holds more than two JSON objects per item `limits` allow.
+ */
+export function decodeTraceRequestJson(body: Uint8Array | string, limits: DecodeLimits = NO_DECODE_LIMITS): DecodedTraceRequest {
+  const root = parseJson(body, limits);
   if (!isObject(root)) throw new OtlpDecodeError('the body must be a JSON object with "resourceSpans"');
   rejectOtherSignal(root, 'resourceSpans', 'resourceLogs', '/v1/logs');
   const spans: NormalizedSpan[] = [];
@@ -217,9 +258,9 @@ export function decodeTraceRequestJson(body: Uint8Array | string): DecodedTraceR
     : { spans, rejected: 0 };
 }
 
-/** Decodes an OTLP/JSON `ExportLogsServiceRequest`; throws `OtlpDecodeError` saying what was wrong. */
-export function decodeLogsRequestJson(body: Uint8Array | string): DecodedLogsRequest {
-  const root = parseJson(body);
+/** Decodes an OTLP/JSON `ExportLogsServiceRequest`, as `decodeTraceRequestJson` does. */
+export function decodeLogsRequestJson(body: Uint8Array | string, limits: DecodeLimits = NO_DECODE_LIMITS): DecodedLogsRequest {
+  const root = parseJson(body, limits);
   if (!isObject(root)) throw new OtlpDecodeError('the body must be a JSON object with "resourceLogs"');
   rejectOtherSignal(root, 'resourceLogs', 'resourceSpans', '/v1/traces');
   const records: NormalizedLogRecord[] = [];

@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs/minimal.js';
 import type { NormalizedEvent, NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
-import { atPath, OtlpDecodeError } from './errors.js';
-import type { DecodedLogsRequest, DecodedTraceRequest } from './types.js';
+import { atPath, ItemCounter, OtlpDecodeError } from './errors.js';
+import { type DecodedLogsRequest, type DecodedTraceRequest, type DecodeLimits, NO_DECODE_LIMITS } from './types.js';
 import { int64Value, isZeroId, logRecord, MAX_VALUE_DEPTH, SPAN_ID_BYTES, setEntry, TRACE_ID_BYTES, wrongIdLength } from './values.js';
 
 /**
@@ -10,7 +10,8 @@ import { int64Value, isZeroId, logRecord, MAX_VALUE_DEPTH, SPAN_ID_BYTES, setEnt
  * genspan does not use (links, flags, trace state, dropped counts, schema URLs) are skipped without decoding.
  */
 
-type Reader = protobuf.Reader;
+/** protobufjs's reader, carrying the count of what the request holds so far (one reader per request). */
+type Reader = protobuf.Reader & { readonly items: ItemCounter };
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
@@ -187,6 +188,7 @@ function readArrayValue(reader: Reader, buffer: Buffer, end: number, depth: numb
     if (tag >>> 3 === 1) {
       expectWire('ArrayValue.values', tag & 7, WIRE_LENGTH_DELIMITED);
       const valueEnd = lengthEnd(reader);
+      reader.items.add();
       values.push(readAnyValue(reader, buffer, valueEnd, depth) ?? null);
     } else {
       skipField(reader, tag & 7);
@@ -213,6 +215,7 @@ function readKeyValues(reader: Reader, buffer: Buffer, end: number, field: numbe
 }
 
 function readKeyValue(reader: Reader, buffer: Buffer, end: number, target: Record<string, unknown>, depth: number): void {
+  reader.items.add();
   let key = '';
   let value: unknown;
   while (reader.pos < end) {
@@ -297,8 +300,8 @@ interface DecodedItems<Item> {
   rejected: number;
 }
 
-function decodeRequest<Item>(buffer: Buffer, signal: SignalEnvelope<Item>): DecodedItems<Item> {
-  const reader = protobuf.Reader.create(buffer);
+function decodeRequest<Item>(buffer: Buffer, signal: SignalEnvelope<Item>, limits: DecodeLimits): DecodedItems<Item> {
+  const reader: Reader = Object.assign(protobuf.Reader.create(buffer), { items: new ItemCounter(limits.maxItems) });
   const decoded: DecodedItems<Item> = { items: [], rejected: 0 };
   let index = 0;
   try {
@@ -307,6 +310,7 @@ function decodeRequest<Item>(buffer: Buffer, signal: SignalEnvelope<Item>): Deco
       if (tag >>> 3 === 1) {
         expectWire(signal.requestResourcesField, tag & 7, WIRE_LENGTH_DELIMITED);
         const end = lengthEnd(reader);
+        reader.items.add();
         try {
           readResourceItems(reader, buffer, end, signal, decoded);
         } catch (error) {
@@ -344,6 +348,7 @@ function readResourceItems<Item>(
       case 2: {
         expectWire(signal.resourceScopesField, wire, WIRE_LENGTH_DELIMITED);
         const scopeEnd = lengthEnd(reader);
+        reader.items.add();
         try {
           readScopeItems(reader, buffer, scopeEnd, resource, signal, decoded);
         } catch (error) {
@@ -381,6 +386,7 @@ function readScopeItems<Item>(
       case 2: {
         expectWire(signal.scopeItemsField, wire, WIRE_LENGTH_DELIMITED);
         const itemEnd = lengthEnd(reader);
+        reader.items.add();
         let item: Item | null;
         try {
           item = signal.readItem(reader, buffer, itemEnd, resource, scope);
@@ -413,8 +419,8 @@ const TRACE_ENVELOPE: SignalEnvelope<NormalizedSpan> = {
   readItem: readSpan,
 };
 
-function decodeTraceMessage(buffer: Buffer): DecodedTraceRequest {
-  const { items: spans, rejected } = decodeRequest(buffer, TRACE_ENVELOPE);
+function decodeTraceMessage(buffer: Buffer, limits: DecodeLimits): DecodedTraceRequest {
+  const { items: spans, rejected } = decodeRequest(buffer, TRACE_ENVELOPE, limits);
   return rejected > 0
     ? { spans, rejected, rejectionMessage: `${rejected} span(s) with an all-zero trace or span id were rejected` }
     : { spans, rejected: 0 };
@@ -522,6 +528,7 @@ function readSpan(
 
 /** Event { time_unix_nano = 1; name = 2; attributes = 3 } */
 function readEvent(reader: Reader, buffer: Buffer, end: number): NormalizedEvent {
+  reader.items.add();
   const event: NormalizedEvent = { name: '', timeUnixNano: 0n, attributes: {} };
   while (reader.pos < end) {
     const tag = readTag(reader);
@@ -583,8 +590,8 @@ const LOGS_ENVELOPE: SignalEnvelope<NormalizedLogRecord> = {
   readItem: readLogRecord,
 };
 
-function decodeLogsMessage(buffer: Buffer): DecodedLogsRequest {
-  return { records: decodeRequest(buffer, LOGS_ENVELOPE).items };
+function decodeLogsMessage(buffer: Buffer, limits: DecodeLimits): DecodedLogsRequest {
+  return { records: decodeRequest(buffer, LOGS_ENVELOPE, limits).items };
 }
 
 /**
@@ -655,12 +662,15 @@ function asBuffer(body: Uint8Array): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
-/** Decodes an `ExportTraceServiceRequest`; throws `OtlpDecodeError` saying what was wrong. */
-export function decodeTraceRequestProtobuf(body: Uint8Array): DecodedTraceRequest {
-  return decodeTraceMessage(asBuffer(body));
+/**
+ * Decodes an `ExportTraceServiceRequest`; throws `OtlpDecodeError` saying what was wrong, `OtlpLimitError` (at once)
+ * when it carries more than `limits` allow.
+ */
+export function decodeTraceRequestProtobuf(body: Uint8Array, limits: DecodeLimits = NO_DECODE_LIMITS): DecodedTraceRequest {
+  return decodeTraceMessage(asBuffer(body), limits);
 }
 
-/** Decodes an `ExportLogsServiceRequest`; throws `OtlpDecodeError` saying what was wrong. */
-export function decodeLogsRequestProtobuf(body: Uint8Array): DecodedLogsRequest {
-  return decodeLogsMessage(asBuffer(body));
+/** Decodes an `ExportLogsServiceRequest`, as `decodeTraceRequestProtobuf` does. */
+export function decodeLogsRequestProtobuf(body: Uint8Array, limits: DecodeLimits = NO_DECODE_LIMITS): DecodedLogsRequest {
+  return decodeLogsMessage(asBuffer(body), limits);
 }

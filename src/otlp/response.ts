@@ -25,6 +25,7 @@ export interface EncodedBody {
 /** gRPC status codes used in `google.rpc.Status.code` for the HTTP statuses genspan answers with. */
 export const RpcCode = {
   INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
   RESOURCE_EXHAUSTED: 8,
   UNAVAILABLE: 14,
   PERMISSION_DENIED: 7,

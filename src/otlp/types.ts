@@ -18,3 +18,12 @@ export type OtlpEncoding = 'protobuf' | 'json';
 
 /** The two signals genspan receives. */
 export type OtlpSignal = 'traces' | 'logs';
+
+/** What one request may carry. */
+export interface DecodeLimits {
+  /** Spans, events, log records, attributes, array and map elements, and their resource and scope groups. */
+  maxItems: number;
+}
+
+/** No limit: for callers that decode what they produced themselves. */
+export const NO_DECODE_LIMITS: DecodeLimits = { maxItems: Number.POSITIVE_INFINITY };

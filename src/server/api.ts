@@ -6,9 +6,12 @@ import type { GenerationRecord } from '../generation/record.js';
 import type { ErrorBody, GenerationItem, GenerationList } from '../generation/rest.js';
 import { InvalidListFilterError } from '../store/errors.js';
 import type { GenerationStore } from '../store/types.js';
+import type { StoreWriteHealth } from './store-health.js';
 
 export interface ApiOptions {
   store: GenerationStore;
+  /** Whether the store still takes writes, for `/healthz`. */
+  health: StoreWriteHealth;
   /** Jaeger UI base URL, e.g. `http://localhost:16686`. */
   jaegerUrl?: string;
 }
@@ -40,7 +43,7 @@ function errorBody(statusCode: number, error: string, message: string): ErrorBod
  * Fastify (JSON.stringify), never assembled from strings.
  */
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
-  const { store, jaegerUrl } = options;
+  const { store, health, jaegerUrl } = options;
   const withLink = (record: GenerationRecord): GenerationItem =>
     jaegerUrl ? { ...record, jaegerUrl: jaegerTraceUrl(jaegerUrl, record.traceId) } : record;
 
@@ -80,8 +83,11 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return reply.send(withLink(record));
   });
 
+  // 503 with the reason when the store reads but has stopped taking writes: what it receives would be lost.
   app.get('/healthz', async (_request, reply) => {
     await store.list({ limit: 1 });
+    const problem = health.problem;
+    if (problem) return reply.code(503).send({ status: 'unwritable', message: problem });
     return reply.send({ status: 'ok' });
   });
 }

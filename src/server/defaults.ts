@@ -6,6 +6,24 @@ export const DEFAULT_PORT = 4318;
 /** The OTLP specification's recommended request limit, before and after decompression. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 4;
+/**
+ * Spans, events, log records and attribute values one OTLP request may carry. A full batch of the SDK's defaults (512
+ * spans of 128 attributes) is 65,536; decoding and translating 100,000 holds the event loop for about 0.2 s, where the
+ * million attributes a 16 MB request can carry held it for 5 s.
+ */
+export const DEFAULT_MAX_REQUEST_ITEMS = 100_000;
 export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 /** Lifecycle, refused requests, warnings and errors; every answered request only at `debug`. */
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+/**
+ * Slow clients. Headers within 60 s, as Node's `headersTimeout`, nginx's `client_header_timeout` and the Collector's
+ * `read_header_timeout` all default to. A body within 60 s (an OTLP exporter gives up after 10 s anyway), and at least
+ * 1 KiB/s on average once the first 5 s have passed (Kestrel's minimum data rate, with its grace period): a body that
+ * stalls loses its admission slot and its connection in seconds, not at the deadline.
+ */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+export const DEFAULT_BODY_MIN_RATE = 1024;
+export const DEFAULT_BODY_RATE_GRACE_MS = 5_000;
+/** How long an OTLP request waits for room among the requests in flight before it is answered 429. */
+export const DEFAULT_ADMISSION_WAIT_MS = 1_000;

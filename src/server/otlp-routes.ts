@@ -1,21 +1,24 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GenerationIngest, IngestResult } from '../ingest/ingest.js';
 import {
+  type DecodeLimits,
   decodeLogsRequest,
   decodeTraceRequest,
   encodeExportResponse,
   encodeStatus,
   OtlpDecodeError,
   type OtlpEncoding,
+  OtlpLimitError,
   type OtlpSignal,
   type PartialSuccess,
   RpcCode,
 } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
 import type { InFlightLimiter, InFlightReservation } from './admission.js';
-import { BodyReadError, readBody } from './body.js';
+import { type BodyPace, BodyReadError, readBody } from './body.js';
 import { errorDetail, logRefusal } from './log.js';
 import { answerStoreFailure } from './store-failure.js';
+import type { StoreWriteHealth } from './store-health.js';
 
 export const TRACES_PATH = '/v1/traces';
 export const LOGS_PATH = '/v1/logs';
@@ -25,8 +28,16 @@ export const RETRY_AFTER_BUSY_SECONDS = 1;
 
 export interface OtlpRouteOptions {
   ingest: GenerationIngest;
+  /** Told how each write ended. */
+  health: StoreWriteHealth;
   limiter: InFlightLimiter;
   maxBodyBytes: number;
+  /** What one request may carry; more is refused with 413 as soon as the decoder sees it. */
+  limits: DecodeLimits;
+  /** How long a request waits for room among those in flight before 429. */
+  admissionWaitMs: number;
+  /** How fast an admitted request's body must arrive. */
+  bodyPace: BodyPace;
 }
 
 /** The OTLP encoding of a Content-Type, or undefined for one OTLP/HTTP does not define. */
@@ -75,7 +86,7 @@ function partialSuccess(signal: OtlpSignal, rejected: number, rejectionMessage: 
  * Registered in their own encapsulated context: the body is read here, as a stream, not by Fastify's parsers.
  */
 export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions): Promise<void> {
-  const { ingest, limiter, maxBodyBytes } = options;
+  const { ingest, health, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace } = options;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -93,8 +104,21 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
         `the request body (${length} bytes) is larger than the limit of ${maxBodyBytes} bytes (--max-body)`,
       );
     }
-    const reservation = limiter.tryAcquire(length);
-    if (!reservation) {
+    const socket = request.raw.socket;
+    const gone = new AbortController();
+    const onGone = () => gone.abort();
+    socket.once('close', onGone);
+    const raw = request.raw;
+    const reservation = await limiter.acquire(length, {
+      waitMs: admissionWaitMs,
+      // Its body is here in full, or fills the buffer Node reads it into: the sender is waiting for us, not we for it.
+      ready: () => raw.complete || raw.readableLength >= raw.readableHighWaterMark,
+      signal: gone.signal,
+    });
+    socket.off('close', onGone);
+    // A client that left while waiting gets its room back at once (its answer goes nowhere).
+    if (gone.signal.aborted) reservation?.release();
+    if (!reservation || gone.signal.aborted) {
       return sendOtlpStatus(
         request,
         reply,
@@ -137,9 +161,16 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
         gzip: contentEncoding === 'gzip',
         maxBytes: maxBodyBytes,
         reservation: reservations.get(request),
+        pace: bodyPace,
       });
     } catch (error) {
       if (!(error instanceof BodyReadError)) throw error;
+      if (error.statusCode === 408) {
+        // The slow client loses its connection too, so it cannot go on holding a socket.
+        reply.header('connection', 'close');
+        reply.raw.once('finish', () => request.raw.socket.destroy());
+        return sendOtlpStatus(request, reply, 408, RpcCode.DEADLINE_EXCEEDED, error.message);
+      }
       if (error.statusCode === 429)
         return sendOtlpStatus(request, reply, 429, RpcCode.RESOURCE_EXHAUSTED, error.message, RETRY_AFTER_BUSY_SECONDS);
       return sendOtlpStatus(request, reply, error.statusCode, RpcCode.INVALID_ARGUMENT, error.message);
@@ -150,15 +181,16 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
     let ingesting: () => Promise<IngestResult>;
     try {
       if (signal === 'traces') {
-        const decoded = decodeTraceRequest(body, encoding);
+        const decoded = decodeTraceRequest(body, encoding, limits);
         rejected = decoded.rejected;
         rejectionMessage = decoded.rejectionMessage;
         ingesting = () => ingest.ingestSpans(decoded.spans);
       } else {
-        const decoded = decodeLogsRequest(body, encoding);
+        const decoded = decodeLogsRequest(body, encoding, limits);
         ingesting = () => ingest.ingestLogs(decoded.records);
       }
     } catch (error) {
+      if (error instanceof OtlpLimitError) return sendOtlpStatus(request, reply, 413, RpcCode.INVALID_ARGUMENT, error.message);
       if (error instanceof OtlpDecodeError) {
         return sendOtlpStatus(request, reply, 400, RpcCode.INVALID_ARGUMENT, `invalid OTLP ${signal} request: ${error.message}`);
       }
@@ -170,8 +202,11 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
       if (result.failed > 0) {
         request.log.warn(`${result.failed} LLM spans could not be read whole: stored with what could be read and a warning each`);
       }
+      // Only a write that reached the store says it takes writes again; a request with nothing to keep does not.
+      if (result.stored + result.duplicates + result.updated > 0) health.succeeded();
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
+      health.failed(error);
       const answer = answerStoreFailure(request, error, 'write');
       return sendOtlpStatus(request, reply, answer.statusCode, answer.rpcCode, answer.message, answer.retryAfterSeconds);
     }

@@ -8,11 +8,17 @@ import { InFlightLimiter } from './admission.js';
 import { apiRoutes } from './api.js';
 import { createTokenCheck, hostHeaderName, isLoopbackHost } from './auth.js';
 import {
+  DEFAULT_ADMISSION_WAIT_MS,
+  DEFAULT_BODY_MIN_RATE,
+  DEFAULT_BODY_RATE_GRACE_MS,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_HOST,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_IN_FLIGHT_BYTES,
   DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+  DEFAULT_MAX_REQUEST_ITEMS,
   DEFAULT_PORT,
 } from './defaults.js';
 import { errorDetail, type LogDestination, type LogLevel, logRefusal, parseLogLevel, ServerLog } from './log.js';
@@ -20,6 +26,7 @@ import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
 import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
 import { answerStoreFailure } from './store-failure.js';
+import { StoreWriteHealth } from './store-health.js';
 
 /** Seconds a client waits before retrying a request refused because the server is shutting down (a restart, usually). */
 export const RETRY_AFTER_CLOSING_SECONDS = 5;
@@ -29,6 +36,7 @@ export {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_IN_FLIGHT_BYTES,
   DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+  DEFAULT_MAX_REQUEST_ITEMS,
   DEFAULT_PORT,
   ServerConfigError,
 };
@@ -42,6 +50,12 @@ export interface ServerOptions {
   port?: number;
   /** Largest OTLP request body, compressed and decompressed. Default 64 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Spans, events, log records and attribute values (array and map elements included) one OTLP request may carry;
+   * more gets 413 as soon as the decoder counts past it. OTLP/JSON is counted before parsing, as two objects per item.
+   * Default 100,000.
+   */
+  maxItems?: number;
   /** When set, every request needs `Authorization: Bearer <token>` (except the playground page's static files). */
   token?: string;
   /** Allows a non-loopback `host` without a token. */
@@ -56,6 +70,16 @@ export interface ServerOptions {
   maxInFlightRequests?: number;
   /** Bytes their bodies may occupy together (declared, then as received and inflated) before new ones get 429. Default 64 MiB. */
   maxInFlightBytes?: number;
+  /** How long a request waits for room among those in flight before it gets 429. Default 1 s. */
+  admissionWaitMs?: number;
+  /** A connection's request headers must arrive within this, or it is closed with 408. Default 60 s. */
+  headersTimeoutMs?: number;
+  /** An OTLP request's body must arrive within this once admitted, or the connection is closed with 408. Default 60 s. */
+  bodyTimeoutMs?: number;
+  /** ...and at least this many bytes per second on average, once `bodyRateGraceMs` have passed. Default 1024. */
+  bodyMinRate?: number;
+  /** Default 5 s. */
+  bodyRateGraceMs?: number;
   /**
    * The least severe log lines written: `error`, `warn`, `info` (default: also the lifecycle and refused requests)
    * or `debug` (also every answered request).
@@ -122,6 +146,13 @@ function sendError(
   return reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message });
 }
 
+/** A whole, positive (or, with `zeroAllowed`, non-negative) number option, or `ServerConfigError` naming it. */
+function positiveOption(value: number, option: string, unit: string, zeroAllowed = false): number {
+  if (!Number.isSafeInteger(value) || value < (zeroAllowed ? 0 : 1))
+    throw new ServerConfigError(`${option} must be a whole ${zeroAllowed ? 'non-negative' : 'positive'} number of ${unit}, got ${value}`);
+  return value;
+}
+
 /**
  * Builds the `genspan serve` application without listening: the OTLP receiver, the REST API, the playground and
  * the token check. Throws `ServerConfigError` for unusable options.
@@ -134,6 +165,15 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   const token = options.token ?? undefined;
   if (token !== undefined && token.trim() === '') throw new ServerConfigError('--token must not be empty');
 
+  const limits = { maxItems: positiveOption(options.maxItems ?? DEFAULT_MAX_REQUEST_ITEMS, '--max-items', 'items') };
+  const headersTimeoutMs = positiveOption(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, '--headers-timeout', 'milliseconds');
+  const bodyPace = {
+    timeoutMs: positiveOption(options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, '--body-timeout', 'milliseconds'),
+    minBytesPerSecond: positiveOption(options.bodyMinRate ?? DEFAULT_BODY_MIN_RATE, '--body-min-rate', 'bytes per second', true),
+    graceMs: positiveOption(options.bodyRateGraceMs ?? DEFAULT_BODY_RATE_GRACE_MS, 'bodyRateGraceMs', 'milliseconds', true),
+  };
+  const admissionWaitMs = positiveOption(options.admissionWaitMs ?? DEFAULT_ADMISSION_WAIT_MS, 'admissionWaitMs', 'milliseconds', true);
+
   const log: FastifyBaseLogger = new ServerLog(parseLogLevel(options.logLevel ?? DEFAULT_LOG_LEVEL), options.logDestination);
 
   // Fastify's own 503 while closing has no Retry-After, so clients would not know to come back: answered here instead.
@@ -142,6 +182,10 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     logController: new RequestLog(),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Node closes a connection (408) whose headers, or whole request, take too long; Fastify turns that off by default.
+    // The OTLP routes hold bodies to a pace of their own; this bounds every other request, and bodies left unread.
+    requestTimeout: headersTimeoutMs + admissionWaitMs + bodyPace.timeoutMs,
+    http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(50, headersTimeoutMs / 4)) },
   });
   const ingest = new GenerationIngest(options.store);
 
@@ -197,8 +241,9 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
     options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
   );
-  await app.register(otlpRoutes, { ingest, limiter, maxBodyBytes });
-  await app.register(apiRoutes, { store: options.store, jaegerUrl });
+  const health = new StoreWriteHealth();
+  await app.register(otlpRoutes, { ingest, health, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace });
+  await app.register(apiRoutes, { store: options.store, health, jaegerUrl });
   try {
     registerPlayground(app, {
       store: options.store,

@@ -328,10 +328,36 @@ export class SqliteStore implements PlaygroundStore {
   }
 
   /**
-   * Resolves once the write connection is open, or rejects with why it cannot be (the read connection opened in
-   * the constructor). Writes do not need to wait for it; it is for callers who want a failure reported up front.
+   * Resolves once the write connection is open and the file takes writes, or rejects with why not (the read
+   * connection opened in the constructor). Writes do not need to wait for it; it is for callers who want a failure
+   * reported up front. SQLite opens a file it may not write (immutable, on a read-only mount) read-only without a
+   * word and refuses only the first write, so one page is written here and rolled back.
    */
   async ready(): Promise<void> {
+    await this.run((db) => {
+      // Waits for another writer's lock as long as opening does, then gives the store's own wait back.
+      const busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
+      db.pragma(`busy_timeout = ${Math.max(busyTimeoutMs, OPEN_BUSY_TIMEOUT_MS)}`);
+      try {
+        db.exec('BEGIN IMMEDIATE');
+      } finally {
+        db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      }
+      try {
+        db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
+      } catch (error) {
+        if (sqliteCode(error)?.startsWith('SQLITE_READONLY')) {
+          throw new StoreUnwritableError(
+            `SQLite database ${this.path} cannot be written: SQLite can only open it read-only. Check that the file and ` +
+              'its folder are writable (and not immutable: lsattr) and that its file system is not mounted read-only',
+            { cause: error },
+          );
+        }
+        throw error;
+      } finally {
+        db.exec('ROLLBACK');
+      }
+    });
     await this.transaction([]);
   }
 

@@ -2,7 +2,14 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import protobuf from 'protobufjs/minimal.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeLogsRequest, decodeTraceRequest, encodeExportResponse, encodeStatus, OtlpDecodeError } from '../../src/otlp/index.js';
+import {
+  decodeLogsRequest,
+  decodeTraceRequest,
+  encodeExportResponse,
+  encodeStatus,
+  OtlpDecodeError,
+  OtlpLimitError,
+} from '../../src/otlp/index.js';
 import { normalizeReadableSpan } from '../../src/translate/normalize.js';
 import type { NormalizedSpan } from '../../src/translate/types.js';
 import { captureExportBody, encodeLogsRequest } from '../support/otlp-bodies.js';
@@ -233,6 +240,61 @@ describe('protobuf errors', () => {
   it('decodes an empty request as no spans', () => {
     expect(decodeTraceRequest(Buffer.alloc(0), 'protobuf')).toEqual({ spans: [], rejected: 0 });
     expect(decodeTraceRequest(Buffer.from('{}'), 'json')).toEqual({ spans: [], rejected: 0 });
+  });
+});
+
+describe('the per-request item limit', () => {
+  function jsonWithAttributes(count: number, value = 'v'): string {
+    const attributes = Array.from({ length: count }, (_, index) => ({ key: `k${index}`, value: { stringValue: value } }));
+    const span = { traceId: '01'.repeat(16), spanId: '02'.repeat(8), name: 'span', attributes };
+    return JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
+  }
+
+  function protobufWithAttributes(count: number): Buffer {
+    const writer = protobuf.Writer.create();
+    writer.uint32((1 << 3) | 2).fork();
+    writer.uint32((2 << 3) | 2).fork();
+    writer.uint32((2 << 3) | 2).fork();
+    writer.uint32((1 << 3) | 2).bytes(Buffer.alloc(16, 1));
+    writer.uint32((2 << 3) | 2).bytes(Buffer.alloc(8, 2));
+    for (let index = 0; index < count; index++) {
+      writer.uint32((9 << 3) | 2).fork();
+      writer.uint32((1 << 3) | 2).string(`k${index}`);
+      writer
+        .uint32((2 << 3) | 2)
+        .fork()
+        .uint32((1 << 3) | 2)
+        .string('v')
+        .ldelim();
+      writer.ldelim();
+    }
+    writer.ldelim().ldelim().ldelim();
+    return Buffer.from(writer.finish());
+  }
+
+  it('refuses a protobuf request past it, counting attributes, spans and their groups, and takes one within it', () => {
+    // One resource group, one scope group, one span and its 40 attributes.
+    const body = protobufWithAttributes(40);
+    expect(decodeTraceRequest(body, 'protobuf', { maxItems: 43 }).spans[0].attributes).toHaveProperty('k39');
+    const refusal = (() => {
+      try {
+        decodeTraceRequest(body, 'protobuf', { maxItems: 42 });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(OtlpLimitError);
+    expect((refusal as Error).message).toMatch(/more than 42 spans, events, log records and attribute values \(--max-items\)/);
+  });
+
+  it('refuses OTLP/JSON before parsing it, at two objects per item, braces inside strings not counted', () => {
+    expect(() => decodeTraceRequest(Buffer.from(jsonWithAttributes(200)), 'json', { maxItems: 50 })).toThrow(OtlpLimitError);
+    // 40 attributes and a span: 82 objects, within 2 x 50, though their values hold a thousand braces.
+    const braces = jsonWithAttributes(40, '{"a":{}}'.repeat(25));
+    expect(decodeTraceRequest(Buffer.from(braces), 'json', { maxItems: 50 }).spans[0].attributes).toHaveProperty('k39');
+    // An escaped quote does not end a string early.
+    const escaped = jsonWithAttributes(40, '\\"{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{');
+    expect(decodeTraceRequest(Buffer.from(escaped), 'json', { maxItems: 50 }).spans).toHaveLength(1);
   });
 });
 

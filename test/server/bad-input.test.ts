@@ -250,7 +250,7 @@ describe('genspan serve answers bad input with the right status and a clear mess
       request.write(Buffer.alloc(10));
       held.push(request);
     }
-    // The requests past the limit are refused at once, without their bodies.
+    // The requests past the limit are refused without their bodies, once they have waited a second for room.
     const early = await new Promise<{ status: number; retryAfter?: string; body: string }[]>((resolve) => {
       const settled: { status: number; retryAfter?: string; body: string }[] = [];
       for (const answer of answers) {

@@ -91,6 +91,31 @@ describe('readBody', () => {
 });
 
 describe('InFlightLimiter', () => {
+  it('lets a request wait for room, giving freed room to one whose body is here before older trickling ones', async () => {
+    const limiter = new InFlightLimiter(1, 100);
+    const holder = limiter.tryAcquire(10)!;
+    const trickling = limiter.acquire(10, { waitMs: 10_000, ready: () => false });
+    const ready = limiter.acquire(10, { waitMs: 10_000, ready: () => true });
+    const late = limiter.acquire(10, { waitMs: 0, ready: () => true });
+    expect(await late).toBeUndefined();
+    holder.release();
+    const admitted = (await ready)!;
+    expect(limiter.inFlight).toBe(1);
+    admitted.release();
+    (await trickling)!.release();
+    expect(await limiter.acquire(10, { waitMs: 1, ready: () => false })).toBeDefined();
+  });
+
+  it('gives up waiting when the time is over or the client leaves', async () => {
+    const limiter = new InFlightLimiter(1, 100);
+    limiter.tryAcquire(10);
+    expect(await limiter.acquire(10, { waitMs: 20, ready: () => true })).toBeUndefined();
+    const gone = new AbortController();
+    const waiting = limiter.acquire(10, { waitMs: 10_000, ready: () => true, signal: gone.signal });
+    gone.abort();
+    expect(await waiting).toBeUndefined();
+  });
+
   it('admits up to the count and byte limits, always one when idle, and frees on release', () => {
     const limiter = new InFlightLimiter(2, 100);
     const huge = limiter.tryAcquire(1000);
@@ -231,6 +256,15 @@ describe('serve arguments', () => {
     expect(parseSize('512k')).toBe(512 * 1024);
     expect(parseSize('1.5M')).toBe(1.5 * 1024 * 1024);
     expect(() => parseSize('0')).toThrow(UsageError);
+  });
+
+  it('take the slow-client bounds and the item limit, with defaults', () => {
+    expect(parseServeArgs([], {})).toMatchObject({ headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000, bodyMinRate: 1024, maxItems: 100_000 });
+    const args = parseServeArgs(['--headers-timeout', '5', '--body-timeout', '0.5', '--body-min-rate', '2KiB', '--max-items', '10'], {});
+    expect(args).toMatchObject({ headersTimeoutMs: 5_000, bodyTimeoutMs: 500, bodyMinRate: 2048, maxItems: 10 });
+    expect(() => parseServeArgs(['--body-timeout', '0'], {})).toThrow(/--body-timeout must be a number of seconds/);
+    expect(() => parseServeArgs(['--body-min-rate', 'fast'], {})).toThrow(/--body-min-rate must be a size/);
+    expect(() => parseServeArgs(['--max-items', '1e3'], {})).toThrow(/--max-items must be a positive whole number/);
   });
 
   it('refuse --db with --postgres', () => {
