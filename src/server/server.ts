@@ -189,6 +189,12 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   });
   const ingest = new GenerationIngest(options.store);
 
+  // JSON that holds stored markup must never be sniffed as HTML by a browser, whatever the route or the status.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;

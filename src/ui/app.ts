@@ -8,6 +8,7 @@ import {
   type GenerationItem,
   type ListQuery,
   type PlaygroundConfig,
+  storedToken,
   storeToken,
   wireOf,
 } from './api.js';
@@ -26,6 +27,8 @@ const providerStatus = byId('provider-status');
 const jaegerLink = byId<HTMLAnchorElement>('jaeger-link');
 const auth = byId('auth');
 const authForm = byId<HTMLFormElement>('auth-form');
+const authToken = byId<HTMLInputElement>('auth-token');
+const authError = byId('auth-error');
 
 /** The server's answer to `/api/playground/config`; null until it is read (or when it cannot be). */
 let config: PlaygroundConfig | null = null;
@@ -36,13 +39,22 @@ let currentId: string | null = null;
 let listRequest = 0;
 let detailRequest = 0;
 
+/** On a 401, asks for the token; a token this tab already sent was refused, and the form says so. */
 function needsToken(error: unknown): boolean {
-  if (error instanceof ApiError && error.status === 401) {
-    auth.hidden = false;
-    byId<HTMLInputElement>('auth-token').focus();
-    return true;
-  }
-  return false;
+  if (!(error instanceof ApiError && error.status === 401)) return false;
+  const rejected = storedToken() !== null;
+  authError.textContent = rejected ? 'The server rejected this token. Check it against the --token the server was started with.' : '';
+  authError.hidden = !rejected;
+  if (rejected) authToken.setAttribute('aria-invalid', 'true');
+  else authToken.removeAttribute('aria-invalid');
+  auth.hidden = false;
+  authToken.focus();
+  return true;
+}
+
+/** What stands in for data a 401 withheld. */
+function tokenNeeded(): string {
+  return storedToken() === null ? 'A token is needed.' : 'The token was rejected.';
 }
 
 function message(error: unknown): string {
@@ -95,7 +107,7 @@ function listItem(item: GenerationItem): HTMLElement {
         generation.error || item.status.code === StatusCode.ERROR ? h('span', { class: 'badge badge-error' }, 'Error') : null,
         rerunOrigin(generation) ? h('span', { class: 'badge badge-rerun' }, 'Re-run') : null,
       ),
-      h('span', { class: 'item-preview' }, preview.length > 160 ? `${preview.slice(0, 160)}…` : preview || '(no prompt)'),
+      h('span', { class: 'item-preview', dir: 'auto' }, preview.length > 160 ? `${preview.slice(0, 160)}…` : preview || '(no prompt)'),
       h(
         'span',
         { class: 'item-meta' },
@@ -106,7 +118,7 @@ function listItem(item: GenerationItem): HTMLElement {
           ? h(
               'span',
               { class: 'item-tags' },
-              tags.map((tag) => h('span', { class: 'tag' }, tag)),
+              tags.map((tag) => h('span', { class: 'tag', dir: 'auto' }, tag)),
             )
           : null,
       ),
@@ -130,7 +142,7 @@ async function loadList(append: boolean): Promise<void> {
       count === 0 ? 'No generations match.' : `${count} generation${count === 1 ? '' : 's'}${nextCursor ? ' (more to load)' : ''}`;
   } catch (error) {
     if (request !== listRequest) return;
-    listStatus.textContent = needsToken(error) ? 'A token is needed.' : `Could not load generations: ${message(error)}`;
+    listStatus.textContent = needsToken(error) ? tokenNeeded() : `Could not load generations: ${message(error)}`;
   } finally {
     loadMore.disabled = false;
   }
@@ -165,7 +177,7 @@ async function openGeneration(id: string, focus: boolean): Promise<void> {
   } catch (error) {
     if (request !== detailRequest) return;
     const text = needsToken(error)
-      ? 'A token is needed.'
+      ? tokenNeeded()
       : error instanceof ApiError && error.status === 404
         ? 'No such generation.'
         : message(error);
@@ -246,9 +258,11 @@ filters.addEventListener('reset', () => {
 loadMore.addEventListener('click', () => void loadList(true));
 authForm.addEventListener('submit', (event) => {
   event.preventDefault();
-  const input = byId<HTMLInputElement>('auth-token');
-  storeToken(input.value);
-  input.value = '';
+  storeToken(authToken.value);
+  authToken.value = '';
+  authToken.removeAttribute('aria-invalid');
+  authError.hidden = true;
+  authError.textContent = '';
   auth.hidden = true;
   void start();
 });

@@ -51,13 +51,55 @@ function contentText(content: GenerationMessage['content']): string {
     .join('\n');
 }
 
+/** Longer values are folded to their start in tables and tooltips: a pasted document must not make the page miles long. */
+const FOLD_CHARS = 300;
+const FOLD_LINES = 6;
+
+/** The start of a long text (its first lines and characters, with an ellipsis); null when the text is short enough to show. */
+function foldedStart(text: string): string | null {
+  const lines = text.split('\n', FOLD_LINES + 1);
+  if (text.length <= FOLD_CHARS && lines.length <= FOLD_LINES) return null;
+  return `${lines.slice(0, FOLD_LINES).join('\n').slice(0, FOLD_CHARS)}…`;
+}
+
+/** A text, or the start of it when it is long. */
+function shortText(text: string): string {
+  return foldedStart(text) ?? text;
+}
+
+/** A button that shows a folded value whole (in a box that scrolls) and folds it again. */
+function foldToggle(shown: HTMLElement, text: string, start: string): HTMLElement {
+  shown.id ||= uniqueId('long-value');
+  const label = `Show all ${text.length.toLocaleString()} characters`;
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary small fold-toggle',
+      'aria-expanded': 'false',
+      'aria-controls': shown.id,
+      on: {
+        click: () => {
+          const expand = toggle.getAttribute('aria-expanded') !== 'true';
+          shown.textContent = expand ? text : start;
+          shown.classList.toggle('expanded', expand);
+          toggle.setAttribute('aria-expanded', String(expand));
+          toggle.textContent = expand ? 'Show less' : label;
+        },
+      },
+    },
+    label,
+  );
+  return toggle;
+}
+
 export function typeBadge(generation: WireGeneration): HTMLElement {
   return h('span', { class: `badge badge-${generation.type.toLowerCase()}` }, generation.type === 'CHAT' ? 'Chat' : 'Completion');
 }
 
 /** A template with its `{variables}` marked; escaped braces (`{{`) are shown as written. */
 export function highlightedTemplate(template: string, variables: Readonly<Record<string, unknown>>): HTMLElement {
-  const pre = h('pre', { class: 'text template' });
+  const pre = h('pre', { class: 'text template', dir: 'auto' });
   for (const token of tokenizeTemplate(template)) {
     if (token.kind === 'text') {
       pre.append(token.raw);
@@ -67,7 +109,10 @@ export function highlightedTemplate(template: string, variables: Readonly<Record
     pre.append(
       h(
         'mark',
-        { class: known ? 'variable' : 'variable variable-missing', title: known ? variableText(variables[token.name]) : 'No value' },
+        {
+          class: known ? 'variable' : 'variable variable-missing',
+          title: known ? shortText(variableText(variables[token.name])) : 'No value',
+        },
         token.raw,
       ),
     );
@@ -77,7 +122,7 @@ export function highlightedTemplate(template: string, variables: Readonly<Record
 
 function textBlock(text: string | null | undefined, emptyLabel = '(empty)'): HTMLElement {
   if (text === null || text === undefined || text === '') return h('p', { class: 'empty' }, emptyLabel);
-  return h('pre', { class: 'text' }, text);
+  return h('pre', { class: 'text', dir: 'auto' }, text);
 }
 
 function toolCallView(call: ToolCall): HTMLElement {
@@ -154,6 +199,16 @@ export function metricsView(generation: WireGeneration): HTMLElement {
   );
 }
 
+/** A table cell holding a value: a string as it is, anything else as JSON; long ones folded to their start. */
+function valueCell(value: unknown): HTMLElement {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  const start = foldedStart(text);
+  const tag = typeof value === 'string' ? 'span' : 'code';
+  if (start === null) return h('td', { dir: 'auto' }, tag === 'span' ? text : h('code', null, text));
+  const shown = h(tag, { class: 'long-value' }, start);
+  return h('td', { dir: 'auto' }, shown, foldToggle(shown, text, start));
+}
+
 function keyValueTable(caption: string, entries: [string, unknown][]): HTMLElement {
   return h(
     'table',
@@ -162,14 +217,7 @@ function keyValueTable(caption: string, entries: [string, unknown][]): HTMLEleme
     h(
       'tbody',
       null,
-      entries.map(([key, value]) =>
-        h(
-          'tr',
-          null,
-          h('th', { scope: 'row' }, key),
-          h('td', null, typeof value === 'string' ? value : h('code', null, JSON.stringify(value))),
-        ),
-      ),
+      entries.map(([key, value]) => h('tr', null, h('th', { scope: 'row' }, key), valueCell(value))),
     ),
   );
 }
@@ -318,7 +366,7 @@ export function generationView(item: GenerationItem): HTMLElement {
         ? h(
             'ul',
             { class: 'tags', 'aria-label': 'Tags' },
-            tags.map((tag) => h('li', { class: 'tag' }, tag)),
+            tags.map((tag) => h('li', { class: 'tag', dir: 'auto' }, tag)),
           )
         : null,
     ),

@@ -1,4 +1,4 @@
-import type { GenerationMessage } from '../generation/schema.js';
+import type { GenerationMessage, ToolCall } from '../generation/schema.js';
 import { formatMessages, formatTemplate, messagesVariables, templateVariables, variableText } from '../generation/template.js';
 import { ApiError, fetchGeneration, type GenerationItem, type PlaygroundConfig, rerun, type WireGeneration, wireOf } from './api.js';
 import { answerView, formatTime, metricsView, prettyJson, typeBadge } from './detail.js';
@@ -126,10 +126,12 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     class: 'panel comparison',
     id: 'comparison',
     'aria-labelledby': 'comparison-title',
+    // Focus moves here when a run starts, as the button that started it is disabled.
+    tabindex: '-1',
     props: { hidden: true },
   });
   const status = h('p', { class: 'run-status', role: 'status', id: 'run-status' });
-  const preview = h('pre', { class: 'text', id: 'formatted-preview' });
+  const preview = h('pre', { class: 'text', id: 'formatted-preview', dir: 'auto' });
   const previewNote = h('p', { class: 'warning', props: { hidden: true } });
   const variablesBox = h('div', { class: 'variables-editor' });
   const settingsError = h('p', { class: 'field-error', id: uniqueId('settings-error'), props: { hidden: true } });
@@ -161,6 +163,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
           const input = h('textarea', {
             rows: '1',
             class: 'variable-input',
+            dir: 'auto',
             'data-variable': name,
             props: { value: draft.variables[name] ?? '' },
             on: {
@@ -193,9 +196,10 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       }));
       const formatted = draft.messagesAreTemplate ? formatMessages(messages, draft.variables) : { messages, missing: [] };
       missing = formatted.missing;
-      preview.textContent = formatted.messages
-        .map((m) => `[${m.role ?? 'user'}]\n${typeof m.content === 'string' ? m.content : prettyJson(m.content)}`)
-        .join('\n\n');
+      replaceChildren(
+        preview,
+        formatted.messages.map((m, index) => [index > 0 ? '\n\n' : null, previewedMessage(m.role, m.content, draft.messages[index])]),
+      );
     }
     previewNote.hidden = missing.length === 0;
     previewNote.textContent = missing.length > 0 ? `No value for ${missing.map((n) => `{${n}}`).join(', ')}: sent as written.` : '';
@@ -255,6 +259,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
           const content = h('textarea', {
             rows: String(Math.min(12, Math.max(2, entry.contentText.split('\n').length))),
             class: 'message-content',
+            dir: 'auto',
             props: { value: entry.contentText },
             on: {
               input: (event) => {
@@ -271,7 +276,12 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
                     rows: '4',
                     class: 'code',
                     props: { value: entry.toolCallsText },
-                    on: { input: (event) => (entry.toolCallsText = (event.target as HTMLTextAreaElement).value) },
+                    on: {
+                      input: (event) => {
+                        entry.toolCallsText = (event.target as HTMLTextAreaElement).value;
+                        updatePreview();
+                      },
+                    },
                   }),
                 )
               : null;
@@ -283,7 +293,12 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
                     type: 'text',
                     class: 'tool-call-id',
                     props: { value: entry.toolCallId },
-                    on: { input: (event) => (entry.toolCallId = (event.target as HTMLInputElement).value) },
+                    on: {
+                      input: (event) => {
+                        entry.toolCallId = (event.target as HTMLInputElement).value;
+                        updatePreview();
+                      },
+                    },
                   }),
                 )
               : null;
@@ -333,6 +348,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       draft.textIsTemplate ? 'Template' : 'Prompt',
       h('textarea', {
         id: 'edit-prompt',
+        dir: 'auto',
         rows: String(Math.min(14, Math.max(4, draft.text.split('\n').length + 1))),
         props: { value: draft.text },
         on: {
@@ -465,6 +481,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
 
   const runAgain = async (edited: WireGeneration) => {
     running = new AbortController();
+    const runHadFocus = document.activeElement === runButton;
     runButton.disabled = true;
     stopButton.hidden = false;
     status.textContent = 'Running…';
@@ -472,6 +489,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     replaceChildren(comparison, side.element);
     comparison.hidden = false;
     comparison.scrollIntoView({ block: 'nearest' });
+    if (runHadFocus) comparison.focus({ preventScroll: true });
     let text = '';
     try {
       await rerun(
@@ -504,13 +522,40 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       side.failed(message);
     } finally {
       running = null;
+      const stopHadFocus = document.activeElement === stopButton;
       runButton.disabled = !canRun;
       stopButton.hidden = true;
+      if (stopHadFocus) runButton.focus();
     }
   };
 
   render();
   return h('div', { class: 'playground' }, comparison, root);
+}
+
+/** One message of the "what is sent" preview: its role, its content (in its own direction), and its tool calls. */
+function previewedMessage(role: string | null | undefined, content: unknown, entry: MessageDraft): Child[] {
+  const answers = role === 'tool' && entry.toolCallId ? ` · result of ${entry.toolCallId}` : '';
+  const text = typeof content === 'string' ? content : prettyJson(content);
+  const calls = entry.toolCallsText === null ? null : safeParse(entry.toolCallsText);
+  const callLines = Array.isArray(calls)
+    ? calls.map(toolCallText)
+    : entry.toolCallsText !== null
+      ? [`Tool calls (not a JSON array yet)\n${entry.toolCallsText}`]
+      : [];
+  return [
+    `[${role ?? 'user'}${answers}]\n`,
+    text !== '' || callLines.length === 0 ? h('span', { dir: 'auto' }, text) : null,
+    text !== '' && callLines.length > 0 ? '\n' : null,
+    callLines.join('\n'),
+  ];
+}
+
+/** A tool call as the detail view shows it: the function's name, the call's id, and the arguments as JSON. */
+function toolCallText(call: unknown): string {
+  const record = typeof call === 'object' && call !== null ? (call as Partial<ToolCall>) : {};
+  const head = `Tool call ${record.function?.name ?? '(unnamed)'}${record.id ? ` · ${record.id}` : ''}`;
+  return record.function?.arguments ? `${head}\n${prettyJson(record.function.arguments)}` : head;
 }
 
 function safeParse(text: string): unknown {
@@ -549,7 +594,7 @@ function column(title: string, item: GenerationItem | null, generation: WireGene
 
 /** The original's answer beside a re-run's; the re-run side streams in, then shows what was stored. */
 function comparisonView(originalItem: GenerationItem, original: WireGeneration): ComparisonHandle {
-  const streamed = h('pre', { class: 'text streaming', id: 'rerun-output', 'aria-busy': 'true' });
+  const streamed = h('pre', { class: 'text streaming', id: 'rerun-output', dir: 'auto', 'aria-busy': 'true' });
   const rerunSide = h('div', { class: 'compare-column rerun-column', id: 'rerun-column' }, h('h4', null, 'Re-run'), streamed);
   const element = h(
     'div',

@@ -112,6 +112,44 @@ export function markupCompletion(): CompletionGeneration {
   });
 }
 
+/** A variable of about 50 KB (a whole document pasted into the prompt), as a long-context app records it. */
+export const LONG_VARIABLE = 'The committee met on Tuesday and reviewed the quarterly figures line by line. '.repeat(650);
+
+export function longVariableCompletion(): CompletionGeneration {
+  return new CompletionGeneration({
+    provider: 'openai',
+    model: 'long-variable-model',
+    template: 'Summarise this document in one sentence:\n{document}',
+    variables: { document: LONG_VARIABLE, audience: 'the board' },
+    prompt: `Summarise this document in one sentence:\n${LONG_VARIABLE}`,
+    completion: 'The committee reviewed the quarterly figures.',
+    tags: ['long'],
+  });
+}
+
+/** Right-to-left text: an Arabic question, a Hebrew answer, and an Arabic variable and tag. */
+export const ARABIC_QUESTION = 'ما هو الطقس في القاهرة اليوم؟';
+export const ARABIC_CITY = 'القاهرة';
+export const HEBREW_ANSWER = 'מזג האוויר בקהיר שמשי וחם היום.';
+
+export function rightToLeftChat(): ChatGeneration {
+  return new ChatGeneration({
+    provider: 'openai',
+    model: 'rtl-model',
+    template: [
+      { role: 'system', content: 'Answer in Hebrew.' },
+      { role: 'user', content: 'ما هو الطقس في {city} اليوم؟' },
+    ],
+    variables: { city: ARABIC_CITY },
+    messages: [
+      { role: 'system', content: 'Answer in Hebrew.' },
+      { role: 'user', content: ARABIC_QUESTION },
+    ],
+    messageCompletion: { role: 'assistant', content: HEBREW_ANSWER },
+    tags: ['طقس'],
+  });
+}
+
 export interface Seed {
   generation: Generation;
   /** Seconds since the epoch. */

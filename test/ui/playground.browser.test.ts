@@ -9,9 +9,15 @@ import { ChatGeneration } from '../../src/generation/index.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 import {
+  ARABIC_CITY,
+  ARABIC_QUESTION,
   failedChat,
+  HEBREW_ANSWER,
   haikuCompletion,
+  LONG_VARIABLE,
+  longVariableCompletion,
   markupCompletion,
+  rightToLeftChat,
   type Seed,
   seedServer,
   tempDir,
@@ -72,6 +78,12 @@ const SEEDS: Seed[] = [
     startSeconds: at('2025-06-01T00:00:00Z') + i * 60,
     serviceName: 'bulk-app',
   })),
+];
+
+/** Seeded on the server with a provider only, older than its first page of the list: found with the model filter. */
+const OLDER_SEEDS: Seed[] = [
+  { generation: longVariableCompletion(), startSeconds: at('2025-01-01T12:00:00Z'), serviceName: 'long-app' },
+  { generation: rightToLeftChat(), startSeconds: at('2025-01-02T12:00:00Z'), serviceName: 'rtl-app' },
 ];
 
 interface ServeProcess {
@@ -186,7 +198,7 @@ describe('Prompt Playground in headless Chromium', () => {
       serve(['--db', dir.file('bare.db')]),
       serve(['--db', dir.file('token.db'), '--token', TOKEN]),
     ]);
-    await Promise.all([seedServer(withProvider.url, SEEDS), seedServer(withoutProvider.url, SEEDS)]);
+    await Promise.all([seedServer(withProvider.url, [...SEEDS, ...OLDER_SEEDS]), seedServer(withoutProvider.url, SEEDS)]);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   });
 
@@ -278,6 +290,20 @@ describe('Prompt Playground in headless Chromium', () => {
       .click();
     await page.waitForSelector('#generation-title');
     await expect.poll(() => page.textContent('#generation-title')).toContain(model);
+  }
+
+  /** Opens a generation of OLDER_SEEDS, which only the model filter brings to the list. */
+  async function openOlder(model: string): Promise<void> {
+    expect(await applyFilters({ 'filter-model': model })).toEqual([model]);
+    await openItem(model);
+  }
+
+  /** The `dir` attribute of an element and the direction the browser resolved for it. */
+  async function direction(selector: string): Promise<[string | null, string]> {
+    return page
+      .locator(selector)
+      .first()
+      .evaluate((element) => [element.getAttribute('dir'), getComputedStyle(element).direction], null, { timeout: 5000 });
   }
 
   it('lists generations newest first and loads the next page with the cursor', async () => {
@@ -632,6 +658,165 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('body script').count()).toBe(0);
+  });
+
+  it('folds a long variable in the variables table, with a control that shows it whole, and the page stays short', async () => {
+    await open(withProvider.url);
+    await openOlder('long-variable-model');
+    const stored = (await (await fetch(`${withProvider.url}/api/generations?model=long-variable-model`)).json())
+      .items[0] as GenerationRecord;
+    const documentText = String((stored.generation.variables as Record<string, unknown>).document);
+    expect(documentText.length).toBeGreaterThan(LONG_VARIABLE.length / 2);
+    const pageHeight = () => page.evaluate(() => document.documentElement.scrollHeight);
+    // Everything else on the page is a few screens at most; the whole value would be more than twenty.
+    expect(await pageHeight()).toBeLessThan(4000);
+
+    const row = (name: string) =>
+      page.locator('.recorded .variables tr', { has: page.locator('th', { hasText: new RegExp(`^${name}$`) }) });
+    expect(await row('audience').locator('td').textContent()).toBe('the board');
+    expect(await row('audience').getByRole('button').count()).toBe(0);
+    const value = row('document').locator('.long-value');
+    const folded = (await value.textContent())!;
+    expect(folded.length).toBeLessThan(1000);
+    expect(folded.endsWith('…')).toBe(true);
+    expect(documentText.startsWith(folded.slice(0, -1))).toBe(true);
+
+    const toggle = row('document').getByRole('button');
+    expect(await toggle.textContent()).toBe(`Show all ${documentText.length.toLocaleString()} characters`);
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(await value.textContent()).toBe(documentText);
+    expect(await focusedName()).toBe('Show less');
+    // Shown whole, the value scrolls in a box of its own.
+    expect(await pageHeight()).toBeLessThan(4000);
+    await page.keyboard.press('Enter');
+    expect(await value.textContent()).toBe(folded);
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    // The template's tooltip on the variable is folded too.
+    expect((await page.locator('[data-view="template"] mark.variable').first().getAttribute('title'))!.length).toBeLessThan(1000);
+  });
+
+  it('shows the assistant message\'s tool calls and the call a tool result answers in the "what is sent" preview', async () => {
+    await open(withProvider.url);
+    await openItem('fake-chat');
+    expect(await page.textContent('#formatted-preview')).toBe(
+      [
+        '[system]\nYou are a weather assistant.',
+        `[user]\nWhat is the weather in Paris? ${XSS_SCRIPT}`,
+        '[assistant]\nTool call get_weather · call_1\n{\n  "location": "Paris"\n}',
+        '[tool · result of call_1]\n{"temperature_c": 18, "sky": "clear"}',
+      ].join('\n\n'),
+    );
+    // Edited calls are previewed as edited.
+    const call = { id: 'call_9', type: 'function', function: { name: 'get_time', arguments: '{"zone":"CET"}' } };
+    await page.getByLabel('Tool calls (JSON)').fill(JSON.stringify([call]));
+    expect(await page.textContent('#formatted-preview')).toContain('[assistant]\nTool call get_time · call_9\n{\n  "zone": "CET"\n}');
+    await page.getByLabel('Message 4 answers tool call').fill('call_9');
+    expect(await page.textContent('#formatted-preview')).toContain('[tool · result of call_9]');
+  });
+
+  it('fits the From and To date fields in the filter form, at the default width and on a narrow window', async () => {
+    await open(withoutProvider.url);
+    /** Each date field's width against the width it takes when nothing constrains it (all of its date and time parts). */
+    const dateFieldFits = () =>
+      page.evaluate(() =>
+        ['filter-from', 'filter-to'].map((id) => {
+          const input = document.getElementById(id)!;
+          const free = input.cloneNode() as HTMLInputElement;
+          free.removeAttribute('id');
+          free.style.cssText = 'position: absolute; width: auto; visibility: hidden';
+          document.body.append(free);
+          const needed = free.getBoundingClientRect().width;
+          free.remove();
+          const box = input.getBoundingClientRect();
+          const form = document.getElementById('filters')!.getBoundingClientRect();
+          return { id, fits: box.width + 0.5 >= needed && box.left >= form.left && box.right <= form.right + 0.5 };
+        }),
+      );
+    const fitting = [
+      { id: 'filter-from', fits: true },
+      { id: 'filter-to', fits: true },
+    ];
+    expect(await dateFieldFits()).toEqual(fitting);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await dateFieldFits()).toEqual(fitting);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  });
+
+  it('keeps focus on the re-run after Run, and on Run again after Stop, rather than on the page body', async () => {
+    await open(withProvider.url);
+    await openItem('fake-instruct');
+    await page.focus('#run-button');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('comparison');
+    expect(await page.getAttribute('#comparison', 'aria-labelledby')).toBe('comparison-title');
+    await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('comparison');
+
+    await page.focus('#run-button');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (document.getElementById('rerun-output')?.textContent ?? '').length > 0);
+    await page.getByRole('button', { name: 'Stop' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('#run-status')).toBe('Stopped.');
+    expect(await focusedName()).toBe('Run again');
+  });
+
+  it('says a wrong token was rejected, then takes the right one', async () => {
+    await open(withToken.url);
+    expect(await page.isVisible('#auth')).toBe(true);
+    const authError = () => page.evaluate(() => document.getElementById('auth-error')?.textContent ?? '');
+    expect(await authError()).toBe('');
+    await page.fill('#auth-token', 'not-the-token');
+    await page.click('#auth-form button[type="submit"]');
+    await expect
+      .poll(authError, { timeout: 10_000 })
+      .toBe('The server rejected this token. Check it against the --token the server was started with.');
+    expect(await page.isVisible('#auth-error')).toBe(true);
+    expect(await page.getAttribute('#auth-token', 'aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('auth-token');
+    expect(await page.textContent('#list-status')).toBe('The token was rejected.');
+
+    await page.fill('#auth-token', TOKEN);
+    await page.click('#auth-form button[type="submit"]');
+    // The list answers (this server may hold nothing yet).
+    await page.waitForFunction(() =>
+      /^(\d+ generations?|No generations match\.)$/.test(document.getElementById('list-status')?.textContent ?? ''),
+    );
+    expect(await page.isHidden('#auth')).toBe(true);
+    expect(await page.getAttribute('#auth-token', 'aria-invalid')).toBeNull();
+  });
+
+  it('lets right-to-left text run right to left: stored and typed text is marked dir="auto"', async () => {
+    await open(withProvider.url);
+    await page.fill('#filter-q', ARABIC_CITY);
+    expect(await direction('#filter-q')).toEqual(['auto', 'rtl']);
+    await openOlder('rtl-model');
+    expect(await page.textContent('#generation-list .item-preview')).toBe(ARABIC_QUESTION);
+    expect(await direction('#generation-list .item-preview')).toEqual(['auto', 'rtl']);
+    expect(await direction('#generation-list .item-tags .tag')).toEqual(['auto', 'rtl']);
+
+    expect(await direction('.recorded [data-view="template"] .role-user pre')).toEqual(['auto', 'rtl']);
+    expect(await direction('.recorded [data-view="formatted"] .role-user pre')).toEqual(['auto', 'rtl']);
+    // Left-to-right text stays so.
+    expect(await direction('.recorded [data-view="formatted"] .role-system pre')).toEqual(['auto', 'ltr']);
+    const answer = page.locator('section.panel', { has: page.locator('h3', { hasText: 'Message completion' }) }).locator('pre');
+    expect(await answer.textContent()).toBe(HEBREW_ANSWER);
+    expect(await answer.evaluate((element) => getComputedStyle(element).direction)).toBe('rtl');
+    expect(await direction('.recorded .variables td')).toEqual(['auto', 'rtl']);
+    expect(await direction('.generation-header .tag')).toEqual(['auto', 'rtl']);
+
+    // The editor's fields and the preview of what is sent.
+    expect(await page.getByLabel('Content of message 2').evaluate((element) => getComputedStyle(element).direction)).toBe('rtl');
+    expect(await direction('textarea[data-variable="city"]')).toEqual(['auto', 'rtl']);
+    const previewed = await page.evaluate((question) => {
+      const preview = document.getElementById('formatted-preview')!;
+      const element = [...preview.querySelectorAll('*')].find((node) => node.textContent === question) ?? preview;
+      return [element.getAttribute('dir'), getComputedStyle(element).direction];
+    }, ARABIC_QUESTION);
+    expect(previewed).toEqual(['auto', 'rtl']);
   });
 
   it('enforces its Content-Security-Policy in the browser: an injected inline script does not run', async () => {
