@@ -96,7 +96,9 @@ export function storedRecord(record: GenerationRecord): GenerationRecord {
   for (const field of Object.keys(source)) {
     const item = source[field];
     const next = bounded(item, CONTENT_FIELDS.has(field) ? content : values);
-    if (next !== item) setEntry((generation ??= { ...source }), field, next);
+    if (next === item) continue;
+    generation ??= { ...source };
+    setEntry(generation, field, next);
   }
   const serviceName = boundedText(record.serviceName, values);
   const scopeName = boundedText(record.scope.name, values);
