@@ -38,9 +38,11 @@ async function sendSpan(options: { trace: number; model: string; attributes: Rec
                 name: `chat ${options.model}`,
                 startTimeUnixNano: String(1_767_225_600_000_000_000n + BigInt(options.trace) * 1_000_000n),
                 endTimeUnixNano: String(1_767_225_601_000_000_000n + BigInt(options.trace) * 1_000_000n),
-                attributes: Object.entries({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': options.model, ...options.attributes }).map(
-                  ([key, value]) => ({ key, value: { stringValue: value } }),
-                ),
+                attributes: Object.entries({
+                  'gen_ai.operation.name': 'chat',
+                  'gen_ai.request.model': options.model,
+                  ...options.attributes,
+                }).map(([key, value]) => ({ key, value: { stringValue: value } })),
                 status: options.statusMessage === undefined ? {} : { code: 2, message: options.statusMessage },
               },
             ],
@@ -58,7 +60,8 @@ async function sendSpan(options: { trace: number; model: string; attributes: Rec
 function shape(value: unknown): unknown {
   if (typeof value === 'string') return value.length > 200 ? `${value.slice(0, 10)}…(${value.length} chars)…${value.slice(-80)}` : value;
   if (Array.isArray(value)) return value.map(shape);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shape(item)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shape(item)]));
   return value;
 }
 
@@ -85,7 +88,7 @@ describe('genspan serve bounds what it stores and what a list answers', () => {
     const { generation, status, warnings } = (await response.json()) as GenerationItem;
 
     const capped = (char: string, length: number, cap = MAX_STORED_VALUE_CHARS) => char.repeat(cap) + truncationMarker(length);
-    expect(shape(generation.settings)).toMatchObject(shape({ logit_bias: capped('b', FIVE_MB) }));
+    expect(shape(generation.settings)).toMatchObject({ logit_bias: shape(capped('b', FIVE_MB)) });
     // Variables are content, as in the prompt that holds them: capped as content is.
     expect(shape(generation.variables)).toEqual(shape({ document: capped('d', FIVE_MB, MAX_TEXT_CHARS) }));
     expect(shape(generation.tags)).toEqual(shape([capped('t', 100_000), 'short']));
@@ -108,7 +111,9 @@ describe('genspan serve bounds what it stores and what a list answers', () => {
         attributes: {
           'gen_ai.request.logit_bias': 'b'.repeat(ONE_MB),
           'gen_ai.prompt.variable.document': 'd'.repeat(ONE_MB),
-          'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `question ${trace} ${'q'.repeat(ONE_MB)}` }] }]),
+          'gen_ai.input.messages': JSON.stringify([
+            { role: 'user', parts: [{ type: 'text', content: `question ${trace} ${'q'.repeat(ONE_MB)}` }] },
+          ]),
         },
       });
     }
