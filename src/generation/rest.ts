@@ -7,9 +7,16 @@ import type { GenerationRecord } from './record.js';
 /** A generation as the REST API returns it: the stored record, plus a link to its trace when Jaeger is known. */
 export type GenerationItem = GenerationRecord & { jaegerUrl?: string };
 
-/** `GET /api/generations`: one page, newest first. */
+/**
+ * A row of `GET /api/generations`: the item itself, or when it is long, the item with every string of its generation
+ * cut to a few hundred characters (ending with genspan's truncation marker), its collections ended once the list's
+ * per-item size is spent, and `truncated: true`. `GET /api/generations/:id` answers the whole item.
+ */
+export type GenerationSummary = GenerationItem & { truncated?: true };
+
+/** `GET /api/generations`: one page, newest first, of summaries whose size is bounded whatever is stored. */
 export interface GenerationList {
-  items: GenerationItem[];
+  items: GenerationSummary[];
   nextCursor: string | null;
 }
 

@@ -45,6 +45,19 @@ export function truncationMarker(originalLength: number): string {
   return `…[truncated by genspan, original length ${originalLength} chars]`;
 }
 
+/**
+ * `text` cut to `limit` characters and ended with `truncationMarker`, or `text` itself when it fits: the one way
+ * genspan caps a string, wherever it does. A surrogate pair the limit would split is left out whole, so a cut never
+ * makes a lone surrogate.
+ */
+export function truncateText(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  let end = Math.max(0, limit);
+  const last = text.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return text.slice(0, end) + truncationMarker(text.length);
+}
+
 function settingValue(value: unknown, kind: SettingKind): AttributeValue | undefined {
   switch (kind) {
     case 'number':
@@ -108,7 +121,7 @@ function encode(data: GenerationData, options: EncodeOptions, forceVariablesJSON
   const cap = (text: string): string => {
     if (limit === undefined || text.length <= limit) return text;
     truncated = true;
-    return text.slice(0, Math.max(0, limit)) + truncationMarker(text.length);
+    return truncateText(text, limit);
   };
   // A structured value (tool-call arguments, a variable) too long as JSON is kept as its capped JSON text.
   const capValue = (value: unknown): unknown => {

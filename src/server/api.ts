@@ -6,6 +6,8 @@ import type { GenerationRecord } from '../generation/record.js';
 import type { ErrorBody, GenerationItem, GenerationList } from '../generation/rest.js';
 import { InvalidListFilterError } from '../store/errors.js';
 import type { GenerationStore } from '../store/types.js';
+import { jsonStream } from './json-stream.js';
+import { listSummary } from './list-summary.js';
 import type { StoreWriteHealth } from './store-health.js';
 
 export interface ApiOptions {
@@ -38,9 +40,10 @@ function errorBody(statusCode: number, error: string, message: string): ErrorBod
 }
 
 /**
- * The REST API: `GET /api/generations` (filters and cursor pagination), `GET /api/generations/:id`,
- * `GET /api/generations.jsonl` (the whole store, streamed) and `GET /healthz`. Responses are serialized by
- * Fastify (JSON.stringify), never assembled from strings.
+ * The REST API: `GET /api/generations` (filters and cursor pagination; summaries, so a page stays small whatever
+ * is stored), `GET /api/generations/:id` (the whole record, streamed as JSON), `GET /api/generations.jsonl` (the
+ * whole store, streamed) and `GET /healthz`. Responses are serialized by Fastify (JSON.stringify) or, streamed, by
+ * `jsonStream`, never assembled from strings by hand.
  */
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const { store, health, jaegerUrl } = options;
@@ -57,7 +60,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     }
     try {
       const page = await store.list(filter);
-      const list: GenerationList = { items: page.items.map(withLink), nextCursor: page.nextCursor };
+      const list: GenerationList = { items: page.items.map((record) => listSummary(withLink(record))), nextCursor: page.nextCursor };
       return reply.send(list);
     } catch (error) {
       if (error instanceof InvalidListFilterError) return reply.code(400).send(errorBody(400, 'Bad Request', error.message));
@@ -80,7 +83,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   app.get<{ Params: { id: string } }>('/api/generations/:id', async (request, reply) => {
     const record = await store.get(request.params.id);
     if (!record) return reply.code(404).send(errorBody(404, 'Not Found', `no generation with id ${request.params.id}`));
-    return reply.send(withLink(record));
+    return reply.type('application/json; charset=utf-8').send(jsonStream(withLink(record)));
   });
 
   // 503 with the reason when the store reads but has stopped taking writes: what it receives would be lost.

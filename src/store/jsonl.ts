@@ -3,6 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { GenerationRecord } from '../generation/record.js';
 import { GenerationRecordSchema } from '../generation/record.js';
 import type { WriteResult } from '../ingest/contract.js';
+import { storedRecord } from '../ingest/stored-values.js';
 import { InvalidRecordError } from './errors.js';
 
 /** Records per write transaction on import. */
@@ -63,7 +64,8 @@ function parseLine(line: string, lineNumber: number): GenerationRecord {
     const issues = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
     throw new InvalidRecordError(`JSON Lines line ${lineNumber}: not a generation record (${issues.join('; ')})`);
   }
-  return parsed.data;
+  // Imported records are bounded as ingested ones are, whoever wrote the file.
+  return storedRecord(parsed.data);
 }
 
 /**

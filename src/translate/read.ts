@@ -1,4 +1,4 @@
-import { truncationMarker } from '../semconv/encode.js';
+import { truncateText } from '../semconv/encode.js';
 
 /**
  * Total readers over attribute values of unknown shape. Nothing here throws or modifies its input: a value that
@@ -152,7 +152,7 @@ export function jsonOrText(value: unknown, label: string, warnings: string[]): u
 export function capText(text: string, label: string, warnings: string[]): string {
   if (text.length <= MAX_TEXT_CHARS) return text;
   warnings.push(`${label}: text of ${text.length} chars cut to ${MAX_TEXT_CHARS}`);
-  return text.slice(0, MAX_TEXT_CHARS) + truncationMarker(text.length);
+  return truncateText(text, MAX_TEXT_CHARS);
 }
 
 /** `JSON.stringify` that cannot throw; `undefined` for a value it cannot print. */

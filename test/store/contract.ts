@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ListFilter } from '../../src/generation/filter.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { WriteResult } from '../../src/ingest/contract.js';
+import { GenerationIngest } from '../../src/ingest/ingest.js';
 import {
   InvalidListFilterError,
   InvalidRecordError,
@@ -208,6 +209,44 @@ export function storeContract(name: string, harness: StoreHarness): void {
         const { text } = await exportToString(store);
         expect(await target.importJsonl(Readable.from([text]))).toEqual({ inserted: 4, duplicates: 0 });
         expect(await target.get(withNul.id)).toEqual(regenerated);
+      });
+
+      it('holds each lone UTF-16 surrogate as one U+FFFD, whether ingested or imported, and its filters find it', async () => {
+        const store = await create();
+        const span = normalizedSpan({
+          span: 1,
+          service: 'check\ud800out',
+          attributes: {
+            'gen_ai.request.model': 'gpt\udc00mini',
+            'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'say \udfffhi' }] }]),
+          },
+        });
+        expect((await new GenerationIngest(store).ingestSpans([span])).stored).toBe(1);
+        const ingested = (await store.list({ traceId: span.traceId })).items[0];
+        expect(ingested.serviceName).toBe('check\ufffdout');
+        expect(ingested.generation.model).toBe('gpt\ufffdmini');
+        expect(ingested.generation.messages).toEqual([{ role: 'user', content: 'say \ufffdhi' }]);
+
+        // Written as another program could have: makeRecord builds records as the ingest does, already well-formed.
+        const made = makeRecord({ span: 2 });
+        const imported: GenerationRecord = {
+          ...made,
+          serviceName: 'im\udbffport',
+          generation: completionData({ model: 'm\ud800', tags: ['t\udc00'], prompt: 'p\ud800\ud800q' }),
+        };
+        // JSON writes each lone surrogate as an escape, which JSON.parse turns back into the lone surrogate.
+        expect(JSON.stringify(imported)).toContain('\\ud800');
+        expect(await store.importJsonl(Readable.from([`${JSON.stringify(imported)}\n`]))).toEqual({ inserted: 1, duplicates: 0 });
+        const wellFormed: GenerationRecord = {
+          ...imported,
+          serviceName: 'im\ufffdport',
+          generation: { ...imported.generation, model: 'm\ufffd', tags: ['t\ufffd'], prompt: 'p\ufffd\ufffdq' },
+        };
+        expect(await store.get(imported.id)).toEqual(wellFormed);
+
+        const ids = async (filter: ListFilter) => (await store.list(filter)).items.map((item) => item.id);
+        expect(await ids({ serviceName: 'check\ufffdout', model: 'gpt\ufffdmini', q: '\ufffdHI' })).toEqual([ingested.id]);
+        expect(await ids({ serviceName: 'im\ufffdport', model: 'm\ufffd', tag: 't\ufffd', q: 'p\ufffd\ufffdq' })).toEqual([imported.id]);
       });
 
       it('rejects records it cannot hold with a non-retryable RecordsRejectedError, and keeps the rest of the store usable', async () => {
