@@ -144,7 +144,11 @@ function validProviderUrl(value: string): string {
  * server's log and `genspan serve`'s banner), not found out on the first re-run. A local provider may need no key,
  * so it is a warning. Never repeats the URL's query, which may hold a key.
  */
-export function providerKeyWarning(providerUrl: string | undefined, keyEnv: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+export function providerKeyWarning(
+  providerUrl: string | undefined,
+  keyEnv: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   const name = keyEnv?.trim() || undefined;
   if (providerUrl === undefined) return name ? `--provider-key-env ${name} has no effect without --provider-url` : undefined;
   const target = `re-runs are sent to ${publicUrl(providerUrl)} without an API key`;
