@@ -52,8 +52,12 @@ async function checkServer(endpoint: string, token: string | undefined): Promise
     const reason = cause?.code ?? cause?.message ?? (error as Error).message;
     throw new CliError(`cannot reach genspan at ${endpoint} (${reason}); start it with: genspan serve`);
   }
+  const refused = response.status === 401 || response.status === 403;
+  if (refused && token !== undefined) {
+    throw new CliError(`genspan at ${endpoint} rejected the token (HTTP ${response.status}): check --token or GENSPAN_TOKEN`);
+  }
   if (response.status === 401) throw new CliError(`genspan at ${endpoint} requires a token: pass --token or set GENSPAN_TOKEN`);
-  if (!response.ok) throw new CliError(`genspan at ${endpoint} is not healthy (HTTP ${response.status})`);
+  if (!response.ok) throw new CliError(`genspan at ${endpoint} is not healthy (HTTP ${response.status}${await errorDetail(response)})`);
 }
 
 /** `genspan demo`: the example's steps, exported with the OTLP/HTTP exporter to a running server. */

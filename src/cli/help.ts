@@ -61,7 +61,8 @@ Options:
 export const IMPORT_HELP = `Usage: genspan import FILE [--db FILE | --postgres URL]
 
 Reads JSON Lines as written by genspan export (FILE, or - for standard input) into a store. Records already there
-(same trace and span id) are left as they are, so importing twice is harmless.
+(same trace and span id) are left as they are, so importing twice is harmless. A bad line stops the import; the
+batches of 500 records before it stay stored, and the message says how many.
 
 Options:
   --db FILE            SQLite database to write (default ${DEFAULT_DATABASE_PATH}; created when missing)

@@ -76,11 +76,37 @@ async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * Whether a terminal would act on the character rather than show it: C0 and C1 controls, DEL, and the
+ * bidirectional marks and overrides that reorder the text around them. Messages may quote the input (JSON.parse
+ * quotes the bad line), which may be any bytes.
+ */
+function isTerminalControl(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+/** The text with every terminal control shown as a `\uXXXX` escape, so binary input is never echoed raw. */
+function printable(text: string): string {
+  let shown = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    shown += isTerminalControl(code) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
+  }
+  return shown;
+}
+
 /** One line for the user; the stack only with GENSPAN_DEBUG=1, since these are almost always fixable input. */
 function report(error: unknown): number {
   const message = error instanceof Error ? error.message : String(error);
-  io.err(`genspan: ${message.split('\n', 1)[0]}`);
-  if (process.env.GENSPAN_DEBUG && error instanceof Error && error.stack) io.err(error.stack);
+  io.err(`genspan: ${printable(message.split('\n', 1)[0])}`);
+  if (process.env.GENSPAN_DEBUG && error instanceof Error && error.stack) io.err(error.stack.split('\n').map(printable).join('\n'));
   return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
 }
 

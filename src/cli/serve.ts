@@ -1,3 +1,4 @@
+import { providerKeyWarning } from '../server/playground.js';
 import { type RunningServer, startServer } from '../server/server.js';
 import type { ServeArgs } from './args.js';
 import { openStore } from './stores.js';
@@ -37,6 +38,8 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   io.out(`  OTLP/HTTP receiver  ${url}/v1/traces  ${url}/v1/logs`);
   io.out(`  REST API            ${url}/api/generations`);
   io.out(`  playground          ${url}/`);
+  const keyWarning = providerKeyWarning(args.providerUrl, args.providerKeyEnv, process.env);
+  if (keyWarning) io.out(`  WARNING: ${keyWarning}`);
   io.out(`  storing into        ${description}`);
   if (args.token) io.out('  every request needs Authorization: Bearer <token>');
   else if (args.insecure) io.out(`  WARNING: no token and --insecure: anyone who can reach ${args.host} can read and write`);

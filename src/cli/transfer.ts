@@ -1,9 +1,12 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { type Readable, Transform, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import type { WriteResult } from '../ingest/contract.js';
+import { errorMessage } from '../ingest/diagnostics.js';
+import { readJsonl } from '../store/jsonl.js';
 import type { ExportArgs, ImportArgs } from './args.js';
 import type { CliIO } from './serve.js';
-import { CliError, openStore } from './stores.js';
+import { CliError, type OpenedStore, openStore } from './stores.js';
 
 const NEWLINE = 0x0a;
 const PROGRESS_INTERVAL_MS = 250;
@@ -65,19 +68,39 @@ function openInput(file: string): Readable {
   return createReadStream(file);
 }
 
-/** `genspan import FILE`: JSON Lines into a store, idempotently. */
+/**
+ * `genspan import FILE`: JSON Lines into a store, idempotently. The store is opened when the first batch of records
+ * has been read, so input that fails on its first lines leaves no new, empty database file behind. A failure says
+ * how many records were stored before it (batches are committed as they go), or that nothing was.
+ */
 export async function importRecords(args: ImportArgs, io: CliIO): Promise<number> {
   const input = openInput(args.file);
-  const { store, description } = await openStore(args.store);
+  let opened: OpenedStore | undefined;
+  const stored: WriteResult = { inserted: 0, duplicates: 0 };
   try {
-    const result = await store.importJsonl(input);
-    io.out(
-      `imported ${result.inserted} generation records into ${description}` +
-        (result.duplicates > 0 ? ` (${result.duplicates} already there)` : ''),
-    );
-    return 0;
+    await readJsonl(input, async (records) => {
+      opened ??= await openStore(args.store);
+      const result = await opened.store.write(records);
+      stored.inserted += result.inserted;
+      stored.duplicates += result.duplicates;
+      return result;
+    });
+  } catch (error) {
+    // First, so it survives the one-line report whatever the reason says.
+    const written = stored.inserted + stored.duplicates;
+    const outcome = written === 0 ? 'nothing was imported' : `the import stopped after storing ${written} records`;
+    throw new CliError(`${outcome}: ${errorMessage(error)}`, { cause: error });
   } finally {
     input.destroy();
-    await store.close();
+    await opened?.store.close();
   }
+  if (!opened) {
+    io.out(`nothing to import: ${args.file === '-' ? 'standard input' : args.file} holds no records`);
+    return 0;
+  }
+  io.out(
+    `imported ${stored.inserted} generation records into ${opened.description}` +
+      (stored.duplicates > 0 ? ` (${stored.duplicates} already there)` : ''),
+  );
+  return 0;
 }

@@ -7,7 +7,13 @@ import {
   LoggerProvider,
   type LogRecordProcessor,
 } from '@opentelemetry/sdk-logs';
-import { BatchSpanProcessor, type BufferConfig, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import {
+  BatchSpanProcessor,
+  type BufferConfig,
+  NodeTracerProvider,
+  NoopSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
 import { errorMessage, report } from '../ingest/diagnostics.js';
 import { Otel } from '../semconv/keys.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
@@ -23,8 +29,11 @@ export { DEFAULT_DATABASE_PATH };
 export const OTLP_ENDPOINT_ENV = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] as const;
 
 export interface PlaygroundProcessorOptions extends RetryOptions {
-  /** Where generations go. Default: a `SqliteStore` on `path`, opened here and closed by `close()`/`shutdown()`. */
-  store?: PlaygroundStore;
+  /**
+   * Where generations go. Default: a `SqliteStore` on `path`, opened here and closed by `close()`/`shutdown()`.
+   * `false`: no store and no local database file, for an app whose spans reach a running `genspan serve` over OTLP.
+   */
+  store?: PlaygroundStore | false;
   /** The SQLite file used when no store is given. Default `./genspan.db`. */
   path?: string;
   /** Settings of the `BatchSpanProcessor` in front of the playground exporter (defaults: the SDK's, `OTEL_BSP_*`). */
@@ -35,15 +44,37 @@ export interface PlaygroundProcessorOptions extends RetryOptions {
 
 /** genspan's processors, to add to a provider (or `NodeSDK` config) an app already has. */
 export interface PlaygroundProcessors {
-  store: PlaygroundStore;
-  exporter: PlaygroundExporter;
-  logExporter: PlaygroundLogExporter;
-  /** A `BatchSpanProcessor` over `exporter`: add it to the tracer provider's `spanProcessors`. */
+  /** Where generations go; undefined with `store: false` or when the SQLite file could not be opened (`storeError`). */
+  store: PlaygroundStore | undefined;
+  /** Why the SQLite file could not be opened (already reported through the diagnostic logger). */
+  storeError: Error | undefined;
+  exporter: PlaygroundExporter | undefined;
+  logExporter: PlaygroundLogExporter | undefined;
+  /** A `BatchSpanProcessor` over `exporter` (a no-op without a store): add it to the tracer provider's `spanProcessors`. */
   spanProcessor: SpanProcessor;
-  /** A `BatchLogRecordProcessor` over `logExporter`: add it to the logger provider's `processors`. */
+  /** A `BatchLogRecordProcessor` over `logExporter` (a no-op without a store): add it to the logger provider's `processors`. */
   logRecordProcessor: LogRecordProcessor;
   /** Closes the store if genspan opened it. Call after the providers have shut down. */
   close(): Promise<void>;
+}
+
+const NO_LOG_RECORD_PROCESSOR: LogRecordProcessor = {
+  onEmit: () => undefined,
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
+
+/**
+ * Opens the default SQLite store. A file that cannot be opened is reported (the store's errors name it), not thrown:
+ * tracing must not stop the app.
+ */
+function openOwnStore(path: string): { store: SqliteStore } | { error: Error } {
+  try {
+    return { store: new SqliteStore({ path }) };
+  } catch (error) {
+    report('error', `genspan: no playground store, generations will not be recorded: ${errorMessage(error)}`);
+    return { error: error instanceof Error ? error : new Error(errorMessage(error)) };
+  }
 }
 
 /**
@@ -52,11 +83,15 @@ export interface PlaygroundProcessors {
  *     const genspan = playgroundProcessors();
  *     new NodeSDK({ spanProcessors: [genspan.spanProcessor, ...], logRecordProcessors: [genspan.logRecordProcessor] });
  *
- * Throws a clear error when the default SQLite file cannot be opened (this happens at setup, never while tracing).
+ * Never throws: when the SQLite file cannot be opened, that is reported once through the OpenTelemetry diagnostic
+ * logger and the processors do nothing (`store` is undefined, `storeError` says why).
  */
 export function playgroundProcessors(options: PlaygroundProcessorOptions = {}): PlaygroundProcessors {
+  if (options.store === false) return withoutStore(undefined);
   const ownsStore = options.store === undefined;
-  const store = options.store ?? new SqliteStore({ path: options.path ?? DEFAULT_DATABASE_PATH });
+  const opened = options.store ? { store: options.store } : openOwnStore(options.path ?? DEFAULT_DATABASE_PATH);
+  if ('error' in opened) return withoutStore(opened.error);
+  const store = opened.store;
   const exporter = new PlaygroundExporter({ ...options, store });
   const logExporter = new PlaygroundLogExporter({ ...options, store });
   let closed: Promise<void> | undefined;
@@ -66,11 +101,24 @@ export function playgroundProcessors(options: PlaygroundProcessorOptions = {}): 
   };
   return {
     store,
+    storeError: undefined,
     exporter,
     logExporter,
     spanProcessor: new BatchSpanProcessor(exporter, options.spanBatch),
     logRecordProcessor: new BatchLogRecordProcessor({ ...options.logBatch, exporter: logExporter }),
     close,
+  };
+}
+
+function withoutStore(storeError: Error | undefined): PlaygroundProcessors {
+  return {
+    store: undefined,
+    storeError,
+    exporter: undefined,
+    logExporter: undefined,
+    spanProcessor: new NoopSpanProcessor(),
+    logRecordProcessor: NO_LOG_RECORD_PROCESSOR,
+    close: () => Promise.resolve(),
   };
 }
 
@@ -90,9 +138,12 @@ export interface RegisterOptions extends PlaygroundProcessorOptions {
 export interface GenspanTelemetry {
   tracerProvider: NodeTracerProvider;
   loggerProvider: LoggerProvider;
-  store: PlaygroundStore;
-  exporter: PlaygroundExporter;
-  logExporter: PlaygroundLogExporter;
+  /** Where generations go; undefined with `store: false` or when the SQLite file could not be opened (`storeError`). */
+  store: PlaygroundStore | undefined;
+  /** Why the SQLite file could not be opened (already reported through the diagnostic logger). */
+  storeError: Error | undefined;
+  exporter: PlaygroundExporter | undefined;
+  logExporter: PlaygroundLogExporter | undefined;
   /** Whether spans are also sent over OTLP. */
   otlp: boolean;
   /** Exports every span and log record ended so far, to the store and (when on) over OTLP. */
@@ -116,11 +167,15 @@ function buildResource(serviceName: string | undefined): Resource {
  * (SQLite `./genspan.db` by default) and, when an OTLP endpoint is configured, to that endpoint too (Jaeger, a
  * collector); a `LoggerProvider` whose GenAI log events (message content from `@opentelemetry/instrumentation-openai`)
  * join their generations. Both are registered globally. Call `shutdown()` before the process exits.
+ * Never throws: a SQLite file that cannot be opened is reported and the OTLP side goes on without the store.
  */
 export function register(options: RegisterOptions = {}): GenspanTelemetry {
   const playground = playgroundProcessors(options);
   const resource = buildResource(options.serviceName);
   const otlp = options.otlp ?? otlpConfigured(process.env);
+  if (options.store === false && !otlp) {
+    report('warn', `genspan: register({ store: false }) without an OTLP endpoint (${OTLP_ENDPOINT_ENV.join(' or ')}): spans go nowhere`);
+  }
   const spanProcessors: SpanProcessor[] = [playground.spanProcessor];
   if (otlp) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
   spanProcessors.push(...(options.spanProcessors ?? []));
@@ -137,13 +192,14 @@ export function register(options: RegisterOptions = {}): GenspanTelemetry {
     tracerProvider,
     loggerProvider,
     store: playground.store,
+    storeError: playground.storeError,
     exporter: playground.exporter,
     logExporter: playground.logExporter,
     otlp,
     forceFlush: async () => {
       await Promise.all([tracerProvider.forceFlush(), loggerProvider.forceFlush()]);
       // The batch processors do not flush their exporters; ours may still hold batches waiting for a retry.
-      await Promise.all([playground.exporter.forceFlush(), playground.logExporter.forceFlush()]);
+      await Promise.all([playground.exporter?.forceFlush(), playground.logExporter?.forceFlush()]);
     },
     shutdown: () => {
       stopped ??= (async (): Promise<void> => {

@@ -139,6 +139,24 @@ function validProviderUrl(value: string): string {
   return checked;
 }
 
+/**
+ * Why re-runs would go to the provider without an API key, or why the key variable is unused: said at start (the
+ * server's log and `genspan serve`'s banner), not found out on the first re-run. A local provider may need no key,
+ * so it is a warning. Never repeats the URL's query, which may hold a key.
+ */
+export function providerKeyWarning(
+  providerUrl: string | undefined,
+  keyEnv: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const name = keyEnv?.trim() || undefined;
+  if (providerUrl === undefined) return name ? `--provider-key-env ${name} has no effect without --provider-url` : undefined;
+  const target = `re-runs are sent to ${publicUrl(providerUrl)} without an API key`;
+  if (name === undefined) return `${target}: no --provider-key-env was given`;
+  if (!env[name]) return `${target}: the environment variable ${name} (--provider-key-env) is not set`;
+  return undefined;
+}
+
 /** The media type of a `Content-Type` header, without its parameters. */
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';', 1)[0].trim().toLowerCase();
@@ -179,6 +197,8 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
   const env = options.env ?? process.env;
   const providerUrl = options.providerUrl ? validProviderUrl(options.providerUrl) : undefined;
   const keyEnv = options.providerApiKeyEnv?.trim() || undefined;
+  const keyWarning = providerKeyWarning(providerUrl, keyEnv, env);
+  if (keyWarning) app.log.warn(keyWarning);
   const runner = providerUrl
     ? new RerunRunner({
         store: options.store,

@@ -180,7 +180,7 @@ function checkExistingFile(path: string): void {
           cause: error,
         });
       }
-      throw error;
+      throw new StoreError(`Cannot open the SQLite database ${path}: ${(error as Error).message}`, { cause: error });
     }
     const problem = incompatible(path, state);
     if (problem) throw problem;

@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
@@ -9,8 +11,8 @@ import { playgroundProcessors, register } from '../../src/export/register.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import { step } from '../../src/step/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { GenerationStore } from '../../src/store/types.js';
-import { chatGeneration, tempDir } from './support.js';
+import type { GenerationStore, PlaygroundStore } from '../../src/store/types.js';
+import { chatGeneration, DiagCapture, tempDir } from './support.js';
 
 interface ReceivedSpan {
   traceId: string;
@@ -53,6 +55,25 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]
 
 async function allRecords(store: GenerationStore): Promise<GenerationRecord[]> {
   return (await store.list({ limit: 500 })).items;
+}
+
+function opened(store: PlaygroundStore | undefined): PlaygroundStore {
+  if (!store) throw new Error('register() has no store');
+  return store;
+}
+
+/**
+ * Makes a folder or file that nobody can write, as on a read-only root filesystem. Tests run as root here, where
+ * permission bits stop nothing, so as root it is made immutable (`chattr +i`, which binds root too); otherwise
+ * `chmod`. Returns how to undo it.
+ */
+function makeReadOnly(path: string, mode: number): () => void {
+  if (process.getuid?.() === 0) {
+    execFileSync('chattr', ['+i', path]);
+    return () => execFileSync('chattr', ['-i', path]);
+  }
+  chmodSync(path, mode);
+  return () => chmodSync(path, 0o755);
 }
 
 function runSteps(count: number): { llm: string[]; plain: string[] } {
@@ -141,7 +162,7 @@ describe('register()', () => {
       expect(receiver.paths[0]).toMatch(/^POST \/custom\/traces /);
       expect(receiver.spans.map((s) => s.spanId)).toEqual(expect.arrayContaining(llm));
       expect(receiver.spans[0].serviceName).toBe('from-option');
-      expect((await allRecords(telemetry.store)).map((r) => r.spanId).sort()).toEqual([...llm].sort());
+      expect((await allRecords(opened(telemetry.store))).map((r) => r.spanId).sort()).toEqual([...llm].sort());
       await telemetry.shutdown();
     } finally {
       await receiver.close();
@@ -155,7 +176,7 @@ describe('register()', () => {
     const { llm } = runSteps(3);
     await telemetry.shutdown();
     expect(existsSync(dir.file('genspan.db'))).toBe(true);
-    await expect(telemetry.store.list()).rejects.toThrow(/closed/);
+    await expect(opened(telemetry.store).list()).rejects.toThrow(/closed/);
     const store = new SqliteStore({ path: dir.file('genspan.db') });
     expect((await allRecords(store)).map((r) => r.spanId).sort()).toEqual([...llm].sort());
     await store.close();
@@ -170,11 +191,150 @@ describe('register()', () => {
     await store.close();
   });
 
-  it('fails with one clear message when the default file is not a genspan database', async () => {
-    const { writeFileSync } = await import('node:fs');
-    const path = dir.file('notes.txt');
-    writeFileSync(path, 'not a database at all, just some notes that happen to be here');
-    expect(() => register({ path })).toThrow(/is not a genspan database/);
+  it('reports one clear message, and does not throw, when the default file is not a genspan database', async () => {
+    const diagnostics = new DiagCapture().install();
+    try {
+      const path = dir.file('notes.txt');
+      writeFileSync(path, 'not a database at all, just some notes that happen to be here');
+      const telemetry = register({ path });
+      expect(telemetry.storeError?.message).toMatch(/is not a genspan database/);
+      expect(diagnostics.matching(/is not a genspan database/)).toHaveLength(1);
+      await telemetry.shutdown();
+    } finally {
+      diagnostics.uninstall();
+    }
+  });
+});
+
+describe('register() when the SQLite file cannot be opened', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let diagnostics: DiagCapture;
+  const undo: (() => void)[] = [];
+  const savedCwd = process.cwd();
+
+  beforeEach(() => {
+    dir = tempDir();
+    diagnostics = new DiagCapture().install();
+    delete process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  });
+
+  afterEach(() => {
+    for (const restore of undo.splice(0)) restore();
+    process.chdir(savedCwd);
+    delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    diagnostics.uninstall();
+    trace.disable();
+    logs.disable();
+    context.disable();
+    propagation.disable();
+    dir.remove();
+  });
+
+  /** Each case returns the `path` option (undefined: the default ./genspan.db, in the current folder it picks). */
+  const cases: [string, RegExp, () => Promise<string | undefined>][] = [
+    ['a missing folder', /folder .* does not exist/, async () => dir.file('missing/app.db')],
+    [
+      'a file as its folder',
+      /unable to open database file/,
+      async () => {
+        writeFileSync(dir.file('notes.txt'), 'notes');
+        return dir.file('notes.txt/app.db');
+      },
+    ],
+    ['a folder', /it is a folder/, async () => dir.path],
+    [
+      'a file that is not SQLite',
+      /is not a genspan database: it is not an SQLite file/,
+      async () => {
+        writeFileSync(dir.file('notes.txt'), 'not a database at all, just some notes that happen to be here');
+        return dir.file('notes.txt');
+      },
+    ],
+    [
+      'the default ./genspan.db in a read-only folder',
+      /unable to open database file/,
+      async () => {
+        mkdirSync(dir.file('app'));
+        process.chdir(dir.file('app'));
+        undo.push(makeReadOnly(dir.file('app'), 0o555));
+        return undefined;
+      },
+    ],
+    [
+      'a genspan database in a read-only folder (its WAL index cannot be created)',
+      /unable to open database file/,
+      async () => {
+        mkdirSync(dir.file('data'));
+        await new SqliteStore({ path: dir.file('data/app.db') }).close();
+        undo.push(makeReadOnly(dir.file('data'), 0o555));
+        return dir.file('data/app.db');
+      },
+    ],
+  ];
+
+  it.each(cases)('%s: reports it once, naming the file, and goes on sending spans over OTLP without a store', async (_, reason, setUp) => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const path = await setUp();
+      const shown = path ?? join(process.cwd(), 'genspan.db');
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
+
+      expect(() => new SqliteStore({ path: shown })).toThrow(shown);
+      const telemetry = register({ path });
+
+      expect(telemetry.store).toBeUndefined();
+      expect(telemetry.storeError?.message).toContain(shown);
+      expect(telemetry.storeError?.message).toMatch(reason);
+      const reported = diagnostics.lines.filter((line) => line.message.includes(shown));
+      expect(reported).toHaveLength(1);
+      expect(reported[0].level).toBe('error');
+      expect(reported[0].message).toMatch(reason);
+      const { llm, plain } = runSteps(3);
+      await telemetry.shutdown();
+      const received = new Set(receiver.spans.map((span) => span.spanId));
+      for (const spanId of [...llm, ...plain]) expect(received.has(spanId), `span ${spanId} at the OTLP endpoint`).toBe(true);
+      expect(diagnostics.lines.filter((line) => line.message.includes(shown))).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('playgroundProcessors() reports it and gives processors that do nothing', async () => {
+    const path = dir.file('missing/own.db');
+    const genspan = playgroundProcessors({ path });
+    expect(genspan.store).toBeUndefined();
+    expect(genspan.storeError?.message).toContain(path);
+    const provider = new BasicTracerProvider({ spanProcessors: [genspan.spanProcessor] });
+    step({ name: 'llm', type: 'llm', tracer: provider.getTracer('app') }, (s) => {
+      s.generation = chatGeneration(0);
+    });
+    await provider.shutdown();
+    await genspan.close();
+    expect(diagnostics.matching(/own\.db/)).toHaveLength(1);
+  });
+
+  it('register({ store: false }) creates no database file and sends spans over OTLP', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      process.chdir(dir.path);
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
+      const telemetry = register({ store: false });
+      expect(telemetry.store).toBeUndefined();
+      expect(telemetry.storeError).toBeUndefined();
+      const { llm } = runSteps(2);
+      await telemetry.shutdown();
+      expect(receiver.spans.map((span) => span.spanId)).toEqual(expect.arrayContaining(llm));
+      expect(readdirSync(dir.path)).toEqual([]);
+      expect(diagnostics.lines.filter((line) => line.level === 'error' || line.level === 'warn')).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('register({ store: false }) without an OTLP endpoint says that spans go nowhere', async () => {
+    const telemetry = register({ store: false });
+    await telemetry.shutdown();
+    expect(diagnostics.matching(/store: false.*spans go nowhere/)).toHaveLength(1);
   });
 });
 
@@ -194,7 +354,7 @@ describe('playgroundProcessors() for an app that has its own provider', () => {
       }
       step({ name: 'tool', type: 'tool', tracer }, () => undefined);
       await provider.shutdown();
-      expect((await allRecords(genspan.store)).map((r) => r.spanId).sort()).toEqual(ids.sort());
+      expect((await allRecords(opened(genspan.store))).map((r) => r.spanId).sort()).toEqual(ids.sort());
       await genspan.close();
     } finally {
       dir.remove();
