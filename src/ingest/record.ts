@@ -3,7 +3,6 @@ import { generationWireJSON } from '../generation/generation.js';
 import type { GenerationRecord } from '../generation/record.js';
 import { Otel } from '../semconv/keys.js';
 import type { NormalizedSpan, TranslationResult } from '../translate/types.js';
-import { storedRecord } from './stored-values.js';
 
 /**
  * The record id of a span: a UUID (version 8, name-based on SHA-256 as RFC 9562 suggests) of `traceId:spanId`,
@@ -24,14 +23,12 @@ export function isoFromUnixNano(unixNano: bigint): string {
 }
 
 /**
- * Builds the stored record of a span the translator recognised. Throws `GenerationValidationError` on invalid data.
- * The one place every translated record passes (OTLP, the exporters, re-runs, rebuilds after a log join) and the
- * first that sees all of it, the span's own strings beside the generation: so its strings are bounded here
- * (`storedRecord`).
+ * Builds the record of a span the translator recognised. Throws `GenerationValidationError` on invalid data. The
+ * stores bound its strings as they take it (`storedRecord`), as they do for every record, whoever built it.
  */
 export function toGenerationRecord(span: NormalizedSpan, result: TranslationResult): GenerationRecord {
   const serviceName = span.resource[Otel.SERVICE_NAME];
-  return storedRecord({
+  return {
     id: recordId(span.traceId, span.spanId),
     traceId: span.traceId,
     spanId: span.spanId,
@@ -44,5 +41,5 @@ export function toGenerationRecord(span: NormalizedSpan, result: TranslationResu
     status: { code: span.status.code, message: span.status.message ?? null },
     warnings: [...result.warnings],
     generation: generationWireJSON(result.generation, { checked: result.checked }),
-  });
+  };
 }

@@ -1,5 +1,6 @@
 import type { GenerationRecord } from '../generation/record.js';
 import { StatusCode } from '../generation/status.js';
+import { storedRecord } from '../ingest/stored-values.js';
 import type { TranslationSource } from '../translate/types.js';
 import { InvalidRecordError } from './errors.js';
 import { searchText } from './search-text.js';
@@ -109,10 +110,14 @@ export function startMillis(record: Pick<GenerationRecord, 'startTime'>): number
   return ms;
 }
 
-/** The row of a record; a record that cannot be turned into one is rejected with `InvalidRecordError`, never a raw error. */
+/**
+ * The row of a record, its strings bounded and made well-formed first (`storedRecord`): every record a store writes
+ * passes here, ingested, imported or written by a library caller, so both stores hold, return and filter the same
+ * text. A record that cannot be turned into a row is rejected with `InvalidRecordError`, never a raw error.
+ */
 export function toRow(record: GenerationRecord): GenerationRow {
   try {
-    return buildRow(record);
+    return buildRow(storedRecord(record));
   } catch (error) {
     const id = typeof record?.id === 'string' ? ` ${record.id}` : '';
     throw new InvalidRecordError(`record${id} cannot be stored: ${error instanceof Error ? error.message : String(error)}`, {

@@ -3,7 +3,6 @@ import { StringDecoder } from 'node:string_decoder';
 import type { GenerationRecord } from '../generation/record.js';
 import { GenerationRecordSchema } from '../generation/record.js';
 import type { WriteResult } from '../ingest/contract.js';
-import { storedRecord } from '../ingest/stored-values.js';
 import { InvalidRecordError } from './errors.js';
 
 /** Records per write transaction on import. */
@@ -64,8 +63,7 @@ function parseLine(line: string, lineNumber: number): GenerationRecord {
     const issues = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
     throw new InvalidRecordError(`JSON Lines line ${lineNumber}: not a generation record (${issues.join('; ')})`);
   }
-  // Imported records are bounded as ingested ones are, whoever wrote the file.
-  return storedRecord(parsed.data);
+  return parsed.data;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
 import { StatusCode } from '../generation/status.js';
 import { type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
+import { storedRecord } from '../ingest/stored-values.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { pageFrom } from './cursor.js';
 import {
@@ -522,7 +523,7 @@ export class PostgresStore implements PlaygroundStore {
       if (latest.size === 0) return;
       const columns: unknown[][] = Array.from({ length: 10 }, () => []);
       for (const record of latest.values()) {
-        const facets = generationFacets(record);
+        const facets = generationFacets(storedRecord(record));
         const values = [
           toPostgresText(record.traceId.toLowerCase()),
           toPostgresText(record.spanId.toLowerCase()),

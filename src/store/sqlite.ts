@@ -6,6 +6,7 @@ import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
 import { StatusCode } from '../generation/status.js';
 import { type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
+import { storedRecord } from '../ingest/stored-values.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { pageFrom } from './cursor.js';
 import { DEFAULT_DATABASE_PATH } from './defaults.js';
@@ -424,7 +425,7 @@ export class SqliteStore implements PlaygroundStore {
   async updateGenerations(records: readonly GenerationRecord[]): Promise<void> {
     await this.transaction(
       records.map((record): SqliteWriteOp => {
-        const facets = generationFacets(record);
+        const facets = generationFacets(storedRecord(record));
         return [
           WRITE.update,
           [
