@@ -53,7 +53,7 @@ function isGroup(value: unknown): boolean {
 }
 
 /** Whether the value under `key` is a credential, by the default patterns and the caller's rules. */
-function isSecret(key: string, value: unknown, rules: readonly RedactRule[]): boolean {
+export function isSecretEntry(key: string, value: unknown, rules: readonly RedactRule[] = []): boolean {
   if (!PLAIN_KEYS.has(key)) {
     if (matchesAny(key, DEFAULT_REDACT_PATTERNS)) return true;
     if (!isGroup(value) && matchesAny(key, AUTH_PATTERNS)) return true;
@@ -130,7 +130,7 @@ export function redactSecretsIn<T>(value: T, extraRules: readonly RedactRule[] =
     }
     for (const key of Object.keys(source)) {
       const child = (source as Record<string, unknown>)[key];
-      if (isSecret(key, child, extraRules)) {
+      if (isSecretEntry(key, child, extraRules)) {
         changed = true;
         setOwn(target, key, REDACTED);
       } else {
