@@ -93,7 +93,9 @@ describe('redacting kept spans and log records', () => {
   });
 
   it('keeps tool definitions and content that merely name a credential, as the generation does', () => {
-    const tools = [{ type: 'function', function: { name: 'login', parameters: { properties: { api_key: true, password: { type: 'string' } } } } }];
+    const tools = [
+      { type: 'function', function: { name: 'login', parameters: { properties: { api_key: true, password: { type: 'string' } } } } },
+    ];
     const span = makeSpan('ChatCompletion', {
       'openinference.span.kind': 'LLM',
       'llm.model_name': 'gpt-4o-mini',
@@ -147,7 +149,10 @@ describe('GenerationIngest stores no credential', () => {
         },
         0,
       );
-    const logs = [log('gen_ai.user.message', { content: 'hi' }), log('gen_ai.choice', { index: 0, finish_reason: 'stop', message: { content: 'hello' } })];
+    const logs = [
+      log('gen_ai.user.message', { content: 'hi' }),
+      log('gen_ai.choice', { index: 0, finish_reason: 'stop', message: { content: 'hello' } }),
+    ];
     const ingest = new GenerationIngest(store);
 
     expect(await ingest.ingestSpans([planted])).toMatchObject({ stored: 1 });
