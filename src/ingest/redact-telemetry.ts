@@ -1,5 +1,5 @@
 import { GenAI, GenAIExtra, Genspan, Langfuse, OpenInference, OpenLLMetry, REDACTED, VercelAI } from '../semconv/keys.js';
-import { isSecretEntry, redactSecretsIn, redactUrlUserInfo } from '../semconv/redact.js';
+import { isSecretEntry, looksLikeSecretKey, redactSecretsIn, redactUrlUserInfo } from '../semconv/redact.js';
 import { clean, MAX_JSON_CHARS } from '../translate/read.js';
 import type { NormalizedEvent, NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 
@@ -93,7 +93,8 @@ function redactJsonMap(key: string, value: unknown): unknown {
 function redactAttribute(key: string, value: unknown): unknown {
   if (isSecretEntry(key, value)) return REDACTED;
   if (JSON_MAPS.has(key)) return redactJsonMap(key, value);
-  if (isMapFamily(key)) return redacted(value);
+  // A group named like a credential (`proxy.auth`: a structured value) is walked: its own credentials go.
+  if (isMapFamily(key) || looksLikeSecretKey(key)) return redacted(value);
   return value;
 }
 

@@ -28,7 +28,11 @@ function segments(key: string): readonly string[] {
   return key.includes('.') ? key.split('.') : [key];
 }
 
+/** A word every pattern above needs: a key without one is no credential, and most keys are ruled out by this test alone. */
+const CANDIDATE = /key|auth|passw|secret|credential|cookie|bearer|header|token/i;
+
 function matchesAny(key: string, patterns: readonly RegExp[]): boolean {
+  if (!CANDIDATE.test(key)) return false;
   for (const segment of segments(key)) if (patterns.some((pattern) => pattern.test(segment))) return true;
   return false;
 }
