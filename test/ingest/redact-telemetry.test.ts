@@ -2,14 +2,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GenerationIngest } from '../../src/ingest/ingest.js';
 import { recordId, toGenerationRecord } from '../../src/ingest/record.js';
 import { redactLogRecord, redactSpan } from '../../src/ingest/redact-telemetry.js';
 import { InstrumentationScopes, REDACTED } from '../../src/semconv/keys.js';
+import { PostgresStore } from '../../src/store/postgres.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import type { PlaygroundStore } from '../../src/store/types.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../../src/translate/types.js';
+import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { HANDWRITTEN, makeSpan } from '../translate/fixtures/handwritten.js';
 import { type CapturedScenarioJson, reviveLog, reviveSpan } from '../translate/revive.js';
 
@@ -115,18 +118,33 @@ describe('redacting kept spans and log records', () => {
   });
 });
 
-describe('GenerationIngest stores no credential', () => {
-  let dir: string;
-  let store: SqliteStore;
+let dir: string;
+let pgServer: PostgresServer;
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'genspan-redact-'));
-    store = new SqliteStore({ path: join(dir, 'genspan.db') });
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'genspan-redact-'));
+  pgServer = await startPostgres();
+});
+
+afterAll(async () => {
+  await pgServer?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const stores: [string, () => Promise<PlaygroundStore>][] = [
+  ['SQLite', async () => new SqliteStore({ path: join(dir, `redact-${Date.now()}.db`) })],
+  ['PostgreSQL', async () => new PostgresStore({ connectionString: await pgServer.createDatabase('genspan_redact') })],
+];
+
+describe.each(stores)('GenerationIngest stores no credential (%s)', (name, openStore) => {
+  let store: PlaygroundStore;
+
+  beforeEach(async () => {
+    store = await openStore();
   });
 
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('redacts the kept span and the log records before they are stored, and rebuilds the same generation', async () => {
@@ -176,8 +194,11 @@ describe('GenerationIngest stores no credential', () => {
     expect(record?.generation.settings).toMatchObject({ api_key: REDACTED, max_tokens: 7 });
     expect(toJson(record)).not.toContain(SECRET);
 
-    await store.close();
-    for (const file of readdirSync(dir)) expect(readFileSync(join(dir, file)).includes(SECRET), file).toBe(false);
-    store = new SqliteStore({ path: join(dir, 'genspan.db') });
+    if (name === 'SQLite') {
+      // The database file and its write-ahead log, byte for byte.
+      await store.close();
+      for (const file of readdirSync(dir)) expect(readFileSync(join(dir, file)).includes(SECRET), file).toBe(false);
+      store = await openStore();
+    }
   });
 });
