@@ -61,7 +61,8 @@ function redactMap(key: string, map: Record<string, unknown>): Record<string, un
   for (const name of Object.keys(map)) {
     const entry = TOOL_ENTRIES.has(name) ? { value: { [name]: map[name] }, changed: false } : redactSecretsIn({ [name]: map[name] });
     changed ||= entry.changed;
-    Object.assign(out, entry.value);
+    // Defined, not assigned: a `__proto__` entry stays an entry, as the translator sees it.
+    Object.defineProperty(out, name, { value: entry.value[name], enumerable: true, writable: true, configurable: true });
   }
   return changed ? out : undefined;
 }
