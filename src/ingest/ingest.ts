@@ -5,6 +5,7 @@ import type { NormalizedLogRecord, NormalizedSpan, TranslationResult } from '../
 import { type IngestStore, type SpanKey, spanKeyString } from './contract.js';
 import { errorMessage, report } from './diagnostics.js';
 import { toGenerationRecord } from './record.js';
+import { redactLogRecord, redactSpan } from './redact-telemetry.js';
 
 /** What one ingest call did, so a caller (the exporters, the OTLP server) can report partial success. */
 export interface IngestResult {
@@ -107,7 +108,8 @@ export class GenerationIngest {
           continue;
         }
         if (result.failure !== undefined) failed++;
-        if (awaitsLogs(span, result)) kept.set(spanKeyString(span), span);
+        // Kept with its credentials redacted: a rebuild from it gives the same generation.
+        if (awaitsLogs(span, result)) kept.set(spanKeyString(span), redactSpan(span));
         yield record;
       }
     }
@@ -116,14 +118,15 @@ export class GenerationIngest {
     return { stored: written.inserted, duplicates: written.duplicates, ignored, updated, failed };
   }
 
-  /** Stores GenAI log records and rebuilds the stored generations they belong to. */
+  /** Stores GenAI log records (their credentials redacted) and rebuilds the stored generations they belong to. */
   async ingestLogs(records: readonly NormalizedLogRecord[]): Promise<IngestResult> {
     return this.commitLogs(this.prepareLogs(records));
   }
 
   async commitLogs(prepared: PreparedLogs): Promise<IngestResult> {
-    const { logs, ignored } = prepared;
-    if (logs.length === 0) return { ...EMPTY_RESULT, ignored };
+    const { ignored } = prepared;
+    if (prepared.logs.length === 0) return { ...EMPTY_RESULT, ignored };
+    const logs = prepared.logs.map(redactLogRecord);
     await this.store.writeLogs(logs);
 
     const keys = new Map<string, SpanKey>();

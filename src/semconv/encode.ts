@@ -15,7 +15,7 @@ export interface EncodeOptions {
    * a playground needs the content, and the user attached it on purpose.
    */
   captureContent?: boolean;
-  /** More settings keys (exact names, case-insensitive, or patterns) to replace with `[REDACTED]`. */
+  /** More settings, metadata and variable keys (exact names, case-insensitive, or patterns) to replace with `[REDACTED]`. */
   redactKeys?: readonly RedactRule[];
   /** Cap, in characters, on each content string; a capped string ends with a marker giving its original length. */
   maxContentLength?: number;
@@ -175,7 +175,7 @@ function encode(data: GenerationData, options: EncodeOptions, forceVariablesJSON
     attributes[Otel.ERROR_TYPE] = Otel.ERROR_TYPE_OTHER;
   }
   if (data.tags.length > 0) attributes[Genspan.TAGS] = [...data.tags];
-  if (!isEmptyObject(data.metadata)) attributes[Genspan.METADATA] = JSON.stringify(data.metadata);
+  if (!isEmptyObject(data.metadata)) attributes[Genspan.METADATA] = JSON.stringify(redactSecrets(data.metadata, options.redactKeys));
 
   if (capture) {
     if (data.type === 'COMPLETION') {
@@ -209,8 +209,10 @@ function encode(data: GenerationData, options: EncodeOptions, forceVariablesJSON
     if (!isEmptyObject(data.variables) || forceVariablesJSON) {
       // Each variable as `gen_ai.prompt.variable.<name>`; the JSON copy only when some value is not a string,
       // so the decoder can give back its type.
+      // Redacted as settings are: a variable named like a credential may well hold one.
+      const given = redactSecrets(data.variables, options.redactKeys);
       let allStrings = true;
-      for (const [name, value] of Object.entries(data.variables)) {
+      for (const [name, value] of Object.entries(given)) {
         if (typeof value === 'string') {
           attributes[GenAI.PROMPT_VARIABLE_PREFIX + name] = cap(value);
         } else {
@@ -221,7 +223,7 @@ function encode(data: GenerationData, options: EncodeOptions, forceVariablesJSON
       }
       if (!allStrings || forceVariablesJSON) {
         const variables: Record<string, unknown> = {};
-        for (const [name, value] of Object.entries(data.variables)) variables[name] = capValue(value);
+        for (const [name, value] of Object.entries(given)) variables[name] = capValue(value);
         attributes[Genspan.VARIABLES] = JSON.stringify(variables);
       }
     }

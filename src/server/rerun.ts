@@ -208,26 +208,81 @@ class AnswerBuilder {
   }
 }
 
+/** The shortest run of a secret's last characters that is redacted on its own: how providers echo a key's tail. */
+const ECHOED_TAIL = 8;
+
+/** Where each echo of `secret` in `text` lies: the secret whole, or any run of its last `ECHOED_TAIL` or more characters. */
+function echoesOf(text: string, secret: string): [start: number, end: number][] {
+  const ranges: [number, number][] = [];
+  if (secret.length <= ECHOED_TAIL) {
+    for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + secret.length)) ranges.push([at, at + secret.length]);
+    return ranges;
+  }
+  const tail = secret.slice(-ECHOED_TAIL);
+  let from = 0;
+  for (let at = text.indexOf(tail, from); at !== -1; at = text.indexOf(tail, from)) {
+    let start = at;
+    for (let k = secret.length - ECHOED_TAIL - 1; k >= 0 && start > from && text[start - 1] === secret[k]; k--) start--;
+    ranges.push([start, at + ECHOED_TAIL]);
+    from = at + ECHOED_TAIL;
+  }
+  return ranges;
+}
+
 /** Replaces each secret, and any run of its last 8 or more characters (how providers echo a key), with `[REDACTED]`. */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  const TAIL = 8;
   let out = text;
   for (const secret of secrets) {
     if (!secret) continue;
-    out = out.split(secret).join(REDACTED);
-    if (secret.length <= TAIL) continue;
-    const tail = secret.slice(-TAIL);
     let kept = '';
     let from = 0;
-    for (let at = out.indexOf(tail, from); at !== -1; at = out.indexOf(tail, from)) {
-      let start = at;
-      for (let k = secret.length - TAIL - 1; k >= 0 && start > from && out[start - 1] === secret[k]; k--) start--;
+    for (const [start, end] of echoesOf(out, secret)) {
       kept += out.slice(from, start) + REDACTED;
-      from = at + TAIL;
+      from = end;
     }
     out = kept + out.slice(from);
   }
   return out;
+}
+
+/**
+ * Scrubs secrets from text that arrives in pieces, where a key may be split across two. It holds back the last
+ * characters that could still begin an echo (one less than the longest secret), and never releases part of an echo.
+ */
+export class SecretScrubber {
+  private held = '';
+  private readonly hold: number;
+
+  constructor(private readonly secrets: readonly string[]) {
+    this.hold = Math.max(0, ...secrets.map((secret) => secret.length - 1));
+  }
+
+  /** Adds a piece; returns the scrubbed text that can be released now ('' while it is all held). */
+  push(text: string): string {
+    const pending = this.held + text;
+    let cut = Math.max(0, pending.length - this.hold);
+    for (let moved = true; moved && cut > 0; ) {
+      moved = false;
+      for (const secret of this.secrets) {
+        if (!secret) continue;
+        for (const [start, end] of echoesOf(pending, secret)) {
+          if (start < cut && end > cut) {
+            cut = start;
+            moved = true;
+          }
+        }
+      }
+    }
+    this.held = pending.slice(cut);
+    return scrubSecrets(pending.slice(0, cut), this.secrets);
+  }
+
+  /** Releases what is still held, scrubbed. */
+  flush(): string {
+    const rest = scrubSecrets(this.held, this.secrets);
+    this.held = '';
+    return rest;
+  }
 }
 
 /** Query parameters that hold a credential (Azure's `api-key`, a signature...): their values are secrets too. */
@@ -355,6 +410,8 @@ export class RerunRunner {
     const endpoint = endpointUrl(provider.url, request.path);
     const secrets = providerSecrets(provider);
     const redact = (text: string) => scrubSecrets(text, secrets);
+    // A provider or proxy may echo the key in its answer: neither the page nor the store may get it.
+    const scrubber = new SecretScrubber(secrets);
     const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(provider.timeoutMs)]);
 
     let spanId = '';
@@ -391,14 +448,17 @@ export class RerunRunner {
               };
               const tokensIn = (text: string | null) => (text === null ? 0 : 1);
               for await (const text of trackStream(outputs(), { generation, startedAt, tokensIn })) {
-                if (text) emit({ type: 'delta', text });
+                const released = text ? scrubber.push(text) : '';
+                if (released) emit({ type: 'delta', text: released });
               }
               if (answer.error) generation.error = redact(answer.error);
             }
           } catch (error) {
             generation.error = failureMessage(error, publicUrl(endpoint.href), signal, clientSignal, redact);
           }
-          fillAnswer(generation, answer);
+          const rest = scrubber.flush();
+          if (rest) emit({ type: 'delta', text: rest });
+          fillAnswer(generation, answer, redact);
         },
       ),
     );
@@ -429,18 +489,26 @@ async function* parseChunks(data: AsyncIterable<string>): AsyncGenerator<StreamC
   }
 }
 
-function fillAnswer(generation: Generation, answer: AnswerBuilder): void {
+function fillAnswer(generation: Generation, answer: AnswerBuilder, redact: (text: string) => string): void {
   if (answer.inputTokens !== null) generation.inputTokenCount = answer.inputTokens;
   if (answer.outputTokens !== null) generation.outputTokenCount = answer.outputTokens;
   if (answer.totalTokens !== null) generation.tokenCount = answer.totalTokens;
   else if (answer.inputTokens !== null && answer.outputTokens !== null) generation.tokenCount = answer.inputTokens + answer.outputTokens;
+  const text = redact(answer.text);
   if (generation.type === 'COMPLETION') {
-    if (answer.text || !generation.error) generation.completion = answer.text;
+    if (text || !generation.error) generation.completion = text;
     return;
   }
-  if (!answer.text && answer.toolCalls.length === 0 && generation.error) return;
-  const completion: GenerationMessage = { role: 'assistant', content: answer.text || (answer.toolCalls.length > 0 ? null : '') };
-  const calls = answer.toolCalls.filter(Boolean);
+  if (!text && answer.toolCalls.length === 0 && generation.error) return;
+  const completion: GenerationMessage = { role: 'assistant', content: text || (answer.toolCalls.length > 0 ? null : '') };
+  const calls = answer.toolCalls.filter(Boolean).map((call) => redactToolCall(call, redact));
   if (calls.length > 0) completion.tool_calls = calls;
   generation.messageCompletion = completion;
+}
+
+/** A streamed tool call with secrets scrubbed from its name and arguments, which a provider may echo a key into too. */
+function redactToolCall(call: ToolCall, redact: (text: string) => string): ToolCall {
+  if (!call.function) return call;
+  const { name, arguments: args } = call.function;
+  return { ...call, function: { ...call.function, name: redact(name), ...(args === undefined ? {} : { arguments: redact(args) }) } };
 }

@@ -1,5 +1,5 @@
 import type { GenerationData, GenerationMessage, GenerationType, Tool } from '../generation/schema.js';
-import { looksLikeSecretKey, redactSecrets } from '../semconv/redact.js';
+import { mayHoldSecret, redactSecrets } from '../semconv/redact.js';
 import { textOf, withInstructions } from './messages.js';
 import { type Attributes, isSafeKey } from './read.js';
 import type { NormalizedLogRecord, NormalizedSpan } from './types.js';
@@ -131,17 +131,11 @@ export interface Gathered {
   sensitive: boolean;
 }
 
-/** A value `redactSecrets` would walk into: an object, or an array holding one. */
-function isNested(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  return !Array.isArray(value) || value.some((item) => typeof item === 'object' && item !== null);
-}
-
 /** Adds one entry to a gathered map unless present. */
 export function put(target: Gathered, key: string, value: unknown): void {
   if (value === undefined || Object.hasOwn(target.values, key)) return;
   target.values[key] = value;
-  if (!target.sensitive && (isNested(value) || looksLikeSecretKey(key))) target.sensitive = true;
+  if (!target.sensitive && mayHoldSecret(key, value)) target.sensitive = true;
 }
 
 /** Adds entries to a gathered map without overwriting keys already there. */
@@ -153,11 +147,18 @@ export function gather(target: Gathered, entries: Record<string, unknown> | unde
 }
 
 /**
- * Redacts credentials exactly as the encoder does (`redactSecrets`). A map with no credential-like key and nothing
- * nested is what `redactSecrets` would copy unchanged; the draft's maps are the translator's own, so it is kept.
+ * Redacts credentials exactly as the encoder does (`redactSecrets`). A map none of whose entries may hold a secret is
+ * what `redactSecrets` would copy unchanged; the draft's maps are the translator's own, so it is kept.
  */
 function redacted(map: Gathered): Record<string, unknown> {
   return map.sensitive ? redactSecrets(map.values) : map.values;
+}
+
+/** Variables are redacted as settings are: a variable named like a credential may well hold one. */
+function redactedVariables(variables: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!variables) return {};
+  for (const key of Object.keys(variables)) if (mayHoldSecret(key, variables[key])) return redactSecrets(variables);
+  return variables;
 }
 
 function promptFromMessages(messages: readonly GenerationMessage[] | undefined): string | undefined {
@@ -179,7 +180,7 @@ export function spanDuration(span: NormalizedSpan): number | undefined {
 /**
  * Turns the draft into generation data in the model's units: `tokenCount` is the source's total or input plus
  * output; `duration` is the span's own (a source's value only when the span has no times); throughput is derived
- * from output tokens and duration when the source gave none. Settings and metadata are redacted as the encoder redacts settings.
+ * from output tokens and duration when the source gave none. Settings, metadata and variables are redacted as the encoder redacts them.
  */
 export function finish(draft: Draft, type: GenerationType, span: NormalizedSpan): GenerationData {
   const duration = spanDuration(span) ?? draft.duration;
@@ -196,7 +197,7 @@ export function finish(draft: Draft, type: GenerationType, span: NormalizedSpan)
     model: draft.model ?? null,
     error: draft.error ?? null,
     settings: redacted(draft.settings),
-    variables: draft.variables ?? {},
+    variables: redactedVariables(draft.variables),
     tags: draft.tags ?? [],
     metadata: redacted(draft.metadata),
     tools: draft.tools && draft.tools.length > 0 ? draft.tools : null,

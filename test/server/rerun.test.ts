@@ -8,10 +8,17 @@ import { GenerationIngest, type IngestResult } from '../../src/ingest/ingest.js'
 import { Genspan, REDACTED } from '../../src/semconv/keys.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { CONFIGURE_COMMAND, registerPlayground } from '../../src/server/playground.js';
-import { prepareRerun, RERUN_SERVICE_NAME, scrubSecrets, sseData } from '../../src/server/rerun.js';
+import { prepareRerun, RERUN_SERVICE_NAME, SecretScrubber, scrubSecrets, sseData } from '../../src/server/rerun.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { NormalizedSpan } from '../../src/translate/types.js';
-import { FAIL_MODEL, FAKE_TOOL_ARGUMENTS, type FakeOpenAI, startFakeOpenAI, UNAUTHORIZED_MODEL } from '../support/fake-openai.js';
+import {
+  ECHO_KEY_MODEL,
+  FAIL_MODEL,
+  FAKE_TOOL_ARGUMENTS,
+  type FakeOpenAI,
+  startFakeOpenAI,
+  UNAUTHORIZED_MODEL,
+} from '../support/fake-openai.js';
 import { haikuCompletion, ndjson, seedServer, tempDir, weatherChat } from '../support/playground-seeds.js';
 
 const KEY_ENV = 'GENSPAN_UI_TEST_PROVIDER_KEY';
@@ -86,6 +93,22 @@ describe('re-run request building (pure)', () => {
     );
     expect(scrubSecrets('nothing secret here', [key, ''])).toBe('nothing secret here');
     expect(scrubSecrets('a short one: abc', ['abc'])).toBe('a short one: [REDACTED]');
+  });
+
+  it('scrubs secrets from text streamed in pieces, wherever the pieces split a key', () => {
+    const secrets = ['sk-test-0123456789abcdef', 'q-secret-77'];
+    const text = 'key sk-test-0123456789abcdef, tail ...456789abcdef, query q-secret-77 and sk-test-0123 (no key) end';
+    const expected = scrubSecrets(text, secrets);
+    expect(expected).toBe('key [REDACTED], tail ...[REDACTED], query [REDACTED] and sk-test-0123 (no key) end');
+    for (let first = 0; first <= text.length; first++) {
+      for (const second of [first, first + 1, first + 7, first + 20]) {
+        const scrubber = new SecretScrubber(secrets);
+        const pieces = [text.slice(0, first), text.slice(first, second), text.slice(second)];
+        const released = pieces.map((piece) => scrubber.push(piece));
+        expect(released.join('') + scrubber.flush(), `split at ${first}, ${second}`).toBe(expected);
+        for (const piece of released) expect(piece).not.toMatch(/456789|cdef,|q-secret/);
+      }
+    }
   });
 
   it('rejects a generation without a model or messages with a message saying so', () => {
@@ -333,6 +356,40 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
     const stored = await store.get(done.id as string);
     expect(stored!.generation.error).toBe(done.error);
     expect(JSON.stringify(stored)).not.toContain(KEY.slice(-8));
+  });
+
+  it('scrubs a key the provider echoes in its streamed answer, split across chunks, from the deltas and the store', async () => {
+    const response = await post(server.url, chatRecord.id, { ...chatRecord.generation, tools: null, model: ECHO_KEY_MODEL });
+    const text = await response.text();
+    expect(text).not.toContain(KEY.slice(-8));
+    const events = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; text?: string; id?: string });
+    const streamed = events
+      .filter((event) => event.type === 'delta')
+      .map((event) => event.text)
+      .join('');
+    expect(streamed).toBe('Your key is [REDACTED]; it ends in ...[REDACTED].');
+    const done = events.at(-1)!;
+    expect(done).toMatchObject({ type: 'done', error: null });
+    const stored = await store.get(done.id as string);
+    expect(stored!.generation).toMatchObject({ type: 'CHAT', messageCompletion: { role: 'assistant', content: streamed } });
+    expect(JSON.stringify(stored)).not.toContain(KEY.slice(-8));
+  });
+
+  it('scrubs a secret query parameter of the provider URL echoed in a streamed answer', async () => {
+    const queryKey = 'azure-query-key-fedcba9876543210';
+    const azure = await startServer({ store, port: 0, providerUrl: `${fake.baseURL}?api-version=2024-06-01&api-key=${queryKey}` });
+    try {
+      const response = await post(azure.url, chatRecord.id, { ...chatRecord.generation, tools: null, model: ECHO_KEY_MODEL });
+      const text = await response.text();
+      expect(text).not.toContain(queryKey.slice(-8));
+      const done = JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
+      expect(JSON.stringify(await store.get(done.id as string))).not.toContain(queryKey.slice(-8));
+    } finally {
+      await azure.close();
+    }
   });
 
   it('keeps a key in the provider URL query (Azure style) out of the config, the messages and the store', async () => {

@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
  * - Model `fail-model` gets HTTP 500 with an OpenAI error body (give clients `maxRetries: 0`).
  * - Model `unauthorized-model` gets HTTP 401 whose message echoes the key it was sent (bearer or `api-key` query),
  *   whole and as a masked tail, as some providers do.
+ * - Model `echo-key-model` streams a chat answer that echoes the key it was sent, whole and as its tail, each split
+ *   across two chunks, as a misbehaving proxy might.
  * Replies are deterministic: `Fake reply to: <last user text>`. Token counts are word counts.
  */
 
@@ -57,6 +59,7 @@ export interface FakeOpenAIOptions {
 
 export const FAIL_MODEL = 'fail-model';
 export const UNAUTHORIZED_MODEL = 'unauthorized-model';
+export const ECHO_KEY_MODEL = 'echo-key-model';
 export const FAKE_TOOL_ARGUMENTS = '{"location":"Paris"}';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,7 +124,19 @@ async function sse(res: ServerResponse, events: unknown[], delay: number): Promi
   res.end();
 }
 
-async function chatCompletions(body: FakeRequestBody, res: ServerResponse, delay: number, withUsage: boolean): Promise<void> {
+/** The content chunks of the echo model's answer: the key whole and its last 12 characters, each cut in two. */
+function echoParts(key: string): string[] {
+  const half = Math.floor(key.length / 2);
+  return ['Your key is ', key.slice(0, half), key.slice(half), '; it ends in ...', key.slice(-12, -6), key.slice(-6), '.'];
+}
+
+async function chatCompletions(
+  body: FakeRequestBody,
+  res: ServerResponse,
+  delay: number,
+  withUsage: boolean,
+  echoedKey?: string,
+): Promise<void> {
   if (body.model === FAIL_MODEL) return failure(res);
   const messages: FakeChatMessage[] = Array.isArray(body.messages) ? body.messages : [];
   const last = messages[messages.length - 1];
@@ -130,7 +145,7 @@ async function chatCompletions(body: FakeRequestBody, res: ServerResponse, delay
   const created = Math.floor(Date.now() / 1000);
   const model = String(body.model ?? 'fake-model');
   const tool = Array.isArray(body.tools) && body.tools.length > 0 && last?.role === 'user' ? body.tools[0] : undefined;
-  const reply = tool ? '' : replyTo(textOf(last?.content));
+  const reply = tool ? '' : echoedKey !== undefined ? echoParts(echoedKey).join('') : replyTo(textOf(last?.content));
   const toolCall = tool
     ? { id: 'call_fake_1', type: 'function', function: { name: String(tool.function?.name ?? tool.name), arguments: FAKE_TOOL_ARGUMENTS } }
     : undefined;
@@ -173,7 +188,7 @@ async function chatCompletions(body: FakeRequestBody, res: ServerResponse, delay
     );
     events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: FAKE_TOOL_ARGUMENTS } }] }, null));
   } else {
-    const parts = reply.split(/(?<= )/);
+    const parts = echoedKey !== undefined ? echoParts(echoedKey) : reply.split(/(?<= )/);
     for (const part of parts) events.push(chunk({ content: part }, null));
   }
   events.push(chunk({}, finish_reason));
@@ -262,7 +277,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         const path = url.pathname;
         requests.push({ path, search: url.search, body, headers: req.headers });
         if (req.method === 'POST' && body.model === UNAUTHORIZED_MODEL) return unauthorized(res, keyOf(req, url.search));
-        if (req.method === 'POST' && path === '/v1/chat/completions') return await chatCompletions(body, res, delay, withUsage);
+        if (req.method === 'POST' && path === '/v1/chat/completions') {
+          const echoed = body.model === ECHO_KEY_MODEL ? keyOf(req, url.search) : undefined;
+          return await chatCompletions(body, res, delay, withUsage, echoed);
+        }
         if (req.method === 'POST' && path === '/v1/completions') return await completions(body, res, delay, withUsage);
         if (req.method === 'POST' && path === '/v1/responses') return responses(body, res);
         sendJson(res, 404, { error: { message: `No fake route for ${req.method} ${path}`, type: 'invalid_request_error' } });
