@@ -663,8 +663,10 @@ describe('Prompt Playground in headless Chromium', () => {
   it('folds a long variable in the variables table, with a control that shows it whole, and the page stays short', async () => {
     await open(withProvider.url);
     await openOlder('long-variable-model');
-    const stored = (await (await fetch(`${withProvider.url}/api/generations?model=long-variable-model`)).json())
+    // The list answers a summary of so large a record; its whole value comes from the record's own URL.
+    const listed = (await (await fetch(`${withProvider.url}/api/generations?model=long-variable-model`)).json())
       .items[0] as GenerationRecord;
+    const stored = (await (await fetch(`${withProvider.url}/api/generations/${listed.id}`)).json()) as GenerationRecord;
     const documentText = String((stored.generation.variables as Record<string, unknown>).document);
     expect(documentText.length).toBeGreaterThan(LONG_VARIABLE.length / 2);
     const pageHeight = () => page.evaluate(() => document.documentElement.scrollHeight);
