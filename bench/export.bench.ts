@@ -21,6 +21,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PlaygroundExporter } from '../src/export/exporter.js';
 import { ChatGeneration } from '../src/generation/index.js';
+import { shippedPriceTable } from '../src/generation/prices.js';
 import type { GenerationRecord } from '../src/generation/record.js';
 import { toGenerationRecord } from '../src/ingest/record.js';
 import { encodeGeneration } from '../src/semconv/encode.js';
@@ -31,6 +32,8 @@ import { normalizeReadableSpan } from '../src/translate/normalize.js';
 import { translateSpan } from '../src/translate/translate.js';
 import { startPostgres } from '../test/support/postgres.js';
 
+/** The records are priced as the exporter prices them. */
+const PRICES = shippedPriceTable();
 const BATCH = 512;
 const THROUGHPUT_RECORDS = 10_000;
 const ROUNDS = 7;
@@ -76,7 +79,7 @@ function toRecords(spans: readonly ReadableSpan[]): GenerationRecord[] {
     const span = normalizeReadableSpan(readable);
     const result = translateSpan(span);
     if (!result) throw new Error('benchmark span not recognised by the translator');
-    return toGenerationRecord(span, result);
+    return toGenerationRecord(span, result, PRICES);
   });
 }
 
@@ -190,7 +193,7 @@ function exporterCosts(spans: readonly ReadableSpan[]): { translate: number; rec
     });
     translate = Math.min(translate, Number(process.hrtime.bigint() - start) / 1e3 / spans.length);
     start = process.hrtime.bigint();
-    for (const { span, result } of translated) if (result) toGenerationRecord(span, result);
+    for (const { span, result } of translated) if (result) toGenerationRecord(span, result, PRICES);
     record = Math.min(record, Number(process.hrtime.bigint() - start) / 1e3 / spans.length);
   }
   return { translate, record };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { shippedPriceTable } from '../src/generation/prices.js';
 import type { GenerationRecord } from '../src/generation/record.js';
 import { toGenerationRecord } from '../src/ingest/record.js';
 import { GENERATION_COLUMNS, toRow } from '../src/store/generation-row.js';
@@ -36,6 +37,7 @@ function text(seed: number, length: number): string {
 }
 
 function records(count: number, offset: number): GenerationRecord[] {
+  const prices = shippedPriceTable();
   return Array.from({ length: count }, (_, index) => {
     const n = offset + index;
     const startNs = BigInt(Date.UTC(2026, 0, 1) + n) * 1_000_000n;
@@ -73,6 +75,7 @@ function records(count: number, offset: number): GenerationRecord[] {
           outputTokenCount: 120,
         },
       },
+      prices,
     );
   });
 }

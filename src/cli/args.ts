@@ -49,6 +49,8 @@ export interface ServeArgs {
   jaegerUrl?: string;
   providerUrl?: string;
   providerKeyEnv?: string;
+  /** A price file to merge over genspan's prices. */
+  prices?: string;
   logLevel: LogLevel;
 }
 
@@ -65,6 +67,8 @@ export interface ImportArgs {
   /** `-` reads standard input. */
   file: string;
   store: StoreChoice;
+  /** A price file to merge over genspan's prices. */
+  prices?: string;
 }
 
 export interface DemoArgs {
@@ -180,6 +184,11 @@ function token(value: string | undefined, env: NodeJS.ProcessEnv): string | unde
   return chosen;
 }
 
+function pricesOption(value: string | undefined): string | undefined {
+  if (value !== undefined && value.trim() === '') throw new UsageError('--prices needs a file name');
+  return value;
+}
+
 export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServeArgs | HelpRequest {
   const { values } = parse('serve', argv, {
     host: { type: 'string' },
@@ -195,6 +204,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     'jaeger-url': { type: 'string' },
     'provider-url': { type: 'string' },
     'provider-key-env': { type: 'string' },
+    prices: { type: 'string' },
     'log-level': { type: 'string' },
   });
   if (values.help) return { help: true };
@@ -215,6 +225,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     jaegerUrl: values['jaeger-url'] === undefined ? undefined : urlOption(values['jaeger-url'], '--jaeger-url'),
     providerUrl: values['provider-url'] === undefined ? undefined : urlOption(values['provider-url'], '--provider-url'),
     providerKeyEnv: values['provider-key-env'],
+    prices: pricesOption(values.prices),
     logLevel: checked(() => parseLogLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL)),
   };
 }
@@ -228,12 +239,12 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs | HelpReque
 }
 
 export function parseImportArgs(argv: readonly string[]): ImportArgs | HelpRequest {
-  const { values, positionals } = parse('import', argv, { ...STORE_OPTIONS }, true);
+  const { values, positionals } = parse('import', argv, { ...STORE_OPTIONS, prices: { type: 'string' } }, true);
   if (values.help) return { help: true };
   if (positionals.length === 0)
     throw new UsageError('import needs a JSON Lines file (or - for standard input) (see: genspan import --help)');
   if (positionals.length > 1) throw new UsageError(`import takes one file, got ${positionals.length} (see: genspan import --help)`);
-  return { help: false, file: positionals[0], store: storeChoice(values.db, values.postgres) };
+  return { help: false, file: positionals[0], store: storeChoice(values.db, values.postgres), prices: pricesOption(values.prices) };
 }
 
 export function parseDemoArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): DemoArgs | HelpRequest {

@@ -36,6 +36,7 @@ Options:
   --jaeger-url URL         Jaeger UI base URL; each generation then links to its trace
   --provider-url URL       OpenAI-compatible API base URL for playground re-runs
   --provider-key-env NAME  environment variable holding that provider's API key
+  --prices FILE            JSON price table merged over genspan's own, model by model (USD per million tokens)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}): the least severe lines logged
   -h, --help               show this help
 
@@ -58,15 +59,17 @@ Options:
   -h, --help           show this help
 `;
 
-export const IMPORT_HELP = `Usage: genspan import FILE [--db FILE | --postgres URL]
+export const IMPORT_HELP = `Usage: genspan import FILE [--db FILE | --postgres URL] [--prices FILE]
 
 Reads JSON Lines as written by genspan export (FILE, or - for standard input) into a store. Records already there
 (same trace and span id) are left as they are, so importing twice is harmless. A bad line stops the import; the
-batches of 500 records before it stay stored, and the message says how many.
+batches of 500 records before it stay stored, and the message says how many. A record without a cost gets one
+from its tokens when its model has a price.
 
 Options:
   --db FILE            SQLite database to write (default ${DEFAULT_DATABASE_PATH}; created when missing)
   --postgres URL       write to PostgreSQL instead
+  --prices FILE        JSON price table merged over genspan's own, for records without a cost
   -h, --help           show this help
 `;
 

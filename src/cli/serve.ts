@@ -1,3 +1,4 @@
+import { readPriceFile } from '../ingest/prices.js';
 import { providerKeyWarning } from '../server/playground.js';
 import { type RunningServer, startServer } from '../server/server.js';
 import type { ServeArgs } from './args.js';
@@ -10,6 +11,8 @@ export interface CliIO {
 
 /** `genspan serve`: runs until SIGINT or SIGTERM, then finishes the requests in flight and closes the store. */
 export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
+  // Read first: a price file that cannot be used stops the start before a database is opened or created.
+  const prices = args.prices === undefined ? undefined : readPriceFile(args.prices);
   const { store, description } = await openStore(args.store, { writable: true });
   let server: RunningServer;
   try {
@@ -27,6 +30,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       jaegerUrl: args.jaegerUrl,
       providerUrl: args.providerUrl,
       providerApiKeyEnv: args.providerKeyEnv,
+      prices,
       logLevel: args.logLevel,
     });
   } catch (error) {
@@ -41,6 +45,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   const keyWarning = providerKeyWarning(args.providerUrl, args.providerKeyEnv, process.env);
   if (keyWarning) io.out(`  WARNING: ${keyWarning}`);
   io.out(`  storing into        ${description}`);
+  if (args.prices) io.out(`  prices              genspan's, with ${args.prices} over them`);
   if (args.token) io.out('  every request needs Authorization: Bearer <token>');
   else if (args.insecure) io.out(`  WARNING: no token and --insecure: anyone who can reach ${args.host} can read and write`);
   if (args.jaegerUrl) io.out(`  trace links to      ${args.jaegerUrl}`);

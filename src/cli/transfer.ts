@@ -1,8 +1,11 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { type Readable, Transform, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { shippedPriceTable } from '../generation/prices.js';
 import type { WriteResult } from '../ingest/contract.js';
+import { withCost } from '../ingest/cost.js';
 import { errorMessage } from '../ingest/diagnostics.js';
+import { readPriceFile } from '../ingest/prices.js';
 import { readJsonl } from '../store/jsonl.js';
 import type { ExportArgs, ImportArgs } from './args.js';
 import type { CliIO } from './serve.js';
@@ -74,13 +77,14 @@ function openInput(file: string): Readable {
  * how many records were stored before it (batches are committed as they go), or that nothing was.
  */
 export async function importRecords(args: ImportArgs, io: CliIO): Promise<number> {
+  const prices = args.prices === undefined ? shippedPriceTable() : readPriceFile(args.prices);
   const input = openInput(args.file);
   let opened: OpenedStore | undefined;
   const stored: WriteResult = { inserted: 0, duplicates: 0 };
   try {
     await readJsonl(input, async (records) => {
       opened ??= await openStore(args.store);
-      const result = await opened.store.write(records);
+      const result = await opened.store.write(records.map((record) => withCost(record, prices)));
       stored.inserted += result.inserted;
       stored.duplicates += result.duplicates;
       return result;

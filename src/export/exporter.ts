@@ -1,4 +1,5 @@
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { PriceTable } from '../generation/prices.js';
 import { GenerationIngest } from '../ingest/ingest.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { normalizeReadableSpan } from '../translate/normalize.js';
@@ -9,6 +10,11 @@ import { type RetryOptions, WriteQueue } from './write-queue.js';
 export interface PlaygroundExporterOptions extends RetryOptions {
   /** Where generation records go. The exporter does not close it: whoever opened the store does. */
   store: PlaygroundStore;
+  /**
+   * Prices of generations whose spans carry no cost: genspan's own by default; `shippedPriceTable(yours)` or
+   * `readPriceFile(path)` merge yours over them.
+   */
+  prices?: PriceTable;
 }
 
 /**
@@ -22,7 +28,7 @@ export class PlaygroundExporter extends QueuedExporter<ReadableSpan, NormalizedS
   readonly ingest: GenerationIngest;
 
   constructor(options: PlaygroundExporterOptions) {
-    const ingest = new GenerationIngest(options.store);
+    const ingest = new GenerationIngest(options.store, { prices: options.prices });
     super(
       {
         normalize: normalizeReadableSpan,

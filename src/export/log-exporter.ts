@@ -1,4 +1,5 @@
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { PriceTable } from '../generation/prices.js';
 import { GenerationIngest } from '../ingest/ingest.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { normalizeReadableLogRecord } from '../translate/normalize.js';
@@ -9,6 +10,11 @@ import { type RetryOptions, WriteQueue } from './write-queue.js';
 export interface PlaygroundLogExporterOptions extends RetryOptions {
   /** The same store the `PlaygroundExporter` writes to. The exporter does not close it. */
   store: PlaygroundStore;
+  /**
+   * Prices of generations whose spans carry no cost: genspan's own by default; `shippedPriceTable(yours)` or
+   * `readPriceFile(path)` merge yours over them.
+   */
+  prices?: PriceTable;
 }
 
 /**
@@ -20,7 +26,7 @@ export class PlaygroundLogExporter extends QueuedExporter<ReadableLogRecord, Nor
   readonly ingest: GenerationIngest;
 
   constructor(options: PlaygroundLogExporterOptions) {
-    const ingest = new GenerationIngest(options.store);
+    const ingest = new GenerationIngest(options.store, { prices: options.prices });
     super(
       {
         normalize: normalizeReadableLogRecord,

@@ -20,6 +20,10 @@ const time = z
     return new Date(ms).toISOString();
   });
 
+const costMessage = 'must be a number of USD, 0 or more';
+/** A cost bound in USD; records without a cost never match one. */
+const cost = z.number({ error: costMessage }).finite({ error: costMessage }).nonnegative({ error: costMessage }).optional();
+
 const limitMessage = `must be an integer from 1 to ${LIST_PAGE_SIZE.max}`;
 
 /**
@@ -41,6 +45,10 @@ export const ListFilterSchema = z.object({
   to: time,
   /** Case-insensitive substring of the prompt, completion or message text. */
   q: text,
+  /** USD; records whose cost is at least this. */
+  minCost: cost,
+  /** USD; records whose cost is at most this. */
+  maxCost: cost,
   /** Page size (default 50, at most 500). */
   limit: z.number({ error: limitMessage }).int({ error: limitMessage }).min(1, { error: limitMessage }).optional(),
   /** Opaque cursor from a previous page's `nextCursor`. */
@@ -66,6 +74,13 @@ function fromQuery(query: unknown): unknown {
       const flag = value.toLowerCase();
       filter[field] = TRUE_VALUES.has(flag) ? true : FALSE_VALUES.has(flag) ? undefined : value;
     } else if (field === 'limit' && typeof value === 'string' && /^\d+$/.test(value)) filter[field] = Number(value);
+    else if (
+      (field === 'minCost' || field === 'maxCost') &&
+      typeof value === 'string' &&
+      value.trim() !== '' &&
+      Number.isFinite(Number(value))
+    )
+      filter[field] = Number(value);
     else filter[field] = value;
   }
   return filter;

@@ -10,6 +10,22 @@ export {
 export { RERUN_METADATA_KEY, type RerunOrigin, rerunOriginOf } from './lineage.js';
 export { LIST_PAGE_SIZE, LIST_QUERY_PARAMETERS, type ListFilterField, listQueryString } from './list-query.js';
 export {
+  type ModelPrice,
+  ModelPriceSchema,
+  type PriceTable,
+  type PriceTableData,
+  PriceTableSchema,
+  priceOf,
+  priceTable,
+  shippedPriceTable,
+  type TokenCost,
+  type TokenUsage,
+  tokenCost,
+} from './prices.js';
+export {
+  COST_SOURCES,
+  type Cost,
+  CostSchema,
   type GenerationRecord,
   GenerationRecordSchema,
   TRANSLATION_SOURCES,

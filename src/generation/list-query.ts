@@ -18,6 +18,8 @@ export const LIST_QUERY_PARAMETERS = {
   from: 'from',
   to: 'to',
   q: 'q',
+  minCost: 'minCost',
+  maxCost: 'maxCost',
   limit: 'limit',
   cursor: 'cursor',
 } as const;

@@ -20,6 +20,23 @@ export const TranslationSourceSchema = z.enum(TRANSLATION_SOURCES);
 /** Which convention a generation was read from. */
 export type TranslationSource = z.infer<typeof TranslationSourceSchema>;
 
+/** Where a record's cost came from: the span's own cost attributes, or its tokens priced by the price table. */
+export const COST_SOURCES = ['span', 'price-table'] as const;
+
+const usd = z.number().finite().nonnegative();
+
+/** What a generation cost, in `currency` (genspan's price tables are USD). */
+export const CostSchema = z.object({
+  /** The input's part (cached input included); null when a span gave only a total. */
+  input: usd.nullable(),
+  output: usd.nullable(),
+  total: usd,
+  currency: z.string().min(1),
+  source: z.enum(COST_SOURCES),
+});
+
+export type Cost = z.infer<typeof CostSchema>;
+
 const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an ISO-8601 time');
 const hex = (length: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${length}}$`), `${length} hex characters`);
 
@@ -42,6 +59,11 @@ export const GenerationRecordSchema = z.object({
   endTime: isoTime,
   /** OTLP numbering: 0 unset, 1 ok, 2 error. */
   status: z.object({ code: z.number().int().min(StatusCode.UNSET).max(StatusCode.ERROR), message: z.string().nullish() }),
+  /**
+   * What the call cost, when known: the span's cost attributes, else its tokens at the price table's prices. Null
+   * when neither is known (a model without a price, no token counts); absent in records of older genspan versions.
+   */
+  cost: CostSchema.nullable().default(null),
   /** What the translator found present but unreadable. */
   warnings: z.array(z.string()),
   /** The Chainlit / Literal AI wire JSON (`type: "COMPLETION" | "CHAT"`, camelCase keys). */

@@ -1,3 +1,4 @@
+import { type PriceTable, shippedPriceTable } from '../generation/prices.js';
 import type { GenerationRecord } from '../generation/record.js';
 import { GenAILogs, InstrumentationScopes } from '../semconv/keys.js';
 import { isGenerationSpan, translateSpan } from '../translate/translate.js';
@@ -73,8 +74,20 @@ export function isGenerationLog(record: NormalizedLogRecord): boolean {
  * content from logs is kept beside its record; logs are kept until (and after) their span arrives. Each side
  * writes first and then reads the other, so whichever lands second rebuilds the generation.
  */
+export interface GenerationIngestOptions {
+  /** Prices of the generations whose spans carry no cost; genspan's own table by default. */
+  prices?: PriceTable;
+}
+
 export class GenerationIngest {
-  constructor(readonly store: IngestStore) {}
+  readonly prices: PriceTable;
+
+  constructor(
+    readonly store: IngestStore,
+    options: GenerationIngestOptions = {},
+  ) {
+    this.prices = options.prices ?? shippedPriceTable();
+  }
 
   /** Picks the spans that are LLM calls, by the translator's classification alone (no content is read). Never throws. */
   selectSpans(spans: readonly NormalizedSpan[]): SelectedSpans {
@@ -99,10 +112,11 @@ export class GenerationIngest {
     let ignored = 0;
     let failed = 0;
     const kept = new Map<string, NormalizedSpan>();
+    const prices = this.prices;
     function* records(): Generator<GenerationRecord> {
       for (const span of spans) {
         const result = translateSpan(span);
-        const record = result ? buildRecord(span, result) : undefined;
+        const record = result ? buildRecord(span, result, prices) : undefined;
         if (!result || !record) {
           ignored++;
           continue;
@@ -158,7 +172,7 @@ export class GenerationIngest {
     const records: GenerationRecord[] = [];
     for (const [key, span] of spans) {
       const result = translateSpan(span, logs.get(key) ?? []);
-      const record = result ? buildRecord(span, result) : undefined;
+      const record = result ? buildRecord(span, result, this.prices) : undefined;
       if (record) records.push(record);
     }
     if (records.length > 0) await this.store.updateGenerations(records);
@@ -167,7 +181,7 @@ export class GenerationIngest {
 }
 
 /** The record of a translated span; a translator failure is reported here, once per translation, and kept as a warning. */
-function buildRecord(span: NormalizedSpan, result: TranslationResult): GenerationRecord | undefined {
+function buildRecord(span: NormalizedSpan, result: TranslationResult, prices: PriceTable): GenerationRecord | undefined {
   if (result.failure !== undefined) {
     report(
       'warn',
@@ -176,7 +190,7 @@ function buildRecord(span: NormalizedSpan, result: TranslationResult): Generatio
     );
   }
   try {
-    return toGenerationRecord(span, result);
+    return toGenerationRecord(span, result, prices);
   } catch (error) {
     report('warn', `genspan: skipped the generation of span ${span.spanId} (trace ${span.traceId}): ${errorMessage(error)}`);
     return undefined;

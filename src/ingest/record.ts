@@ -1,8 +1,10 @@
 import { hash } from 'node:crypto';
 import { generationWireJSON } from '../generation/generation.js';
+import type { PriceTable } from '../generation/prices.js';
 import type { GenerationRecord } from '../generation/record.js';
 import { Otel } from '../semconv/keys.js';
 import type { NormalizedSpan, TranslationResult } from '../translate/types.js';
+import { generationCost } from './cost.js';
 
 /**
  * The record id of a span: a UUID (version 8, name-based on SHA-256 as RFC 9562 suggests) of `traceId:spanId`,
@@ -23,11 +25,13 @@ export function isoFromUnixNano(unixNano: bigint): string {
 }
 
 /**
- * Builds the record of a span the translator recognised. Throws `GenerationValidationError` on invalid data. The
- * stores bound its strings as they take it (`storedRecord`), as they do for every record, whoever built it.
+ * Builds the record of a span the translator recognised, its cost from the span or else from `prices`. Throws
+ * `GenerationValidationError` on invalid data. The stores bound its strings as they take it (`storedRecord`), as they
+ * do for every record, whoever built it.
  */
-export function toGenerationRecord(span: NormalizedSpan, result: TranslationResult): GenerationRecord {
+export function toGenerationRecord(span: NormalizedSpan, result: TranslationResult, prices: PriceTable): GenerationRecord {
   const serviceName = span.resource[Otel.SERVICE_NAME];
+  const generation = generationWireJSON(result.generation, { checked: result.checked });
   return {
     id: recordId(span.traceId, span.spanId),
     traceId: span.traceId,
@@ -39,7 +43,8 @@ export function toGenerationRecord(span: NormalizedSpan, result: TranslationResu
     startTime: isoFromUnixNano(span.startTimeUnixNano),
     endTime: isoFromUnixNano(span.endTimeUnixNano),
     status: { code: span.status.code, message: span.status.message ?? null },
+    cost: generationCost(generation, prices, result.cost),
     warnings: [...result.warnings],
-    generation: generationWireJSON(result.generation, { checked: result.checked }),
+    generation,
   };
 }

@@ -160,6 +160,11 @@ export const GenAIExtra = {
   USAGE_CACHE_CREATION_INPUT_TOKENS: 'gen_ai.usage.cache_creation.input_tokens',
   USAGE_CACHE_WRITE_INPUT_TOKENS: 'gen_ai.usage.cache_write.input_tokens',
   USAGE_REASONING_OUTPUT_TOKENS: 'gen_ai.usage.reasoning.output_tokens',
+  /** USD the call cost, as openlit writes it (and Langfuse reads it); not in the GenAI conventions. */
+  USAGE_COST: 'gen_ai.usage.cost',
+  /** The input's and output's parts of it, as some SDKs (any-agent, Laminar) write them. */
+  USAGE_INPUT_COST: 'gen_ai.usage.input_cost',
+  USAGE_OUTPUT_COST: 'gen_ai.usage.output_cost',
   /** Pre-v1.37 OpenAI-specific request keys (`gen_ai.openai.request.seed`, `.response_format`, `.service_tier`). */
   OPENAI_REQUEST_PREFIX: 'gen_ai.openai.request.',
   PROMPT_VERSION: 'gen_ai.prompt.version',
@@ -246,6 +251,10 @@ export const OpenInference = {
   TOKEN_COUNT_TOTAL: 'llm.token_count.total',
   TOKEN_COUNT_CACHE_READ: 'llm.token_count.prompt_details.cache_read',
   TOKEN_COUNT_REASONING: 'llm.token_count.completion_details.reasoning',
+  /** USD (§4): the prompt's and completion's parts and the total. */
+  COST_PROMPT: 'llm.cost.prompt',
+  COST_COMPLETION: 'llm.cost.completion',
+  COST_TOTAL: 'llm.cost.total',
   FINISH_REASON: 'llm.finish_reason',
   PROMPT_TEMPLATE: 'llm.prompt_template.template',
   PROMPT_TEMPLATE_VARIABLES: 'llm.prompt_template.variables',
@@ -321,6 +330,8 @@ export const Langfuse = {
   INPUT: 'langfuse.observation.input',
   OUTPUT: 'langfuse.observation.output',
   USAGE_DETAILS: 'langfuse.observation.usage_details',
+  /** JSON `{[usage type]: USD}`, e.g. `{"input": 0.001, "output": 0.002, "total": 0.003}` (§6.3). */
+  COST_DETAILS: 'langfuse.observation.cost_details',
   COMPLETION_START_TIME: 'langfuse.observation.completion_start_time',
   LEVEL: 'langfuse.observation.level',
   LEVEL_ERROR: 'ERROR',

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { PriceTable } from '../generation/prices.js';
 import { GenerationIngest } from '../ingest/ingest.js';
 import { RpcCode } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
@@ -62,6 +63,8 @@ export interface ServerOptions {
   insecure?: boolean;
   /** Jaeger UI base URL: each generation then links to its trace. */
   jaegerUrl?: string;
+  /** Prices of generations whose spans carry no cost (`readPriceFile` for `--prices`). Default: genspan's own. */
+  prices?: PriceTable;
   /** OpenAI-compatible base URL for playground re-runs. */
   providerUrl?: string;
   /** Environment variable holding the provider's API key. */
@@ -187,7 +190,7 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     requestTimeout: headersTimeoutMs + admissionWaitMs + bodyPace.timeoutMs,
     http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(50, headersTimeoutMs / 4)) },
   });
-  const ingest = new GenerationIngest(options.store);
+  const ingest = new GenerationIngest(options.store, { prices: options.prices });
 
   // JSON that holds stored markup must never be sniffed as HTML by a browser, whatever the route or the status.
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -18,6 +18,8 @@ export interface NormalizedFilter {
   toMs?: number;
   /** Lowercased. */
   q?: string;
+  minCost?: number;
+  maxCost?: number;
   limit: number;
   after?: SortKey;
 }
@@ -26,9 +28,11 @@ export interface NormalizedFilter {
 export function normalizeFilter(filter: ListFilter = {}): NormalizedFilter {
   const parsed = ListFilterSchema.safeParse(filter);
   if (!parsed.success) throw new InvalidListFilterError(listFilterProblem(parsed.error));
-  const { from, to, q, limit, cursor, errorsOnly, ...equal } = parsed.data;
+  const { from, to, q, limit, cursor, errorsOnly, minCost, maxCost, ...equal } = parsed.data;
   return {
     ...equal,
+    minCost,
+    maxCost,
     errorsOnly: errorsOnly === true,
     fromMs: from === undefined ? undefined : Date.parse(from),
     toMs: to === undefined ? undefined : Date.parse(to),
@@ -69,6 +73,9 @@ export function whereClause(filter: NormalizedFilter, dialect: FilterDialect): {
   if (filter.fromMs !== undefined) conditions.push(`start_ms >= ${bind(filter.fromMs)}`);
   if (filter.toMs !== undefined) conditions.push(`start_ms < ${bind(filter.toMs)}`);
   if (filter.q !== undefined) conditions.push(dialect.textContains(bind(filter.q)));
+  // A NULL cost_total (no known cost) fails both comparisons, so unpriced records match no cost bound.
+  if (filter.minCost !== undefined) conditions.push(`cost_total >= ${bind(filter.minCost)}`);
+  if (filter.maxCost !== undefined) conditions.push(`cost_total <= ${bind(filter.maxCost)}`);
   if (filter.after) conditions.push(`(start_ms, id) < (${bind(filter.after.startMs)}, ${bind(filter.after.id)})`);
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }

@@ -1,4 +1,4 @@
-import type { GenerationRecord } from '../generation/record.js';
+import type { Cost, GenerationRecord } from '../generation/record.js';
 import { StatusCode } from '../generation/status.js';
 import { storedRecord } from '../ingest/stored-values.js';
 import type { TranslationSource } from '../translate/types.js';
@@ -33,6 +33,10 @@ export interface GenerationRow {
   warnings: string;
   /** The wire JSON. */
   generation: string;
+  /** The record's cost as JSON, or null. */
+  cost: string | null;
+  /** Its total, for the cost filters. */
+  cost_total: number | null;
 }
 
 /** Insert order of the generation columns, shared by both stores' DDL and statements. */
@@ -57,10 +61,12 @@ export const GENERATION_COLUMNS = [
   'search_text',
   'warnings',
   'generation',
+  'cost',
+  'cost_total',
 ] as const satisfies readonly (keyof GenerationRow)[];
 
 /** Columns that only serve the list's filters: the record holds their values in its generation. */
-const FILTER_COLUMNS = ['model', 'provider', 'is_error', 'tags', 'search_text'] as const;
+const FILTER_COLUMNS = ['model', 'provider', 'is_error', 'tags', 'search_text', 'cost_total'] as const;
 
 type RecordColumn = Exclude<(typeof GENERATION_COLUMNS)[number], (typeof FILTER_COLUMNS)[number]>;
 
@@ -86,9 +92,11 @@ export interface GenerationFacets {
   generation: string;
   warnings: string;
   source: string;
+  cost: string | null;
+  cost_total: number | null;
 }
 
-export function generationFacets(record: Pick<GenerationRecord, 'generation' | 'warnings' | 'source'>): GenerationFacets {
+export function generationFacets(record: Pick<GenerationRecord, 'generation' | 'warnings' | 'source' | 'cost'>): GenerationFacets {
   const generation = record.generation;
   const tags = Array.isArray(generation.tags) ? generation.tags.filter((tag): tag is string => typeof tag === 'string') : [];
   return {
@@ -100,6 +108,9 @@ export function generationFacets(record: Pick<GenerationRecord, 'generation' | '
     generation: JSON.stringify(generation),
     warnings: JSON.stringify(record.warnings),
     source: record.source,
+    // Records built before costs existed, or by a library caller, may lack one.
+    cost: record.cost ? JSON.stringify(record.cost) : null,
+    cost_total: record.cost ? record.cost.total : null,
   };
 }
 
@@ -149,6 +160,8 @@ function buildRow(record: GenerationRecord): GenerationRow {
     search_text: facets.search_text,
     warnings: facets.warnings,
     generation: facets.generation,
+    cost: facets.cost,
+    cost_total: facets.cost_total,
   };
 }
 
@@ -164,6 +177,7 @@ export function fromRow(row: RecordColumns): GenerationRecord {
     startTime: row.start_time,
     endTime: row.end_time,
     status: { code: Number(row.status_code), message: row.status_message },
+    cost: row.cost === null ? null : (JSON.parse(row.cost) as Cost),
     warnings: JSON.parse(row.warnings) as string[],
     generation: JSON.parse(row.generation) as Record<string, unknown>,
   };

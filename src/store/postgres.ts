@@ -49,7 +49,7 @@ const POOL_DEFAULTS = {
 } satisfies pg.PoolConfig;
 
 /** The schema this code writes (row `schema_version` of `genspan_meta`). */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 /** Serialises schema setup across genspan processes starting at once ("genspan" in ASCII). */
 const MIGRATION_LOCK_KEY = '29113321772917102';
 
@@ -101,13 +101,27 @@ CREATE TABLE genspan_logs (
 CREATE INDEX genspan_logs_span ON genspan_logs (trace_id, span_id, time_unix_nano, seq);
 `;
 
+/**
+ * v2: the record's cost (JSON) and its total (the cost filters read it); records stored before have none. Nullable
+ * columns without a default: adding them rewrites no row.
+ */
+const SCHEMA_V2 = `
+ALTER TABLE genspan_generations ADD COLUMN cost text;
+ALTER TABLE genspan_generations ADD COLUMN cost_total double precision;
+`;
+
 /** Migration i takes the schema from version i to i + 1. */
-const MIGRATIONS = [SCHEMA_V1];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2];
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
-export const POSTGRES_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans'));
+export const POSTGRES_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2;
 
-const COLUMN_TYPES: Partial<Record<keyof GenerationRow, string>> = { start_ms: 'bigint', status_code: 'integer', is_error: 'boolean' };
+const COLUMN_TYPES: Partial<Record<keyof GenerationRow, string>> = {
+  start_ms: 'bigint',
+  status_code: 'integer',
+  is_error: 'boolean',
+  cost_total: 'double precision',
+};
 
 /** `INSERT ... SELECT FROM UNNEST(arrays)`: one statement and one parameter per column for the whole batch. */
 export const POSTGRES_INSERT_GENERATIONS = `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')})
@@ -124,9 +138,11 @@ SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[
 
 const UPDATE_GENERATIONS = `UPDATE genspan_generations AS g
 SET generation = u.generation, source = u.source, warnings = u.warnings, model = u.model, provider = u.provider,
-    tags = u.tags::jsonb, search_text = u.search_text, is_error = (g.status_code = ${StatusCode.ERROR} OR u.generation_error)
-FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[])
-  AS u(trace_id, span_id, generation, source, warnings, model, provider, tags, search_text, generation_error)
+    tags = u.tags::jsonb, search_text = u.search_text, cost = u.cost, cost_total = u.cost_total,
+    is_error = (g.status_code = ${StatusCode.ERROR} OR u.generation_error)
+FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[],
+    $11::text[], $12::double precision[])
+  AS u(trace_id, span_id, generation, source, warnings, model, provider, tags, search_text, generation_error, cost, cost_total)
 WHERE g.trace_id = u.trace_id AND g.span_id = u.span_id`;
 
 const SELECT_LOGS = `SELECT l.trace_id, l.span_id, l.record FROM genspan_logs AS l
@@ -178,7 +194,7 @@ function postgresTags(json: string): string {
 }
 
 /** Columns holding JSON text, written as they are. */
-const JSON_TEXT_COLUMNS: ReadonlySet<keyof GenerationRow> = new Set(['warnings', 'generation']);
+const JSON_TEXT_COLUMNS: ReadonlySet<keyof GenerationRow> = new Set(['warnings', 'generation', 'cost']);
 
 function postgresValue(column: keyof GenerationRow, value: GenerationRow[keyof GenerationRow]): unknown {
   if (typeof value !== 'string' || JSON_TEXT_COLUMNS.has(column)) return value;
@@ -521,7 +537,7 @@ export class PostgresStore implements PlaygroundStore {
       for (const record of records)
         latest.set(spanKeyString({ traceId: record.traceId.toLowerCase(), spanId: record.spanId.toLowerCase() }), record);
       if (latest.size === 0) return;
-      const columns: unknown[][] = Array.from({ length: 10 }, () => []);
+      const columns: unknown[][] = Array.from({ length: 12 }, () => []);
       for (const record of latest.values()) {
         const facets = generationFacets(storedRecord(record));
         const values = [
@@ -535,6 +551,8 @@ export class PostgresStore implements PlaygroundStore {
           postgresTags(facets.tags),
           toPostgresText(facets.search_text),
           facets.generationError,
+          facets.cost,
+          facets.cost_total,
         ];
         for (const [index, value] of values.entries()) columns[index].push(value);
       }

@@ -63,7 +63,7 @@ export const SQLITE_CONNECTION_PRAGMAS: readonly string[] = ['synchronous = NORM
 const SQLITE_WRITE_THREAD_PRAGMAS: readonly string[] = [...SQLITE_CONNECTION_PRAGMAS, 'cache_size = -8192'];
 
 /** The schema this code writes (`PRAGMA user_version`). */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 /** Default `busyTimeoutMs`. */
 export const SQLITE_DEFAULT_BUSY_TIMEOUT_MS = 50;
 /** How long opening waits for another writer: setup happens once, before any span is exported. */
@@ -72,6 +72,7 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
 /**
  * Schema history.
  * v1: column per filter, indexes, kept spans and log records.
+ * v2: the record's cost (JSON) and its total (the cost filters read it); records stored before have none.
  * Every genspan release wrote v1 or later: a file without genspan's application id is never taken for an older one.
  */
 const SCHEMA_V1 = `
@@ -122,8 +123,17 @@ CREATE TABLE genspan_logs (
 CREATE INDEX genspan_logs_span ON genspan_logs (trace_id, span_id, time_unix_nano, seq);
 `;
 
+/** Adding nullable columns keeps every row, and is instant: SQLite only rewrites the table's definition. */
+const SCHEMA_V2 = `
+ALTER TABLE genspan_generations ADD COLUMN cost TEXT;
+ALTER TABLE genspan_generations ADD COLUMN cost_total REAL;
+`;
+
+/** Migration i takes the schema from version i to i + 1 (version 0: an empty file). */
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2];
+
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
-export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans'));
+export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2;
 
 type SchemaState = { kind: 'empty' } | { kind: 'genspan'; version: number } | { kind: 'foreign'; reason: string };
 
@@ -227,7 +237,7 @@ const WRITE_STATEMENTS: readonly string[] = [
   `INSERT INTO genspan_spans (trace_id, span_id, span) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
   `INSERT INTO genspan_logs (key, trace_id, span_id, time_unix_nano, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   `UPDATE genspan_generations SET generation = ?, source = ?, warnings = ?, model = ?, provider = ?, tags = ?,
-     search_text = ?, is_error = CASE WHEN status_code = ${StatusCode.ERROR} OR ? THEN 1 ELSE 0 END
+     search_text = ?, cost = ?, cost_total = ?, is_error = CASE WHEN status_code = ${StatusCode.ERROR} OR ? THEN 1 ELSE 0 END
    WHERE trace_id = ? AND span_id = ?`,
 ];
 
@@ -288,7 +298,10 @@ export class SqliteStore implements PlaygroundStore {
     );
   }
 
-  /** Creates the schema in a new file; any other file but a current genspan one is refused, untouched. */
+  /**
+   * Creates the schema in a new file and migrates an older genspan file, in one transaction; any other file is refused,
+   * untouched.
+   */
   private ensureSchema(db: Database.Database): void {
     // A current file needs no write lock, so opening it never waits for another writer.
     const current = inspectSchema(db);
@@ -298,7 +311,8 @@ export class SqliteStore implements PlaygroundStore {
       const problem = incompatible(this.path, state);
       if (problem) throw problem;
       if (state.kind === 'genspan' && state.version === SQLITE_SCHEMA_VERSION) return;
-      db.exec(SCHEMA_V1);
+      const from = state.kind === 'genspan' ? state.version : 0;
+      for (const migration of MIGRATIONS.slice(from)) db.exec(migration);
       db.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
       db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
     }).immediate();
@@ -436,6 +450,8 @@ export class SqliteStore implements PlaygroundStore {
             facets.provider,
             facets.tags,
             facets.search_text,
+            facets.cost,
+            facets.cost_total,
             facets.generationError ? 1 : 0,
             record.traceId.toLowerCase(),
             record.spanId.toLowerCase(),

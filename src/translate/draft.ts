@@ -29,6 +29,8 @@ export interface Draft {
   inputTokens?: number;
   outputTokens?: number;
   totalTokens?: number;
+  /** What the span says the call cost (USD), filled part by part. */
+  cost: SpanCost;
   /** Milliseconds. */
   ttFirstToken?: number;
   /** Tokens per second. */
@@ -61,11 +63,25 @@ export function emptyDraft(): Draft {
     inputTokens: undefined,
     outputTokens: undefined,
     totalTokens: undefined,
+    cost: { input: undefined, output: undefined, total: undefined },
     ttFirstToken: undefined,
     throughput: undefined,
     duration: undefined,
     error: undefined,
   };
+}
+
+/** A cost an instrumentation recorded on the span, in USD. */
+export interface SpanCost {
+  input: number | undefined;
+  output: number | undefined;
+  total: number | undefined;
+}
+
+/** The span's cost when it gave a total, or both parts of one; undefined otherwise. */
+export function finishedCost(cost: SpanCost): SpanCost | undefined {
+  const total = cost.total ?? (cost.input !== undefined && cost.output !== undefined ? cost.input + cost.output : undefined);
+  return total === undefined ? undefined : { input: cost.input, output: cost.output, total };
 }
 
 /** Attribute keys by namespace (see families.ts `keyFamilies`). */

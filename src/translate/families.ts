@@ -36,6 +36,9 @@ export const GENAI_FIELDS = Object.freeze({
   cacheWriteTokens: GenAIExtra.USAGE_CACHE_WRITE_INPUT_TOKENS,
   cacheCreationTokens: GenAIExtra.USAGE_CACHE_CREATION_INPUT_TOKENS,
   reasoningTokens: GenAIExtra.USAGE_REASONING_OUTPUT_TOKENS,
+  cost: GenAIExtra.USAGE_COST,
+  inputCost: GenAIExtra.USAGE_INPUT_COST,
+  outputCost: GenAIExtra.USAGE_OUTPUT_COST,
   outputType: GenAI.OUTPUT_TYPE,
 } as const);
 

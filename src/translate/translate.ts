@@ -21,7 +21,7 @@ import { isLangfuseCompletion, readLangfuse, readLangfuseContent } from './conve
 import { readOpenInference } from './conventions/openinference.js';
 import { readOpenLLMetry } from './conventions/openllmetry.js';
 import { readVercel } from './conventions/vercel.js';
-import { emptyDraft, finish, type KeyFamilies, type ReadingNotes, type TranslationContext } from './draft.js';
+import { emptyDraft, finish, finishedCost, type KeyFamilies, type ReadingNotes, type TranslationContext } from './draft.js';
 import { keyFamilies } from './families.js';
 import { isReadableLogRecord, isReadableSpan, normalizeReadableLogRecord, normalizeReadableSpan } from './normalize.js';
 import { type Attributes, capText } from './read.js';
@@ -204,6 +204,8 @@ function result(context: TranslationContext, generation: GenerationData, source:
   const out: TranslationResult = { generation, source, warnings: context.warnings };
   if (checked) out.checked = true;
   if (context.failure !== undefined) out.failure = context.failure;
+  const cost = finishedCost(context.draft.cost);
+  if (cost) out.cost = cost;
   return out;
 }
 

@@ -1,5 +1,6 @@
 import type { TranslationSource } from '../generation/record.js';
 import type { GenerationData } from '../generation/schema.js';
+import type { SpanCost } from './draft.js';
 
 export type { TranslationSource };
 
@@ -53,6 +54,8 @@ export interface TranslationResult {
   source: TranslationSource;
   /** What was present on the span but could not be read. */
   warnings: string[];
+  /** What the span says the call cost (USD), when an instrumentation recorded it (see the README for the keys read). */
+  cost?: SpanCost;
   /**
    * True when `generation` was already checked against the generation model here (genspan's own spans, whose values
    * may be forged, are fitted to it), so building its record need not validate it again (`generationWireJSON`).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GenerationValidationError } from '../../src/generation/generation.js';
+import { shippedPriceTable } from '../../src/generation/prices.js';
 import { GenerationRecordSchema } from '../../src/generation/record.js';
 import { recordId, toGenerationRecord } from '../../src/ingest/record.js';
 import { chatData, normalizedSpan, spanIdOf, traceIdOf } from '../store/fixtures.js';
@@ -19,11 +20,13 @@ describe('recordId', () => {
   });
 });
 
+const PRICES = shippedPriceTable();
+
 describe('toGenerationRecord', () => {
   it('builds the record from the span and the translation', () => {
     const span = normalizedSpan({ span: 3, service: 'checkout', statusCode: 2 });
     span.status.message = 'upstream 500';
-    const record = toGenerationRecord(span, { generation: chatData({ model: 'gpt-4o' }), source: 'genai', warnings: ['w'] });
+    const record = toGenerationRecord(span, { generation: chatData({ model: 'gpt-4o' }), source: 'genai', warnings: ['w'] }, PRICES);
     expect(record).toEqual({
       id: recordId(span.traceId, span.spanId),
       traceId: span.traceId,
@@ -44,7 +47,7 @@ describe('toGenerationRecord', () => {
 
   it('uses null for what the span lacks', () => {
     const span = { ...normalizedSpan({ span: 4, service: null }), parentSpanId: undefined, scope: { name: 'lib' } };
-    const record = toGenerationRecord(span, { generation: chatData(), source: 'genspan', warnings: [] });
+    const record = toGenerationRecord(span, { generation: chatData(), source: 'genspan', warnings: [] }, PRICES);
     expect(record).toMatchObject({
       parentSpanId: null,
       serviceName: null,
@@ -55,7 +58,7 @@ describe('toGenerationRecord', () => {
 
   it('throws the generation validation error for data that does not fit the model', () => {
     const span = normalizedSpan({ span: 5 });
-    expect(() => toGenerationRecord(span, { generation: chatData({ tokenCount: -1 }), source: 'genai', warnings: [] })).toThrow(
+    expect(() => toGenerationRecord(span, { generation: chatData({ tokenCount: -1 }), source: 'genai', warnings: [] }, PRICES)).toThrow(
       GenerationValidationError,
     );
   });

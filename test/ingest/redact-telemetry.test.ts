@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { shippedPriceTable } from '../../src/generation/prices.js';
 import { GenerationIngest } from '../../src/ingest/ingest.js';
 import { recordId, toGenerationRecord } from '../../src/ingest/record.js';
 import { redactLogRecord, redactSpan } from '../../src/ingest/redact-telemetry.js';
@@ -189,7 +190,7 @@ describe.each(stores)('GenerationIngest stores no credential (%s)', (name, openS
     const record = await store.get(recordId(span.traceId, span.spanId));
     const fromOriginals = translateSpan(planted, logs);
     expect(fromOriginals).not.toBeNull();
-    expect(record?.generation).toEqual(toGenerationRecord(planted, fromOriginals!).generation);
+    expect(record?.generation).toEqual(toGenerationRecord(planted, fromOriginals!, shippedPriceTable()).generation);
     expect(record?.generation.messages).toEqual([{ role: 'user', content: 'hi' }]);
     expect(record?.generation.settings).toMatchObject({ api_key: REDACTED, max_tokens: 7 });
     expect(toJson(record)).not.toContain(SECRET);

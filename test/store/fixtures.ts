@@ -1,3 +1,4 @@
+import { shippedPriceTable } from '../../src/generation/prices.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
 import { toGenerationRecord } from '../../src/ingest/record.js';
@@ -83,12 +84,19 @@ export interface RecordOptions extends SpanOptions {
   warnings?: string[];
 }
 
+/** The prices records are built with, as ingestion builds them. */
+export const FIXTURE_PRICES = shippedPriceTable();
+
 export function makeRecord(options: RecordOptions): GenerationRecord {
-  return toGenerationRecord(normalizedSpan(options), {
-    generation: options.generation ?? chatData(),
-    source: options.source ?? 'genai',
-    warnings: options.warnings ?? [],
-  });
+  return toGenerationRecord(
+    normalizedSpan(options),
+    {
+      generation: options.generation ?? chatData(),
+      source: options.source ?? 'genai',
+      warnings: options.warnings ?? [],
+    },
+    FIXTURE_PRICES,
+  );
 }
 
 /** `count` plain chat records on distinct spans, starting at span number `first`. */

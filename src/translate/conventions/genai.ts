@@ -88,6 +88,10 @@ export function readGenAI(context: TranslationContext): void {
   draft.outputTokens ??=
     countValue(v[S.outputTokens], F.outputTokens, warnings) ?? countValue(v[S.completionTokens], F.completionTokens, warnings);
   draft.totalTokens ??= countValue(v[S.totalTokens], F.totalTokens, warnings);
+  const cost = draft.cost;
+  cost.total ??= numberValue(v[S.cost], F.cost, warnings);
+  cost.input ??= numberValue(v[S.inputCost], F.inputCost, warnings);
+  cost.output ??= numberValue(v[S.outputCost], F.outputCost, warnings);
   draft.ttFirstToken ??= milliseconds(
     numberValue(v[S.timeToFirstChunk], F.timeToFirstChunk, warnings) ??
       numberValue(v[S.clientTimeToFirstChunk], F.clientTimeToFirstChunk, warnings) ??

@@ -1,7 +1,18 @@
 import { GenerationMetadata, Langfuse } from '../../semconv/keys.js';
 import { gather, hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import { mergeOutput, messageFrom, messagesFrom, messagesFromParts, toolsFrom } from '../messages.js';
-import { clean, countValue, isRecord, jsonOrText, jsonValue, prefixed, readString, readStringList, stringify } from '../read.js';
+import {
+  clean,
+  countValue,
+  isRecord,
+  jsonOrText,
+  jsonValue,
+  numberValue,
+  prefixed,
+  readString,
+  readStringList,
+  stringify,
+} from '../read.js';
 
 /**
  * Langfuse SDK attributes, `langfuse.observation.*` (span-conventions.md §6.3). Model, settings and usage come
@@ -52,6 +63,39 @@ function readUsage(context: TranslationContext): void {
   draft.totalTokens ??= count('total', 'total_tokens');
 }
 
+/**
+ * `cost_details`: USD by usage type, as `usage_details` counts tokens. Langfuse's own total is `total`, else the sum of
+ * every entry; the input's part sums the `input*` and `cache*` entries (cached input), the output's the `output*` ones.
+ */
+function readCost(context: TranslationContext): void {
+  const { attributes, warnings, draft } = context;
+  const details = jsonValue(attributes[Langfuse.COST_DETAILS], Langfuse.COST_DETAILS, warnings);
+  if (details === undefined) return;
+  if (!isRecord(details)) {
+    warnings.push(`${Langfuse.COST_DETAILS}: expected a JSON object`);
+    return;
+  }
+  let input: number | undefined;
+  let output: number | undefined;
+  let sum: number | undefined;
+  let total: number | undefined;
+  for (const name of Object.keys(details)) {
+    const value = numberValue(details[name], `${Langfuse.COST_DETAILS}.${name}`, warnings);
+    if (value === undefined) continue;
+    if (name === 'total') {
+      total = value;
+      continue;
+    }
+    sum = (sum ?? 0) + value;
+    if (name.startsWith('input') || name.startsWith('cache')) input = (input ?? 0) + value;
+    else if (name.startsWith('output')) output = (output ?? 0) + value;
+  }
+  const cost = draft.cost;
+  cost.total ??= total ?? sum;
+  cost.input ??= input;
+  cost.output ??= output;
+}
+
 export function readLangfuse(context: TranslationContext): void {
   const { attributes, keys, warnings, draft } = context;
   draft.model ??= readString(attributes, Langfuse.MODEL_NAME, warnings);
@@ -61,6 +105,7 @@ export function readLangfuse(context: TranslationContext): void {
   else if (parameters !== undefined) warnings.push(`${Langfuse.MODEL_PARAMETERS}: expected a JSON object`);
 
   readUsage(context);
+  readCost(context);
   draft.ttFirstToken ??= msAfterStart(context);
   if (attributes[Langfuse.LEVEL] === Langfuse.LEVEL_ERROR) {
     draft.error ??= readString(attributes, Langfuse.STATUS_MESSAGE, warnings) ?? Langfuse.LEVEL_ERROR;

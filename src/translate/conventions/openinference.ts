@@ -195,6 +195,10 @@ export function readOpenInference(context: TranslationContext): void {
   draft.inputTokens ??= readCount(attributes, OpenInference.TOKEN_COUNT_PROMPT, warnings);
   draft.outputTokens ??= readCount(attributes, OpenInference.TOKEN_COUNT_COMPLETION, warnings);
   draft.totalTokens ??= readCount(attributes, OpenInference.TOKEN_COUNT_TOTAL, warnings);
+  const cost = draft.cost;
+  cost.input ??= readNumber(attributes, OpenInference.COST_PROMPT, warnings);
+  cost.output ??= readNumber(attributes, OpenInference.COST_COMPLETION, warnings);
+  cost.total ??= readNumber(attributes, OpenInference.COST_TOTAL, warnings);
   draft.ttFirstToken ??= readNumber(attributes, OpenInference.METADATA_MS_TO_FIRST_CHUNK, warnings);
 
   const variables = jsonValue(attributes[OpenInference.PROMPT_TEMPLATE_VARIABLES], OpenInference.PROMPT_TEMPLATE_VARIABLES, warnings);
