@@ -38,6 +38,8 @@ describe('toGenerationRecord', () => {
       startTime: '2026-01-01T00:00:03.000Z',
       endTime: '2026-01-01T00:00:04.500Z',
       status: { code: 2, message: 'upstream 500' },
+      // gpt-4o at $2.50 / $10 per million tokens: 12 input and 3 output tokens.
+      cost: { input: 0.00003, output: 0.00003, total: 0.00006, currency: 'USD', source: 'price-table' },
       warnings: ['w'],
       generation: expect.objectContaining({ type: 'CHAT', model: 'gpt-4o', messageCompletion: { role: 'assistant', content: 'Hello!' } }),
     });
