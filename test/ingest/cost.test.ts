@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import shipped from '../../src/generation/prices.json' with { type: 'json' };
 import { PriceTableSchema, priceOf, priceTable, shippedPriceTable } from '../../src/generation/prices.js';
+import shipped from '../../src/generation/prices.json' with { type: 'json' };
 import { generationCost, withCost } from '../../src/ingest/cost.js';
 import { PriceTableError, readPriceFile, withUserPrices } from '../../src/ingest/prices.js';
 import { makeRecord } from '../store/fixtures.js';
@@ -113,7 +113,9 @@ describe('user prices', () => {
     const bad = join(folder, 'bad.json');
     writeFileSync(bad, JSON.stringify({ currency: 'EUR', models: { m: { input: -1, output: 'x' } } }));
     expect(() => readPriceFile(bad)).toThrow(PriceTableError);
-    expect(() => readPriceFile(bad)).toThrow(/bad\.json is not a usable price table: currency .*USD.*; models\.m\.input .*; models\.m\.output/);
+    expect(() => readPriceFile(bad)).toThrow(
+      /bad\.json is not a usable price table: currency .*USD.*; models\.m\.input .*; models\.m\.output/,
+    );
     const notJson = join(folder, 'not.json');
     writeFileSync(notJson, '{ models');
     expect(() => readPriceFile(notJson)).toThrow(/not\.json is not JSON/);

@@ -372,6 +372,58 @@ export function storeContract(name: string, harness: StoreHarness): void {
       });
     });
 
+    describe('cost', () => {
+      it('stores each record with its cost and returns it from get and list', async () => {
+        const store = await create();
+        const { checkoutChat, searchError, bare } = filterFixture();
+        await store.write([checkoutChat, searchError, bare]);
+        // gpt-4o: 12 input tokens at $2.50 and 3 output tokens at $10 per million.
+        expect(checkoutChat.cost).toEqual({ input: 0.00003, output: 0.00003, total: 0.00006, currency: 'USD', source: 'price-table' });
+        expect((await store.get(checkoutChat.id))?.cost).toEqual(checkoutChat.cost);
+        expect((await store.get(searchError.id))?.cost).toBeNull();
+        const listed = (await store.list()).items;
+        expect(listed.find((item) => item.id === checkoutChat.id)?.cost).toEqual(checkoutChat.cost);
+        expect(listed.find((item) => item.id === bare.id)?.cost).toBeNull();
+        const fromSpan = makeRecord({ span: 9, atMs: 9000 });
+        fromSpan.cost = { input: 0.25, output: null, total: 1.5, currency: 'USD', source: 'span' };
+        await store.write([fromSpan]);
+        expect((await store.get(fromSpan.id))?.cost).toEqual(fromSpan.cost);
+      });
+
+      it('stores a record written without a cost (a library caller, an older genspan) with none', async () => {
+        const store = await create();
+        const { cost: _omitted, ...withoutCost } = makeRecord({ span: 1 });
+        await store.write([withoutCost as GenerationRecord]);
+        expect((await store.get(withoutCost.id))?.cost).toBeNull();
+      });
+
+      it('filters by a cost range, inclusive; records without a cost match no bound', async () => {
+        const store = await create();
+        const { checkoutChat, searchError, partsWithError, bare } = filterFixture();
+        await store.write([checkoutChat, searchError, partsWithError, bare]);
+        // gpt-4o-mini: 12 at $0.15 and 3 at $0.60 per million = $0.0000036.
+        expect(partsWithError.cost?.total).toBeCloseTo(0.0000036, 12);
+        const ids = async (filter: ListFilter) => (await store.list(filter)).items.map((item) => item.id);
+        expect(await ids({ minCost: 0 })).toEqual([partsWithError.id, checkoutChat.id]);
+        expect(await ids({ minCost: 0.00001 })).toEqual([checkoutChat.id]);
+        expect(await ids({ maxCost: 0.00001 })).toEqual([partsWithError.id]);
+        expect(await ids({ minCost: 0.00006, maxCost: 0.00006 })).toEqual([checkoutChat.id]);
+        expect(await ids({ minCost: 1 })).toEqual([]);
+        await expect(store.list({ minCost: -1 })).rejects.toThrow(/minCost must be a number of USD/);
+      });
+
+      it('keeps the cost through a JSON Lines export and import', async () => {
+        const store = await create();
+        const { checkoutChat, bare } = filterFixture();
+        await store.write([checkoutChat, bare]);
+        const { text } = await exportToString(store);
+        const other = await create();
+        await other.importJsonl(Readable.from([text]));
+        expect((await other.get(checkoutChat.id))?.cost).toEqual(checkoutChat.cost);
+        expect((await other.get(bare.id))?.cost).toBeNull();
+      });
+    });
+
     describe('pagination', () => {
       it('pages through every record once, newest first, including records sharing a start time', async () => {
         const store = await create();

@@ -73,6 +73,28 @@ describe('PostgresStore server', () => {
     await store.close();
   });
 
+  it('migrates a schema 1 database (before costs): its records are kept, without a cost, and new ones get theirs', async () => {
+    const url = await server.createDatabase();
+    const older = manyRecords(3).map((record) => ({ ...record, cost: null }));
+    const first = new PostgresStore({ connectionString: url });
+    await first.write(older);
+    await first.close();
+    // Back to the layout genspan wrote before costs: schema 1 had neither column.
+    await query(url, 'ALTER TABLE genspan_generations DROP COLUMN cost, DROP COLUMN cost_total');
+    await query(url, `UPDATE genspan_meta SET value = '1' WHERE key = 'schema_version'`);
+
+    const store = new PostgresStore({ connectionString: url });
+    for (const record of older) expect(await store.get(record.id)).toEqual(record);
+    const newer = manyRecords(1, 10);
+    await store.write(newer);
+    expect((await store.get(newer[0].id))?.cost).toEqual(newer[0].cost);
+    expect((await store.list({ minCost: 0 })).items.map((item) => item.id)).toEqual([newer[0].id]);
+    expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
+      { value: String(POSTGRES_SCHEMA_VERSION) },
+    ]);
+    await store.close();
+  });
+
   it('refuses a database holding a newer genspan schema', async () => {
     const url = await server.createDatabase();
     const first = new PostgresStore({ connectionString: url });

@@ -19,7 +19,7 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 storeContract('SqliteStore', { create: async () => new SqliteStore({ path: freshPath() }) });
 
 describe('SqliteStore files', () => {
-  it('creates ./genspan.db in the working directory by default, in WAL mode, stamped as genspan schema 1', async () => {
+  it('creates ./genspan.db in the working directory by default, in WAL mode, stamped with its schema version', async () => {
     const workDir = mkdtempSync(join(folder, 'cwd-'));
     const previous = process.cwd();
     process.chdir(workDir);
@@ -132,6 +132,31 @@ describe('SqliteStore files', () => {
         /newer genspan \(schema 99/,
       );
     });
+  });
+
+  it('migrates a schema 1 file (before costs): its records are kept, without a cost, and new ones get theirs', async () => {
+    const path = freshPath();
+    const older = manyRecords(3).map((record) => ({ ...record, cost: null }));
+    const first = new SqliteStore({ path });
+    await first.write(older);
+    await first.close();
+    // Back to the layout genspan wrote before costs: schema 1 had neither column.
+    const raw = new Database(path);
+    raw.exec('ALTER TABLE genspan_generations DROP COLUMN cost; ALTER TABLE genspan_generations DROP COLUMN cost_total');
+    raw.pragma('user_version = 1');
+    raw.close();
+
+    const store = new SqliteStore({ path });
+    for (const record of older) expect(await store.get(record.id)).toEqual(record);
+    const newer = manyRecords(1, 10);
+    await store.write(newer);
+    expect(newer[0].cost?.total).toBeGreaterThan(0);
+    expect((await store.get(newer[0].id))?.cost).toEqual(newer[0].cost);
+    expect((await store.list({ minCost: 0 })).items.map((item) => item.id)).toEqual([newer[0].id]);
+    await store.close();
+    const migrated = new Database(path, { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    migrated.close();
   });
 
   it('says which folder is missing', () => {

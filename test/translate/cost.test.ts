@@ -39,7 +39,7 @@ describe('span cost attributes', () => {
     expect(result?.cost).toEqual({ input: 0.001, output: 0.004, total: 0.005 });
   });
 
-  it("reads Langfuse cost_details: its total, else the sum; cached input counts as input", () => {
+  it('reads Langfuse cost_details: its total, else the sum; cached input counts as input', () => {
     const base = {
       'langfuse.observation.type': 'generation',
       'langfuse.observation.model.name': 'gpt-4o',
