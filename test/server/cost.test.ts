@@ -1,0 +1,105 @@
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerationItem, GenerationList } from '../../src/server/index.js';
+import { type CliServer, runCli, startCliServer, tempDir } from '../support/cli.js';
+import { getJson, sendSpans } from '../support/sender.js';
+
+let dir: string;
+let server: CliServer;
+
+beforeAll(async () => {
+  dir = tempDir();
+  const prices = join(dir, 'prices.json');
+  // The sender's steps call `e2e-model`, which genspan has no price for; this file gives it one.
+  writeFileSync(prices, JSON.stringify({ takenOn: '2026-12-01', models: { 'e2e-model': { input: 1_000_000, output: 2_000_000 } } }));
+  server = await startCliServer(['--db', join(dir, 'cost.db'), '--prices', prices]);
+});
+
+afterAll(async () => {
+  expect(await server?.stop('SIGTERM')).toBe(0);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function generationsOf(traceId: string): Promise<GenerationItem[]> {
+  const { status, body } = await getJson<GenerationList>(`${server.url}/api/generations?traceId=${traceId}`);
+  expect(status).toBe(200);
+  return body.items;
+}
+
+describe('genspan serve --prices: cost in the REST API', () => {
+  it("prices a generation by the user's file, in the list and the detail", async () => {
+    const sent = await sendSpans({ endpoint: server.url, protocol: 'json', scenario: 'steps', label: 'priced' });
+    expect(sent.failures).toEqual([]);
+    const [item] = await generationsOf(sent.traceId);
+    // 3 input tokens at $1 each and 2 output tokens at $2 each.
+    expect(item.cost).toEqual({ input: 3, output: 4, total: 7, currency: 'USD', source: 'price-table' });
+    expect((await getJson<GenerationItem>(`${server.url}/api/generations/${item.id}`)).body.cost).toEqual(item.cost);
+  });
+
+  it("prices a dated OpenAI model by genspan's own table", async () => {
+    const sent = await sendSpans({ endpoint: server.url, protocol: 'protobuf', scenario: 'openai', label: 'shipped' });
+    expect(sent.failures).toEqual([]);
+    const [item] = await generationsOf(sent.traceId);
+    expect(item.generation.model).toBe('gpt-4o-mini-2024-07-18');
+    // 11 input tokens at $0.15 and 5 output tokens at $0.60 per million.
+    expect(item.cost?.source).toBe('price-table');
+    expect(item.cost?.total).toBeCloseTo((11 * 0.15 + 5 * 0.6) / 1e6, 15);
+  });
+
+  it('filters the list by cost, and answers a bad bound clearly', async () => {
+    const expensive = await getJson<GenerationList>(`${server.url}/api/generations?minCost=1&limit=500`);
+    expect(expensive.status).toBe(200);
+    expect(expensive.body.items.length).toBeGreaterThan(0);
+    expect(expensive.body.items.every((item) => (item.cost?.total ?? 0) >= 1)).toBe(true);
+    const cheap = await getJson<GenerationList>(`${server.url}/api/generations?maxCost=0.001&limit=500`);
+    expect(cheap.body.items.map((item) => item.generation.model)).toContain('gpt-4o-mini-2024-07-18');
+    expect(cheap.body.items.every((item) => (item.cost?.total ?? Number.NaN) <= 0.001)).toBe(true);
+    const bad = await getJson<{ message: string }>(`${server.url}/api/generations?minCost=cheap`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/"minCost" must be a number of USD, 0 or more/);
+  });
+});
+
+describe('genspan serve --prices FILE that cannot be used', () => {
+  it.each([
+    ['missing.json', null, /genspan: cannot read the price file .*missing\.json: no such file/],
+    ['broken.json', '{ "models": ', /genspan: the price file .*broken\.json is not JSON/],
+    [
+      'wrong.json',
+      '{ "models": { "m": { "input": "free" } } }',
+      /genspan: the price file .*wrong\.json is not a usable price table: models\.m\.input .*; models\.m\.output/,
+    ],
+  ])('%s: one clear message, a non-zero exit, and no database created', async (name, content, message) => {
+    const file = join(dir, name);
+    if (content !== null) writeFileSync(file, content);
+    const db = join(dir, `never-${name}.db`);
+    const result = await runCli(['serve', '--port', '0', '--db', db, '--prices', file]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+    expect(existsSync(db)).toBe(false);
+  });
+});
+
+describe('genspan import', () => {
+  it('keeps the cost of a record that has one and computes it for a record without one', async () => {
+    const { SqliteStore } = await import('../../src/store/sqlite.js');
+    const { makeRecord } = await import('../store/fixtures.js');
+    const { cost: _dropped, ...older } = makeRecord({ span: 1 });
+    const fromSpan = { ...makeRecord({ span: 2 }), cost: { input: null, output: null, total: 0.5, currency: 'USD', source: 'span' } };
+    const file = join(dir, 'import.jsonl');
+    writeFileSync(file, `${JSON.stringify(older)}\n${JSON.stringify(fromSpan)}\n`);
+    const db = join(dir, 'imported.db');
+    const result = await runCli(['import', file, '--db', db]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const store = new SqliteStore({ path: db });
+    try {
+      expect((await store.get(older.id))?.cost).toEqual(makeRecord({ span: 1 }).cost);
+      expect((await store.get(fromSpan.id))?.cost).toEqual(fromSpan.cost);
+    } finally {
+      await store.close();
+    }
+  });
+});
