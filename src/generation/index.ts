@@ -1,3 +1,4 @@
+export { describeCost, formatCost } from './cost-format.js';
 export { type ListFilter, ListFilterSchema, ListQuerySchema, type ParsedListFilter } from './filter.js';
 export {
   ChatGeneration,

@@ -1,3 +1,4 @@
+import { describeCost, formatCost } from '../generation/cost-format.js';
 import { LIST_QUERY_PARAMETERS } from '../generation/list-query.js';
 import { StatusCode } from '../generation/status.js';
 import {
@@ -114,6 +115,9 @@ function listItem(item: GenerationItem): HTMLElement {
         [generation.provider, item.serviceName].filter(Boolean).join(' · '),
         ' · ',
         formatTime(item.startTime),
+        item.cost
+          ? h('span', { class: 'item-cost', title: describeCost(item.cost) }, ` · ${formatCost(item.cost.total, item.cost.currency)}`)
+          : null,
         tags.length > 0
           ? h(
               'span',

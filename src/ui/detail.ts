@@ -1,4 +1,6 @@
+import { describeCost, formatCost } from '../generation/cost-format.js';
 import { type RerunOrigin, rerunOriginOf } from '../generation/lineage.js';
+import type { Cost } from '../generation/record.js';
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
 import { tokenizeTemplate, variableText } from '../generation/template.js';
 import { type GenerationItem, type WireGeneration, wireOf } from './api.js';
@@ -180,8 +182,8 @@ export function answerView(generation: WireGeneration): Child {
   return generation.messageCompletion ? messageView(generation.messageCompletion) : h('p', { class: 'empty' }, '(no message completion)');
 }
 
-/** Token counts and timings, in the units the generation model uses. */
-export function metricsView(generation: WireGeneration): HTMLElement {
+/** Token counts, timings and (when known) the cost, in the units the generation model uses. */
+export function metricsView(generation: WireGeneration, cost?: Cost | null): HTMLElement {
   const rows: [string, string | null][] = [
     ['Input tokens', generation.inputTokenCount != null ? number(generation.inputTokenCount, 0) : null],
     ['Output tokens', generation.outputTokenCount != null ? number(generation.outputTokenCount, 0) : null],
@@ -196,6 +198,14 @@ export function metricsView(generation: WireGeneration): HTMLElement {
     rows.map(([label, value]) =>
       h('div', { class: 'metric' }, h('dt', null, label), h('dd', { class: value === null ? 'muted' : null }, value ?? '—')),
     ),
+    cost
+      ? h(
+          'div',
+          { class: 'metric metric-cost' },
+          h('dt', null, 'Cost'),
+          h('dd', { title: describeCost(cost) }, formatCost(cost.total, cost.currency)),
+        )
+      : null,
   );
 }
 
@@ -371,7 +381,7 @@ export function generationView(item: GenerationItem): HTMLElement {
         : null,
     ),
     generation.error ? h('div', { class: 'error-box', role: 'note' }, h('strong', null, 'Error: '), generation.error) : null,
-    metricsView(generation),
+    metricsView(generation, item.cost),
     h(
       'div',
       { class: 'io' },

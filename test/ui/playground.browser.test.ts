@@ -895,4 +895,32 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(await models()).toEqual(['fake-chat', 'fake-instruct']);
     expect(await page.isHidden('#auth')).toBe(true);
   });
+
+  it("shows a generation's cost in the list and the detail, and no cost where none is known", async () => {
+    // Older than every seed, so no other test's list holds it; gpt-4o-mini is in genspan's price table.
+    const priced = new ChatGeneration({
+      provider: 'openai',
+      model: 'gpt-4o-mini-2024-07-18',
+      messages: [{ role: 'user', content: 'What does this cost?' }],
+      messageCompletion: { role: 'assistant', content: 'Very little.' },
+      inputTokenCount: 1200,
+      outputTokenCount: 300,
+    });
+    await seedServer(withoutProvider.url, [{ generation: priced, startSeconds: at('2024-01-01T12:00:00Z'), serviceName: 'cost-app' }]);
+    await open(withoutProvider.url);
+    await openOlder('gpt-4o-mini-2024-07-18');
+    // 1,200 input tokens at $0.15 and 300 output tokens at $0.60 per million.
+    expect(await page.textContent('#generation-list .item-cost')).toBe(' · $0.00036');
+    expect(await page.textContent('#detail .metric-cost dt')).toBe('Cost');
+    expect(await page.textContent('#detail .metric-cost dd')).toBe('$0.00036');
+    expect(await page.getAttribute('#detail .metric-cost dd', 'title')).toBe(
+      "input $0.00018 + output $0.00018, from the model's list prices",
+    );
+
+    await applyFilters({ 'filter-model': 'fake-chat' });
+    await openItem('fake-chat');
+    expect(await page.locator('#generation-list .item-cost').count()).toBe(0);
+    expect(await page.locator('#detail .metric-cost').count()).toBe(0);
+    expect(await page.locator('#detail .metric').count()).toBeGreaterThan(0);
+  });
 });
