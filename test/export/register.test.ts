@@ -7,7 +7,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { playgroundProcessors, register } from '../../src/export/register.js';
+import { type PlaygroundProcessorOptions, playgroundProcessors, register } from '../../src/export/register.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import { step } from '../../src/step/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
@@ -357,6 +357,51 @@ describe('playgroundProcessors() for an app that has its own provider', () => {
       expect((await allRecords(opened(genspan.store))).map((r) => r.spanId).sort()).toEqual(ids.sort());
       await genspan.close();
     } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe('playgroundProcessors({ prices })', () => {
+  async function storedCost(prices: PlaygroundProcessorOptions['prices'], dir: ReturnType<typeof tempDir>) {
+    const genspan = playgroundProcessors({ path: dir.file(`prices-${Math.random()}.db`), prices });
+    const provider = new BasicTracerProvider({ spanProcessors: [genspan.spanProcessor] });
+    step({ name: 'llm', type: 'llm', tracer: provider.getTracer('app') }, (s) => {
+      s.generation = chatGeneration(0);
+    });
+    await provider.shutdown();
+    const [record] = await allRecords(opened(genspan.store));
+    await genspan.close();
+    return record.cost;
+  }
+
+  it("prices generations with the user's table, given as data or as a file, merged over genspan's", async () => {
+    const dir = tempDir();
+    try {
+      // gpt-4o-mini at genspan's $0.15 / $0.60 per million: 10 input and 5 output tokens.
+      expect((await storedCost(undefined, dir))?.total).toBeCloseTo((10 * 0.15 + 5 * 0.6) / 1e6, 15);
+      const mine = { models: { 'gpt-4o-mini': { input: 100_000, output: 200_000 } } };
+      expect(await storedCost(mine, dir)).toEqual({ input: 1, output: 1, total: 2, currency: 'USD', source: 'price-table' });
+      const file = dir.file('prices.json');
+      writeFileSync(file, JSON.stringify(mine));
+      expect((await storedCost(file, dir))?.total).toBe(2);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it("reports a price table it cannot use, does not throw, and uses genspan's prices", async () => {
+    const dir = tempDir();
+    const diagnostics = new DiagCapture().install();
+    try {
+      // A JavaScript caller's table, unchecked by the compiler.
+      const cost = await storedCost(JSON.parse('{ "models": { "gpt-4o-mini": { "input": "cheap" } } }'), dir);
+      expect(cost?.total).toBeCloseTo((10 * 0.15 + 5 * 0.6) / 1e6, 15);
+      expect(diagnostics.lines.map((line) => line.message).join('\n')).toMatch(
+        /genspan: using genspan's own prices only: the prices option is not a usable price table: models\.gpt-4o-mini\.input/,
+      );
+    } finally {
+      diagnostics.uninstall();
       dir.remove();
     }
   });
