@@ -31,7 +31,7 @@ export const CostSchema = z.object({
   input: usd.nullable(),
   output: usd.nullable(),
   total: usd,
-  currency: z.string().min(1),
+  currency: z.string().min(1).max(16),
   source: z.enum(COST_SOURCES),
 });
 
