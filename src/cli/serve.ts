@@ -1,4 +1,5 @@
-import { providerKeyWarning } from '../server/playground.js';
+import { providerWarnings } from '../server/playground.js';
+import { Providers, providerSpecs, readProvidersFile } from '../server/providers.js';
 import { type RunningServer, startServer } from '../server/server.js';
 import type { ServeArgs } from './args.js';
 import { openStore } from './stores.js';
@@ -10,6 +11,15 @@ export interface CliIO {
 
 /** `genspan serve`: runs until SIGINT or SIGTERM, then finishes the requests in flight and closes the store. */
 export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
+  const specs = providerSpecs({
+    file: args.providersFile ? await readProvidersFile(args.providersFile) : undefined,
+    named: args.providers,
+    keyEnvs: args.providerKeyEnvs,
+    url: args.providerUrl,
+    urlKeyEnv: args.providerKeyEnv,
+  });
+  // A plain --provider-key-env without --provider-url names no provider: the server says so.
+  const unusedKeyEnv = args.providerUrl === undefined ? args.providerKeyEnv : undefined;
   const { store, description } = await openStore(args.store, { writable: true });
   let server: RunningServer;
   try {
@@ -25,8 +35,8 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       token: args.token,
       insecure: args.insecure,
       jaegerUrl: args.jaegerUrl,
-      providerUrl: args.providerUrl,
-      providerApiKeyEnv: args.providerKeyEnv,
+      providers: specs,
+      providerApiKeyEnv: unusedKeyEnv,
       logLevel: args.logLevel,
     });
   } catch (error) {
@@ -38,8 +48,9 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   io.out(`  OTLP/HTTP receiver  ${url}/v1/traces  ${url}/v1/logs`);
   io.out(`  REST API            ${url}/api/generations`);
   io.out(`  playground          ${url}/`);
-  const keyWarning = providerKeyWarning(args.providerUrl, args.providerKeyEnv, process.env);
-  if (keyWarning) io.out(`  WARNING: ${keyWarning}`);
+  const providers = new Providers(specs, process.env);
+  for (const { name, url: providerUrl } of providers.info()) io.out(`  re-runs with        ${name}  ${providerUrl}`);
+  for (const warning of providerWarnings(providers, unusedKeyEnv)) io.out(`  WARNING: ${warning}`);
   io.out(`  storing into        ${description}`);
   if (args.token) io.out('  every request needs Authorization: Bearer <token>');
   else if (args.insecure) io.out(`  WARNING: no token and --insecure: anyone who can reach ${args.host} can read and write`);

@@ -1,4 +1,12 @@
-export type { GenerationItem, GenerationList, PlaygroundConfig, RerunEvent } from '../generation/rest.js';
+export type {
+  GenerationItem,
+  GenerationList,
+  OmittedSetting,
+  PlaygroundConfig,
+  ProviderInfo,
+  RerunEvent,
+  RerunPreview,
+} from '../generation/rest.js';
 export {
   type DecodedLogsRequest,
   type DecodedTraceRequest,

@@ -25,6 +25,7 @@ import { errorDetail, type LogDestination, type LogLevel, logRefusal, parseLogLe
 import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
 import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
+import type { ProviderSpec } from './providers.js';
 import { answerStoreFailure } from './store-failure.js';
 import { StoreWriteHealth } from './store-health.js';
 
@@ -62,7 +63,9 @@ export interface ServerOptions {
   insecure?: boolean;
   /** Jaeger UI base URL: each generation then links to its trace. */
   jaegerUrl?: string;
-  /** OpenAI-compatible base URL for playground re-runs. */
+  /** Named OpenAI-compatible providers for playground re-runs (`--provider`, `--providers`), in order. */
+  providers?: readonly ProviderSpec[];
+  /** OpenAI-compatible base URL for playground re-runs: a provider named `openai`, after `providers`. */
   providerUrl?: string;
   /** Environment variable holding the provider's API key. */
   providerApiKeyEnv?: string;
@@ -255,6 +258,7 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
       store: options.store,
       ingest,
       jaegerUrl,
+      providers: options.providers,
       providerUrl: options.providerUrl,
       providerApiKeyEnv: options.providerApiKeyEnv,
     });
