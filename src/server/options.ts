@@ -35,9 +35,8 @@ export const PROVIDER_NAME_RULE = 'letters, digits, dot, dash or underscore, at 
 export function providerUrl(value: string, option: string): string {
   const checked = httpUrl(value, option);
   const url = new URL(checked);
-  if (url.username || url.password)
-    throw new ServerConfigError(
-      `${option} must not hold credentials; name the environment variable holding the key (--provider-key-env, or keyEnv in a providers file)`,
-    );
+  if (url.username || url.password) {
+    throw new ServerConfigError(`${option} must not hold credentials; name the key's environment variable (--provider-key-env, or keyEnv)`);
+  }
   return checked;
 }
