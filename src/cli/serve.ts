@@ -1,7 +1,8 @@
+import { ServerConfigError } from '../server/options.js';
 import { providerWarnings } from '../server/playground.js';
-import { Providers, providerSpecs, readProvidersFile } from '../server/providers.js';
+import { type ProviderSpec, Providers, providerSpecs, readProvidersFile } from '../server/providers.js';
 import { type RunningServer, startServer } from '../server/server.js';
-import type { ServeArgs } from './args.js';
+import { type ServeArgs, UsageError } from './args.js';
 import { openStore } from './stores.js';
 
 export interface CliIO {
@@ -9,15 +10,24 @@ export interface CliIO {
   err: (line: string) => void;
 }
 
+async function checkedProviders(args: ServeArgs): Promise<ProviderSpec[]> {
+  try {
+    return providerSpecs({
+      file: args.providersFile ? await readProvidersFile(args.providersFile) : undefined,
+      named: args.providers,
+      keyEnvs: args.providerKeyEnvs,
+      url: args.providerUrl,
+      urlKeyEnv: args.providerKeyEnv,
+    });
+  } catch (error) {
+    throw error instanceof ServerConfigError ? new UsageError(error.message) : error;
+  }
+}
+
 /** `genspan serve`: runs until SIGINT or SIGTERM, then finishes the requests in flight and closes the store. */
 export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
-  const specs = providerSpecs({
-    file: args.providersFile ? await readProvidersFile(args.providersFile) : undefined,
-    named: args.providers,
-    keyEnvs: args.providerKeyEnvs,
-    url: args.providerUrl,
-    urlKeyEnv: args.providerKeyEnv,
-  });
+  // The providers are the command line's (and the file it names): a problem there is a usage error.
+  const specs = await checkedProviders(args);
   // A plain --provider-key-env without --provider-url names no provider: the server says so.
   const unusedKeyEnv = args.providerUrl === undefined ? args.providerKeyEnv : undefined;
   const { store, description } = await openStore(args.store, { writable: true });

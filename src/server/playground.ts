@@ -143,7 +143,7 @@ export function providerWarnings(providers: Providers, unusedKeyEnv: string | un
   return [...(unused ? [`--provider-key-env ${unused} has no effect without --provider-url`] : []), ...providers.keyWarnings()];
 }
 
-/** The configured providers of a server's options; throws `ServerConfigError` with one line per problem. */
+/** The configured providers of a server's options; throws `ServerConfigError` naming every problem. */
 export function playgroundProviders(options: PlaygroundOptions, env: NodeJS.ProcessEnv): Providers {
   const specs = providerSpecs({
     file: options.providers,

@@ -69,12 +69,13 @@ function issueLines(issue: z.core.$ZodIssue): string[] {
         : `${at}.${key}: unknown field (a provider has name, url, keyEnv and timeoutSeconds)`,
     );
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return [`${at}: is required`];
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return [`${at}: is required`];
   return [`${at}: ${issue.message}`];
 }
 
 /**
- * Reads a providers file's text: every problem found, one line each, in one `ServerConfigError` naming `source`.
+ * Reads a providers file's text: every problem found, each named apart (`; ` between them), in one `ServerConfigError`
+ * naming `source`.
  * Pure, so it is tested without files.
  */
 export function parseProvidersFile(text: string, source: string): ProviderSpec[] {
@@ -101,7 +102,7 @@ export function parseProvidersFile(text: string, source: string): ProviderSpec[]
     }
   }
   problems.push(...duplicateNames(specs).map((name) => `providers: the name "${name}" is used more than once`));
-  if (problems.length > 0) throw new ServerConfigError(`${source} is not a valid providers file:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0) throw new ServerConfigError(`${source} is not a valid providers file: ${problems.join('; ')}`);
   return specs;
 }
 
@@ -143,7 +144,7 @@ export interface ProviderSources {
 
 /**
  * The providers the sources describe, checked: valid URLs and names, no name twice, every named key variable for a
- * provider that exists. Throws `ServerConfigError` with one line per problem.
+ * provider that exists. Throws `ServerConfigError` naming every problem (`; ` between them).
  */
 export function providerSpecs(sources: ProviderSources): ProviderSpec[] {
   const timeoutMs = sources.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
@@ -168,7 +169,7 @@ export function providerSpecs(sources: ProviderSources): ProviderSpec[] {
   for (const name of duplicateNames(specs)) {
     problems.push(
       name === DEFAULT_PROVIDER_NAME && sources.url !== undefined
-        ? `the provider name "${name}" is taken by --provider-url; give the other provider another name`
+        ? `the provider name "${name}" is taken by --provider-url: give the other provider another name`
         : `the provider name "${name}" is used more than once`,
     );
   }
@@ -178,7 +179,7 @@ export function providerSpecs(sources: ProviderSources): ProviderSpec[] {
     else if (!ENV_NAME.test(keyEnv)) problems.push(`--provider-key-env ${name}=...: "${keyEnv}" is not an environment variable name`);
     else spec.keyEnv = keyEnv;
   }
-  if (problems.length > 0) throw new ServerConfigError(problems.join('\n'));
+  if (problems.length > 0) throw new ServerConfigError(problems.join('; '));
   return specs;
 }
 

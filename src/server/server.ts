@@ -69,6 +69,8 @@ export interface ServerOptions {
   providerUrl?: string;
   /** Environment variable holding the provider's API key. */
   providerApiKeyEnv?: string;
+  /** Where providers' keys are read, each time one is used. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
   /** OTLP requests being received at once before new ones get 429. Default 4. */
   maxInFlightRequests?: number;
   /** Bytes their bodies may occupy together (declared, then as received and inflated) before new ones get 429. Default 64 MiB. */
@@ -261,6 +263,7 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
       providers: options.providers,
       providerUrl: options.providerUrl,
       providerApiKeyEnv: options.providerApiKeyEnv,
+      env: options.env,
     });
   } catch (error) {
     throw new ServerConfigError((error as Error).message);
