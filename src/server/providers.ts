@@ -42,7 +42,14 @@ const KEY_IN_FILE = /^(api[-_]?key|key|token|secret)$/i;
 const ProviderEntrySchema = z
   .object({
     name: z.string().regex(PROVIDER_NAME, `must be a name of ${PROVIDER_NAME_RULE}`),
-    url: z.string(),
+    url: z.string().transform((value, context) => {
+      try {
+        return providerUrl(value, 'the URL');
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
     keyEnv: z.string().regex(ENV_NAME, 'must be an environment variable name like OPENAI_API_KEY').optional(),
     timeoutSeconds: z.number().positive('must be a positive number of seconds').optional(),
   })
@@ -87,20 +94,12 @@ export function parseProvidersFile(text: string, source: string): ProviderSpec[]
   }
   const parsed = ProvidersFileSchema.safeParse(json);
   const problems = parsed.success ? [] : parsed.error.issues.flatMap(issueLines);
-  const specs: ProviderSpec[] = [];
-  for (const [index, entry] of (parsed.success ? parsed.data.providers : []).entries()) {
-    try {
-      const url = providerUrl(entry.url, `providers[${index}].url`);
-      specs.push({
-        name: entry.name,
-        url,
-        keyEnv: entry.keyEnv,
-        timeoutMs: Math.round((entry.timeoutSeconds ?? 0) * 1000) || DEFAULT_PROVIDER_TIMEOUT_MS,
-      });
-    } catch (error) {
-      problems.push((error as Error).message);
-    }
-  }
+  const specs: ProviderSpec[] = (parsed.success ? parsed.data.providers : []).map((entry) => ({
+    name: entry.name,
+    url: entry.url,
+    keyEnv: entry.keyEnv,
+    timeoutMs: entry.timeoutSeconds === undefined ? DEFAULT_PROVIDER_TIMEOUT_MS : Math.round(entry.timeoutSeconds * 1000),
+  }));
   problems.push(...duplicateNames(specs).map((name) => `providers: the name "${name}" is used more than once`));
   if (problems.length > 0) throw new ServerConfigError(`${source} is not a valid providers file: ${problems.join('; ')}`);
   return specs;

@@ -51,11 +51,11 @@ describe('the providers file', () => {
     ['a list at the top', '[]', /the file: Invalid input: expected object, received array$/],
     ['a provider without a url', '{ "providers": [{ "name": "a" }] }', /providers\[0\]\.url: is required$/],
     ['a bad name', '{ "providers": [{ "name": "a b", "url": "http://x/v1" }] }', /providers\[0\]\.name: must be a name of letters/],
-    ['a URL that is not http', '{ "providers": [{ "name": "a", "url": "ftp://x/v1" }] }', /providers\[0\]\.url must be an http/],
+    ['a URL that is not http', '{ "providers": [{ "name": "a", "url": "ftp://x/v1" }] }', /providers\[0\]\.url: the URL must be an http/],
     [
       'a URL with credentials',
       '{ "providers": [{ "name": "a", "url": "http://u:p@x/v1" }] }',
-      /providers\[0\]\.url must not hold credentials/,
+      /providers\[0\]\.url: the URL must not hold credentials/,
     ],
     [
       'a bad key variable',
@@ -95,6 +95,7 @@ describe('the providers file', () => {
     const problems = message.replace('p.json is not a valid providers file: ', '').split('; ');
     expect(problems).toEqual([
       expect.stringMatching(/^providers\[0\]\.name: must be a name/),
+      'providers[0].url: the URL is not a URL: give an http:// or https:// URL',
       'providers[1].name: is required',
       expect.stringMatching(/^providers\[1\]\.keyEnv: must be an environment variable name/),
     ]);
