@@ -885,7 +885,7 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(await formatted.getAttribute('aria-pressed')).toBe('true');
   });
 
-  it('chooses a provider: the recorded one by default, another from the list; says what it leaves out and flags an unanswered call', async () => {
+  it('chooses a provider (the recorded one by default), says which settings it leaves out and flags an unanswered call', async () => {
     const second = await startFakeOpenAI({ chunkDelayMs: 5, models: ['fake-chat'] });
     const named = await serve(
       [
