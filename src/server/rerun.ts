@@ -385,10 +385,15 @@ export class RerunRunner {
    * `RerunInputError` (or `GenerationValidationError`) for input that cannot run.
    */
   prepare(original: GenerationRecord, editedJSON: unknown, providerName?: string): RerunPlan {
-    const recorded = original.generation.provider;
-    const provider = this.options.providers.resolve(providerName, typeof recorded === 'string' ? recorded : null);
+    const provider = this.providerFor(original, providerName);
     const origin = { id: original.id, traceId: original.traceId, spanId: original.spanId };
     return { ...prepareRerun(editedJSON, origin, provider.name), provider };
+  }
+
+  /** The provider named, else the original's recorded provider when configured, else the first. */
+  private providerFor(original: GenerationRecord, providerName: string | undefined): ProviderConfig {
+    const recorded = original.generation.provider;
+    return this.options.providers.resolve(providerName, typeof recorded === 'string' ? recorded : null);
   }
 
   /**
@@ -396,8 +401,7 @@ export class RerunRunner {
    * settings sent, those left out, and the problem that would refuse it. Throws `UnknownProviderError`.
    */
   preview(original: GenerationRecord, editedJSON: unknown, providerName?: string): RerunPreview {
-    const recorded = original.generation.provider;
-    const provider = this.options.providers.resolve(providerName, typeof recorded === 'string' ? recorded : null);
+    const provider = this.providerFor(original, providerName);
     return previewRerun(editedJSON, provider.name);
   }
 
