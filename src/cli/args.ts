@@ -12,7 +12,7 @@ import {
   DEFAULT_PORT,
 } from '../server/defaults.js';
 import { type LogLevel, parseLogLevel } from '../server/log.js';
-import { httpUrl } from '../server/options.js';
+import { httpUrl, PROVIDER_NAME, PROVIDER_NAME_RULE, providerUrl } from '../server/options.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 
 /**
@@ -47,7 +47,15 @@ export interface ServeArgs {
   token?: string;
   insecure: boolean;
   jaegerUrl?: string;
+  /** `--provider NAME=URL`, in order. */
+  providers: { name: string; url: string }[];
+  /** `--provider-key-env NAME=VARIABLE`. */
+  providerKeyEnvs: { name: string; keyEnv: string }[];
+  /** `--providers FILE`, resolved. */
+  providersFile?: string;
+  /** `--provider-url`: a provider named `openai`. */
   providerUrl?: string;
+  /** `--provider-key-env VARIABLE` (no name): the key of `--provider-url`'s provider. */
   providerKeyEnv?: string;
   /** A price file to merge over genspan's prices. */
   prices?: string;
@@ -189,6 +197,35 @@ function pricesOption(value: string | undefined): string | undefined {
   return value;
 }
 
+/** `--provider NAME=URL`, each checked: a name of the allowed characters, an http(s) URL without credentials. */
+function namedProviders(values: readonly string[]): { name: string; url: string }[] {
+  return values.map((value) => {
+    const split = value.indexOf('=');
+    const name = value.slice(0, Math.max(split, 0));
+    if (split <= 0) throw new UsageError('--provider needs NAME=URL, e.g. --provider local=http://127.0.0.1:11434/v1');
+    if (!PROVIDER_NAME.test(name)) throw new UsageError(`--provider ${name}=URL: the name must be ${PROVIDER_NAME_RULE}`);
+    return { name, url: checked(() => providerUrl(value.slice(split + 1), `--provider ${name}=URL`)) };
+  });
+}
+
+/**
+ * `--provider-key-env`, given once as `VARIABLE` for `--provider-url`'s provider (as before names), or as
+ * `NAME=VARIABLE` for a named one, as often as there are providers.
+ */
+function keyEnvs(values: readonly string[]): { named: { name: string; keyEnv: string }[]; plain?: string } {
+  const named: { name: string; keyEnv: string }[] = [];
+  const plain: string[] = [];
+  for (const value of values) {
+    const split = value.indexOf('=');
+    if (split === -1) plain.push(value);
+    else if (split === 0) throw new UsageError('--provider-key-env needs NAME=VARIABLE (or VARIABLE with --provider-url)');
+    else named.push({ name: value.slice(0, split), keyEnv: value.slice(split + 1) });
+  }
+  if (plain.length > 1)
+    throw new UsageError('--provider-key-env VARIABLE is for --provider-url and given once; name others as NAME=VARIABLE');
+  return { named, plain: plain[0] };
+}
+
 export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServeArgs | HelpRequest {
   const { values } = parse('serve', argv, {
     host: { type: 'string' },
@@ -202,14 +239,23 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     token: { type: 'string' },
     insecure: { type: 'boolean' },
     'jaeger-url': { type: 'string' },
+    provider: { type: 'string', multiple: true },
+    providers: { type: 'string' },
     'provider-url': { type: 'string' },
-    'provider-key-env': { type: 'string' },
+    'provider-key-env': { type: 'string', multiple: true },
     prices: { type: 'string' },
     'log-level': { type: 'string' },
   });
   if (values.help) return { help: true };
   const host = values.host ?? DEFAULT_HOST;
   if (host.trim() === '') throw new UsageError('--host must not be empty');
+  const providers = namedProviders(values.provider ?? []);
+  const keys = keyEnvs(values['provider-key-env'] ?? []);
+  const providersFile = values.providers === undefined ? undefined : resolve(values.providers);
+  if (values.providers?.trim() === '') throw new UsageError('--providers needs a file name');
+  // Without a providers file, every provider a key names is on the command line; with one, the file is read later.
+  const unnamed = providersFile ? undefined : keys.named.find(({ name }) => !providers.some((p) => p.name === name));
+  if (unnamed) throw new UsageError(`--provider-key-env ${unnamed.name}=...: no --provider ${unnamed.name}=URL was given`);
   return {
     help: false,
     host,
@@ -223,8 +269,12 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     token: token(values.token, env),
     insecure: values.insecure ?? false,
     jaegerUrl: values['jaeger-url'] === undefined ? undefined : urlOption(values['jaeger-url'], '--jaeger-url'),
-    providerUrl: values['provider-url'] === undefined ? undefined : urlOption(values['provider-url'], '--provider-url'),
-    providerKeyEnv: values['provider-key-env'],
+    providers,
+    providerKeyEnvs: keys.named,
+    providersFile,
+    providerUrl:
+      values['provider-url'] === undefined ? undefined : checked(() => providerUrl(values['provider-url'] as string, '--provider-url')),
+    providerKeyEnv: keys.plain,
     prices: pricesOption(values.prices),
     logLevel: checked(() => parseLogLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL)),
   };

@@ -34,8 +34,11 @@ Options:
   --token TOKEN            require Authorization: Bearer TOKEN on every request (default: $GENSPAN_TOKEN)
   --insecure               allow a non-loopback --host without a token
   --jaeger-url URL         Jaeger UI base URL; each generation then links to its trace
-  --provider-url URL       OpenAI-compatible API base URL for playground re-runs
-  --provider-key-env NAME  environment variable holding that provider's API key
+  --provider NAME=URL      an OpenAI-compatible API base URL for playground re-runs, by name (repeatable)
+  --provider-key-env NAME=VARIABLE
+                           environment variable holding that provider's API key (repeatable)
+  --providers FILE         providers from a JSON file: {"providers": [{"name", "url", "keyEnv", "timeoutSeconds"}]}
+  --provider-url URL       a provider named openai (the default name); its key variable: --provider-key-env VARIABLE
   --prices FILE            JSON price table merged over genspan's own, model by model (USD per million tokens)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}): the least severe lines logged
   -h, --help               show this help

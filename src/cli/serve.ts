@@ -1,7 +1,9 @@
 import { readPriceFile } from '../ingest/prices.js';
-import { providerKeyWarning } from '../server/playground.js';
+import { ServerConfigError } from '../server/options.js';
+import { providerWarnings } from '../server/playground.js';
+import { type ProviderSpec, Providers, providerSpecs, readProvidersFile } from '../server/providers.js';
 import { type RunningServer, startServer } from '../server/server.js';
-import type { ServeArgs } from './args.js';
+import { type ServeArgs, UsageError } from './args.js';
 import { openStore } from './stores.js';
 
 export interface CliIO {
@@ -9,10 +11,28 @@ export interface CliIO {
   err: (line: string) => void;
 }
 
+async function checkedProviders(args: ServeArgs): Promise<ProviderSpec[]> {
+  try {
+    return providerSpecs({
+      file: args.providersFile ? await readProvidersFile(args.providersFile) : undefined,
+      named: args.providers,
+      keyEnvs: args.providerKeyEnvs,
+      url: args.providerUrl,
+      urlKeyEnv: args.providerKeyEnv,
+    });
+  } catch (error) {
+    throw error instanceof ServerConfigError ? new UsageError(error.message) : error;
+  }
+}
+
 /** `genspan serve`: runs until SIGINT or SIGTERM, then finishes the requests in flight and closes the store. */
 export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   // Read first: a price file that cannot be used stops the start before a database is opened or created.
   const prices = args.prices === undefined ? undefined : readPriceFile(args.prices);
+  // The providers are the command line's (and the file it names): a problem there is a usage error.
+  const specs = await checkedProviders(args);
+  // A plain --provider-key-env without --provider-url names no provider: the server says so.
+  const unusedKeyEnv = args.providerUrl === undefined ? args.providerKeyEnv : undefined;
   const { store, description } = await openStore(args.store, { writable: true });
   let server: RunningServer;
   try {
@@ -28,8 +48,8 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       token: args.token,
       insecure: args.insecure,
       jaegerUrl: args.jaegerUrl,
-      providerUrl: args.providerUrl,
-      providerApiKeyEnv: args.providerKeyEnv,
+      providers: specs,
+      providerApiKeyEnv: unusedKeyEnv,
       prices,
       logLevel: args.logLevel,
     });
@@ -42,8 +62,9 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   io.out(`  OTLP/HTTP receiver  ${url}/v1/traces  ${url}/v1/logs`);
   io.out(`  REST API            ${url}/api/generations`);
   io.out(`  playground          ${url}/`);
-  const keyWarning = providerKeyWarning(args.providerUrl, args.providerKeyEnv, process.env);
-  if (keyWarning) io.out(`  WARNING: ${keyWarning}`);
+  const providers = new Providers(specs, process.env);
+  for (const { name, url: providerUrl } of providers.info()) io.out(`  re-runs with        ${name}  ${providerUrl}`);
+  for (const warning of providerWarnings(providers, unusedKeyEnv)) io.out(`  WARNING: ${warning}`);
   io.out(`  storing into        ${description}`);
   if (args.prices) io.out(`  prices              genspan's, with ${args.prices} over them`);
   if (args.token) io.out('  every request needs Authorization: Bearer <token>');

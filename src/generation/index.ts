@@ -33,7 +33,16 @@ export {
   type TranslationSource,
   TranslationSourceSchema,
 } from './record.js';
-export type { ErrorBody, GenerationItem, GenerationList, PlaygroundConfig, RerunEvent } from './rest.js';
+export type {
+  ErrorBody,
+  GenerationItem,
+  GenerationList,
+  OmittedSetting,
+  PlaygroundConfig,
+  ProviderInfo,
+  RerunEvent,
+  RerunPreview,
+} from './rest.js';
 export * from './schema.js';
 export { StatusCode } from './status.js';
 export {

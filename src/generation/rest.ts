@@ -20,8 +20,20 @@ export interface GenerationList {
   nextCursor: string | null;
 }
 
+/** A configured provider as the page sees it: never its key. */
+export interface ProviderInfo {
+  /** What re-runs record as their `provider`, and what a re-run names to choose it. */
+  name: string;
+  /** The base URL without credentials or query. */
+  url: string;
+  keyEnv: string | null;
+  /** Whether that environment variable is set (its value is never sent). */
+  keySet: boolean;
+}
+
 /** `GET /api/playground/config`: what the page needs to know about the server. */
 export interface PlaygroundConfig {
+  /** Whether re-runs are on, and the first provider (the default) as earlier versions described their only one. */
   provider: {
     configured: boolean;
     /** The base URL without credentials or query. */
@@ -30,15 +42,39 @@ export interface PlaygroundConfig {
     /** Whether that environment variable is set (its value is never sent). */
     keySet: boolean;
   };
+  /** Every configured provider, in order; empty when re-runs are off. */
+  providers: ProviderInfo[];
   /** The Jaeger UI, for the page's link to all traces. */
   jaegerUrl: string | null;
   /** How to start the server with a provider. */
   configureCommand: string;
 }
 
-/** One line of `POST /api/generations/:id/rerun`'s answer (`application/x-ndjson`). */
+/** A recorded setting that is not sent to the provider, and why (an SDK option, not an OpenAI parameter...). */
+export interface OmittedSetting {
+  setting: string;
+  reason: string;
+}
+
+/**
+ * `POST /api/generations/:id/rerun/preview[?provider=NAME]`: what a re-run of the posted edit would send, without
+ * sending it. `problem` is what would refuse it (an unanswered tool call, no model...), else null.
+ */
+export interface RerunPreview {
+  provider: string;
+  api: 'chat' | 'completions';
+  /** The settings sent, under OpenAI's names and in its shapes. */
+  settings: Record<string, unknown>;
+  omitted: OmittedSetting[];
+  problem: string | null;
+}
+
+/**
+ * One line of `POST /api/generations/:id/rerun[?provider=NAME]`'s answer (`application/x-ndjson`). Without a name,
+ * the provider is the generation's recorded one when configured, else the first.
+ */
 export type RerunEvent =
-  | { type: 'start'; rerunOf: string; model: string; api: 'chat' | 'completions' }
+  | { type: 'start'; rerunOf: string; model: string; api: 'chat' | 'completions'; provider: string; omitted: OmittedSetting[] }
   | { type: 'delta'; text: string }
   | { type: 'done'; id: string; error: string | null; generation: Record<string, unknown> }
   | { type: 'error'; message: string };

@@ -1,4 +1,12 @@
-export type { GenerationItem, GenerationList, PlaygroundConfig, RerunEvent } from '../generation/rest.js';
+export type {
+  GenerationItem,
+  GenerationList,
+  OmittedSetting,
+  PlaygroundConfig,
+  ProviderInfo,
+  RerunEvent,
+  RerunPreview,
+} from '../generation/rest.js';
 export {
   type DecodedLogsRequest,
   type DecodedTraceRequest,
@@ -18,6 +26,15 @@ export {
   type PlaygroundOptions,
   registerPlayground,
 } from './playground.js';
+export {
+  DEFAULT_PROVIDER_NAME,
+  type ProviderSpec,
+  Providers,
+  ProvidersFileSchema,
+  parseProvidersFile,
+  providerSpecs,
+  readProvidersFile,
+} from './providers.js';
 export { RERUN_SERVICE_NAME } from './rerun.js';
 export type { GenspanServer, RunningServer, ServerOptions } from './server.js';
 export { createServer, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, ServerConfigError, startServer } from './server.js';

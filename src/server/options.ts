@@ -23,3 +23,20 @@ export function httpUrl(value: string, option: string): string {
     throw new ServerConfigError(`${option} must be an http:// or https:// URL, not ${url.protocol}//`);
   return url.href.replace(/\/+$/, '');
 }
+
+/** A provider's name: what re-runs record as their provider and what the page and `?provider=` choose by. */
+export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const PROVIDER_NAME_RULE = 'letters, digits, dot, dash or underscore, at most 64, starting with a letter or digit';
+
+/**
+ * A provider's base URL: http(s), without userinfo (a key goes in an environment variable). The messages name the
+ * option (or file field) and never repeat the value, whose query may hold a key.
+ */
+export function providerUrl(value: string, option: string): string {
+  const checked = httpUrl(value, option);
+  const url = new URL(checked);
+  if (url.username || url.password) {
+    throw new ServerConfigError(`${option} must not hold credentials; name the key's environment variable (--provider-key-env, or keyEnv)`);
+  }
+  return checked;
+}

@@ -4,13 +4,14 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GenerationValidationError } from '../generation/generation.js';
-import type { PlaygroundConfig, RerunEvent } from '../generation/rest.js';
+import type { GenerationRecord } from '../generation/record.js';
+import type { PlaygroundConfig, RerunEvent, RerunPreview } from '../generation/rest.js';
 import type { GenerationIngest } from '../ingest/ingest.js';
 import { StoreError } from '../store/errors.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { errorDetail } from './log.js';
-import { httpUrl, ServerConfigError } from './options.js';
-import { type PreparedRerun, publicUrl, RerunInputError, RerunRunner } from './rerun.js';
+import { type ProviderSpec, Providers, providerSpecs, UnknownProviderError } from './providers.js';
+import { RerunInputError, type RerunPlan, RerunRunner } from './rerun.js';
 
 /**
  * The Prompt Playground's server side: the page's static assets, its configuration endpoint, and the re-run
@@ -19,13 +20,19 @@ import { type PreparedRerun, publicUrl, RerunInputError, RerunRunner } from './r
 
 export interface PlaygroundOptions {
   store: PlaygroundStore;
-  /** Base URL of an OpenAI-compatible API (`--provider-url`), e.g. `https://api.openai.com/v1`. Without it re-runs are off. */
+  /** The named providers (`--provider`, `--providers`), in order; see `providerSpecs`. Without any, re-runs are off. */
+  providers?: readonly ProviderSpec[];
+  /**
+   * Base URL of an OpenAI-compatible API (`--provider-url`), e.g. `https://api.openai.com/v1`: a provider named
+   * `openai`, after `providers`.
+   */
   providerUrl?: string;
-  /** Name of the environment variable holding the provider's API key (`--provider-key-env`). The key never leaves the server. */
+  /**
+   * Name of the environment variable holding that provider's API key (`--provider-key-env`). The key never leaves the
+   * server. Without `providerUrl` it names no provider, and the log says so.
+   */
   providerApiKeyEnv?: string;
-  /** `gen_ai.provider.name` recorded on re-runs. Default `openai` (the API the provider speaks). */
-  providerName?: string;
-  /** Limit for one re-run, in milliseconds. Default 300 000. */
+  /** Limit for one re-run of `providerUrl`'s provider, in milliseconds. Default 300 000. */
   providerTimeoutMs?: number;
   /** Jaeger UI base URL (`--jaeger-url`), linked from the page's header. */
   jaegerUrl?: string;
@@ -128,33 +135,23 @@ function errorBody(statusCode: number, error: string, message: string) {
 }
 
 /**
- * Checks `--provider-url` once, at start, so a typo is one clear message and not a failure on the first re-run.
- * The messages never repeat the URL: its query may hold a key.
+ * What `genspan serve` says at start about its providers' keys (the server's log and the banner), so a missing key is
+ * not found out on the first re-run; and a key variable given without a provider. Never repeats a URL's query.
  */
-function validProviderUrl(value: string): string {
-  const checked = httpUrl(value, '--provider-url');
-  const url = new URL(checked);
-  if (url.username || url.password)
-    throw new ServerConfigError('--provider-url must not hold credentials; pass the key with --provider-key-env ENV_NAME');
-  return checked;
+export function providerWarnings(providers: Providers, unusedKeyEnv: string | undefined): string[] {
+  const unused = unusedKeyEnv?.trim();
+  return [...(unused ? [`--provider-key-env ${unused} has no effect without --provider-url`] : []), ...providers.keyWarnings()];
 }
 
-/**
- * Why re-runs would go to the provider without an API key, or why the key variable is unused: said at start (the
- * server's log and `genspan serve`'s banner), not found out on the first re-run. A local provider may need no key,
- * so it is a warning. Never repeats the URL's query, which may hold a key.
- */
-export function providerKeyWarning(
-  providerUrl: string | undefined,
-  keyEnv: string | undefined,
-  env: NodeJS.ProcessEnv,
-): string | undefined {
-  const name = keyEnv?.trim() || undefined;
-  if (providerUrl === undefined) return name ? `--provider-key-env ${name} has no effect without --provider-url` : undefined;
-  const target = `re-runs are sent to ${publicUrl(providerUrl)} without an API key`;
-  if (name === undefined) return `${target}: no --provider-key-env was given`;
-  if (!env[name]) return `${target}: the environment variable ${name} (--provider-key-env) is not set`;
-  return undefined;
+/** The configured providers of a server's options; throws `ServerConfigError` naming every problem. */
+export function playgroundProviders(options: PlaygroundOptions, env: NodeJS.ProcessEnv): Providers {
+  const specs = providerSpecs({
+    file: options.providers,
+    url: options.providerUrl,
+    urlKeyEnv: options.providerApiKeyEnv,
+    timeoutMs: options.providerTimeoutMs,
+  });
+  return new Providers(specs, env);
 }
 
 /** The media type of a `Content-Type` header, without its parameters. */
@@ -195,24 +192,10 @@ async function ownPageJsonOnly(request: FastifyRequest, reply: FastifyReply): Pr
  */
 export function registerPlayground(app: FastifyInstance, options: PlaygroundOptions): () => Promise<void> {
   const env = options.env ?? process.env;
-  const providerUrl = options.providerUrl ? validProviderUrl(options.providerUrl) : undefined;
-  const keyEnv = options.providerApiKeyEnv?.trim() || undefined;
-  const keyWarning = providerKeyWarning(providerUrl, keyEnv, env);
-  if (keyWarning) app.log.warn(keyWarning);
-  const runner = providerUrl
-    ? new RerunRunner({
-        store: options.store,
-        ingest: options.ingest,
-        provider: {
-          url: providerUrl,
-          name: options.providerName ?? 'openai',
-          timeoutMs: options.providerTimeoutMs ?? 300_000,
-          get apiKey() {
-            return keyEnv ? env[keyEnv] : undefined;
-          },
-        },
-      })
-    : undefined;
+  const providers = playgroundProviders(options, env);
+  const unusedKeyEnv = options.providerUrl === undefined ? options.providerApiKeyEnv : undefined;
+  for (const warning of providerWarnings(providers, unusedKeyEnv)) app.log.warn(warning);
+  const runner = providers.specs.length > 0 ? new RerunRunner({ store: options.store, ingest: options.ingest, providers }) : undefined;
   const shutdown = async () => {
     await runner?.shutdown();
   };
@@ -239,13 +222,11 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
   }
 
   app.get('/api/playground/config', (_request, reply) => {
+    const listed = providers.info();
+    const first = listed[0];
     const config: PlaygroundConfig = {
-      provider: {
-        configured: providerUrl !== undefined,
-        url: providerUrl ? publicUrl(providerUrl) : null,
-        keyEnv: keyEnv ?? null,
-        keySet: keyEnv !== undefined && Boolean(env[keyEnv]),
-      },
+      provider: { configured: first !== undefined, url: first?.url ?? null, keyEnv: first?.keyEnv ?? null, keySet: first?.keySet ?? false },
+      providers: listed,
       jaegerUrl: options.jaegerUrl ?? null,
       configureCommand: CONFIGURE_COMMAND,
     };
@@ -253,22 +234,43 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
   });
 
   const rerunRoute = { bodyLimit: 16 * 1024 * 1024, onRequest: ownPageJsonOnly };
-  app.post<{ Params: { id: string } }>('/api/generations/:id/rerun', rerunRoute, async (request, reply) => {
+  type RerunRequest = { Params: { id: string }; Querystring: { provider?: string } };
+  const isInputError = (error: unknown) =>
+    error instanceof GenerationValidationError || error instanceof RerunInputError || error instanceof UnknownProviderError;
+
+  /** The generation a re-run request names; undefined once it is refused: no provider configured, no such generation. */
+  const originalOf = async (request: FastifyRequest<RerunRequest>, reply: FastifyReply): Promise<GenerationRecord | undefined> => {
     if (!runner) {
-      return reply
-        .code(503)
-        .send(errorBody(503, 'Service Unavailable', `No provider is configured for re-runs. Start the server with: ${CONFIGURE_COMMAND}`));
+      const message = `No provider is configured for re-runs. Start the server with: ${CONFIGURE_COMMAND}`;
+      reply.code(503).send(errorBody(503, 'Service Unavailable', message));
+      return undefined;
     }
     const original = await options.store.get(request.params.id);
-    if (!original) return reply.code(404).send(errorBody(404, 'Not Found', `No generation with id ${request.params.id}`));
+    if (!original) reply.code(404).send(errorBody(404, 'Not Found', `No generation with id ${request.params.id}`));
+    return original;
+  };
 
-    let prepared: PreparedRerun;
+  app.post<RerunRequest>('/api/generations/:id/rerun/preview', rerunRoute, async (request, reply) => {
+    const original = await originalOf(request, reply);
+    if (!runner || !original) return reply;
+    let preview: RerunPreview;
     try {
-      prepared = runner.prepare(original, request.body);
+      preview = runner.preview(original, request.body, request.query.provider);
     } catch (error) {
-      if (error instanceof GenerationValidationError || error instanceof RerunInputError) {
-        return reply.code(400).send(errorBody(400, 'Bad Request', error.message));
-      }
+      if (isInputError(error)) return reply.code(400).send(errorBody(400, 'Bad Request', (error as Error).message));
+      throw error;
+    }
+    return reply.header('cache-control', 'no-store').send(preview);
+  });
+
+  app.post<RerunRequest>('/api/generations/:id/rerun', rerunRoute, async (request, reply) => {
+    const original = await originalOf(request, reply);
+    if (!runner || !original) return reply;
+    let prepared: RerunPlan;
+    try {
+      prepared = runner.prepare(original, request.body, request.query.provider);
+    } catch (error) {
+      if (isInputError(error)) return reply.code(400).send(errorBody(400, 'Bad Request', (error as Error).message));
       throw error;
     }
 

@@ -1,10 +1,16 @@
 import { context, ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ChatGeneration, CompletionGeneration, type Generation, generationFromJSON } from '../generation/generation.js';
+import {
+  ChatGeneration,
+  CompletionGeneration,
+  type Generation,
+  GenerationValidationError,
+  generationFromJSON,
+} from '../generation/generation.js';
 import { RERUN_METADATA_KEY, type RerunOrigin } from '../generation/lineage.js';
 import type { GenerationRecord } from '../generation/record.js';
-import type { RerunEvent } from '../generation/rest.js';
+import type { OmittedSetting, RerunEvent, RerunPreview } from '../generation/rest.js';
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
 import { formatMessages, formatTemplate } from '../generation/template.js';
 import { GenerationIngest } from '../ingest/ingest.js';
@@ -14,6 +20,8 @@ import { step, TRACER_NAME } from '../step/step.js';
 import { trackStream } from '../step/stream.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { normalizeReadableSpan } from '../translate/normalize.js';
+import { endpointUrl, type ProviderConfig, type Providers, providerSecrets, publicUrl } from './providers.js';
+import { requestSettings, unansweredToolCalls } from './request-parameters.js';
 
 /**
  * The playground's re-run: an edited generation is formatted, sent to an OpenAI-compatible provider with streaming,
@@ -25,18 +33,6 @@ export const RERUN_SERVICE_NAME = 'genspan-playground';
 /** The step name of a re-run. */
 export const RERUN_STEP_NAME = 'playground re-run';
 
-export interface ProviderConfig {
-  /** Base URL of an OpenAI-compatible API, e.g. `https://api.openai.com/v1`; its query is kept on every request. */
-  url: string;
-  /** Sent as `Authorization: Bearer <key>` when set. */
-  apiKey?: string;
-  /** `gen_ai.provider.name` recorded on re-runs. */
-  name: string;
-  /** Limit for one re-run, start to last token. */
-  timeoutMs: number;
-}
-
-/** What the re-run endpoint streams to the browser, one JSON object per line. */
 /** An edited generation that cannot be re-run as it is (user input, answered with 400). */
 export class RerunInputError extends Error {
   override readonly name = 'RerunInputError';
@@ -53,10 +49,14 @@ export interface PreparedRerun {
   /** The new generation: the edit, formatted, with results and metrics cleared. */
   generation: Generation;
   request: ProviderRequest;
+  /** Recorded settings the request leaves out, and why. */
+  omitted: OmittedSetting[];
 }
 
-/** Request keys the playground sets itself; a setting of the same name is not sent. */
-const CONTROLLED_KEYS = new Set(['model', 'messages', 'prompt', 'stream', 'stream_options', 'n', 'tools']);
+/** A prepared re-run and the provider it goes to. */
+export interface RerunPlan extends PreparedRerun {
+  provider: ProviderConfig;
+}
 /** Message keys the chat completions API accepts; genspan's `uuid` and `templated` stay behind. */
 const OPENAI_MESSAGE_KEYS = ['role', 'content', 'name', 'tool_calls', 'tool_call_id', 'function_call'] as const;
 
@@ -70,15 +70,6 @@ function providerMessage(message: GenerationMessage): Record<string, unknown> {
   // Only a tool result answers a call; providers reject the key on any other role.
   if (out.role !== 'tool') delete out.tool_call_id;
   if (!('content' in out) && !('tool_calls' in out)) out.content = '';
-  return out;
-}
-
-function providerSettings(settings: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(settings)) {
-    if (CONTROLLED_KEYS.has(key) || value === REDACTED || value === undefined) continue;
-    out[key] = value;
-  }
   return out;
 }
 
@@ -105,17 +96,43 @@ export function prepareRerun(editedJSON: unknown, origin: RerunOrigin, providerN
   if (edited.type === 'COMPLETION') {
     const prompt = edited.template != null ? formatTemplate(edited.template, edited.variables).text : (edited.prompt ?? '');
     const generation = new CompletionGeneration({ ...common, template: edited.template ?? null, prompt });
-    return {
-      generation,
-      request: { api: 'completions', path: '/completions', body: { ...providerSettings(edited.settings), model, prompt, ...stream } },
-    };
+    const { sent, omitted } = requestSettings(edited.settings, 'completions');
+    return { generation, request: { api: 'completions', path: '/completions', body: { ...sent, model, prompt, ...stream } }, omitted };
   }
   const messages = edited.template != null ? formatMessages(edited.template, edited.variables).messages : edited.messages;
   if (messages.length === 0) throw new RerunInputError('The chat has no messages to send.');
+  const unanswered = unansweredToolCalls(messages);
+  if (unanswered.length > 0) {
+    const calls = unanswered.join(', ');
+    throw new RerunInputError(
+      `Tool call ${calls} has no tool result in the messages: add a tool message answering ${calls}, or remove the call.`,
+    );
+  }
   const generation = new ChatGeneration({ ...common, template: edited.template ?? null, messages });
-  const body: Record<string, unknown> = { ...providerSettings(edited.settings), model, messages: messages.map(providerMessage) };
+  const { sent, omitted } = requestSettings(edited.settings, 'chat');
+  const body: Record<string, unknown> = { ...sent, model, messages: messages.map(providerMessage) };
   if (common.tools) body.tools = common.tools;
-  return { generation, request: { api: 'chat', path: '/chat/completions', body: { ...body, ...stream } } };
+  return { generation, request: { api: 'chat', path: '/chat/completions', body: { ...body, ...stream } }, omitted };
+}
+
+/**
+ * What `prepareRerun` would send, without sending it: the settings (sent and left out) even when something else
+ * would refuse the edit, and that refusal's message as `problem`. Pure.
+ */
+export function previewRerun(editedJSON: unknown, providerName: string): RerunPreview {
+  const origin = { id: '', traceId: '', spanId: '' };
+  let problem: string | null = null;
+  try {
+    prepareRerun(editedJSON, origin, providerName);
+  } catch (error) {
+    if (!(error instanceof RerunInputError || error instanceof GenerationValidationError)) throw error;
+    problem = error.message;
+  }
+  const edited = (typeof editedJSON === 'object' && editedJSON !== null ? editedJSON : {}) as { type?: unknown; settings?: unknown };
+  const api = edited.type === 'COMPLETION' ? 'completions' : 'chat';
+  const settings = typeof edited.settings === 'object' && edited.settings !== null ? (edited.settings as Record<string, unknown>) : {};
+  const { sent, omitted } = requestSettings(settings, api);
+  return { provider: providerName, api, settings: sent, omitted, problem };
 }
 
 /** The `data:` payloads of a server-sent-events body, up to `[DONE]`. */
@@ -285,33 +302,6 @@ export class SecretScrubber {
   }
 }
 
-/** Query parameters that hold a credential (Azure's `api-key`, a signature...): their values are secrets too. */
-const SECRET_PARAMETER = /key|token|secret|sig|auth|pass/i;
-
-/** What must never be forwarded to the page or stored: the API key and credentials in the provider URL's query. */
-function providerSecrets(provider: ProviderConfig): string[] {
-  const secrets = provider.apiKey ? [provider.apiKey] : [];
-  for (const [name, value] of new URL(provider.url).searchParams) if (SECRET_PARAMETER.test(name) && value) secrets.push(value);
-  return secrets;
-}
-
-/** The provider's address as messages may show it: without userinfo, query or fragment, where credentials can hide. */
-export function publicUrl(value: string): string {
-  const url = new URL(value);
-  url.username = '';
-  url.password = '';
-  url.search = '';
-  url.hash = '';
-  return url.href.replace(/\/+$/, '');
-}
-
-/** An endpoint under the provider's base URL; the base's query (e.g. Azure's `api-version`) stays a query. */
-function endpointUrl(base: string, path: string): URL {
-  const url = new URL(base);
-  url.pathname = url.pathname.replace(/\/+$/, '') + path;
-  return url;
-}
-
 async function providerError(response: Response, redact: (text: string) => string): Promise<string> {
   const text = await response.text().catch(() => '');
   let detail = text.trim();
@@ -364,7 +354,7 @@ class EndedSpans implements SpanProcessor {
 
 export interface RerunRunnerOptions {
   store: PlaygroundStore;
-  provider: ProviderConfig;
+  providers: Providers;
   /** Defaults to a `GenerationIngest` over `store`. */
   ingest?: GenerationIngest;
 }
@@ -389,24 +379,39 @@ export class RerunRunner {
     this.ingest = options.ingest ?? new GenerationIngest(options.store);
   }
 
-  /** Validates and formats the edit before anything is streamed; throws for input that cannot run. */
-  prepare(original: GenerationRecord, editedJSON: unknown): PreparedRerun {
-    return prepareRerun(editedJSON, { id: original.id, traceId: original.traceId, spanId: original.spanId }, this.options.provider.name);
+  /**
+   * Chooses the provider (the one named, else the original's recorded provider when configured, else the first),
+   * then validates and formats the edit before anything is streamed. Throws `UnknownProviderError`, or
+   * `RerunInputError` (or `GenerationValidationError`) for input that cannot run.
+   */
+  prepare(original: GenerationRecord, editedJSON: unknown, providerName?: string): RerunPlan {
+    const provider = this.providerFor(original, providerName);
+    const origin = { id: original.id, traceId: original.traceId, spanId: original.spanId };
+    return { ...prepareRerun(editedJSON, origin, provider.name), provider };
+  }
+
+  /** The provider named, else the original's recorded provider when configured, else the first. */
+  private providerFor(original: GenerationRecord, providerName: string | undefined): ProviderConfig {
+    const recorded = original.generation.provider;
+    return this.options.providers.resolve(providerName, typeof recorded === 'string' ? recorded : null);
+  }
+
+  /**
+   * What a re-run of the edit would send to the provider chosen as `prepare` chooses it, without sending it: the
+   * settings sent, those left out, and the problem that would refuse it. Throws `UnknownProviderError`.
+   */
+  preview(original: GenerationRecord, editedJSON: unknown, providerName?: string): RerunPreview {
+    const provider = this.providerFor(original, providerName);
+    return previewRerun(editedJSON, provider.name);
   }
 
   /**
    * Sends the request, reports tokens as they arrive, and stores the traced result. Provider failures become the
    * new generation's `error` (and are stored: a failed call is a generation too); only a store failure throws.
    */
-  async run(
-    original: GenerationRecord,
-    prepared: PreparedRerun,
-    emit: (event: RerunEvent) => void,
-    clientSignal: AbortSignal,
-  ): Promise<string> {
-    const { generation, request } = prepared;
-    const provider = this.options.provider;
-    emit({ type: 'start', rerunOf: original.id, model: generation.model ?? '', api: request.api });
+  async run(original: GenerationRecord, plan: RerunPlan, emit: (event: RerunEvent) => void, clientSignal: AbortSignal): Promise<string> {
+    const { generation, request, provider, omitted } = plan;
+    emit({ type: 'start', rerunOf: original.id, model: generation.model ?? '', api: request.api, provider: provider.name, omitted });
     const endpoint = endpointUrl(provider.url, request.path);
     const secrets = providerSecrets(provider);
     const redact = (text: string) => scrubSecrets(text, secrets);

@@ -26,6 +26,7 @@ import { errorDetail, type LogDestination, type LogLevel, logRefusal, parseLogLe
 import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
 import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
+import type { ProviderSpec } from './providers.js';
 import { answerStoreFailure } from './store-failure.js';
 import { StoreWriteHealth } from './store-health.js';
 
@@ -65,10 +66,14 @@ export interface ServerOptions {
   jaegerUrl?: string;
   /** Prices of generations whose spans carry no cost (`readPriceFile` for `--prices`). Default: genspan's own. */
   prices?: PriceTable;
-  /** OpenAI-compatible base URL for playground re-runs. */
+  /** Named OpenAI-compatible providers for playground re-runs (`--provider`, `--providers`), in order. */
+  providers?: readonly ProviderSpec[];
+  /** OpenAI-compatible base URL for playground re-runs: a provider named `openai`, after `providers`. */
   providerUrl?: string;
   /** Environment variable holding the provider's API key. */
   providerApiKeyEnv?: string;
+  /** Where providers' keys are read, each time one is used. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
   /** OTLP requests being received at once before new ones get 429. Default 4. */
   maxInFlightRequests?: number;
   /** Bytes their bodies may occupy together (declared, then as received and inflated) before new ones get 429. Default 64 MiB. */
@@ -258,8 +263,10 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
       store: options.store,
       ingest,
       jaegerUrl,
+      providers: options.providers,
       providerUrl: options.providerUrl,
       providerApiKeyEnv: options.providerApiKeyEnv,
+      env: options.env,
     });
   } catch (error) {
     throw new ServerConfigError((error as Error).message);

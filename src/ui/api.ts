@@ -1,11 +1,19 @@
 import type { ListFilter } from '../generation/filter.js';
 import { listQueryString } from '../generation/list-query.js';
-import type { GenerationItem, GenerationList, PlaygroundConfig, RerunEvent } from '../generation/rest.js';
+import type {
+  GenerationItem,
+  GenerationList,
+  OmittedSetting,
+  PlaygroundConfig,
+  ProviderInfo,
+  RerunEvent,
+  RerunPreview,
+} from '../generation/rest.js';
 import type { GenerationMessage, Tool } from '../generation/schema.js';
 
 /** The server's REST API, as the page uses it. */
 
-export type { GenerationItem, PlaygroundConfig, RerunEvent };
+export type { GenerationItem, OmittedSetting, PlaygroundConfig, ProviderInfo, RerunEvent, RerunPreview };
 
 /** The wire JSON of a generation, read leniently: the page shows whatever is there. */
 export interface WireGeneration {
@@ -105,12 +113,35 @@ export function wireOf(item: GenerationItem): WireGeneration {
   return { type: 'COMPLETION' };
 }
 
+/** The re-run endpoint of a generation, or one of its sub-paths, with the chosen provider. */
+function rerunPath(id: string, provider: string, suffix = ''): string {
+  return `/api/generations/${encodeURIComponent(id)}/rerun${suffix}?${new URLSearchParams({ provider })}`;
+}
+
+/** What a re-run of the edit would send to `provider`, and what would refuse it, without running it. */
+export async function previewRerun(id: string, edited: WireGeneration, provider: string, signal?: AbortSignal): Promise<RerunPreview> {
+  const response = await fetch(rerunPath(id, provider, '/preview'), {
+    method: 'POST',
+    headers: headers({ 'content-type': 'application/json', accept: 'application/json' }),
+    body: JSON.stringify(edited),
+    signal,
+  });
+  if (!response.ok) throw await failure(response);
+  return (await response.json()) as RerunPreview;
+}
+
 /**
- * Posts an edited generation for a re-run and reads the answer's events as they stream in (one JSON object per line).
- * Resolves when the stream ends.
+ * Posts an edited generation for a re-run with `provider` and reads the answer's events as they stream in (one JSON
+ * object per line). Resolves when the stream ends.
  */
-export async function rerun(id: string, edited: WireGeneration, onEvent: (event: RerunEvent) => void, signal?: AbortSignal): Promise<void> {
-  const response = await fetch(`/api/generations/${encodeURIComponent(id)}/rerun`, {
+export async function rerun(
+  id: string,
+  edited: WireGeneration,
+  provider: string,
+  onEvent: (event: RerunEvent) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const response = await fetch(rerunPath(id, provider), {
     method: 'POST',
     headers: headers({ 'content-type': 'application/json', accept: 'application/x-ndjson' }),
     body: JSON.stringify(edited),

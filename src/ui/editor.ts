@@ -1,6 +1,17 @@
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
 import { formatMessages, formatTemplate, messagesVariables, templateVariables, variableText } from '../generation/template.js';
-import { ApiError, fetchGeneration, type GenerationItem, type PlaygroundConfig, rerun, type WireGeneration, wireOf } from './api.js';
+import {
+  ApiError,
+  fetchGeneration,
+  type GenerationItem,
+  type OmittedSetting,
+  type PlaygroundConfig,
+  type ProviderInfo,
+  previewRerun,
+  rerun,
+  type WireGeneration,
+  wireOf,
+} from './api.js';
 import { answerView, formatTime, metricsView, prettyJson, typeBadge } from './detail.js';
 import { type Child, h, replaceChildren, uniqueId } from './dom.js';
 
@@ -75,7 +86,22 @@ export interface EditorContext {
   onStored: (id: string) => void;
 }
 
-function providerNotice(config: PlaygroundConfig | null): HTMLElement {
+/** Where a re-run with `provider` goes, and with which key (never the key itself). */
+function providerLine(provider: ProviderInfo): Child[] {
+  return [
+    'Re-runs go to ',
+    h('code', null, provider.url),
+    provider.keyEnv ? ` with the key from $${provider.keyEnv}${provider.keySet ? '' : ' (not set)'}` : ' without an API key',
+    '.',
+  ];
+}
+
+/** The provider a generation is re-run with at first: its recorded provider when configured, else the first configured. */
+function defaultProvider(providers: readonly ProviderInfo[], recorded: string | null | undefined): ProviderInfo | undefined {
+  return providers.find((provider) => provider.name === recorded) ?? providers[0];
+}
+
+function providerNotice(config: PlaygroundConfig | null, chosen: ProviderInfo | undefined): HTMLElement {
   if (!config) {
     return h(
       'p',
@@ -83,18 +109,7 @@ function providerNotice(config: PlaygroundConfig | null): HTMLElement {
       'The playground configuration could not be read, so re-runs are off.',
     );
   }
-  if (config.provider.configured) {
-    return h(
-      'p',
-      { class: 'provider-line muted' },
-      'Re-runs go to ',
-      h('code', null, config.provider.url ?? ''),
-      config.provider.keyEnv
-        ? ` with the key from $${config.provider.keyEnv}${config.provider.keySet ? '' : ' (not set)'}`
-        : ' without an API key',
-      '.',
-    );
-  }
+  if (chosen) return h('p', { class: 'provider-line muted' }, providerLine(chosen));
   return h(
     'div',
     { class: 'notice', id: 'no-provider', role: 'note' },
@@ -120,6 +135,8 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
   const original = wireOf(item);
   let draft = draftOf(original);
   let running: AbortController | null = null;
+  const providers = context.config?.providers ?? [];
+  let provider = defaultProvider(providers, original.provider);
 
   const root = h('section', { class: 'panel editor', 'aria-labelledby': 'editor-title' });
   const comparison = h('section', {
@@ -135,6 +152,9 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
   const previewNote = h('p', { class: 'warning', props: { hidden: true } });
   const variablesBox = h('div', { class: 'variables-editor' });
   const settingsError = h('p', { class: 'field-error', id: uniqueId('settings-error'), props: { hidden: true } });
+  const omittedNote = h('div', { class: 'omitted-settings hint muted', id: 'omitted-settings', props: { hidden: true } });
+  const problemNote = h('p', { class: 'warning', id: 'rerun-problem', role: 'status', props: { hidden: true } });
+  const providerLineBox = h('div');
   let variableNames: string[] = [];
 
   const usesTemplate = () => (original.type === 'COMPLETION' ? draft.textIsTemplate : draft.messagesAreTemplate);
@@ -203,6 +223,56 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     }
     previewNote.hidden = missing.length === 0;
     previewNote.textContent = missing.length > 0 ? `No value for ${missing.map((n) => `{${n}}`).join(', ')}: sent as written.` : '';
+    scheduleCheck();
+  };
+
+  let checkTimer: ReturnType<typeof setTimeout> | undefined;
+  let checking: AbortController | null = null;
+  /** After a pause in typing, asks the server what the edit would send: the settings left out, and what would refuse it. */
+  const scheduleCheck = () => {
+    clearTimeout(checkTimer);
+    if (!provider) return;
+    checkTimer = setTimeout(() => void checkEdit(), 250);
+  };
+  const checkEdit = async () => {
+    if (!provider || !root.isConnected) return;
+    checking?.abort();
+    const current = new AbortController();
+    checking = current;
+    let edited: WireGeneration;
+    try {
+      edited = editedGeneration();
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      // The field's own error is shown when the edit is run.
+      return;
+    }
+    try {
+      const preview = await previewRerun(item.id, edited, provider.name, current.signal);
+      showOmitted(preview.omitted);
+      problemNote.hidden = preview.problem === null;
+      problemNote.textContent = preview.problem ?? '';
+    } catch (error) {
+      if (current.signal.aborted) return;
+      problemNote.hidden = false;
+      problemNote.textContent = `Could not check the edit: ${(error as Error).message}`;
+    }
+  };
+  const showOmitted = (omitted: readonly OmittedSetting[]) => {
+    omittedNote.hidden = omitted.length === 0;
+    replaceChildren(
+      omittedNote,
+      omitted.length === 0
+        ? null
+        : [
+            h('p', null, `Not sent to ${provider?.name ?? 'the provider'}:`),
+            h(
+              'ul',
+              null,
+              omitted.map(({ setting, reason }) => h('li', null, h('code', null, setting), ` (${reason})`)),
+            ),
+          ],
+    );
   };
 
   const onEdit = () => {
@@ -401,7 +471,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     return draft.messagesAreTemplate ? { ...base, template: messages } : { ...base, template: null, messages };
   };
 
-  const canRun = context.config?.provider.configured === true;
+  const canRun = provider !== undefined;
   const runButton = h('button', { type: 'button', class: 'primary', id: 'run-button', props: { disabled: !canRun } }, 'Run again');
   const stopButton = h('button', { type: 'button', class: 'secondary', props: { hidden: true } }, 'Stop');
   const restoreButton = h('button', { type: 'button', class: 'secondary' }, 'Restore original');
@@ -419,6 +489,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
           draft.settingsText = (event.target as HTMLTextAreaElement).value;
           settingsError.hidden = true;
           (event.target as HTMLElement).removeAttribute('aria-invalid');
+          scheduleCheck();
         },
       },
     });
@@ -426,12 +497,38 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       id: 'edit-model',
       type: 'text',
       props: { value: draft.model },
-      on: { input: (event) => (draft.model = (event.target as HTMLInputElement).value) },
+      on: {
+        input: (event) => {
+          draft.model = (event.target as HTMLInputElement).value;
+          scheduleCheck();
+        },
+      },
     });
+    const providerChoice =
+      providers.length > 0
+        ? field(
+            'Provider',
+            h(
+              'select',
+              {
+                id: 'edit-provider',
+                on: {
+                  change: (event) => {
+                    provider = providers.find((p) => p.name === (event.target as HTMLSelectElement).value) ?? provider;
+                    replaceChildren(providerLineBox, providerNotice(context.config, provider));
+                    scheduleCheck();
+                  },
+                },
+              },
+              providers.map((p) => h('option', { value: p.name, props: { selected: p === provider } }, p.name)),
+            ),
+          )
+        : null;
+    replaceChildren(providerLineBox, providerNotice(context.config, provider));
     replaceChildren(
       root,
       h('h3', { id: 'editor-title' }, 'Edit and run again'),
-      providerNotice(context.config),
+      providerLineBox,
       h(
         'div',
         { class: 'editor-grid' },
@@ -442,8 +539,16 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
           variablesBox,
           h('div', { class: 'preview' }, h('h4', null, usesTemplate() ? 'Formatted (what is sent)' : 'What is sent'), preview, previewNote),
         ),
-        h('div', { class: 'editor-side' }, field('Model', model), field('Settings (JSON)', settingsArea, settingsError)),
+        h(
+          'div',
+          { class: 'editor-side' },
+          providerChoice,
+          field('Model', model),
+          field('Settings (JSON)', settingsArea, settingsError),
+          omittedNote,
+        ),
       ),
+      problemNote,
       h('div', { class: 'actions' }, runButton, stopButton, restoreButton, status),
     );
     onEdit();
@@ -451,6 +556,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
 
   restoreButton.addEventListener('click', () => {
     draft = draftOf(original);
+    provider = defaultProvider(providers, original.provider);
     render();
     // The form was rebuilt around the button: focus it again rather than losing it to the page.
     restoreButton.focus();
@@ -476,10 +582,10 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       }
       throw error;
     }
-    void runAgain(edited);
+    if (provider) void runAgain(edited, provider);
   });
 
-  const runAgain = async (edited: WireGeneration) => {
+  const runAgain = async (edited: WireGeneration, chosen: ProviderInfo) => {
     running = new AbortController();
     const runHadFocus = document.activeElement === runButton;
     runButton.disabled = true;
@@ -495,8 +601,11 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       await rerun(
         item.id,
         edited,
+        chosen.name,
         (event) => {
-          if (event.type === 'delta') {
+          if (event.type === 'start') {
+            showOmitted(event.omitted);
+          } else if (event.type === 'delta') {
             text += event.text;
             side.stream(text);
           } else if (event.type === 'done') {

@@ -205,6 +205,7 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
     expect(text).not.toContain(KEY);
     expect(JSON.parse(text)).toEqual({
       provider: { configured: true, url: fake.baseURL, keyEnv: KEY_ENV, keySet: true },
+      providers: [{ name: 'openai', url: fake.baseURL, keyEnv: KEY_ENV, keySet: true }],
       jaegerUrl: null,
       configureCommand: CONFIGURE_COMMAND,
     });

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
  *   whole and as a masked tail, as some providers do.
  * - Model `echo-key-model` streams a chat answer that echoes the key it was sent, whole and as its tail, each split
  *   across two chunks, as a misbehaving proxy might.
+ * - With `models`, any other model gets HTTP 404 `model_not_found`, as a provider that does not serve it would.
  * Replies are deterministic: `Fake reply to: <last user text>`. Token counts are word counts.
  */
 
@@ -55,6 +56,8 @@ export interface FakeOpenAIOptions {
   chunkDelayMs?: number;
   /** Whether a stream ends with a usage chunk when `stream_options.include_usage` asks for one. Default true. */
   usage?: boolean;
+  /** The models it serves; default any. */
+  models?: readonly string[];
 }
 
 export const FAIL_MODEL = 'fail-model';
@@ -277,6 +280,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         const path = url.pathname;
         requests.push({ path, search: url.search, body, headers: req.headers });
         if (req.method === 'POST' && body.model === UNAUTHORIZED_MODEL) return unauthorized(res, keyOf(req, url.search));
+        if (req.method === 'POST' && options.models && !options.models.includes(String(body.model))) {
+          const message = `The model ${String(body.model)} does not exist here`;
+          return sendJson(res, 404, { error: { message, type: 'invalid_request_error', param: 'model', code: 'model_not_found' } });
+        }
         if (req.method === 'POST' && path === '/v1/chat/completions') {
           const echoed = body.model === ECHO_KEY_MODEL ? keyOf(req, url.search) : undefined;
           return await chatCompletions(body, res, delay, withUsage, echoed);

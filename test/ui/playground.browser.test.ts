@@ -151,8 +151,10 @@ function steadyIds(record: Json): void {
  * and timings replaced by fixed values. The page renders it as it would any answer.
  */
 function steadyAnswer(body: Json): Json {
-  if (body.provider && typeof body.provider === 'object')
-    return { ...body, provider: { ...(body.provider as Json), url: STEADY.providerUrl } };
+  if (body.provider && typeof body.provider === 'object') {
+    const providers = ((body.providers ?? []) as Json[]).map((provider) => ({ ...provider, url: STEADY.providerUrl }));
+    return { ...body, provider: { ...(body.provider as Json), url: STEADY.providerUrl }, providers };
+  }
   const records = Array.isArray(body.items) ? (body.items as Json[]) : typeof body.traceId === 'string' ? [body] : [];
   for (const record of records) {
     if (record.serviceName === 'genspan-playground') {
@@ -591,13 +593,14 @@ describe('Prompt Playground in headless Chromium', () => {
     await page.getByLabel('Role of message 4').selectOption('user');
     expect(await focusedName()).toBe('Role of message 4');
     expect(await page.getByLabel('Message 4 answers tool call').count()).toBe(0);
-    const posted = page.waitForRequest((request) => request.url().endsWith('/rerun'));
+    const posted = page.waitForRequest((request) => new URL(request.url()).pathname.endsWith('/rerun'));
     await page.click('#run-button');
     const edited = (await posted).postDataJSON() as { messages: Record<string, unknown>[] };
     expect(edited.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
     expect(edited.messages[3]).toMatchObject({ content: '{"temperature_c": 18, "sky": "clear"}' });
     for (const message of edited.messages) expect(message).not.toHaveProperty('tool_call_id');
-    await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+    // The assistant's call_1 is now unanswered: the server refuses the re-run rather than send it to fail at the provider.
+    await expect.poll(() => page.textContent('#run-status')).toMatch(/^Tool call call_1 has no tool result in the messages/);
 
     // Restore rebuilds the form: focus stays on the button, and the tool result is back with its call id.
     await page.getByRole('button', { name: 'Restore original' }).click();
@@ -880,6 +883,67 @@ describe('Prompt Playground in headless Chromium', () => {
     await formatted.focus();
     await page.keyboard.press('Space');
     expect(await formatted.getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('chooses a provider (the recorded one by default), says which settings it leaves out and flags an unanswered call', async () => {
+    const second = await startFakeOpenAI({ chunkDelayMs: 5, models: ['fake-chat'] });
+    const named = await serve(
+      [
+        '--db',
+        dir.file('named.db'),
+        '--provider',
+        `second=${second.baseURL}`,
+        '--provider-url',
+        fake.baseURL,
+        '--provider-key-env',
+        KEY_ENV,
+      ],
+      { [KEY_ENV]: KEY },
+    );
+    try {
+      await seedServer(named.url, SEEDS);
+      await open(named.url);
+      await openItem('fake-chat');
+      const choice = page.locator('#edit-provider');
+      expect(await choice.locator('option').allTextContents()).toEqual(['second', 'openai']);
+      // Recorded with `openai`, which is configured: chosen although it is not the first.
+      expect(await choice.inputValue()).toBe('openai');
+      expect(await page.locator('.provider-line').textContent()).toBe(`Re-runs go to ${fake.baseURL} with the key from $${KEY_ENV}.`);
+      await choice.selectOption('second');
+      expect(await page.locator('.provider-line').textContent()).toBe(`Re-runs go to ${second.baseURL} without an API key.`);
+
+      // Settings that are not request parameters are named, with why, before running.
+      await page.fill('#edit-settings', '{ "temperature": 0, "maxRetries": 2, "toolChoice": { "type": "required" } }');
+      await expect
+        .poll(() => page.locator('#omitted-settings li').allTextContents())
+        .toEqual(['maxRetries (an SDK option, not a request parameter)']);
+
+      // Without its tool result, the recorded tool call is flagged before anything is sent.
+      await page.getByRole('button', { name: 'Remove message 4' }).click();
+      await expect
+        .poll(() => page.textContent('#rerun-problem'))
+        .toBe('Tool call call_1 has no tool result in the messages: add a tool message answering call_1, or remove the call.');
+      expect(await page.isVisible('#rerun-problem')).toBe(true);
+      await page.getByRole('button', { name: 'Remove message 3' }).click();
+      await expect.poll(() => page.isHidden('#rerun-problem')).toBe(true);
+
+      const before = fake.requests.length;
+      await page.click('#run-button');
+      await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+      expect(second.requests).toHaveLength(1);
+      expect(second.requests[0].body).toMatchObject({ model: 'fake-chat', temperature: 0, tool_choice: 'required' });
+      expect(second.requests[0].body).not.toHaveProperty('maxRetries');
+      expect(fake.requests.length).toBe(before);
+      expect(await page.locator('#rerun-column .muted').first().textContent()).toContain('fake-chat · second');
+      const rerunId = await page.getAttribute('#rerun-stored', 'data-id');
+      const stored = (await (await fetch(`${named.url}/api/generations/${rerunId}`)).json()) as GenerationRecord;
+      expect(stored.generation.provider).toBe('second');
+      for (const body of responseBodies) expect(body).not.toContain(KEY);
+    } finally {
+      await context?.close();
+      await stop(named);
+      await second.close();
+    }
   });
 
   it('asks for the token of a --token server and then lists its generations', async () => {
