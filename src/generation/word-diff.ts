@@ -64,7 +64,7 @@ export function wordDiff(before: string, after: string): WordDiffPart[] {
       if (i < midA.length && j < midB.length && midA[i] === midB[j]) {
         push(parts, 'same', midA[i++]);
         j++;
-  } else if (j < midB.length && (i === midA.length || lengths[i * width + j + 1] > lengths[(i + 1) * width + j])) {
+      } else if (j < midB.length && (i === midA.length || lengths[i * width + j + 1] > lengths[(i + 1) * width + j])) {
         push(parts, 'inserted', midB[j++]);
       } else {
         push(parts, 'deleted', midA[i++]);

@@ -53,6 +53,15 @@ function contentText(content: GenerationMessage['content']): string {
     .join('\n');
 }
 
+/** An answer as plain text, for comparing outputs: the completion, or the message's text and its tool calls as JSON. */
+export function answerText(generation: WireGeneration): string {
+  if (generation.type === 'COMPLETION') return generation.completion ?? '';
+  const message = generation.messageCompletion;
+  if (!message) return '';
+  const calls = (message.tool_calls ?? []).map((call) => `${call.function?.name ?? ''}(${call.function?.arguments ?? ''})`);
+  return [contentText(message.content), ...calls].filter(Boolean).join('\n');
+}
+
 /** Longer values are folded to their start in tables and tooltips: a pasted document must not make the page miles long. */
 const FOLD_CHARS = 300;
 const FOLD_LINES = 6;

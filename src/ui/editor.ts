@@ -1,5 +1,7 @@
-import type { GenerationMessage, ToolCall } from '../generation/schema.js';
+import type { GenerationMessage, Tool, ToolCall } from '../generation/schema.js';
 import { formatMessages, formatTemplate, messagesVariables, templateVariables, variableText } from '../generation/template.js';
+import { MAX_VARIANTS, splitResponseFormat, withResponseFormat } from '../generation/variant.js';
+import { wordDiff } from '../generation/word-diff.js';
 import {
   ApiError,
   fetchGeneration,
@@ -12,7 +14,7 @@ import {
   type WireGeneration,
   wireOf,
 } from './api.js';
-import { answerView, formatTime, metricsView, prettyJson, typeBadge } from './detail.js';
+import { answerText, answerView, formatTime, metricsView, prettyJson, typeBadge } from './detail.js';
 import { type Child, h, replaceChildren, uniqueId } from './dom.js';
 
 /** Editing a generation and running it again, with the original and the re-run side by side. */
@@ -29,9 +31,17 @@ interface MessageDraft {
   toolCallsText: string | null;
 }
 
+/** One variant as edited: plain JSON, so it can be kept in the browser's storage. */
 interface Draft {
+  /** The provider's name; '' when none is configured. */
+  provider: string;
   model: string;
+  /** The settings but a JSON schema response format, which has its own field. */
   settingsText: string;
+  /** The tools as JSON text ('' for none). */
+  toolsText: string;
+  /** The response format's JSON schema as JSON text ('' for none). */
+  responseFormatText: string;
   /** Completion: the template (when recorded) or the prompt. */
   text: string;
   textIsTemplate: boolean;
@@ -53,14 +63,18 @@ function messageDraft(recorded: GenerationMessage): MessageDraft {
   };
 }
 
-function draftOf(generation: WireGeneration): Draft {
+function draftOf(generation: WireGeneration, provider: string): Draft {
+  const { jsonSchema, rest } = splitResponseFormat(generation.settings ?? {});
   const variables: Record<string, string> = {};
   for (const [name, value] of Object.entries(generation.variables ?? {})) variables[name] = variableText(value);
   const templateMessages = Array.isArray(generation.template) ? generation.template : null;
   const completionTemplate = typeof generation.template === 'string' ? generation.template : null;
   return {
+    provider,
     model: generation.model ?? '',
-    settingsText: JSON.stringify(generation.settings ?? {}, null, 2),
+    settingsText: JSON.stringify(rest, null, 2),
+    toolsText: generation.tools && generation.tools.length > 0 ? JSON.stringify(generation.tools, null, 2) : '',
+    responseFormatText: jsonSchema ? JSON.stringify(jsonSchema, null, 2) : '',
     text: completionTemplate ?? generation.prompt ?? '',
     textIsTemplate: completionTemplate !== null,
     messages: (templateMessages ?? generation.messages ?? []).map(messageDraft),
@@ -69,13 +83,45 @@ function draftOf(generation: WireGeneration): Draft {
   };
 }
 
-/** Thrown while reading the form when a field holds invalid JSON; names the field to focus. */
+/** Thrown while reading a variant when a field holds invalid JSON; names the field to focus (by id), if it has one. */
 class FieldError extends Error {
   constructor(
-    readonly field: HTMLElement,
+    readonly fieldId: string | null,
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** The edits of one generation's variants, as kept in the browser's storage until restored or run. */
+interface SavedEdits {
+  selected: number;
+  drafts: Draft[];
+}
+
+const EDITS_KEY_PREFIX = 'genspan.edits.';
+
+/** The kept edits of a generation; null when there are none, or they are not of this page's making. */
+function savedEdits(id: string): SavedEdits | null {
+  try {
+    const saved = JSON.parse(localStorage.getItem(EDITS_KEY_PREFIX + id) ?? 'null') as Partial<SavedEdits> | null;
+    const drafts = saved?.drafts;
+    if (!Array.isArray(drafts) || drafts.length === 0 || drafts.length > MAX_VARIANTS) return null;
+    if (!drafts.every((d) => typeof d?.model === 'string' && typeof d.settingsText === 'string' && Array.isArray(d.messages))) return null;
+    const selected = typeof saved?.selected === 'number' && saved.selected < drafts.length ? saved.selected : 0;
+    return { selected, drafts };
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps a generation's edits, or forgets them when `edits` is null. Storage that refuses (full, disabled) only loses the edits. */
+function keepEdits(id: string, edits: SavedEdits | null): void {
+  try {
+    if (edits) localStorage.setItem(EDITS_KEY_PREFIX + id, JSON.stringify(edits));
+    else localStorage.removeItem(EDITS_KEY_PREFIX + id);
+  } catch {
+    // Nothing to tell: the edits stay on the page, only not across a visit elsewhere.
   }
 }
 
@@ -133,10 +179,20 @@ function field(label: string, control: HTMLElement, hint?: Child): HTMLElement {
 /** The edit form, the run button, and the comparison area for one generation. */
 export function editorView(item: GenerationItem, context: EditorContext): HTMLElement {
   const original = wireOf(item);
-  let draft = draftOf(original);
-  let running: AbortController | null = null;
   const providers = context.config?.providers ?? [];
-  let provider = defaultProvider(providers, original.provider);
+  const originalDraft = () => draftOf(original, defaultProvider(providers, original.provider)?.name ?? '');
+  const kept = savedEdits(item.id);
+  let drafts: Draft[] = kept?.drafts ?? [originalDraft()];
+  let selected = kept?.selected ?? 0;
+  let draft = drafts[selected];
+  let running: AbortController | null = null;
+  const providerOf = (d: Draft) => providers.find((p) => p.name === d.provider);
+  let provider = providerOf(draft);
+  /** Keeps the edits in the browser while they differ from the recorded generation, and forgets them once they do not. */
+  const persist = () => {
+    const edited = drafts.length > 1 || JSON.stringify(draft) !== JSON.stringify(originalDraft());
+    keepEdits(item.id, edited ? { selected, drafts } : null);
+  };
 
   const root = h('section', { class: 'panel editor', 'aria-labelledby': 'editor-title' });
   const comparison = h('section', {
@@ -241,7 +297,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     checking = current;
     let edited: WireGeneration;
     try {
-      edited = editedGeneration();
+      edited = editedGeneration(draft);
     } catch (error) {
       if (!(error instanceof FieldError)) throw error;
       // The field's own error is shown when the edit is run.
@@ -278,6 +334,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
   const onEdit = () => {
     renderVariables();
     updatePreview();
+    persist();
   };
 
   const messagesEditor = (): HTMLElement => {
@@ -431,23 +488,36 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       draft.textIsTemplate ? h('p', { class: 'hint muted' }, 'Write {name} for a variable and {{ or }} for a literal brace.') : null,
     );
 
-  /** Reads the form into the wire JSON the server re-runs. */
-  const editedGeneration = (): WireGeneration => {
-    const settingsField = root.querySelector<HTMLTextAreaElement>('#edit-settings');
-    let settings: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(draft.settingsText.trim() || '{}');
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('settings must be a JSON object');
-      settings = parsed as Record<string, unknown>;
-    } catch (error) {
-      throw new FieldError(settingsField ?? root, `Settings: ${(error as Error).message}`);
-    }
+  /** Reads a variant into the wire JSON the server re-runs. */
+  const editedGeneration = (draft: Draft): WireGeneration => {
+    /** A JSON field's value, or null when it is empty; `shape` says what it must be. */
+    const jsonField = (text: string, fieldId: string, label: string, shape: 'object' | 'array'): unknown => {
+      if (text.trim() === '') return null;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new FieldError(fieldId, `${label}: ${(error as Error).message}`);
+      }
+      const fits = shape === 'array' ? Array.isArray(parsed) : typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+      if (!fits) throw new FieldError(fieldId, `${label}: ${label.toLowerCase()} must be a JSON ${shape}`);
+      return parsed;
+    };
+    const settings = (jsonField(draft.settingsText, 'edit-settings', 'Settings', 'object') ?? {}) as Record<string, unknown>;
+    const tools = jsonField(draft.toolsText, 'edit-tools', 'Tools', 'array') as Tool[] | null;
+    const jsonSchema = jsonField(draft.responseFormatText, 'edit-response-format', 'Response format', 'object');
     const variables: Record<string, unknown> = {};
     for (const [name, text] of Object.entries(draft.variables)) {
       const before = original.variables?.[name];
       variables[name] = before !== undefined && variableText(before) === text ? before : text;
     }
-    const base: WireGeneration = { ...original, model: draft.model.trim(), settings, variables };
+    const base: WireGeneration = {
+      ...original,
+      model: draft.model.trim(),
+      settings: withResponseFormat(settings, jsonSchema as Record<string, unknown> | null),
+      variables,
+      tools,
+    };
     if (original.type === 'COMPLETION') {
       return draft.textIsTemplate ? { ...base, template: draft.text } : { ...base, template: null, prompt: draft.text };
     }
@@ -456,14 +526,14 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       if (message.role === 'tool' && entry.toolCallId) message.tool_call_id = entry.toolCallId;
       if (entry.contentIsParts) {
         const parts = safeParse(entry.contentText);
-        if (!Array.isArray(parts)) throw new FieldError(root, `Message ${index + 1}: the content parts must be a JSON array`);
+        if (!Array.isArray(parts)) throw new FieldError(null, `Message ${index + 1}: the content parts must be a JSON array`);
         message.content = parts as GenerationMessage['content'];
       } else {
         message.content = entry.contentText;
       }
       if (entry.toolCallsText !== null) {
         const calls = safeParse(entry.toolCallsText);
-        if (!Array.isArray(calls)) throw new FieldError(root, `Message ${index + 1}: the tool calls must be a JSON array`);
+        if (!Array.isArray(calls)) throw new FieldError(null, `Message ${index + 1}: the tool calls must be a JSON array`);
         message.tool_calls = calls as GenerationMessage['tool_calls'];
       }
       return message;
@@ -471,28 +541,139 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     return draft.messagesAreTemplate ? { ...base, template: messages } : { ...base, template: null, messages };
   };
 
-  const canRun = provider !== undefined;
+  const canRun = providers.length > 0;
   const runButton = h('button', { type: 'button', class: 'primary', id: 'run-button', props: { disabled: !canRun } }, 'Run again');
   const stopButton = h('button', { type: 'button', class: 'secondary', props: { hidden: true } }, 'Stop');
   const restoreButton = h('button', { type: 'button', class: 'secondary' }, 'Restore original');
+  const variantTabs = h('div', { class: 'variant-tabs', role: 'group', 'aria-label': 'Variants' });
 
-  const render = () => {
-    variableNames = [];
-    const settingsArea = h('textarea', {
-      id: 'edit-settings',
+  /** Shows variant `index` in the form. */
+  const select = (index: number) => {
+    selected = index;
+    draft = drafts[index];
+    provider = providerOf(draft);
+    render();
+  };
+
+  const renderTabs = () => {
+    const add = h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary small',
+        id: 'add-variant',
+        props: { disabled: drafts.length >= MAX_VARIANTS },
+        title: `Up to ${MAX_VARIANTS} variants run side by side`,
+        on: {
+          click: () => {
+            // A new variant starts as a copy of the one shown: change its model, provider or prompt.
+            drafts.push(JSON.parse(JSON.stringify(draft)) as Draft);
+            select(drafts.length - 1);
+            persist();
+            root.querySelector<HTMLElement>('#edit-model')?.focus();
+          },
+        },
+      },
+      'Add variant',
+    );
+    const remove = h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary small',
+        id: 'remove-variant',
+        props: { disabled: drafts.length <= 1 },
+        on: {
+          click: () => {
+            drafts.splice(selected, 1);
+            select(Math.min(selected, drafts.length - 1));
+            persist();
+            root.querySelector<HTMLElement>('.variant-tab[aria-pressed="true"]')?.focus();
+          },
+        },
+      },
+      `Remove variant ${selected + 1}`,
+    );
+    replaceChildren(
+      variantTabs,
+      drafts.map((d, index) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'variant-tab',
+            'aria-pressed': String(index === selected),
+            on: {
+              click: () => {
+                select(index);
+                root.querySelector<HTMLElement>(`.variant-tab[data-index="${index}"]`)?.focus();
+              },
+            },
+            'data-index': String(index),
+          },
+          `Variant ${index + 1}`,
+          h('span', { class: 'muted' }, ` ${d.model || '(no model)'}${d.provider ? ` · ${d.provider}` : ''}`),
+        ),
+      ),
+      add,
+      remove,
+    );
+  };
+
+  const jsonArea = (id: string, value: string, rows: number, onInput: (text: string) => void, describedBy?: string) =>
+    h('textarea', {
+      id,
       class: 'code',
-      rows: String(Math.min(10, Math.max(3, draft.settingsText.split('\n').length))),
-      'aria-describedby': settingsError.id,
-      props: { value: draft.settingsText },
+      rows: String(Math.min(10, Math.max(rows, value.split('\n').length))),
+      'aria-describedby': describedBy,
+      props: { value },
       on: {
         input: (event) => {
-          draft.settingsText = (event.target as HTMLTextAreaElement).value;
-          settingsError.hidden = true;
+          onInput((event.target as HTMLTextAreaElement).value);
           (event.target as HTMLElement).removeAttribute('aria-invalid');
           scheduleCheck();
+          persist();
         },
       },
     });
+
+  const render = () => {
+    variableNames = [];
+    renderTabs();
+    const settingsArea = jsonArea(
+      'edit-settings',
+      draft.settingsText,
+      3,
+      (text) => {
+        draft.settingsText = text;
+        settingsError.hidden = true;
+      },
+      settingsError.id,
+    );
+    // Tools and a response format are chat request parameters: the completions API takes neither.
+    const chatOnly =
+      original.type === 'CHAT'
+        ? [
+            field(
+              'Tools (JSON)',
+              jsonArea('edit-tools', draft.toolsText, 2, (text) => {
+                draft.toolsText = text;
+              }),
+              h('p', { class: 'hint muted' }, 'An array of OpenAI function tools; empty for none.'),
+            ),
+            field(
+              'Response format (JSON schema)',
+              jsonArea('edit-response-format', draft.responseFormatText, 2, (text) => {
+                draft.responseFormatText = text;
+              }),
+              h(
+                'p',
+                { class: 'hint muted' },
+                'Sent as response_format json_schema: a schema, or { "name", "schema", "strict" }; empty for none.',
+              ),
+            ),
+          ]
+        : null;
     const model = h('input', {
       id: 'edit-model',
       type: 'text',
@@ -500,7 +681,9 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       on: {
         input: (event) => {
           draft.model = (event.target as HTMLInputElement).value;
+          renderTabs();
           scheduleCheck();
+          persist();
         },
       },
     });
@@ -515,8 +698,11 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
                 on: {
                   change: (event) => {
                     provider = providers.find((p) => p.name === (event.target as HTMLSelectElement).value) ?? provider;
+                    draft.provider = provider?.name ?? draft.provider;
                     replaceChildren(providerLineBox, providerNotice(context.config, provider));
+                    renderTabs();
                     scheduleCheck();
+                    persist();
                   },
                 },
               },
@@ -529,6 +715,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       root,
       h('h3', { id: 'editor-title' }, 'Edit and run again'),
       providerLineBox,
+      variantTabs,
       h(
         'div',
         { class: 'editor-grid' },
@@ -545,19 +732,28 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
           providerChoice,
           field('Model', model),
           field('Settings (JSON)', settingsArea, settingsError),
+          chatOnly,
           omittedNote,
         ),
       ),
       problemNote,
-      h('div', { class: 'actions' }, runButton, stopButton, restoreButton, status),
+      h(
+        'div',
+        { class: 'actions' },
+        runButton,
+        stopButton,
+        restoreButton,
+        h('span', { class: 'hint muted' }, 'Ctrl+Enter (⌘+Enter) runs.'),
+        status,
+      ),
     );
     onEdit();
   };
 
   restoreButton.addEventListener('click', () => {
-    draft = draftOf(original);
-    provider = defaultProvider(providers, original.provider);
-    render();
+    drafts = [originalDraft()];
+    keepEdits(item.id, null);
+    select(0);
     // The form was rebuilt around the button: focus it again rather than losing it to the page.
     restoreButton.focus();
     status.textContent = 'Restored the recorded generation.';
@@ -565,38 +761,82 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
 
   stopButton.addEventListener('click', () => running?.abort());
 
-  runButton.addEventListener('click', () => {
-    let edited: WireGeneration;
-    try {
-      edited = editedGeneration();
-    } catch (error) {
-      if (error instanceof FieldError) {
-        if (error.field.id === 'edit-settings') {
-          settingsError.textContent = error.message;
-          settingsError.hidden = false;
-          error.field.setAttribute('aria-invalid', 'true');
-        }
-        status.textContent = error.message;
-        error.field.focus();
-        return;
-      }
-      throw error;
-    }
-    if (provider) void runAgain(edited, provider);
+  // Ctrl+Enter (⌘+Enter on a Mac) runs from anywhere in the editor, as in other playgrounds.
+  root.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
+    event.preventDefault();
+    if (!runButton.disabled) runButton.click();
   });
 
-  const runAgain = async (edited: WireGeneration, chosen: ProviderInfo) => {
-    running = new AbortController();
+  runButton.addEventListener('click', () => {
+    const edits: { edited: WireGeneration; chosen: ProviderInfo }[] = [];
+    for (const [index, each] of drafts.entries()) {
+      const chosen = providerOf(each);
+      try {
+        const edited = editedGeneration(each);
+        if (!chosen) throw new FieldError('edit-provider', `Variant ${index + 1}: choose a provider`);
+        edits.push({ edited, chosen });
+      } catch (error) {
+        if (!(error instanceof FieldError)) throw error;
+        // Show the variant whose field is wrong, with the field marked and focused.
+        if (index !== selected) select(index);
+        const target = error.fieldId ? root.querySelector<HTMLElement>(`#${error.fieldId}`) : null;
+        const message = drafts.length > 1 ? `Variant ${index + 1}: ${error.message}` : error.message;
+        if (error.fieldId === 'edit-settings') {
+          settingsError.textContent = message;
+          settingsError.hidden = false;
+        }
+        target?.setAttribute('aria-invalid', 'true');
+        status.textContent = message;
+        (target ?? root).focus();
+        return;
+      }
+    }
+    // Run means the edits are used: they are no longer kept for a later visit.
+    keepEdits(item.id, null);
+    void runVariants(edits);
+  });
+
+  /** Runs every variant at once, each its own re-run request streaming into its own column. */
+  const runVariants = async (edits: readonly { edited: WireGeneration; chosen: ProviderInfo }[]) => {
+    const controller = new AbortController();
+    running = controller;
     const runHadFocus = document.activeElement === runButton;
     runButton.disabled = true;
     stopButton.hidden = false;
-    status.textContent = 'Running…';
-    const side = comparisonView(item, original);
+    status.textContent = edits.length > 1 ? `Running ${edits.length} variants…` : 'Running…';
+    const side = comparisonView(item, original, edits.length);
     replaceChildren(comparison, side.element);
     comparison.hidden = false;
     comparison.scrollIntoView({ block: 'nearest' });
     if (runHadFocus) comparison.focus({ preventScroll: true });
+    const outcomes = await Promise.all(
+      edits.map(({ edited, chosen }, index) => runOne(edited, chosen, side.columns[index], index === selected, controller.signal)),
+    );
+    status.textContent = controller.signal.aborted
+      ? 'Stopped.'
+      : outcomes.length === 1
+        ? outcomes[0].message
+        : outcomes.every((outcome) => outcome.stored)
+          ? `Done. The ${outcomes.length} re-runs are stored as new generations.`
+          : outcomes.map((outcome, index) => `Variant ${index + 1}: ${outcome.message}`).join(' ');
+    running = null;
+    const stopHadFocus = document.activeElement === stopButton;
+    runButton.disabled = !canRun;
+    stopButton.hidden = true;
+    if (stopHadFocus) runButton.focus();
+  };
+
+  /** One variant's re-run, streamed into its column; says how it ended. */
+  const runOne = async (
+    edited: WireGeneration,
+    chosen: ProviderInfo,
+    side: VariantColumn,
+    shown: boolean,
+    signal: AbortSignal,
+  ): Promise<{ stored: boolean; message: string }> => {
     let text = '';
+    let outcome = { stored: false, message: 'The re-run ended without an answer.' };
     try {
       await rerun(
         item.id,
@@ -604,40 +844,38 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
         chosen.name,
         (event) => {
           if (event.type === 'start') {
-            showOmitted(event.omitted);
+            if (shown) showOmitted(event.omitted);
+            side.started(event.model, event.provider);
           } else if (event.type === 'delta') {
             text += event.text;
             side.stream(text);
           } else if (event.type === 'done') {
-            status.textContent = event.error
-              ? `The re-run failed and was stored: ${event.error}`
-              : 'Done. The re-run is stored as a new generation.';
+            outcome = {
+              stored: true,
+              message: event.error ? `The re-run failed and was stored: ${event.error}` : 'Done. The re-run is stored as a new generation.',
+            };
             side.stored(event.id);
             context.onStored(event.id);
           } else if (event.type === 'error') {
-            status.textContent = `The re-run could not be stored: ${event.message}`;
-            side.failed(event.message);
+            outcome = { stored: false, message: `The re-run could not be stored: ${event.message}` };
+            side.failed(outcome.message);
           }
         },
-        running.signal,
+        signal,
       );
     } catch (error) {
-      const message = running.signal.aborted
+      const message = signal.aborted
         ? 'Stopped.'
         : error instanceof ApiError
           ? error.message
           : `The re-run failed: ${(error as Error).message}`;
-      status.textContent = message;
+      outcome = { stored: false, message };
       side.failed(message);
-    } finally {
-      running = null;
-      const stopHadFocus = document.activeElement === stopButton;
-      runButton.disabled = !canRun;
-      stopButton.hidden = true;
-      if (stopHadFocus) runButton.focus();
     }
+    return outcome;
   };
 
+  if (kept) status.textContent = 'Your edits to this generation were kept from your last visit. Restore original discards them.';
   render();
   return h('div', { class: 'playground' }, comparison, root);
 }
@@ -675,8 +913,9 @@ function safeParse(text: string): unknown {
   }
 }
 
-interface ComparisonHandle {
-  element: HTMLElement;
+/** One variant's column: it streams in, then shows what was stored. */
+interface VariantColumn {
+  started(model: string, provider: string): void;
   stream(text: string): void;
   stored(id: string): void;
   failed(message: string): void;
@@ -701,54 +940,108 @@ function column(title: string, item: GenerationItem | null, generation: WireGene
   );
 }
 
-/** The original's answer beside a re-run's; the re-run side streams in, then shows what was stored. */
-function comparisonView(originalItem: GenerationItem, original: WireGeneration): ComparisonHandle {
-  const streamed = h('pre', { class: 'text streaming', id: 'rerun-output', dir: 'auto', 'aria-busy': 'true' });
-  const rerunSide = h('div', { class: 'compare-column rerun-column', id: 'rerun-column' }, h('h4', null, 'Re-run'), streamed);
+/** An output's words against the original's: inserted and deleted words marked, as text. */
+function diffView(originalText: string, text: string): HTMLElement {
+  const parts = wordDiff(originalText, text);
+  const changed = parts.some((part) => part.kind !== 'same');
+  const count = (kind: 'inserted' | 'deleted') =>
+    parts.filter((part) => part.kind === kind).reduce((sum, part) => sum + part.text.split(/\s+/).filter(Boolean).length, 0);
+  return h(
+    'div',
+    { class: 'word-diff-box' },
+    h(
+      'h5',
+      null,
+      'Against the original: ',
+      changed ? `${count('inserted')} words inserted, ${count('deleted')} deleted` : 'the same words',
+    ),
+    h(
+      'pre',
+      { class: 'text word-diff', dir: 'auto' },
+      parts.map((part) =>
+        part.kind === 'same' ? part.text : h(part.kind === 'inserted' ? 'ins' : 'del', { class: `diff-${part.kind}` }, part.text),
+      ),
+    ),
+  );
+}
+
+/** The original's answer beside each variant's; a variant's side streams in, then shows what was stored. */
+function comparisonView(
+  originalItem: GenerationItem,
+  original: WireGeneration,
+  count: number,
+): { element: HTMLElement; columns: VariantColumn[] } {
+  const originalText = answerText(original);
+  const columns: VariantColumn[] = [];
+  const sides: HTMLElement[] = [];
+  for (let index = 1; index <= count; index++) {
+    const title = count > 1 ? `Variant ${index}` : 'Re-run';
+    const line = h('p', { class: 'muted' });
+    const streamed = h('pre', { class: 'text streaming variant-output', id: `variant-${index}-output`, dir: 'auto', 'aria-busy': 'true' });
+    const side = h(
+      'div',
+      { class: 'compare-column rerun-column variant-column', id: `variant-${index}-column`, 'data-variant': String(index) },
+      h('h4', null, title),
+      line,
+      streamed,
+    );
+    sides.push(side);
+    columns.push({
+      started(model, provider) {
+        line.textContent = `${model} · ${provider}`;
+      },
+      stream(text) {
+        streamed.textContent = text;
+      },
+      stored(id) {
+        streamed.removeAttribute('aria-busy');
+        void fetchGeneration(id)
+          .then((stored) => {
+            replaceChildren(side, storedVariantContent(title, index, stored, originalText));
+          })
+          .catch((error: unknown) => {
+            side.append(h('p', { class: 'warning' }, `Stored, but it could not be loaded: ${(error as Error).message}`));
+          });
+      },
+      failed(message) {
+        streamed.removeAttribute('aria-busy');
+        side.append(h('div', { class: 'error-box' }, message));
+      },
+    });
+  }
   const element = h(
     'div',
     null,
-    h('h3', { id: 'comparison-title' }, 'Recorded and re-run, side by side'),
+    h('h3', { id: 'comparison-title' }, count > 1 ? `Recorded and ${count} variants, side by side` : 'Recorded and re-run, side by side'),
     h(
       'div',
-      { class: 'compare-grid' },
-      column('Recorded', originalItem, original, h('div', { class: 'original-output' }, answerView(original)), metricsView(original)),
-      rerunSide,
+      { class: 'compare-grid variants-grid' },
+      column(
+        'Recorded',
+        originalItem,
+        original,
+        h('div', { class: 'original-output' }, answerView(original)),
+        metricsView(original, originalItem.cost),
+      ),
+      sides,
     ),
   );
-  return {
-    element,
-    stream(text) {
-      streamed.textContent = text;
-    },
-    stored(id) {
-      streamed.removeAttribute('aria-busy');
-      void fetchGeneration(id)
-        .then((stored) => {
-          replaceChildren(rerunSide, rerunColumnContent(stored));
-        })
-        .catch((error: unknown) => {
-          rerunSide.append(h('p', { class: 'warning' }, `Stored, but it could not be loaded: ${(error as Error).message}`));
-        });
-    },
-    failed(message) {
-      streamed.removeAttribute('aria-busy');
-      rerunSide.append(h('div', { class: 'error-box' }, message));
-    },
-  };
+  return { element, columns };
 }
 
-function rerunColumnContent(item: GenerationItem): HTMLElement {
+function storedVariantContent(title: string, index: number, item: GenerationItem, originalText: string): Child[] {
   const generation = wireOf(item);
-  return column(
-    'Re-run',
+  const content = column(
+    title,
     item,
     generation,
     generation.error ? h('div', { class: 'error-box' }, h('strong', null, 'Error: '), generation.error) : null,
-    h('div', { class: 'rerun-output', id: 'rerun-stored', 'data-id': item.id }, answerView(generation)),
-    metricsView(generation),
+    h('div', { class: 'rerun-output variant-stored', id: `variant-${index}-stored`, 'data-id': item.id }, answerView(generation)),
+    metricsView(generation, item.cost),
+    diffView(originalText, answerText(generation)),
     h('p', null, h('a', { href: `#/g/${encodeURIComponent(item.id)}`, class: 'rerun-link' }, 'Open the re-run')),
   );
+  return [...content.childNodes];
 }
 
 /** For a generation that is itself a re-run: its origin beside it. */
