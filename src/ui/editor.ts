@@ -940,6 +940,8 @@ function column(title: string, item: GenerationItem | null, generation: WireGene
   );
 }
 
+const words = (count: number) => `${count} ${count === 1 ? 'word' : 'words'}`;
+
 /** An output's words against the original's: inserted and deleted words marked, as text. */
 function diffView(originalText: string, text: string): HTMLElement {
   const parts = wordDiff(originalText, text);
@@ -953,7 +955,7 @@ function diffView(originalText: string, text: string): HTMLElement {
       'h5',
       null,
       'Against the original: ',
-      changed ? `${count('inserted')} words inserted, ${count('deleted')} deleted` : 'the same words',
+      changed ? `${words(count('inserted'))} inserted, ${count('deleted')} deleted` : 'the same words',
     ),
     h(
       'pre',

@@ -446,16 +446,16 @@ describe('Prompt Playground in headless Chromium', () => {
 
     // Tokens arrive while the stream is still open (the fake sends one word every 60 ms).
     const partialHandle = await page.waitForFunction(() => {
-      const output = document.getElementById('rerun-output');
+      const output = document.getElementById('variant-1-output');
       const text = output?.textContent ?? '';
       return output?.getAttribute('aria-busy') === 'true' && text.startsWith('Fake reply') ? text : false;
     });
     const partial = (await partialHandle.jsonValue()) as string;
-    await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+    await page.waitForSelector('#variant-1-stored', { timeout: 30_000 });
     const expected = 'Fake reply to: Write a calm haiku about winter sun. Answer as JSON: {"haiku": "..."}';
     expect(expected.startsWith(partial)).toBe(true);
     expect(partial.length).toBeLessThan(expected.length);
-    expect(await page.textContent('#rerun-stored')).toBe(expected);
+    expect(await page.textContent('#variant-1-stored')).toBe(expected);
     expect(await page.textContent('#run-status')).toBe('Done. The re-run is stored as a new generation.');
 
     // The provider got the formatted prompt and the key, from the server.
@@ -465,7 +465,7 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(sent[0].headers.authorization).toBe(`Bearer ${KEY}`);
 
     // Stored as a new generation, linked to the original.
-    const rerunId = await page.getAttribute('#rerun-stored', 'data-id');
+    const rerunId = await page.getAttribute('#variant-1-stored', 'data-id');
     const stored = (await (await fetch(`${withProvider.url}/api/generations/${rerunId}`)).json()) as GenerationRecord;
     expect(stored.serviceName).toBe('genspan-playground');
     expect(stored.generation).toMatchObject({
@@ -479,7 +479,7 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(await comparison.isVisible()).toBe(true);
     expect(await comparison.locator('.original-output').textContent()).toContain('Soft rain on the roof');
     const left = (await comparison.locator('.compare-column').first().boundingBox())!;
-    const right = (await page.locator('#rerun-column').boundingBox())!;
+    const right = (await page.locator('#variant-1-column').boundingBox())!;
     expect(right.x).toBeGreaterThan(left.x + left.width - 1);
     expect(Math.abs(right.y - left.y)).toBeLessThan(5);
 
@@ -514,9 +514,9 @@ describe('Prompt Playground in headless Chromium', () => {
       await openItem('fake-instruct');
       await page.fill('textarea[data-variable="topic"]', 'winter sun');
       await page.click('#run-button');
-      await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+      await page.waitForSelector('#variant-1-stored', { timeout: 30_000 });
       await expect.poll(() => page.locator('#generation-list .item').first().locator('.badge-rerun').count()).toBe(1);
-      expect(await page.locator('#rerun-column time').textContent()).toBe(
+      expect(await page.locator('#variant-1-column time').textContent()).toBe(
         new Date(STEADY.rerunStart).toLocaleString('en-US', { timeZone: 'UTC' }),
       );
       expect(await page.textContent('#provider-status')).toBe(`Re-runs: ${STEADY.providerUrl}`);
@@ -556,7 +556,7 @@ describe('Prompt Playground in headless Chromium', () => {
     await page.getByRole('button', { name: 'Remove message 3' }).click();
     expect(await focusedName()).toBe('Role of message 2');
     await page.click('#run-button');
-    await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+    await page.waitForSelector('#variant-1-stored', { timeout: 30_000 });
     const sent = fake.requests.slice(requestsBefore);
     expect(sent).toHaveLength(1);
     expect(sent[0].path).toBe('/v1/chat/completions');
@@ -566,7 +566,7 @@ describe('Prompt Playground in headless Chromium', () => {
       { role: 'user', content: 'What is the weather in Lyon?' },
     ]);
     // With tools and a user message last, the fake answers with a tool call: shown in the re-run column.
-    expect(await page.locator('#rerun-stored .tool-call code').textContent()).toBe('get_weather');
+    expect(await page.locator('#variant-1-stored .tool-call code').textContent()).toBe('get_weather');
   });
 
   it('changes a message role: the tool call field follows the role, focus stays on the role, a stale call id is not sent', async () => {
@@ -620,7 +620,7 @@ describe('Prompt Playground in headless Chromium', () => {
       ).map((r) => r.id),
     );
     await page.click('#run-button');
-    await page.waitForFunction(() => (document.getElementById('rerun-output')?.textContent ?? '').length > 0);
+    await page.waitForFunction(() => (document.getElementById('variant-1-output')?.textContent ?? '').length > 0);
     await page.getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => page.textContent('#run-status')).toBe('Stopped.');
     expect(await page.isEnabled('#run-button')).toBe(true);
@@ -757,12 +757,12 @@ describe('Prompt Playground in headless Chromium', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('comparison');
     expect(await page.getAttribute('#comparison', 'aria-labelledby')).toBe('comparison-title');
-    await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+    await page.waitForSelector('#variant-1-stored', { timeout: 30_000 });
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('comparison');
 
     await page.focus('#run-button');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => (document.getElementById('rerun-output')?.textContent ?? '').length > 0);
+    await page.waitForFunction(() => (document.getElementById('variant-1-output')?.textContent ?? '').length > 0);
     await page.getByRole('button', { name: 'Stop' }).focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => page.textContent('#run-status')).toBe('Stopped.');
@@ -929,13 +929,13 @@ describe('Prompt Playground in headless Chromium', () => {
 
       const before = fake.requests.length;
       await page.click('#run-button');
-      await page.waitForSelector('#rerun-stored', { timeout: 30_000 });
+      await page.waitForSelector('#variant-1-stored', { timeout: 30_000 });
       expect(second.requests).toHaveLength(1);
       expect(second.requests[0].body).toMatchObject({ model: 'fake-chat', temperature: 0, tool_choice: 'required' });
       expect(second.requests[0].body).not.toHaveProperty('maxRetries');
       expect(fake.requests.length).toBe(before);
-      expect(await page.locator('#rerun-column .muted').first().textContent()).toContain('fake-chat · second');
-      const rerunId = await page.getAttribute('#rerun-stored', 'data-id');
+      expect(await page.locator('#variant-1-column .muted').first().textContent()).toContain('fake-chat · second');
+      const rerunId = await page.getAttribute('#variant-1-stored', 'data-id');
       const stored = (await (await fetch(`${named.url}/api/generations/${rerunId}`)).json()) as GenerationRecord;
       expect(stored.generation.provider).toBe('second');
       for (const body of responseBodies) expect(body).not.toContain(KEY);
@@ -986,5 +986,181 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(await page.locator('#generation-list .item-cost').count()).toBe(0);
     expect(await page.locator('#detail .metric-cost').count()).toBe(0);
     expect(await page.locator('#detail .metric').count()).toBeGreaterThan(0);
+  });
+
+  describe('variants side by side', () => {
+    const QUESTION = 'Good morning to all of you in the office today';
+    const REPLY = `Fake reply to: ${QUESTION}`;
+    const SCHEMA = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    const TOOLS = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }];
+    let alpha: FakeOpenAI;
+    let beta: FakeOpenAI;
+    let twoProviders: ServeProcess;
+
+    beforeAll(async () => {
+      [alpha, beta] = await Promise.all([startFakeOpenAI({ chunkDelayMs: 60 }), startFakeOpenAI({ chunkDelayMs: 60 })]);
+      twoProviders = await serve([
+        '--db',
+        dir.file('variants.db'),
+        '--provider',
+        `alpha=${alpha.baseURL}`,
+        '--provider',
+        `beta=${beta.baseURL}`,
+      ]);
+      const greeting = new ChatGeneration({
+        provider: 'alpha',
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: QUESTION }],
+        messageCompletion: { role: 'assistant', content: REPLY },
+      });
+      await seedServer(twoProviders.url, [
+        { generation: greeting, startSeconds: at('2026-04-01T12:00:00Z'), serviceName: 'greeting-app' },
+        { generation: templatedChat(), startSeconds: at('2026-03-01T12:00:00Z'), serviceName: 'translate-app' },
+      ]);
+    });
+
+    afterAll(async () => {
+      await stop(twoProviders);
+      await Promise.all([alpha?.close(), beta?.close()]);
+    });
+
+    /** Makes the shown variant go to `provider` with `model`. */
+    async function setVariant(provider: string, model: string): Promise<void> {
+      await page.selectOption('#edit-provider', provider);
+      await page.fill('#edit-model', model);
+    }
+
+    it('runs six variants at once, streaming side by side, each with its output, metrics, cost and a word diff', async () => {
+      await open(twoProviders.url, { width: 1360, height: 2000 });
+      await openItem('gpt-4o-mini');
+      const plan: [string, string][] = [];
+      for (const provider of ['alpha', 'beta']) for (const model of ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini']) plan.push([provider, model]);
+      for (const [index, [provider, model]] of plan.entries()) {
+        if (index > 0) await page.click('#add-variant');
+        await setVariant(provider, model);
+      }
+      expect(await page.isDisabled('#add-variant')).toBe(true);
+      expect(await page.locator('.variant-tab').count()).toBe(6);
+      // The last variant asks about the evening: its diff marks the changed word.
+      await page.getByLabel('Content of message 1').fill(QUESTION.replace('morning', 'evening'));
+      const [alphaBefore, betaBefore] = [alpha.requests.length, beta.requests.length];
+      await page.click('#run-button');
+
+      // All six stream at the same time: every column holds part of its answer while all are still open.
+      await page.waitForFunction(() => {
+        const outputs = [...document.querySelectorAll('.variant-output')];
+        return outputs.length === 6 && outputs.every((o) => o.getAttribute('aria-busy') === 'true' && o.textContent?.startsWith('Fake'));
+      });
+      await page.waitForFunction(() => document.querySelectorAll('.variant-stored').length === 6, null, { timeout: 30_000 });
+      await expect.poll(() => page.textContent('#run-status')).toBe('Done. The 6 re-runs are stored as new generations.');
+      expect(alpha.requests.slice(alphaBefore).map((r) => r.body.model)).toEqual(['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini']);
+      expect(beta.requests.slice(betaBefore).map((r) => r.body.model)).toEqual(['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini']);
+
+      const columns = page.locator('.variant-column');
+      expect(await columns.count()).toBe(6);
+      for (const [index, [provider, model]] of plan.entries()) {
+        const column = columns.nth(index);
+        expect(await column.locator('h4').textContent()).toContain(`Variant ${index + 1}`);
+        expect(await column.locator('.muted').first().textContent()).toContain(`${model} · ${provider}`);
+        const expected = index === 5 ? REPLY.replace('morning', 'evening') : REPLY;
+        expect(await column.locator('.variant-stored').textContent()).toBe(`assistant${expected}`);
+        for (const metric of ['Tokens', 'Time to first token', 'Duration', 'Throughput', 'Cost']) {
+          expect(await column.locator('.metric dt', { hasText: metric }).count(), metric).toBeGreaterThan(0);
+        }
+        expect(await column.locator('.metric-cost dd').textContent()).toMatch(/^\$/);
+        // The diff holds the output's words, and the original's deleted ones beside them.
+        if (index < 5) expect(await column.locator('.word-diff').textContent()).toBe(expected);
+      }
+      // The diff: unchanged outputs mark nothing; the evening one marks the deleted and the inserted word, as text.
+      expect(await columns.nth(0).locator('.word-diff-box h5').textContent()).toBe('Against the original: the same words');
+      expect(await columns.nth(0).locator('.word-diff ins, .word-diff del').count()).toBe(0);
+      const changed = columns.nth(5);
+      expect(await changed.locator('.word-diff del.diff-deleted').allTextContents()).toEqual(['morning']);
+      expect(await changed.locator('.word-diff ins.diff-inserted').allTextContents()).toEqual(['evening']);
+      expect(await changed.locator('.word-diff-box h5').textContent()).toBe('Against the original: 1 word inserted, 1 deleted');
+
+      // Side by side: the recorded answer and the first variants share a row.
+      const recorded = (await page.locator('.variants-grid > .compare-column').first().boundingBox())!;
+      const first = (await columns.nth(0).boundingBox())!;
+      expect(first.x).toBeGreaterThan(recorded.x + recorded.width - 1);
+      expect(Math.abs(first.y - recorded.y)).toBeLessThan(5);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    });
+
+    it('edits the tools and the response format and runs with Ctrl+Enter; invalid tools are reported, not sent', async () => {
+      await open(twoProviders.url);
+      await openItem('gpt-4o-mini');
+      const before = alpha.requests.length;
+      await page.fill('#edit-tools', '{ not json');
+      await page.focus('#edit-model');
+      await page.keyboard.press('Control+Enter');
+      expect(await page.textContent('#run-status')).toMatch(/^Tools: /);
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('edit-tools');
+      expect(await page.getAttribute('#edit-tools', 'aria-invalid')).toBe('true');
+      expect(alpha.requests.length).toBe(before);
+
+      await page.fill('#edit-tools', JSON.stringify(TOOLS));
+      await page.fill('#edit-response-format', JSON.stringify(SCHEMA));
+      await page.focus('#edit-response-format');
+      await page.keyboard.press('Control+Enter');
+      await page.waitForSelector('#variant-1-stored', { timeout: 30_000 });
+      const sent = alpha.requests.slice(before);
+      expect(sent).toHaveLength(1);
+      expect(sent[0].body.tools).toEqual(TOOLS);
+      expect(sent[0].body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'response', schema: SCHEMA } });
+      // With tools and a user message last, the fake calls the first tool.
+      expect(await page.locator('#variant-1-stored .tool-call code').textContent()).toBe('lookup');
+    });
+
+    it('keeps edits per generation across navigation until restored, and reaches the variants by keyboard', async () => {
+      await open(twoProviders.url);
+      await openItem('gpt-4o-mini');
+      await page.fill('#edit-model', 'gpt-4o');
+      // By keyboard: Add variant copies the shown variant and moves focus to its model.
+      await page.focus('#add-variant');
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('edit-model');
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.type('gpt-4.1-mini');
+      await page.fill('#edit-response-format', JSON.stringify(SCHEMA));
+
+      await openItem('fake-translate');
+      expect(await page.locator('.variant-tab').count()).toBe(1);
+      await openItem('gpt-4o-mini');
+      expect(await page.textContent('#run-status')).toBe(
+        'Your edits to this generation were kept from your last visit. Restore original discards them.',
+      );
+      expect(await page.locator('.variant-tab').allTextContents()).toEqual(['Variant 1 gpt-4o · alpha', 'Variant 2 gpt-4.1-mini · alpha']);
+      expect(await page.inputValue('#edit-model')).toBe('gpt-4.1-mini');
+      expect(JSON.parse(await page.inputValue('#edit-response-format'))).toEqual(SCHEMA);
+      await page.locator('.variant-tab').first().focus();
+      await page.keyboard.press('Enter');
+      expect(await page.inputValue('#edit-model')).toBe('gpt-4o');
+      expect(await page.locator('.variant-tab').first().getAttribute('aria-pressed')).toBe('true');
+
+      await page.getByRole('button', { name: 'Restore original' }).click();
+      expect(await focusedName()).toBe('Restore original');
+      expect(await page.locator('.variant-tab').count()).toBe(1);
+      expect(await page.inputValue('#edit-model')).toBe('gpt-4o-mini');
+      await openItem('fake-translate');
+      await openItem('gpt-4o-mini');
+      expect(await page.inputValue('#edit-model')).toBe('gpt-4o-mini');
+      expect(await page.textContent('#run-status')).toBe('');
+    });
+
+    it('stacks the variant columns on a narrow window', async () => {
+      await open(twoProviders.url, { width: 390, height: 844 });
+      await openItem('gpt-4o-mini');
+      await page.click('#add-variant');
+      await setVariant('beta', 'gpt-4o');
+      await page.click('#run-button');
+      await page.waitForSelector('#variant-2-stored', { timeout: 30_000 });
+      await page.waitForSelector('#variant-1-stored', { timeout: 30_000 });
+      const one = (await page.locator('#variant-1-column').boundingBox())!;
+      const two = (await page.locator('#variant-2-column').boundingBox())!;
+      expect(Math.abs(one.x - two.x)).toBeLessThan(2);
+      expect(two.y).toBeGreaterThan(one.y + one.height - 1);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    });
   });
 });
