@@ -115,13 +115,17 @@ function savedEdits(id: string): SavedEdits | null {
   }
 }
 
-/** Keeps a generation's edits, or forgets them when `edits` is null. Storage that refuses (full, disabled) only loses the edits. */
-function keepEdits(id: string, edits: SavedEdits | null): void {
+/**
+ * Keeps a generation's edits, or forgets them when `edits` is null. Returns false when the browser's storage refuses
+ * (full, or turned off): the edits stay on the page, but not across a visit elsewhere.
+ */
+function keepEdits(id: string, edits: SavedEdits | null): boolean {
   try {
     if (edits) localStorage.setItem(EDITS_KEY_PREFIX + id, JSON.stringify(edits));
     else localStorage.removeItem(EDITS_KEY_PREFIX + id);
+    return true;
   } catch {
-    // Nothing to tell: the edits stay on the page, only not across a visit elsewhere.
+    return false;
   }
 }
 
@@ -186,12 +190,19 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
   let selected = kept?.selected ?? 0;
   let draft = drafts[selected];
   let running: AbortController | null = null;
-  const providerOf = (d: Draft) => providers.find((p) => p.name === d.provider);
+  /** A variant's provider; one kept from an earlier visit that the server no longer has becomes the default one. */
+  const providerOf = (d: Draft) => {
+    const found = providers.find((p) => p.name === d.provider) ?? defaultProvider(providers, original.provider);
+    if (found) d.provider = found.name;
+    return found;
+  };
   let provider = providerOf(draft);
   /** Keeps the edits in the browser while they differ from the recorded generation, and forgets them once they do not. */
   const persist = () => {
     const edited = drafts.length > 1 || JSON.stringify(draft) !== JSON.stringify(originalDraft());
-    keepEdits(item.id, edited ? { selected, drafts } : null);
+    if (!keepEdits(item.id, edited ? { selected, drafts } : null)) {
+      status.textContent = "This browser's storage refused the edits: they are lost when you open another generation.";
+    }
   };
 
   const root = h('section', { class: 'panel editor', 'aria-labelledby': 'editor-title' });
