@@ -9,6 +9,7 @@ import {
   generationFromJSON,
 } from '../generation/generation.js';
 import { RERUN_METADATA_KEY, type RerunOrigin } from '../generation/lineage.js';
+import type { PriceTable } from '../generation/prices.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { OmittedSetting, RerunEvent, RerunPreview } from '../generation/rest.js';
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
@@ -20,6 +21,7 @@ import { step, TRACER_NAME } from '../step/step.js';
 import { trackStream } from '../step/stream.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { normalizeReadableSpan } from '../translate/normalize.js';
+import { ECHOED_TAIL, PROVIDER_ERROR_CHARS } from './defaults.js';
 import { endpointUrl, type ProviderConfig, type Providers, providerSecrets, publicUrl } from './providers.js';
 import { requestSettings, unansweredToolCalls } from './request-parameters.js';
 
@@ -96,7 +98,7 @@ export function prepareRerun(editedJSON: unknown, origin: RerunOrigin, providerN
   if (edited.type === 'COMPLETION') {
     const prompt = edited.template != null ? formatTemplate(edited.template, edited.variables).text : (edited.prompt ?? '');
     const generation = new CompletionGeneration({ ...common, template: edited.template ?? null, prompt });
-    const { sent, omitted } = requestSettings(edited.settings, 'completions');
+    const { sent, omitted } = requestSettings(edited.settings, 'completions', false);
     return { generation, request: { api: 'completions', path: '/completions', body: { ...sent, model, prompt, ...stream } }, omitted };
   }
   const messages = edited.template != null ? formatMessages(edited.template, edited.variables).messages : edited.messages;
@@ -109,7 +111,7 @@ export function prepareRerun(editedJSON: unknown, origin: RerunOrigin, providerN
     );
   }
   const generation = new ChatGeneration({ ...common, template: edited.template ?? null, messages });
-  const { sent, omitted } = requestSettings(edited.settings, 'chat');
+  const { sent, omitted } = requestSettings(edited.settings, 'chat', common.tools !== null);
   const body: Record<string, unknown> = { ...sent, model, messages: messages.map(providerMessage) };
   if (common.tools) body.tools = common.tools;
   return { generation, request: { api: 'chat', path: '/chat/completions', body: { ...body, ...stream } }, omitted };
@@ -128,10 +130,15 @@ export function previewRerun(editedJSON: unknown, providerName: string): RerunPr
     if (!(error instanceof RerunInputError || error instanceof GenerationValidationError)) throw error;
     problem = error.message;
   }
-  const edited = (typeof editedJSON === 'object' && editedJSON !== null ? editedJSON : {}) as { type?: unknown; settings?: unknown };
+  const edited = (typeof editedJSON === 'object' && editedJSON !== null ? editedJSON : {}) as {
+    type?: unknown;
+    settings?: unknown;
+    tools?: unknown;
+  };
   const api = edited.type === 'COMPLETION' ? 'completions' : 'chat';
   const settings = typeof edited.settings === 'object' && edited.settings !== null ? (edited.settings as Record<string, unknown>) : {};
-  const { sent, omitted } = requestSettings(settings, api);
+  const hasTools = api === 'chat' && Array.isArray(edited.tools) && edited.tools.length > 0;
+  const { sent, omitted } = requestSettings(settings, api, hasTools);
   return { provider: providerName, api, settings: sent, omitted, problem };
 }
 
@@ -225,9 +232,6 @@ class AnswerBuilder {
   }
 }
 
-/** The shortest run of a secret's last characters that is redacted on its own: how providers echo a key's tail. */
-const ECHOED_TAIL = 8;
-
 /** Where each echo of `secret` in `text` lies: the secret whole, or any run of its last `ECHOED_TAIL` or more characters. */
 function echoesOf(text: string, secret: string): [start: number, end: number][] {
   const ranges: [number, number][] = [];
@@ -313,7 +317,7 @@ async function providerError(response: Response, redact: (text: string) => strin
     // Not JSON: the body's text is the detail.
   }
   // Redacted before it is cut, so a key at the cut cannot leave a fragment.
-  detail = redact(detail).slice(0, 500);
+  detail = redact(detail).slice(0, PROVIDER_ERROR_CHARS);
   return `The provider answered ${response.status}${detail ? `: ${detail}` : ''}`;
 }
 
@@ -355,8 +359,10 @@ class EndedSpans implements SpanProcessor {
 export interface RerunRunnerOptions {
   store: PlaygroundStore;
   providers: Providers;
-  /** Defaults to a `GenerationIngest` over `store`. */
+  /** Defaults to a `GenerationIngest` over `store`, pricing with `prices`. */
   ingest?: GenerationIngest;
+  /** Prices for the default ingest (genspan's own when absent); unused with `ingest`. */
+  prices?: PriceTable;
 }
 
 /**
@@ -376,7 +382,7 @@ export class RerunRunner {
       spanProcessors: [this.ended],
     });
     this.tracer = this.tracerProvider.getTracer(TRACER_NAME);
-    this.ingest = options.ingest ?? new GenerationIngest(options.store);
+    this.ingest = options.ingest ?? new GenerationIngest(options.store, { prices: options.prices });
   }
 
   /**
@@ -511,9 +517,16 @@ function fillAnswer(generation: Generation, answer: AnswerBuilder, redact: (text
   generation.messageCompletion = completion;
 }
 
-/** A streamed tool call with secrets scrubbed from its name and arguments, which a provider may echo a key into too. */
+/** A streamed tool call with secrets scrubbed from every string in it (id, type, name, arguments): a provider may echo a key into any. */
 function redactToolCall(call: ToolCall, redact: (text: string) => string): ToolCall {
-  if (!call.function) return call;
-  const { name, arguments: args } = call.function;
-  return { ...call, function: { ...call.function, name: redact(name), ...(args === undefined ? {} : { arguments: redact(args) }) } };
+  return redactStrings(call, redact) as ToolCall;
+}
+
+function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(item, redact)]));
+  }
+  return value;
 }
