@@ -38,7 +38,9 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Property names that suggest a key was written into the file itself. */
 const KEY_IN_FILE = /^(api[-_]?key|key|token|secret)$/i;
 
-const TIMEOUT_RULE = `must be a positive number of seconds from ${MIN_PROVIDER_TIMEOUT_MS / 1000} to ${MAX_PROVIDER_TIMEOUT_MS / 1000} (a day)`;
+const TIMEOUT_RULE = `must be a positive number of seconds from ${MIN_PROVIDER_TIMEOUT_MS / 1000} to ${
+  MAX_PROVIDER_TIMEOUT_MS / 1000
+} (a day)`;
 
 /** Whether a timeout in milliseconds is one `AbortSignal.timeout` keeps: a whole number within the bounds. */
 function isProviderTimeout(ms: number): boolean {

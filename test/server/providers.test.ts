@@ -71,12 +71,12 @@ describe('the providers file', () => {
     [
       'a timeout past what a timer holds',
       '{ "providers": [{ "name": "a", "url": "http://x/v1", "timeoutSeconds": 3000000 }] }',
-      /^p\.json is not a valid providers file: providers\[0\]\.timeoutSeconds: must be a positive number of seconds from 1 to 86400 \(a day\)$/,
+      /^p\.json is not a valid providers file: providers\[0\]\.timeoutSeconds: must be a positive number of seconds from 1 to 86400 /,
     ],
     [
       'a timeout that rounds to no time',
       '{ "providers": [{ "name": "a", "url": "http://x/v1", "timeoutSeconds": 0.0001 }] }',
-      /^p\.json is not a valid providers file: providers\[0\]\.timeoutSeconds: must be a positive number of seconds from 1 to 86400 \(a day\)$/,
+      /^p\.json is not a valid providers file: providers\[0\]\.timeoutSeconds: must be a positive number of seconds from 1 to 86400 /,
     ],
     ['an unknown field', '{ "providers": [{ "name": "a", "url": "http://x/v1", "model": "m" }] }', /providers\[0\]\.model: unknown field/],
     [
