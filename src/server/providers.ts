@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ProviderInfo } from '../generation/rest.js';
 import { DEFAULT_PROVIDER_TIMEOUT_MS, MAX_PROVIDER_TIMEOUT_MS, MIN_PROVIDER_TIMEOUT_MS } from './defaults.js';
-import { PROVIDER_NAME, PROVIDER_NAME_RULE, providerUrl, ServerConfigError } from './options.js';
+import { ENV_NAME, PROVIDER_NAME, PROVIDER_NAME_RULE, providerUrl, ServerConfigError } from './options.js';
 
 /**
  * The named OpenAI-compatible providers re-runs (and later experiments and `genspan replay`) are sent to: how they are
@@ -32,8 +32,6 @@ export interface ProviderConfig {
   apiKey?: string;
   timeoutMs: number;
 }
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Property names that suggest a key was written into the file itself. */
 const KEY_IN_FILE = /^(api[-_]?key|key|token|secret)$/i;
