@@ -21,6 +21,7 @@ import { step, TRACER_NAME } from '../step/step.js';
 import { trackStream } from '../step/stream.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { normalizeReadableSpan } from '../translate/normalize.js';
+import { MAX_TEXT_CHARS } from '../translate/read.js';
 import { ECHOED_TAIL, PROVIDER_ERROR_CHARS } from './defaults.js';
 import { endpointUrl, type ProviderConfig, type Providers, providerSecrets, publicUrl } from './providers.js';
 import { requestSettings, unansweredToolCalls } from './request-parameters.js';
@@ -142,12 +143,23 @@ export function previewRerun(editedJSON: unknown, providerName: string): RerunPr
   return { provider: providerName, api, settings: sent, omitted, problem };
 }
 
-/** The `data:` payloads of a server-sent-events body, up to `[DONE]`. */
-export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string, void, undefined> {
+/** A provider's stream that outgrew the content cap: the call is stopped, and what came is kept, cut. */
+export class ProviderStreamLimitError extends Error {
+  override readonly name = 'ProviderStreamLimitError';
+}
+
+/**
+ * The `data:` payloads of a server-sent-events body, up to `[DONE]`. Throws `ProviderStreamLimitError` when a line or
+ * an event passes `maxChars` (a stream without newlines would otherwise grow the buffer without end).
+ */
+export async function* sseData(body: ReadableStream<Uint8Array>, maxChars = MAX_TEXT_CHARS): AsyncGenerator<string, void, undefined> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   let data: string[] = [];
+  let dataChars = 0;
+  const tooLarge = () =>
+    new ProviderStreamLimitError(`The provider sent an event of more than ${maxChars} characters: the call was stopped.`);
   try {
     for (;;) {
       const { value, done } = await reader.read();
@@ -159,13 +171,17 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
           if (data.length > 0) {
             const payload = data.join('\n');
             data = [];
+            dataChars = 0;
             if (payload.trim() === '[DONE]') return;
             yield payload;
           }
         } else if (line.startsWith('data:')) {
           data.push(line.slice(line[5] === ' ' ? 6 : 5));
+          dataChars += line.length;
+          if (dataChars > maxChars) throw tooLarge();
         }
       }
+      if (buffer.length > maxChars) throw tooLarge();
       if (done) break;
     }
     if (data.length > 0 && data.join('\n').trim() !== '[DONE]') yield data.join('\n');
@@ -185,14 +201,30 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
 
-/** Accumulates streamed chunks into the answer: text, tool calls and token counts. */
+/**
+ * Accumulates streamed chunks into the answer: text, tool calls and token counts. The text and the tool calls' strings
+ * together stop at `maxChars`: past it `full` is set and the rest is dropped.
+ */
 class AnswerBuilder {
   text = '';
+  full = false;
+  private chars = 0;
   readonly toolCalls: ToolCall[] = [];
   inputTokens: number | null = null;
   outputTokens: number | null = null;
   totalTokens: number | null = null;
   error: string | null = null;
+
+  constructor(private readonly maxChars: number) {}
+
+  /** As much of `piece` as the cap leaves room for; sets `full` when that is not all of it. */
+  private fit(piece: string): string {
+    const room = Math.max(0, this.maxChars - this.chars);
+    const kept = piece.length > room ? piece.slice(0, room) : piece;
+    if (kept.length < piece.length) this.full = true;
+    this.chars += kept.length;
+    return kept;
+  }
 
   /**
    * Adds a chunk; returns the text it carried ('' for a tool-call delta), or null when it carried no output: the
@@ -212,6 +244,7 @@ class AnswerBuilder {
     let text = '';
     if (typeof choice.text === 'string') text = choice.text;
     if (typeof choice.delta?.content === 'string') text = choice.delta.content;
+    text = this.fit(text);
     const toolCalls = Array.isArray(choice.delta?.tool_calls) ? (choice.delta.tool_calls as Record<string, unknown>[]) : [];
     for (const part of toolCalls) this.addToolCall(part);
     this.text += text;
@@ -222,12 +255,12 @@ class AnswerBuilder {
     const index = typeof part.index === 'number' ? part.index : this.toolCalls.length;
     this.toolCalls[index] ??= { type: 'function', function: { name: '', arguments: '' } };
     const call = this.toolCalls[index];
-    if (typeof part.id === 'string') call.id = part.id;
-    if (typeof part.type === 'string') call.type = part.type;
+    if (typeof part.id === 'string') call.id = this.fit(part.id);
+    if (typeof part.type === 'string') call.type = this.fit(part.type);
     const fn = part.function as { name?: unknown; arguments?: unknown } | undefined;
     if (call.function && fn) {
-      if (typeof fn.name === 'string') call.function.name += fn.name;
-      if (typeof fn.arguments === 'string') call.function.arguments = (call.function.arguments ?? '') + fn.arguments;
+      if (typeof fn.name === 'string') call.function.name += this.fit(fn.name);
+      if (typeof fn.arguments === 'string') call.function.arguments = (call.function.arguments ?? '') + this.fit(fn.arguments);
     }
   }
 }
@@ -363,6 +396,11 @@ export interface RerunRunnerOptions {
   ingest?: GenerationIngest;
   /** Prices for the default ingest (genspan's own when absent); unused with `ingest`. */
   prices?: PriceTable;
+  /**
+   * Characters of a provider's answer (text and tool calls), and of one event of its stream, past which the call is
+   * stopped and the re-run stored with what came, cut, and an error saying so. Default `MAX_TEXT_CHARS`, the content cap.
+   */
+  maxAnswerChars?: number;
 }
 
 /**
@@ -424,6 +462,7 @@ export class RerunRunner {
     // A provider or proxy may echo the key in its answer: neither the page nor the store may get it.
     const scrubber = new SecretScrubber(secrets);
     const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(provider.timeoutMs)]);
+    const maxChars = this.options.maxAnswerChars ?? MAX_TEXT_CHARS;
 
     let spanId = '';
     await context.with(ROOT_CONTEXT, () =>
@@ -438,7 +477,7 @@ export class RerunRunner {
         async (s) => {
           spanId = s.spanId;
           s.generation = generation;
-          const answer = new AnswerBuilder();
+          const answer = new AnswerBuilder(maxChars);
           const startedAt = performance.now();
           try {
             const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
@@ -447,7 +486,7 @@ export class RerunRunner {
             if (!response.ok || !response.body) {
               generation.error = response.ok ? 'The provider sent no body.' : await providerError(response, redact);
             } else {
-              const chunks = parseChunks(sseData(response.body));
+              const chunks = parseChunks(sseData(response.body, maxChars));
               // Each chunk's output, null for the role-only, finish and usage chunks: trackStream counts those as no
               // token, so the first token is the first content (or tool call), and they add nothing to throughput.
               const outputs = async function* () {
@@ -455,6 +494,11 @@ export class RerunRunner {
                   const text = answer.add(chunk);
                   if (answer.outputTokens !== null) generation.outputTokenCount = answer.outputTokens;
                   yield text;
+                  if (answer.full) {
+                    throw new ProviderStreamLimitError(
+                      `The provider's answer passed ${maxChars} characters: the call was stopped and the answer cut there.`,
+                    );
+                  }
                 }
               };
               const tokensIn = (text: string | null) => (text === null ? 0 : 1);
@@ -465,7 +509,11 @@ export class RerunRunner {
               if (answer.error) generation.error = redact(answer.error);
             }
           } catch (error) {
-            generation.error = failureMessage(error, publicUrl(endpoint.href), signal, clientSignal, redact);
+            // Leaving the stream (sseData's `finally`) cancels the body, which closes the provider's connection.
+            generation.error =
+              error instanceof ProviderStreamLimitError
+                ? error.message
+                : failureMessage(error, publicUrl(endpoint.href), signal, clientSignal, redact);
           }
           const rest = scrubber.flush();
           if (rest) emit({ type: 'delta', text: rest });
