@@ -4,11 +4,13 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GenerationValidationError } from '../generation/generation.js';
+import type { PriceTable } from '../generation/prices.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { PlaygroundConfig, RerunEvent, RerunPreview } from '../generation/rest.js';
 import type { GenerationIngest } from '../ingest/ingest.js';
 import { StoreError } from '../store/errors.js';
 import type { PlaygroundStore } from '../store/types.js';
+import { RERUN_BODY_LIMIT_BYTES } from './defaults.js';
 import { errorDetail } from './log.js';
 import { type ProviderSpec, Providers, providerSpecs, UnknownProviderError } from './providers.js';
 import { RerunInputError, type RerunPlan, RerunRunner } from './rerun.js';
@@ -38,15 +40,16 @@ export interface PlaygroundOptions {
   jaegerUrl?: string;
   /** Where the API key is read. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
-  /** The server's ingest, when it has one; defaults to a new one over `store`. */
+  /** The server's ingest, when it has one; defaults to a new one over `store`, pricing with `prices`. */
   ingest?: GenerationIngest;
+  /** Prices for the default ingest's cost estimates (genspan's own when absent); unused with `ingest`. */
+  prices?: PriceTable;
 }
 
-/** What `GET /api/playground/config` answers. Holds no secret. */
-/** The routes `registerPlayground` adds, for a server that requires a token everywhere else: the page must load to ask for it. */
 /** The folders of `dist/src` the page's files are served from, at `/<folder>/<file>`. */
 const PAGE_FOLDERS = ['ui', 'generation'] as const;
 
+/** The routes `registerPlayground` adds, for a server that requires a token everywhere else: the page must load to ask for it. */
 export const PLAYGROUND_PUBLIC_PATHS: readonly string[] = ['/', ...PAGE_FOLDERS.map((folder) => `/${folder}/*`)];
 export const CONFIGURE_COMMAND = 'genspan serve --provider-url URL --provider-key-env ENV_NAME';
 
@@ -186,16 +189,20 @@ async function ownPageJsonOnly(request: FastifyRequest, reply: FastifyReply): Pr
 }
 
 /**
- * Adds the playground to a Fastify app: `GET /` and `GET /ui/:file` (the page), `GET /api/playground/config`,
- * and `POST /api/generations/:id/rerun`. Throws for an invalid `providerUrl`. The returned function releases the
- * re-run tracer; the app's `onClose` calls it too.
+ * Adds the playground to a Fastify app: `GET /`, `GET /ui/:file` and `GET /generation/:file` (the page),
+ * `GET /api/playground/config`, `POST /api/generations/:id/rerun/preview` and `POST /api/generations/:id/rerun`.
+ * Throws `ServerConfigError` for any problem with the providers (see `providerSpecs`). The returned function releases
+ * the re-run tracer; the app's `onClose` calls it too.
  */
 export function registerPlayground(app: FastifyInstance, options: PlaygroundOptions): () => Promise<void> {
   const env = options.env ?? process.env;
   const providers = playgroundProviders(options, env);
   const unusedKeyEnv = options.providerUrl === undefined ? options.providerApiKeyEnv : undefined;
   for (const warning of providerWarnings(providers, unusedKeyEnv)) app.log.warn(warning);
-  const runner = providers.specs.length > 0 ? new RerunRunner({ store: options.store, ingest: options.ingest, providers }) : undefined;
+  const runner =
+    providers.specs.length > 0
+      ? new RerunRunner({ store: options.store, ingest: options.ingest, prices: options.prices, providers })
+      : undefined;
   const shutdown = async () => {
     await runner?.shutdown();
   };
@@ -233,7 +240,7 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
     return reply.header('cache-control', 'no-store').send(config);
   });
 
-  const rerunRoute = { bodyLimit: 16 * 1024 * 1024, onRequest: ownPageJsonOnly };
+  const rerunRoute = { bodyLimit: RERUN_BODY_LIMIT_BYTES, onRequest: ownPageJsonOnly };
   type RerunRequest = { Params: { id: string }; Querystring: { provider?: string } };
   const isInputError = (error: unknown) =>
     error instanceof GenerationValidationError || error instanceof RerunInputError || error instanceof UnknownProviderError;

@@ -72,6 +72,8 @@ export interface ServerOptions {
   providerUrl?: string;
   /** Environment variable holding the provider's API key. */
   providerApiKeyEnv?: string;
+  /** Limit for one re-run of `providerUrl`'s provider, in milliseconds (1 s to a day). Default 300 000. */
+  providerTimeoutMs?: number;
   /** Where providers' keys are read, each time one is used. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** OTLP requests being received at once before new ones get 429. Default 4. */
@@ -258,19 +260,17 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   const health = new StoreWriteHealth();
   await app.register(otlpRoutes, { ingest, health, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace });
   await app.register(apiRoutes, { store: options.store, health, jaegerUrl });
-  try {
-    registerPlayground(app, {
-      store: options.store,
-      ingest,
-      jaegerUrl,
-      providers: options.providers,
-      providerUrl: options.providerUrl,
-      providerApiKeyEnv: options.providerApiKeyEnv,
-      env: options.env,
-    });
-  } catch (error) {
-    throw new ServerConfigError((error as Error).message);
-  }
+  // Throws ServerConfigError for a provider problem; anything else is a fault, not the configuration's, and stays as it is.
+  registerPlayground(app, {
+    store: options.store,
+    ingest,
+    jaegerUrl,
+    providers: options.providers,
+    providerUrl: options.providerUrl,
+    providerApiKeyEnv: options.providerApiKeyEnv,
+    providerTimeoutMs: options.providerTimeoutMs,
+    env: options.env,
+  });
 
   return { app, ingest, close: () => app.close() };
 }
