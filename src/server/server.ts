@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import type { PriceTable } from '../generation/prices.js';
 import { GenerationIngest } from '../ingest/ingest.js';
+import { type PricesOption, pricesFromOption } from '../ingest/prices.js';
 import { RpcCode } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
 import type { PlaygroundStore } from '../store/types.js';
@@ -64,8 +64,8 @@ export interface ServerOptions {
   insecure?: boolean;
   /** Jaeger UI base URL: each generation then links to its trace. */
   jaegerUrl?: string;
-  /** Prices of generations whose spans carry no cost (`readPriceFile` for `--prices`). Default: genspan's own. */
-  prices?: PriceTable;
+  /** Prices of generations whose spans carry no cost (`readPriceFile` for `--prices`; see `PricesOption`). Default: genspan's own. */
+  prices?: PricesOption;
   /** Named OpenAI-compatible providers for playground re-runs (`--provider`, `--providers`), in order. */
   providers?: readonly ProviderSpec[];
   /** OpenAI-compatible base URL for playground re-runs: a provider named `openai`, after `providers`. */
@@ -195,7 +195,8 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     requestTimeout: headersTimeoutMs + admissionWaitMs + bodyPace.timeoutMs,
     http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(50, headersTimeoutMs / 4)) },
   });
-  const ingest = new GenerationIngest(options.store, { prices: options.prices });
+  const prices = pricesFromOption(options.prices, (message) => log.error(message));
+  const ingest = new GenerationIngest(options.store, { prices });
 
   // JSON that holds stored markup must never be sniffed as HTML by a browser, whatever the route or the status.
   app.addHook('onSend', async (_request, reply, payload) => {
