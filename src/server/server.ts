@@ -8,6 +8,7 @@ import type { PlaygroundStore } from '../store/types.js';
 import { InFlightLimiter } from './admission.js';
 import { apiRoutes } from './api.js';
 import { createTokenCheck, hostHeaderName, isLoopbackHost } from './auth.js';
+import { answerClientError, NO_SNIFF_HEADER } from './client-error.js';
 import {
   DEFAULT_ADMISSION_WAIT_MS,
   DEFAULT_BODY_MIN_RATE,
@@ -190,6 +191,7 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     logController: new RequestLog(),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    clientErrorHandler: answerClientError,
     // Node closes a connection (408) whose headers, or whole request, take too long; Fastify turns that off by default.
     // The OTLP routes hold bodies to a pace of their own; this bounds every other request, and bodies left unread.
     requestTimeout: headersTimeoutMs + admissionWaitMs + bodyPace.timeoutMs,
@@ -200,7 +202,7 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
 
   // JSON that holds stored markup must never be sniffed as HTML by a browser, whatever the route or the status.
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
+    reply.header(NO_SNIFF_HEADER.name, NO_SNIFF_HEADER.value);
     return payload;
   });
 
