@@ -93,6 +93,34 @@ const MODULE_DIR = dirname(fileURLToPath(import.meta.url));
 const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[a-z0-9/-]+\.js)['"]/g;
 
 /**
+ * The browser modules the page loads, as paths under the compiled `root` (`ui/app.js`, `generation/template.js`): the
+ * modules of `ui` and all they import, found by following the compiled imports. `outside` names the imports that reach
+ * past the page folders: those are not served, so the page would break (a test keeps the list empty).
+ */
+export function pageModules(root: string): { served: string[]; outside: string[] } {
+  const served = new Set<string>();
+  const outside = new Set<string>();
+  const pending = readdirSync(join(root, 'ui'))
+    .filter((name) => /^[a-z0-9-]+\.js$/.test(name))
+    .map((name) => `ui/${name}`);
+  while (pending.length > 0) {
+    const path = pending.pop() as string;
+    const file = join(root, path);
+    if (served.has(path) || outside.has(path)) continue;
+    if (!PAGE_FOLDERS.some((folder) => path.startsWith(`${folder}/`))) {
+      outside.add(path);
+      continue;
+    }
+    if (!existsSync(file)) continue;
+    served.add(path);
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORT)) {
+      pending.push(posix.normalize(posix.join(posix.dirname(path), specifier)));
+    }
+  }
+  return { served: [...served].sort(), outside: [...outside].sort() };
+}
+
+/**
  * The page's files: `index.html`, the CSS and the icon from `src/ui`, the browser modules tsc compiled to
  * `dist/src/ui`, and the model's browser-safe modules they import from `dist/src/generation`, found by following the
  * compiled imports, so exactly what the page loads is served. Looked up from this module's own place, so it works
@@ -113,18 +141,7 @@ function loadAssets(): Assets {
   }
   if (scriptDir) {
     const root = dirname(scriptDir);
-    const pending = readdirSync(scriptDir)
-      .filter((name) => /^[a-z0-9-]+\.js$/.test(name))
-      .map((name) => `ui/${name}`);
-    while (pending.length > 0) {
-      const path = pending.pop() as string;
-      const file = join(root, path);
-      if (assets.has(path) || !PAGE_FOLDERS.some((folder) => path.startsWith(`${folder}/`)) || !existsSync(file)) continue;
-      add(path, file);
-      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORT)) {
-        pending.push(posix.normalize(posix.join(posix.dirname(path), specifier)));
-      }
-    }
+    for (const path of pageModules(root).served) add(path, join(root, path));
   }
   return assets;
 }

@@ -1,13 +1,14 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import type { PriceTable } from '../generation/prices.js';
 import { GenerationIngest } from '../ingest/ingest.js';
+import { type PricesOption, pricesFromOption } from '../ingest/prices.js';
 import { RpcCode } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { InFlightLimiter } from './admission.js';
 import { apiRoutes } from './api.js';
 import { createTokenCheck, hostHeaderName, isLoopbackHost } from './auth.js';
+import { answerClientError, NO_SNIFF_HEADER } from './client-error.js';
 import {
   DEFAULT_ADMISSION_WAIT_MS,
   DEFAULT_BODY_MIN_RATE,
@@ -64,8 +65,8 @@ export interface ServerOptions {
   insecure?: boolean;
   /** Jaeger UI base URL: each generation then links to its trace. */
   jaegerUrl?: string;
-  /** Prices of generations whose spans carry no cost (`readPriceFile` for `--prices`). Default: genspan's own. */
-  prices?: PriceTable;
+  /** Prices of generations whose spans carry no cost (`readPriceFile` for `--prices`; see `PricesOption`). Default: genspan's own. */
+  prices?: PricesOption;
   /** Named OpenAI-compatible providers for playground re-runs (`--provider`, `--providers`), in order. */
   providers?: readonly ProviderSpec[];
   /** OpenAI-compatible base URL for playground re-runs: a provider named `openai`, after `providers`. */
@@ -192,16 +193,18 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     logController: new RequestLog(),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    clientErrorHandler: answerClientError,
     // Node closes a connection (408) whose headers, or whole request, take too long; Fastify turns that off by default.
     // The OTLP routes hold bodies to a pace of their own; this bounds every other request, and bodies left unread.
     requestTimeout: headersTimeoutMs + admissionWaitMs + bodyPace.timeoutMs,
     http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(50, headersTimeoutMs / 4)) },
   });
-  const ingest = new GenerationIngest(options.store, { prices: options.prices });
+  const prices = pricesFromOption(options.prices, (message) => log.error(message));
+  const ingest = new GenerationIngest(options.store, { prices });
 
   // JSON that holds stored markup must never be sniffed as HTML by a browser, whatever the route or the status.
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
+    reply.header(NO_SNIFF_HEADER.name, NO_SNIFF_HEADER.value);
     return payload;
   });
 
