@@ -13,6 +13,7 @@ import {
   DEFAULT_BODY_MIN_RATE,
   DEFAULT_BODY_RATE_GRACE_MS,
   DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_EXPERIMENT_CONCURRENCY,
   DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_HOST,
   DEFAULT_LOG_LEVEL,
@@ -25,7 +26,9 @@ import {
 import { errorDetail, type LogDestination, type LogLevel, logRefusal, parseLogLevel, ServerLog } from './log.js';
 import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
-import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
+import { registerExperimentRoutes } from './experiment-routes.js';
+import { ExperimentRunner, type RetryPolicy } from './experiments.js';
+import { type Playground, PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
 import type { ProviderSpec } from './providers.js';
 import { answerStoreFailure } from './store-failure.js';
 import { StoreWriteHealth } from './store-health.js';
@@ -72,6 +75,10 @@ export interface ServerOptions {
   providerUrl?: string;
   /** Environment variable holding the provider's API key. */
   providerApiKeyEnv?: string;
+  /** Calls one provider gets at once from experiments, all together. Default 4. */
+  experimentConcurrency?: number;
+  /** How experiments retry a call a provider answered 429 or 5xx. Default: 5 attempts from 0.5 s, at most 30 s apart. */
+  experimentRetry?: RetryPolicy;
   /** Where providers' keys are read, each time one is used. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** OTLP requests being received at once before new ones get 429. Default 4. */
@@ -258,8 +265,14 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   const health = new StoreWriteHealth();
   await app.register(otlpRoutes, { ingest, health, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace });
   await app.register(apiRoutes, { store: options.store, health, jaegerUrl });
+  const experimentConcurrency = positiveOption(
+    options.experimentConcurrency ?? DEFAULT_EXPERIMENT_CONCURRENCY,
+    'experimentConcurrency',
+    'calls',
+  );
+  let playground: Playground;
   try {
-    registerPlayground(app, {
+    playground = registerPlayground(app, {
       store: options.store,
       ingest,
       jaegerUrl,
@@ -271,6 +284,20 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   } catch (error) {
     throw new ServerConfigError((error as Error).message);
   }
+  const experiments = new ExperimentRunner({
+    store: options.store,
+    rerun: playground.rerun,
+    providers: playground.providers,
+    log: app.log,
+    concurrency: experimentConcurrency,
+    retry: options.experimentRetry,
+  });
+  registerExperimentRoutes(app, { store: options.store, runner: experiments });
+  // Experiments a stopped server left running go on once this one is up; a shutdown leaves them running again.
+  app.addHook('onReady', async () => {
+    await experiments.resume().catch((error: unknown) => app.log.error(`experiments could not be resumed: ${errorDetail(error)}`));
+  });
+  app.addHook('preClose', () => experiments.close());
 
   return { app, ingest, close: () => app.close() };
 }
