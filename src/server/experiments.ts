@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
@@ -270,6 +271,8 @@ export class ExperimentRunner {
     // A store failure in one call stops the others: the experiment has failed.
     const failure = new AbortController();
     const stop = AbortSignal.any([signal, failure.signal]);
+    // Every call waiting for its provider listens to it: thousands of listeners are expected, not a leak.
+    setMaxListeners(0, signal, stop);
     const calls: Promise<void>[] = [];
     for (const sourceId of definition.sourceIds) {
       definition.variants.forEach((_, variant) => {
