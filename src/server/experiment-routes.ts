@@ -28,7 +28,10 @@ export function registerExperimentRoutes(app: FastifyInstance, options: { store:
         return reply.code(503).send(errorBody(503, 'Service Unavailable', message));
       }
       try {
-        return reply.code(201).header('cache-control', 'no-store').send(await runner.create(request.body));
+        return reply
+          .code(201)
+          .header('cache-control', 'no-store')
+          .send(await runner.create(request.body));
       } catch (error) {
         if (error instanceof ExperimentInputError) return reply.code(400).send(errorBody(400, 'Bad Request', error.message));
         throw error;

@@ -23,12 +23,12 @@ import {
   DEFAULT_MAX_REQUEST_ITEMS,
   DEFAULT_PORT,
 } from './defaults.js';
+import { registerExperimentRoutes } from './experiment-routes.js';
+import { ExperimentRunner, type RetryPolicy } from './experiments.js';
 import { errorDetail, type LogDestination, type LogLevel, logRefusal, parseLogLevel, ServerLog } from './log.js';
 import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
-import { registerExperimentRoutes } from './experiment-routes.js';
-import { ExperimentRunner, type RetryPolicy } from './experiments.js';
-import { type Playground, PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
+import { PLAYGROUND_PUBLIC_PATHS, type Playground, registerPlayground } from './playground.js';
 import type { ProviderSpec } from './providers.js';
 import { answerStoreFailure } from './store-failure.js';
 import { StoreWriteHealth } from './store-health.js';

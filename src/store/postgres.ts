@@ -16,16 +16,6 @@ import {
   StoreUnavailableError,
   StoreUnwritableError,
 } from './errors.js';
-import { type FilterDialect, normalizeFilter, whereClause } from './filter-sql.js';
-import {
-  fromRow,
-  GENERATION_COLUMNS,
-  type GenerationRow,
-  generationFacets,
-  RECORD_COLUMNS,
-  type RecordColumns,
-  toRow,
-} from './generation-row.js';
 import {
   EXPERIMENT_NEWEST_FIRST,
   EXPERIMENT_RESULT_COLUMNS,
@@ -36,6 +26,16 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
+import { type FilterDialect, normalizeFilter, whereClause } from './filter-sql.js';
+import {
+  fromRow,
+  GENERATION_COLUMNS,
+  type GenerationRow,
+  generationFacets,
+  RECORD_COLUMNS,
+  type RecordColumns,
+  toRow,
+} from './generation-row.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
 import { decodeLog, decodeSpan, encodeSpan, toLogRows } from './telemetry-json.js';
 import type { ListPage, PlaygroundStore } from './types.js';
@@ -630,7 +630,9 @@ export class PostgresStore implements PlaygroundStore {
 
   private async experimentRows(where: string, params: unknown[]): Promise<Experiment[]> {
     const result = await this.pool.query<ExperimentRow>(`${EXPERIMENT_SELECT} ${where}`, params);
-    return result.rows.map((row) => experimentFromRow({ ...row, id: fromPostgresText(row.id), error: fromNullablePostgresText(row.error) }));
+    return result.rows.map((row) =>
+      experimentFromRow({ ...row, id: fromPostgresText(row.id), error: fromNullablePostgresText(row.error) }),
+    );
   }
 
   getExperiment(id: string): Promise<Experiment | undefined> {

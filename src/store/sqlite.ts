@@ -19,16 +19,6 @@ import {
   StoreUnavailableError,
   StoreUnwritableError,
 } from './errors.js';
-import { type FilterDialect, normalizeFilter, whereClause } from './filter-sql.js';
-import {
-  fromRow,
-  GENERATION_COLUMNS,
-  type GenerationRow,
-  generationFacets,
-  RECORD_COLUMNS,
-  type RecordColumns,
-  toRow,
-} from './generation-row.js';
 import {
   EXPERIMENT_NEWEST_FIRST,
   EXPERIMENT_RESULT_COLUMNS,
@@ -39,6 +29,16 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
+import { type FilterDialect, normalizeFilter, whereClause } from './filter-sql.js';
+import {
+  fromRow,
+  GENERATION_COLUMNS,
+  type GenerationRow,
+  generationFacets,
+  RECORD_COLUMNS,
+  type RecordColumns,
+  toRow,
+} from './generation-row.js';
 import { readJsonl, writeJsonl } from './jsonl.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
 import { decodeLog, decodeSpan, encodeSpan, toLogRows } from './telemetry-json.js';
@@ -538,7 +538,9 @@ export class SqliteStore implements PlaygroundStore {
   }
 
   listExperiments(): Promise<Experiment[]> {
-    return this.run((db) => (db.prepare(`${EXPERIMENT_SELECT} ${EXPERIMENT_NEWEST_FIRST}`).all() as ExperimentRow[]).map(experimentFromRow));
+    return this.run((db) =>
+      (db.prepare(`${EXPERIMENT_SELECT} ${EXPERIMENT_NEWEST_FIRST}`).all() as ExperimentRow[]).map(experimentFromRow),
+    );
   }
 
   async setExperimentStatus(id: string, status: ExperimentStatus, error: string | null = null): Promise<void> {

@@ -6,9 +6,9 @@ import type { ErrorBody, ExperimentDetail, ExperimentList } from '../../src/gene
 import { retryDelayMs } from '../../src/server/experiments.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { chatData, makeRecord } from '../store/fixtures.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 import { tempDir } from '../support/playground-seeds.js';
-import { chatData, makeRecord } from '../store/fixtures.js';
 
 const dir = tempDir('genspan-experiments-');
 afterAll(() => dir.remove());

@@ -695,7 +695,10 @@ export function storeContract(name: string, harness: StoreHarness): void {
         expect(await store.writeExperimentResult({ ...result, variant: 1, generationId: null, error: 'no model' })).toBe(true);
         expect(await store.writeExperimentResult({ ...result, experimentId: 'other-exp' })).toBe(true);
         const stored = await store.experimentResults('exp');
-        expect(stored.sort((a, b) => a.variant - b.variant)).toEqual([result, { ...result, variant: 1, generationId: null, error: 'no model' }]);
+        expect(stored.sort((a, b) => a.variant - b.variant)).toEqual([
+          result,
+          { ...result, variant: 1, generationId: null, error: 'no model' },
+        ]);
         expect((await store.getExperiment('exp'))?.progress).toEqual({ total: 4, done: 2, errors: 1 });
         expect((await store.listExperiments())[0].progress).toEqual({ total: 4, done: 2, errors: 1 });
       });
