@@ -212,14 +212,16 @@ export class ExperimentRunner {
 
   /** Cancels a running experiment: its calls in flight are aborted, none are started. Resolves with it, or undefined. */
   async cancel(id: string): Promise<Experiment | undefined> {
-    const experiment = await this.options.store.getExperiment(id);
-    if (!experiment) return undefined;
-    if (SETTLED_STATUSES.has(experiment.status)) return experiment;
-    await this.options.store.setExperimentStatus(id, 'cancelled');
+    const { store } = this.options;
+    const experiment = await store.getExperiment(id);
+    if (!experiment || SETTLED_STATUSES.has(experiment.status)) return experiment;
     const execution = this.executions.get(id);
     execution?.controller.abort(CANCELLED);
     await execution?.done;
-    return this.options.store.getExperiment(id);
+    // Stopped first, so an experiment that finished meanwhile keeps saying so.
+    const stopped = await store.getExperiment(id);
+    if (stopped && !SETTLED_STATUSES.has(stopped.status)) await store.setExperimentStatus(id, 'cancelled');
+    return store.getExperiment(id);
   }
 
   /** Starts every experiment a previous run of the server left pending or running. */
