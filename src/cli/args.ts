@@ -12,7 +12,7 @@ import {
   DEFAULT_PORT,
 } from '../server/defaults.js';
 import { type LogLevel, parseLogLevel } from '../server/log.js';
-import { httpUrl, PROVIDER_NAME, PROVIDER_NAME_RULE, providerUrl } from '../server/options.js';
+import { ENV_NAME, httpUrl, PROVIDER_NAME, PROVIDER_NAME_RULE, providerUrl } from '../server/options.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 
 /**
@@ -217,9 +217,14 @@ function keyEnvs(values: readonly string[]): { named: { name: string; keyEnv: st
   const plain: string[] = [];
   for (const value of values) {
     const split = value.indexOf('=');
-    if (split === -1) plain.push(value);
-    else if (split === 0) throw new UsageError('--provider-key-env needs NAME=VARIABLE (or VARIABLE with --provider-url)');
-    else named.push({ name: value.slice(0, split), keyEnv: value.slice(split + 1) });
+    if (split === 0) throw new UsageError('--provider-key-env needs NAME=VARIABLE (or VARIABLE with --provider-url)');
+    const keyEnv = value.slice(split + 1);
+    const name = split === -1 ? '' : value.slice(0, split);
+    if (!ENV_NAME.test(keyEnv)) {
+      throw new UsageError(`--provider-key-env ${name ? `${name}=...` : keyEnv}: "${keyEnv}" is not an environment variable name`);
+    }
+    if (split === -1) plain.push(keyEnv);
+    else named.push({ name, keyEnv });
   }
   if (plain.length > 1)
     throw new UsageError('--provider-key-env VARIABLE is for --provider-url and given once; name others as NAME=VARIABLE');
@@ -256,6 +261,11 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   // Without a providers file, every provider a key names is on the command line; with one, the file is read later.
   const unnamed = providersFile ? undefined : keys.named.find(({ name }) => !providers.some((p) => p.name === name));
   if (unnamed) throw new UsageError(`--provider-key-env ${unnamed.name}=...: no --provider ${unnamed.name}=URL was given`);
+  if (keys.plain !== undefined && values['provider-url'] === undefined) {
+    throw new UsageError(
+      `--provider-key-env ${keys.plain} is the key of --provider-url: give --provider-url, or name a provider as NAME=VARIABLE`,
+    );
+  }
   return {
     help: false,
     host,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { printable } from '../server/text.js';
 import { type HelpRequest, parseDemoArgs, parseExportArgs, parseImportArgs, parseServeArgs, UsageError } from './args.js';
 import { DEMO_HELP, EXPORT_HELP, IMPORT_HELP, MAIN_HELP, SERVE_HELP } from './help.js';
 import type { CliIO } from './serve.js';
@@ -74,32 +75,6 @@ async function run(argv: readonly string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command "${command}"; commands: serve, export, import, demo (see: genspan --help)`);
   }
-}
-
-/**
- * Whether a terminal would act on the character rather than show it: C0 and C1 controls, DEL, and the
- * bidirectional marks and overrides that reorder the text around them. Messages may quote the input (JSON.parse
- * quotes the bad line), which may be any bytes.
- */
-function isTerminalControl(code: number): boolean {
-  return (
-    code < 0x20 ||
-    (code >= 0x7f && code <= 0x9f) ||
-    code === 0x200e ||
-    code === 0x200f ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2066 && code <= 0x2069)
-  );
-}
-
-/** The text with every terminal control shown as a `\uXXXX` escape, so binary input is never echoed raw. */
-function printable(text: string): string {
-  let shown = '';
-  for (const char of text) {
-    const code = char.charCodeAt(0);
-    shown += isTerminalControl(code) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
-  }
-  return shown;
 }
 
 /** One line for the user; the stack only with GENSPAN_DEBUG=1, since these are almost always fixable input. */

@@ -1,6 +1,5 @@
 import { readPriceFile } from '../ingest/prices.js';
 import { ServerConfigError } from '../server/options.js';
-import { providerWarnings } from '../server/playground.js';
 import { type ProviderSpec, Providers, providerSpecs, readProvidersFile } from '../server/providers.js';
 import { type RunningServer, startServer } from '../server/server.js';
 import { type ServeArgs, UsageError } from './args.js';
@@ -31,8 +30,6 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   const prices = args.prices === undefined ? undefined : readPriceFile(args.prices);
   // The providers are the command line's (and the file it names): a problem there is a usage error.
   const specs = await checkedProviders(args);
-  // A plain --provider-key-env without --provider-url names no provider: the server says so.
-  const unusedKeyEnv = args.providerUrl === undefined ? args.providerKeyEnv : undefined;
   const { store, description } = await openStore(args.store, { writable: true });
   let server: RunningServer;
   try {
@@ -49,7 +46,6 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       insecure: args.insecure,
       jaegerUrl: args.jaegerUrl,
       providers: specs,
-      providerApiKeyEnv: unusedKeyEnv,
       prices,
       logLevel: args.logLevel,
     });
@@ -64,7 +60,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   io.out(`  playground          ${url}/`);
   const providers = new Providers(specs, process.env);
   for (const { name, url: providerUrl } of providers.info()) io.out(`  re-runs with        ${name}  ${providerUrl}`);
-  for (const warning of providerWarnings(providers, unusedKeyEnv)) io.out(`  WARNING: ${warning}`);
+  for (const warning of providers.keyWarnings()) io.out(`  WARNING: ${warning}`);
   io.out(`  storing into        ${description}`);
   if (args.prices) io.out(`  prices              genspan's, with ${args.prices} over them`);
   if (args.token) io.out('  every request needs Authorization: Bearer <token>');

@@ -1,6 +1,6 @@
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { PriceTable } from '../generation/prices.js';
 import { GenerationIngest } from '../ingest/ingest.js';
+import type { PricesOption } from '../ingest/prices.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { normalizeReadableSpan } from '../translate/normalize.js';
 import type { NormalizedSpan } from '../translate/types.js';
@@ -11,10 +11,10 @@ export interface PlaygroundExporterOptions extends RetryOptions {
   /** Where generation records go. The exporter does not close it: whoever opened the store does. */
   store: PlaygroundStore;
   /**
-   * Prices of generations whose spans carry no cost: genspan's own by default; `shippedPriceTable(yours)` or
-   * `readPriceFile(path)` merge yours over them.
+   * Prices of generations whose spans carry no cost: genspan's own by default; a price table, its data or a file's path
+   * merge yours over them (`PricesOption`). One that cannot be used is reported and genspan's prices are used.
    */
-  prices?: PriceTable;
+  prices?: PricesOption;
 }
 
 /**

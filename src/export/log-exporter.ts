@@ -1,6 +1,6 @@
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { PriceTable } from '../generation/prices.js';
 import { GenerationIngest } from '../ingest/ingest.js';
+import type { PricesOption } from '../ingest/prices.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { normalizeReadableLogRecord } from '../translate/normalize.js';
 import type { NormalizedLogRecord } from '../translate/types.js';
@@ -11,10 +11,10 @@ export interface PlaygroundLogExporterOptions extends RetryOptions {
   /** The same store the `PlaygroundExporter` writes to. The exporter does not close it. */
   store: PlaygroundStore;
   /**
-   * Prices of generations whose spans carry no cost: genspan's own by default; `shippedPriceTable(yours)` or
-   * `readPriceFile(path)` merge yours over them.
+   * Prices of generations whose spans carry no cost: genspan's own by default; a price table, its data or a file's path
+   * merge yours over them (`PricesOption`). One that cannot be used is reported and genspan's prices are used.
    */
-  prices?: PriceTable;
+  prices?: PricesOption;
 }
 
 /**

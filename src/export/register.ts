@@ -14,9 +14,8 @@ import {
   NoopSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
-import { type PriceTable, type PriceTableData, shippedPriceTable } from '../generation/prices.js';
 import { errorMessage, report } from '../ingest/diagnostics.js';
-import { readPriceFile, withUserPrices } from '../ingest/prices.js';
+import { type PricesOption, pricesFromOption } from '../ingest/prices.js';
 import { Otel } from '../semconv/keys.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 import { SqliteStore } from '../store/sqlite.js';
@@ -39,10 +38,11 @@ export interface PlaygroundProcessorOptions extends RetryOptions {
   /** The SQLite file used when no store is given. Default `./genspan.db`. */
   path?: string;
   /**
-   * Your prices, merged over genspan's model by model: a price table (the shape of genspan's `prices.json`) or the path
-   * of a JSON file holding one. One that cannot be used is reported and genspan's prices are used.
+   * Your prices, merged over genspan's model by model: a price table (the shape of genspan's `prices.json`, or one
+   * built by `readPriceFile`) or the path of a JSON file holding one (`PricesOption`). One that cannot be used is
+   * reported and genspan's prices are used.
    */
-  prices?: PriceTableData | string;
+  prices?: PricesOption;
   /** Settings of the `BatchSpanProcessor` in front of the playground exporter (defaults: the SDK's, `OTEL_BSP_*`). */
   spanBatch?: BufferConfig;
   /** Settings of the `BatchLogRecordProcessor` in front of the playground log exporter. */
@@ -84,17 +84,6 @@ function openOwnStore(path: string): { store: SqliteStore } | { error: Error } {
   }
 }
 
-/** The price table of `prices`; one that cannot be used is reported, not thrown, and genspan's own is used. */
-function pricesOf(prices: PriceTableData | string | undefined): PriceTable {
-  if (prices === undefined) return shippedPriceTable();
-  try {
-    return typeof prices === 'string' ? readPriceFile(prices) : withUserPrices(prices, 'the prices option');
-  } catch (error) {
-    report('error', `genspan: using genspan's own prices only: ${errorMessage(error)}`);
-    return shippedPriceTable();
-  }
-}
-
 /**
  * Builds genspan's span and log processors over one store, for an app that has its own OpenTelemetry setup:
  *
@@ -110,7 +99,8 @@ export function playgroundProcessors(options: PlaygroundProcessorOptions = {}): 
   const opened = options.store ? { store: options.store } : openOwnStore(options.path ?? DEFAULT_DATABASE_PATH);
   if ('error' in opened) return withoutStore(opened.error);
   const store = opened.store;
-  const prices = pricesOf(options.prices);
+  // Resolved once, so an unusable value is reported once, not by each exporter.
+  const prices = pricesFromOption(options.prices);
   const exporter = new PlaygroundExporter({ ...options, store, prices });
   const logExporter = new PlaygroundLogExporter({ ...options, store, prices });
   let closed: Promise<void> | undefined;

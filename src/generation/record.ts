@@ -23,7 +23,13 @@ export type TranslationSource = z.infer<typeof TranslationSourceSchema>;
 /** Where a record's cost came from: the span's own cost attributes, or its tokens priced by the price table. */
 export const COST_SOURCES = ['span', 'price-table'] as const;
 
+/** An amount of money: finite and never negative. A figure breaking this is no cost at all (see `isCostFigure`). */
 const usd = z.number().finite().nonnegative();
+
+/** Whether a cost figure is one a record may hold: the one rule every cost (span, price table, stored) is held to. */
+export function isCostFigure(value: unknown): value is number {
+  return usd.safeParse(value).success;
+}
 
 /** What a generation cost, in `currency` (genspan's price tables are USD). */
 export const CostSchema = z.object({

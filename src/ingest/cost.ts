@@ -1,5 +1,5 @@
 import { COST_CURRENCY, type PriceTable, priceOf, tokenCost } from '../generation/prices.js';
-import type { Cost, GenerationRecord } from '../generation/record.js';
+import { type Cost, type GenerationRecord, isCostFigure } from '../generation/record.js';
 import { GenerationMetadata } from '../semconv/keys.js';
 import type { SpanCost } from '../translate/draft.js';
 
@@ -18,10 +18,11 @@ function count(value: unknown): number | undefined {
 /**
  * What a generation cost: the span's own figure when its instrumentation recorded one, else its input and output
  * tokens (cache reads apart, from metadata `cache_read_input_tokens`) at the price table's prices for its model.
- * Null when the model has no price or a token count is missing. Pure: the price table is given.
+ * Null when the model has no price, a token count is missing, or a figure is not a cost a record may hold
+ * (`isCostFigure`). Pure: the price table is given.
  */
 export function generationCost(generation: CostedGeneration, prices: PriceTable, spanCost?: SpanCost): Cost | null {
-  if (spanCost?.total !== undefined) {
+  if (spanCost?.total !== undefined && [spanCost.input, spanCost.output, spanCost.total].every((f) => f === undefined || isCostFigure(f))) {
     return {
       input: spanCost.input ?? null,
       output: spanCost.output ?? null,
@@ -41,6 +42,8 @@ export function generationCost(generation: CostedGeneration, prices: PriceTable,
       ? count((metadata as Record<string, unknown>)[GenerationMetadata.CACHE_READ_INPUT_TOKENS])
       : undefined;
   const cost = tokenCost(price, { inputTokens, outputTokens, cachedInputTokens: cached });
+  // Token counts near the largest double times a price overflow: no cost rather than an infinite one.
+  if (![cost.input, cost.output, cost.total].every(isCostFigure)) return null;
   return { ...cost, currency: COST_CURRENCY, source: 'price-table' };
 }
 

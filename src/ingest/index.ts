@@ -8,6 +8,6 @@ export {
   type PreparedLogs,
   type SelectedSpans,
 } from './ingest.js';
-export { PriceTableError, readPriceFile, withUserPrices } from './prices.js';
+export { type PricesOption, PriceTableError, pricesFromOption, readPriceFile, withUserPrices } from './prices.js';
 export { isoFromUnixNano, recordId, toGenerationRecord } from './record.js';
 export { MAX_STORED_VALUE_CHARS } from './stored-values.js';

@@ -1,10 +1,11 @@
-import { type PriceTable, shippedPriceTable } from '../generation/prices.js';
+import type { PriceTable } from '../generation/prices.js';
 import type { GenerationRecord } from '../generation/record.js';
 import { GenAILogs, InstrumentationScopes } from '../semconv/keys.js';
 import { isGenerationSpan, translateSpan } from '../translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationResult } from '../translate/types.js';
 import { type IngestStore, type SpanKey, spanKeyString } from './contract.js';
 import { errorMessage, report } from './diagnostics.js';
+import { type PricesOption, pricesFromOption } from './prices.js';
 import { toGenerationRecord } from './record.js';
 import { redactLogRecord, redactSpan } from './redact-telemetry.js';
 
@@ -75,8 +76,8 @@ export function isGenerationLog(record: NormalizedLogRecord): boolean {
  * writes first and then reads the other, so whichever lands second rebuilds the generation.
  */
 export interface GenerationIngestOptions {
-  /** Prices of the generations whose spans carry no cost; genspan's own table by default. */
-  prices?: PriceTable;
+  /** Prices of the generations whose spans carry no cost (see `PricesOption`); genspan's own table by default. */
+  prices?: PricesOption;
 }
 
 export class GenerationIngest {
@@ -86,7 +87,7 @@ export class GenerationIngest {
     readonly store: IngestStore,
     options: GenerationIngestOptions = {},
   ) {
-    this.prices = options.prices ?? shippedPriceTable();
+    this.prices = pricesFromOption(options.prices);
   }
 
   /** Picks the spans that are LLM calls, by the translator's classification alone (no content is read). Never throws. */

@@ -38,6 +38,14 @@ export const GenAI = {
   CONVERSATION_ID: 'gen_ai.conversation.id',
 } as const;
 
+/** The fields of a GenAI message (an entry of `gen_ai.input.messages` / `gen_ai.output.messages`, §1.4). */
+export const GenAIMessageField = {
+  ROLE: 'role',
+  PARTS: 'parts',
+  NAME: 'name',
+  FINISH_REASON: 'finish_reason',
+} as const;
+
 /** Values of `gen_ai.operation.name` genspan writes. */
 export const GenAIOperation = {
   CHAT: 'chat',

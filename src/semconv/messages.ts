@@ -1,4 +1,5 @@
 import type { GenerationMessage, Tool } from '../generation/schema.js';
+import { GenAIMessageField } from './keys.js';
 
 /**
  * Conversions between the OpenAI-shaped messages and tools of the generation model and the
@@ -20,6 +21,9 @@ export interface PartsMessage {
 
 /** Keys of a generation message that the parts schema carries itself; anything else rides along as an extra property. */
 const MESSAGE_KEYS_IN_PARTS: ReadonlySet<string> = new Set(['role', 'content', 'name', 'tool_calls', 'tool_call_id']);
+
+/** A GenAI message's own fields, read by the conversion; any other key rides along as an extra property. */
+const GENAI_MESSAGE_FIELDS: ReadonlySet<string> = new Set(Object.values(GenAIMessageField));
 
 /** A plain JSON object (not an array, not null). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -141,14 +145,7 @@ export function messageFromParts(message: PartsMessage): GenerationMessage {
   }
   let extra: Record<string, unknown> | undefined;
   for (const key in message) {
-    if (
-      key !== 'parts' &&
-      key !== 'finish_reason' &&
-      key !== 'role' &&
-      key !== 'name' &&
-      key !== '__proto__' &&
-      Object.hasOwn(message, key)
-    ) {
+    if (!GENAI_MESSAGE_FIELDS.has(key) && key !== '__proto__' && Object.hasOwn(message, key)) {
       extra ??= {};
       extra[key] = message[key];
     }

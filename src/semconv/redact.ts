@@ -68,18 +68,20 @@ export function isSecretEntry(key: string, value: unknown, rules: readonly Redac
   return false;
 }
 
-/** The user-info of a URL (`https://user:pass@host`): what precedes the host, up to its `@`. */
-const URL_USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+/**
+ * The user-info of a URL (`https://user:pass@host`): what precedes the host, up to its `@`. Not global, so testing
+ * with it keeps no state (`lastIndex`); replacing every match uses a global copy made for the call.
+ */
+const URL_USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/i;
 
 /** Whether some URL in `text` carries user-info. */
 export function hasUrlUserInfo(text: string): boolean {
-  URL_USER_INFO.lastIndex = 0;
   return text.includes('@') && URL_USER_INFO.test(text);
 }
 
 /** `text` with the user-info of every URL in it replaced by `[REDACTED]`; the rest of the URL is kept. */
 export function redactUrlUserInfo(text: string): string {
-  return hasUrlUserInfo(text) ? text.replace(URL_USER_INFO, `$1${REDACTED}@`) : text;
+  return hasUrlUserInfo(text) ? text.replace(new RegExp(URL_USER_INFO.source, 'gi'), `$1${REDACTED}@`) : text;
 }
 
 /** Whether `redactSecrets` could change the value under `key`: a credential-like key, a nested value or a URL with user-info. */

@@ -34,3 +34,15 @@ export const DEFAULT_EXPERIMENT_CONCURRENCY = 4;
  * or 0.5 s doubling each time, never more than 30 s at once.
  */
 export const DEFAULT_EXPERIMENT_RETRY = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 } as const;
+
+/** Limit for one provider call, start to last token, unless the provider's configuration says otherwise. */
+export const DEFAULT_PROVIDER_TIMEOUT_MS = 300_000;
+/** Bounds of a configured provider timeout: a whole number of milliseconds a timer can hold (at most 2^31-1). */
+export const MIN_PROVIDER_TIMEOUT_MS = 1_000;
+export const MAX_PROVIDER_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+/** Largest edited generation a re-run (or its preview) accepts: a long chat with its tools, well under the OTLP limit. */
+export const RERUN_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+/** Characters of a provider's error message kept in the re-run's error. */
+export const PROVIDER_ERROR_CHARS = 500;
+/** The shortest run of a secret's last characters that is redacted on its own: how providers echo a key's tail. */
+export const ECHOED_TAIL = 8;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { experimentDetail } from '../generation/experiment-summary.js';
 import type { ErrorBody, ExperimentDetail, ExperimentList } from '../generation/rest.js';
 import type { PlaygroundStore } from '../store/types.js';
+import { RERUN_BODY_LIMIT_BYTES } from './defaults.js';
 import { ExperimentInputError, type ExperimentRunner } from './experiments.js';
 import { CONFIGURE_COMMAND, ownPageJsonOnly } from './playground.js';
 
@@ -21,7 +22,7 @@ export function registerExperimentRoutes(app: FastifyInstance, options: { store:
 
   app.post(
     '/api/experiments',
-    { bodyLimit: 16 * 1024 * 1024, onRequest: ownPageJsonOnly('start an experiment', 'the experiment') },
+    { bodyLimit: RERUN_BODY_LIMIT_BYTES, onRequest: ownPageJsonOnly('start an experiment', 'the experiment') },
     async (request, reply) => {
       if (!runner.enabled) {
         const message = `No provider is configured for experiments. Start the server with: ${CONFIGURE_COMMAND}`;

@@ -19,7 +19,7 @@ import type { PlaygroundStore } from '../store/types.js';
 import { DEFAULT_EXPERIMENT_CONCURRENCY, DEFAULT_EXPERIMENT_RETRY } from './defaults.js';
 import { errorDetail } from './log.js';
 import { type Providers, UnknownProviderError } from './providers.js';
-import { RerunInputError, type RerunRunner } from './rerun.js';
+import { RerunCancelledError, RerunInputError, type RerunRunner } from './rerun.js';
 
 /**
  * The server's experiment runner: runs each source of an experiment through each variant as a re-run (stored through
@@ -325,16 +325,23 @@ export class ExperimentRunner {
       }
       plan.generation.metadata = { ...plan.generation.metadata, [EXPERIMENT_METADATA_KEY]: { id: definition.id, variant } };
       let error: string | null = null;
-      const id = await rerun.run(
-        source,
-        plan,
-        (event) => {
-          if (event.type === 'done') error = event.error;
-        },
-        signal,
-        { send: this.send, storeCancelled: false },
-      );
-      if (id !== null) await store.writeExperimentResult({ ...result, generationId: id, error });
+      let id: string;
+      try {
+        id = await rerun.run(
+          source,
+          plan,
+          (event) => {
+            if (event.type === 'done') error = event.error;
+          },
+          signal,
+          { send: this.send, storeCancelled: false },
+        );
+      } catch (failure) {
+        // Cancelled or stopped: nothing was stored, and a resumed run asks again.
+        if (failure instanceof RerunCancelledError) return;
+        throw failure;
+      }
+      await store.writeExperimentResult({ ...result, generationId: id, error });
     } finally {
       release();
     }

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { ServerConfigError } from './options.js';
+import { printable } from './text.js';
 
 /**
  * The server's log: one line per event, `<ISO time> <LEVEL> [<request id>] <message>`, on stderr by default. It is
@@ -52,9 +53,12 @@ function messageOf(first: unknown, rest: readonly unknown[]): string {
   return parts.join(': ');
 }
 
-/** Keeps an event on one line: newlines (a stack, a multi-line driver message) are written as `\n`. */
+/**
+ * Keeps an event on one line: newlines (a stack, a multi-line driver message) are written as `\n`, and every other
+ * terminal control (a lone `\r`, ESC, a bidi override from a provider's text) as its `\uXXXX` escape.
+ */
 function oneLine(text: string): string {
-  return text.replace(/\r?\n/g, '\\n');
+  return printable(text.replace(/\r?\n/g, '\\n'));
 }
 
 /** A minimal logger implementing Fastify's interface (`loggerInstance`), writing `LOG_LEVELS` lines. */

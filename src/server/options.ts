@@ -24,6 +24,9 @@ export function httpUrl(value: string, option: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
+/** An environment variable name, as a provider's key variable (`--provider-key-env`, `keyEnv`) must be. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** A provider's name: what re-runs record as their provider and what the page and `?provider=` choose by. */
 export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const PROVIDER_NAME_RULE = 'letters, digits, dot, dash or underscore, at most 64, starting with a letter or digit';

@@ -4,11 +4,13 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GenerationValidationError } from '../generation/generation.js';
+import type { PriceTable } from '../generation/prices.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { PlaygroundConfig, RerunEvent, RerunPreview } from '../generation/rest.js';
 import type { GenerationIngest } from '../ingest/ingest.js';
 import { StoreError } from '../store/errors.js';
 import type { PlaygroundStore } from '../store/types.js';
+import { RERUN_BODY_LIMIT_BYTES } from './defaults.js';
 import { errorDetail } from './log.js';
 import { type ProviderSpec, Providers, providerSpecs, UnknownProviderError } from './providers.js';
 import { RerunInputError, type RerunPlan, RerunRunner } from './rerun.js';
@@ -38,15 +40,16 @@ export interface PlaygroundOptions {
   jaegerUrl?: string;
   /** Where the API key is read. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
-  /** The server's ingest, when it has one; defaults to a new one over `store`. */
+  /** The server's ingest, when it has one; defaults to a new one over `store`, pricing with `prices`. */
   ingest?: GenerationIngest;
+  /** Prices for the default ingest's cost estimates (genspan's own when absent); unused with `ingest`. */
+  prices?: PriceTable;
 }
 
-/** What `GET /api/playground/config` answers. Holds no secret. */
-/** The routes `registerPlayground` adds, for a server that requires a token everywhere else: the page must load to ask for it. */
 /** The folders of `dist/src` the page's files are served from, at `/<folder>/<file>`. */
 const PAGE_FOLDERS = ['ui', 'generation'] as const;
 
+/** The routes `registerPlayground` adds, for a server that requires a token everywhere else: the page must load to ask for it. */
 export const PLAYGROUND_PUBLIC_PATHS: readonly string[] = ['/', ...PAGE_FOLDERS.map((folder) => `/${folder}/*`)];
 export const CONFIGURE_COMMAND = 'genspan serve --provider-url URL --provider-key-env ENV_NAME';
 
@@ -90,6 +93,34 @@ const MODULE_DIR = dirname(fileURLToPath(import.meta.url));
 const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[a-z0-9/-]+\.js)['"]/g;
 
 /**
+ * The browser modules the page loads, as paths under the compiled `root` (`ui/app.js`, `generation/template.js`): the
+ * modules of `ui` and all they import, found by following the compiled imports. `outside` names the imports that reach
+ * past the page folders: those are not served, so the page would break (a test keeps the list empty).
+ */
+export function pageModules(root: string): { served: string[]; outside: string[] } {
+  const served = new Set<string>();
+  const outside = new Set<string>();
+  const pending = readdirSync(join(root, 'ui'))
+    .filter((name) => /^[a-z0-9-]+\.js$/.test(name))
+    .map((name) => `ui/${name}`);
+  while (pending.length > 0) {
+    const path = pending.pop() as string;
+    const file = join(root, path);
+    if (served.has(path) || outside.has(path)) continue;
+    if (!PAGE_FOLDERS.some((folder) => path.startsWith(`${folder}/`))) {
+      outside.add(path);
+      continue;
+    }
+    if (!existsSync(file)) continue;
+    served.add(path);
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORT)) {
+      pending.push(posix.normalize(posix.join(posix.dirname(path), specifier)));
+    }
+  }
+  return { served: [...served].sort(), outside: [...outside].sort() };
+}
+
+/**
  * The page's files: `index.html`, the CSS and the icon from `src/ui`, the browser modules tsc compiled to
  * `dist/src/ui`, and the model's browser-safe modules they import from `dist/src/generation`, found by following the
  * compiled imports, so exactly what the page loads is served. Looked up from this module's own place, so it works
@@ -110,18 +141,7 @@ function loadAssets(): Assets {
   }
   if (scriptDir) {
     const root = dirname(scriptDir);
-    const pending = readdirSync(scriptDir)
-      .filter((name) => /^[a-z0-9-]+\.js$/.test(name))
-      .map((name) => `ui/${name}`);
-    while (pending.length > 0) {
-      const path = pending.pop() as string;
-      const file = join(root, path);
-      if (assets.has(path) || !PAGE_FOLDERS.some((folder) => path.startsWith(`${folder}/`)) || !existsSync(file)) continue;
-      add(path, file);
-      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORT)) {
-        pending.push(posix.normalize(posix.join(posix.dirname(path), specifier)));
-      }
-    }
+    for (const path of pageModules(root).served) add(path, join(root, path));
   }
   return assets;
 }
@@ -197,16 +217,20 @@ export interface Playground {
 }
 
 /**
- * Adds the playground to a Fastify app: `GET /` and `GET /ui/:file` (the page), `GET /api/playground/config`,
- * and `POST /api/generations/:id/rerun`. Throws for an invalid `providerUrl`. The returned `shutdown` releases the
- * re-run tracer; the app's `onClose` calls it too.
+ * Adds the playground to a Fastify app: `GET /`, `GET /ui/:file` and `GET /generation/:file` (the page),
+ * `GET /api/playground/config`, `POST /api/generations/:id/rerun/preview` and `POST /api/generations/:id/rerun`.
+ * Throws `ServerConfigError` for any problem with the providers (see `providerSpecs`). The returned `shutdown`
+ * releases the re-run tracer; the app's `onClose` calls it too.
  */
 export function registerPlayground(app: FastifyInstance, options: PlaygroundOptions): Playground {
   const env = options.env ?? process.env;
   const providers = playgroundProviders(options, env);
   const unusedKeyEnv = options.providerUrl === undefined ? options.providerApiKeyEnv : undefined;
   for (const warning of providerWarnings(providers, unusedKeyEnv)) app.log.warn(warning);
-  const runner = providers.specs.length > 0 ? new RerunRunner({ store: options.store, ingest: options.ingest, providers }) : undefined;
+  const runner =
+    providers.specs.length > 0
+      ? new RerunRunner({ store: options.store, ingest: options.ingest, prices: options.prices, providers })
+      : undefined;
   const shutdown = async () => {
     await runner?.shutdown();
   };
@@ -244,7 +268,7 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
     return reply.header('cache-control', 'no-store').send(config);
   });
 
-  const rerunRoute = { bodyLimit: 16 * 1024 * 1024, onRequest: ownPageJsonOnly('start a re-run', 'the edited generation') };
+  const rerunRoute = { bodyLimit: RERUN_BODY_LIMIT_BYTES, onRequest: ownPageJsonOnly('start a re-run', 'the edited generation') };
   type RerunRequest = { Params: { id: string }; Querystring: { provider?: string } };
   const isInputError = (error: unknown) =>
     error instanceof GenerationValidationError || error instanceof RerunInputError || error instanceof UnknownProviderError;

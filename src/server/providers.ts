@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ProviderInfo } from '../generation/rest.js';
-import { PROVIDER_NAME, PROVIDER_NAME_RULE, providerUrl, ServerConfigError } from './options.js';
+import { DEFAULT_PROVIDER_TIMEOUT_MS, MAX_PROVIDER_TIMEOUT_MS, MIN_PROVIDER_TIMEOUT_MS } from './defaults.js';
+import { ENV_NAME, PROVIDER_NAME, PROVIDER_NAME_RULE, providerUrl, ServerConfigError } from './options.js';
 
 /**
  * The named OpenAI-compatible providers re-runs (and later experiments and `genspan replay`) are sent to: how they are
@@ -12,8 +13,6 @@ import { PROVIDER_NAME, PROVIDER_NAME_RULE, providerUrl, ServerConfigError } fro
 
 /** The name of the provider `--provider-url` configures: the API it speaks, as re-runs recorded it before names. */
 export const DEFAULT_PROVIDER_NAME = 'openai';
-/** Limit for one call, start to last token, unless a providers file says otherwise. */
-export const DEFAULT_PROVIDER_TIMEOUT_MS = 300_000;
 
 /** A provider as configured: never its key, only where the key is read. */
 export interface ProviderSpec {
@@ -34,10 +33,17 @@ export interface ProviderConfig {
   timeoutMs: number;
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /** Property names that suggest a key was written into the file itself. */
 const KEY_IN_FILE = /^(api[-_]?key|key|token|secret)$/i;
+
+const TIMEOUT_RULE = `must be a positive number of seconds from ${MIN_PROVIDER_TIMEOUT_MS / 1000} to ${
+  MAX_PROVIDER_TIMEOUT_MS / 1000
+} (a day)`;
+
+/** Whether a timeout in milliseconds is one `AbortSignal.timeout` keeps: a whole number within the bounds. */
+function isProviderTimeout(ms: number): boolean {
+  return Number.isSafeInteger(ms) && ms >= MIN_PROVIDER_TIMEOUT_MS && ms <= MAX_PROVIDER_TIMEOUT_MS;
+}
 
 const ProviderEntrySchema = z
   .object({
@@ -51,7 +57,11 @@ const ProviderEntrySchema = z
       }
     }),
     keyEnv: z.string().regex(ENV_NAME, 'must be an environment variable name like OPENAI_API_KEY').optional(),
-    timeoutSeconds: z.number().positive('must be a positive number of seconds').optional(),
+    timeoutSeconds: z
+      .number()
+      .min(MIN_PROVIDER_TIMEOUT_MS / 1000, TIMEOUT_RULE)
+      .max(MAX_PROVIDER_TIMEOUT_MS / 1000, TIMEOUT_RULE)
+      .optional(),
   })
   .strict();
 
@@ -148,7 +158,8 @@ export interface ProviderSources {
 export function providerSpecs(sources: ProviderSources): ProviderSpec[] {
   const timeoutMs = sources.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
   const problems: string[] = [];
-  const specs: ProviderSpec[] = [...(sources.file ?? [])];
+  // Copies: a key variable given on the command line is set on the copy, never on the caller's file entry.
+  const specs: ProviderSpec[] = (sources.file ?? []).map((spec) => ({ ...spec }));
   for (const { name, url } of sources.named ?? []) {
     try {
       if (!PROVIDER_NAME.test(name)) throw new ServerConfigError(`--provider ${name}=...: the name must be ${PROVIDER_NAME_RULE}`);
@@ -164,6 +175,9 @@ export function providerSpecs(sources: ProviderSources): ProviderSpec[] {
     } catch (error) {
       problems.push((error as Error).message);
     }
+  }
+  for (const spec of specs) {
+    if (!isProviderTimeout(spec.timeoutMs)) problems.push(`the timeout of ${spec.name} (${spec.timeoutMs / 1000} s) ${TIMEOUT_RULE}`);
   }
   for (const name of duplicateNames(specs)) {
     problems.push(

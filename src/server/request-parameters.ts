@@ -149,8 +149,14 @@ export interface RequestSettings {
   omitted: OmittedSetting[];
 }
 
-/** The settings a provider is sent for `api`, and those left out with the reason. */
-export function requestSettings(settings: Readonly<Record<string, unknown>>, api: ProviderApi): RequestSettings {
+/** Parameters that only mean something with `tools`: OpenAI refuses a request that sends them without. */
+const TOOL_PARAMETERS = new Set(['tool_choice', 'parallel_tool_calls']);
+
+/**
+ * The settings a provider is sent for `api`, and those left out with the reason. `hasTools`: whether the request
+ * sends `tools`; without them the tool parameters are left out.
+ */
+export function requestSettings(settings: Readonly<Record<string, unknown>>, api: ProviderApi, hasTools: boolean): RequestSettings {
   const sent: Record<string, unknown> = {};
   const omitted: OmittedSetting[] = [];
   const omit = (setting: string, reason: string) => omitted.push({ setting, reason });
@@ -175,6 +181,10 @@ export function requestSettings(settings: Readonly<Record<string, unknown>>, api
       omit(setting, 'set by the playground');
       continue;
     }
+    if (TOOL_PARAMETERS.has(name) && !hasTools) {
+      omit(setting, 'no tools in the request');
+      continue;
+    }
     if (name in sent) {
       omit(setting, `${name} is set already`);
       continue;
@@ -191,13 +201,17 @@ export function requestSettings(settings: Readonly<Record<string, unknown>>, api
  * the playground flags it before sending.
  */
 export function unansweredToolCalls(messages: readonly GenerationMessage[]): string[] {
+  // One backwards pass: a call is answered when a tool message after it names its id.
+  const answered = new Set<string>();
   const unanswered: string[] = [];
-  messages.forEach((message, index) => {
-    for (const call of message.tool_calls ?? []) {
-      const id = call.id ?? '';
-      const answered = messages.slice(index + 1).some((later) => later.role === 'tool' && later.tool_call_id === id);
-      if (!answered) unanswered.push(id || `(without an id, in message ${index + 1})`);
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index];
+    const calls = message.tool_calls ?? [];
+    for (let k = calls.length - 1; k >= 0; k--) {
+      const id = calls[k].id ?? '';
+      if (!answered.has(id)) unanswered.push(id || `(without an id, in message ${index + 1})`);
     }
-  });
-  return unanswered;
+    if (message.role === 'tool' && typeof message.tool_call_id === 'string') answered.add(message.tool_call_id);
+  }
+  return unanswered.reverse();
 }

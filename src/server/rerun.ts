@@ -9,6 +9,7 @@ import {
   generationFromJSON,
 } from '../generation/generation.js';
 import { RERUN_METADATA_KEY, type RerunOrigin } from '../generation/lineage.js';
+import type { PriceTable } from '../generation/prices.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { OmittedSetting, RerunEvent, RerunPreview } from '../generation/rest.js';
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
@@ -20,6 +21,8 @@ import { step, TRACER_NAME } from '../step/step.js';
 import { trackStream } from '../step/stream.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { normalizeReadableSpan } from '../translate/normalize.js';
+import { MAX_TEXT_CHARS } from '../translate/read.js';
+import { ECHOED_TAIL, PROVIDER_ERROR_CHARS } from './defaults.js';
 import { endpointUrl, type ProviderConfig, type Providers, providerSecrets, publicUrl } from './providers.js';
 import { requestSettings, unansweredToolCalls } from './request-parameters.js';
 
@@ -32,6 +35,11 @@ import { requestSettings, unansweredToolCalls } from './request-parameters.js';
 export const RERUN_SERVICE_NAME = 'genspan-playground';
 /** The step name of a re-run. */
 export const RERUN_STEP_NAME = 'playground re-run';
+
+/** A re-run cancelled by its caller, who asked for it not to be stored (`RunOptions.storeCancelled: false`). */
+export class RerunCancelledError extends Error {
+  override readonly name = 'RerunCancelledError';
+}
 
 /** An edited generation that cannot be re-run as it is (user input, answered with 400). */
 export class RerunInputError extends Error {
@@ -96,7 +104,7 @@ export function prepareRerun(editedJSON: unknown, origin: RerunOrigin, providerN
   if (edited.type === 'COMPLETION') {
     const prompt = edited.template != null ? formatTemplate(edited.template, edited.variables).text : (edited.prompt ?? '');
     const generation = new CompletionGeneration({ ...common, template: edited.template ?? null, prompt });
-    const { sent, omitted } = requestSettings(edited.settings, 'completions');
+    const { sent, omitted } = requestSettings(edited.settings, 'completions', false);
     return { generation, request: { api: 'completions', path: '/completions', body: { ...sent, model, prompt, ...stream } }, omitted };
   }
   const messages = edited.template != null ? formatMessages(edited.template, edited.variables).messages : edited.messages;
@@ -109,7 +117,7 @@ export function prepareRerun(editedJSON: unknown, origin: RerunOrigin, providerN
     );
   }
   const generation = new ChatGeneration({ ...common, template: edited.template ?? null, messages });
-  const { sent, omitted } = requestSettings(edited.settings, 'chat');
+  const { sent, omitted } = requestSettings(edited.settings, 'chat', common.tools !== null);
   const body: Record<string, unknown> = { ...sent, model, messages: messages.map(providerMessage) };
   if (common.tools) body.tools = common.tools;
   return { generation, request: { api: 'chat', path: '/chat/completions', body: { ...body, ...stream } }, omitted };
@@ -128,19 +136,35 @@ export function previewRerun(editedJSON: unknown, providerName: string): RerunPr
     if (!(error instanceof RerunInputError || error instanceof GenerationValidationError)) throw error;
     problem = error.message;
   }
-  const edited = (typeof editedJSON === 'object' && editedJSON !== null ? editedJSON : {}) as { type?: unknown; settings?: unknown };
+  const edited = (typeof editedJSON === 'object' && editedJSON !== null ? editedJSON : {}) as {
+    type?: unknown;
+    settings?: unknown;
+    tools?: unknown;
+  };
   const api = edited.type === 'COMPLETION' ? 'completions' : 'chat';
   const settings = typeof edited.settings === 'object' && edited.settings !== null ? (edited.settings as Record<string, unknown>) : {};
-  const { sent, omitted } = requestSettings(settings, api);
+  const hasTools = api === 'chat' && Array.isArray(edited.tools) && edited.tools.length > 0;
+  const { sent, omitted } = requestSettings(settings, api, hasTools);
   return { provider: providerName, api, settings: sent, omitted, problem };
 }
 
-/** The `data:` payloads of a server-sent-events body, up to `[DONE]`. */
-export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string, void, undefined> {
+/** A provider's stream that outgrew the content cap: the call is stopped, and what came is kept, cut. */
+export class ProviderStreamLimitError extends Error {
+  override readonly name = 'ProviderStreamLimitError';
+}
+
+/**
+ * The `data:` payloads of a server-sent-events body, up to `[DONE]`. Throws `ProviderStreamLimitError` when a line or
+ * an event passes `maxChars` (a stream without newlines would otherwise grow the buffer without end).
+ */
+export async function* sseData(body: ReadableStream<Uint8Array>, maxChars = MAX_TEXT_CHARS): AsyncGenerator<string, void, undefined> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   let data: string[] = [];
+  let dataChars = 0;
+  const tooLarge = () =>
+    new ProviderStreamLimitError(`The provider sent an event of more than ${maxChars} characters: the call was stopped.`);
   try {
     for (;;) {
       const { value, done } = await reader.read();
@@ -152,13 +176,17 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
           if (data.length > 0) {
             const payload = data.join('\n');
             data = [];
+            dataChars = 0;
             if (payload.trim() === '[DONE]') return;
             yield payload;
           }
         } else if (line.startsWith('data:')) {
           data.push(line.slice(line[5] === ' ' ? 6 : 5));
+          dataChars += line.length;
+          if (dataChars > maxChars) throw tooLarge();
         }
       }
+      if (buffer.length > maxChars) throw tooLarge();
       if (done) break;
     }
     if (data.length > 0 && data.join('\n').trim() !== '[DONE]') yield data.join('\n');
@@ -178,14 +206,30 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
 
-/** Accumulates streamed chunks into the answer: text, tool calls and token counts. */
+/**
+ * Accumulates streamed chunks into the answer: text, tool calls and token counts. The text and the tool calls' strings
+ * together stop at `maxChars`: past it `full` is set and the rest is dropped.
+ */
 class AnswerBuilder {
   text = '';
+  full = false;
+  private chars = 0;
   readonly toolCalls: ToolCall[] = [];
   inputTokens: number | null = null;
   outputTokens: number | null = null;
   totalTokens: number | null = null;
   error: string | null = null;
+
+  constructor(private readonly maxChars: number) {}
+
+  /** As much of `piece` as the cap leaves room for; sets `full` when that is not all of it. */
+  private fit(piece: string): string {
+    const room = Math.max(0, this.maxChars - this.chars);
+    const kept = piece.length > room ? piece.slice(0, room) : piece;
+    if (kept.length < piece.length) this.full = true;
+    this.chars += kept.length;
+    return kept;
+  }
 
   /**
    * Adds a chunk; returns the text it carried ('' for a tool-call delta), or null when it carried no output: the
@@ -205,6 +249,7 @@ class AnswerBuilder {
     let text = '';
     if (typeof choice.text === 'string') text = choice.text;
     if (typeof choice.delta?.content === 'string') text = choice.delta.content;
+    text = this.fit(text);
     const toolCalls = Array.isArray(choice.delta?.tool_calls) ? (choice.delta.tool_calls as Record<string, unknown>[]) : [];
     for (const part of toolCalls) this.addToolCall(part);
     this.text += text;
@@ -215,18 +260,15 @@ class AnswerBuilder {
     const index = typeof part.index === 'number' ? part.index : this.toolCalls.length;
     this.toolCalls[index] ??= { type: 'function', function: { name: '', arguments: '' } };
     const call = this.toolCalls[index];
-    if (typeof part.id === 'string') call.id = part.id;
-    if (typeof part.type === 'string') call.type = part.type;
+    if (typeof part.id === 'string') call.id = this.fit(part.id);
+    if (typeof part.type === 'string') call.type = this.fit(part.type);
     const fn = part.function as { name?: unknown; arguments?: unknown } | undefined;
     if (call.function && fn) {
-      if (typeof fn.name === 'string') call.function.name += fn.name;
-      if (typeof fn.arguments === 'string') call.function.arguments = (call.function.arguments ?? '') + fn.arguments;
+      if (typeof fn.name === 'string') call.function.name += this.fit(fn.name);
+      if (typeof fn.arguments === 'string') call.function.arguments = (call.function.arguments ?? '') + this.fit(fn.arguments);
     }
   }
 }
-
-/** The shortest run of a secret's last characters that is redacted on its own: how providers echo a key's tail. */
-const ECHOED_TAIL = 8;
 
 /** Where each echo of `secret` in `text` lies: the secret whole, or any run of its last `ECHOED_TAIL` or more characters. */
 function echoesOf(text: string, secret: string): [start: number, end: number][] {
@@ -313,7 +355,7 @@ async function providerError(response: Response, redact: (text: string) => strin
     // Not JSON: the body's text is the detail.
   }
   // Redacted before it is cut, so a key at the cut cannot leave a fragment.
-  detail = redact(detail).slice(0, 500);
+  detail = redact(detail).slice(0, PROVIDER_ERROR_CHARS);
   return `The provider answered ${response.status}${detail ? `: ${detail}` : ''}`;
 }
 
@@ -363,8 +405,15 @@ export interface RunOptions {
 export interface RerunRunnerOptions {
   store: PlaygroundStore;
   providers: Providers;
-  /** Defaults to a `GenerationIngest` over `store`. */
+  /** Defaults to a `GenerationIngest` over `store`, pricing with `prices`. */
   ingest?: GenerationIngest;
+  /** Prices for the default ingest (genspan's own when absent); unused with `ingest`. */
+  prices?: PriceTable;
+  /**
+   * Characters of a provider's answer (text and tool calls), and of one event of its stream, past which the call is
+   * stopped and the re-run stored with what came, cut, and an error saying so. Default `MAX_TEXT_CHARS`, the content cap.
+   */
+  maxAnswerChars?: number;
 }
 
 /**
@@ -384,7 +433,7 @@ export class RerunRunner {
       spanProcessors: [this.ended],
     });
     this.tracer = this.tracerProvider.getTracer(TRACER_NAME);
-    this.ingest = options.ingest ?? new GenerationIngest(options.store);
+    this.ingest = options.ingest ?? new GenerationIngest(options.store, { prices: options.prices });
   }
 
   /**
@@ -416,7 +465,8 @@ export class RerunRunner {
   /**
    * Sends the request, reports tokens as they arrive, and stores the traced result. Provider failures become the
    * new generation's `error` (and are stored: a failed call is a generation too); only a store failure throws.
-   * Resolves with the new record's id, or null for a cancelled call that `options.storeCancelled: false` left unstored.
+   * Resolves with the new record's id; rejects with `RerunCancelledError` for a cancelled call that
+   * `options.storeCancelled: false` left unstored.
    */
   async run(
     original: GenerationRecord,
@@ -424,7 +474,7 @@ export class RerunRunner {
     emit: (event: RerunEvent) => void,
     clientSignal: AbortSignal,
     options: RunOptions = {},
-  ): Promise<string | null> {
+  ): Promise<string> {
     const send = options.send ?? fetch;
     const { generation, request, provider, omitted } = plan;
     emit({ type: 'start', rerunOf: original.id, model: generation.model ?? '', api: request.api, provider: provider.name, omitted });
@@ -434,6 +484,7 @@ export class RerunRunner {
     // A provider or proxy may echo the key in its answer: neither the page nor the store may get it.
     const scrubber = new SecretScrubber(secrets);
     const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(provider.timeoutMs)]);
+    const maxChars = this.options.maxAnswerChars ?? MAX_TEXT_CHARS;
 
     let spanId = '';
     await context.with(ROOT_CONTEXT, () =>
@@ -448,7 +499,7 @@ export class RerunRunner {
         async (s) => {
           spanId = s.spanId;
           s.generation = generation;
-          const answer = new AnswerBuilder();
+          const answer = new AnswerBuilder(maxChars);
           const startedAt = performance.now();
           try {
             const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
@@ -457,7 +508,7 @@ export class RerunRunner {
             if (!response.ok || !response.body) {
               generation.error = response.ok ? 'The provider sent no body.' : await providerError(response, redact);
             } else {
-              const chunks = parseChunks(sseData(response.body));
+              const chunks = parseChunks(sseData(response.body, maxChars));
               // Each chunk's output, null for the role-only, finish and usage chunks: trackStream counts those as no
               // token, so the first token is the first content (or tool call), and they add nothing to throughput.
               const outputs = async function* () {
@@ -465,6 +516,11 @@ export class RerunRunner {
                   const text = answer.add(chunk);
                   if (answer.outputTokens !== null) generation.outputTokenCount = answer.outputTokens;
                   yield text;
+                  if (answer.full) {
+                    throw new ProviderStreamLimitError(
+                      `The provider's answer passed ${maxChars} characters: the call was stopped and the answer cut there.`,
+                    );
+                  }
                 }
               };
               const tokensIn = (text: string | null) => (text === null ? 0 : 1);
@@ -475,7 +531,11 @@ export class RerunRunner {
               if (answer.error) generation.error = redact(answer.error);
             }
           } catch (error) {
-            generation.error = failureMessage(error, publicUrl(endpoint.href), signal, clientSignal, redact);
+            // Leaving the stream (sseData's `finally`) cancels the body, which closes the provider's connection.
+            generation.error =
+              error instanceof ProviderStreamLimitError
+                ? error.message
+                : failureMessage(error, publicUrl(endpoint.href), signal, clientSignal, redact);
           }
           const rest = scrubber.flush();
           if (rest) emit({ type: 'delta', text: rest });
@@ -486,7 +546,7 @@ export class RerunRunner {
 
     const span = this.ended.take(spanId);
     if (!span) throw new Error('The re-run span was not recorded.');
-    if (clientSignal.aborted && options.storeCancelled === false) return null;
+    if (clientSignal.aborted && options.storeCancelled === false) throw new RerunCancelledError('The re-run was cancelled and not stored.');
     const normalized = normalizeReadableSpan(span);
     const result = await this.ingest.ingestSpans([normalized]);
     if (result.stored + result.duplicates === 0) throw new Error('The re-run could not be stored as a generation.');
@@ -528,9 +588,16 @@ function fillAnswer(generation: Generation, answer: AnswerBuilder, redact: (text
   generation.messageCompletion = completion;
 }
 
-/** A streamed tool call with secrets scrubbed from its name and arguments, which a provider may echo a key into too. */
+/** A streamed tool call with secrets scrubbed from every string in it (id, type, name, arguments): a provider may echo a key into any. */
 function redactToolCall(call: ToolCall, redact: (text: string) => string): ToolCall {
-  if (!call.function) return call;
-  const { name, arguments: args } = call.function;
-  return { ...call, function: { ...call.function, name: redact(name), ...(args === undefined ? {} : { arguments: redact(args) }) } };
+  return redactStrings(call, redact) as ToolCall;
+}
+
+function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(item, redact)]));
+  }
+  return value;
 }

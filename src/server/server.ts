@@ -1,13 +1,14 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import type { PriceTable } from '../generation/prices.js';
 import { GenerationIngest } from '../ingest/ingest.js';
+import { type PricesOption, pricesFromOption } from '../ingest/prices.js';
 import { RpcCode } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { InFlightLimiter } from './admission.js';
 import { apiRoutes } from './api.js';
 import { createTokenCheck, hostHeaderName, isLoopbackHost } from './auth.js';
+import { answerClientError, NO_SNIFF_HEADER } from './client-error.js';
 import {
   DEFAULT_ADMISSION_WAIT_MS,
   DEFAULT_BODY_MIN_RATE,
@@ -28,7 +29,7 @@ import { ExperimentRunner, type RetryPolicy } from './experiments.js';
 import { errorDetail, type LogDestination, type LogLevel, logRefusal, parseLogLevel, ServerLog } from './log.js';
 import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
-import { PLAYGROUND_PUBLIC_PATHS, type Playground, registerPlayground } from './playground.js';
+import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
 import type { ProviderSpec } from './providers.js';
 import { answerStoreFailure } from './store-failure.js';
 import { StoreWriteHealth } from './store-health.js';
@@ -67,8 +68,8 @@ export interface ServerOptions {
   insecure?: boolean;
   /** Jaeger UI base URL: each generation then links to its trace. */
   jaegerUrl?: string;
-  /** Prices of generations whose spans carry no cost (`readPriceFile` for `--prices`). Default: genspan's own. */
-  prices?: PriceTable;
+  /** Prices of generations whose spans carry no cost (`readPriceFile` for `--prices`; see `PricesOption`). Default: genspan's own. */
+  prices?: PricesOption;
   /** Named OpenAI-compatible providers for playground re-runs (`--provider`, `--providers`), in order. */
   providers?: readonly ProviderSpec[];
   /** OpenAI-compatible base URL for playground re-runs: a provider named `openai`, after `providers`. */
@@ -79,6 +80,8 @@ export interface ServerOptions {
   experimentConcurrency?: number;
   /** How experiments retry a call a provider answered 429 or 5xx. Default: 5 attempts from 0.5 s, at most 30 s apart. */
   experimentRetry?: RetryPolicy;
+  /** Limit for one re-run of `providerUrl`'s provider, in milliseconds (1 s to a day). Default 300 000. */
+  providerTimeoutMs?: number;
   /** Where providers' keys are read, each time one is used. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** OTLP requests being received at once before new ones get 429. Default 4. */
@@ -197,16 +200,18 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     logController: new RequestLog(),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    clientErrorHandler: answerClientError,
     // Node closes a connection (408) whose headers, or whole request, take too long; Fastify turns that off by default.
     // The OTLP routes hold bodies to a pace of their own; this bounds every other request, and bodies left unread.
     requestTimeout: headersTimeoutMs + admissionWaitMs + bodyPace.timeoutMs,
     http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(50, headersTimeoutMs / 4)) },
   });
-  const ingest = new GenerationIngest(options.store, { prices: options.prices });
+  const prices = pricesFromOption(options.prices, (message) => log.error(message));
+  const ingest = new GenerationIngest(options.store, { prices });
 
   // JSON that holds stored markup must never be sniffed as HTML by a browser, whatever the route or the status.
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
+    reply.header(NO_SNIFF_HEADER.name, NO_SNIFF_HEADER.value);
     return payload;
   });
 
@@ -270,20 +275,17 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     'experimentConcurrency',
     'calls',
   );
-  let playground: Playground;
-  try {
-    playground = registerPlayground(app, {
-      store: options.store,
-      ingest,
-      jaegerUrl,
-      providers: options.providers,
-      providerUrl: options.providerUrl,
-      providerApiKeyEnv: options.providerApiKeyEnv,
-      env: options.env,
-    });
-  } catch (error) {
-    throw new ServerConfigError((error as Error).message);
-  }
+  // Throws ServerConfigError for a provider problem; anything else is a fault, not the configuration's, and stays as it is.
+  const playground = registerPlayground(app, {
+    store: options.store,
+    ingest,
+    jaegerUrl,
+    providers: options.providers,
+    providerUrl: options.providerUrl,
+    providerApiKeyEnv: options.providerApiKeyEnv,
+    providerTimeoutMs: options.providerTimeoutMs,
+    env: options.env,
+  });
   const experiments = new ExperimentRunner({
     store: options.store,
     rerun: playground.rerun,

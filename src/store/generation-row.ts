@@ -1,4 +1,4 @@
-import type { Cost, GenerationRecord } from '../generation/record.js';
+import { type Cost, CostSchema, type GenerationRecord } from '../generation/record.js';
 import { StatusCode } from '../generation/status.js';
 import { storedRecord } from '../ingest/stored-values.js';
 import type { TranslationSource } from '../translate/types.js';
@@ -99,6 +99,8 @@ export interface GenerationFacets {
 export function generationFacets(record: Pick<GenerationRecord, 'generation' | 'warnings' | 'source' | 'cost'>): GenerationFacets {
   const generation = record.generation;
   const tags = Array.isArray(generation.tags) ? generation.tags.filter((tag): tag is string => typeof tag === 'string') : [];
+  // A library caller may hand over a cost that is no valid cost (an infinite total): it is stored as none.
+  const cost = record.cost && CostSchema.safeParse(record.cost).success ? record.cost : null;
   return {
     model: stringOrNull(generation.model),
     provider: stringOrNull(generation.provider),
@@ -109,8 +111,8 @@ export function generationFacets(record: Pick<GenerationRecord, 'generation' | '
     warnings: JSON.stringify(record.warnings),
     source: record.source,
     // Records built before costs existed, or by a library caller, may lack one.
-    cost: record.cost ? JSON.stringify(record.cost) : null,
-    cost_total: record.cost ? record.cost.total : null,
+    cost: cost ? JSON.stringify(cost) : null,
+    cost_total: cost ? cost.total : null,
   };
 }
 
@@ -165,6 +167,20 @@ function buildRow(record: GenerationRecord): GenerationRow {
   };
 }
 
+/**
+ * A stored cost as read back: one that is not a valid cost (an infinite figure stored as JSON null by an older writer,
+ * or a row edited by hand) reads as no cost, so one bad row never breaks a list or an export.
+ */
+function storedCost(text: string | null): Cost | null {
+  if (text === null) return null;
+  try {
+    const parsed = CostSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 export function fromRow(row: RecordColumns): GenerationRecord {
   return {
     id: row.id,
@@ -177,7 +193,7 @@ export function fromRow(row: RecordColumns): GenerationRecord {
     startTime: row.start_time,
     endTime: row.end_time,
     status: { code: Number(row.status_code), message: row.status_message },
-    cost: row.cost === null ? null : (JSON.parse(row.cost) as Cost),
+    cost: storedCost(row.cost),
     warnings: JSON.parse(row.warnings) as string[],
     generation: JSON.parse(row.generation) as Record<string, unknown>,
   };

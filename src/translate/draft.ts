@@ -1,3 +1,4 @@
+import { isCostFigure } from '../generation/record.js';
 import type { GenerationData, GenerationMessage, GenerationType, Tool } from '../generation/schema.js';
 import { mayHoldSecret, redactSecrets } from '../semconv/redact.js';
 import { textOf, withInstructions } from './messages.js';
@@ -78,10 +79,19 @@ export interface SpanCost {
   total: number | undefined;
 }
 
-/** The span's cost when it gave a total, or both parts of one; undefined otherwise. */
-export function finishedCost(cost: SpanCost): SpanCost | undefined {
+/**
+ * The span's cost when it gave a total, or both parts of one; undefined otherwise, and undefined (with a warning) when
+ * any figure, or the sum of the parts, is not a cost a record may hold (`isCostFigure`: infinite, NaN or negative).
+ */
+export function finishedCost(cost: SpanCost, warnings: string[]): SpanCost | undefined {
   const total = cost.total ?? (cost.input !== undefined && cost.output !== undefined ? cost.input + cost.output : undefined);
-  return total === undefined ? undefined : { input: cost.input, output: cost.output, total };
+  if (total === undefined) return undefined;
+  const figures = [cost.input, cost.output, total].filter((figure) => figure !== undefined);
+  if (!figures.every(isCostFigure)) {
+    warnings.push('cost: not a finite, non-negative amount; the span is kept without its cost');
+    return undefined;
+  }
+  return { input: cost.input, output: cost.output, total };
 }
 
 /** Attribute keys by namespace (see families.ts `keyFamilies`). */

@@ -204,7 +204,7 @@ function result(context: TranslationContext, generation: GenerationData, source:
   const out: TranslationResult = { generation, source, warnings: context.warnings };
   if (checked) out.checked = true;
   if (context.failure !== undefined) out.failure = context.failure;
-  const cost = finishedCost(context.draft.cost);
+  const cost = finishedCost(context.draft.cost, context.warnings);
   if (cost) out.cost = cost;
   return out;
 }

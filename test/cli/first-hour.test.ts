@@ -79,13 +79,12 @@ describe('serve says at start that re-runs have no API key', () => {
     }
   });
 
-  it('a key variable without --provider-url is said to have no effect', async () => {
-    const server = await started(['--provider-key-env', 'GENSPAN_TEST_KEY'], { GENSPAN_TEST_KEY: 'sk-test' });
-    try {
-      expect(server.stdout()).toMatch(/WARNING: --provider-key-env GENSPAN_TEST_KEY has no effect without --provider-url/);
-    } finally {
-      await server.stop();
-    }
+  it('a plain key variable without --provider-url is a usage error, before any database is opened', async () => {
+    const db = join(dir, 'never-created.db');
+    const result = await runCli(['serve', '--db', db, '--provider-key-env', 'GENSPAN_TEST_KEY'], { env: { GENSPAN_TEST_KEY: 'sk-test' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--provider-key-env GENSPAN_TEST_KEY is the key of --provider-url: give --provider-url/);
+    expect(existsSync(db)).toBe(false);
   });
 });
 

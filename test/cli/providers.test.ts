@@ -43,6 +43,9 @@ describe('genspan serve --provider, --provider-key-env, --providers (parsing)', 
     [['--provider-key-env', 'a=KEY'], '--provider-key-env a=...: no --provider a=URL was given'],
     [['--provider-key-env', 'A', '--provider-key-env', 'B'], '--provider-key-env VARIABLE is for --provider-url and given once'],
     [['--providers', ''], '--providers needs a file name'],
+    [['--provider-key-env', 'KEY'], '--provider-key-env KEY is the key of --provider-url: give --provider-url'],
+    [['--provider-url', 'http://x/v1', '--provider-key-env', 'MY-KEY'], '--provider-key-env MY-KEY: "MY-KEY" is not an environment'],
+    [['--provider', 'a=http://x/v1', '--provider-key-env', 'a=1X'], '--provider-key-env a=...: "1X" is not an environment variable name'],
   ])('%j is refused: %s', (argv, message) => {
     expect(() => parseServeArgs(argv, {})).toThrow(message);
   });

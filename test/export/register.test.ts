@@ -9,6 +9,7 @@ import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type PlaygroundProcessorOptions, playgroundProcessors, register } from '../../src/export/register.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
+import { readPriceFile } from '../../src/ingest/prices.js';
 import { step } from '../../src/step/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { GenerationStore, PlaygroundStore } from '../../src/store/types.js';
@@ -375,7 +376,7 @@ describe('playgroundProcessors({ prices })', () => {
     return record.cost;
   }
 
-  it("prices generations with the user's table, given as data or as a file, merged over genspan's", async () => {
+  it("prices generations with the user's table, given as data, a built table or a file, merged over genspan's", async () => {
     const dir = tempDir();
     try {
       // gpt-4o-mini at genspan's $0.15 / $0.60 per million: 10 input and 5 output tokens.
@@ -385,6 +386,8 @@ describe('playgroundProcessors({ prices })', () => {
       const file = dir.file('prices.json');
       writeFileSync(file, JSON.stringify(mine));
       expect((await storedCost(file, dir))?.total).toBe(2);
+      // A table already built, as the exporters take one: used as it is, not refused as data.
+      expect((await storedCost(readPriceFile(file), dir))?.total).toBe(2);
     } finally {
       dir.remove();
     }

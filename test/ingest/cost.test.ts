@@ -82,6 +82,11 @@ describe('generationCost', () => {
     expect(generationCost({ model: null, inputTokenCount: 10, outputTokenCount: 5 }, PRICES)).toBeNull();
   });
 
+  it('is null when the tokens at the price overflow to an infinite cost', () => {
+    const huge = { model: 'gpt-4o', inputTokenCount: Number.MAX_VALUE, outputTokenCount: Number.MAX_VALUE };
+    expect(generationCost(huge, PRICES)).toBeNull();
+  });
+
   it("prefers the span's own cost", () => {
     const generation = { model: 'gpt-4o', inputTokenCount: 10, outputTokenCount: 5 };
     expect(generationCost(generation, PRICES, { input: undefined, output: undefined, total: 0.42 })).toEqual({

@@ -60,6 +60,19 @@ describe('OpenAI messages <-> GenAI parts', () => {
   });
 });
 
+describe('messageFromParts: the message fields', () => {
+  it("reads a GenAI message's own fields (finish_reason among them) and carries any other key along", () => {
+    const message = messageFromParts({
+      role: 'assistant',
+      name: 'bot',
+      parts: [{ type: 'text', content: 'hi' }],
+      finish_reason: 'stop',
+      refusal: null,
+    });
+    expect(message).toEqual({ role: 'assistant', name: 'bot', content: 'hi', refusal: null });
+  });
+});
+
 describe('encodeGeneration / decodeGeneration', () => {
   it('round-trips variables of any type and string-only variables without a JSON copy', () => {
     const typed = encodeGeneration(new CompletionGeneration({ variables: { n: 3, list: ['a'], s: 'x' } }), { captureContent: true });

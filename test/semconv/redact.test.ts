@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeGeneration } from '../../src/semconv/encode.js';
 import { GenAI, Genspan, REDACTED } from '../../src/semconv/keys.js';
-import { redactSecrets, redactUrlUserInfo } from '../../src/semconv/redact.js';
+import { hasUrlUserInfo, redactSecrets, redactUrlUserInfo } from '../../src/semconv/redact.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import { makeSpan } from '../translate/fixtures/handwritten.js';
 
@@ -79,6 +79,15 @@ describe('credential shapes', () => {
       key: 'region',
     });
     expect(redactUrlUserInfo('mail me at ada@example.com')).toBe('mail me at ada@example.com');
+  });
+
+  it('finds user-info the same way on every call, whatever came before (no regex state kept between calls)', () => {
+    const text = 'https://u:p@a.example and ftp://v:q@b.example';
+    for (let call = 0; call < 3; call++) {
+      expect(hasUrlUserInfo(text)).toBe(true);
+      expect(hasUrlUserInfo('https://plain.example/')).toBe(false);
+      expect(redactUrlUserInfo(text)).toBe(`https://${REDACTED}@a.example and ftp://${REDACTED}@b.example`);
+    }
   });
 
   it('redacts a template variable named like a credential, in the encoder and the translator', () => {

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliServer, startCliServer, tempDir } from '../support/cli.js';
@@ -86,4 +87,37 @@ describe('X-Content-Type-Options: nosniff on every API answer', () => {
       expect(result.type, name).toMatch(/^application\/json/);
     }
   });
+
+  it('is sent with what Node refuses before any route: a malformed request line (400), headers too large (431)', async () => {
+    const { hostname, port } = new URL(open.url);
+    const cases: [string, string, number][] = [
+      ['malformed request line', 'NOT A REQUEST\r\n\r\n', 400],
+      ['headers too large', `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`, 431],
+    ];
+    for (const [name, bytes, status] of cases) {
+      const text = await rawAnswer(hostname, Number(port), bytes);
+      const [head, body] = text.split('\r\n\r\n');
+      expect(head.split('\r\n')[0], name).toBe(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}`);
+      expect(head.toLowerCase(), name).toContain('\r\nx-content-type-options: nosniff');
+      expect(JSON.parse(body), name).toMatchObject({ statusCode: status });
+    }
+    // And the server keeps serving.
+    expect((await answer(`${open.url}/healthz`)).status).toBe(200);
+  });
 });
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' };
+
+/** What the server writes back to raw bytes on a fresh connection, until it closes the connection. */
+function rawAnswer(host: string, port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ host, port }, () => socket.write(bytes));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // The server may close while the rest of a large request is still being sent; what it answered is kept.
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') reject(error);
+    });
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+  });
+}

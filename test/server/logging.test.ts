@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer, type RunningServer, startServer } from '../../src/server/index.js';
-import type { LogLevel } from '../../src/server/log.js';
+import { type LogLevel, ServerLog } from '../../src/server/log.js';
 import { StoreClosedError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { FAIL_MODEL, type FakeOpenAI, startFakeOpenAI, UNAUTHORIZED_MODEL } from '../support/fake-openai.js';
@@ -160,6 +160,13 @@ describe('the server log (real HTTP on 127.0.0.1)', () => {
     ]);
     expect(verbose.log.at('info')).toHaveLength(5);
     for (const line of [...quiet.log.lines, ...usual.log.lines, ...verbose.log.lines]) expect(line).toMatch(LINE);
+  });
+
+  it("escapes every terminal control in a line (a provider's ESC, lone CR, bidi override), newlines as \\n", () => {
+    const log = collectLines();
+    new ServerLog('info', log.destination).warn('provider said: \u001b[2Jgone\rover \u202eevil\r\nnext\u0085');
+    expect(log.lines).toEqual([expect.stringMatching(LINE)]);
+    expect(log.lines[0]).toMatch(/ provider said: \\u001b\[2Jgone\\u000dover \\u202eevil\\nnext\\u0085\n$/);
   });
 
   it('refuses a log level it does not know, naming the ones it does', async () => {

@@ -7,6 +7,7 @@ import { type RunningServer, startServer } from '../../src/server/index.js';
 import { ServerConfigError } from '../../src/server/options.js';
 import { Providers, parseProvidersFile, providerSpecs, readProvidersFile } from '../../src/server/providers.js';
 import { requestSettings, unansweredToolCalls } from '../../src/server/request-parameters.js';
+import { prepareRerun, previewRerun } from '../../src/server/rerun.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { ECHO_KEY_MODEL, type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 import { haikuCompletion, ndjson, seedServer, tempDir, weatherChat } from '../support/playground-seeds.js';
@@ -67,6 +68,16 @@ describe('the providers file', () => {
       '{ "providers": [{ "name": "a", "url": "http://x/v1", "timeoutSeconds": 0 }] }',
       /timeoutSeconds: must be a positive/,
     ],
+    [
+      'a timeout past what a timer holds',
+      '{ "providers": [{ "name": "a", "url": "http://x/v1", "timeoutSeconds": 3000000 }] }',
+      /^p\.json is not a valid providers file: providers\[0\]\.timeoutSeconds: must be a positive number of seconds from 1 to 86400 /,
+    ],
+    [
+      'a timeout that rounds to no time',
+      '{ "providers": [{ "name": "a", "url": "http://x/v1", "timeoutSeconds": 0.0001 }] }',
+      /^p\.json is not a valid providers file: providers\[0\]\.timeoutSeconds: must be a positive number of seconds from 1 to 86400 /,
+    ],
     ['an unknown field', '{ "providers": [{ "name": "a", "url": "http://x/v1", "model": "m" }] }', /providers\[0\]\.model: unknown field/],
     [
       'a key written into the file',
@@ -126,6 +137,8 @@ describe('providers from the command line', () => {
       ['local', 'LOCAL_KEY'],
       ['openai', 'OPENAI_API_KEY'],
     ]);
+    // The caller's file entries are copied, not given the command line's key variable.
+    expect(file).toEqual([{ name: 'from-file', url: 'http://f/v1', timeoutMs: 1000 }]);
   });
 
   it('refuses a name twice, a key variable for no provider, and bad URLs, naming each', () => {
@@ -191,6 +204,7 @@ describe('settings sent to an OpenAI-compatible provider (pure)', () => {
         best_of: 2,
       },
       'chat',
+      true,
     );
     expect(sent).toEqual({
       temperature: 0.2,
@@ -213,14 +227,14 @@ describe('settings sent to an OpenAI-compatible provider (pure)', () => {
   });
 
   it('translates the AI SDK tool choices and leaves out one it cannot read', () => {
-    const choice = (value: unknown) => requestSettings({ tool_choice: value }, 'chat');
+    const choice = (value: unknown) => requestSettings({ tool_choice: value }, 'chat', true);
     expect(choice({ type: 'required' }).sent).toEqual({ tool_choice: 'required' });
     expect(choice('none').sent).toEqual({ tool_choice: 'none' });
     expect(choice({ type: 'function', function: { name: 'f' } }).sent).toEqual({
       tool_choice: { type: 'function', function: { name: 'f' } },
     });
     expect(choice({ kind: 'weird' }).omitted).toEqual([{ setting: 'tool_choice', reason: 'not a tool choice OpenAI understands' }]);
-    expect(requestSettings({ toolChoice: 'auto', maxOutputTokens: 9 }, 'completions')).toEqual({
+    expect(requestSettings({ toolChoice: 'auto', maxOutputTokens: 9 }, 'completions', false)).toEqual({
       sent: { max_tokens: 9 },
       omitted: [{ setting: 'toolChoice', reason: 'a chat parameter, not a completions one' }],
     });
@@ -236,6 +250,42 @@ describe('settings sent to an OpenAI-compatible provider (pure)', () => {
       ]),
     ).toEqual(['call_1']);
     expect(unansweredToolCalls(weatherChat().toJSON().messages as never)).toEqual([]);
+  });
+
+  it('finds unanswered tool calls in one pass: an answer counts only after its call, and order is kept', () => {
+    const call = (id: string) => ({ id, type: 'function', function: { name: 'f', arguments: '{}' } });
+    expect(
+      unansweredToolCalls([
+        { role: 'tool', tool_call_id: 'late', content: 'too early' },
+        { role: 'assistant', content: null, tool_calls: [call('late'), call('a'), { type: 'function' }] },
+        { role: 'tool', tool_call_id: 'a', content: 'ok' },
+      ]),
+    ).toEqual(['late', '(without an id, in message 2)']);
+    // Thousands of calls, each answered: a quadratic scan of the later messages takes seconds here.
+    const many = Array.from({ length: 20_000 }, (_, index) => [
+      { role: 'assistant', content: null, tool_calls: [call(`c${index}`)] },
+      { role: 'tool', tool_call_id: `c${index}`, content: 'ok' },
+    ]).flat();
+    const started = performance.now();
+    expect(unansweredToolCalls(many)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('leaves out tool_choice and parallel_tool_calls when the request sends no tools', () => {
+    const settings = { tool_choice: 'auto', parallelToolCalls: false, temperature: 0 };
+    expect(requestSettings(settings, 'chat', false)).toEqual({
+      sent: { temperature: 0 },
+      omitted: [
+        { setting: 'tool_choice', reason: 'no tools in the request' },
+        { setting: 'parallelToolCalls', reason: 'no tools in the request' },
+      ],
+    });
+    expect(requestSettings(settings, 'chat', true).sent).toEqual({ tool_choice: 'auto', parallel_tool_calls: false, temperature: 0 });
+    const chat = { type: 'CHAT', model: 'm', settings, messages: [{ role: 'user', content: 'hi' }] };
+    const prepared = prepareRerun(chat, { id: 'o', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) }, 'openai');
+    expect(prepared.request.body).not.toHaveProperty('tool_choice');
+    expect(prepared.omitted).toContainEqual({ setting: 'tool_choice', reason: 'no tools in the request' });
+    expect(previewRerun(chat, 'openai').omitted).toContainEqual({ setting: 'parallelToolCalls', reason: 'no tools in the request' });
   });
 });
 

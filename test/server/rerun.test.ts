@@ -1,14 +1,25 @@
-import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { priceTable } from '../../src/generation/prices.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
-import type { ErrorBody, GenerationList, PlaygroundConfig } from '../../src/generation/rest.js';
+import type { ErrorBody, GenerationList, PlaygroundConfig, RerunEvent } from '../../src/generation/rest.js';
+import type { GenerationMessage } from '../../src/generation/schema.js';
 import { GenerationIngest, type IngestResult } from '../../src/ingest/ingest.js';
 import { Genspan, REDACTED } from '../../src/semconv/keys.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { CONFIGURE_COMMAND, registerPlayground } from '../../src/server/playground.js';
-import { prepareRerun, RERUN_SERVICE_NAME, SecretScrubber, scrubSecrets, sseData } from '../../src/server/rerun.js';
+import { Providers } from '../../src/server/providers.js';
+import {
+  ProviderStreamLimitError,
+  prepareRerun,
+  RERUN_SERVICE_NAME,
+  RerunRunner,
+  SecretScrubber,
+  scrubSecrets,
+  sseData,
+} from '../../src/server/rerun.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { NormalizedSpan } from '../../src/translate/types.js';
 import {
@@ -514,6 +525,25 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
     }
   });
 
+  it('prices a re-run with the prices given to registerPlayground', async () => {
+    const prices = priceTable({ models: { 'fake-chat': { input: 1_000_000, output: 1_000_000 } } });
+    const app = Fastify();
+    registerPlayground(app, { store, providerUrl: fake.baseURL, prices });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = app.server.address() as AddressInfo;
+      const events = await ndjson(await post(`http://127.0.0.1:${port}`, chatRecord.id, chatRecord.generation));
+      const done = events[events.length - 1] as { type: string; id: string };
+      expect(done.type).toBe('done');
+      const stored = await store.get(done.id);
+      // A dollar a token: the given table's price, not genspan's own for an unknown model (none).
+      expect(stored?.cost?.total).toBe(stored?.generation.tokenCount);
+      expect(stored?.generation.tokenCount).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('traces the re-run as an llm step whose span names the original (genspan.rerun_of)', async () => {
     const ingested: NormalizedSpan[] = [];
     class RecordingIngest extends GenerationIngest {
@@ -539,6 +569,142 @@ describe('playground routes on genspan serve (real HTTP, SQLite, fake provider)'
       expect(span.resource['service.name']).toBe(RERUN_SERVICE_NAME);
     } finally {
       await app.close();
+    }
+  });
+});
+
+/** A provider on 127.0.0.1 that answers every call with `respond`; `closed` resolves when a client drops its connection. */
+async function startRawProvider(
+  respond: (response: ServerResponse) => void,
+): Promise<{ url: string; closed: Promise<void>; close(): Promise<void> }> {
+  let dropped: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    dropped = resolve;
+  });
+  const server = createHttpServer((request, response) => {
+    request.resume();
+    response.on('close', () => {
+      if (!response.writableFinished) dropped();
+    });
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    respond(response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    closed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('re-runs past the content cap, and tool calls with a key in them (real HTTP, SQLite, raw providers)', () => {
+  const dir = tempDir();
+  let store: SqliteStore;
+  const original = (model: string) =>
+    ({
+      id: 'original',
+      traceId: 'c'.repeat(32),
+      spanId: 'd'.repeat(16),
+      generation: { type: 'CHAT', provider: 'raw', model, messages: [{ role: 'user', content: 'hi' }] },
+    }) as unknown as GenerationRecord;
+
+  beforeAll(() => {
+    store = new SqliteStore({ path: dir.file('limits.db') });
+  });
+  afterAll(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  async function rerun(url: string, options: { maxAnswerChars?: number; apiKey?: string } = {}) {
+    const env = options.apiKey ? { RAW_KEY: options.apiKey } : {};
+    const providers = new Providers([{ name: 'raw', url, keyEnv: 'RAW_KEY', timeoutMs: 60_000 }], env);
+    const runner = new RerunRunner({ store, providers, maxAnswerChars: options.maxAnswerChars });
+    const events: RerunEvent[] = [];
+    try {
+      const record = original('m');
+      const plan = runner.prepare(record, record.generation);
+      const id = await runner.run(record, plan, (event) => events.push(event), new AbortController().signal);
+      return { events, stored: await store.get(id) };
+    } finally {
+      await runner.shutdown();
+    }
+  }
+
+  it('stops a stream that never ends a line at the cap, closing the call, and stores the re-run with an error', async () => {
+    const provider = await startRawProvider((response) => {
+      const more = () => {
+        if (!response.destroyed) response.write(`data: ${'x'.repeat(512)}`, more);
+      };
+      more();
+    });
+    try {
+      const { events, stored } = await rerun(provider.url, { maxAnswerChars: 4096 });
+      await provider.closed;
+      expect(events.at(-1)).toMatchObject({
+        type: 'done',
+        error: expect.stringMatching(/more than 4096 characters: the call was stopped/),
+      });
+      expect(stored?.generation.error).toMatch(/more than 4096 characters/);
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('stops an answer that passes the cap, keeping it cut at the cap, and says so', async () => {
+    const chunk = (content: string) => `data: ${JSON.stringify({ choices: [{ delta: { content } }] })}\n\n`;
+    const provider = await startRawProvider((response) => {
+      const more = () => {
+        if (!response.destroyed) response.write(chunk('abcdefghij'), more);
+      };
+      more();
+    });
+    try {
+      const { events, stored } = await rerun(provider.url, { maxAnswerChars: 95 });
+      await provider.closed;
+      const done = events.at(-1) as Extract<RerunEvent, { type: 'done' }>;
+      expect(done.error).toBe("The provider's answer passed 95 characters: the call was stopped and the answer cut there.");
+      const content = (stored?.generation as { messageCompletion?: GenerationMessage } | undefined)?.messageCompletion?.content;
+      expect(content).toBe('abcdefghij'.repeat(10).slice(0, 95));
+      const streamed = events.flatMap((event) => (event.type === 'delta' ? [event.text] : [])).join('');
+      expect(streamed).toBe(content);
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('throws past the cap from sseData itself, for a line and for an event', async () => {
+    const read = async (text: string) => {
+      for await (const _ of sseData(streamOf(text), 10)) void _;
+    };
+    await expect(read(`data: ${'x'.repeat(20)}`)).rejects.toThrow(ProviderStreamLimitError);
+    await expect(read('data: 12345\ndata: 67890\n\n')).rejects.toThrow(ProviderStreamLimitError);
+    await expect(read('data: 1234\n\n')).resolves.toBeUndefined();
+  });
+
+  it('scrubs the key from every string of a streamed tool call: id, type, name and arguments', async () => {
+    const key = 'sk-raw-secret-abcdef0123456789';
+    const call = { index: 0, id: `call_${key}`, type: `function${key}`, function: { name: `f_${key}`, arguments: `{"k":"${key}"}` } };
+    const provider = await startRawProvider((response) => {
+      response.end(`data: ${JSON.stringify({ choices: [{ delta: { tool_calls: [call] } }] })}\n\ndata: [DONE]\n\n`);
+    });
+    try {
+      const { events, stored } = await rerun(provider.url, { apiKey: key });
+      expect(JSON.stringify(events)).not.toContain(key.slice(-8));
+      expect(JSON.stringify(stored)).not.toContain(key.slice(-8));
+      const calls = (stored?.generation as { messageCompletion?: GenerationMessage } | undefined)?.messageCompletion?.tool_calls;
+      // The stored type is the conventions' own (`function`); the scrubbed id, name and arguments are kept as they came.
+      expect(calls?.[0]).toMatchObject({
+        id: `call_${REDACTED}`,
+        function: { name: `f_${REDACTED}`, arguments: `{"k":"${REDACTED}"}` },
+      });
+    } finally {
+      await provider.close();
     }
   });
 });

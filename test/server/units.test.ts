@@ -536,6 +536,22 @@ describe('createServer / startServer', () => {
     }
   });
 
+  it('keeps a provider problem a ServerConfigError, and any other playground failure as it was thrown', async () => {
+    const store = new SqliteStore({ path: join(dir, 'playground-errors.db') });
+    try {
+      await expect(createServer({ store, providerUrl: 'ftp://x' })).rejects.toThrow(ServerConfigError);
+      await expect(createServer({ store, providerUrl: 'http://x/v1', providerTimeoutMs: 2 ** 31 })).rejects.toThrow(
+        'the timeout of openai (2147483.648 s) must be a positive number of seconds from 1 to 86400 (a day)',
+      );
+      // A providers list that is not a list is a programming error: it must not be reported as bad configuration.
+      const failure = await createServer({ store, providers: {} as never }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(TypeError);
+      expect(failure).not.toBeInstanceOf(ServerConfigError);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a reachable host without a token unless insecure, and bad option values', async () => {
     const store = new SqliteStore({ path: join(dir, 'options.db') });
     try {

@@ -398,6 +398,26 @@ export function storeContract(name: string, harness: StoreHarness): void {
         expect((await store.get(withoutCost.id))?.cost).toBeNull();
       });
 
+      it('stores a cost that is no valid cost (an infinite total from a library caller) as none; export and import work', async () => {
+        const store = await create();
+        const hostile = makeRecord({ span: 2 });
+        hostile.cost = {
+          input: Number.MAX_VALUE,
+          output: Number.MAX_VALUE,
+          total: Number.POSITIVE_INFINITY,
+          currency: 'USD',
+          source: 'span',
+        };
+        await store.write([hostile]);
+        expect((await store.get(hostile.id))?.cost).toBeNull();
+        expect((await store.list()).items.find((item) => item.id === hostile.id)?.cost).toBeNull();
+        expect((await store.list({ minCost: 0 })).items).toEqual([]);
+        const { text } = await exportToString(store);
+        const other = await create();
+        await other.importJsonl(Readable.from([text]));
+        expect((await other.get(hostile.id))?.cost).toBeNull();
+      });
+
       it('filters by a cost range, inclusive; records without a cost match no bound', async () => {
         const store = await create();
         const { checkoutChat, searchError, partsWithError, bare } = filterFixture();

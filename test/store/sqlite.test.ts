@@ -134,6 +134,24 @@ describe('SqliteStore files', () => {
     });
   });
 
+  it('reads a stored cost that is no valid cost (JSON null for an infinite total, a hand-edited row) as none', async () => {
+    const path = freshPath();
+    const [first, second] = manyRecords(2);
+    const writer = new SqliteStore({ path });
+    await writer.write([first, second]);
+    await writer.close();
+    const raw = new Database(path);
+    const edit = raw.prepare('UPDATE genspan_generations SET cost = ? WHERE id = ?');
+    edit.run(JSON.stringify({ input: 1e308, output: 1e308, total: null, currency: 'USD', source: 'span' }), first.id);
+    edit.run('{not json', second.id);
+    raw.close();
+    const store = new SqliteStore({ path });
+    expect((await store.get(first.id))?.cost).toBeNull();
+    expect((await store.get(second.id))?.cost).toBeNull();
+    expect((await store.list()).items.map((item) => item.cost)).toEqual([null, null]);
+    await store.close();
+  });
+
   it('migrates a schema 1 file (before costs): its records are kept, without a cost, and new ones get theirs', async () => {
     const path = freshPath();
     const older = manyRecords(3).map((record) => ({ ...record, cost: null }));

@@ -24,6 +24,24 @@ describe('span cost attributes', () => {
     expect(parts?.cost?.total).toBeCloseTo(0.03, 12);
   });
 
+  it('keeps no cost, with a warning, when a figure or the sum of the parts is not finite or is negative', () => {
+    const overflow = translateSpan(
+      makeSpan('chat gpt-4o', { ...chat, 'gen_ai.usage.input_cost': 1e308, 'gen_ai.usage.output_cost': 1e308 }),
+    );
+    expect(overflow?.cost).toBeUndefined();
+    expect(overflow?.warnings).toContain('cost: not a finite, non-negative amount; the span is kept without its cost');
+    expect(translateSpan(makeSpan('chat gpt-4o', { ...chat, 'gen_ai.usage.cost': -1 }))?.cost).toBeUndefined();
+    const langfuse = translateSpan(
+      makeSpan('generation', {
+        'langfuse.observation.type': 'generation',
+        'langfuse.observation.model.name': 'gpt-4o',
+        'langfuse.observation.cost_details': JSON.stringify({ input: 1e308, output: 1e308 }),
+      }),
+    );
+    expect(langfuse?.source).toBe('langfuse');
+    expect(langfuse?.cost).toBeUndefined();
+  });
+
   it('reads OpenInference llm.cost.*', () => {
     const span = makeSpan('ChatCompletion', {
       'openinference.span.kind': 'LLM',

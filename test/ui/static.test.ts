@@ -1,10 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CONFIGURE_COMMAND } from '../../src/server/playground.js';
+import { CONFIGURE_COMMAND, pageModules } from '../../src/server/playground.js';
+import { requireBuild } from '../support/cli.js';
 
-const UI = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/ui');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const UI = join(ROOT, 'src/ui');
 
 /** Every way for page code to turn a string into HTML or code. */
 const PARSES_DATA = new RegExp(
@@ -16,11 +19,20 @@ const PARSES_DATA = new RegExp(
   ].join('|'),
 );
 
-/** The page's own modules; the list is checked not to be empty by accident (a wrong folder, a renamed extension). */
+/**
+ * The sources of every module the server serves to the page (`pageModules`, which follows the compiled imports from
+ * `dist/src/ui` into `src/generation`); the list is checked not to be empty by accident, and to reach nothing outside
+ * the page folders.
+ */
 function pageSources(): { name: string; text: string }[] {
-  const names = readdirSync(UI).filter((name) => name.endsWith('.ts'));
-  expect(names).toEqual(expect.arrayContaining(['app.ts', 'dom.ts', 'detail.ts', 'editor.ts', 'api.ts']));
-  return names.map((name) => ({ name, text: readFileSync(join(UI, name), 'utf8') }));
+  requireBuild(join(ROOT, 'dist/src/ui/app.js'));
+  const { served, outside } = pageModules(join(ROOT, 'dist/src'));
+  expect(outside).toEqual([]);
+  expect(served).toEqual(expect.arrayContaining(['ui/app.js', 'ui/editor.js', 'generation/cost-format.js', 'generation/template.js']));
+  // Every page module is served, so none escapes the scan.
+  const uiSources = readdirSync(UI).filter((name) => name.endsWith('.ts'));
+  expect(served).toEqual(expect.arrayContaining(uiSources.map((name) => `ui/${name.replace(/\.ts$/, '.js')}`)));
+  return served.map((name) => ({ name, text: readFileSync(join(ROOT, 'src', name.replace(/\.js$/, '.ts')), 'utf8') }));
 }
 
 /** What in an HTML page runs code written in the page itself: inline scripts, event handler attributes, javascript: URLs. */
@@ -37,6 +49,22 @@ function inlineCode(html: string): string[] {
 describe('the page source', () => {
   it('never parses HTML from data: no innerHTML, outerHTML, insertAdjacentHTML, document.write or eval', () => {
     for (const { name, text } of pageSources()) expect(text, name).not.toMatch(PARSES_DATA);
+  });
+
+  it('the served-module walk names an import reaching past the page folders, and serves only the page folders', () => {
+    const root = mkdtempSync(join(tmpdir(), 'genspan-page-'));
+    try {
+      mkdirSync(join(root, 'ui'));
+      mkdirSync(join(root, 'generation'));
+      mkdirSync(join(root, 'store'));
+      writeFileSync(join(root, 'ui/app.js'), "import { a } from '../generation/a.js';\nimport('./lazy.js');");
+      writeFileSync(join(root, 'ui/lazy.js'), '');
+      writeFileSync(join(root, 'generation/a.js'), "export { b } from '../store/b.js';");
+      writeFileSync(join(root, 'store/b.js'), '');
+      expect(pageModules(root)).toEqual({ served: ['generation/a.js', 'ui/app.js', 'ui/lazy.js'], outside: ['store/b.js'] });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('the forbidden list catches each construct it names, and not its harmless neighbours', () => {
