@@ -1,4 +1,19 @@
 export { describeCost, formatCost } from './cost-format.js';
+export {
+  EXPERIMENT_STATUSES,
+  type Experiment,
+  type ExperimentDefinition,
+  type ExperimentProgress,
+  type ExperimentRequest,
+  ExperimentRequestSchema,
+  type ExperimentResult,
+  type ExperimentSource,
+  type ExperimentStatus,
+  type ExperimentVariant,
+  MAX_EXPERIMENT_SOURCES,
+  variantEdit,
+} from './experiment.js';
+export { experimentCell, experimentDetail, outputText, summarizeColumn } from './experiment-summary.js';
 export { type ListFilter, ListFilterSchema, ListQuerySchema, type ParsedListFilter } from './filter.js';
 export {
   ChatGeneration,
@@ -8,7 +23,14 @@ export {
   generationFromJSON,
   toGeneration,
 } from './generation.js';
-export { RERUN_METADATA_KEY, type RerunOrigin, rerunOriginOf } from './lineage.js';
+export {
+  EXPERIMENT_METADATA_KEY,
+  type ExperimentLink,
+  experimentLinkOf,
+  RERUN_METADATA_KEY,
+  type RerunOrigin,
+  rerunOriginOf,
+} from './lineage.js';
 export { LIST_PAGE_SIZE, LIST_QUERY_PARAMETERS, type ListFilterField, listQueryString } from './list-query.js';
 export {
   type ModelPrice,
@@ -35,6 +57,11 @@ export {
 } from './record.js';
 export type {
   ErrorBody,
+  ExperimentCell,
+  ExperimentColumn,
+  ExperimentDetail,
+  ExperimentList,
+  ExperimentRow,
   GenerationItem,
   GenerationList,
   OmittedSetting,

@@ -2,6 +2,7 @@
  * The REST API's contract: the types of what `genspan serve` answers and the page reads. Types only, so the page
  * imports them without loading anything at run time.
  */
+import type { Experiment } from './experiment.js';
 import type { GenerationRecord } from './record.js';
 
 /** A generation as the REST API returns it: the stored record, plus a link to its trace when Jaeger is known. */
@@ -84,4 +85,56 @@ export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
+}
+
+/** `GET /api/experiments`: every experiment, newest first. */
+export interface ExperimentList {
+  items: Experiment[];
+}
+
+/** A source's or a result's generation as the experiment view shows it; numbers are null when unknown. */
+export interface ExperimentCell {
+  /** The generation record, or null when none was made. */
+  generationId: string | null;
+  /** The output's text: the completion, or the assistant message's text and tool calls. */
+  output: string | null;
+  error: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  tokens: number | null;
+  /** From the start of the call to its end, in milliseconds. */
+  latencyMs: number | null;
+  /** USD. */
+  cost: number | null;
+}
+
+/** One source generation: its own cell, and one per variant (null while that result is still to come). */
+export interface ExperimentRow {
+  sourceId: string;
+  /** Null when the source is no longer stored. */
+  original: ExperimentCell | null;
+  results: (ExperimentCell | null)[];
+}
+
+/** Totals and means of one column (the originals, or one variant), over the cells it has. */
+export interface ExperimentColumn {
+  results: number;
+  errors: number;
+  /** errors / results; null without results. */
+  errorRate: number | null;
+  tokens: { total: number; mean: number | null };
+  cost: { total: number; mean: number | null };
+  latencyMs: { p50: number | null; p95: number | null };
+  /** Share of outputs identical to their original's (variants only; null for the originals' column or without results). */
+  identicalShare: number | null;
+  /** Share of outputs that are valid JSON, when the variant sets a response format; else null. */
+  validJsonShare: number | null;
+}
+
+/** `GET /api/experiments/:id`. */
+export interface ExperimentDetail {
+  experiment: Experiment;
+  original: ExperimentColumn;
+  variants: ExperimentColumn[];
+  rows: ExperimentRow[];
 }

@@ -27,6 +27,13 @@ export const DEFAULT_BODY_MIN_RATE = 1024;
 export const DEFAULT_BODY_RATE_GRACE_MS = 5_000;
 /** How long an OTLP request waits for room among the requests in flight before it is answered 429. */
 export const DEFAULT_ADMISSION_WAIT_MS = 1_000;
+/** Calls one provider gets at once from the server's experiments, all experiments together. */
+export const DEFAULT_EXPERIMENT_CONCURRENCY = 4;
+/**
+ * An experiment's retries of a call a provider answered 429 or 5xx: up to 5 attempts, waiting what `Retry-After` says
+ * or 0.5 s doubling each time, never more than 30 s at once.
+ */
+export const DEFAULT_EXPERIMENT_RETRY = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 } as const;
 
 /** Limit for one provider call, start to last token, unless the provider's configuration says otherwise. */
 export const DEFAULT_PROVIDER_TIMEOUT_MS = 300_000;

@@ -192,26 +192,37 @@ function isOwnOrigin(origin: string, host: string | undefined): boolean {
 /**
  * Guards a route that spends money or changes state against cross-site requests: a web page can make a visitor's
  * browser post `text/plain` or a form to a token-less local server without asking it first, but not
- * `application/json`; and a browser always names the page's origin on a cross-origin post.
+ * `application/json`; and a browser always names the page's origin on a cross-origin post. `action` and `body` name
+ * what is refused: "start a re-run", "the edited generation"; without `body`, a request of any media type (one with
+ * no body) passes, from the page's own origin.
  */
-async function ownPageJsonOnly(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-  const origin = request.headers.origin;
-  if (origin !== undefined && !isOwnOrigin(origin, request.headers.host)) {
-    return reply.code(403).send(errorBody(403, 'Forbidden', "Only this server's own page may start a re-run."));
-  }
-  if (mediaType(request.headers['content-type']) !== 'application/json') {
-    return reply.code(415).send(errorBody(415, 'Unsupported Media Type', 'Send the edited generation as Content-Type: application/json.'));
-  }
-  return undefined;
+export function ownPageJsonOnly(action: string, body?: string) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const origin = request.headers.origin;
+    if (origin !== undefined && !isOwnOrigin(origin, request.headers.host)) {
+      return reply.code(403).send(errorBody(403, 'Forbidden', `Only this server's own page may ${action}.`));
+    }
+    if (body !== undefined && mediaType(request.headers['content-type']) !== 'application/json') {
+      return reply.code(415).send(errorBody(415, 'Unsupported Media Type', `Send ${body} as Content-Type: application/json.`));
+    }
+    return undefined;
+  };
+}
+
+/** What `registerPlayground` made: the re-run runner (none without providers), and how to release it. */
+export interface Playground {
+  rerun: RerunRunner | undefined;
+  providers: Providers;
+  shutdown(): Promise<void>;
 }
 
 /**
  * Adds the playground to a Fastify app: `GET /`, `GET /ui/:file` and `GET /generation/:file` (the page),
  * `GET /api/playground/config`, `POST /api/generations/:id/rerun/preview` and `POST /api/generations/:id/rerun`.
- * Throws `ServerConfigError` for any problem with the providers (see `providerSpecs`). The returned function releases
- * the re-run tracer; the app's `onClose` calls it too.
+ * Throws `ServerConfigError` for any problem with the providers (see `providerSpecs`). The returned `shutdown`
+ * releases the re-run tracer; the app's `onClose` calls it too.
  */
-export function registerPlayground(app: FastifyInstance, options: PlaygroundOptions): () => Promise<void> {
+export function registerPlayground(app: FastifyInstance, options: PlaygroundOptions): Playground {
   const env = options.env ?? process.env;
   const providers = playgroundProviders(options, env);
   const unusedKeyEnv = options.providerUrl === undefined ? options.providerApiKeyEnv : undefined;
@@ -257,7 +268,7 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
     return reply.header('cache-control', 'no-store').send(config);
   });
 
-  const rerunRoute = { bodyLimit: RERUN_BODY_LIMIT_BYTES, onRequest: ownPageJsonOnly };
+  const rerunRoute = { bodyLimit: RERUN_BODY_LIMIT_BYTES, onRequest: ownPageJsonOnly('start a re-run', 'the edited generation') };
   type RerunRequest = { Params: { id: string }; Querystring: { provider?: string } };
   const isInputError = (error: unknown) =>
     error instanceof GenerationValidationError || error instanceof RerunInputError || error instanceof UnknownProviderError;
@@ -322,5 +333,5 @@ export function registerPlayground(app: FastifyInstance, options: PlaygroundOpti
       .send(output);
   });
 
-  return shutdown;
+  return { rerun: runner, providers, shutdown };
 }

@@ -36,6 +36,11 @@ export const RERUN_SERVICE_NAME = 'genspan-playground';
 /** The step name of a re-run. */
 export const RERUN_STEP_NAME = 'playground re-run';
 
+/** A re-run cancelled by its caller, who asked for it not to be stored (`RunOptions.storeCancelled: false`). */
+export class RerunCancelledError extends Error {
+  override readonly name = 'RerunCancelledError';
+}
+
 /** An edited generation that cannot be re-run as it is (user input, answered with 400). */
 export class RerunInputError extends Error {
   override readonly name = 'RerunInputError';
@@ -389,6 +394,14 @@ class EndedSpans implements SpanProcessor {
   }
 }
 
+/** How `RerunRunner.run` sends and stores, for callers other than the page (an experiment). */
+export interface RunOptions {
+  /** Sends the request; an experiment's wraps `fetch` with its retries. Default `fetch`. */
+  send?: typeof fetch;
+  /** Whether a call the caller cancelled is stored (a re-run the page left is); an experiment runs it again instead. */
+  storeCancelled?: boolean;
+}
+
 export interface RerunRunnerOptions {
   store: PlaygroundStore;
   providers: Providers;
@@ -452,8 +465,17 @@ export class RerunRunner {
   /**
    * Sends the request, reports tokens as they arrive, and stores the traced result. Provider failures become the
    * new generation's `error` (and are stored: a failed call is a generation too); only a store failure throws.
+   * Resolves with the new record's id; rejects with `RerunCancelledError` for a cancelled call that
+   * `options.storeCancelled: false` left unstored.
    */
-  async run(original: GenerationRecord, plan: RerunPlan, emit: (event: RerunEvent) => void, clientSignal: AbortSignal): Promise<string> {
+  async run(
+    original: GenerationRecord,
+    plan: RerunPlan,
+    emit: (event: RerunEvent) => void,
+    clientSignal: AbortSignal,
+    options: RunOptions = {},
+  ): Promise<string> {
+    const send = options.send ?? fetch;
     const { generation, request, provider, omitted } = plan;
     emit({ type: 'start', rerunOf: original.id, model: generation.model ?? '', api: request.api, provider: provider.name, omitted });
     const endpoint = endpointUrl(provider.url, request.path);
@@ -482,7 +504,7 @@ export class RerunRunner {
           try {
             const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
             if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
-            const response = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify(request.body), signal });
+            const response = await send(endpoint, { method: 'POST', headers, body: JSON.stringify(request.body), signal });
             if (!response.ok || !response.body) {
               generation.error = response.ok ? 'The provider sent no body.' : await providerError(response, redact);
             } else {
@@ -524,6 +546,7 @@ export class RerunRunner {
 
     const span = this.ended.take(spanId);
     if (!span) throw new Error('The re-run span was not recorded.');
+    if (clientSignal.aborted && options.storeCancelled === false) throw new RerunCancelledError('The re-run was cancelled and not stored.');
     const normalized = normalizeReadableSpan(span);
     const result = await this.ingest.ingestSpans([normalized]);
     if (result.stored + result.duplicates === 0) throw new Error('The re-run could not be stored as a generation.');

@@ -14,6 +14,7 @@ import {
   DEFAULT_BODY_MIN_RATE,
   DEFAULT_BODY_RATE_GRACE_MS,
   DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_EXPERIMENT_CONCURRENCY,
   DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_HOST,
   DEFAULT_LOG_LEVEL,
@@ -23,6 +24,8 @@ import {
   DEFAULT_MAX_REQUEST_ITEMS,
   DEFAULT_PORT,
 } from './defaults.js';
+import { registerExperimentRoutes } from './experiment-routes.js';
+import { ExperimentRunner, type RetryPolicy } from './experiments.js';
 import { errorDetail, type LogDestination, type LogLevel, logRefusal, parseLogLevel, ServerLog } from './log.js';
 import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
@@ -73,6 +76,10 @@ export interface ServerOptions {
   providerUrl?: string;
   /** Environment variable holding the provider's API key. */
   providerApiKeyEnv?: string;
+  /** Calls one provider gets at once from experiments, all together. Default 4. */
+  experimentConcurrency?: number;
+  /** How experiments retry a call a provider answered 429 or 5xx. Default: 5 attempts from 0.5 s, at most 30 s apart. */
+  experimentRetry?: RetryPolicy;
   /** Limit for one re-run of `providerUrl`'s provider, in milliseconds (1 s to a day). Default 300 000. */
   providerTimeoutMs?: number;
   /** Where providers' keys are read, each time one is used. Default `process.env`. */
@@ -263,8 +270,13 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   const health = new StoreWriteHealth();
   await app.register(otlpRoutes, { ingest, health, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace });
   await app.register(apiRoutes, { store: options.store, health, jaegerUrl });
+  const experimentConcurrency = positiveOption(
+    options.experimentConcurrency ?? DEFAULT_EXPERIMENT_CONCURRENCY,
+    'experimentConcurrency',
+    'calls',
+  );
   // Throws ServerConfigError for a provider problem; anything else is a fault, not the configuration's, and stays as it is.
-  registerPlayground(app, {
+  const playground = registerPlayground(app, {
     store: options.store,
     ingest,
     jaegerUrl,
@@ -274,6 +286,20 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     providerTimeoutMs: options.providerTimeoutMs,
     env: options.env,
   });
+  const experiments = new ExperimentRunner({
+    store: options.store,
+    rerun: playground.rerun,
+    providers: playground.providers,
+    log: app.log,
+    concurrency: experimentConcurrency,
+    retry: options.experimentRetry,
+  });
+  registerExperimentRoutes(app, { store: options.store, runner: experiments });
+  // Experiments a stopped server left running go on once this one is up; a shutdown leaves them running again.
+  app.addHook('onReady', async () => {
+    await experiments.resume().catch((error: unknown) => app.log.error(`experiments could not be resumed: ${errorDetail(error)}`));
+  });
+  app.addHook('preClose', () => experiments.close());
 
   return { app, ingest, close: () => app.close() };
 }

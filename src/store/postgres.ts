@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import pg from 'pg';
+import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
 import { StatusCode } from '../generation/status.js';
@@ -15,6 +16,16 @@ import {
   StoreUnavailableError,
   StoreUnwritableError,
 } from './errors.js';
+import {
+  EXPERIMENT_NEWEST_FIRST,
+  EXPERIMENT_RESULT_COLUMNS,
+  EXPERIMENT_SELECT,
+  type ExperimentResultRow,
+  type ExperimentRow,
+  experimentFromRow,
+  experimentValues,
+  resultFromRow,
+} from './experiment-row.js';
 import { type FilterDialect, normalizeFilter, whereClause } from './filter-sql.js';
 import {
   fromRow,
@@ -49,7 +60,7 @@ const POOL_DEFAULTS = {
 } satisfies pg.PoolConfig;
 
 /** The schema this code writes (row `schema_version` of `genspan_meta`). */
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 /** Serialises schema setup across genspan processes starting at once ("genspan" in ASCII). */
 const MIGRATION_LOCK_KEY = '29113321772917102';
 
@@ -110,8 +121,28 @@ ALTER TABLE genspan_generations ADD COLUMN cost text;
 ALTER TABLE genspan_generations ADD COLUMN cost_total double precision;
 `;
 
+/** v3: experiments and their results. */
+const SCHEMA_V3 = `
+CREATE TABLE genspan_experiments (
+  id text PRIMARY KEY,
+  created_ms bigint NOT NULL,
+  status text NOT NULL,
+  error text,
+  definition text NOT NULL
+);
+CREATE INDEX genspan_experiments_created ON genspan_experiments (created_ms, id);
+CREATE TABLE genspan_experiment_results (
+  experiment_id text NOT NULL,
+  source_id text NOT NULL,
+  variant integer NOT NULL,
+  generation_id text,
+  error text,
+  PRIMARY KEY (experiment_id, source_id, variant)
+);
+`;
+
 /** Migration i takes the schema from version i to i + 1. */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
 export const POSTGRES_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2;
@@ -574,6 +605,85 @@ export class PostgresStore implements PlaygroundStore {
       const sql = `${RECORD_SELECT} ${where.sql} ORDER BY start_ms DESC, id DESC LIMIT $${where.params.length + 1}`;
       const result = await this.pool.query<RecordColumns>(sql, [...postgresParams(where.params), normalized.limit + 1]);
       return pageFrom(result.rows.map(fromPostgresRow), normalized.limit);
+    });
+  }
+
+  getMany(ids: readonly string[]): Promise<Map<string, GenerationRecord>> {
+    return this.run(async () => {
+      const result = await this.pool.query<RecordColumns>(`${RECORD_SELECT} WHERE id = ANY($1)`, [ids.map(toPostgresText)]);
+      const records = result.rows.map((row) => fromRow(fromPostgresRow(row)));
+      return new Map(records.map((record) => [record.id, record]));
+    });
+  }
+
+  createExperiment(definition: ExperimentDefinition, status: ExperimentStatus): Promise<void> {
+    return this.run(async () => {
+      const [id, createdMs, state, json] = experimentValues(definition, status);
+      await this.pool.query('INSERT INTO genspan_experiments (id, created_ms, status, definition) VALUES ($1, $2, $3, $4)', [
+        toPostgresText(id),
+        createdMs,
+        state,
+        json,
+      ]);
+    });
+  }
+
+  private async experimentRows(where: string, params: unknown[]): Promise<Experiment[]> {
+    const result = await this.pool.query<ExperimentRow>(`${EXPERIMENT_SELECT} ${where}`, params);
+    return result.rows.map((row) =>
+      experimentFromRow({ ...row, id: fromPostgresText(row.id), error: fromNullablePostgresText(row.error) }),
+    );
+  }
+
+  getExperiment(id: string): Promise<Experiment | undefined> {
+    return this.run(async () => (await this.experimentRows('WHERE e.id = $1', [toPostgresText(id)]))[0]);
+  }
+
+  listExperiments(): Promise<Experiment[]> {
+    return this.run(() => this.experimentRows(EXPERIMENT_NEWEST_FIRST, []));
+  }
+
+  setExperimentStatus(id: string, status: ExperimentStatus, error: string | null = null): Promise<void> {
+    return this.run(async () => {
+      await this.pool.query('UPDATE genspan_experiments SET status = $1, error = $2 WHERE id = $3', [
+        status,
+        error === null ? null : toPostgresText(error),
+        toPostgresText(id),
+      ]);
+    });
+  }
+
+  writeExperimentResult(result: ExperimentResult): Promise<boolean> {
+    return this.run(async () => {
+      const written = await this.pool.query(
+        `INSERT INTO genspan_experiment_results (${EXPERIMENT_RESULT_COLUMNS}) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+        [
+          toPostgresText(result.experimentId),
+          toPostgresText(result.sourceId),
+          result.variant,
+          result.generationId === null ? null : toPostgresText(result.generationId),
+          result.error === null ? null : toPostgresText(result.error),
+        ],
+      );
+      return (written.rowCount ?? 0) > 0;
+    });
+  }
+
+  experimentResults(experimentId: string): Promise<ExperimentResult[]> {
+    return this.run(async () => {
+      const result = await this.pool.query<ExperimentResultRow>(
+        `SELECT ${EXPERIMENT_RESULT_COLUMNS} FROM genspan_experiment_results WHERE experiment_id = $1`,
+        [toPostgresText(experimentId)],
+      );
+      return result.rows.map((row) =>
+        resultFromRow({
+          ...row,
+          experiment_id: fromPostgresText(row.experiment_id),
+          source_id: fromPostgresText(row.source_id),
+          generation_id: fromNullablePostgresText(row.generation_id),
+          error: fromNullablePostgresText(row.error),
+        }),
+      );
     });
   }
 

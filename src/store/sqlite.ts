@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import Database from 'better-sqlite3';
+import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
 import { StatusCode } from '../generation/status.js';
@@ -18,6 +19,16 @@ import {
   StoreUnavailableError,
   StoreUnwritableError,
 } from './errors.js';
+import {
+  EXPERIMENT_NEWEST_FIRST,
+  EXPERIMENT_RESULT_COLUMNS,
+  EXPERIMENT_SELECT,
+  type ExperimentResultRow,
+  type ExperimentRow,
+  experimentFromRow,
+  experimentValues,
+  resultFromRow,
+} from './experiment-row.js';
 import { type FilterDialect, normalizeFilter, whereClause } from './filter-sql.js';
 import {
   fromRow,
@@ -63,7 +74,7 @@ export const SQLITE_CONNECTION_PRAGMAS: readonly string[] = ['synchronous = NORM
 const SQLITE_WRITE_THREAD_PRAGMAS: readonly string[] = [...SQLITE_CONNECTION_PRAGMAS, 'cache_size = -8192'];
 
 /** The schema this code writes (`PRAGMA user_version`). */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 /** Default `busyTimeoutMs`. */
 export const SQLITE_DEFAULT_BUSY_TIMEOUT_MS = 50;
 /** How long opening waits for another writer: setup happens once, before any span is exported. */
@@ -73,6 +84,7 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
  * Schema history.
  * v1: column per filter, indexes, kept spans and log records.
  * v2: the record's cost (JSON) and its total (the cost filters read it); records stored before have none.
+ * v3: experiments and their results.
  * Every genspan release wrote v1 or later: a file without genspan's application id is never taken for an older one.
  */
 const SCHEMA_V1 = `
@@ -129,8 +141,27 @@ ALTER TABLE genspan_generations ADD COLUMN cost TEXT;
 ALTER TABLE genspan_generations ADD COLUMN cost_total REAL;
 `;
 
+const SCHEMA_V3 = `
+CREATE TABLE genspan_experiments (
+  id TEXT PRIMARY KEY,
+  created_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  error TEXT,
+  definition TEXT NOT NULL
+);
+CREATE INDEX genspan_experiments_created ON genspan_experiments (created_ms, id);
+CREATE TABLE genspan_experiment_results (
+  experiment_id TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  variant INTEGER NOT NULL,
+  generation_id TEXT,
+  error TEXT,
+  PRIMARY KEY (experiment_id, source_id, variant)
+);
+`;
+
 /** Migration i takes the schema from version i to i + 1 (version 0: an empty file). */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
 export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2;
@@ -231,7 +262,7 @@ export const SQLITE_INSERT_GENERATION =
   `VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
 
 /** Indexes into `WRITE_STATEMENTS`, the statements every write runs (on the writer's connection). */
-const WRITE = { generation: 0, span: 1, log: 2, update: 3 } as const;
+const WRITE = { generation: 0, span: 1, log: 2, update: 3, experiment: 4, experimentStatus: 5, experimentResult: 6 } as const;
 const WRITE_STATEMENTS: readonly string[] = [
   SQLITE_INSERT_GENERATION,
   `INSERT INTO genspan_spans (trace_id, span_id, span) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -239,6 +270,9 @@ const WRITE_STATEMENTS: readonly string[] = [
   `UPDATE genspan_generations SET generation = ?, source = ?, warnings = ?, model = ?, provider = ?, tags = ?,
      search_text = ?, cost = ?, cost_total = ?, is_error = CASE WHEN status_code = ${StatusCode.ERROR} OR ? THEN 1 ELSE 0 END
    WHERE trace_id = ? AND span_id = ?`,
+  'INSERT INTO genspan_experiments (id, created_ms, status, definition) VALUES (?, ?, ?, ?)',
+  'UPDATE genspan_experiments SET status = ?, error = ? WHERE id = ?',
+  `INSERT INTO genspan_experiment_results (${EXPERIMENT_RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 ];
 
 const EXPORT_PAGE_SIZE = 500;
@@ -481,6 +515,52 @@ export class SqliteStore implements PlaygroundStore {
       const rows = statement.all(...where.params, normalized.limit + 1) as RecordColumns[];
       return pageFrom(rows, normalized.limit);
     });
+  }
+
+  getMany(ids: readonly string[]): Promise<Map<string, GenerationRecord>> {
+    return this.run((db) => {
+      const rows = db
+        .prepare(`SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations WHERE id IN (SELECT value FROM json_each(?))`)
+        .all(JSON.stringify(ids)) as RecordColumns[];
+      return new Map(rows.map((row) => [row.id, fromRow(row)]));
+    });
+  }
+
+  async createExperiment(definition: ExperimentDefinition, status: ExperimentStatus): Promise<void> {
+    await this.transaction([[WRITE.experiment, experimentValues(definition, status)]]);
+  }
+
+  getExperiment(id: string): Promise<Experiment | undefined> {
+    return this.run((db) => {
+      const row = db.prepare(`${EXPERIMENT_SELECT} WHERE e.id = ?`).get(id) as ExperimentRow | undefined;
+      return row ? experimentFromRow(row) : undefined;
+    });
+  }
+
+  listExperiments(): Promise<Experiment[]> {
+    return this.run((db) =>
+      (db.prepare(`${EXPERIMENT_SELECT} ${EXPERIMENT_NEWEST_FIRST}`).all() as ExperimentRow[]).map(experimentFromRow),
+    );
+  }
+
+  async setExperimentStatus(id: string, status: ExperimentStatus, error: string | null = null): Promise<void> {
+    await this.transaction([[WRITE.experimentStatus, [status, error, id]]]);
+  }
+
+  async writeExperimentResult(result: ExperimentResult): Promise<boolean> {
+    const { experimentId, sourceId, variant, generationId, error } = result;
+    const changes = await this.transaction([[WRITE.experimentResult, [experimentId, sourceId, variant, generationId, error]]]);
+    return changes[WRITE.experimentResult] > 0;
+  }
+
+  experimentResults(experimentId: string): Promise<ExperimentResult[]> {
+    return this.run((db) =>
+      (
+        db
+          .prepare(`SELECT ${EXPERIMENT_RESULT_COLUMNS} FROM genspan_experiment_results WHERE experiment_id = ?`)
+          .all(experimentId) as ExperimentResultRow[]
+      ).map(resultFromRow),
+    );
   }
 
   private async *exportPages(): AsyncGenerator<GenerationRecord[]> {

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { IngestStore, WriteResult } from '../ingest/contract.js';
@@ -26,5 +27,23 @@ export interface GenerationStore {
   close(): Promise<void>;
 }
 
+/** Where experiments and their results are kept, beside the generations their results are. One contract for both stores. */
+export interface ExperimentStore {
+  /** Stores a new experiment; its id must be new. */
+  createExperiment(definition: ExperimentDefinition, status: ExperimentStatus): Promise<void>;
+  /** The experiment with its progress (results stored so far), or undefined. */
+  getExperiment(id: string): Promise<Experiment | undefined>;
+  /** Every experiment, newest first, with its progress. */
+  listExperiments(): Promise<Experiment[]>;
+  /** Sets an experiment's status, and why it failed (null otherwise). */
+  setExperimentStatus(id: string, status: ExperimentStatus, error?: string | null): Promise<void>;
+  /** Stores a result once per (experiment, source, variant); resolves false when that one was stored already. */
+  writeExperimentResult(result: ExperimentResult): Promise<boolean>;
+  /** An experiment's results, in no particular order. */
+  experimentResults(experimentId: string): Promise<ExperimentResult[]>;
+  /** The generations of these ids that are stored, by id. */
+  getMany(ids: readonly string[]): Promise<Map<string, GenerationRecord>>;
+}
+
 /** A store the exporters and the server write to and read from: `SqliteStore` and `PostgresStore`. */
-export type PlaygroundStore = GenerationStore & IngestStore;
+export type PlaygroundStore = GenerationStore & IngestStore & ExperimentStore;

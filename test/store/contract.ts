@@ -1,5 +1,6 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ExperimentDefinition } from '../../src/generation/experiment.js';
 import type { ListFilter } from '../../src/generation/filter.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { WriteResult } from '../../src/ingest/contract.js';
@@ -663,6 +664,73 @@ export function storeContract(name: string, harness: StoreHarness): void {
         expect((await store.list({ source: 'genai-events' })).items.map((item) => item.id)).toEqual([plain.id]);
         // The error status still counts once the generation itself carries no error.
         expect((await store.list({ errorsOnly: true })).items.map((item) => item.id).sort()).toEqual([plain.id, failed.id].sort());
+      });
+    });
+
+    describe('experiments', () => {
+      const definition = (id: string, createdTime: string, sourceIds: string[]): ExperimentDefinition => ({
+        id,
+        name: `experiment ${id}`,
+        createdTime,
+        source: { ids: sourceIds },
+        sourceIds,
+        variants: [
+          { provider: 'a', model: 'gpt-4o-mini', settings: { temperature: 0 } },
+          { provider: 'b', model: 'gpt-4o', settings: {}, responseFormat: { type: 'object' }, template: 'Say {word}' },
+        ],
+      });
+
+      it('stores an experiment with its definition, status and progress, and lists them newest first', async () => {
+        const store = await create();
+        const records = manyRecords(3);
+        await store.write(records);
+        const ids = records.map((record) => record.id);
+        const older = definition('exp-1', '2026-12-01T10:00:00.000Z', ids);
+        const newer = definition('exp-2', '2026-12-02T10:00:00.000Z', ids.slice(0, 1));
+        await store.createExperiment(older, 'running');
+        await store.createExperiment(newer, 'pending');
+        expect(await store.getExperiment('exp-1')).toEqual({
+          ...older,
+          status: 'running',
+          error: null,
+          progress: { total: 6, done: 0, errors: 0 },
+        });
+        expect(await store.getExperiment('nope')).toBeUndefined();
+        expect((await store.listExperiments()).map((experiment) => experiment.id)).toEqual(['exp-2', 'exp-1']);
+        await store.setExperimentStatus('exp-1', 'failed', 'the store went away\u0000');
+        expect(await store.getExperiment('exp-1')).toMatchObject({ status: 'failed', error: 'the store went away\u0000' });
+        await store.setExperimentStatus('exp-1', 'running');
+        expect(await store.getExperiment('exp-1')).toMatchObject({ status: 'running', error: null });
+      });
+
+      it('stores each result once per (experiment, source, variant), and counts progress and errors from them', async () => {
+        const store = await create();
+        const records = manyRecords(2);
+        await store.write(records);
+        const [first, second] = records.map((record) => record.id);
+        await store.createExperiment(definition('exp', '2026-12-01T10:00:00.000Z', [first, second]), 'running');
+        const result = { experimentId: 'exp', sourceId: first, variant: 0, generationId: second, error: null };
+        expect(await store.writeExperimentResult(result)).toBe(true);
+        expect(await store.writeExperimentResult({ ...result, generationId: 'other' })).toBe(false);
+        expect(await store.writeExperimentResult({ ...result, variant: 1, generationId: null, error: 'no model' })).toBe(true);
+        expect(await store.writeExperimentResult({ ...result, experimentId: 'other-exp' })).toBe(true);
+        const stored = await store.experimentResults('exp');
+        expect(stored.sort((a, b) => a.variant - b.variant)).toEqual([
+          result,
+          { ...result, variant: 1, generationId: null, error: 'no model' },
+        ]);
+        expect((await store.getExperiment('exp'))?.progress).toEqual({ total: 4, done: 2, errors: 1 });
+        expect((await store.listExperiments())[0].progress).toEqual({ total: 4, done: 2, errors: 1 });
+      });
+
+      it('reads several generations by id at once, leaving out unknown ids', async () => {
+        const store = await create();
+        const records = manyRecords(3);
+        await store.write(records);
+        const found = await store.getMany([records[0].id, records[2].id, 'unknown']);
+        expect([...found.keys()].sort()).toEqual([records[0].id, records[2].id].sort());
+        expect(found.get(records[2].id)).toEqual(records[2]);
+        expect((await store.getMany([])).size).toBe(0);
       });
     });
 

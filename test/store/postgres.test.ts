@@ -79,7 +79,8 @@ describe('PostgresStore server', () => {
     const first = new PostgresStore({ connectionString: url });
     await first.write(older);
     await first.close();
-    // Back to the layout genspan wrote before costs: schema 1 had neither column.
+    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (schema 3).
+    await query(url, 'DROP TABLE genspan_experiments, genspan_experiment_results');
     await query(url, 'ALTER TABLE genspan_generations DROP COLUMN cost, DROP COLUMN cost_total');
     await query(url, `UPDATE genspan_meta SET value = '1' WHERE key = 'schema_version'`);
 

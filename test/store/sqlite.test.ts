@@ -158,8 +158,9 @@ describe('SqliteStore files', () => {
     const first = new SqliteStore({ path });
     await first.write(older);
     await first.close();
-    // Back to the layout genspan wrote before costs: schema 1 had neither column.
+    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (schema 3).
     const raw = new Database(path);
+    raw.exec('DROP TABLE genspan_experiments; DROP TABLE genspan_experiment_results');
     raw.exec('ALTER TABLE genspan_generations DROP COLUMN cost; ALTER TABLE genspan_generations DROP COLUMN cost_total');
     raw.pragma('user_version = 1');
     raw.close();

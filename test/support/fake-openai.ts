@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
  * - Model `echo-key-model` streams a chat answer that echoes the key it was sent, whole and as its tail, each split
  *   across two chunks, as a misbehaving proxy might.
  * - With `models`, any other model gets HTTP 404 `model_not_found`, as a provider that does not serve it would.
+ * - With `rateLimitEvery: n`, every n-th request gets HTTP 429 with `Retry-After` (`retryAfterSeconds`, default 1).
  * Replies are deterministic: `Fake reply to: <last user text>`. Token counts are word counts.
  */
 
@@ -48,6 +49,12 @@ export interface FakeOpenAI {
   /** `http://127.0.0.1:PORT/v1`, the `baseURL` an OpenAI client takes. */
   baseURL: string;
   requests: FakeOpenAIRequest[];
+  /** Requests answered 429 so far. */
+  readonly rateLimited: number;
+  /** Requests being answered now (a streamed answer counts until its connection closes). */
+  readonly inFlight: number;
+  /** Resolves once no request is being answered. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +65,10 @@ export interface FakeOpenAIOptions {
   usage?: boolean;
   /** The models it serves; default any. */
   models?: readonly string[];
+  /** Every n-th request is refused with 429 and `Retry-After`. */
+  rateLimitEvery?: number;
+  /** The `Retry-After` of those refusals, in seconds. Default 1. */
+  retryAfterSeconds?: number;
 }
 
 export const FAIL_MODEL = 'fail-model';
@@ -272,13 +283,26 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const delay = options.chunkDelayMs ?? 5;
   const withUsage = options.usage ?? true;
   const requests: FakeOpenAIRequest[] = [];
+  let rateLimited = 0;
+  let inFlight = 0;
+  const idleWaiters: (() => void)[] = [];
   const server = createServer((req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+      if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
+    });
     void (async () => {
       try {
         const body = req.method === 'POST' ? await readBody(req) : {};
         const url = new URL(req.url ?? '/', 'http://fake');
         const path = url.pathname;
         requests.push({ path, search: url.search, body, headers: req.headers });
+        if (options.rateLimitEvery && requests.length % options.rateLimitEvery === 0) {
+          rateLimited++;
+          res.setHeader('retry-after', String(options.retryAfterSeconds ?? 1));
+          return sendJson(res, 429, { error: { message: 'Rate limit reached, slow down', type: 'requests', code: 'rate_limit_exceeded' } });
+        }
         if (req.method === 'POST' && body.model === UNAUTHORIZED_MODEL) return unauthorized(res, keyOf(req, url.search));
         if (req.method === 'POST' && options.models && !options.models.includes(String(body.model))) {
           const message = `The model ${String(body.model)} does not exist here`;
@@ -302,6 +326,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    get rateLimited() {
+      return rateLimited;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
