@@ -110,8 +110,9 @@ export function listParts(filter: NormalizedFilter, dialect: FilterDialect): Lis
     return { where: where.sql, params: where.params, orderBy: NEWEST_FIRST };
   };
   if (filter.sort === 'newest') return [newest(olderThanCursor)];
-  const unpriced = newest((bind) => ['cost_total IS NULL', ...olderThanCursor(bind)]);
-  if (after && after.cost === null) return [unpriced];
+  // A cursor on a record without a cost continues among those; one on a costed record starts them afresh.
+  if (after && after.cost === null) return [newest((bind) => ['cost_total IS NULL', ...olderThanCursor(bind)])];
+  const unpriced = newest(() => ['cost_total IS NULL']);
   const descending = filter.sort === 'cost_desc';
   const priced = whereClause(filter, dialect, (bind) => {
     if (!after) return ['cost_total IS NOT NULL'];
