@@ -1,7 +1,7 @@
 /** Keyset pagination of `list()`: the opaque cursor that continues after a page's last item, in the page's order. */
 
-import type { GenerationRecord } from '../generation/record.js';
 import type { ListSort } from '../generation/list-query.js';
+import type { GenerationRecord } from '../generation/record.js';
 import { InvalidListFilterError } from './errors.js';
 import { fromRow, type ListRow } from './generation-row.js';
 

@@ -546,7 +546,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
         expect(await pageAll(store, { minCost: 0.001, sort: 'cost_asc' }, 4)).toEqual(byCost(bounded, 1));
       });
 
-      it("refuses a cursor from another order, and an unknown sort, with one clear error", async () => {
+      it('refuses a cursor from another order, and an unknown sort, with one clear error', async () => {
         const store = await create();
         await store.write(costed());
         const newest = (await store.list({ limit: 2 })).nextCursor ?? undefined;
