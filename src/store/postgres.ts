@@ -615,7 +615,8 @@ export class PostgresStore implements PlaygroundStore {
       for (const part of listParts(normalized, postgresDialect)) {
         if (rows.length > normalized.limit) break;
         const params = postgresParams(part.params);
-        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} LIMIT $${params.length + 1}`;
+        const limit = `LIMIT $${params.length + 1}`;
+        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} ${limit}`;
         const result = await this.pool.query<ListRow>(sql, [...params, normalized.limit + 1 - rows.length]);
         for (const row of result.rows) rows.push({ ...fromPostgresRow(row), cost_total: row.cost_total });
       }

@@ -79,7 +79,7 @@ describe('PostgresStore server', () => {
     const first = new PostgresStore({ connectionString: url });
     await first.write(older);
     await first.close();
-    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (schema 3), nor the cost index (schema 4).
+    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4).
     await query(url, 'DROP INDEX genspan_generations_cost');
     await query(url, 'DROP TABLE genspan_experiments, genspan_experiment_results');
     await query(url, 'ALTER TABLE genspan_generations DROP COLUMN cost, DROP COLUMN cost_total');

@@ -158,7 +158,7 @@ describe('SqliteStore files', () => {
     const first = new SqliteStore({ path });
     await first.write(older);
     await first.close();
-    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (schema 3), nor the cost index (schema 4).
+    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4).
     const raw = new Database(path);
     raw.exec('DROP INDEX genspan_generations_cost; DROP TABLE genspan_experiments; DROP TABLE genspan_experiment_results');
     raw.exec('ALTER TABLE genspan_generations DROP COLUMN cost; ALTER TABLE genspan_generations DROP COLUMN cost_total');
