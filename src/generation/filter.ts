@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIST_PAGE_SIZE, LIST_QUERY_PARAMETERS, type ListFilterField } from './list-query.js';
+import { LIST_PAGE_SIZE, LIST_QUERY_PARAMETERS, LIST_SORTS, type ListFilterField, type ListSort } from './list-query.js';
 
 /** An empty string is a filter left blank, as a form sends it. */
 const text = z
@@ -23,6 +23,10 @@ const time = z
 const costMessage = 'must be a number of USD, 0 or more';
 /** A cost bound in USD; records without a cost never match one. */
 const cost = z.number({ error: costMessage }).finite({ error: costMessage }).nonnegative({ error: costMessage }).optional();
+
+const sortNames = Object.keys(LIST_SORTS) as [ListSort, ...ListSort[]];
+const sortMessage = `must be one of ${sortNames.join(', ')}`;
+const sort = z.enum(sortNames, { error: sortMessage }).optional();
 
 const limitMessage = `must be an integer from 1 to ${LIST_PAGE_SIZE.max}`;
 
@@ -49,6 +53,8 @@ export const ListFilterSchema = z.object({
   minCost: cost,
   /** USD; records whose cost is at most this. */
   maxCost: cost,
+  /** The order (default `newest`); see `LIST_SORTS`. A cursor continues only the order it came from. */
+  sort,
   /** Page size (default 50, at most 500). */
   limit: z.number({ error: limitMessage }).int({ error: limitMessage }).min(1, { error: limitMessage }).optional(),
   /** Opaque cursor from a previous page's `nextCursor`. */

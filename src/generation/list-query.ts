@@ -20,9 +20,25 @@ export const LIST_QUERY_PARAMETERS = {
   q: 'q',
   minCost: 'minCost',
   maxCost: 'maxCost',
+  sort: 'sort',
   limit: 'limit',
   cursor: 'cursor',
 } as const;
+
+/**
+ * The list's orders, as `sort` spells them, with the page's label for each. Equal costs are newest first; records
+ * without a cost come after every costed one in both cost orders, newest first.
+ */
+export const LIST_SORTS = {
+  newest: 'Newest first',
+  cost_desc: 'Highest cost',
+  cost_asc: 'Lowest cost',
+} as const;
+
+export type ListSort = keyof typeof LIST_SORTS;
+
+/** The order of a list that names none. */
+export const DEFAULT_LIST_SORT: ListSort = 'newest';
 
 export type ListFilterField = keyof typeof LIST_QUERY_PARAMETERS;
 

@@ -1,37 +1,65 @@
-/** Keyset pagination of `list()`: pages newest first, and the opaque cursor that continues after a page's last item. */
+/** Keyset pagination of `list()`: the opaque cursor that continues after a page's last item, in the page's order. */
 
+import type { ListSort } from '../generation/list-query.js';
 import type { GenerationRecord } from '../generation/record.js';
 import { InvalidListFilterError } from './errors.js';
-import { fromRow, type RecordColumns } from './generation-row.js';
+import { fromRow, type ListRow } from './generation-row.js';
 
-/** The sort key of the last item of a page (start time in ms, then id), newest first. */
+/** The sort key of the last item of a page: its cost (cost orders only; null for none), start time in ms and id. */
 export interface SortKey {
+  sort: ListSort;
+  cost: number | null;
   startMs: number;
   id: string;
 }
 
+const COST_SORTS: readonly ListSort[] = ['cost_desc', 'cost_asc'];
+
+/** `newest` keeps the cursor it always had, `[startMs, id]`, so a cursor issued before cost orders still continues. */
 export function encodeCursor(key: SortKey): string {
-  return Buffer.from(JSON.stringify([key.startMs, key.id]), 'utf8').toString('base64url');
+  const value = key.sort === 'newest' ? [key.startMs, key.id] : [key.sort, key.cost, key.startMs, key.id];
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string): SortKey {
+function parseCursor(cursor: string): SortKey | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') {
-      return { startMs: value[0] as number, id: value[1] as string };
+    if (!Array.isArray(value)) return undefined;
+    if (value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') {
+      return { sort: 'newest', cost: null, startMs: value[0] as number, id: value[1] as string };
+    }
+    const [sort, cost, startMs, id] = value as unknown[];
+    const costOk = cost === null || (typeof cost === 'number' && Number.isFinite(cost));
+    if (value.length === 4 && COST_SORTS.includes(sort as ListSort) && costOk && Number.isSafeInteger(startMs) && typeof id === 'string') {
+      return { sort: sort as ListSort, cost: cost as number | null, startMs: startMs as number, id };
     }
   } catch {
     // Falls through to the one error below.
   }
-  throw new InvalidListFilterError('cursor is not one this store issued (pass nextCursor from the previous page)');
+  return undefined;
 }
 
-/** Builds the page from `limit + 1` rows fetched newest first. */
-export function pageFrom<Row extends RecordColumns>(
-  rows: readonly Row[],
+/** The key a cursor continues after; a cursor of another order than `sort` is refused, as continuing it would skip items. */
+export function decodeCursor(cursor: string, sort: ListSort): SortKey {
+  const key = parseCursor(cursor);
+  if (!key) throw new InvalidListFilterError('cursor is not one this store issued (pass nextCursor from the previous page)');
+  if (key.sort !== sort) {
+    throw new InvalidListFilterError(
+      `cursor continues the ${key.sort} order, not ${sort} (pass nextCursor from the previous page, with the same sort)`,
+    );
+  }
+  return key;
+}
+
+/** Builds the page from up to `limit + 1` rows fetched in the list's order. */
+export function pageFrom(
+  rows: readonly ListRow[],
   limit: number,
+  sort: ListSort,
 ): { items: GenerationRecord[]; nextCursor: string | null } {
   const items = rows.slice(0, limit).map(fromRow);
   const last = rows.length > limit ? rows[limit - 1] : undefined;
-  return { items, nextCursor: last ? encodeCursor({ startMs: Number(last.start_ms), id: last.id }) : null };
+  if (!last) return { items, nextCursor: null };
+  const cost = last.cost_total === null ? null : Number(last.cost_total);
+  return { items, nextCursor: encodeCursor({ sort, cost, startMs: Number(last.start_ms), id: last.id }) };
 }

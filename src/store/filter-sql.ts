@@ -1,7 +1,7 @@
 /** `list()` filters: checked and normalized once, then turned into one WHERE clause for either SQL dialect. */
 
 import { type ListFilter, ListFilterSchema, listFilterProblem } from '../generation/filter.js';
-import { LIST_PAGE_SIZE } from '../generation/list-query.js';
+import { DEFAULT_LIST_SORT, LIST_PAGE_SIZE, type ListSort } from '../generation/list-query.js';
 import { decodeCursor, type SortKey } from './cursor.js';
 import { InvalidListFilterError } from './errors.js';
 
@@ -21,6 +21,7 @@ export interface NormalizedFilter {
   minCost?: number;
   maxCost?: number;
   limit: number;
+  sort: ListSort;
   after?: SortKey;
 }
 
@@ -28,7 +29,7 @@ export interface NormalizedFilter {
 export function normalizeFilter(filter: ListFilter = {}): NormalizedFilter {
   const parsed = ListFilterSchema.safeParse(filter);
   if (!parsed.success) throw new InvalidListFilterError(listFilterProblem(parsed.error));
-  const { from, to, q, limit, cursor, errorsOnly, minCost, maxCost, ...equal } = parsed.data;
+  const { from, to, q, limit, cursor, errorsOnly, minCost, maxCost, sort = DEFAULT_LIST_SORT, ...equal } = parsed.data;
   return {
     ...equal,
     minCost,
@@ -39,7 +40,8 @@ export function normalizeFilter(filter: ListFilter = {}): NormalizedFilter {
     q: q?.toLowerCase(),
     // A library caller asking for more than a page holds gets a full page.
     limit: Math.min(limit ?? LIST_PAGE_SIZE.default, LIST_PAGE_SIZE.max),
-    after: cursor ? decodeCursor(cursor) : undefined,
+    sort,
+    after: cursor ? decodeCursor(cursor, sort) : undefined,
   };
 }
 
@@ -52,11 +54,17 @@ export interface FilterDialect {
   errorsOnly: string;
 }
 
-/** The WHERE clause (empty or starting with `WHERE`) and its parameters; values are always bound, never spliced. */
-export function whereClause(filter: NormalizedFilter, dialect: FilterDialect): { sql: string; params: unknown[] } {
+/** Binds a value and answers its placeholder. */
+type Bind = (value: unknown) => string;
+
+/**
+ * The WHERE clause (empty or starting with `WHERE`) of the filter and of the conditions `more` adds, and their
+ * parameters; values are always bound, never spliced.
+ */
+function whereClause(filter: NormalizedFilter, dialect: FilterDialect, more: (bind: Bind) => string[]): { sql: string; params: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
-  const bind = (value: unknown): string => {
+  const bind: Bind = (value) => {
     params.push(value);
     return dialect.placeholder(params.length);
   };
@@ -76,6 +84,47 @@ export function whereClause(filter: NormalizedFilter, dialect: FilterDialect): {
   // A NULL cost_total (no known cost) fails both comparisons, so unpriced records match no cost bound.
   if (filter.minCost !== undefined) conditions.push(`cost_total >= ${bind(filter.minCost)}`);
   if (filter.maxCost !== undefined) conditions.push(`cost_total <= ${bind(filter.maxCost)}`);
-  if (filter.after) conditions.push(`(start_ms, id) < (${bind(filter.after.startMs)}, ${bind(filter.after.id)})`);
+  conditions.push(...more(bind));
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/** One query of a list page: its WHERE clause (empty or starting with `WHERE`), ORDER BY and parameters. */
+export interface ListPart {
+  where: string;
+  orderBy: string;
+  params: unknown[];
+}
+
+const NEWEST_FIRST = 'start_ms DESC, id DESC';
+
+/**
+ * The queries of a list page, to read in turn (each `LIMIT`ed to what the page still lacks) until it is full. Under a
+ * cost order, costed records come first (equal costs newest first), then those without a cost, newest first: two
+ * queries, so each is a plain keyset seek on an index rather than one ORDER BY over a NULL rank.
+ */
+export function listParts(filter: NormalizedFilter, dialect: FilterDialect): ListPart[] {
+  const after = filter.after;
+  const olderThanCursor = (bind: Bind): string[] => (after ? [`(start_ms, id) < (${bind(after.startMs)}, ${bind(after.id)})`] : []);
+  const newest = (conditions: (bind: Bind) => string[]): ListPart => {
+    const where = whereClause(filter, dialect, conditions);
+    return { where: where.sql, params: where.params, orderBy: NEWEST_FIRST };
+  };
+  if (filter.sort === 'newest') return [newest(olderThanCursor)];
+  // A cursor on a record without a cost continues among those; one on a costed record starts them afresh.
+  if (after && after.cost === null) return [newest((bind) => ['cost_total IS NULL', ...olderThanCursor(bind)])];
+  const unpriced = newest(() => ['cost_total IS NULL']);
+  const descending = filter.sort === 'cost_desc';
+  const priced = whereClause(filter, dialect, (bind) => {
+    if (!after) return ['cost_total IS NOT NULL'];
+    if (descending) {
+      return ['cost_total IS NOT NULL', `(cost_total, start_ms, id) < (${bind(after.cost)}, ${bind(after.startMs)}, ${bind(after.id)})`];
+    }
+    // Costs ascend while equal costs stay newest first: no single row comparison says "after" in that order.
+    return [
+      `cost_total >= ${bind(after.cost)}`,
+      `(cost_total > ${bind(after.cost)} OR (start_ms, id) < (${bind(after.startMs)}, ${bind(after.id)}))`,
+    ];
+  });
+  const orderBy = `cost_total ${descending ? 'DESC' : 'ASC'}, ${NEWEST_FIRST}`;
+  return [{ where: priced.sql, params: priced.params, orderBy }, unpriced];
 }

@@ -77,6 +77,11 @@ export const RECORD_COLUMNS = GENERATION_COLUMNS.filter(
 
 export type RecordColumns = Pick<GenerationRow, RecordColumn>;
 
+/** Columns a list page reads: the record's and the cost its cursor holds under a cost order. */
+export const LIST_COLUMNS = [...RECORD_COLUMNS, 'cost_total'] as const;
+
+export type ListRow = RecordColumns & Pick<GenerationRow, 'cost_total'>;
+
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }

@@ -26,12 +26,14 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
-import { type FilterDialect, normalizeFilter, whereClause } from './filter-sql.js';
+import { type FilterDialect, listParts, normalizeFilter } from './filter-sql.js';
 import {
   fromRow,
   GENERATION_COLUMNS,
   type GenerationRow,
   generationFacets,
+  LIST_COLUMNS,
+  type ListRow,
   RECORD_COLUMNS,
   type RecordColumns,
   toRow,
@@ -60,7 +62,7 @@ const POOL_DEFAULTS = {
 } satisfies pg.PoolConfig;
 
 /** The schema this code writes (row `schema_version` of `genspan_meta`). */
-export const POSTGRES_SCHEMA_VERSION = 3;
+export const POSTGRES_SCHEMA_VERSION = 4;
 /** Serialises schema setup across genspan processes starting at once ("genspan" in ASCII). */
 const MIGRATION_LOCK_KEY = '29113321772917102';
 
@@ -141,11 +143,19 @@ CREATE TABLE genspan_experiment_results (
 );
 `;
 
+/**
+ * v4: the cost orders' index (read backward for highest cost first); records without a cost stay out of it, so it
+ * costs their inserts nothing. Adds an index only: every row is kept.
+ */
+const SCHEMA_V4 = `
+CREATE INDEX genspan_generations_cost ON genspan_generations (cost_total, start_ms, id) WHERE cost_total IS NOT NULL;
+`;
+
 /** Migration i takes the schema from version i to i + 1. */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
-export const POSTGRES_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2;
+export const POSTGRES_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
 
 const COLUMN_TYPES: Partial<Record<keyof GenerationRow, string>> = {
   start_ms: 'bigint',
@@ -601,10 +611,16 @@ export class PostgresStore implements PlaygroundStore {
   list(filter: ListFilter = {}): Promise<ListPage> {
     return this.run(async () => {
       const normalized = normalizeFilter(filter);
-      const where = whereClause(normalized, postgresDialect);
-      const sql = `${RECORD_SELECT} ${where.sql} ORDER BY start_ms DESC, id DESC LIMIT $${where.params.length + 1}`;
-      const result = await this.pool.query<RecordColumns>(sql, [...postgresParams(where.params), normalized.limit + 1]);
-      return pageFrom(result.rows.map(fromPostgresRow), normalized.limit);
+      const rows: ListRow[] = [];
+      for (const part of listParts(normalized, postgresDialect)) {
+        if (rows.length > normalized.limit) break;
+        const params = postgresParams(part.params);
+        const limit = `LIMIT $${params.length + 1}`;
+        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} ${limit}`;
+        const result = await this.pool.query<ListRow>(sql, [...params, normalized.limit + 1 - rows.length]);
+        for (const row of result.rows) rows.push({ ...fromPostgresRow(row), cost_total: row.cost_total });
+      }
+      return pageFrom(rows, normalized.limit, normalized.sort);
     });
   }
 

@@ -29,12 +29,14 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
-import { type FilterDialect, normalizeFilter, whereClause } from './filter-sql.js';
+import { type FilterDialect, listParts, normalizeFilter } from './filter-sql.js';
 import {
   fromRow,
   GENERATION_COLUMNS,
   type GenerationRow,
   generationFacets,
+  LIST_COLUMNS,
+  type ListRow,
   RECORD_COLUMNS,
   type RecordColumns,
   toRow,
@@ -74,7 +76,7 @@ export const SQLITE_CONNECTION_PRAGMAS: readonly string[] = ['synchronous = NORM
 const SQLITE_WRITE_THREAD_PRAGMAS: readonly string[] = [...SQLITE_CONNECTION_PRAGMAS, 'cache_size = -8192'];
 
 /** The schema this code writes (`PRAGMA user_version`). */
-export const SQLITE_SCHEMA_VERSION = 3;
+export const SQLITE_SCHEMA_VERSION = 4;
 /** Default `busyTimeoutMs`. */
 export const SQLITE_DEFAULT_BUSY_TIMEOUT_MS = 50;
 /** How long opening waits for another writer: setup happens once, before any span is exported. */
@@ -85,6 +87,7 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
  * v1: column per filter, indexes, kept spans and log records.
  * v2: the record's cost (JSON) and its total (the cost filters read it); records stored before have none.
  * v3: experiments and their results.
+ * v4: an index for the cost orders.
  * Every genspan release wrote v1 or later: a file without genspan's application id is never taken for an older one.
  */
 const SCHEMA_V1 = `
@@ -160,11 +163,16 @@ CREATE TABLE genspan_experiment_results (
 );
 `;
 
+/** Read backward for highest cost first; records without a cost stay out of it, so their inserts pay nothing for it. */
+const SCHEMA_V4 = `
+CREATE INDEX genspan_generations_cost ON genspan_generations (cost_total, start_ms, id) WHERE cost_total IS NOT NULL;
+`;
+
 /** Migration i takes the schema from version i to i + 1 (version 0: an empty file). */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
-export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2;
+export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
 
 type SchemaState = { kind: 'empty' } | { kind: 'genspan'; version: number } | { kind: 'foreign'; reason: string };
 
@@ -505,15 +513,18 @@ export class SqliteStore implements PlaygroundStore {
   list(filter: ListFilter = {}): Promise<ListPage> {
     return this.run((db) => {
       const normalized = normalizeFilter(filter);
-      const where = whereClause(normalized, sqliteDialect);
-      const sql = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations ${where.sql} ORDER BY start_ms DESC, id DESC LIMIT ?`;
-      let statement = this.listStatements.get(sql);
-      if (!statement) {
-        statement = db.prepare(sql);
-        this.listStatements.set(sql, statement);
+      const rows: ListRow[] = [];
+      for (const part of listParts(normalized, sqliteDialect)) {
+        if (rows.length > normalized.limit) break;
+        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} LIMIT ?`;
+        let statement = this.listStatements.get(sql);
+        if (!statement) {
+          statement = db.prepare(sql);
+          this.listStatements.set(sql, statement);
+        }
+        rows.push(...(statement.all(...part.params, normalized.limit + 1 - rows.length) as ListRow[]));
       }
-      const rows = statement.all(...where.params, normalized.limit + 1) as RecordColumns[];
-      return pageFrom(rows, normalized.limit);
+      return pageFrom(rows, normalized.limit, normalized.sort);
     });
   }
 

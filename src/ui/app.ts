@@ -1,5 +1,5 @@
 import { describeCost, formatCost } from '../generation/cost-format.js';
-import { LIST_QUERY_PARAMETERS } from '../generation/list-query.js';
+import { DEFAULT_LIST_SORT, LIST_QUERY_PARAMETERS, LIST_SORTS, type ListSort } from '../generation/list-query.js';
 import { StatusCode } from '../generation/status.js';
 import {
   ApiError,
@@ -23,6 +23,7 @@ const list = byId<HTMLOListElement>('generation-list');
 const listStatus = byId('list-status');
 const loadMore = byId<HTMLButtonElement>('load-more');
 const filters = byId<HTMLFormElement>('filters');
+const sortSelect = byId<HTMLSelectElement>('filter-sort');
 const detail = byId('detail');
 const providerStatus = byId('provider-status');
 const jaegerLink = byId<HTMLAnchorElement>('jaeger-link');
@@ -73,6 +74,7 @@ function readFilters(): ListQuery {
     return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
   };
   const field = LIST_QUERY_PARAMETERS;
+  const sort = text(field.sort);
   return {
     q: text(field.q),
     model: text(field.model),
@@ -82,7 +84,22 @@ function readFilters(): ListQuery {
     errorsOnly: data.get(field.errorsOnly) === 'on' || undefined,
     from: time(field.from),
     to: time(field.to),
+    sort: isListSort(sort) && sort !== DEFAULT_LIST_SORT ? sort : undefined,
   };
+}
+
+function isListSort(value: string | undefined): value is ListSort {
+  return value !== undefined && Object.hasOwn(LIST_SORTS, value);
+}
+
+/** The sort choices, from the list's one table of orders; the first, the default, is what Clear goes back to. */
+function fillSortChoices(): void {
+  replaceChildren(sortSelect, ...Object.entries(LIST_SORTS).map(([value, label]) => h('option', { value }, label)));
+}
+
+/** Names the list's order for assistive technology, as the sort choice reads. */
+function labelList(sort: ListSort = DEFAULT_LIST_SORT): void {
+  list.setAttribute('aria-label', `Generations, ${LIST_SORTS[sort].toLowerCase()}`);
 }
 
 function listItem(item: GenerationItem): HTMLElement {
@@ -253,10 +270,12 @@ async function start(): Promise<void> {
 filters.addEventListener('submit', (event) => {
   event.preventDefault();
   query = readFilters();
+  labelList(query.sort);
   void loadList(false);
 });
 filters.addEventListener('reset', () => {
   query = {};
+  labelList();
   void loadList(false);
 });
 loadMore.addEventListener('click', () => void loadList(true));
@@ -268,8 +287,10 @@ authForm.addEventListener('submit', (event) => {
   authError.hidden = true;
   authError.textContent = '';
   auth.hidden = true;
+  fillSortChoices();
   void start();
 });
 window.addEventListener('hashchange', () => route(true));
 
+fillSortChoices();
 void start();

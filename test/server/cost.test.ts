@@ -61,6 +61,55 @@ describe('genspan serve --prices: cost in the REST API', () => {
   });
 });
 
+describe('genspan serve: the list sorted by cost', () => {
+  async function pages(query: string): Promise<GenerationItem[]> {
+    const items: GenerationItem[] = [];
+    let cursor: string | null = null;
+    do {
+      const after: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = await getJson<GenerationList>(`${server.url}/api/generations?${query}&limit=2${after}`);
+      expect(page.status).toBe(200);
+      items.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    return items;
+  }
+  /** Costs in list order, a record without a cost as null. */
+  const costs = (items: readonly GenerationItem[]) => items.map((item) => item.cost?.total ?? null);
+
+  it('pages by cost, highest or lowest first, records without a cost last, each record once', async () => {
+    for (const label of ['sort-a', 'sort-b']) {
+      expect((await sendSpans({ endpoint: server.url, protocol: 'json', scenario: 'steps', label })).failures).toEqual([]);
+      expect((await sendSpans({ endpoint: server.url, protocol: 'json', scenario: 'openai', label })).failures).toEqual([]);
+    }
+    const everything = (await getJson<GenerationList>(`${server.url}/api/generations?limit=500`)).body.items;
+    const highest = await pages('sort=cost_desc');
+    const lowest = await pages('sort=cost_asc');
+    for (const [sorted, direction] of [
+      [highest, -1],
+      [lowest, 1],
+    ] as const) {
+      expect(new Set(sorted.map((item) => item.id))).toEqual(new Set(everything.map((item) => item.id)));
+      expect(sorted).toHaveLength(everything.length);
+      const priced = costs(sorted).filter((cost) => cost !== null);
+      expect(costs(sorted)).toEqual([...priced, ...costs(sorted).filter((cost) => cost === null)]);
+      expect(priced).toEqual([...priced].sort((a, b) => direction * (a - b)));
+    }
+    expect(new Set(costs(highest)).size).toBeGreaterThan(1);
+  });
+
+  it('answers an unknown sort, or a cursor of another order, with 400 and one clear message', async () => {
+    const bad = await getJson<{ message: string }>(`${server.url}/api/generations?sort=cheapest`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe('query parameter "sort" must be one of newest, cost_desc, cost_asc');
+    const newest = await getJson<GenerationList>(`${server.url}/api/generations?limit=1`);
+    const cursor = encodeURIComponent(newest.body.nextCursor ?? '');
+    const mixed = await getJson<{ message: string }>(`${server.url}/api/generations?sort=cost_desc&cursor=${cursor}`);
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.message).toMatch(/cursor continues the newest order, not cost_desc/);
+  });
+});
+
 describe('genspan serve --prices FILE that cannot be used', () => {
   it.each([
     ['missing.json', null, /genspan: cannot read the price file .*missing\.json: no such file/],

@@ -497,6 +497,73 @@ export function storeContract(name: string, harness: StoreHarness): void {
       });
     });
 
+    describe('sort', () => {
+      /** 60 records, 5 to a start time; costs 0, 0.001 and 0.1 + 0.2 (not exact in binary) repeat, every 4th has none. */
+      const costed = (): GenerationRecord[] =>
+        manyRecords(60, 1, (index) => Math.floor(index / 5) * 1000).map((record, index) => {
+          const total = [0, 0.001, 0.1 + 0.2][index % 3];
+          record.cost = index % 4 === 3 ? null : { input: null, output: null, total, currency: 'USD', source: 'span' };
+          return record;
+        });
+      /** Costed records by cost (equal costs newest first), then those without a cost, newest first. */
+      const byCost = (records: readonly GenerationRecord[], direction: 1 | -1): string[] => {
+        const priced = newestFirst(records.filter((record) => record.cost));
+        priced.sort((a, b) => direction * ((a.cost?.total ?? 0) - (b.cost?.total ?? 0)));
+        return [...priced, ...newestFirst(records.filter((record) => !record.cost))].map((record) => record.id);
+      };
+      const pageAll = async (store: PlaygroundStore, filter: ListFilter, limit: number): Promise<string[]> => {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.list({ ...filter, limit, cursor });
+          expect(page.items.length).toBeLessThanOrEqual(limit);
+          seen.push(...page.items.map((record) => record.id));
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        return seen;
+      };
+
+      it('pages by cost, highest or lowest first, ties newest first, records without a cost last, none twice or missing', async () => {
+        const store = await create();
+        const records = costed();
+        await store.write(records);
+        // 45 records have a cost: a page of 45 ends exactly on the last of them, one of 7 straddles the boundary.
+        for (const limit of [1, 7, 45]) {
+          expect(await pageAll(store, { sort: 'cost_desc' }, limit)).toEqual(byCost(records, -1));
+          expect(await pageAll(store, { sort: 'cost_asc' }, limit)).toEqual(byCost(records, 1));
+        }
+        expect(await pageAll(store, { sort: 'newest' }, 7)).toEqual(newestFirst(records).map((record) => record.id));
+        expect(await pageAll(store, {}, 7)).toEqual(newestFirst(records).map((record) => record.id));
+      });
+
+      it('sorts a filtered list by cost, the cost bounds leaving out records without a cost', async () => {
+        const store = await create();
+        const records = costed();
+        await store.write(records);
+        const tagged = records.filter((record) => (record.generation.tags as string[]).includes('batch-1'));
+        expect(await pageAll(store, { tag: 'batch-1', sort: 'cost_desc' }, 4)).toEqual(byCost(tagged, -1));
+        const bounded = records.filter((record) => record.cost && record.cost.total >= 0.001);
+        expect(await pageAll(store, { minCost: 0.001, sort: 'cost_asc' }, 4)).toEqual(byCost(bounded, 1));
+      });
+
+      it('refuses a cursor from another order, and an unknown sort, with one clear error', async () => {
+        const store = await create();
+        await store.write(costed());
+        const newest = (await store.list({ limit: 2 })).nextCursor ?? undefined;
+        const highest = (await store.list({ limit: 2, sort: 'cost_desc' })).nextCursor ?? undefined;
+        // Past the costed records: the cursor of a record without a cost.
+        const unpriced = (await store.list({ limit: 50, sort: 'cost_asc' })).nextCursor ?? undefined;
+        expect([newest, highest, unpriced].every(Boolean)).toBe(true);
+        const refused = /cursor continues the (newest|cost_desc|cost_asc) order, not \w+ \(pass nextCursor/;
+        await expect(store.list({ sort: 'cost_desc', cursor: newest })).rejects.toThrow(InvalidListFilterError);
+        await expect(store.list({ sort: 'cost_desc', cursor: newest })).rejects.toThrow(refused);
+        await expect(store.list({ sort: 'cost_asc', cursor: highest })).rejects.toThrow(refused);
+        await expect(store.list({ cursor: highest })).rejects.toThrow(refused);
+        await expect(store.list({ sort: 'cost_desc', cursor: unpriced })).rejects.toThrow(refused);
+        await expect(store.list({ sort: 'cheapest' as 'cost_asc' })).rejects.toThrow(/sort must be one of newest, cost_desc, cost_asc/);
+      });
+    });
+
     describe('JSON Lines export and import', () => {
       it('exports every record, one JSON per line, and imports them into another store unchanged', async () => {
         const source = await create();

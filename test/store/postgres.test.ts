@@ -79,7 +79,8 @@ describe('PostgresStore server', () => {
     const first = new PostgresStore({ connectionString: url });
     await first.write(older);
     await first.close();
-    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (schema 3).
+    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4).
+    await query(url, 'DROP INDEX genspan_generations_cost');
     await query(url, 'DROP TABLE genspan_experiments, genspan_experiment_results');
     await query(url, 'ALTER TABLE genspan_generations DROP COLUMN cost, DROP COLUMN cost_total');
     await query(url, `UPDATE genspan_meta SET value = '1' WHERE key = 'schema_version'`);
@@ -90,6 +91,25 @@ describe('PostgresStore server', () => {
     await store.write(newer);
     expect((await store.get(newer[0].id))?.cost).toEqual(newer[0].cost);
     expect((await store.list({ minCost: 0 })).items.map((item) => item.id)).toEqual([newer[0].id]);
+    expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
+      { value: String(POSTGRES_SCHEMA_VERSION) },
+    ]);
+    await store.close();
+  });
+
+  it('migrates a schema 3 database (before the cost index): its records keep their costs, and the index is added', async () => {
+    const url = await server.createDatabase();
+    const older = manyRecords(5);
+    const first = new PostgresStore({ connectionString: url });
+    await first.write(older);
+    await first.close();
+    await query(url, 'DROP INDEX genspan_generations_cost');
+    await query(url, `UPDATE genspan_meta SET value = '3' WHERE key = 'schema_version'`);
+
+    const store = new PostgresStore({ connectionString: url });
+    for (const record of older) expect(await store.get(record.id)).toEqual(record);
+    expect((await store.list({ sort: 'cost_desc' })).items).toHaveLength(5);
+    expect(await query(url, `SELECT indexname FROM pg_indexes WHERE indexname = 'genspan_generations_cost'`)).toHaveLength(1);
     expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
       { value: String(POSTGRES_SCHEMA_VERSION) },
     ]);

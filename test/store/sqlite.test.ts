@@ -158,9 +158,9 @@ describe('SqliteStore files', () => {
     const first = new SqliteStore({ path });
     await first.write(older);
     await first.close();
-    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (schema 3).
+    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4).
     const raw = new Database(path);
-    raw.exec('DROP TABLE genspan_experiments; DROP TABLE genspan_experiment_results');
+    raw.exec('DROP INDEX genspan_generations_cost; DROP TABLE genspan_experiments; DROP TABLE genspan_experiment_results');
     raw.exec('ALTER TABLE genspan_generations DROP COLUMN cost; ALTER TABLE genspan_generations DROP COLUMN cost_total');
     raw.pragma('user_version = 1');
     raw.close();
@@ -175,6 +175,33 @@ describe('SqliteStore files', () => {
     await store.close();
     const migrated = new Database(path, { readonly: true });
     expect(migrated.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    migrated.close();
+  });
+
+  it('migrates a schema 3 file (before the cost index): its records keep their costs, and the cost orders read the index', async () => {
+    const path = freshPath();
+    const older = manyRecords(5);
+    const first = new SqliteStore({ path });
+    await first.write(older);
+    await first.close();
+    const raw = new Database(path);
+    raw.exec('DROP INDEX genspan_generations_cost');
+    raw.pragma('user_version = 3');
+    raw.close();
+
+    const store = new SqliteStore({ path });
+    for (const record of older) expect(await store.get(record.id)).toEqual(record);
+    expect((await store.list({ sort: 'cost_desc' })).items).toHaveLength(5);
+    await store.close();
+    const migrated = new Database(path, { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    const plan = migrated
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT id FROM genspan_generations WHERE cost_total IS NOT NULL AND (cost_total, start_ms, id) < (?, ?, ?) ' +
+          'ORDER BY cost_total DESC, start_ms DESC, id DESC LIMIT 51',
+      )
+      .all(1, 0, '') as { detail: string }[];
+    expect(plan.map((step) => step.detail).join('; ')).toMatch(/USING (COVERING )?INDEX genspan_generations_cost/);
     migrated.close();
   });
 

@@ -988,6 +988,58 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(await page.locator('#detail .metric').count()).toBeGreaterThan(0);
   });
 
+  it('sorts the list by cost, highest or lowest first, records without a cost last, chosen from the filters by keyboard', async () => {
+    // Older than every other seed and in a service of their own; the gpt-4.1 models are in genspan's price table.
+    const seed = (model: string, startSeconds: number): Seed => ({
+      generation: new ChatGeneration({
+        provider: 'openai',
+        model,
+        messages: [{ role: 'user', content: `Sort me (${model})` }],
+        messageCompletion: { role: 'assistant', content: 'Sorted.' },
+        inputTokenCount: 1000,
+        outputTokenCount: 100,
+      }),
+      startSeconds,
+      serviceName: 'sort-app',
+    });
+    await seedServer(withoutProvider.url, [
+      seed('gpt-4.1', at('2023-01-01T00:00:00Z')),
+      seed('gpt-4.1-mini', at('2023-01-02T00:00:00Z')),
+      seed('gpt-4.1-nano', at('2023-01-03T00:00:00Z')),
+      seed('unpriced-model', at('2023-01-04T00:00:00Z')),
+    ]);
+    await open(withoutProvider.url, { width: 390, height: 844 });
+    expect(await applyFilters({ 'filter-service': 'sort-app' })).toEqual(['unpriced-model', 'gpt-4.1-nano', 'gpt-4.1-mini', 'gpt-4.1']);
+    expect(await page.getAttribute('#generation-list', 'aria-label')).toBe('Generations, newest first');
+
+    expect(await page.locator('#filter-sort option').allTextContents()).toEqual(['Newest first', 'Highest cost', 'Lowest cost']);
+    await page.focus('#filter-sort');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.inputValue('#filter-sort')).toBe('cost_desc');
+    // A select does not submit its form on Enter: Tab past "Errors only" to Apply filters.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await focusedName()).toBe('Apply filters');
+    const request = page.waitForRequest((sent) => sent.url().includes('/api/generations?'));
+    await page.keyboard.press('Enter');
+    expect(new URL((await request).url()).searchParams.get('sort')).toBe('cost_desc');
+    await settled();
+    expect(await models()).toEqual(['gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'unpriced-model']);
+    expect(await page.getAttribute('#generation-list', 'aria-label')).toBe('Generations, highest cost');
+
+    await page.selectOption('#filter-sort', { label: 'Lowest cost' });
+    await page.click('#filters button[type="submit"]');
+    await settled();
+    expect(await models()).toEqual(['gpt-4.1-nano', 'gpt-4.1-mini', 'gpt-4.1', 'unpriced-model']);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+
+    // Clear goes back to newest first.
+    await page.click('#filters button[type="reset"]');
+    await settled();
+    expect(await page.inputValue('#filter-sort')).toBe('newest');
+    expect(await page.getAttribute('#generation-list', 'aria-label')).toBe('Generations, newest first');
+  });
+
   describe('variants side by side', () => {
     const QUESTION = 'Good morning to all of you in the office today';
     const REPLY = `Fake reply to: ${QUESTION}`;
