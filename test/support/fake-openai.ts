@@ -69,6 +69,8 @@ export interface FakeOpenAIOptions {
   rateLimitEvery?: number;
   /** The `Retry-After` of those refusals, in seconds. Default 1. */
   retryAfterSeconds?: number;
+  /** Time before each answer starts, as a model's thinking time. Default 0. */
+  latencyMs?: number;
 }
 
 export const FAIL_MODEL = 'fail-model';
@@ -298,6 +300,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         const url = new URL(req.url ?? '/', 'http://fake');
         const path = url.pathname;
         requests.push({ path, search: url.search, body, headers: req.headers });
+        if (options.latencyMs) await sleep(options.latencyMs);
         if (options.rateLimitEvery && requests.length % options.rateLimitEvery === 0) {
           rateLimited++;
           res.setHeader('retry-after', String(options.retryAfterSeconds ?? 1));
