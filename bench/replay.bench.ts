@@ -132,8 +132,8 @@ export default async function replayBench(): Promise<void> {
           `ratio ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'OK' : 'MISSED'}`,
       );
       console.log(
-        `replay: the same calls straight to the fake provider, no genspan: ${alone.toFixed(1)}/s (ratio ${(alone / IDEAL_PER_SECOND).toFixed(2)}); ` +
-          `genspan's replay at ${(perSecond / alone).toFixed(2)} of it`,
+        `replay: the same calls straight to the fake provider, no genspan: ${alone.toFixed(1)}/s ` +
+          `(ratio ${(alone / IDEAL_PER_SECOND).toFixed(2)}); genspan's replay at ${(perSecond / alone).toFixed(2)} of it`,
       );
     } finally {
       await server.stop();
