@@ -53,6 +53,8 @@ export interface FakeOpenAI {
   readonly rateLimited: number;
   /** Requests being answered now (a streamed answer counts until its connection closes). */
   readonly inFlight: number;
+  /** The most requests answered at once so far. */
+  readonly peakInFlight: number;
   /** Resolves once no request is being answered. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -287,9 +289,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const requests: FakeOpenAIRequest[] = [];
   let rateLimited = 0;
   let inFlight = 0;
+  let peakInFlight = 0;
   const idleWaiters: (() => void)[] = [];
   const server = createServer((req, res) => {
     inFlight++;
+    peakInFlight = Math.max(peakInFlight, inFlight);
     res.on('close', () => {
       inFlight--;
       if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
@@ -334,6 +338,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     },
     get inFlight() {
       return inFlight;
+    },
+    get peakInFlight() {
+      return peakInFlight;
     },
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     close: () =>
