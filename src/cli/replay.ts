@@ -100,6 +100,7 @@ export function failures(detail: ExperimentDetail, failOnDiff: boolean): string[
   const found: string[] = [];
   if (experiment.status === 'failed') found.push(`the experiment failed: ${experiment.error ?? 'no reason given'}`);
   if (experiment.status === 'cancelled') found.push('the experiment was cancelled');
+  if (!SETTLED_STATUSES.has(experiment.status)) found.push('the experiment has not finished');
   detail.variants.forEach((column, index) => {
     if (column.errors > 0) found.push(`variant ${index + 1}: ${column.errors} of ${column.results} results have errors`);
     if (failOnDiff && column.identicalShare !== null && column.identicalShare < 1) {
