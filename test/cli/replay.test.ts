@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Experiment } from '../../src/generation/experiment.js';
@@ -7,7 +8,7 @@ import type { GenerationRecord } from '../../src/generation/record.js';
 import type { ExperimentDetail, ExperimentList } from '../../src/generation/rest.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { chatData, makeRecord } from '../store/fixtures.js';
-import { type CliServer, runCli, startCliServer, tempDir } from '../support/cli.js';
+import { CLI_PATH, type CliServer, runCli, startCliServer, tempDir } from '../support/cli.js';
 import { ECHO_KEY_MODEL, type FakeOpenAI, startFakeOpenAI, UNAUTHORIZED_MODEL } from '../support/fake-openai.js';
 
 /** `genspan replay` as CI runs it: a child process against a real `genspan serve` child with a fake provider. */
@@ -37,18 +38,30 @@ function sources(): GenerationRecord[] {
 }
 
 let fake: FakeOpenAI;
+/** A provider that never answers within a test, for runs to interrupt. */
+let slow: FakeOpenAI;
 let server: CliServer;
 let dir: string;
 const seeded = sources();
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ chunkDelayMs: 1 });
+  slow = await startFakeOpenAI({ latencyMs: 60_000 });
   dir = tempDir('genspan-replay-');
   const store = new SqliteStore({ path: join(dir, 'replay.db') });
   await store.write(seeded);
   await store.close();
   server = await startCliServer(
-    ['--db', join(dir, 'replay.db'), '--provider', `fake=${fake.baseURL}`, '--provider-key-env', 'fake=FAKE_PROVIDER_KEY'],
+    [
+      '--db',
+      join(dir, 'replay.db'),
+      '--provider',
+      `fake=${fake.baseURL}`,
+      '--provider-key-env',
+      'fake=FAKE_PROVIDER_KEY',
+      '--provider',
+      `slow=${slow.baseURL}`,
+    ],
     { env: KEY_ENV },
   );
 });
@@ -56,6 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   await fake?.close();
+  await slow?.close();
 });
 
 const replay = (...args: string[]) => runCli(['replay', '--endpoint', server.url, ...args]);
@@ -145,6 +159,16 @@ describe('genspan replay', () => {
     expect(detail.experiment.variants[0].settings).toEqual({ response_format: { type: 'json_object' } });
   });
 
+  it("sends a template file: a JSON array of messages replaces the source's", async () => {
+    const file = join(dir, 'messages.json');
+    writeFileSync(file, JSON.stringify([{ role: 'user', content: 'From the template file' }]));
+    const result = await replay('--ids', seeded[0].id, '--json', '--variant', `provider=fake,model=templated,template=${file}`);
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as ExperimentDetail).rows[0].results[0]?.output).toBe('Fake reply to: From the template file');
+    const sent = fake.requests.filter((request) => request.body.model === 'templated');
+    expect(sent.map((request) => request.body.messages)).toEqual([[{ role: 'user', content: 'From the template file' }]]);
+  });
+
   it.each([
     [[], /replay needs at least one variant/],
     [['--variant', 'provider=fake'], /--variant 1: model=\.\.\. is missing/],
@@ -162,6 +186,32 @@ describe('genspan replay', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('Ctrl-C cancels the experiment on the server and exits 1', async () => {
+    const child = spawn(
+      process.execPath,
+      [CLI_PATH, 'replay', '--endpoint', server.url, '--service', 'answers', '--variant', 'provider=slow,model=m'],
+      {
+        env: { ...process.env, GENSPAN_TOKEN: '' },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolveExit) => child.on('close', resolveExit));
+    // Interrupted once the experiment is started and its calls are at the provider.
+    await new Promise<void>((resolveStarted) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/^experiment \S+:/.test(stderr)) resolveStarted();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toContain('genspan replay: the experiment was cancelled');
+    const id = /stored as experiment (\S+):/.exec(stdout)?.[1] as string;
+    expect((await getJson<ExperimentDetail>(`/api/experiments/${id}`)).experiment.status).toBe('cancelled');
   });
 
   it('never shows or stores the key of a provider that echoes it', async () => {
