@@ -1,9 +1,14 @@
 import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { MAX_EXPERIMENT_SOURCES } from '../generation/experiment.js';
+import { ListQuerySchema, listFilterProblem } from '../generation/filter.js';
+import { LIST_QUERY_PARAMETERS, type ListFilterField } from '../generation/list-query.js';
+import { MAX_VARIANTS } from '../generation/variant.js';
 import { TOKEN_ENV } from '../server/auth.js';
 import {
   DEFAULT_BODY_MIN_RATE,
   DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_EXPERIMENT_CONCURRENCY,
   DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_HOST,
   DEFAULT_LOG_LEVEL,
@@ -13,6 +18,7 @@ import {
 } from '../server/defaults.js';
 import { type LogLevel, parseLogLevel } from '../server/log.js';
 import { ENV_NAME, httpUrl, PROVIDER_NAME, PROVIDER_NAME_RULE, providerUrl } from '../server/options.js';
+import { DEFAULT_PROVIDER_NAME } from '../server/providers.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 
 /**
@@ -59,6 +65,8 @@ export interface ServeArgs {
   providerKeyEnv?: string;
   /** A price file to merge over genspan's prices. */
   prices?: string;
+  /** Calls one provider gets at once from all experiments together. */
+  experimentConcurrency: number;
   logLevel: LogLevel;
 }
 
@@ -249,6 +257,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     'provider-url': { type: 'string' },
     'provider-key-env': { type: 'string', multiple: true },
     prices: { type: 'string' },
+    'experiment-concurrency': { type: 'string' },
     'log-level': { type: 'string' },
   });
   if (values.help) return { help: true };
@@ -286,6 +295,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       values['provider-url'] === undefined ? undefined : checked(() => providerUrl(values['provider-url'] as string, '--provider-url')),
     providerKeyEnv: keys.plain,
     prices: pricesOption(values.prices),
+    experimentConcurrency: count(values['experiment-concurrency'], '--experiment-concurrency', DEFAULT_EXPERIMENT_CONCURRENCY),
     logLevel: checked(() => parseLogLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL)),
   };
 }
@@ -314,5 +324,114 @@ export function parseDemoArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
     help: false,
     endpoint: urlOption(values.endpoint ?? DEFAULT_DEMO_ENDPOINT, '--endpoint'),
     token: token(values.token, env),
+  };
+}
+
+/** A `--variant`: the request's variant, with its template still a file to read. */
+export interface ReplayVariantArg {
+  provider: string;
+  model: string;
+  settings: Record<string, unknown>;
+  /** `template=FILE`: a text template, or a JSON array of messages. */
+  templateFile?: string;
+}
+
+export interface ReplayArgs {
+  help: false;
+  endpoint: string;
+  token?: string;
+  name?: string;
+  source: { ids: string[] } | { filter: Record<string, unknown> };
+  variants: ReplayVariantArg[];
+  concurrency?: number;
+  json: boolean;
+  failOnDiff: boolean;
+}
+
+/** The list's filters as `genspan replay` options: the REST query's names (`--service`, `--error`...), the cursor aside. */
+const REPLAY_FILTERS = Object.entries(LIST_QUERY_PARAMETERS).filter(([field]) => field !== 'cursor') as [ListFilterField, string][];
+
+const VARIANT_USAGE = '--variant needs KEY=VALUE pairs, e.g. --variant provider=openai,model=gpt-4o-mini,temperature=0.2';
+
+/** A setting's value as JSON when it reads as JSON (`0.2`, `true`, `["\\n"]`), else as the text given. */
+function settingValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** `--variant provider=P,model=M,template=FILE,temperature=0.2,...`: provider defaults to the server's default name. */
+export function parseVariant(value: string, index: number): ReplayVariantArg {
+  const variant: ReplayVariantArg = { provider: DEFAULT_PROVIDER_NAME, model: '', settings: {} };
+  const at = `--variant ${index + 1}`;
+  for (const pair of value.split(',')) {
+    const split = pair.indexOf('=');
+    if (split <= 0) throw new UsageError(`${at}: "${pair}" is not KEY=VALUE; ${VARIANT_USAGE}`);
+    const key = pair.slice(0, split).trim();
+    const text = pair.slice(split + 1).trim();
+    if (text === '') throw new UsageError(`${at}: ${key} needs a value`);
+    if (key === 'provider') variant.provider = text;
+    else if (key === 'model') variant.model = text;
+    else if (key === 'template') variant.templateFile = resolve(text);
+    else variant.settings[key] = settingValue(text);
+  }
+  if (variant.model === '') throw new UsageError(`${at}: model=... is missing; ${VARIANT_USAGE}`);
+  return variant;
+}
+
+export function parseReplayArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ReplayArgs | HelpRequest {
+  const filterOptions = Object.fromEntries(
+    REPLAY_FILTERS.map(([field, parameter]) => [parameter, { type: field === 'errorsOnly' ? 'boolean' : 'string' }]),
+  ) as Record<string, { type: 'string' | 'boolean' }>;
+  const { values } = parse('replay', argv, {
+    endpoint: { type: 'string' },
+    token: { type: 'string' },
+    name: { type: 'string' },
+    ids: { type: 'string' },
+    variant: { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
+    json: { type: 'boolean' },
+    'fail-on-diff': { type: 'boolean' },
+    ...filterOptions,
+  });
+  if (values.help) return { help: true };
+  const given = values as Record<string, string | boolean | string[] | undefined>;
+  const variantValues = values.variant ?? [];
+  if (variantValues.length === 0) throw new UsageError(`replay needs at least one ${VARIANT_USAGE.slice(2)} (see: genspan replay --help)`);
+  if (variantValues.length > MAX_VARIANTS)
+    throw new UsageError(`--variant is given ${variantValues.length} times; at most ${MAX_VARIANTS}`);
+  const filtersGiven = REPLAY_FILTERS.filter(([, parameter]) => given[parameter] !== undefined).map(([, parameter]) => `--${parameter}`);
+  let source: ReplayArgs['source'];
+  if (values.ids !== undefined) {
+    if (filtersGiven.length > 0) throw new UsageError(`use either --ids or filters (${filtersGiven.join(', ')}), not both`);
+    const ids = values.ids
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
+    if (ids.length === 0) throw new UsageError('--ids needs generation ids, separated by commas');
+    if (ids.length > MAX_EXPERIMENT_SOURCES)
+      throw new UsageError(`--ids names ${ids.length} generations; at most ${MAX_EXPERIMENT_SOURCES}`);
+    source = { ids };
+  } else {
+    const { limit: limitText, ...query } = Object.fromEntries(REPLAY_FILTERS.map(([, parameter]) => [parameter, given[parameter]]));
+    const parsed = ListQuerySchema.safeParse({ ...query, error: query.error ? 'true' : undefined });
+    if (!parsed.success) throw new UsageError(listFilterProblem(parsed.error, (field) => `--${LIST_QUERY_PARAMETERS[field]}`));
+    const limit = limitText === undefined ? undefined : count(limitText as string, '--limit', MAX_EXPERIMENT_SOURCES);
+    if (limit !== undefined && limit > MAX_EXPERIMENT_SOURCES) throw new UsageError(`--limit must be at most ${MAX_EXPERIMENT_SOURCES}`);
+    source = { filter: { ...parsed.data, limit } };
+  }
+  if (values.name?.trim() === '') throw new UsageError('--name must not be empty');
+  return {
+    help: false,
+    endpoint: urlOption(values.endpoint ?? DEFAULT_DEMO_ENDPOINT, '--endpoint'),
+    token: token(values.token, env),
+    name: values.name,
+    source,
+    variants: variantValues.map(parseVariant),
+    concurrency: values.concurrency === undefined ? undefined : count(values.concurrency, '--concurrency', 1),
+    json: values.json ?? false,
+    failOnDiff: values['fail-on-diff'] ?? false,
   };
 }

@@ -4,6 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { DemoArgs } from './args.js';
+import { authHeaders, checkServer, errorDetail } from './remote.js';
 import { runSeedSteps } from './seed-steps.js';
 import type { CliIO } from './serve.js';
 import { CliError } from './stores.js';
@@ -26,38 +27,6 @@ class CheckedExporter implements SpanExporter {
   forceFlush(): Promise<void> {
     return this.inner.forceFlush?.() ?? Promise.resolve();
   }
-}
-
-function authHeaders(token: string | undefined): Record<string, string> {
-  return token ? { authorization: `Bearer ${token}` } : {};
-}
-
-/** `: <message>` from a genspan error body, or nothing when the body is not one. */
-async function errorDetail(response: Response): Promise<string> {
-  try {
-    const body = (await response.json()) as { message?: unknown };
-    return typeof body.message === 'string' && body.message !== '' ? `: ${body.message.split('\n', 1)[0]}` : '';
-  } catch {
-    return '';
-  }
-}
-
-/** Fails with one line when the server is not there or refuses the token, before any span is made. */
-async function checkServer(endpoint: string, token: string | undefined): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch(`${endpoint}/healthz`, { headers: authHeaders(token), signal: AbortSignal.timeout(10_000) });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-    throw new CliError(`cannot reach genspan at ${endpoint} (${reason}); start it with: genspan serve`);
-  }
-  const refused = response.status === 401 || response.status === 403;
-  if (refused && token !== undefined) {
-    throw new CliError(`genspan at ${endpoint} rejected the token (HTTP ${response.status}): check --token or GENSPAN_TOKEN`);
-  }
-  if (response.status === 401) throw new CliError(`genspan at ${endpoint} requires a token: pass --token or set GENSPAN_TOKEN`);
-  if (!response.ok) throw new CliError(`genspan at ${endpoint} is not healthy (HTTP ${response.status}${await errorDetail(response)})`);
 }
 
 /** `genspan demo`: the example's steps, exported with the OTLP/HTTP exporter to a running server. */

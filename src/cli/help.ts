@@ -1,4 +1,6 @@
-import { DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT } from '../server/defaults.js';
+import { MAX_EXPERIMENT_SOURCES } from '../generation/experiment.js';
+import { MAX_VARIANTS } from '../generation/variant.js';
+import { DEFAULT_EXPERIMENT_CONCURRENCY, DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT } from '../server/defaults.js';
 import { LOG_LEVELS } from '../server/log.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 import { DEFAULT_DEMO_ENDPOINT } from './args.js';
@@ -12,6 +14,7 @@ Commands:
   export   write every stored generation as JSON Lines
   import   read JSON Lines written by export into a store
   demo     send the example's steps to a running genspan serve
+  replay   replay stored generations through candidate models and prompts on a running genspan serve (for CI)
 
 Run genspan <command> --help for a command's options.
 `;
@@ -40,6 +43,8 @@ Options:
   --providers FILE         providers from a JSON file: {"providers": [{"name", "url", "keyEnv", "timeoutSeconds"}]}
   --provider-url URL       a provider named openai (the default name); its key variable: --provider-key-env VARIABLE
   --prices FILE            JSON price table merged over genspan's own, model by model (USD per million tokens)
+  --experiment-concurrency N
+                           calls one provider gets at once from all experiments together (default ${DEFAULT_EXPERIMENT_CONCURRENCY})
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}): the least severe lines logged
   -h, --help               show this help
 
@@ -85,4 +90,37 @@ Options:
   --endpoint URL       base URL of genspan serve (default ${DEFAULT_DEMO_ENDPOINT})
   --token TOKEN        the server's token (default: $GENSPAN_TOKEN)
   -h, --help           show this help
+`;
+
+export const REPLAY_HELP = `Usage: genspan replay --variant KEY=VALUE,... [--variant ...] [filters | --ids ID,...] [options]
+
+Replays stored generations (chosen by the list's filters, or by ids) through one or more variants as an experiment
+on a running genspan serve, which stores it and each result (linked to its source). Progress goes to stderr on a
+terminal; a summary row per variant goes to stdout: results, errors, tokens, cost, latency p50/p95, the share of
+outputs identical to the original's and, when the variant sets a response format, of valid JSON.
+
+Variants (1 to ${MAX_VARIANTS}):
+  --variant provider=NAME,model=MODEL[,template=FILE][,SETTING=VALUE...]
+                       provider: a name the server was started with (default openai); template: a text template,
+                       or a JSON array of messages; any other key is a setting (temperature=0.2, max_tokens=256),
+                       its value read as JSON when it is JSON
+
+Sources (without any: every stored generation, at most ${MAX_EXPERIMENT_SOURCES}):
+  --ids ID,...         these generations
+  --traceId ID  --service NAME  --model MODEL  --provider NAME  --tag TAG  --source SOURCE  --error
+  --from TIME  --to TIME  --q TEXT  --minCost USD  --maxCost USD
+                       the list's filters, as GET /api/generations names them
+  --limit N            the newest N matches (at most ${MAX_EXPERIMENT_SOURCES})
+
+Options:
+  --endpoint URL       base URL of genspan serve (default ${DEFAULT_DEMO_ENDPOINT})
+  --token TOKEN        the server's token (default: $GENSPAN_TOKEN)
+  --name NAME          the experiment's name
+  --concurrency N      calls this experiment makes at once (within the server's --experiment-concurrency per provider)
+  --json               print the experiment as GET /api/experiments/:id returns it, instead of the table
+  --fail-on-diff       exit 1 also when an output differs from its original's
+  -h, --help           show this help
+
+Exit codes: 0 every result ran; 1 a result has an error, the experiment failed or was cancelled (Ctrl-C cancels
+it), or with --fail-on-diff an output differs; 2 the command line or the request was refused.
 `;

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { printable } from '../server/text.js';
-import { type HelpRequest, parseDemoArgs, parseExportArgs, parseImportArgs, parseServeArgs, UsageError } from './args.js';
-import { DEMO_HELP, EXPORT_HELP, IMPORT_HELP, MAIN_HELP, SERVE_HELP } from './help.js';
+import { type HelpRequest, parseDemoArgs, parseExportArgs, parseImportArgs, parseReplayArgs, parseServeArgs, UsageError } from './args.js';
+import { DEMO_HELP, EXPORT_HELP, IMPORT_HELP, MAIN_HELP, REPLAY_HELP, SERVE_HELP } from './help.js';
 import type { CliIO } from './serve.js';
 
 /** Exit codes: 0 done, 1 failed (a message says why), 2 the command line was wrong. */
@@ -72,8 +72,16 @@ async function run(argv: readonly string[]): Promise<number> {
       }
       return (await import('./demo.js')).demo(args, io);
     }
+    case 'replay': {
+      const args = parseReplayArgs(rest);
+      if (isHelp(args)) {
+        io.out(REPLAY_HELP);
+        return 0;
+      }
+      return (await import('./replay.js')).replay(args, io);
+    }
     default:
-      throw new UsageError(`unknown command "${command}"; commands: serve, export, import, demo (see: genspan --help)`);
+      throw new UsageError(`unknown command "${command}"; commands: serve, export, import, demo, replay (see: genspan --help)`);
   }
 }
 

@@ -47,6 +47,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       jaegerUrl: args.jaegerUrl,
       providers: specs,
       prices,
+      experimentConcurrency: args.experimentConcurrency,
       logLevel: args.logLevel,
     });
   } catch (error) {

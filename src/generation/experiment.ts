@@ -49,10 +49,19 @@ export const ExperimentSourceSchema = z.union([
 ]);
 export type ExperimentSource = z.infer<typeof ExperimentSourceSchema>;
 
+const concurrencyMessage = 'must be a whole number of 1 or more';
+/** Calls this experiment makes at once, within the server's limit per provider. */
+const ExperimentConcurrencySchema = z
+  .number({ error: concurrencyMessage })
+  .int({ error: concurrencyMessage })
+  .min(1, { error: concurrencyMessage })
+  .optional();
+
 /** `POST /api/experiments`' body. */
 export const ExperimentRequestSchema = z.object({
   name: z.string().trim().max(200).optional(),
   source: ExperimentSourceSchema,
+  concurrency: ExperimentConcurrencySchema,
   variants: z
     .array(ExperimentVariantSchema)
     .min(1, { error: 'must hold at least one variant' })
@@ -70,6 +79,7 @@ export const ExperimentDefinitionSchema = z.object({
   /** The sources the selection found when the experiment was created, newest first: what it runs, resumed or not. */
   sourceIds: z.array(z.string()),
   variants: z.array(ExperimentVariantSchema),
+  concurrency: ExperimentConcurrencySchema,
 });
 export type ExperimentDefinition = z.infer<typeof ExperimentDefinitionSchema>;
 

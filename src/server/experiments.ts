@@ -176,6 +176,7 @@ export class ExperimentRunner {
       source: request.source,
       sourceIds,
       variants: request.variants,
+      concurrency: request.concurrency,
     };
     await this.options.store.createExperiment(definition, 'running');
     this.start(definition);
@@ -275,12 +276,13 @@ export class ExperimentRunner {
     const stop = AbortSignal.any([signal, failure.signal]);
     // Every call waiting for its provider listens to it: thousands of listeners are expected, not a leak.
     setMaxListeners(0, signal, stop);
+    const own = definition.concurrency === undefined ? undefined : new Limiter(definition.concurrency);
     const calls: Promise<void>[] = [];
     for (const sourceId of definition.sourceIds) {
       definition.variants.forEach((_, variant) => {
         if (finished.has(`${sourceId} ${variant}`)) return;
         calls.push(
-          this.runOne(definition, sourceId, sources.get(sourceId), variant, stop).catch((error: unknown) => {
+          this.runOne(definition, sourceId, sources.get(sourceId), variant, stop, own).catch((error: unknown) => {
             failure.abort(error);
           }),
         );
@@ -297,6 +299,7 @@ export class ExperimentRunner {
     source: GenerationRecord | undefined,
     variant: number,
     signal: AbortSignal,
+    own: Limiter | undefined,
   ): Promise<void> {
     const rerun = this.options.rerun;
     if (!rerun || signal.aborted) return;
@@ -307,9 +310,20 @@ export class ExperimentRunner {
       return;
     }
     const edit = definition.variants[variant];
+    // The experiment's own limit first, so its waiting calls do not hold a provider's places.
     let release: () => void;
     try {
-      release = await this.limiter(edit.provider).acquire(signal);
+      const releaseOwn = await own?.acquire(signal);
+      try {
+        const releaseProvider = await this.limiter(edit.provider).acquire(signal);
+        release = () => {
+          releaseProvider();
+          releaseOwn?.();
+        };
+      } catch {
+        releaseOwn?.();
+        return;
+      }
     } catch {
       return;
     }

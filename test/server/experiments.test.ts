@@ -252,6 +252,32 @@ describe('experiments', () => {
     }
   }, 60_000);
 
+  it("limits an experiment to its own concurrency, within the provider's", async () => {
+    const slow = await startFakeOpenAI({ chunkDelayMs: 0, latencyMs: 20 });
+    try {
+      const { store, server } = await serve(dir.file(`e-${++fileCount}.db`), { alpha: slow, beta }, 4);
+      await store.write(sources(12));
+      const refused = await fetch(`${server.url}/api/experiments`, {
+        method: 'POST',
+        headers: JSON_TYPE,
+        body: JSON.stringify({ source: { filter: {} }, variants: THREE_VARIANTS.slice(0, 1), concurrency: 0 }),
+      });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as ErrorBody).message).toBe('concurrency must be a whole number of 1 or more');
+
+      const limited = await create(server, { source: { filter: { limit: 12 } }, variants: THREE_VARIANTS.slice(0, 1), concurrency: 2 });
+      expect(limited.concurrency).toBe(2);
+      expect((await settled(server, limited.id)).experiment.progress).toEqual({ total: 12, done: 12, errors: 0 });
+      expect(slow.peakInFlight).toBe(2);
+
+      const unlimited = await create(server, { source: { filter: { limit: 12 } }, variants: THREE_VARIANTS.slice(0, 1) });
+      await settled(server, unlimited.id);
+      expect(slow.peakInFlight).toBe(4);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('refuses what cannot run with one clear message, and cross-site requests', async () => {
     const { store, server } = await serve(dir.file(`e-${++fileCount}.db`), { alpha, beta });
     await store.write(sources(2));

@@ -53,6 +53,8 @@ export interface FakeOpenAI {
   readonly rateLimited: number;
   /** Requests being answered now (a streamed answer counts until its connection closes). */
   readonly inFlight: number;
+  /** The most requests answered at once so far. */
+  readonly peakInFlight: number;
   /** Resolves once no request is being answered. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -69,6 +71,8 @@ export interface FakeOpenAIOptions {
   rateLimitEvery?: number;
   /** The `Retry-After` of those refusals, in seconds. Default 1. */
   retryAfterSeconds?: number;
+  /** Time before each answer starts, as a model's thinking time. Default 0. */
+  latencyMs?: number;
 }
 
 export const FAIL_MODEL = 'fail-model';
@@ -285,9 +289,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const requests: FakeOpenAIRequest[] = [];
   let rateLimited = 0;
   let inFlight = 0;
+  let peakInFlight = 0;
   const idleWaiters: (() => void)[] = [];
   const server = createServer((req, res) => {
     inFlight++;
+    peakInFlight = Math.max(peakInFlight, inFlight);
     res.on('close', () => {
       inFlight--;
       if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
@@ -298,6 +304,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         const url = new URL(req.url ?? '/', 'http://fake');
         const path = url.pathname;
         requests.push({ path, search: url.search, body, headers: req.headers });
+        if (options.latencyMs) await sleep(options.latencyMs);
         if (options.rateLimitEvery && requests.length % options.rateLimitEvery === 0) {
           rateLimited++;
           res.setHeader('retry-after', String(options.retryAfterSeconds ?? 1));
@@ -331,6 +338,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     },
     get inFlight() {
       return inFlight;
+    },
+    get peakInFlight() {
+      return peakInFlight;
     },
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     close: () =>
