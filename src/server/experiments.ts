@@ -12,7 +12,7 @@ import {
   variantEdit,
 } from '../generation/experiment.js';
 import { GenerationValidationError } from '../generation/generation.js';
-import { EXPERIMENT_METADATA_KEY } from '../generation/lineage.js';
+import { EXPERIMENT_METADATA_KEY, rerunOriginOf } from '../generation/lineage.js';
 import { LIST_PAGE_SIZE } from '../generation/list-query.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { PlaygroundStore } from '../store/types.js';
@@ -183,7 +183,10 @@ export class ExperimentRunner {
     return (await this.options.store.getExperiment(definition.id)) as Experiment;
   }
 
-  /** The ids a selection finds, newest first: the ids given (each stored), or the filter's matches. */
+  /**
+   * The ids a selection finds, newest first: the ids given (each stored), or the filter's matches that are not
+   * themselves re-runs, so replaying a slice twice does not replay the first run's results.
+   */
   private async sourceIds(source: ExperimentRequest['source']): Promise<string[]> {
     const { store } = this.options;
     if ('ids' in source) {
@@ -199,7 +202,8 @@ export class ExperimentRunner {
     let cursor: string | undefined;
     do {
       const page = await store.list({ ...filter, limit: LIST_PAGE_SIZE.max, cursor });
-      ids.push(...page.items.map((item) => item.id));
+      // Production calls only: re-runs and earlier experiments' results are not sources (ids can still name them).
+      for (const item of page.items) if (rerunOriginOf(item.generation.metadata as Record<string, unknown>) === null) ids.push(item.id);
       cursor = page.nextCursor ?? undefined;
     } while (cursor && ids.length <= wanted);
     if (ids.length === 0) throw new ExperimentInputError('The filter matches no generation.');

@@ -170,6 +170,11 @@ describe('experiments', () => {
 
     const list = (await (await fetch(`${server.url}/api/experiments`)).json()) as ExperimentList;
     expect(list.items.map((item) => item.id)).toEqual([experiment.id]);
+
+    // Most results are gpt-4o-mini calls too, but a filter selects recorded calls only: the same slice again.
+    const again = await create(server, { name: 'again', source: { filter: { model: 'gpt-4o-mini' } }, variants: [THREE_VARIANTS[0]] });
+    expect(again.sourceIds).toEqual(experiment.sourceIds);
+    expect((await fetch(`${server.url}/api/experiments/${again.id}/cancel`, { method: 'POST' })).ok).toBe(true);
   }, 120_000);
 
   it('resumes a run interrupted by stopping the server, without running what finished again', async () => {
