@@ -16,14 +16,21 @@ import {
 import { formatTime, generationView, previewText, rerunOrigin, typeBadge } from './detail.js';
 import { byId, h, replaceChildren, safeHref } from './dom.js';
 import { editorView, originComparison } from './editor.js';
+import { experimentListView, experimentView, newExperimentView, type View } from './experiments.js';
 
-/** The page's entry point: the generation list with its filters, and the hash route `#/g/<id>` for one generation. */
+/**
+ * The page's entry point: the generation list with its filters, the hash route `#/g/<id>` for one generation, and
+ * `#/experiments...` for the experiments (which take the whole page).
+ */
 
 const list = byId<HTMLOListElement>('generation-list');
 const listStatus = byId('list-status');
 const loadMore = byId<HTMLButtonElement>('load-more');
 const filters = byId<HTMLFormElement>('filters');
 const detail = byId('detail');
+const layout = byId('layout');
+const experiments = byId('experiments');
+const replayThese = byId<HTMLButtonElement>('replay-these');
 const providerStatus = byId('provider-status');
 const jaegerLink = byId<HTMLAnchorElement>('jaeger-link');
 const auth = byId('auth');
@@ -39,6 +46,8 @@ let currentId: string | null = null;
 /** Ignores answers to requests a newer one has replaced. */
 let listRequest = 0;
 let detailRequest = 0;
+/** The experiments' view on show (it may be polling), left when the route changes. */
+let experimentsView: View | null = null;
 
 /** On a 401, asks for the token; a token this tab already sent was refused, and the form says so. */
 function needsToken(error: unknown): boolean {
@@ -218,7 +227,26 @@ function backLink(): HTMLElement {
   return h('p', { class: 'back' }, h('a', { href: '#/' }, '← All generations'));
 }
 
+/** Shows an experiments view in place of the list and detail, or none. */
+function showExperiments(view: View | null, focus: boolean): void {
+  experimentsView?.leave();
+  experimentsView = view;
+  layout.hidden = view !== null;
+  experiments.hidden = view === null;
+  replaceChildren(experiments, view?.element);
+  if (view && focus) view.element.querySelector<HTMLElement>('h2')?.focus();
+}
+
 function route(focus: boolean): void {
+  const experiment = /^#\/experiments(?:\/(.+))?$/.exec(location.hash);
+  if (experiment) {
+    const context = { config, describeError: (error: unknown) => (needsToken(error) ? tokenNeeded() : message(error)) };
+    const id = experiment[1] ? decodeURIComponent(experiment[1]) : null;
+    const view = id === null ? experimentListView(context) : id === 'new' ? newExperimentView(query, context) : experimentView(id, context);
+    showExperiments(view, focus);
+    return;
+  }
+  showExperiments(null, false);
   const match = /^#\/g\/(.+)$/.exec(location.hash);
   if (match) void openGeneration(decodeURIComponent(match[1]), focus);
   else showPlaceholder();
@@ -260,6 +288,9 @@ filters.addEventListener('reset', () => {
   void loadList(false);
 });
 loadMore.addEventListener('click', () => void loadList(true));
+replayThese.addEventListener('click', () => {
+  location.hash = '#/experiments/new';
+});
 authForm.addEventListener('submit', (event) => {
   event.preventDefault();
   storeToken(authToken.value);
