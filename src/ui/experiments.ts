@@ -52,7 +52,7 @@ function isActive(experiment: Experiment): boolean {
 }
 
 function percent(share: number | null): string {
-  return share === null ? '—' : `${(share * 100).toFixed(share === 0 || share === 1 ? 0 : 1)}%`;
+  return share === null ? '—' : `${Number((share * 100).toFixed(1))}%`;
 }
 
 function ms(value: number | null): string {
@@ -331,7 +331,10 @@ function sortControls(experiment: Experiment, state: ViewState, render: () => vo
 /** `#/experiments/<id>`: the results side by side, with the columns' totals; read again every second while it runs. */
 export function experimentView(id: string, context: ExperimentsContext): View {
   const state: ViewState = { sort: null, errorsOnly: false, differsOnly: false, expanded: new Set() };
-  const header = h('div', { class: 'experiment-header' }, h('p', { class: 'muted', role: 'status' }, 'Loading…'));
+  // The title is there from the start, so the route can focus it before the experiment is read.
+  const title = h('h2', { id: 'experiment-title', class: 'page-title', tabindex: '-1', dir: 'auto' }, 'Loading…');
+  const created = h('p', { class: 'muted' });
+  const header = h('div', { class: 'experiment-header' }, title, created);
   const progress = h('div', { class: 'experiment-progress', role: 'status', 'aria-live': 'polite' });
   const controlsSlot = h('div');
   const rowCount = h('p', { class: 'row-count muted', role: 'status' });
@@ -417,11 +420,8 @@ export function experimentView(id: string, context: ExperimentsContext): View {
       first || detail?.experiment.status !== next.experiment.status || detail?.experiment.progress.done !== next.experiment.progress.done;
     detail = next;
     if (first) {
-      replaceChildren(
-        header,
-        h('h2', { id: 'experiment-title', class: 'page-title', tabindex: '-1', dir: 'auto' }, next.experiment.name),
-        h('p', { class: 'muted' }, 'Created ', formatTime(next.experiment.createdTime)),
-      );
+      title.textContent = next.experiment.name;
+      replaceChildren(created, 'Created ', formatTime(next.experiment.createdTime));
       replaceChildren(controlsSlot, sortControls(next.experiment, state, renderTable));
     }
     if (changed) {
@@ -439,7 +439,7 @@ export function experimentView(id: string, context: ExperimentsContext): View {
         if (isActive(next.experiment)) timer = setTimeout(() => void poll(), POLL_MS);
       })
       .catch((error) => {
-        if (!left) replaceChildren(header, h('p', { class: 'error-box' }, context.describeError(error)));
+        if (!left) replaceChildren(created, h('span', { class: 'error-box' }, context.describeError(error)));
       });
 
   void poll();
