@@ -48,6 +48,8 @@ let listRequest = 0;
 let detailRequest = 0;
 /** The experiments' view on show (it may be polling), left when the route changes. */
 let experimentsView: View | null = null;
+/** Whether the list was loaded since the page (re)started: it waits until it is shown, so an experiment opens sooner. */
+let listLoaded = false;
 
 /** On a 401, asks for the token; a token this tab already sent was refused, and the form says so. */
 function needsToken(error: unknown): boolean {
@@ -247,6 +249,10 @@ function route(focus: boolean): void {
     return;
   }
   showExperiments(null, false);
+  if (!listLoaded) {
+    listLoaded = true;
+    void loadList(false);
+  }
   const match = /^#\/g\/(.+)$/.exec(location.hash);
   if (match) void openGeneration(decodeURIComponent(match[1]), focus);
   else showPlaceholder();
@@ -274,8 +280,8 @@ async function loadConfig(): Promise<void> {
 
 async function start(): Promise<void> {
   await loadConfig();
+  listLoaded = false;
   route(false);
-  await loadList(false);
 }
 
 filters.addEventListener('submit', (event) => {

@@ -38,6 +38,8 @@ const POLL_MS = 1000;
 /** An output longer than this (or than FOLD_LINES lines) is folded, with a button to show it all. */
 const FOLD_CHARS = 240;
 const FOLD_LINES = 3;
+/** Rows drawn at first, and more on each "Show more": a thousand rows of five cells take seconds to lay out. */
+const PAGE_ROWS = 100;
 
 const SORT_METRICS = [
   { key: 'latencyMs', label: 'latency' },
@@ -144,6 +146,8 @@ interface ViewState {
   differsOnly: boolean;
   /** Cells shown whole, by `sourceId:column`. */
   expanded: Set<string>;
+  /** How many of the rows that pass the filters are drawn. */
+  limit: number;
 }
 
 /** Column -1 is the original's; 0... the variants'. */
@@ -267,7 +271,7 @@ function totalsView(columns: readonly ExperimentColumn[]): HTMLElement {
         columns.map((column, index) =>
           h(
             'td',
-            { 'data-column': index - 1 },
+            { class: 'table-cell total-cell', 'data-column': index - 1 },
             h('span', { class: 'total-label' }, total.label),
             ' ',
             h('span', { class: 'total-value' }, total.value(column)),
@@ -330,7 +334,7 @@ function sortControls(experiment: Experiment, state: ViewState, render: () => vo
 
 /** `#/experiments/<id>`: the results side by side, with the columns' totals; read again every second while it runs. */
 export function experimentView(id: string, context: ExperimentsContext): View {
-  const state: ViewState = { sort: null, errorsOnly: false, differsOnly: false, expanded: new Set() };
+  const state: ViewState = { sort: null, errorsOnly: false, differsOnly: false, expanded: new Set(), limit: PAGE_ROWS };
   // The title is there from the start, so the route can focus it before the experiment is read.
   const title = h('h2', { id: 'experiment-title', class: 'page-title', tabindex: '-1', dir: 'auto' }, 'Loading…');
   const created = h('p', { class: 'muted' });
@@ -339,6 +343,7 @@ export function experimentView(id: string, context: ExperimentsContext): View {
   const controlsSlot = h('div');
   const rowCount = h('p', { class: 'row-count muted', role: 'status' });
   const tableBox = h('div', { class: 'table-box experiment-table-box', tabindex: '0', 'aria-label': 'Results (scrolls sideways)' });
+  const showMore = h('button', { type: 'button', class: 'secondary show-more-rows', hidden: true });
   const element = h(
     'div',
     { class: 'experiments-page' },
@@ -348,8 +353,13 @@ export function experimentView(id: string, context: ExperimentsContext): View {
     controlsSlot,
     rowCount,
     tableBox,
+    showMore,
   );
   let detail: ExperimentDetail | null = null;
+  showMore.addEventListener('click', () => {
+    state.limit += PAGE_ROWS;
+    renderTable();
+  });
   let timer: ReturnType<typeof setTimeout> | undefined;
   let left = false;
 
@@ -358,7 +368,12 @@ export function experimentView(id: string, context: ExperimentsContext): View {
     const { experiment } = detail;
     const rows = visibleRows(detail.rows, state);
     const filtered = state.errorsOnly || state.differsOnly;
-    rowCount.textContent = `${rows.length} of ${detail.rows.length} source generation${detail.rows.length === 1 ? '' : 's'}`;
+    const drawn = rows.slice(0, state.limit);
+    const all = `${detail.rows.length} source generation${detail.rows.length === 1 ? '' : 's'}`;
+    rowCount.textContent =
+      drawn.length < rows.length ? `${drawn.length} shown of ${rows.length} matching, of ${all}` : `${rows.length} of ${all}`;
+    showMore.hidden = drawn.length === rows.length;
+    showMore.textContent = `Show ${Math.min(PAGE_ROWS, rows.length - drawn.length)} more rows`;
     replaceChildren(
       tableBox,
       h(
@@ -383,7 +398,7 @@ export function experimentView(id: string, context: ExperimentsContext): View {
         h(
           'tbody',
           null,
-          rows.map((row) => rowView(row, state)),
+          drawn.map((row) => rowView(row, state)),
         ),
         totalsView(columnsOf(detail, rows, filtered)),
       ),

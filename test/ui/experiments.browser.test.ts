@@ -5,7 +5,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { summarizeColumn } from '../../src/generation/experiment-summary.js';
 import { ChatGeneration } from '../../src/generation/index.js';
-import type { ExperimentCell, ExperimentDetail } from '../../src/generation/rest.js';
+import type { ExperimentCell, ExperimentDetail, PlaygroundConfig } from '../../src/generation/rest.js';
 import { type CliServer, startCliServer } from '../support/cli.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 import { type Seed, seedServer, tempDir } from '../support/playground-seeds.js';
@@ -126,7 +126,19 @@ describe('Experiments in headless Chromium', () => {
     page = await context.newPage();
     pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    if (steady) await page.route('**/api/experiments/*', steadyExperiment);
+    if (steady) {
+      await page.route('**/api/experiments/*', steadyExperiment);
+      // The fake providers' ports differ between runs.
+      await page.route('**/api/playground/config', async (route) => {
+        const response = await route.fetch();
+        const config = (await response.json()) as PlaygroundConfig;
+        const url = 'http://127.0.0.1:8080/v1';
+        return route.fulfill({
+          response,
+          json: { ...config, provider: { ...config.provider, url }, providers: config.providers.map((provider) => ({ ...provider, url })) },
+        });
+      });
+    }
     await page.goto(`${server.url}/${hash}`);
     return page;
   }
@@ -192,9 +204,8 @@ describe('Experiments in headless Chromium', () => {
       page.textContent(`tfoot tr[data-total="${key}"] td[data-column="${column}"] .total-value`);
     for (const [index, column] of columns.entries()) {
       expect(await total('results', index - 1)).toBe(String(column.results));
-      expect(await total('tokens', index - 1)).toBe(
-        `${column.tokens.total.toLocaleString('en-US')} / ${column.tokens.mean === null ? '—' : column.tokens.mean.toLocaleString('en-US', { maximumFractionDigits: 1 })}`,
-      );
+      const mean = column.tokens.mean?.toLocaleString('en-US', { maximumFractionDigits: 1 }) ?? '—';
+      expect(await total('tokens', index - 1)).toBe(`${column.tokens.total.toLocaleString('en-US')} / ${mean}`);
       expect(await total('latency', index - 1)).toBe(`${ms(column.latencyMs.p50)} / ${ms(column.latencyMs.p95)}`);
     }
     expect(detail.variants[0].errors).toBe(1);
@@ -370,7 +381,7 @@ describe('Experiments in headless Chromium', () => {
   }
 
   it('draws the experiment view for the docs, the same on every run', async () => {
-    await open(`#/experiments/${encodeURIComponent(experimentId)}`, { width: 1360, height: 900 }, true);
+    await open(`#/experiments/${encodeURIComponent(experimentId)}`, { width: 1360, height: 1000 }, true);
     await waitForStatus('finished');
     expect(await page.textContent('.experiment-header time')).toBe(
       new Date('2026-04-02T09:00:00Z').toLocaleString('en-US', { timeZone: 'UTC' }),
