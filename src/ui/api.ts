@@ -1,6 +1,9 @@
+import type { Experiment, ExperimentRequest } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
 import { listQueryString } from '../generation/list-query.js';
 import type {
+  ExperimentDetail,
+  ExperimentList,
   GenerationItem,
   GenerationList,
   OmittedSetting,
@@ -13,7 +16,17 @@ import type { GenerationMessage, Tool } from '../generation/schema.js';
 
 /** The server's REST API, as the page uses it. */
 
-export type { GenerationItem, OmittedSetting, PlaygroundConfig, ProviderInfo, RerunEvent, RerunPreview };
+export type {
+  Experiment,
+  ExperimentDetail,
+  ExperimentRequest,
+  GenerationItem,
+  OmittedSetting,
+  PlaygroundConfig,
+  ProviderInfo,
+  RerunEvent,
+  RerunPreview,
+};
 
 /** The wire JSON of a generation, read leniently: the page shows whatever is there. */
 export interface WireGeneration {
@@ -100,6 +113,33 @@ export function fetchConfig(): Promise<PlaygroundConfig> {
 export function fetchList(query: ListQuery): Promise<GenerationList> {
   const search = listQueryString(query);
   return getJson<GenerationList>(`/api/generations${search ? `?${search}` : ''}`);
+}
+
+export function fetchExperiments(): Promise<ExperimentList> {
+  return getJson<ExperimentList>('/api/experiments');
+}
+
+export function fetchExperiment(id: string): Promise<ExperimentDetail> {
+  return getJson<ExperimentDetail>(`/api/experiments/${encodeURIComponent(id)}`);
+}
+
+async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: headers({ 'content-type': 'application/json', accept: 'application/json' }),
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw await failure(response);
+  return (await response.json()) as T;
+}
+
+/** Creates an experiment and starts it on the server. */
+export function startExperiment(request: ExperimentRequest): Promise<Experiment> {
+  return postJson<Experiment>('/api/experiments', request);
+}
+
+export function cancelExperiment(id: string): Promise<Experiment> {
+  return postJson<Experiment>(`/api/experiments/${encodeURIComponent(id)}/cancel`, {});
 }
 
 export function fetchGeneration(id: string): Promise<GenerationItem> {

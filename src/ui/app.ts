@@ -16,8 +16,12 @@ import {
 import { formatTime, generationView, previewText, rerunOrigin, typeBadge } from './detail.js';
 import { byId, h, replaceChildren, safeHref } from './dom.js';
 import { editorView, originComparison } from './editor.js';
+import { experimentListView, experimentView, newExperimentView, type View } from './experiments.js';
 
-/** The page's entry point: the generation list with its filters, and the hash route `#/g/<id>` for one generation. */
+/**
+ * The page's entry point: the generation list with its filters, the hash route `#/g/<id>` for one generation, and
+ * `#/experiments...` for the experiments (which take the whole page).
+ */
 
 const list = byId<HTMLOListElement>('generation-list');
 const listStatus = byId('list-status');
@@ -25,6 +29,9 @@ const loadMore = byId<HTMLButtonElement>('load-more');
 const filters = byId<HTMLFormElement>('filters');
 const sortSelect = byId<HTMLSelectElement>('filter-sort');
 const detail = byId('detail');
+const layout = byId('layout');
+const experiments = byId('experiments');
+const replayThese = byId<HTMLButtonElement>('replay-these');
 const providerStatus = byId('provider-status');
 const jaegerLink = byId<HTMLAnchorElement>('jaeger-link');
 const auth = byId('auth');
@@ -40,6 +47,10 @@ let currentId: string | null = null;
 /** Ignores answers to requests a newer one has replaced. */
 let listRequest = 0;
 let detailRequest = 0;
+/** The experiments' view on show (it may be polling), left when the route changes. */
+let experimentsView: View | null = null;
+/** Whether the list was loaded since the page (re)started: it waits until it is shown, so an experiment opens sooner. */
+let listLoaded = false;
 
 /** On a 401, asks for the token; a token this tab already sent was refused, and the form says so. */
 function needsToken(error: unknown): boolean {
@@ -235,7 +246,30 @@ function backLink(): HTMLElement {
   return h('p', { class: 'back' }, h('a', { href: '#/' }, '← All generations'));
 }
 
+/** Shows an experiments view in place of the list and detail, or none. */
+function showExperiments(view: View | null, focus: boolean): void {
+  experimentsView?.leave();
+  experimentsView = view;
+  layout.hidden = view !== null;
+  experiments.hidden = view === null;
+  replaceChildren(experiments, view?.element);
+  if (view && focus) view.element.querySelector<HTMLElement>('h2')?.focus();
+}
+
 function route(focus: boolean): void {
+  const experiment = /^#\/experiments(?:\/(.+))?$/.exec(location.hash);
+  if (experiment) {
+    const context = { config, describeError: (error: unknown) => (needsToken(error) ? tokenNeeded() : message(error)) };
+    const id = experiment[1] ? decodeURIComponent(experiment[1]) : null;
+    const view = id === null ? experimentListView(context) : id === 'new' ? newExperimentView(query, context) : experimentView(id, context);
+    showExperiments(view, focus);
+    return;
+  }
+  showExperiments(null, false);
+  if (!listLoaded) {
+    listLoaded = true;
+    void loadList(false);
+  }
   const match = /^#\/g\/(.+)$/.exec(location.hash);
   if (match) void openGeneration(decodeURIComponent(match[1]), focus);
   else showPlaceholder();
@@ -263,8 +297,8 @@ async function loadConfig(): Promise<void> {
 
 async function start(): Promise<void> {
   await loadConfig();
+  listLoaded = false;
   route(false);
-  await loadList(false);
 }
 
 filters.addEventListener('submit', (event) => {
@@ -279,6 +313,9 @@ filters.addEventListener('reset', () => {
   void loadList(false);
 });
 loadMore.addEventListener('click', () => void loadList(true));
+replayThese.addEventListener('click', () => {
+  location.hash = '#/experiments/new';
+});
 authForm.addEventListener('submit', (event) => {
   event.preventDefault();
   storeToken(authToken.value);
