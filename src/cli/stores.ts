@@ -15,6 +15,16 @@ export interface OpenedStore {
   description: string;
 }
 
+/** Waits for a store to take writes; one that cannot is closed before its error goes on, so no connection lingers. */
+async function readyOrClosed(store: SqliteStore | PostgresStore): Promise<void> {
+  try {
+    await store.ready();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
 /**
  * Opens the chosen store and checks it is usable now (PostgreSQL connected and migrated), so an unreachable
  * database is reported at start rather than on the first request. `mustExist` refuses to create a new SQLite file;
@@ -26,22 +36,10 @@ export async function openStore(choice: StoreChoice, options: { mustExist?: bool
       throw new CliError(`no database at ${choice.path} (use --db FILE or --postgres URL)`);
     const store = new SqliteStore({ path: choice.path });
     // `writable`: a file SQLite can only read is refused now, not found out at the first write.
-    if (options.writable) {
-      try {
-        await store.ready();
-      } catch (error) {
-        await store.close().catch(() => undefined);
-        throw error;
-      }
-    }
+    if (options.writable) await readyOrClosed(store);
     return { store, description: `SQLite ${choice.path}` };
   }
   const store = new PostgresStore({ connectionString: choice.url });
-  try {
-    await store.ready();
-  } catch (error) {
-    await store.close().catch(() => undefined);
-    throw error;
-  }
+  await readyOrClosed(store);
   return { store, description: `PostgreSQL ${store.target}` };
 }

@@ -12,7 +12,7 @@ import {
 } from '../../src/otlp/index.js';
 import { normalizeReadableSpan } from '../../src/translate/normalize.js';
 import type { NormalizedSpan } from '../../src/translate/types.js';
-import { captureExportBody, encodeLogsRequest } from '../support/otlp-bodies.js';
+import { captureExportBody, encodeLogsRequest, writeKeyValue } from '../support/otlp-bodies.js';
 import { makeSpans } from '../support/sdk-spans.js';
 
 const PRECISE_START: [number, number] = [1795554714, 162123457];
@@ -257,17 +257,7 @@ describe('the per-request item limit', () => {
     writer.uint32((2 << 3) | 2).fork();
     writer.uint32((1 << 3) | 2).bytes(Buffer.alloc(16, 1));
     writer.uint32((2 << 3) | 2).bytes(Buffer.alloc(8, 2));
-    for (let index = 0; index < count; index++) {
-      writer.uint32((9 << 3) | 2).fork();
-      writer.uint32((1 << 3) | 2).string(`k${index}`);
-      writer
-        .uint32((2 << 3) | 2)
-        .fork()
-        .uint32((1 << 3) | 2)
-        .string('v')
-        .ldelim();
-      writer.ldelim();
-    }
+    for (let index = 0; index < count; index++) writeKeyValue(writer, 9, `k${index}`, 'v');
     writer.ldelim().ldelim().ldelim();
     return Buffer.from(writer.finish());
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import protobuf from 'protobufjs/minimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliServer, startCliServer, tempDir } from '../support/cli.js';
+import { writeKeyValue } from '../support/otlp-bodies.js';
 
 const ATTRIBUTES = 1_000_000;
 /** The bound the issue sets for /healthz while such a request is in flight. */
@@ -25,17 +26,7 @@ afterAll(async () => {
 /** One LLM span with a million attributes: 16 MB of protobuf. */
 function millionAttributesProtobuf(): Buffer {
   const writer = protobuf.Writer.create();
-  const attribute = (key: string, value: string) => {
-    writer.uint32((9 << 3) | 2).fork();
-    writer.uint32((1 << 3) | 2).string(key);
-    writer
-      .uint32((2 << 3) | 2)
-      .fork()
-      .uint32((1 << 3) | 2)
-      .string(value)
-      .ldelim();
-    writer.ldelim();
-  };
+  const attribute = (key: string, value: string) => writeKeyValue(writer, 9, key, value);
   writer.uint32((1 << 3) | 2).fork();
   writer.uint32((2 << 3) | 2).fork();
   writer.uint32((2 << 3) | 2).fork();

@@ -48,7 +48,8 @@ export interface TestLogRecord {
   attributes?: Record<string, string>;
 }
 
-function writeKeyValue(writer: protobuf.Writer, field: number, key: string, value: string): void {
+/** One string `KeyValue` in field `field` of the message being written (attributes are field 9 of a span, 6 of a log record). */
+export function writeKeyValue(writer: protobuf.Writer, field: number, key: string, value: string): void {
   writer.uint32((field << 3) | 2).fork();
   writer.uint32((1 << 3) | 2).string(key);
   writer
