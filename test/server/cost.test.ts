@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationItem, GenerationList } from '../../src/server/index.js';
 import { type CliServer, runCli, startCliServer, tempDir } from '../support/cli.js';
-import { getJson, sendSpans } from '../support/sender.js';
+import { generationsOfTrace, getJson, sendSpans } from '../support/sender.js';
 
 let dir: string;
 let server: CliServer;
@@ -21,10 +21,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function generationsOf(traceId: string): Promise<GenerationItem[]> {
-  const { status, body } = await getJson<GenerationList>(`${server.url}/api/generations?traceId=${traceId}`);
-  expect(status).toBe(200);
-  return body.items;
+function generationsOf(traceId: string): Promise<GenerationItem[]> {
+  return generationsOfTrace(server.url, traceId);
 }
 
 describe('genspan serve --prices: cost in the REST API', () => {

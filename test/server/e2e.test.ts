@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationItem, GenerationList } from '../../src/server/index.js';
 import { type CliServer, startCliServer, tempDir } from '../support/cli.js';
-import { getJson, sendSpans } from '../support/sender.js';
+import { generationsOfTrace, getJson, sendSpans } from '../support/sender.js';
 
 const JAEGER = 'http://localhost:16686';
 
@@ -20,10 +20,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function generationsOf(traceId: string): Promise<GenerationItem[]> {
-  const { status, body } = await getJson<GenerationList>(`${server.url}/api/generations?traceId=${traceId}`);
-  expect(status).toBe(200);
-  return body.items;
+function generationsOf(traceId: string): Promise<GenerationItem[]> {
+  return generationsOfTrace(server.url, traceId);
 }
 
 describe('genspan serve, end to end with the official OTLP exporters in another process', () => {

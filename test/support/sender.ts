@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { GenerationItem, GenerationList } from '../../src/generation/rest.js';
 import { requireBuild, runNode } from './cli.js';
 
 export const SENDER_PATH = resolve('dist/test/support/send-spans.js');
@@ -39,4 +40,11 @@ export async function sendSpans(options: {
 export async function getJson<T = unknown>(url: string, token?: string): Promise<{ status: number; body: T }> {
   const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   return { status: response.status, body: (await response.json()) as T };
+}
+
+/** The generations a server's REST API lists for one trace; the request must succeed. */
+export async function generationsOfTrace(serverUrl: string, traceId: string): Promise<GenerationItem[]> {
+  const { status, body } = await getJson<GenerationList>(`${serverUrl}/api/generations?traceId=${traceId}`);
+  if (status !== 200) throw new Error(`GET /api/generations answered ${status}`);
+  return body.items;
 }
