@@ -4,9 +4,13 @@
  */
 import type { Experiment } from './experiment.js';
 import type { GenerationRecord } from './record.js';
+import type { StepRecord } from './step-record.js';
 
-/** A generation as the REST API returns it: the stored record, plus a link to its trace when Jaeger is known. */
-export type GenerationItem = GenerationRecord & { jaegerUrl?: string };
+/**
+ * A generation as the REST API returns it: the stored record, plus a link to its trace when Jaeger is known; the
+ * detail (`GET /api/generations/:id`) also names its step (the span that owns it) and its trace's thread.
+ */
+export type GenerationItem = GenerationRecord & { jaegerUrl?: string; stepId?: string; threadId?: string | null };
 
 /**
  * A row of `GET /api/generations`: the item itself, or when it is long, the item with every string of its generation
@@ -137,4 +141,67 @@ export interface ExperimentDetail {
   original: ExperimentColumn;
   variants: ExperimentColumn[];
   rows: ExperimentRow[];
+}
+
+/** `GET /api/traces/:traceId`: the trace's steps in tree order (depth first, siblings by start time). */
+export interface TraceDetail {
+  traceId: string;
+  threadId: string | null;
+  steps: StepRecord[];
+  jaegerUrl?: string;
+}
+
+/** A row of `GET /api/traces`, newest first. */
+export interface TraceSummary {
+  traceId: string;
+  threadId: string | null;
+  /** The root step's name (null when the trace has no steps). */
+  name: string | null;
+  serviceName: string | null;
+  startTime: string;
+  endTime: string;
+  durationMs: number;
+  steps: number;
+  generations: number;
+  /** Total tokens of its generations; null when none recorded any. */
+  tokens: number | null;
+  /** Whether a step failed. */
+  error: boolean;
+}
+
+export interface TraceList {
+  items: TraceSummary[];
+  nextCursor: string | null;
+}
+
+/** A row of `GET /api/threads`, most recently active first. */
+export interface ThreadSummary {
+  id: string;
+  /** The given name, else the first user input. */
+  name: string | null;
+  userId: string | null;
+  startTime: string;
+  endTime: string;
+  traces: number;
+}
+
+export interface ThreadList {
+  items: ThreadSummary[];
+  nextCursor: string | null;
+}
+
+/** One turn of a thread: a trace, with its root step's input and output. */
+export interface ThreadTurn {
+  traceId: string;
+  name: string | null;
+  startTime: string;
+  endTime: string;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+}
+
+/** `GET /api/threads/:id`: the thread with its traces in time order. */
+export interface ThreadDetail extends Omit<ThreadSummary, 'traces'> {
+  traces: ThreadTurn[];
 }

@@ -1,4 +1,5 @@
 import type { GenerationRecord } from '../generation/record.js';
+import type { StepRecord, StepType, TraceThread } from '../generation/step-record.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 
 /** Identifies one span: the key every store is idempotent on. */
@@ -19,6 +20,35 @@ export interface WriteResult {
   duplicates: number;
 }
 
+/** The steps of a batch, and what its spans said about their traces' threads; written with the batch's records. */
+export interface StepBatch {
+  steps: StepRecord[];
+  threads: TraceThread[];
+}
+
+/** A stored step's place in its trace: what ingestion decides ancestry (which spans to keep) and overlaps by. */
+export interface StepLink {
+  spanId: string;
+  parentSpanId: string | null;
+  type: StepType;
+  generationId: string | null;
+}
+
+/**
+ * One LLM call traced by more than one layer (a genspan `llm` step around an instrumented client call, a framework
+ * span over a client span): the owner's record holds the merged generation; the others leave the generation list.
+ */
+export interface GenerationMerge {
+  /** The owning span's record with the merged generation: replaces the stored one's generation, source, warnings, cost. */
+  owner: GenerationRecord;
+  /**
+   * The records of the other spans of the same call, as they were translated: their rows leave the generation list
+   * (they are kept with their step, see `mergedRecords`), their steps' `generationId` names the owner, and a later
+   * write of the same span does not list them again.
+   */
+  merged: GenerationRecord[];
+}
+
 /**
  * The storage ingestion writes through: records, plus what it needs to join log records (how
  * `@opentelemetry/instrumentation-openai` ships message content) to their span's generation, whichever of the two
@@ -31,7 +61,15 @@ export interface IngestStore {
    * later. `records` is iterated once, inside the write: a generator may build each record as the store takes it (and
    * add its span to `spans` before yielding it). Each call iterates it anew, so a retry must pass a fresh one.
    */
-  writeWithSpans(records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult>;
+  writeWithSpans(records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>, steps?: StepBatch): Promise<WriteResult>;
+  // TRANSITIONAL (issue 11, removed when the stores implement them): the three methods below are optional until then.
+  // `steps` above is read after `records` is exhausted, written in the same transaction, idempotently on (traceId, spanId).
+  /** The stored steps of each trace, by trace id (traces with none are absent). */
+  stepLinks?(traceIds: readonly string[]): Promise<Map<string, StepLink[]>>;
+  /** Applies merges in one transaction; idempotent. */
+  mergeGenerations?(merges: readonly GenerationMerge[]): Promise<void>;
+  /** The records merged into another generation, as they were translated, by `spanKeyString`. */
+  mergedRecords?(keys: readonly SpanKey[]): Promise<Map<string, GenerationRecord>>;
   /** Keeps log records (idempotently) until, and after, their span arrives. */
   writeLogs(records: readonly NormalizedLogRecord[]): Promise<void>;
   /** The stored log records of each span key, oldest first. */

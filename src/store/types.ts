@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
+import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import type { IngestStore, WriteResult } from '../ingest/contract.js';
 
 export interface ListPage {
@@ -43,6 +44,27 @@ export interface ExperimentStore {
   experimentResults(experimentId: string): Promise<ExperimentResult[]>;
   /** The generations of these ids that are stored, by id. */
   getMany(ids: readonly string[]): Promise<Map<string, GenerationRecord>>;
+}
+
+/** What `GET /api/threads` filters on. */
+export interface ThreadFilter {
+  limit?: number;
+  cursor?: string;
+  userId?: string;
+}
+
+/** Traces and threads, read from the steps both stores keep beside the generations. One contract for both stores. */
+export interface TraceStore {
+  /** The trace's steps in tree order (depth first, siblings by start time), or undefined when it has none. */
+  getTrace(traceId: string): Promise<TraceDetail | undefined>;
+  /** Traces newest first; with a filter, the traces having a generation it matches; cursor pagination as `list`. */
+  listTraces(filter?: ListFilter): Promise<TraceList>;
+  /** Threads, most recently active first. */
+  listThreads(filter?: ThreadFilter): Promise<ThreadList>;
+  /** The thread with its traces in time order (each with its root step's input and output), or undefined. */
+  getThread(id: string): Promise<ThreadDetail | undefined>;
+  /** The thread a trace belongs to, or null. */
+  threadOfTrace(traceId: string): Promise<string | null>;
 }
 
 /** A store the exporters and the server write to and read from: `SqliteStore` and `PostgresStore`. */
