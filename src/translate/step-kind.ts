@@ -24,9 +24,9 @@ import { isGenerationSpan } from './translate.js';
 import type { NormalizedSpan } from './types.js';
 
 /**
- * What any span is as a Chainlit step (README "Steps"): whether it carries AI work, its step type, and what the
- * conventions say of its name, input, output, tags, metadata, thread and user. Pure, and cheap for the spans that
- * carry no AI work (a few key lookups): it runs on every span an app exports.
+ * What any span is as a Chainlit step (README "Steps from any instrumentation"): whether it carries AI work, its step
+ * type, and what the conventions say of its name, input, output, tags, metadata, thread and user. Pure, and cheap for
+ * the spans that carry no AI work (a few lookups and one pass over their keys): it runs on every span an app exports.
  */
 
 export type { StepType };
@@ -493,7 +493,7 @@ function describe(span: NormalizedSpan): StepDescription {
 }
 
 /**
- * Says what a span is as a step (README "Steps"). Never throws: when reading the span throws, the result is a step of
+ * Says what a span is as a step (README "Steps from any instrumentation"). Never throws: when reading the span throws, the result is a step of
  * no AI work, of type `undefined`, with `failure` saying what failed.
  */
 export function describeStep(span: NormalizedSpan): StepDescription {
