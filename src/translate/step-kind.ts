@@ -493,8 +493,8 @@ function describe(span: NormalizedSpan): StepDescription {
 }
 
 /**
- * Says what a span is as a step (README "Steps from any instrumentation"). Never throws: when reading the span throws, the result is a step of
- * no AI work, of type `undefined`, with `failure` saying what failed.
+ * Says what a span is as a step (README "Steps from any instrumentation"). Never throws: when reading the span throws,
+ * the result is a step of no AI work, of type `undefined`, with `failure` saying what failed.
  */
 export function describeStep(span: NormalizedSpan): StepDescription {
   try {
