@@ -1,6 +1,6 @@
 """Writes finished spans and log records as OTLP JSON (ExportTraceServiceRequest / ExportLogsServiceRequest).
 
-The SDK's own protobuf encoders build the requests; protobuf's JSON mapping then gives the OTLP JSON encoding except
+The SDK's own protobuf encoders build the requests; protobuf's JSON mapping (enums as integers) then gives the OTLP JSON encoding except
 for ids, which OTLP JSON writes as hex rather than base64. Ids are renumbered in order of appearance and times shifted
 so the first span starts at 2026-01-01T00:00:00Z: a re-capture then differs only where the instrumentation's output
 (or a duration) did.
@@ -51,8 +51,8 @@ def otlp_json(spans, logs):
     spans = sorted(spans, key=lambda span: span.start_time)
     times = [span.start_time for span in spans] + [log.log_record.timestamp or log.log_record.observed_timestamp for log in logs]
     renumber = Renumber(min(times) if times else EPOCH_NANOS)
-    traces = renumber.walk(MessageToDict(encode_spans(spans))) if spans else {"resourceSpans": []}
-    records = renumber.walk(MessageToDict(encode_logs(logs))) if logs else {"resourceLogs": []}
+    traces = renumber.walk(MessageToDict(encode_spans(spans), use_integers_for_enums=True)) if spans else {"resourceSpans": []}
+    records = renumber.walk(MessageToDict(encode_logs(logs), use_integers_for_enums=True)) if logs else {"resourceLogs": []}
     return {"traces": traces, "logs": records}
 
 
