@@ -1,9 +1,8 @@
 """Writes finished spans and log records as OTLP JSON (ExportTraceServiceRequest / ExportLogsServiceRequest).
 
-The SDK's own protobuf encoders build the requests; protobuf's JSON mapping (enums as integers) then gives the OTLP JSON encoding except
-for ids, which OTLP JSON writes as hex rather than base64. Ids are renumbered in order of appearance and times shifted
-so the first span starts at 2026-01-01T00:00:00Z: a re-capture then differs only where the instrumentation's output
-(or a duration) did.
+The SDK's own protobuf encoders build the requests; protobuf's JSON mapping (enums as integers) then gives the OTLP
+JSON encoding except for ids, which OTLP JSON writes as hex rather than base64. Ids are renumbered in order of
+appearance. Times stay as captured: some attributes hold wall-clock times too (Langfuse's completion start time).
 """
 
 import base64
@@ -13,14 +12,11 @@ from google.protobuf.json_format import MessageToDict
 from opentelemetry.exporter.otlp.proto.common._internal._log_encoder import encode_logs
 from opentelemetry.exporter.otlp.proto.common._internal.trace_encoder import encode_spans
 
-EPOCH_NANOS = 1_767_225_600_000_000_000
 ID_FIELDS = {"traceId": 16, "spanId": 8, "parentSpanId": 8}
-TIME_FIELDS = ("startTimeUnixNano", "endTimeUnixNano", "timeUnixNano", "observedTimeUnixNano")
 
 
 class Renumber:
-    def __init__(self, origin):
-        self.origin = origin
+    def __init__(self):
         self.ids = {}
 
     def id(self, field, value):
@@ -39,8 +35,6 @@ class Renumber:
         for key, value in node.items():
             if key in ID_FIELDS and isinstance(value, str) and value:
                 out[key] = self.id(key, value)
-            elif key in TIME_FIELDS and value not in (None, "0"):
-                out[key] = str(int(value) - self.origin + EPOCH_NANOS)
             else:
                 out[key] = self.walk(value)
         return out
@@ -49,8 +43,7 @@ class Renumber:
 def otlp_json(spans, logs):
     """`{"traces": ExportTraceServiceRequest, "logs": ExportLogsServiceRequest}` in OTLP JSON, spans in start order."""
     spans = sorted(spans, key=lambda span: span.start_time)
-    times = [span.start_time for span in spans] + [log.log_record.timestamp or log.log_record.observed_timestamp for log in logs]
-    renumber = Renumber(min(times) if times else EPOCH_NANOS)
+    renumber = Renumber()
     traces = renumber.walk(MessageToDict(encode_spans(spans), use_integers_for_enums=True)) if spans else {"resourceSpans": []}
     records = renumber.walk(MessageToDict(encode_logs(logs), use_integers_for_enums=True)) if logs else {"resourceLogs": []}
     return {"traces": traces, "logs": records}
