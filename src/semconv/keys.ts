@@ -151,6 +151,11 @@ export const GenAILogs = {
 export const InstrumentationScopes = {
   /** Sends message content as log records, not on the span, so its spans wait for their logs. */
   OPENTELEMETRY_OPENAI: '@opentelemetry/instrumentation-openai',
+  /**
+   * openlit's scopes (`openlit.instrumentation.openai`...) start with it: its spans carry the content, but the tool
+   * definitions come only in its `gen_ai.client.inference.operation.details` record, so a span without tools waits.
+   */
+  OPENLIT_PREFIX: 'openlit.',
 } as const;
 
 /**
@@ -183,6 +188,8 @@ export const GenAIExtra = {
   CLIENT_OPERATION_DURATION: 'gen_ai.client.operation.duration',
   CLIENT_TIME_TO_FIRST_CHUNK: 'gen_ai.client.operation.time_to_first_chunk',
   CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: 'gen_ai.client.inference.time_to_first_chunk',
+  /** Seconds to the first token, as openlit writes it (on streamed and plain calls alike); not in the GenAI conventions. */
+  SERVER_TIME_TO_FIRST_TOKEN: 'gen_ai.server.time_to_first_token',
   /** Namespace of every GenAI key. */
   PREFIX: 'gen_ai.',
 } as const;
@@ -278,7 +285,27 @@ export const OpenInference = {
   USER_ID: 'user.id',
   /** `@arizeai/openinference-vercel` copies the Vercel timing attributes under `metadata.` (§9). */
   METADATA_MS_TO_FIRST_CHUNK: 'metadata.ai.response.msToFirstChunk',
+  /** Span event the Python instrumentations add when a streamed answer's first token arrives (its time is the TTFT). */
+  FIRST_TOKEN_EVENT: 'First Token Stream Event',
 } as const;
+
+/**
+ * Pydantic Logfire's default span format for LLM clients (`logfire.instrument_openai`, logfire 4.41): the request
+ * body as the JSON attribute `request_data`, the answer (`{message, usage}`) as `response_data`. A streamed call is
+ * two spans in two traces: the request (no `response_data`), then a log-type span holding both, with the stream's
+ * `duration` in seconds.
+ */
+export const Logfire = {
+  REQUEST_DATA: 'request_data',
+  RESPONSE_DATA: 'response_data',
+  SPAN_TYPE: 'logfire.span_type',
+  SPAN_TYPE_SPAN: 'span',
+  SPAN_TYPE_LOG: 'log',
+  DURATION: 'duration',
+} as const;
+
+/** Keys of an OpenAI request body (Chat Completions, Responses, completions) that are content or the model, not settings. */
+export const REQUEST_BODY_CONTENT_KEYS: readonly string[] = ['model', 'messages', 'tools', 'functions', 'input', 'prompt', 'instructions'];
 
 /** Vercel AI SDK legacy `ai.*` keys, v3 to v6 and v7 `LegacyOpenTelemetry` (§5.1). */
 export const VercelAI = {

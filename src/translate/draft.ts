@@ -117,6 +117,8 @@ export interface KeyFamilies {
   vercelOtelMetrics: boolean;
   /** Whether OpenInference keys outside `llm.*` (`input.value`, `metadata`...) are present. */
   openInferenceValues: boolean;
+  /** Whether Logfire's `request_data` / `response_data` are present. */
+  logfire: boolean;
 }
 
 /** What reading a span notes besides the draft. */
@@ -209,7 +211,9 @@ export function spanDuration(span: NormalizedSpan): number | undefined {
  * from output tokens and duration when the source gave none. Settings, metadata and variables are redacted as the encoder redacts them.
  */
 export function finish(draft: Draft, type: GenerationType, span: NormalizedSpan): GenerationData {
-  const duration = spanDuration(span) ?? draft.duration;
+  const own = spanDuration(span);
+  // A zero-length span is a point in time (Logfire's log-type span that ends a stream): its source may say how long the call took.
+  const duration = own === undefined || own === 0 ? (draft.duration ?? own) : own;
   const { inputTokens, outputTokens } = draft;
   const tokenCount =
     draft.totalTokens ?? (inputTokens !== undefined && outputTokens !== undefined ? inputTokens + outputTokens : undefined);

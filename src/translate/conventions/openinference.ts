@@ -1,5 +1,5 @@
 import type { ContentPart, GenerationMessage, Tool, ToolCall } from '../../generation/schema.js';
-import { GenerationMetadata, OpenInference } from '../../semconv/keys.js';
+import { GenerationMetadata, OpenInference, REQUEST_BODY_CONTENT_KEYS } from '../../semconv/keys.js';
 import { gather, hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import {
   contentFrom,
@@ -37,7 +37,7 @@ import {
  */
 
 /** Request-body keys of `llm.invocation_parameters` that are content, not settings. */
-const NOT_SETTINGS: ReadonlySet<string> = new Set(['model', 'messages', 'tools', 'functions', 'input', 'prompt', 'instructions']);
+const NOT_SETTINGS: ReadonlySet<string> = new Set(REQUEST_BODY_CONTENT_KEYS);
 
 function flatContent(message: KeyTree, label: string, warnings: string[]): GenerationMessage['content'] {
   const contents = indexedItems(message.contents);
@@ -137,6 +137,27 @@ function outputFromValue(context: TranslationContext): void {
   }
 }
 
+const NANOS_PER_MS = 1_000_000n;
+
+/** Milliseconds from the span's start to its `First Token Stream Event` (the Python instrumentations' streams). */
+function firstTokenMs(context: TranslationContext): number | undefined {
+  const { span } = context;
+  const event = span.events.find((item) => item.name === OpenInference.FIRST_TOKEN_EVENT);
+  if (!event || typeof event.timeUnixNano !== 'bigint' || event.timeUnixNano < span.startTimeUnixNano || span.startTimeUnixNano <= 0n)
+    return undefined;
+  const nanos = event.timeUnixNano - span.startTimeUnixNano;
+  return Number(nanos / NANOS_PER_MS) + Number(nanos % NANOS_PER_MS) / 1e6;
+}
+
+/** The requested model of a call that got no answer (no `llm.model_name`): the request body's `model`. */
+function requestedModel(context: TranslationContext, parameters: unknown): string | undefined {
+  if (isRecord(parameters) && typeof parameters.model === 'string') return parameters.model;
+  const input = context.attributes[OpenInference.INPUT_VALUE];
+  if (typeof input !== 'string' || context.attributes[OpenInference.INPUT_MIME_TYPE] !== OpenInference.MIME_JSON) return undefined;
+  const value = jsonOrText(input, OpenInference.INPUT_VALUE, context.warnings);
+  return isRecord(value) && typeof value.model === 'string' ? value.model : undefined;
+}
+
 function flatTools(tree: KeyTree | undefined, warnings: string[]): Tool[] | undefined {
   const tools = indexedItems(tree)
     .map((item) => toolFrom(jsonValue(at(item, 'tool', 'json_schema'), OpenInference.TOOLS_PREFIX, warnings)))
@@ -191,6 +212,7 @@ export function readOpenInference(context: TranslationContext): void {
   } else if (parameters !== undefined) {
     warnings.push(`${OpenInference.INVOCATION_PARAMETERS}: expected a JSON object`);
   }
+  draft.model ??= requestedModel(context, parameters);
 
   draft.inputTokens ??= readCount(attributes, OpenInference.TOKEN_COUNT_PROMPT, warnings);
   draft.outputTokens ??= readCount(attributes, OpenInference.TOKEN_COUNT_COMPLETION, warnings);
@@ -199,7 +221,7 @@ export function readOpenInference(context: TranslationContext): void {
   cost.input ??= readNumber(attributes, OpenInference.COST_PROMPT, warnings);
   cost.output ??= readNumber(attributes, OpenInference.COST_COMPLETION, warnings);
   cost.total ??= readNumber(attributes, OpenInference.COST_TOTAL, warnings);
-  draft.ttFirstToken ??= readNumber(attributes, OpenInference.METADATA_MS_TO_FIRST_CHUNK, warnings);
+  draft.ttFirstToken ??= readNumber(attributes, OpenInference.METADATA_MS_TO_FIRST_CHUNK, warnings) ?? firstTokenMs(context);
 
   const variables = jsonValue(attributes[OpenInference.PROMPT_TEMPLATE_VARIABLES], OpenInference.PROMPT_TEMPLATE_VARIABLES, warnings);
   if (isRecord(variables)) draft.variables ??= variables;
