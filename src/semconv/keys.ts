@@ -240,6 +240,8 @@ export const OpenLLMetry = {
   SCOPE_PREFIX: '@traceloop/',
   /** Legacy span name of a completions-API call. */
   COMPLETION_SPAN_NAME: 'openai.completion',
+  /** Span event the Python instrumentation adds for each streamed chunk (0.62). */
+  COMPLETION_CHUNK_EVENT: 'gen_ai.content.completion.chunk',
 } as const;
 
 /** OpenInference keys (§4). */

@@ -205,6 +205,24 @@ export function spanDuration(span: NormalizedSpan): number | undefined {
   return Number(end - start) / NANOS_PER_SECOND;
 }
 
+const NANOS_PER_MS = 1_000_000n;
+
+/**
+ * Milliseconds from the span's start to its first event named `name`: where an instrumentation marks the first token
+ * of a stream with an event rather than a duration.
+ */
+export function msToFirstEvent(span: NormalizedSpan, name: string): number | undefined {
+  const start = span.startTimeUnixNano;
+  if (typeof start !== 'bigint' || start <= 0n) return undefined;
+  for (const event of span.events) {
+    if (event.name !== name) continue;
+    if (typeof event.timeUnixNano !== 'bigint' || event.timeUnixNano < start) return undefined;
+    const nanos = event.timeUnixNano - start;
+    return Number(nanos / NANOS_PER_MS) + Number(nanos % NANOS_PER_MS) / 1e6;
+  }
+  return undefined;
+}
+
 /**
  * Turns the draft into generation data in the model's units: `tokenCount` is the source's total or input plus
  * output; `duration` is the span's own (a source's value only when the span has no times); throughput is derived

@@ -2,8 +2,8 @@ import type { GenerationMessage } from '../../generation/schema.js';
 import { GenAI, GenAIEvent, GenAIExtra, GenerationMetadata } from '../../semconv/keys.js';
 import { hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import { instructionsFrom, mergeOutput, messageFrom, messagesFromParts } from '../messages.js';
-import { toolDefinitionsFrom } from './genai.js';
 import { type Attributes, clean, isRecord, jsonOrText, jsonValue, MAX_ITEMS } from '../read.js';
+import { toolDefinitionsFrom } from './genai.js';
 
 /**
  * Message content carried by events, as span events or as log records joined to the span by trace and span id

@@ -1,6 +1,6 @@
 import type { ContentPart, GenerationMessage, Tool, ToolCall } from '../../generation/schema.js';
 import { GenerationMetadata, OpenInference, REQUEST_BODY_CONTENT_KEYS } from '../../semconv/keys.js';
-import { gather, hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
+import { gather, hasInput, hasOutput, msToFirstEvent, put, type TranslationContext } from '../draft.js';
 import {
   contentFrom,
   instructionsFrom,
@@ -137,18 +137,6 @@ function outputFromValue(context: TranslationContext): void {
   }
 }
 
-const NANOS_PER_MS = 1_000_000n;
-
-/** Milliseconds from the span's start to its `First Token Stream Event` (the Python instrumentations' streams). */
-function firstTokenMs(context: TranslationContext): number | undefined {
-  const { span } = context;
-  const event = span.events.find((item) => item.name === OpenInference.FIRST_TOKEN_EVENT);
-  if (!event || typeof event.timeUnixNano !== 'bigint' || event.timeUnixNano < span.startTimeUnixNano || span.startTimeUnixNano <= 0n)
-    return undefined;
-  const nanos = event.timeUnixNano - span.startTimeUnixNano;
-  return Number(nanos / NANOS_PER_MS) + Number(nanos % NANOS_PER_MS) / 1e6;
-}
-
 /** The requested model of a call that got no answer (no `llm.model_name`): the request body's `model`. */
 function requestedModel(context: TranslationContext, parameters: unknown): string | undefined {
   if (isRecord(parameters) && typeof parameters.model === 'string') return parameters.model;
@@ -221,7 +209,10 @@ export function readOpenInference(context: TranslationContext): void {
   cost.input ??= readNumber(attributes, OpenInference.COST_PROMPT, warnings);
   cost.output ??= readNumber(attributes, OpenInference.COST_COMPLETION, warnings);
   cost.total ??= readNumber(attributes, OpenInference.COST_TOTAL, warnings);
-  draft.ttFirstToken ??= readNumber(attributes, OpenInference.METADATA_MS_TO_FIRST_CHUNK, warnings) ?? firstTokenMs(context);
+  draft.ttFirstToken ??=
+    readNumber(attributes, OpenInference.METADATA_MS_TO_FIRST_CHUNK, warnings) ??
+    // The Python instrumentations mark a stream's first token with an event.
+    msToFirstEvent(context.span, OpenInference.FIRST_TOKEN_EVENT);
 
   const variables = jsonValue(attributes[OpenInference.PROMPT_TEMPLATE_VARIABLES], OpenInference.PROMPT_TEMPLATE_VARIABLES, warnings);
   if (isRecord(variables)) draft.variables ??= variables;
