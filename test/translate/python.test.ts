@@ -12,7 +12,7 @@ import {
   pythonLabels,
   pythonScenarios,
   translateFixture,
-} from './python-fixtures.js';
+} from '../support/python-fixtures.js';
 
 // The Python instrumentations as they emitted spans and log records against a fake OpenAI server
 // (scripts/capture-python, fixtures under fixtures/python/<label>/<scenario>.json).

@@ -9,7 +9,7 @@ import type { NormalizedLogRecord, NormalizedSpan, TranslationResult } from '../
  * The Python instrumentations' fixtures (scripts/capture-python): per label and scenario, one OTLP JSON file holding
  * `{"traces": ExportTraceServiceRequest, "logs": ExportLogsServiceRequest}` as the instrumentation emitted them.
  */
-export const PYTHON_FIXTURES = fileURLToPath(new URL('./fixtures/python/', import.meta.url));
+export const PYTHON_FIXTURES = fileURLToPath(new URL('../translate/fixtures/python/', import.meta.url));
 
 export interface PythonFixture {
   /** The two request bodies, as the Collector would forward them. */
