@@ -309,6 +309,21 @@ export const Logfire = {
 /** Keys of an OpenAI request body (Chat Completions, Responses, completions) that are content or the model, not settings. */
 export const REQUEST_BODY_CONTENT_KEYS: readonly string[] = ['model', 'messages', 'tools', 'functions', 'input', 'prompt', 'instructions'];
 
+/**
+ * Keys of a Responses API response object that no request has: the OpenAI Agents SDK's OpenInference instrumentation
+ * builds `llm.invocation_parameters` from the response, so they are there beside the real parameters.
+ */
+export const RESPONSE_OBJECT_KEYS: readonly string[] = [
+  'id',
+  'object',
+  'created_at',
+  'status',
+  'output',
+  'usage',
+  'error',
+  'incomplete_details',
+];
+
 /** Vercel AI SDK legacy `ai.*` keys, v3 to v6 and v7 `LegacyOpenTelemetry` (§5.1). */
 export const VercelAI = {
   OPERATION_ID: 'ai.operationId',

@@ -77,6 +77,12 @@ describe('OpenInference under the OpenAI Agents SDK (openinference-instrumentati
     expect(translated.messageCompletion).toEqual(generation.messageCompletion);
   });
 
+  it("keeps the response object's own keys that llm.invocation_parameters holds out of the settings", () => {
+    const { span, generation } = chat('openai-agents', 'run');
+    expect(JSON.parse(attribute(span, 'llm.invocation_parameters') as string)).toMatchObject({ id: 'resp_fake_1', created_at: 1767225600 });
+    expect(generation.settings).toEqual({ metadata: {}, parallel_tool_calls: true, temperature: 0.2, tool_choice: 'auto' });
+  });
+
   it("reads a function call output item as the answer's tool call, and the call and its output in the next input", () => {
     const first = chat('openai-agents', 'tools', 0).generation;
     const second = chat('openai-agents', 'tools', 1).generation;

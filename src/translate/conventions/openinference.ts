@@ -1,5 +1,5 @@
 import type { ContentPart, GenerationMessage, Tool, ToolCall } from '../../generation/schema.js';
-import { GenerationMetadata, OpenInference, REQUEST_BODY_CONTENT_KEYS } from '../../semconv/keys.js';
+import { GenerationMetadata, OpenInference, REQUEST_BODY_CONTENT_KEYS, RESPONSE_OBJECT_KEYS } from '../../semconv/keys.js';
 import { gather, hasInput, hasOutput, msToFirstEvent, put, type TranslationContext } from '../draft.js';
 import {
   contentFrom,
@@ -36,8 +36,8 @@ import {
  * prompt-template keys, and the raw `input.value` / `output.value` as the last resort.
  */
 
-/** Request-body keys of `llm.invocation_parameters` that are content, not settings. */
-const NOT_SETTINGS: ReadonlySet<string> = new Set(REQUEST_BODY_CONTENT_KEYS);
+/** Keys of `llm.invocation_parameters` that are content, or the response's own, not settings. */
+const NOT_SETTINGS: ReadonlySet<string> = new Set([...REQUEST_BODY_CONTENT_KEYS, ...RESPONSE_OBJECT_KEYS]);
 
 function flatContent(message: KeyTree, label: string, warnings: string[]): GenerationMessage['content'] {
   const contents = indexedItems(message.contents);
