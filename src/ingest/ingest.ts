@@ -45,7 +45,12 @@ function spanKey(span: SpanKey): SpanKey {
 
 /** Whether log records could still add content to the generation, so its span is kept for a later rebuild. */
 function awaitsLogs(span: NormalizedSpan, result: TranslationResult): boolean {
-  return span.scope?.name === InstrumentationScopes.OPENTELEMETRY_OPENAI || lacksContent(result);
+  const scope = span.scope?.name;
+  return (
+    scope === InstrumentationScopes.OPENTELEMETRY_OPENAI ||
+    lacksContent(result) ||
+    (result.generation.tools == null && typeof scope === 'string' && scope.startsWith(InstrumentationScopes.OPENLIT_PREFIX))
+  );
 }
 
 function lacksContent(result: TranslationResult): boolean {

@@ -162,6 +162,11 @@ export const GenAILogs = {
 export const InstrumentationScopes = {
   /** Sends message content as log records, not on the span, so its spans wait for their logs. */
   OPENTELEMETRY_OPENAI: '@opentelemetry/instrumentation-openai',
+  /**
+   * openlit's scopes (`openlit.instrumentation.openai`...) start with it: its spans carry the content, but the tool
+   * definitions come only in its `gen_ai.client.inference.operation.details` record, so a span without tools waits.
+   */
+  OPENLIT_PREFIX: 'openlit.',
 } as const;
 
 /**
@@ -194,6 +199,8 @@ export const GenAIExtra = {
   CLIENT_OPERATION_DURATION: 'gen_ai.client.operation.duration',
   CLIENT_TIME_TO_FIRST_CHUNK: 'gen_ai.client.operation.time_to_first_chunk',
   CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: 'gen_ai.client.inference.time_to_first_chunk',
+  /** Seconds to the first token, as openlit writes it (on streamed and plain calls alike); not in the GenAI conventions. */
+  SERVER_TIME_TO_FIRST_TOKEN: 'gen_ai.server.time_to_first_token',
   /** Namespace of every GenAI key. */
   PREFIX: 'gen_ai.',
 } as const;
@@ -248,6 +255,8 @@ export const OpenLLMetry = {
   SCOPE_PREFIX: '@traceloop/',
   /** Legacy span name of a completions-API call. */
   COMPLETION_SPAN_NAME: 'openai.completion',
+  /** Span event the Python instrumentation adds for each streamed chunk (0.62). */
+  COMPLETION_CHUNK_EVENT: 'gen_ai.content.completion.chunk',
 } as const;
 
 /** OpenInference keys (§4). */
@@ -295,7 +304,42 @@ export const OpenInference = {
   TOOL_NAME: 'tool.name',
   /** `@arizeai/openinference-vercel` copies the Vercel timing attributes under `metadata.` (§9). */
   METADATA_MS_TO_FIRST_CHUNK: 'metadata.ai.response.msToFirstChunk',
+  /** Span event the Python instrumentations add when a streamed answer's first token arrives (its time is the TTFT). */
+  FIRST_TOKEN_EVENT: 'First Token Stream Event',
 } as const;
+
+/**
+ * Pydantic Logfire's default span format for LLM clients (`logfire.instrument_openai`, logfire 4.41): the request
+ * body as the JSON attribute `request_data`, the answer (`{message, usage}`) as `response_data`. A streamed call is
+ * two spans in two traces: the request (no `response_data`), then a log-type span holding both, with the stream's
+ * `duration` in seconds.
+ */
+export const Logfire = {
+  REQUEST_DATA: 'request_data',
+  RESPONSE_DATA: 'response_data',
+  SPAN_TYPE: 'logfire.span_type',
+  SPAN_TYPE_SPAN: 'span',
+  SPAN_TYPE_LOG: 'log',
+  DURATION: 'duration',
+} as const;
+
+/** Keys of an OpenAI request body (Chat Completions, Responses, completions) that are content or the model, not settings. */
+export const REQUEST_BODY_CONTENT_KEYS: readonly string[] = ['model', 'messages', 'tools', 'functions', 'input', 'prompt', 'instructions'];
+
+/**
+ * Keys of a Responses API response object that no request has: the OpenAI Agents SDK's OpenInference instrumentation
+ * builds `llm.invocation_parameters` from the response, so they are there beside the real parameters.
+ */
+export const RESPONSE_OBJECT_KEYS: readonly string[] = [
+  'id',
+  'object',
+  'created_at',
+  'status',
+  'output',
+  'usage',
+  'error',
+  'incomplete_details',
+];
 
 /** Vercel AI SDK legacy `ai.*` keys, v3 to v6 and v7 `LegacyOpenTelemetry` (§5.1). */
 export const VercelAI = {

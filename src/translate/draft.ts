@@ -117,6 +117,8 @@ export interface KeyFamilies {
   vercelOtelMetrics: boolean;
   /** Whether OpenInference keys outside `llm.*` (`input.value`, `metadata`...) are present. */
   openInferenceValues: boolean;
+  /** Whether Logfire's `request_data` / `response_data` are present. */
+  logfire: boolean;
 }
 
 /** What reading a span notes besides the draft. */
@@ -203,13 +205,33 @@ export function spanDuration(span: NormalizedSpan): number | undefined {
   return Number(end - start) / NANOS_PER_SECOND;
 }
 
+const NANOS_PER_MS = 1_000_000n;
+
+/**
+ * Milliseconds from the span's start to its first event named `name`: where an instrumentation marks the first token
+ * of a stream with an event rather than a duration.
+ */
+export function msToFirstEvent(span: NormalizedSpan, name: string): number | undefined {
+  const start = span.startTimeUnixNano;
+  if (typeof start !== 'bigint' || start <= 0n) return undefined;
+  for (const event of span.events) {
+    if (event.name !== name) continue;
+    if (typeof event.timeUnixNano !== 'bigint' || event.timeUnixNano < start) return undefined;
+    const nanos = event.timeUnixNano - start;
+    return Number(nanos / NANOS_PER_MS) + Number(nanos % NANOS_PER_MS) / 1e6;
+  }
+  return undefined;
+}
+
 /**
  * Turns the draft into generation data in the model's units: `tokenCount` is the source's total or input plus
  * output; `duration` is the span's own (a source's value only when the span has no times); throughput is derived
  * from output tokens and duration when the source gave none. Settings, metadata and variables are redacted as the encoder redacts them.
  */
 export function finish(draft: Draft, type: GenerationType, span: NormalizedSpan): GenerationData {
-  const duration = spanDuration(span) ?? draft.duration;
+  const own = spanDuration(span);
+  // A zero-length span is a point in time (Logfire's log-type span that ends a stream): its source may say how long the call took.
+  const duration = own === undefined || own === 0 ? (draft.duration ?? own) : own;
   const { inputTokens, outputTokens } = draft;
   const tokenCount =
     draft.totalTokens ?? (inputTokens !== undefined && outputTokens !== undefined ? inputTokens + outputTokens : undefined);

@@ -1,4 +1,4 @@
-import { GenAI, GenAIExtra, Genspan, Langfuse, OpenInference, OpenLLMetry, Otel, VercelAI } from '../semconv/keys.js';
+import { GenAI, GenAIExtra, Genspan, Langfuse, Logfire, OpenInference, OpenLLMetry, Otel, VercelAI } from '../semconv/keys.js';
 import { REQUEST_SETTINGS } from '../semconv/settings.js';
 import type { KeyFamilies } from './draft.js';
 import { appended } from './read.js';
@@ -26,6 +26,7 @@ export const GENAI_FIELDS = Object.freeze({
   timeToFirstChunk: GenAI.RESPONSE_TIME_TO_FIRST_CHUNK,
   clientTimeToFirstChunk: GenAIExtra.CLIENT_TIME_TO_FIRST_CHUNK,
   inferenceTimeToFirstChunk: GenAIExtra.CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
+  serverTimeToFirstToken: GenAIExtra.SERVER_TIME_TO_FIRST_TOKEN,
   clientDuration: GenAIExtra.CLIENT_OPERATION_DURATION,
   promptName: GenAI.PROMPT_NAME,
   promptVersion: GenAIExtra.PROMPT_VERSION,
@@ -77,6 +78,7 @@ const Kind = {
   TRACELOOP: -7,
   OPEN_INFERENCE: -8,
   OTHER: -9,
+  LOGFIRE: -10,
 } as const;
 
 function isDigit(code: number): boolean {
@@ -107,6 +109,7 @@ function kindByPrefix(key: string): number {
   if (key.startsWith(VercelAI.PREFIX)) return Kind.VERCEL;
   if (key.startsWith(Langfuse.PREFIX)) return Kind.LANGFUSE;
   if (key.startsWith(OpenLLMetry.PREFIX)) return Kind.TRACELOOP;
+  if (key === Logfire.REQUEST_DATA || key === Logfire.RESPONSE_DATA) return Kind.LOGFIRE;
   return OPEN_INFERENCE_PLAIN_KEYS.has(key) ? Kind.OPEN_INFERENCE : Kind.OTHER;
 }
 
@@ -139,6 +142,7 @@ export function keyFamilies(attributes: Readonly<Record<string, unknown>>): KeyF
   let vercelOtelMetrics = false;
   let legacyContent = false;
   let openInferenceValues = false;
+  let logfire = false;
   let genaiExtraKeys: string[] | undefined;
   let genaiExtraValues: unknown[] | undefined;
   let llm: string[] | undefined;
@@ -187,6 +191,9 @@ export function keyFamilies(attributes: Readonly<Record<string, unknown>>): KeyF
       case Kind.OPEN_INFERENCE:
         openInferenceValues = true;
         break;
+      case Kind.LOGFIRE:
+        logfire = true;
+        break;
     }
   }
   return {
@@ -201,5 +208,6 @@ export function keyFamilies(attributes: Readonly<Record<string, unknown>>): KeyF
     legacyContent,
     vercelOtelMetrics,
     openInferenceValues,
+    logfire,
   };
 }

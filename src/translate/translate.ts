@@ -8,6 +8,7 @@ import {
   GenAIOperationExtra,
   Genspan,
   Langfuse,
+  Logfire,
   OpenInference,
   OpenLLMetry,
   Otel,
@@ -18,6 +19,7 @@ import { readGenAI } from './conventions/genai.js';
 import { readGenAIEvents } from './conventions/genai-events.js';
 import { isGenspanEncoded, readGenspan } from './conventions/genspan.js';
 import { isLangfuseCompletion, readLangfuse, readLangfuseContent } from './conventions/langfuse.js';
+import { isLogfireStreamRequest, readLogfire } from './conventions/logfire.js';
 import { readOpenInference } from './conventions/openinference.js';
 import { readOpenLLMetry } from './conventions/openllmetry.js';
 import { readVercel } from './conventions/vercel.js';
@@ -137,7 +139,11 @@ export function isGenerationSpan(span: NormalizedSpan): boolean {
 function detectSpan(span: ReadableSpan | NormalizedSpan): Detection | null {
   const attributes = span?.attributes;
   if (typeof attributes !== 'object' || attributes === null) return null;
-  return detect(attributes, typeof span.name === 'string' ? span.name : '');
+  const detection = detect(attributes, typeof span.name === 'string' ? span.name : '');
+  // Logfire traces a stream twice; the log-type span that ends it holds the whole call (conventions/logfire.ts).
+  if (detection?.family === 'genai' && attributes[Logfire.REQUEST_DATA] !== undefined && isLogfireStreamRequest(attributes, span.status))
+    return null;
+  return detection;
 }
 
 function exceptionMessage(span: NormalizedSpan): string | undefined {
@@ -235,6 +241,7 @@ function translateNormalized(
 
   if (keys.langfuse.length > 0) run(context, 'langfuse', readLangfuse);
   if (keys.genai) run(context, 'genai', readGenAI);
+  if (keys.logfire) run(context, 'logfire', readLogfire);
   const contentFromEvents = span.events.length > 0 || records.length > 0 ? run(context, 'genai-events', readGenAIEvents) === true : false;
   if (keys.llm.length > 0 || keys.traceloop.length > 0 || keys.legacyContent) run(context, 'openllmetry', readOpenLLMetry);
   if (keys.llm.length > 0 || keys.openInferenceValues) run(context, 'openinference', readOpenInference);

@@ -3,6 +3,7 @@ import { GenAI, GenAIEvent, GenAIExtra, GenerationMetadata } from '../../semconv
 import { hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
 import { instructionsFrom, mergeOutput, messageFrom, messagesFromParts } from '../messages.js';
 import { type Attributes, clean, isRecord, jsonOrText, jsonValue, MAX_ITEMS } from '../read.js';
+import { toolDefinitionsFrom } from './genai.js';
 
 /**
  * Message content carried by events, as span events or as log records joined to the span by trace and span id
@@ -110,6 +111,9 @@ export function readGenAIEvents(context: TranslationContext): boolean {
       const output = messagesFromParts(detailsField(item, GenAI.OUTPUT_MESSAGES, warnings), GenAI.OUTPUT_MESSAGES, warnings, 'assistant');
       if (output?.[0]) detailsOutput.push(output[0]);
       draft.instructions ??= instructionsFrom(detailsField(item, GenAI.SYSTEM_INSTRUCTIONS, warnings), GenAI.SYSTEM_INSTRUCTIONS, warnings);
+      // openlit sends the tool definitions only here, as a structured value.
+      const definitions = detailsField(item, GenAI.TOOL_DEFINITIONS, warnings);
+      if (definitions !== undefined) draft.tools ??= toolDefinitionsFrom(definitions, warnings);
       continue;
     }
     if (item.name === GenAIEvent.CONTENT_PROMPT) {

@@ -1,7 +1,7 @@
 import type { Tool } from '../../generation/schema.js';
-import { GenAI, GenAIExtra, GenerationMetadata, GenerationSettings } from '../../semconv/keys.js';
+import { GenAI, GenAIExtra, GenerationMetadata, GenerationSettings, OpenLLMetry } from '../../semconv/keys.js';
 import { settingOfRequestKey } from '../../semconv/settings.js';
-import { hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
+import { hasInput, hasOutput, msToFirstEvent, put, type TranslationContext } from '../draft.js';
 import { GENAI_FIELDS, GENAI_SLOTS } from '../families.js';
 import { instructionsFrom, messagesFromParts, toolsFrom } from '../messages.js';
 import { normalizeProvider } from '../provider.js';
@@ -95,8 +95,11 @@ export function readGenAI(context: TranslationContext): void {
   draft.ttFirstToken ??= milliseconds(
     numberValue(v[S.timeToFirstChunk], F.timeToFirstChunk, warnings) ??
       numberValue(v[S.clientTimeToFirstChunk], F.clientTimeToFirstChunk, warnings) ??
-      numberValue(v[S.inferenceTimeToFirstChunk], F.inferenceTimeToFirstChunk, warnings),
+      numberValue(v[S.inferenceTimeToFirstChunk], F.inferenceTimeToFirstChunk, warnings) ??
+      numberValue(v[S.serverTimeToFirstToken], F.serverTimeToFirstToken, warnings),
   );
+  // Python OpenLLMetry adds an event per streamed chunk: the first one's time is the first token's.
+  if (context.span.events.length > 0) draft.ttFirstToken ??= msToFirstEvent(context.span, OpenLLMetry.COMPLETION_CHUNK_EVENT);
   draft.duration ??= numberValue(v[S.clientDuration], F.clientDuration, warnings);
   draft.promptId ??= stringValue(v[S.promptName], F.promptName, warnings);
 

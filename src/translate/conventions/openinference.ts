@@ -1,6 +1,6 @@
 import type { ContentPart, GenerationMessage, Tool, ToolCall } from '../../generation/schema.js';
-import { GenerationMetadata, OpenInference } from '../../semconv/keys.js';
-import { gather, hasInput, hasOutput, put, type TranslationContext } from '../draft.js';
+import { GenerationMetadata, OpenInference, REQUEST_BODY_CONTENT_KEYS, RESPONSE_OBJECT_KEYS } from '../../semconv/keys.js';
+import { gather, hasInput, hasOutput, msToFirstEvent, put, type TranslationContext } from '../draft.js';
 import {
   contentFrom,
   instructionsFrom,
@@ -36,8 +36,8 @@ import {
  * prompt-template keys, and the raw `input.value` / `output.value` as the last resort.
  */
 
-/** Request-body keys of `llm.invocation_parameters` that are content, not settings. */
-const NOT_SETTINGS: ReadonlySet<string> = new Set(['model', 'messages', 'tools', 'functions', 'input', 'prompt', 'instructions']);
+/** Keys of `llm.invocation_parameters` that are content, or the response's own, not settings. */
+const NOT_SETTINGS: ReadonlySet<string> = new Set([...REQUEST_BODY_CONTENT_KEYS, ...RESPONSE_OBJECT_KEYS]);
 
 function flatContent(message: KeyTree, label: string, warnings: string[]): GenerationMessage['content'] {
   const contents = indexedItems(message.contents);
@@ -137,6 +137,15 @@ function outputFromValue(context: TranslationContext): void {
   }
 }
 
+/** The requested model of a call that got no answer (no `llm.model_name`): the request body's `model`. */
+function requestedModel(context: TranslationContext, parameters: unknown): string | undefined {
+  if (isRecord(parameters) && typeof parameters.model === 'string') return parameters.model;
+  const input = context.attributes[OpenInference.INPUT_VALUE];
+  if (typeof input !== 'string' || context.attributes[OpenInference.INPUT_MIME_TYPE] !== OpenInference.MIME_JSON) return undefined;
+  const value = jsonOrText(input, OpenInference.INPUT_VALUE, context.warnings);
+  return isRecord(value) && typeof value.model === 'string' ? value.model : undefined;
+}
+
 function flatTools(tree: KeyTree | undefined, warnings: string[]): Tool[] | undefined {
   const tools = indexedItems(tree)
     .map((item) => toolFrom(jsonValue(at(item, 'tool', 'json_schema'), OpenInference.TOOLS_PREFIX, warnings)))
@@ -191,6 +200,7 @@ export function readOpenInference(context: TranslationContext): void {
   } else if (parameters !== undefined) {
     warnings.push(`${OpenInference.INVOCATION_PARAMETERS}: expected a JSON object`);
   }
+  draft.model ??= requestedModel(context, parameters);
 
   draft.inputTokens ??= readCount(attributes, OpenInference.TOKEN_COUNT_PROMPT, warnings);
   draft.outputTokens ??= readCount(attributes, OpenInference.TOKEN_COUNT_COMPLETION, warnings);
@@ -199,7 +209,10 @@ export function readOpenInference(context: TranslationContext): void {
   cost.input ??= readNumber(attributes, OpenInference.COST_PROMPT, warnings);
   cost.output ??= readNumber(attributes, OpenInference.COST_COMPLETION, warnings);
   cost.total ??= readNumber(attributes, OpenInference.COST_TOTAL, warnings);
-  draft.ttFirstToken ??= readNumber(attributes, OpenInference.METADATA_MS_TO_FIRST_CHUNK, warnings);
+  draft.ttFirstToken ??=
+    readNumber(attributes, OpenInference.METADATA_MS_TO_FIRST_CHUNK, warnings) ??
+    // The Python instrumentations mark a stream's first token with an event.
+    msToFirstEvent(context.span, OpenInference.FIRST_TOKEN_EVENT);
 
   const variables = jsonValue(attributes[OpenInference.PROMPT_TEMPLATE_VARIABLES], OpenInference.PROMPT_TEMPLATE_VARIABLES, warnings);
   if (isRecord(variables)) draft.variables ??= variables;

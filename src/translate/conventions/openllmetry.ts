@@ -67,8 +67,9 @@ function legacyTools(tree: KeyTree | undefined, warnings: string[]): Tool[] | un
   for (const item of indexedItems(tree)) {
     const fn: Record<string, unknown> = { name: typeof item.name === 'string' ? item.name : '' };
     if (typeof item.description === 'string') fn.description = item.description;
-    const parameters =
-      typeof item.arguments === 'string' ? parseJson(item.arguments, OpenLLMetry.REQUEST_FUNCTIONS_PREFIX, warnings) : undefined;
+    // The JavaScript instrumentations name the schema `.arguments`, the Python one `.parameters`.
+    const schema = item.parameters ?? item.arguments;
+    const parameters = typeof schema === 'string' ? parseJson(schema, OpenLLMetry.REQUEST_FUNCTIONS_PREFIX, warnings) : undefined;
     if (isRecord(parameters)) fn.parameters = parameters;
     tools.push({ type: 'function', function: fn as Tool['function'] });
   }
