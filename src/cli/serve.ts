@@ -24,6 +24,10 @@ async function checkedProviders(args: ServeArgs): Promise<ProviderSpec[]> {
   }
 }
 
+function grpcAddress(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** `genspan serve`: runs until SIGINT or SIGTERM, then finishes the requests in flight and closes the store. */
 export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   // Read first: a price file that cannot be used stops the start before a database is opened or created.
@@ -37,6 +41,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       store,
       host: args.host,
       port: args.port,
+      grpcPort: args.grpcPort,
       maxBodyBytes: args.maxBodyBytes,
       maxItems: args.maxItems,
       headersTimeoutMs: args.headersTimeoutMs,
@@ -57,6 +62,8 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   const { url } = server;
   io.out(`genspan serve: listening on ${url}`);
   io.out(`  OTLP/HTTP receiver  ${url}/v1/traces  ${url}/v1/logs`);
+  if (server.grpcPort !== undefined)
+    io.out(`  OTLP/gRPC receiver  ${grpcAddress(server.host, server.grpcPort)}  (TraceService, LogsService)`);
   io.out(`  REST API            ${url}/api/generations`);
   io.out(`  playground          ${url}/`);
   const providers = new Providers(specs, process.env);
