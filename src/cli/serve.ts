@@ -1,4 +1,6 @@
+import { setLogger } from '@grpc/grpc-js';
 import { readPriceFile } from '../ingest/prices.js';
+import { ServerLog } from '../server/log.js';
 import { ServerConfigError } from '../server/options.js';
 import { type ProviderSpec, Providers, providerSpecs, readProvidersFile } from '../server/providers.js';
 import { type RunningServer, startServer } from '../server/server.js';
@@ -35,6 +37,9 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   // The providers are the command line's (and the file it names): a problem there is a usage error.
   const specs = await checkedProviders(args);
   const { store, description } = await openStore(args.store, { writable: true });
+  // gRPC's own console lines repeat what genspan reports in its format (a port in use, a refused call): debug only.
+  const grpcLog = new ServerLog(args.logLevel);
+  setLogger({ error: (...parts: unknown[]) => grpcLog.debug(`gRPC: ${parts.map(String).join(' ')}`) });
   let server: RunningServer;
   try {
     server = await startServer({

@@ -89,7 +89,11 @@ export class GrpcReceiver {
   listen(host: string, port: number): Promise<number> {
     const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+      this.server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => {
+        if (!error) return resolve(bound);
+        // gRPC names the socket's error only in its message ("... [listen EADDRINUSE: ...]"): given back as its code.
+        reject(Object.assign(new Error(error.message), { code: /\blisten (E[A-Z]+)\b/.exec(error.message)?.[1] }));
+      });
     });
   }
 

@@ -362,14 +362,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   }
   const server = await createServer(options);
-  try {
-    await server.app.listen({ host, port, listenTextResolver: (address) => `listening on ${address}` });
-  } catch (error) {
-    await server.app.close();
-    throw listenFailure(error, host, port);
-  }
-  const address = server.app.server.address();
-  const boundPort = typeof address === 'object' && address ? address.port : port;
+  // gRPC first: when its port is taken, nothing has been announced as listening yet.
   let grpcPort: number | undefined;
   if (server.grpc && options.grpcPort !== undefined) {
     try {
@@ -378,8 +371,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await server.app.close();
       throw listenFailure(error, host, options.grpcPort, '--grpc-port');
     }
-    server.app.log.info(`OTLP/gRPC listening on ${host}:${grpcPort}`);
   }
+  try {
+    await server.app.listen({ host, port, listenTextResolver: (address) => `listening on ${address}` });
+  } catch (error) {
+    await server.app.close();
+    throw listenFailure(error, host, port);
+  }
+  if (grpcPort !== undefined) server.app.log.info(`OTLP/gRPC listening on ${host}:${grpcPort}`);
+  const address = server.app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
   const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return { ...server, url: `http://${urlHost}:${boundPort}`, host, port: boundPort, grpcPort };
 }
