@@ -49,6 +49,9 @@ function grpcFailure(code: status, message: string, retryDelaySeconds?: number):
   return Object.assign(new Error(message), { code, details: message, metadata });
 }
 
+/** Metadata the guard adds to each call it lets through: the request id its log lines carry. */
+const REQUEST_ID_KEY = 'genspan-request-id';
+
 /** Messages pass through as the bytes on the wire: the OTLP protobuf decoder reads them, no second schema. */
 const rawBytes = (bytes: Buffer): Buffer => bytes;
 
@@ -108,15 +111,18 @@ export class GrpcReceiver {
    */
   private readonly guard: ServerInterceptor = (method, call) => {
     const started = performance.now();
-    const log = this.options.log.child({ reqId: `grpc-${++this.calls}` });
+    const requestId = `grpc-${++this.calls}`;
+    const log = this.options.log.child({ reqId: requestId });
     const label = `gRPC ${method.path}`;
     const intercepted: ServerInterceptingCall = new ServerInterceptingCall(call, {
       start: (next) => {
         next({
           onReceiveMetadata: (metadata, nextMetadata) => {
             const refusal = this.refusal(call.getHost(), metadata);
-            if (refusal) intercepted.sendStatus(refusal);
-            else nextMetadata(metadata);
+            if (refusal) return intercepted.sendStatus(refusal);
+            // The handler logs under the same request id; set here, so a client cannot choose it.
+            metadata.set(REQUEST_ID_KEY, requestId);
+            nextMetadata(metadata);
           },
         });
       },
@@ -154,18 +160,24 @@ export class GrpcReceiver {
 
   private handler(signal: OtlpSignal) {
     return (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
-      this.export(signal, call).then(
+      const [requestId] = call.metadata.get(REQUEST_ID_KEY);
+      const log = this.options.log.child({ reqId: String(requestId) });
+      this.export(signal, call, log).then(
         (response) => (Buffer.isBuffer(response) ? callback(null, response) : callback(response)),
         (error: unknown) => {
-          this.options.log.error(`gRPC ${GRPC_METHODS[signal]} failed: ${errorDetail(error)}`);
+          log.error(`gRPC ${GRPC_METHODS[signal]} failed: ${errorDetail(error)}`);
           callback(grpcFailure(status.INTERNAL, 'internal error while receiving the request'));
         },
       );
     };
   }
 
-  private async export(signal: OtlpSignal, call: ServerUnaryCall<Buffer, Buffer>): Promise<Buffer | ServerErrorResponse> {
-    const { ingest, health, limiter, limits, admissionWaitMs, log } = this.options;
+  private async export(
+    signal: OtlpSignal,
+    call: ServerUnaryCall<Buffer, Buffer>,
+    log: FastifyBaseLogger,
+  ): Promise<Buffer | ServerErrorResponse> {
+    const { ingest, health, limiter, limits, admissionWaitMs } = this.options;
     const body = call.request;
     const gone = new AbortController();
     const onGone = () => gone.abort();

@@ -282,7 +282,7 @@ describe('OTLP/gRPC receiver (real exporters against 127.0.0.1)', () => {
       expect(closed?.code).toBe(status.INTERNAL);
       expect(closed && retryDelaySeconds(closed)).toBeUndefined();
       expect(
-        running.lines.filter((line) => / WARN {2}.*gRPC .*TraceService\/Export: the store cannot write right now/.test(line)),
+        running.lines.filter((line) => / WARN {2}\[grpc-\d+\] gRPC \S+TraceService\/Export: the store cannot write right now/.test(line)),
       ).toHaveLength(1);
     } finally {
       await running.close();
