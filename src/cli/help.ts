@@ -36,6 +36,7 @@ Options:
                            it 413, or RESOURCE_EXHAUSTED over gRPC
   --headers-timeout SECS   a connection's request headers must arrive within this (default 60), else it is closed
   --body-timeout SECS      an OTLP request's body must arrive within this (default 60), else 408 and the connection closed
+                           (a gRPC message: else DEADLINE_EXCEEDED)
   --body-min-rate SIZE     ...and at least this much per second on average after its first 5 s (default 1KiB)
   --token TOKEN            require Authorization: Bearer TOKEN on every request, gRPC metadata too (default: $GENSPAN_TOKEN)
   --insecure               allow a non-loopback --host without a token

@@ -35,6 +35,8 @@ export interface GrpcReceiverOptions {
   maxBodyBytes: number;
   limits: DecodeLimits;
   admissionWaitMs: number;
+  /** A call's message must arrive within this once its metadata has (`--body-timeout`), else DEADLINE_EXCEEDED. */
+  messageTimeoutMs: number;
   /** When set, every call needs `authorization: Bearer <token>` metadata. */
   token?: string;
   /** Calls must name a loopback address as their `:authority` (the HTTP receiver's Host rule without a token). */
@@ -76,6 +78,8 @@ export class GrpcReceiver {
   private readonly server: GrpcServer;
   private readonly tokenCheck: ((authorization: string | undefined) => boolean) | undefined;
   private calls = 0;
+  /** The exports being decoded and written, so a shutdown never cuts one. */
+  private readonly exporting = new Set<Promise<unknown>>();
 
   constructor(private readonly options: GrpcReceiverOptions) {
     this.tokenCheck = options.token === undefined ? undefined : createTokenCheck(options.token);
@@ -100,9 +104,22 @@ export class GrpcReceiver {
     });
   }
 
-  /** Takes no new calls and resolves once those in flight are answered (their records written). */
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+  /**
+   * Takes no new calls and resolves once those in flight are answered (their records written). A connection still
+   * open after `messageTimeoutMs` holds only calls that were ended for stalling (a client may leave its side of a
+   * stream open): it is cut once no export is in flight.
+   */
+  async close(): Promise<void> {
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.server.tryShutdown(() => resolve())),
+      new Promise<void>((resolve) => {
+        grace = setTimeout(resolve, this.options.messageTimeoutMs);
+      }),
+    ]);
+    clearTimeout(grace);
+    while (this.exporting.size > 0) await Promise.allSettled(this.exporting);
+    this.server.forceShutdown();
   }
 
   /**
@@ -114,6 +131,15 @@ export class GrpcReceiver {
     const requestId = `grpc-${++this.calls}`;
     const log = this.options.log.child({ reqId: requestId });
     const label = `gRPC ${method.path}`;
+    // A sender that stalls mid-message holds its stream (and what it sent) only this long: HTTP's body timeout.
+    const stalled = setTimeout(
+      () =>
+        intercepted.sendStatus({
+          code: status.DEADLINE_EXCEEDED,
+          details: `the message did not arrive within ${this.options.messageTimeoutMs} ms (--body-timeout)`,
+        }),
+      this.options.messageTimeoutMs,
+    );
     const intercepted: ServerInterceptingCall = new ServerInterceptingCall(call, {
       start: (next) => {
         next({
@@ -124,13 +150,20 @@ export class GrpcReceiver {
             metadata.set(REQUEST_ID_KEY, requestId);
             nextMetadata(metadata);
           },
+          onReceiveMessage: (message, nextMessage) => {
+            clearTimeout(stalled);
+            nextMessage(message);
+          },
+          onCancel: () => clearTimeout(stalled),
         });
       },
       sendStatus: (sent, nextStatus) => {
+        clearTimeout(stalled);
         const line = `${label} ${status[sent.code] ?? sent.code} in ${(performance.now() - started).toFixed(1)} ms`;
         if (sent.code === status.OK) log.debug(line);
         else {
-          log.debug(`${label} refused: ${sent.details}`);
+          // Why a call was refused, as for HTTP's 4xx; failures (the server's side) are logged where they happen.
+          if (sent.code !== status.INTERNAL && sent.code !== status.UNAVAILABLE) log.debug(`${label} refused: ${sent.details}`);
           log.info(line);
         }
         nextStatus(sent);
@@ -162,13 +195,15 @@ export class GrpcReceiver {
     return (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
       const [requestId] = call.metadata.get(REQUEST_ID_KEY);
       const log = this.options.log.child({ reqId: String(requestId) });
-      this.export(signal, call, log).then(
+      const exporting = this.export(signal, call, log).then(
         (response) => (Buffer.isBuffer(response) ? callback(null, response) : callback(response)),
         (error: unknown) => {
           log.error(`gRPC ${GRPC_METHODS[signal]} failed: ${errorDetail(error)}`);
           callback(grpcFailure(status.INTERNAL, 'internal error while receiving the request'));
         },
       );
+      this.exporting.add(exporting);
+      void exporting.finally(() => this.exporting.delete(exporting));
     };
   }
 

@@ -289,12 +289,11 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
           maxBodyBytes,
           limits,
           admissionWaitMs,
+          messageTimeoutMs: bodyPace.timeoutMs,
           token,
           loopbackAuthorityOnly: token === undefined && isLoopbackHost(options.host ?? DEFAULT_HOST),
           log,
         });
-  // Its calls in flight are answered (their records written) before the store is closed, as the HTTP ones are.
-  if (grpc) app.addHook('preClose', () => grpc.close());
   await app.register(apiRoutes, { store: options.store, health, jaegerUrl });
   const experimentConcurrency = positiveOption(
     options.experimentConcurrency ?? DEFAULT_EXPERIMENT_CONCURRENCY,
@@ -327,7 +326,11 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   });
   app.addHook('preClose', () => experiments.close());
 
-  return { app, ingest, grpc, close: () => app.close() };
+  // gRPC's calls in flight are answered (their records written) too before the caller closes the store.
+  const close = async () => {
+    await Promise.all([app.close(), grpc?.close()]);
+  };
+  return { app, ingest, grpc, close };
 }
 
 /** Describes a listen failure (port in use, address not available) in one line. */
@@ -368,14 +371,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     try {
       grpcPort = await server.grpc.listen(host, options.grpcPort);
     } catch (error) {
-      await server.app.close();
+      await server.close();
       throw listenFailure(error, host, options.grpcPort, '--grpc-port');
     }
   }
   try {
     await server.app.listen({ host, port, listenTextResolver: (address) => `listening on ${address}` });
   } catch (error) {
-    await server.app.close();
+    await server.close();
     throw listenFailure(error, host, port);
   }
   if (grpcPort !== undefined) server.app.log.info(`OTLP/gRPC listening on ${host}:${grpcPort}`);

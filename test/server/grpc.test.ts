@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
@@ -321,6 +323,30 @@ describe('OTLP/gRPC receiver (real exporters against 127.0.0.1)', () => {
       await closing;
       expect(await storedCount(running.store)).toBe(1);
     } finally {
+      await running.close();
+    }
+  });
+
+  it('ends a call whose message stalls past --body-timeout with DEADLINE_EXCEEDED, so it cannot hold the shutdown', async () => {
+    const running = await grpcServer({ bodyTimeoutMs: 300 });
+    const session = connect(running.url);
+    try {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': GRPC_METHODS.traces,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      // A message header announcing 1,000 bytes, then only 10 of them, and the stream left open.
+      const prefix = Buffer.alloc(5);
+      prefix.writeUInt32BE(1000, 1);
+      stream.write(Buffer.concat([prefix, Buffer.alloc(10)]));
+      const [headers] = (await once(stream, 'response')) as [Record<string, string>];
+      expect(headers['grpc-status']).toBe(String(status.DEADLINE_EXCEEDED));
+      expect(decodeURIComponent(headers['grpc-message'])).toMatch(/did not arrive within 300 ms \(--body-timeout\)/);
+      await running.server.close();
+    } finally {
+      session.destroy();
       await running.close();
     }
   });
