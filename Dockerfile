@@ -1,5 +1,6 @@
 # genspan serve, built from this repository. Used by docker-compose.yml, which stores into PostgreSQL instead.
-# Alone: docker run -e GENSPAN_TOKEN=<a long random string> -p 127.0.0.1:4318:4318 -v genspan-data:/data <image>
+# Alone: docker run -e GENSPAN_TOKEN=<a long random string> -p 127.0.0.1:4318:4318 -p 127.0.0.1:4317:4317 \
+#   -v genspan-data:/data <image>
 FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary fits.
@@ -23,6 +24,7 @@ COPY --from=build /app/src/ui ./src/ui
 RUN mkdir /data && chown node:node /data
 VOLUME ["/data"]
 USER node
-EXPOSE 4318
+# OTLP/HTTP, the REST API and the playground; OTLP/gRPC.
+EXPOSE 4318 4317
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["serve", "--host", "0.0.0.0", "--db", "/data/genspan.db"]

@@ -11,18 +11,20 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Client, credentials, Metadata, status } from '@grpc/grpc-js';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CompletionGeneration } from '../src/generation/index.js';
 import { GenerationIngest } from '../src/ingest/ingest.js';
 import { decodeTraceRequest, type OtlpEncoding } from '../src/otlp/index.js';
+import { GRPC_METHODS } from '../src/server/grpc.js';
 import { step } from '../src/step/index.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { captureExportBody } from '../test/support/otlp-bodies.js';
 
-const SPANS_PER_REQUEST = 512;
-const REQUESTS_PER_ENCODING = 12;
-const CLIENT_CONCURRENCY = 4;
+export const SPANS_PER_REQUEST = 512;
+export const REQUESTS_PER_ENCODING = 12;
+export const CLIENT_CONCURRENCY = 4;
 const FLOOD_CONCURRENCY = 64;
 const FLOOD_SECONDS = 8;
 const RSS_TARGET_MB = 300;
@@ -32,7 +34,7 @@ const SELF = fileURLToPath(import.meta.url);
 
 // ---- the client process ------------------------------------------------------------------------------------------
 
-interface ClientReport {
+export interface ClientReport {
   seconds: number;
   statuses: Record<string, number>;
   accepted: number;
@@ -94,6 +96,42 @@ async function runClient(url: string, encoding: OtlpEncoding, dir: string, concu
   agent.destroy();
 }
 
+/** Sends every protobuf body once as a `TraceService/Export` call on one HTTP/2 connection, retrying busy answers. */
+async function runGrpcClient(address: string, dir: string, concurrency: number): Promise<void> {
+  const bodies = readdirSync(dir)
+    .filter((name) => name.endsWith('.pb'))
+    .sort()
+    .map((name) => readFileSync(join(dir, name)));
+  const client = new Client(address, credentials.createInsecure());
+  const identity = (bytes: Buffer) => bytes;
+  const call = (body: Buffer) =>
+    new Promise<number>((resolveCall) =>
+      client.makeUnaryRequest(GRPC_METHODS.traces, identity, identity, body, new Metadata(), (error) =>
+        resolveCall(error?.code ?? status.OK),
+      ),
+    );
+  const statuses: Record<string, number> = {};
+  const started = performance.now();
+  let accepted = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      for (;;) {
+        const code = await call(body);
+        statuses[status[code]] = (statuses[status[code]] ?? 0) + 1;
+        if (code === status.OK) accepted++;
+        if (code !== status.RESOURCE_EXHAUSTED && code !== status.UNAVAILABLE) break;
+        await new Promise((wait) => setTimeout(wait, 50));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const report: ClientReport = { seconds: (performance.now() - started) / 1000, statuses, accepted };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  client.close();
+}
+
 // ---- the benchmark -----------------------------------------------------------------------------------------------
 
 function content(seed: number, length: number): string {
@@ -104,7 +142,7 @@ function content(seed: number, length: number): string {
 }
 
 /** 512 finished LLM step spans, each a CompletionGeneration with ~2 KB of prompt and completion. */
-async function llmSpans(batch: number): Promise<ReadableSpan[]> {
+export async function llmSpans(batch: number): Promise<ReadableSpan[]> {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'bench-app' }),
@@ -134,15 +172,17 @@ async function llmSpans(batch: number): Promise<ReadableSpan[]> {
   return spans;
 }
 
-interface ChildServer {
+export interface ChildServer {
   url: string;
+  /** The OTLP/gRPC receiver's `host:port`. */
+  grpcAddress: string;
   pid: number;
   stop(): Promise<void>;
 }
 
-function startServer(db: string): Promise<ChildServer> {
+export function startServer(db: string): Promise<ChildServer> {
   // warn: the flood's refusals (429, logged at info) are what it measures, not news; failures still show.
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db, '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--grpc-port', '0', '--db', db, '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, GENSPAN_TOKEN: '' },
   });
@@ -152,9 +192,11 @@ function startServer(db: string): Promise<ChildServer> {
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match && /storing into/.test(output)) {
+      const grpc = /OTLP\/gRPC receiver\s+(\S+)/.exec(output);
+      if (match && grpc && /storing into/.test(output)) {
         resolveStart({
           url: match[1],
+          grpcAddress: grpc[1],
           pid: child.pid!,
           stop: () =>
             new Promise<void>((resolveStop) => {
@@ -168,9 +210,10 @@ function startServer(db: string): Promise<ChildServer> {
   });
 }
 
-function runClientProcess(
+/** Runs this file as the client, in a process of its own: `encoding` `grpc` sends the protobuf bodies over gRPC to `url`. */
+export function runClientProcess(
   url: string,
-  encoding: OtlpEncoding,
+  encoding: OtlpEncoding | 'grpc',
   dir: string,
   concurrency: number,
   floodSeconds: number,
@@ -195,7 +238,7 @@ function memoryOf(pid: number): { peakMb: number; currentMb: number } {
 }
 
 /** The lower bound: the same bodies decoded and their generations ingested into SQLite in this process, no HTTP. */
-async function lowerBound(bodies: Buffer[], encoding: OtlpEncoding, db: string): Promise<number> {
+export async function lowerBound(bodies: Buffer[], encoding: OtlpEncoding, db: string): Promise<number> {
   const store = new SqliteStore({ path: db });
   const ingest = new GenerationIngest(store);
   let stored = 0;
@@ -267,7 +310,11 @@ export default async function serverBench(): Promise<void> {
 
 if (process.argv[2] === '--bench-client' && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [, , , url, encoding, dir, concurrency, floodSeconds] = process.argv;
-  runClient(url, encoding as OtlpEncoding, dir, Number(concurrency), Number(floodSeconds)).catch((error: unknown) => {
+  const client =
+    encoding === 'grpc'
+      ? runGrpcClient(url, dir, Number(concurrency))
+      : runClient(url, encoding as OtlpEncoding, dir, Number(concurrency), Number(floodSeconds));
+  client.catch((error: unknown) => {
     process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 1;
   });

@@ -9,6 +9,7 @@ import {
   DEFAULT_BODY_MIN_RATE,
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_EXPERIMENT_CONCURRENCY,
+  DEFAULT_GRPC_PORT,
   DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_HOST,
   DEFAULT_LOG_LEVEL,
@@ -43,6 +44,8 @@ export interface ServeArgs {
   help: false;
   host: string;
   port: number;
+  /** `--grpc-port`: the OTLP/gRPC receiver's port; undefined for `off`. */
+  grpcPort?: number;
   store: StoreChoice;
   maxBodyBytes: number;
   maxItems: number;
@@ -144,11 +147,17 @@ function urlOption(value: string, option: string): string {
   return checked(() => httpUrl(value, option));
 }
 
-function port(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_PORT;
+function port(value: string | undefined, option = '--port', defaultPort = DEFAULT_PORT): number {
+  if (value === undefined) return defaultPort;
   const number = Number(value);
-  if (!/^\d+$/.test(value) || number > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${value}"`);
+  if (!/^\d+$/.test(value) || number > 65535) throw new UsageError(`${option} must be an integer from 0 to 65535, got "${value}"`);
   return number;
+}
+
+/** `--grpc-port`: a port as `--port` takes, or `off` for no gRPC receiver. */
+function grpcPort(value: string | undefined): number | undefined {
+  if (value?.trim().toLowerCase() === 'off') return undefined;
+  return port(value, '--grpc-port (or off)', DEFAULT_GRPC_PORT);
 }
 
 const SIZE_UNITS: Record<string, number> = {
@@ -243,6 +252,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const { values } = parse('serve', argv, {
     host: { type: 'string' },
     port: { type: 'string', short: 'p' },
+    'grpc-port': { type: 'string' },
     ...STORE_OPTIONS,
     'max-body': { type: 'string' },
     'max-items': { type: 'string' },
@@ -279,6 +289,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     help: false,
     host,
     port: port(values.port),
+    grpcPort: grpcPort(values['grpc-port']),
     store: storeChoice(values.db, values.postgres),
     maxBodyBytes: values['max-body'] === undefined ? DEFAULT_MAX_BODY_BYTES : parseSize(values['max-body']),
     maxItems: count(values['max-items'], '--max-items', DEFAULT_MAX_REQUEST_ITEMS),

@@ -1,6 +1,6 @@
 import { MAX_EXPERIMENT_SOURCES } from '../generation/experiment.js';
 import { MAX_VARIANTS } from '../generation/variant.js';
-import { DEFAULT_EXPERIMENT_CONCURRENCY, DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT } from '../server/defaults.js';
+import { DEFAULT_EXPERIMENT_CONCURRENCY, DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_LOG_LEVEL, DEFAULT_PORT } from '../server/defaults.js';
 import { LOG_LEVELS } from '../server/log.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 import { DEFAULT_DEMO_ENDPOINT } from './args.js';
@@ -10,7 +10,7 @@ export const MAIN_HELP = `genspan: Chainlit-style generations on OpenTelemetry
 Usage: genspan <command> [options]
 
 Commands:
-  serve    receive OTLP/HTTP spans and logs, store their generations, serve the REST API and the playground
+  serve    receive OTLP spans and logs (HTTP, gRPC), store their generations, serve the REST API and the playground
   export   write every stored generation as JSON Lines
   import   read JSON Lines written by export into a store
   demo     send the example's steps to a running genspan serve
@@ -21,20 +21,24 @@ Run genspan <command> --help for a command's options.
 
 export const SERVE_HELP = `Usage: genspan serve [options]
 
-Receives OTLP/HTTP (POST /v1/traces, /v1/logs; protobuf or JSON, optionally gzip), keeps the generations of LLM
-spans, and serves GET /api/generations, /api/generations/:id, /api/generations.jsonl, /healthz and the playground at /.
+Receives OTLP/HTTP (POST /v1/traces, /v1/logs; protobuf or JSON, optionally gzip) and OTLP/gRPC (TraceService and
+LogsService Export; optionally gzip), keeps the generations of LLM spans, and serves GET /api/generations,
+/api/generations/:id, /api/generations.jsonl, /healthz and the playground at /.
 
 Options:
   --host HOST              address to listen on (default ${DEFAULT_HOST}); other than loopback needs --token or --insecure
   -p, --port PORT          port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --grpc-port PORT|off     OTLP/gRPC port on the same host (default ${DEFAULT_GRPC_PORT}; 0 picks a free one; off: none)
   --db FILE                SQLite database file (default ${DEFAULT_DATABASE_PATH})
   --postgres URL           store in PostgreSQL instead, e.g. postgres://user:password@host:5432/genspan
-  --max-body SIZE          largest request body, before and after gzip (default 64MiB; e.g. 16MiB, 1048576)
-  --max-items N            most spans, events, log records and attribute values in one request (default 100000); 413 past it
+  --max-body SIZE          largest request body or gRPC message, before and after gzip (default 64MiB; e.g. 16MiB)
+  --max-items N            most spans, events, log records and attribute values in one request (default 100000); past
+                           it 413, or RESOURCE_EXHAUSTED over gRPC
   --headers-timeout SECS   a connection's request headers must arrive within this (default 60), else it is closed
   --body-timeout SECS      an OTLP request's body must arrive within this (default 60), else 408 and the connection closed
+                           (a gRPC message: else DEADLINE_EXCEEDED)
   --body-min-rate SIZE     ...and at least this much per second on average after its first 5 s (default 1KiB)
-  --token TOKEN            require Authorization: Bearer TOKEN on every request (default: $GENSPAN_TOKEN)
+  --token TOKEN            require Authorization: Bearer TOKEN on every request, gRPC metadata too (default: $GENSPAN_TOKEN)
   --insecure               allow a non-loopback --host without a token
   --jaeger-url URL         Jaeger UI base URL; each generation then links to its trace
   --provider NAME=URL      an OpenAI-compatible API base URL for playground re-runs, by name (repeatable)

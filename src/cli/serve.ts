@@ -1,4 +1,6 @@
+import { setLogger } from '@grpc/grpc-js';
 import { readPriceFile } from '../ingest/prices.js';
+import { ServerLog } from '../server/log.js';
 import { ServerConfigError } from '../server/options.js';
 import { type ProviderSpec, Providers, providerSpecs, readProvidersFile } from '../server/providers.js';
 import { type RunningServer, startServer } from '../server/server.js';
@@ -24,6 +26,10 @@ async function checkedProviders(args: ServeArgs): Promise<ProviderSpec[]> {
   }
 }
 
+function grpcAddress(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** `genspan serve`: runs until SIGINT or SIGTERM, then finishes the requests in flight and closes the store. */
 export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   // Read first: a price file that cannot be used stops the start before a database is opened or created.
@@ -31,12 +37,16 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   // The providers are the command line's (and the file it names): a problem there is a usage error.
   const specs = await checkedProviders(args);
   const { store, description } = await openStore(args.store, { writable: true });
+  // gRPC's own console lines repeat what genspan reports in its format (a port in use, a refused call): debug only.
+  const grpcLog = new ServerLog(args.logLevel);
+  setLogger({ error: (...parts: unknown[]) => grpcLog.debug(`gRPC: ${parts.map(String).join(' ')}`) });
   let server: RunningServer;
   try {
     server = await startServer({
       store,
       host: args.host,
       port: args.port,
+      grpcPort: args.grpcPort,
       maxBodyBytes: args.maxBodyBytes,
       maxItems: args.maxItems,
       headersTimeoutMs: args.headersTimeoutMs,
@@ -57,6 +67,8 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   const { url } = server;
   io.out(`genspan serve: listening on ${url}`);
   io.out(`  OTLP/HTTP receiver  ${url}/v1/traces  ${url}/v1/logs`);
+  if (server.grpcPort !== undefined)
+    io.out(`  OTLP/gRPC receiver  ${grpcAddress(server.host, server.grpcPort)}  (TraceService, LogsService)`);
   io.out(`  REST API            ${url}/api/generations`);
   io.out(`  playground          ${url}/`);
   const providers = new Providers(specs, process.env);

@@ -7,7 +7,7 @@ export { OtlpDecodeError, OtlpLimitError } from './errors.js';
 export { decodeLogsRequestJson, decodeTraceRequestJson } from './json.js';
 export { decodeLogsRequestProtobuf, decodeTraceRequestProtobuf } from './protobuf.js';
 export type { EncodedBody, PartialSuccess } from './response.js';
-export { CONTENT_TYPE, encodeExportResponse, encodeStatus, RpcCode } from './response.js';
+export { CONTENT_TYPE, encodeExportResponse, encodeRpcStatus, encodeStatus, RETRY_INFO_TYPE_URL, RpcCode } from './response.js';
 export type { DecodedLogsRequest, DecodedTraceRequest, DecodeLimits, OtlpEncoding, OtlpSignal } from './types.js';
 export { NO_DECODE_LIMITS } from './types.js';
 

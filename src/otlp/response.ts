@@ -58,8 +58,27 @@ export function encodeExportResponse(signal: OtlpSignal, encoding: OtlpEncoding,
 /** A failure body (`google.rpc.Status`). */
 export function encodeStatus(encoding: OtlpEncoding, code: number, message: string): EncodedBody {
   if (encoding === 'json') return { contentType: CONTENT_TYPE.json, body: JSON.stringify({ code, message }) };
+  return { contentType: CONTENT_TYPE.protobuf, body: encodeRpcStatus(code, message) };
+}
+
+export const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
+
+/**
+ * `google.rpc.Status` { code = 1; message = 2; details = 3 (Any { type_url = 1; value = 2 }) } in protobuf; with
+ * `retryDelaySeconds`, one `google.rpc.RetryInfo` { retry_delay = 1 (Duration { seconds = 1 }) } detail, which OTLP/gRPC
+ * clients read from `grpc-status-details-bin` to know a RESOURCE_EXHAUSTED or UNAVAILABLE is worth retrying, and when.
+ */
+export function encodeRpcStatus(code: number, message: string, retryDelaySeconds?: number): Buffer {
   const writer = protobuf.Writer.create();
   writer.uint32((1 << 3) | 0).int32(code);
   writer.uint32((2 << 3) | 2).string(message);
-  return { contentType: CONTENT_TYPE.protobuf, body: Buffer.from(writer.finish()) };
+  if (retryDelaySeconds !== undefined) {
+    writer.uint32((3 << 3) | 2).fork();
+    writer.uint32((1 << 3) | 2).string(RETRY_INFO_TYPE_URL);
+    writer.uint32((2 << 3) | 2).fork();
+    writer.uint32((1 << 3) | 2).fork();
+    writer.uint32((1 << 3) | 0).int64(retryDelaySeconds);
+    writer.ldelim().ldelim().ldelim();
+  }
+  return Buffer.from(writer.finish());
 }

@@ -1,22 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { GenerationIngest, IngestResult } from '../ingest/ingest.js';
-import {
-  type DecodeLimits,
-  decodeLogsRequest,
-  decodeTraceRequest,
-  encodeExportResponse,
-  encodeStatus,
-  OtlpDecodeError,
-  type OtlpEncoding,
-  OtlpLimitError,
-  type OtlpSignal,
-  type PartialSuccess,
-  RpcCode,
-} from '../otlp/index.js';
-import { StoreError } from '../store/errors.js';
+import type { GenerationIngest } from '../ingest/ingest.js';
+import { type DecodeLimits, encodeExportResponse, encodeStatus, type OtlpEncoding, type OtlpSignal, RpcCode } from '../otlp/index.js';
 import type { InFlightLimiter, InFlightReservation } from './admission.js';
 import { type BodyPace, BodyReadError, readBody } from './body.js';
 import { errorDetail, logRefusal } from './log.js';
+import { exportOtlp } from './otlp-export.js';
 import { answerStoreFailure } from './store-failure.js';
 import type { StoreWriteHealth } from './store-health.js';
 
@@ -73,11 +61,6 @@ function declaredLength(request: FastifyRequest): number {
 export function clientErrorStatus(error: unknown): number | undefined {
   const statusCode = (error as { statusCode?: unknown } | undefined)?.statusCode;
   return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 ? statusCode : undefined;
-}
-
-function partialSuccess(signal: OtlpSignal, rejected: number, rejectionMessage: string | undefined): PartialSuccess | undefined {
-  if (rejected === 0) return undefined;
-  return { rejected, message: rejectionMessage ?? `${rejected} ${signal === 'traces' ? 'span(s)' : 'log record(s)'} rejected` };
 }
 
 /**
@@ -176,41 +159,18 @@ export async function otlpRoutes(app: FastifyInstance, options: OtlpRouteOptions
       return sendOtlpStatus(request, reply, error.statusCode, RpcCode.INVALID_ARGUMENT, error.message);
     }
 
-    let rejected = 0;
-    let rejectionMessage: string | undefined;
-    let ingesting: () => Promise<IngestResult>;
-    try {
-      if (signal === 'traces') {
-        const decoded = decodeTraceRequest(body, encoding, limits);
-        rejected = decoded.rejected;
-        rejectionMessage = decoded.rejectionMessage;
-        ingesting = () => ingest.ingestSpans(decoded.spans);
-      } else {
-        const decoded = decodeLogsRequest(body, encoding, limits);
-        ingesting = () => ingest.ingestLogs(decoded.records);
+    const outcome = await exportOtlp(signal, body, encoding, { ingest, health, limits, warn: (message) => request.log.warn(message) });
+    switch (outcome.kind) {
+      case 'too-many-items':
+        return sendOtlpStatus(request, reply, 413, RpcCode.INVALID_ARGUMENT, outcome.message);
+      case 'malformed':
+        return sendOtlpStatus(request, reply, 400, RpcCode.INVALID_ARGUMENT, outcome.message);
+      case 'store-failed': {
+        const answer = answerStoreFailure(request, outcome.error, 'write');
+        return sendOtlpStatus(request, reply, answer.statusCode, answer.rpcCode, answer.message, answer.retryAfterSeconds);
       }
-    } catch (error) {
-      if (error instanceof OtlpLimitError) return sendOtlpStatus(request, reply, 413, RpcCode.INVALID_ARGUMENT, error.message);
-      if (error instanceof OtlpDecodeError) {
-        return sendOtlpStatus(request, reply, 400, RpcCode.INVALID_ARGUMENT, `invalid OTLP ${signal} request: ${error.message}`);
-      }
-      throw error;
     }
-
-    try {
-      const result = await ingesting();
-      if (result.failed > 0) {
-        request.log.warn(`${result.failed} LLM spans could not be read whole: stored with what could be read and a warning each`);
-      }
-      // Only a write that reached the store says it takes writes again; a request with nothing to keep does not.
-      if (result.stored + result.duplicates + result.updated > 0) health.succeeded();
-    } catch (error) {
-      if (!(error instanceof StoreError)) throw error;
-      health.failed(error);
-      const answer = answerStoreFailure(request, error, 'write');
-      return sendOtlpStatus(request, reply, answer.statusCode, answer.rpcCode, answer.message, answer.retryAfterSeconds);
-    }
-    const response = encodeExportResponse(signal, encoding, partialSuccess(signal, rejected, rejectionMessage));
+    const response = encodeExportResponse(signal, encoding, outcome.partialSuccess);
     return reply.code(200).type(response.contentType).send(response.body);
   };
 

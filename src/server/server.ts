@@ -26,6 +26,7 @@ import {
 } from './defaults.js';
 import { registerExperimentRoutes } from './experiment-routes.js';
 import { ExperimentRunner, type RetryPolicy } from './experiments.js';
+import { GrpcReceiver } from './grpc.js';
 import { errorDetail, type LogDestination, type LogLevel, logRefusal, parseLogLevel, ServerLog } from './log.js';
 import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
@@ -54,6 +55,11 @@ export interface ServerOptions {
   host?: string;
   /** Default 4318; 0 picks a free port. */
   port?: number;
+  /**
+   * Also receive OTLP/gRPC on this port of the same host (0 picks a free port), with the same token, host rule and
+   * limits. Unset: no gRPC receiver (`genspan serve` sets 4317 unless `--grpc-port off`).
+   */
+  grpcPort?: number;
   /** Largest OTLP request body, compressed and decompressed. Default 64 MiB. */
   maxBodyBytes?: number;
   /**
@@ -110,6 +116,8 @@ export interface ServerOptions {
 export interface GenspanServer {
   app: FastifyInstance;
   ingest: GenerationIngest;
+  /** The OTLP/gRPC receiver, when `grpcPort` is set; `startServer` binds it, `close` shuts it down. */
+  grpc?: GrpcReceiver;
   /** Stops accepting requests and waits for those in flight (their records are written). Leaves the store open. */
   close(): Promise<void>;
 }
@@ -119,6 +127,8 @@ export interface RunningServer extends GenspanServer {
   url: string;
   host: string;
   port: number;
+  /** The bound OTLP/gRPC port, when `grpcPort` was set. */
+  grpcPort?: number;
 }
 
 /**
@@ -269,6 +279,21 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   );
   const health = new StoreWriteHealth();
   await app.register(otlpRoutes, { ingest, health, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace });
+  const grpc =
+    options.grpcPort === undefined
+      ? undefined
+      : new GrpcReceiver({
+          ingest,
+          health,
+          limiter,
+          maxBodyBytes,
+          limits,
+          admissionWaitMs,
+          messageTimeoutMs: bodyPace.timeoutMs,
+          token,
+          loopbackAuthorityOnly: token === undefined && isLoopbackHost(options.host ?? DEFAULT_HOST),
+          log,
+        });
   await app.register(apiRoutes, { store: options.store, health, jaegerUrl });
   const experimentConcurrency = positiveOption(
     options.experimentConcurrency ?? DEFAULT_EXPERIMENT_CONCURRENCY,
@@ -301,14 +326,18 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   });
   app.addHook('preClose', () => experiments.close());
 
-  return { app, ingest, close: () => app.close() };
+  // gRPC's calls in flight are answered (their records written) too before the caller closes the store.
+  const close = async () => {
+    await Promise.all([app.close(), grpc?.close()]);
+  };
+  return { app, ingest, grpc, close };
 }
 
 /** Describes a listen failure (port in use, address not available) in one line. */
-function listenFailure(error: unknown, host: string, port: number): Error {
+function listenFailure(error: unknown, host: string, port: number, option = '--port'): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE')
-    return new ServerConfigError(`port ${port} on ${host} is already in use; stop the other process or choose another with --port`);
+    return new ServerConfigError(`port ${port} on ${host} is already in use; stop the other process or choose another with ${option}`);
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     return new ServerConfigError(`cannot listen on ${host}: no such local address`);
   if (code === 'EACCES') return new ServerConfigError(`not allowed to listen on ${host}:${port}; use a port above 1023`);
@@ -322,8 +351,13 @@ function listenFailure(error: unknown, host: string, port: number): Error {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ServerConfigError(`--port must be an integer from 0 to 65535, got ${port}`);
+  for (const [option, value] of [
+    ['--port', port],
+    ['--grpc-port', options.grpcPort ?? 0],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0 || value > 65535)
+      throw new ServerConfigError(`${option} must be an integer from 0 to 65535, got ${value}`);
+  }
   if (!isLoopbackHost(host) && !options.token && !options.insecure) {
     throw new ServerConfigError(
       `refusing to listen on ${host} without a token: anyone who can reach it could read and write your generations. ` +
@@ -331,14 +365,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   }
   const server = await createServer(options);
+  // gRPC first: when its port is taken, nothing has been announced as listening yet.
+  let grpcPort: number | undefined;
+  if (server.grpc && options.grpcPort !== undefined) {
+    try {
+      grpcPort = await server.grpc.listen(host, options.grpcPort);
+    } catch (error) {
+      await server.close();
+      throw listenFailure(error, host, options.grpcPort, '--grpc-port');
+    }
+  }
   try {
     await server.app.listen({ host, port, listenTextResolver: (address) => `listening on ${address}` });
   } catch (error) {
-    await server.app.close();
+    await server.close();
     throw listenFailure(error, host, port);
   }
+  if (grpcPort !== undefined) server.app.log.info(`OTLP/gRPC listening on ${host}:${grpcPort}`);
   const address = server.app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return { ...server, url: `http://${urlHost}:${boundPort}`, host, port: boundPort };
+  return { ...server, url: `http://${urlHost}:${boundPort}`, host, port: boundPort, grpcPort };
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseServeArgs, type ServeArgs, UsageError } from '../../src/cli/args.js';
 import type { GenerationList } from '../../src/server/index.js';
 import { runCli, startCliServer, tempDir } from '../support/cli.js';
 import { getJson, sendSpans } from '../support/sender.js';
@@ -80,12 +81,35 @@ describe('user mistakes: one clear line and a non-zero exit', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as AddressInfo).port;
     try {
-      const result = await runCli(['serve', '--port', String(port), '--db', join(dir, 'port.db')]);
+      const result = await runCli(['serve', '--port', String(port), '--grpc-port', '0', '--db', join(dir, 'port.db')]);
       expect(result.code).toBe(1);
       expectOneLineError(result.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use`));
     } finally {
       blocker.close();
     }
+  });
+
+  it('a gRPC port in use', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const result = await runCli(['serve', '--port', '0', '--grpc-port', String(port), '--db', join(dir, 'grpc-port.db')]);
+      expect(result.code).toBe(1);
+      expectOneLineError(result.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use; .* with --grpc-port$`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('--grpc-port: 4317 by default, 0 for a free port, off for none, anything else refused', () => {
+    const grpcPort = (argv: string[]) => (parseServeArgs(argv, {}) as ServeArgs).grpcPort;
+    expect(grpcPort([])).toBe(4317);
+    expect(grpcPort(['--grpc-port', '0'])).toBe(0);
+    expect(grpcPort(['--grpc-port', 'off'])).toBeUndefined();
+    expect(() => grpcPort(['--grpc-port', 'none'])).toThrow(
+      new UsageError('--grpc-port (or off) must be an integer from 0 to 65535, got "none"'),
+    );
   });
 
   it('a reachable host without a token', async () => {
@@ -173,6 +197,7 @@ describe('serve --log-level', () => {
     for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (ERROR|WARN |INFO |DEBUG) /);
     expect(lines).toEqual([
       expect.stringMatching(/ INFO {2}listening on http:\/\/127\.0\.0\.1:\d+$/),
+      expect.stringMatching(/ INFO {2}OTLP\/gRPC listening on 127\.0\.0\.1:\d+$/),
       expect.stringMatching(/ DEBUG \[req-\S+\] GET \/healthz 200 OK in \d+\.\d ms$/),
       expect.stringMatching(/ INFO {2}shutting down: finishing the requests in flight$/),
     ]);

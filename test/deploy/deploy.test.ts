@@ -218,18 +218,31 @@ describe('collector-config.yaml', () => {
 
   it('sends traces to Jaeger and genspan, logs to genspan, with retries and a persistent queue', () => {
     const { traces, logs } = collector.service.pipelines;
-    expect(traces.exporters).toEqual(expect.arrayContaining(['otlp_grpc/jaeger', 'otlp_http/genspan']));
-    expect(logs.exporters).toContain('otlp_http/genspan');
-    for (const name of ['otlp_grpc/jaeger', 'otlp_http/genspan']) {
+    expect(traces.exporters).toEqual(expect.arrayContaining(['otlp_grpc/jaeger', 'otlp_grpc/genspan']));
+    expect(logs.exporters).toContain('otlp_grpc/genspan');
+    for (const name of ['otlp_grpc/jaeger', 'otlp_grpc/genspan']) {
       const exporter = collector.exporters[name] as { sending_queue: { storage: string }; retry_on_failure: { enabled: boolean } };
       expect(exporter.retry_on_failure.enabled).toBe(true);
       expect(collector.service.extensions).toContain(exporter.sending_queue.storage);
       expect(exporter.sending_queue.storage).toMatch(/^file_storage/);
     }
-    const genspan = collector.exporters['otlp_http/genspan'] as { headers: Record<string, string> };
-    // The Collector's own ${env:...} syntax, written literally in its configuration.
+  });
+
+  it("sends to genspan's gRPC receiver, plaintext inside the compose network, with the token as authorization metadata", () => {
+    const genspan = collector.exporters['otlp_grpc/genspan'] as {
+      endpoint: string;
+      tls: { insecure: boolean };
+      compression: string;
+      headers: Record<string, string>;
+    };
+    const { host, port } = hostAndPort(genspan.endpoint);
+    expect(host).toBe('genspan');
+    expect(port).toBe(genspanArgs().grpcPort);
+    expect(genspan.tls.insecure).toBe(true);
+    expect(genspan.compression).toBe('gzip');
+    // The Collector's own ${env:...} syntax, written literally in its configuration; gRPC metadata keys are lower case.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the Collector expands it, not JavaScript.
-    expect(genspan.headers.Authorization).toBe('Bearer ${env:GENSPAN_TOKEN}');
+    expect(genspan.headers.authorization).toBe('Bearer ${env:GENSPAN_TOKEN}');
   });
 
   it('listens on 0.0.0.0 and accepts bodies large enough for long prompts', () => {
@@ -271,7 +284,7 @@ describe('docker-compose.yml', () => {
       ...endpoints(collector.exporters, 'exporters'),
       ...endpoints(collector.extensions, 'extensions'),
     ];
-    expect(found.length).toBeGreaterThanOrEqual(6);
+    expect(found.length).toBeGreaterThanOrEqual(5);
     for (const [path, endpoint] of found) {
       const { host, port } = hostAndPort(endpoint);
       const service = host === '0.0.0.0' ? services['otel-collector'] : services[host];
@@ -400,7 +413,8 @@ describe('Dockerfile', () => {
       runtime.runs.some((run) => new RegExp(`chown (-R )?node(:node)? ${volume}(\\s|$)`).test(run)),
       `${volume} is not chowned to node`,
     ).toBe(true);
-    expect(runtime.exposed).toEqual([args.port]);
+    expect(runtime.exposed).toEqual([args.port, args.grpcPort]);
     expect(genspanArgs().port).toBe(args.port);
+    expect(genspanArgs().grpcPort).toBe(args.grpcPort);
   });
 });

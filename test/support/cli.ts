@@ -56,6 +56,8 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input
 
 export interface CliServer {
   url: string;
+  /** The OTLP/gRPC receiver as exporters take it (`http://host:port`), unless started with `--grpc-port off`. */
+  grpcUrl?: string;
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
@@ -65,7 +67,8 @@ export interface CliServer {
 
 /** Starts `genspan serve` as a child process and waits until it prints where it listens. */
 export function startCliServer(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliServer> {
-  const child = spawn(process.execPath, [requireBuild(), 'serve', '--port', '0', ...args], {
+  // A free gRPC port too, so servers started side by side never compete for 4317 (a later --grpc-port wins).
+  const child = spawn(process.execPath, [requireBuild(), 'serve', '--port', '0', '--grpc-port', '0', ...args], {
     env: { ...process.env, GENSPAN_TOKEN: '', ...options.env },
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,8 +88,10 @@ export function startCliServer(args: string[], options: { env?: NodeJS.ProcessEn
       // The banner ends with where the data goes.
       if (match && /storing into .*\n/.test(stdout)) {
         clearTimeout(timer);
+        const grpc = /OTLP\/gRPC receiver\s+(\S+)/.exec(stdout);
         resolvePromise({
           url: match[1],
+          grpcUrl: grpc ? `http://${grpc[1]}` : undefined,
           child,
           stdout: () => stdout,
           stderr: () => stderr,

@@ -1,14 +1,19 @@
 /**
  * A separate process that sends spans to `genspan serve` with the official OTLP exporters, as an app would.
  * Usage: node dist/test/support/send-spans.js --endpoint URL --protocol json|protobuf --scenario steps|openai
- *        [--token T] [--times N] [--label TEXT]
+ *        [--token T] [--times N] [--label TEXT] [--grpc-endpoint URL]
+ * With `--grpc-endpoint` (a gRPC receiver, `http://127.0.0.1:PORT`), the same spans and log records also go there
+ * with the official OTLP/gRPC trace and logs exporters.
  * Prints one JSON line: { traceId, spanCount, logCount, failures }.
  */
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { Metadata } from '@grpc/grpc-js';
 import { ExportResultCode } from '@opentelemetry/core';
+import { OTLPLogExporter as OTLPGrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPTraceExporter as OTLPGrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -27,6 +32,7 @@ const { values } = parseArgs({
     token: { type: 'string' },
     times: { type: 'string', default: '1' },
     label: { type: 'string', default: 'e2e' },
+    'grpc-endpoint': { type: 'string' },
   },
 });
 const endpoint = values.endpoint!;
@@ -140,15 +146,40 @@ function logsRequest(records: readonly ReadableLogRecord[]): string {
   });
 }
 
+type Exporter = {
+  export(items: never[], done: (result: { code: ExportResultCode; error?: Error }) => void): void;
+  shutdown(): Promise<void>;
+};
+
+async function exportWith<Item>(exporter: Exporter, items: Item[]): Promise<string | undefined> {
+  const failure = await new Promise<string | undefined>((resolve) =>
+    exporter.export(items as never[], (result) =>
+      resolve(result.code === ExportResultCode.SUCCESS ? undefined : (result.error?.message ?? 'failed')),
+    ),
+  );
+  await exporter.shutdown();
+  return failure;
+}
+
 async function exportSpans(spans: ReadableSpan[]): Promise<string | undefined> {
   const url = `${endpoint}/v1/traces`;
   const exporter =
     values.protocol === 'protobuf' ? new OTLPProtoTraceExporter({ url, headers }) : new OTLPJsonTraceExporter({ url, headers });
-  const failure = await new Promise<string | undefined>((resolve) =>
-    exporter.export(spans, (result) => resolve(result.code === ExportResultCode.SUCCESS ? undefined : (result.error?.message ?? 'failed'))),
-  );
-  await exporter.shutdown();
-  return failure;
+  return exportWith(exporter, spans);
+}
+
+/** The same spans and log records again, to a gRPC receiver with the official OTLP/gRPC exporters. */
+async function exportOverGrpc(url: string, spans: ReadableSpan[], logs: ReadableLogRecord[]): Promise<string[]> {
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+  const failures: string[] = [];
+  const spanFailure = await exportWith(new OTLPGrpcTraceExporter({ url, metadata }), spans);
+  if (spanFailure) failures.push(`gRPC spans: ${spanFailure}`);
+  if (logs.length > 0) {
+    const logFailure = await exportWith(new OTLPGrpcLogExporter({ url, metadata }), logs);
+    if (logFailure) failures.push(`gRPC logs: ${logFailure}`);
+  }
+  return failures;
 }
 
 async function main(): Promise<void> {
@@ -170,6 +201,7 @@ async function main(): Promise<void> {
     });
     if (!response.ok) failures.push(`logs: HTTP ${response.status} ${await response.text()}`);
   }
+  if (values['grpc-endpoint']) failures.push(...(await exportOverGrpc(values['grpc-endpoint'], spans, logs)));
   process.stdout.write(`${JSON.stringify({ traceId, spanCount: spans.length, logCount: logs.length, failures })}\n`);
   await tracerProvider.shutdown();
   await loggerProvider.shutdown();

@@ -19,6 +19,8 @@ export async function sendSpans(options: {
   token?: string;
   times?: number;
   label?: string;
+  /** A gRPC receiver that gets the same spans and log records too, from the official OTLP/gRPC exporters. */
+  grpcEndpoint?: string;
 }): Promise<SendResult> {
   const args = [
     '--endpoint',
@@ -32,6 +34,7 @@ export async function sendSpans(options: {
   ];
   if (options.token) args.push('--token', options.token);
   if (options.label) args.push('--label', options.label);
+  if (options.grpcEndpoint) args.push('--grpc-endpoint', options.grpcEndpoint);
   const result = await runNode(requireBuild(SENDER_PATH), args);
   if (result.code !== 0) throw new Error(`sender failed (${result.code}): ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').pop()!) as SendResult;
