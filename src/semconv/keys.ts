@@ -280,6 +280,14 @@ export const OpenInference = {
   METADATA_MS_TO_FIRST_CHUNK: 'metadata.ai.response.msToFirstChunk',
 } as const;
 
+/** LangChain's own names, as OpenInference's LangChain instrumentation copies them into `metadata` and `output.value`. */
+export const LangChain = {
+  /** The run metadata's provider (`metadata.ls_provider`): `openai`, `anthropic`... */
+  LS_PROVIDER: 'ls_provider',
+  /** An AI message's `response_metadata.model_provider` (@langchain/core 1.x). */
+  MODEL_PROVIDER: 'model_provider',
+} as const;
+
 /** Vercel AI SDK legacy `ai.*` keys, v3 to v6 and v7 `LegacyOpenTelemetry` (§5.1). */
 export const VercelAI = {
   OPERATION_ID: 'ai.operationId',
