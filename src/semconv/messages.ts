@@ -150,8 +150,9 @@ export function messageFromParts(message: PartsMessage): GenerationMessage {
       extra[key] = message[key];
     }
   }
-  if (role === 'tool' && response) {
-    const result: GenerationMessage = { role, ...extra };
+  // Anthropic sends a tool's result as a user message holding only the result (its `tool_result` block).
+  if (response && (role === 'tool' || (contentParts === undefined && calls === undefined))) {
+    const result: GenerationMessage = { role: 'tool', ...extra };
     if (message.name != null) result.name = message.name;
     if (typeof response.id === 'string') result.tool_call_id = response.id;
     const body = response.response ?? response.result;
