@@ -273,14 +273,42 @@ export function toolFrom(value: unknown): Tool | undefined {
   return tool;
 }
 
-/** A list of tool definitions; entries may be objects or JSON strings (Vercel `ai.prompt.tools`). */
+/**
+ * A Gemini tool's function declarations (`{functionDeclarations: [...]}`, `function_declarations` in Python), each
+ * `{name, description, parameters | parametersJsonSchema}`; undefined for a tool of any other shape.
+ */
+function geminiDeclarations(value: unknown): unknown[] | undefined {
+  if (!isRecord(value)) return undefined;
+  const declarations = value.functionDeclarations ?? value.function_declarations;
+  return Array.isArray(declarations) ? declarations : undefined;
+}
+
+function geminiDeclaration(value: unknown): unknown {
+  if (!isRecord(value) || value.parameters !== undefined || value.parametersJsonSchema === undefined) return value;
+  const { parametersJsonSchema, ...rest } = value;
+  return { ...rest, parameters: parametersJsonSchema };
+}
+
+/**
+ * A list of tool definitions; entries may be objects or JSON strings (Vercel `ai.prompt.tools`). A Gemini tool gives
+ * one tool per function declaration.
+ */
 export function toolsFrom(value: unknown, parse: (text: string) => unknown): Tool[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const tools: Tool[] = [];
   for (let index = 0, end = readable(value); index < end; index++) {
     const item = value[index];
-    const tool = toolFrom(typeof item === 'string' ? parse(item) : item);
-    if (tool) tools.push(tool);
+    const definition = typeof item === 'string' ? parse(item) : item;
+    const declarations = geminiDeclarations(definition);
+    if (declarations === undefined) {
+      const tool = toolFrom(definition);
+      if (tool) tools.push(tool);
+      continue;
+    }
+    for (let at = 0, last = Math.min(readable(declarations), MAX_ITEMS - tools.length); at < last; at++) {
+      const tool = toolFrom(geminiDeclaration(declarations[at]));
+      if (tool) tools.push(tool);
+    }
   }
   return tools;
 }
