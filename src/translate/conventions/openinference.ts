@@ -238,7 +238,8 @@ export function readOpenInference(context: TranslationContext): void {
     if (typeof extra[LangChain.LS_PROVIDER] === 'string') draft.provider ??= normalizeProvider(extra[LangChain.LS_PROVIDER]);
   }
   if (draft.provider === undefined && attributes[OpenInference.OUTPUT_VALUE] !== undefined) {
-    const provider = langChainProvider(jsonValue(attributes[OpenInference.OUTPUT_VALUE], OpenInference.OUTPUT_VALUE, []));
+    // Its problems, if any, are the output reader's to report.
+    const provider = langChainProvider(jsonOrText(attributes[OpenInference.OUTPUT_VALUE], OpenInference.OUTPUT_VALUE, []));
     if (provider !== undefined) draft.provider = normalizeProvider(provider);
   }
 }
@@ -246,6 +247,10 @@ export function readOpenInference(context: TranslationContext): void {
 /** A LangChain `LLMResult`'s provider: its first generation's `message.kwargs.response_metadata.model_provider`. */
 function langChainProvider(result: unknown): string | undefined {
   const first = isRecord(result) && Array.isArray(result.generations) ? result.generations[0] : undefined;
-  const provider = at(Array.isArray(first) ? first[0] : undefined, 'message', 'kwargs', 'response_metadata', LangChain.MODEL_PROVIDER);
+  const generation = Array.isArray(first) ? first[0] : undefined;
+  const message = isRecord(generation) ? generation.message : undefined;
+  const kwargs = isRecord(message) ? message.kwargs : undefined;
+  const metadata = isRecord(kwargs) ? kwargs.response_metadata : undefined;
+  const provider = isRecord(metadata) ? metadata[LangChain.MODEL_PROVIDER] : undefined;
   return typeof provider === 'string' ? provider : undefined;
 }
