@@ -183,6 +183,8 @@ export const GenAIExtra = {
   CLIENT_OPERATION_DURATION: 'gen_ai.client.operation.duration',
   CLIENT_TIME_TO_FIRST_CHUNK: 'gen_ai.client.operation.time_to_first_chunk',
   CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: 'gen_ai.client.inference.time_to_first_chunk',
+  /** openlit's time to first token of a stream, in seconds (a metric name of older GenAI conventions). */
+  SERVER_TIME_TO_FIRST_TOKEN: 'gen_ai.server.time_to_first_token',
   /** Namespace of every GenAI key. */
   PREFIX: 'gen_ai.',
 } as const;

@@ -26,6 +26,7 @@ export const GENAI_FIELDS = Object.freeze({
   timeToFirstChunk: GenAI.RESPONSE_TIME_TO_FIRST_CHUNK,
   clientTimeToFirstChunk: GenAIExtra.CLIENT_TIME_TO_FIRST_CHUNK,
   inferenceTimeToFirstChunk: GenAIExtra.CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
+  serverTimeToFirstToken: GenAIExtra.SERVER_TIME_TO_FIRST_TOKEN,
   clientDuration: GenAIExtra.CLIENT_OPERATION_DURATION,
   promptName: GenAI.PROMPT_NAME,
   promptVersion: GenAIExtra.PROMPT_VERSION,

@@ -95,7 +95,8 @@ export function readGenAI(context: TranslationContext): void {
   draft.ttFirstToken ??= milliseconds(
     numberValue(v[S.timeToFirstChunk], F.timeToFirstChunk, warnings) ??
       numberValue(v[S.clientTimeToFirstChunk], F.clientTimeToFirstChunk, warnings) ??
-      numberValue(v[S.inferenceTimeToFirstChunk], F.inferenceTimeToFirstChunk, warnings),
+      numberValue(v[S.inferenceTimeToFirstChunk], F.inferenceTimeToFirstChunk, warnings) ??
+      numberValue(v[S.serverTimeToFirstToken], F.serverTimeToFirstToken, warnings),
   );
   draft.duration ??= numberValue(v[S.clientDuration], F.clientDuration, warnings);
   draft.promptId ??= stringValue(v[S.promptName], F.promptName, warnings);
