@@ -66,14 +66,26 @@ async function messages(body: AnthropicRequest, res: ServerResponse, delay: numb
   }
   const start = tool ? { type: 'tool_use', id: FAKE_TOOL_USE_ID, name: toolName, input: {} } : { type: 'text', text: '' };
   const deltas = tool
-    ? [{ type: 'input_json_delta', partial_json: FAKE_TOOL_ARGUMENTS.slice(0, 8) }, { type: 'input_json_delta', partial_json: FAKE_TOOL_ARGUMENTS.slice(8) }]
+    ? [
+        { type: 'input_json_delta', partial_json: FAKE_TOOL_ARGUMENTS.slice(0, 8) },
+        { type: 'input_json_delta', partial_json: FAKE_TOOL_ARGUMENTS.slice(8) },
+      ]
     : reply.split(/(?<= )/).map((text) => ({ type: 'text_delta', text }));
   return sse(
     res,
     [
       {
         type: 'message_start',
-        message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens, output_tokens: 1 } },
+        message: {
+          id,
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens, output_tokens: 1 },
+        },
       },
       { type: 'content_block_start', index: 0, content_block: start },
       { type: 'ping' },

@@ -40,7 +40,10 @@ async function generate(model: string, stream: boolean, body: GeminiRequest, res
   const declaration = body.tools?.flatMap((tool) => tool.functionDeclarations ?? [])[0];
   const call = declaration !== undefined && last?.role === 'user' && last.parts?.every((part) => part.text !== undefined);
   const reply = replyTo(partsText(last?.parts));
-  const promptTokenCount = Math.max(1, words([partsText(body.systemInstruction?.parts), ...contents.map((c) => partsText(c.parts))].join(' ')).length);
+  const promptTokenCount = Math.max(
+    1,
+    words([partsText(body.systemInstruction?.parts), ...contents.map((c) => partsText(c.parts))].join(' ')).length,
+  );
   const candidatesTokenCount = Math.max(1, words(call ? FAKE_TOOL_ARGUMENTS : reply).length);
   const usageMetadata = { promptTokenCount, candidatesTokenCount, totalTokenCount: promptTokenCount + candidatesTokenCount };
   const response = (parts: unknown[], finishReason?: string) => ({
@@ -66,7 +69,13 @@ export async function startFakeGemini(options: { chunkDelayMs?: number } = {}): 
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(path);
     if (req.method === 'POST' && route) {
-      return generate(decodeURIComponent(route[1]), route[2] === 'streamGenerateContent', (await readBody(req)) as GeminiRequest, res, delay);
+      return generate(
+        decodeURIComponent(route[1]),
+        route[2] === 'streamGenerateContent',
+        (await readBody(req)) as GeminiRequest,
+        res,
+        delay,
+      );
     }
     sendJson(res, 404, { error: { code: 404, message: `No fake route for ${req.method} ${path}`, status: 'NOT_FOUND' } });
   });

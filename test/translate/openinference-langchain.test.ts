@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData } from '../../src/generation/schema.js';
-import type { TranslationResult } from '../../src/translate/types.js';
 import { translateSpan } from '../../src/translate/translate.js';
+import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
 import { type Capture, type CapturedScenario, capture, spanSeconds, translateCaptured, WEATHER_TOOL } from './support.js';
 

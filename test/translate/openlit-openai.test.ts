@@ -32,7 +32,13 @@ describe('openlit', () => {
     expect(generation.provider).toBe('openai');
     expect(generation.model).toBe('gpt-4o-mini');
     expectGreetingChat(generation);
-    expect(generation.settings).toMatchObject({ max_tokens: 64, temperature: 0.2, top_p: 0.9, frequency_penalty: 0.1, presence_penalty: 0.3 });
+    expect(generation.settings).toMatchObject({
+      max_tokens: 64,
+      temperature: 0.2,
+      top_p: 0.9,
+      frequency_penalty: 0.1,
+      presence_penalty: 0.3,
+    });
     expect(generation.inputTokenCount).toBe(7);
     expect(generation.outputTokenCount).toBe(7);
     expect(generation.tokenCount).toBe(14);

@@ -40,7 +40,10 @@ export interface FakeProvider {
  * With GENSPAN_WRITE_BENCH_FIXTURES=1 the raw capture is also saved as bench/fixtures/<name>.json, the corpus
  * of bench/translate.bench.ts.
  */
-export async function capture(name: string, start: () => Promise<FakeProvider> = () => startFakeOpenAI({ chunkDelayMs: 5 })): Promise<Capture> {
+export async function capture(
+  name: string,
+  start: () => Promise<FakeProvider> = () => startFakeOpenAI({ chunkDelayMs: 5 }),
+): Promise<Capture> {
   const fake = await start();
   let stdout: string;
   try {

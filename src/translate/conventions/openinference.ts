@@ -235,7 +235,8 @@ export function readOpenInference(context: TranslationContext): void {
   const extra = jsonValue(attributes[OpenInference.METADATA], OpenInference.METADATA, warnings);
   if (isRecord(extra)) {
     gather(metadata, extra, OpenInference.METADATA, warnings);
-    if (typeof extra[LangChain.LS_PROVIDER] === 'string') draft.provider ??= normalizeProvider(extra[LangChain.LS_PROVIDER]);
+    const langChain = extra[LangChain.LS_PROVIDER];
+    if (typeof langChain === 'string') draft.provider ??= normalizeProvider(langChain);
   }
   if (draft.provider === undefined && attributes[OpenInference.OUTPUT_VALUE] !== undefined) {
     // Its problems, if any, are the output reader's to report.
