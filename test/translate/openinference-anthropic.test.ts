@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData } from '../../src/generation/schema.js';
+import { translateSpan } from '../../src/translate/translate.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_USE_ID, startFakeAnthropic } from '../support/fake-anthropic.js';
 import {
@@ -52,6 +53,19 @@ describe('@arizeai/openinference-instrumentation-anthropic', () => {
     ]);
     expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
     expect(generation.settings).toEqual({ max_tokens: 64, temperature: 0.2, top_p: 0.9, stop_sequences: ['END'] });
+  });
+
+  it('reads a system prompt given as text blocks', () => {
+    const span = captured.system.spans[0];
+    const parameters = JSON.parse(span.attributes['llm.invocation_parameters'] as string);
+    parameters.system = [
+      { type: 'text', text: 'You are terse.' },
+      { type: 'text', text: 'Answer in French.' },
+    ];
+    const attributes = { ...span.attributes, 'llm.invocation_parameters': JSON.stringify(parameters) };
+    const generation = translateSpan({ ...span, attributes })?.generation as ChatGenerationData;
+    expect(generation.messages[0]).toEqual({ role: 'system', content: 'You are terse.\nAnswer in French.' });
+    expect(generation.settings).not.toHaveProperty('system');
   });
 
   it('rebuilds a streamed call', () => {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData } from '../../src/generation/schema.js';
+import { translateSpan } from '../../src/translate/translate.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { startFakeGemini } from '../support/fake-gemini.js';
 import { type Capture, type CapturedScenario, capture, spanSeconds, toolCallAnswer, translateCaptured, WEATHER_TOOL } from './support.js';
@@ -56,6 +57,19 @@ describe('@traceloop/instrumentation-google-generativeai', () => {
     expect(generation.tools).toEqual([WEATHER_TOOL]);
     // Gemini's function calls have no id.
     expect(generation.messageCompletion).toEqual(toolCallAnswer(undefined));
+  });
+
+  it("reads the Python SDK's spelling too: function_declarations, and parametersJsonSchema for parameters", () => {
+    const span = captured.tools.spans[0];
+    const declaration = {
+      name: 'get_weather',
+      description: 'Current weather for a location',
+      parametersJsonSchema: WEATHER_TOOL.function.parameters,
+    };
+    const definitions = JSON.stringify([{ function_declarations: [declaration, { ...declaration, name: 'get_time' }] }]);
+    const result = translateSpan({ ...span, attributes: { ...span.attributes, 'gen_ai.tool.definitions': definitions } });
+    expect(result?.warnings).toEqual([]);
+    expect(result?.generation.tools).toEqual([WEATHER_TOOL, { ...WEATHER_TOOL, function: { ...WEATHER_TOOL.function, name: 'get_time' } }]);
   });
 
   it('reports a failing call with its error', () => {
