@@ -234,10 +234,30 @@ export function messagesFromParts(
   const messages: GenerationMessage[] = [];
   for (let index = 0, end = readable(value); index < end; index++) {
     const item = value[index];
+    if (holdsToolResults(item)) {
+      // Anthropic answers parallel tool calls in one user message; OpenAI gives each result its own tool message.
+      for (let at = 0, last = readable(item.parts); at < last; at++) {
+        const message = messageFromPartsValue({ ...item, parts: [item.parts[at]] }, label, warnings, defaultRole);
+        if (message) messages.push(message);
+      }
+      continue;
+    }
     const message = messageFromPartsValue(item, label, warnings, defaultRole);
     if (message) messages.push(message);
   }
   return messages;
+}
+
+/** Whether a parts message holds several parts, all tool results (checks the first part only unless it is one). */
+function holdsToolResults(value: unknown): value is PartsMessage {
+  if (!isPartsMessage(value) || value.parts.length < 2 || !isToolResult(value.parts[0])) return false;
+  const end = readable(value.parts);
+  for (let index = 1; index < end; index++) if (!isToolResult(value.parts[index])) return false;
+  return true;
+}
+
+function isToolResult(part: unknown): boolean {
+  return isRecord(part) && part.type === 'tool_call_response';
 }
 
 /** `gen_ai.system_instructions`: a list of parts (§1.4), or a plain string (`@opentelemetry/instrumentation-openai`). */

@@ -8,6 +8,7 @@ import {
   type CapturedScenario,
   capture,
   expectToolResultMessages,
+  PARALLEL_TOOL_MESSAGES,
   spanSeconds,
   toolCallAnswer,
   translateCaptured,
@@ -93,6 +94,14 @@ describe('@arizeai/openinference-instrumentation-anthropic', () => {
     const generation = translate(captured.toolResult).generation as ChatGenerationData;
     expectToolResultMessages(generation, 'toolu_1');
     expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Sunny, 21 C' });
+  });
+
+  it('keeps only the last of several tool results in one user message, as the flattened keys do', () => {
+    // The package writes each tool_result block of a message to the same `message.tool_call_id` / `message.content`.
+    const generation = translate(captured.parallelToolResults).generation as ChatGenerationData;
+    expect(generation.messages.slice(0, 2)).toEqual(PARALLEL_TOOL_MESSAGES.slice(0, 2));
+    expect(generation.messages[2]).toEqual(PARALLEL_TOOL_MESSAGES[3]);
+    expect(generation.messages).toHaveLength(3);
   });
 
   it('reports a failing call with its error', () => {

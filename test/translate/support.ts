@@ -138,3 +138,18 @@ export function toolCallAnswer(id: string | undefined): unknown {
   const call = { type: 'function', function: { name: 'get_weather', arguments: FAKE_TOOL_ARGUMENTS } };
   return { role: 'assistant', content: null, tool_calls: [id === undefined ? call : { id, ...call }] };
 }
+
+/** The Anthropic harness's `parallelToolResults` input in the OpenAI shape: two tool calls, then one tool message each. */
+export const PARALLEL_TOOL_MESSAGES = [
+  { role: 'user', content: 'Weather in Paris and Rome?' },
+  {
+    role: 'assistant',
+    content: null,
+    tool_calls: [
+      { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } },
+      { id: 'toolu_2', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Rome"}' } },
+    ],
+  },
+  { role: 'tool', content: 'Sunny, 21 C', tool_call_id: 'toolu_1' },
+  { role: 'tool', content: 'Rainy, 15 C', tool_call_id: 'toolu_2' },
+];

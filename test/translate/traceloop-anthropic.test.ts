@@ -7,6 +7,7 @@ import {
   type CapturedScenario,
   capture,
   expectToolResultMessages,
+  PARALLEL_TOOL_MESSAGES,
   spanSeconds,
   toolCallAnswer,
   translateCaptured,
@@ -72,6 +73,11 @@ describe('@traceloop/instrumentation-anthropic', () => {
   it('turns tool_use and tool_result blocks of the input into OpenAI tool calls and tool messages', () => {
     const generation = translate(captured.toolResult).generation as ChatGenerationData;
     expectToolResultMessages(generation, 'toolu_1');
+  });
+
+  it('gives each tool result of one user message its own tool message', () => {
+    const generation = translate(captured.parallelToolResults).generation as ChatGenerationData;
+    expect(generation.messages).toEqual(PARALLEL_TOOL_MESSAGES);
   });
 
   it('reports a failing call with its error', () => {
