@@ -183,7 +183,7 @@ export const GenAIExtra = {
   CLIENT_OPERATION_DURATION: 'gen_ai.client.operation.duration',
   CLIENT_TIME_TO_FIRST_CHUNK: 'gen_ai.client.operation.time_to_first_chunk',
   CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK: 'gen_ai.client.inference.time_to_first_chunk',
-  /** openlit's time to first token of a stream, in seconds (a metric name of older GenAI conventions). */
+  /** Seconds to the first token, as openlit writes it (on streamed and plain calls alike); not in the GenAI conventions. */
   SERVER_TIME_TO_FIRST_TOKEN: 'gen_ai.server.time_to_first_token',
   /** Namespace of every GenAI key. */
   PREFIX: 'gen_ai.',
@@ -282,14 +282,6 @@ export const OpenInference = {
   METADATA_MS_TO_FIRST_CHUNK: 'metadata.ai.response.msToFirstChunk',
 } as const;
 
-/** LangChain's own names, as OpenInference's LangChain instrumentation copies them into `metadata` and `output.value`. */
-export const LangChain = {
-  /** The run metadata's provider (`metadata.ls_provider`): `openai`, `anthropic`... */
-  LS_PROVIDER: 'ls_provider',
-  /** An AI message's `response_metadata.model_provider` (@langchain/core 1.x). */
-  MODEL_PROVIDER: 'model_provider',
-} as const;
-
 /** Vercel AI SDK legacy `ai.*` keys, v3 to v6 and v7 `LegacyOpenTelemetry` (§5.1). */
 export const VercelAI = {
   OPERATION_ID: 'ai.operationId',
@@ -361,4 +353,12 @@ export const Langfuse = {
   TAGS: 'langfuse.tags',
   SESSION_ID: 'langfuse.session.id',
   PREFIX: 'langfuse.',
+} as const;
+
+/** LangChain's own names, as OpenInference's LangChain instrumentation copies them into `metadata` and `output.value`. */
+export const LangChain = {
+  /** The run metadata's provider (`metadata.ls_provider`): `openai`, `anthropic`... */
+  LS_PROVIDER: 'ls_provider',
+  /** An AI message's `response_metadata.model_provider` (@langchain/core 1.x). */
+  MODEL_PROVIDER: 'model_provider',
 } as const;

@@ -150,7 +150,7 @@ export function messageFromParts(message: PartsMessage): GenerationMessage {
       extra[key] = message[key];
     }
   }
-  // Anthropic sends a tool's result as a user message holding only the result (its `tool_result` block).
+  // pydantic-ai sends a tool's result as a `user` message of one `tool_call_response` part: a tool message all the same.
   if (response && (role === 'tool' || (contentParts === undefined && calls === undefined))) {
     const result: GenerationMessage = { role: 'tool', ...extra };
     if (message.name != null) result.name = message.name;

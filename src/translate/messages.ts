@@ -248,7 +248,10 @@ export function messagesFromParts(
   return messages;
 }
 
-/** Whether a parts message holds several parts, all tool results (checks the first part only unless it is one). */
+/**
+ * Whether a parts message holds several parts, all tool results (checks the first part only unless it is one). One
+ * such part alone is a tool message already (`messageFromParts`), as Anthropic's single `tool_result` block needs.
+ */
 function holdsToolResults(value: unknown): value is PartsMessage {
   if (!isPartsMessage(value) || value.parts.length < 2 || !isToolResult(value.parts[0])) return false;
   const end = readable(value.parts);
