@@ -70,8 +70,8 @@ describe('openlit over @anthropic-ai/sdk', () => {
   });
 
   it('turns tool results into tool messages, one each', () => {
-    expectToolResultMessages(translate(captured.toolResult).generation, 'toolu_1');
-    expect(translate(captured.parallelToolResults).generation).toMatchObject({ messages: PARALLEL_TOOL_MESSAGES });
+    expectToolResultMessages(translate(captured.toolResult).generation as ChatGenerationData, 'toolu_1');
+    expect((translate(captured.parallelToolResults).generation as ChatGenerationData).messages).toEqual(PARALLEL_TOOL_MESSAGES);
   });
 
   it('reports a failing call with its error', () => {
