@@ -531,4 +531,11 @@ export const VercelAIMetadata = {
   SESSION_ID: 'sessionId',
   USER_ID: 'userId',
   TAGS: 'tags',
+
+/** LangChain's own names, as OpenInference's LangChain instrumentation copies them into `metadata` and `output.value`. */
+export const LangChain = {
+  /** The run metadata's provider (`metadata.ls_provider`): `openai`, `anthropic`... */
+  LS_PROVIDER: 'ls_provider',
+  /** An AI message's `response_metadata.model_provider` (@langchain/core 1.x). */
+  MODEL_PROVIDER: 'model_provider',
 } as const;

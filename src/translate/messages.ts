@@ -234,10 +234,33 @@ export function messagesFromParts(
   const messages: GenerationMessage[] = [];
   for (let index = 0, end = readable(value); index < end; index++) {
     const item = value[index];
+    if (holdsToolResults(item)) {
+      // Anthropic answers parallel tool calls in one user message; OpenAI gives each result its own tool message.
+      for (let at = 0, last = readable(item.parts); at < last; at++) {
+        const message = messageFromPartsValue({ ...item, parts: [item.parts[at]] }, label, warnings, defaultRole);
+        if (message) messages.push(message);
+      }
+      continue;
+    }
     const message = messageFromPartsValue(item, label, warnings, defaultRole);
     if (message) messages.push(message);
   }
   return messages;
+}
+
+/**
+ * Whether a parts message holds several parts, all tool results (checks the first part only unless it is one). One
+ * such part alone is a tool message already (`messageFromParts`), as Anthropic's single `tool_result` block needs.
+ */
+function holdsToolResults(value: unknown): value is PartsMessage {
+  if (!isPartsMessage(value) || value.parts.length < 2 || !isToolResult(value.parts[0])) return false;
+  const end = readable(value.parts);
+  for (let index = 1; index < end; index++) if (!isToolResult(value.parts[index])) return false;
+  return true;
+}
+
+function isToolResult(part: unknown): boolean {
+  return isRecord(part) && part.type === 'tool_call_response';
 }
 
 /** `gen_ai.system_instructions`: a list of parts (§1.4), or a plain string (`@opentelemetry/instrumentation-openai`). */
@@ -273,14 +296,42 @@ export function toolFrom(value: unknown): Tool | undefined {
   return tool;
 }
 
-/** A list of tool definitions; entries may be objects or JSON strings (Vercel `ai.prompt.tools`). */
+/**
+ * A Gemini tool's function declarations (`{functionDeclarations: [...]}`, `function_declarations` in Python), each
+ * `{name, description, parameters | parametersJsonSchema}`; undefined for a tool of any other shape.
+ */
+function geminiDeclarations(value: unknown): unknown[] | undefined {
+  if (!isRecord(value)) return undefined;
+  const declarations = value.functionDeclarations ?? value.function_declarations;
+  return Array.isArray(declarations) ? declarations : undefined;
+}
+
+function geminiDeclaration(value: unknown): unknown {
+  if (!isRecord(value) || value.parameters !== undefined || value.parametersJsonSchema === undefined) return value;
+  const { parametersJsonSchema, ...rest } = value;
+  return { ...rest, parameters: parametersJsonSchema };
+}
+
+/**
+ * A list of tool definitions; entries may be objects or JSON strings (Vercel `ai.prompt.tools`). A Gemini tool gives
+ * one tool per function declaration.
+ */
 export function toolsFrom(value: unknown, parse: (text: string) => unknown): Tool[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const tools: Tool[] = [];
   for (let index = 0, end = readable(value); index < end; index++) {
     const item = value[index];
-    const tool = toolFrom(typeof item === 'string' ? parse(item) : item);
-    if (tool) tools.push(tool);
+    const definition = typeof item === 'string' ? parse(item) : item;
+    const declarations = geminiDeclarations(definition);
+    if (declarations === undefined) {
+      const tool = toolFrom(definition);
+      if (tool) tools.push(tool);
+      continue;
+    }
+    for (let at = 0, last = Math.min(readable(declarations), MAX_ITEMS - tools.length); at < last; at++) {
+      const tool = toolFrom(geminiDeclaration(declarations[at]));
+      if (tool) tools.push(tool);
+    }
   }
   return tools;
 }

@@ -33,6 +33,11 @@ describe('OpenAI messages <-> GenAI parts', () => {
     expect(parts.map(messageFromParts)).toEqual(messages);
   });
 
+  it("gives a tool message for a user message holding only a tool result (Anthropic's tool_result block)", () => {
+    const message = { role: 'user', parts: [{ type: 'tool_call_response', id: 'toolu_1', response: 'Sunny' }] };
+    expect(messageFromParts(message)).toEqual({ role: 'tool', tool_call_id: 'toolu_1', content: 'Sunny' });
+  });
+
   it('keeps non-canonical tool-call argument text exactly', () => {
     const message = {
       role: 'assistant',

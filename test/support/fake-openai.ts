@@ -80,13 +80,13 @@ export const UNAUTHORIZED_MODEL = 'unauthorized-model';
 export const ECHO_KEY_MODEL = 'echo-key-model';
 export const FAKE_TOOL_ARGUMENTS = '{"location":"Paris"}';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function words(text: string): string[] {
+export function words(text: string): string[] {
   return text.split(/\s+/).filter(Boolean);
 }
 
-function textOf(content: unknown): string {
+export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content.map((part) => (part && typeof part === 'object' && typeof part.text === 'string' ? part.text : '')).join(' ');
@@ -94,7 +94,7 @@ function textOf(content: unknown): string {
   return '';
 }
 
-function replyTo(prompt: string): string {
+export function replyTo(prompt: string): string {
   return `Fake reply to: ${prompt.slice(0, 200)}`;
 }
 
@@ -104,14 +104,14 @@ function usage(promptText: string, reply: string) {
   return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
 }
 
-async function readBody(req: IncomingMessage): Promise<FakeRequestBody> {
+export async function readBody(req: IncomingMessage): Promise<FakeRequestBody> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
   return text ? JSON.parse(text) : {};
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { GenerationSchema } from '../../src/generation/schema.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationResult, TranslationSource } from '../../src/translate/types.js';
-import { startFakeOpenAI } from '../support/fake-openai.js';
+import { FAKE_TOOL_ARGUMENTS, startFakeOpenAI } from '../support/fake-openai.js';
 import { type CapturedScenarioJson, reviveLog, reviveSpan } from './revive.js';
 
 /** What a capture script (test/translate/fixtures/*.mjs) printed for one scenario, revived. */
@@ -27,14 +27,24 @@ function runNode(script: string, args: string[]): Promise<string> {
   });
 }
 
+/** A fake provider a capture runs against: the base URL its script gets as `argv[2]`. */
+export interface FakeProvider {
+  baseURL: string;
+  close(): Promise<void>;
+}
+
 /**
- * Runs a capture script in its own `node` process (so require-in-the-middle patches `openai` as in a real app)
- * against a fresh fake OpenAI server on 127.0.0.1, and returns its spans and log records per scenario.
+ * Runs a capture script in its own `node` process (so require-in-the-middle patches the client as in a real app)
+ * against a fresh fake provider on 127.0.0.1 (OpenAI's unless `start` says), and returns its spans and log records
+ * per scenario.
  * With GENSPAN_WRITE_BENCH_FIXTURES=1 the raw capture is also saved as bench/fixtures/<name>.json, the corpus
  * of bench/translate.bench.ts.
  */
-export async function capture(name: string): Promise<Capture> {
-  const fake = await startFakeOpenAI({ chunkDelayMs: 5 });
+export async function capture(
+  name: string,
+  start: () => Promise<FakeProvider> = () => startFakeOpenAI({ chunkDelayMs: 5 }),
+): Promise<Capture> {
+  const fake = await start();
   let stdout: string;
   try {
     stdout = await runNode(fileURLToPath(new URL(`./fixtures/${name}.mjs`, import.meta.url)), [fake.baseURL]);
@@ -97,15 +107,49 @@ export function expectGreetingChat(generation: { messages?: unknown; messageComp
   expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
 }
 
-/** The harness's `toolResult` scenario's input: a question, the assistant's tool call, and the tool's answer. */
-export function expectToolResultMessages(generation: { messages?: unknown }): void {
+/**
+ * The harness's `toolResult` scenario's input: a question, the assistant's tool call, and the tool's answer; `id` is
+ * the call's id (the Anthropic harness names it `toolu_1`).
+ */
+export function expectToolResultMessages(generation: { messages?: unknown }, id = 'call_1'): void {
   expect(generation.messages).toEqual([
     { role: 'user', content: 'Weather in Paris?' },
     {
       role: 'assistant',
       content: null,
-      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }],
+      tool_calls: [{ id, type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }],
     },
-    { role: 'tool', content: 'Sunny, 21 C', tool_call_id: 'call_1' },
+    { role: 'tool', content: 'Sunny, 21 C', tool_call_id: id },
   ]);
 }
+
+/** The weather tool every capture script declares, in the OpenAI shape the generation keeps whatever shape was sent. */
+export const WEATHER_TOOL = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Current weather for a location',
+    parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+  },
+};
+
+/** The answer of a call with tools: the fake's call of the weather tool, with `id` as the fake named it. */
+export function toolCallAnswer(id: string | undefined): unknown {
+  const call = { type: 'function', function: { name: 'get_weather', arguments: FAKE_TOOL_ARGUMENTS } };
+  return { role: 'assistant', content: null, tool_calls: [id === undefined ? call : { id, ...call }] };
+}
+
+/** The Anthropic harness's `parallelToolResults` input in the OpenAI shape: two tool calls, then one tool message each. */
+export const PARALLEL_TOOL_MESSAGES = [
+  { role: 'user', content: 'Weather in Paris and Rome?' },
+  {
+    role: 'assistant',
+    content: null,
+    tool_calls: [
+      { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } },
+      { id: 'toolu_2', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Rome"}' } },
+    ],
+  },
+  { role: 'tool', content: 'Sunny, 21 C', tool_call_id: 'toolu_1' },
+  { role: 'tool', content: 'Rainy, 15 C', tool_call_id: 'toolu_2' },
+];

@@ -10,6 +10,7 @@ import {
   expectToolResultMessages,
   spanSeconds,
   translateCaptured,
+  WEATHER_TOOL,
   words,
 } from './support.js';
 
@@ -24,15 +25,6 @@ beforeAll(async () => {
 function translate(scenario: CapturedScenario): TranslationResult {
   return translateCaptured(scenario, 'openllmetry');
 }
-
-const WEATHER_TOOL = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'Current weather for a location',
-    parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-  },
-};
 
 describe('@traceloop/instrumentation-openai', () => {
   it('rebuilds a chat call', () => {

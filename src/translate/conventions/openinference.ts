@@ -1,5 +1,5 @@
 import type { ContentPart, GenerationMessage, Tool, ToolCall } from '../../generation/schema.js';
-import { GenerationMetadata, OpenInference, REQUEST_BODY_CONTENT_KEYS, RESPONSE_OBJECT_KEYS } from '../../semconv/keys.js';
+import { GenerationMetadata, LangChain, OpenInference, REQUEST_BODY_CONTENT_KEYS, RESPONSE_OBJECT_KEYS } from '../../semconv/keys.js';
 import { gather, hasInput, hasOutput, msToFirstEvent, put, type TranslationContext } from '../draft.js';
 import {
   contentFrom,
@@ -36,8 +36,14 @@ import {
  * prompt-template keys, and the raw `input.value` / `output.value` as the last resort.
  */
 
-/** Keys of `llm.invocation_parameters` that are content, or the response's own, not settings. */
-const NOT_SETTINGS: ReadonlySet<string> = new Set([...REQUEST_BODY_CONTENT_KEYS, ...RESPONSE_OBJECT_KEYS]);
+/**
+ * Keys of `llm.invocation_parameters` that are content, or the response's own, not settings: `system` is Anthropic's
+ * system prompt, which is a message.
+ */
+const NOT_SETTINGS: ReadonlySet<string> = new Set([...REQUEST_BODY_CONTENT_KEYS, ...RESPONSE_OBJECT_KEYS, 'system']);
+
+/** Content entries that repeat the message's `tool_calls` (Anthropic `tool_use` blocks), so are not content. */
+const TOOL_CALL_CONTENT = 'tool_use';
 
 function flatContent(message: KeyTree, label: string, warnings: string[]): GenerationMessage['content'] {
   const contents = indexedItems(message.contents);
@@ -49,9 +55,9 @@ function flatContent(message: KeyTree, label: string, warnings: string[]): Gener
     const image = at(entry, 'message_content', 'image', 'image', 'url');
     if (typeof image === 'string') parts.push({ type: 'image_url', image_url: { url: image } });
     else if (typeof text === 'string') parts.push({ type: 'text', text });
-    else if (typeof type === 'string') parts.push({ type });
+    else if (typeof type === 'string' && type !== TOOL_CALL_CONTENT) parts.push({ type });
   }
-  return contentFrom(parts, label, warnings);
+  return parts.length > 0 ? contentFrom(parts, label, warnings) : null;
 }
 
 function flatMessage(item: KeyTree, defaultRole: string, label: string, warnings: string[]): GenerationMessage | undefined {
@@ -63,7 +69,11 @@ function flatMessage(item: KeyTree, defaultRole: string, label: string, warnings
     content: flatContent(node, label, warnings),
   };
   if (typeof node.name === 'string') out.name = node.name;
-  if (typeof node.tool_call_id === 'string') out.tool_call_id = node.tool_call_id;
+  if (typeof node.tool_call_id === 'string') {
+    out.tool_call_id = node.tool_call_id;
+    // Anthropic sends a tool's result as a user message's `tool_result` block; OpenAI as a `tool` message.
+    if (out.role === 'user') out.role = 'tool';
+  }
   const calls = indexedItems(node.tool_calls)
     .map((call) =>
       toolCallFrom({
@@ -110,6 +120,7 @@ function inputFromValue(context: TranslationContext): void {
   if (!isRecord(value)) return;
   if (Array.isArray(value.messages)) {
     draft.messages ??= messagesFrom(value.messages, OpenInference.INPUT_VALUE, warnings);
+    if (value.system !== undefined) draft.instructions ??= instructionsFrom(value.system, OpenInference.INPUT_VALUE, warnings);
   } else if (value.input !== undefined) {
     const items = messagesFromResponseItems(value.input, OpenInference.INPUT_VALUE, warnings);
     if (items) draft.messages ??= withInstructions(items, instructionsFrom(value.instructions, OpenInference.INPUT_VALUE, warnings));
@@ -192,6 +203,8 @@ export function readOpenInference(context: TranslationContext): void {
   const parameters = jsonValue(attributes[OpenInference.INVOCATION_PARAMETERS], OpenInference.INVOCATION_PARAMETERS, warnings);
   draft.tools ??= flatTools(unflatten(attributes, keys.llm, OpenInference.TOOLS_PREFIX, warnings), warnings);
   if (isRecord(parameters)) {
+    if (parameters.system !== undefined)
+      draft.instructions ??= instructionsFrom(parameters.system, OpenInference.INVOCATION_PARAMETERS, warnings);
     draft.tools ??= toolsFrom(parameters.tools, (text) => jsonValue(text, OpenInference.INVOCATION_PARAMETERS, warnings));
     for (const key of Object.keys(parameters)) {
       if (!NOT_SETTINGS.has(key) && isSafeKey(key, OpenInference.INVOCATION_PARAMETERS, warnings))
@@ -233,5 +246,25 @@ export function readOpenInference(context: TranslationContext): void {
   put(metadata, GenerationMetadata.CACHE_READ_INPUT_TOKENS, readCount(attributes, OpenInference.TOKEN_COUNT_CACHE_READ, warnings));
   put(metadata, GenerationMetadata.REASONING_OUTPUT_TOKENS, readCount(attributes, OpenInference.TOKEN_COUNT_REASONING, warnings));
   const extra = jsonValue(attributes[OpenInference.METADATA], OpenInference.METADATA, warnings);
-  if (isRecord(extra)) gather(metadata, extra, OpenInference.METADATA, warnings);
+  if (isRecord(extra)) {
+    gather(metadata, extra, OpenInference.METADATA, warnings);
+    const langChain = extra[LangChain.LS_PROVIDER];
+    if (typeof langChain === 'string') draft.provider ??= normalizeProvider(langChain);
+  }
+  if (draft.provider === undefined && attributes[OpenInference.OUTPUT_VALUE] !== undefined) {
+    // Its problems, if any, are the output reader's to report.
+    const provider = langChainProvider(jsonOrText(attributes[OpenInference.OUTPUT_VALUE], OpenInference.OUTPUT_VALUE, []));
+    if (provider !== undefined) draft.provider = normalizeProvider(provider);
+  }
+}
+
+/** A LangChain `LLMResult`'s provider: its first generation's `message.kwargs.response_metadata.model_provider`. */
+function langChainProvider(result: unknown): string | undefined {
+  const first = isRecord(result) && Array.isArray(result.generations) ? result.generations[0] : undefined;
+  const generation = Array.isArray(first) ? first[0] : undefined;
+  const message = isRecord(generation) ? generation.message : undefined;
+  const kwargs = isRecord(message) ? message.kwargs : undefined;
+  const metadata = isRecord(kwargs) ? kwargs.response_metadata : undefined;
+  const provider = isRecord(metadata) ? metadata[LangChain.MODEL_PROVIDER] : undefined;
+  return typeof provider === 'string' ? provider : undefined;
 }
