@@ -531,6 +531,7 @@ export const VercelAIMetadata = {
   SESSION_ID: 'sessionId',
   USER_ID: 'userId',
   TAGS: 'tags',
+} as const;
 
 /** LangChain's own names, as OpenInference's LangChain instrumentation copies them into `metadata` and `output.value`. */
 export const LangChain = {
