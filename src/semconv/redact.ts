@@ -4,13 +4,14 @@ import { SETTING_NAMES } from './settings.js';
 /**
  * Names that look like credentials, matched against each dotted segment of a key (`gen_ai.request.api_key`). Token
  * counts (`max_tokens`) are not credentials, so `token` matches only as a whole word at the end of a name (`token`,
- * `access_token`, `authToken`), and a tokenizer's special tokens (`eos_token`, `pad_token`...) are model settings.
+ * `access_token`, `authToken`), a tokenizer's special tokens (`eos_token`, `pad_token`...) are model settings, and a
+ * time to a token (`time_to_first_token`, `timeToFirstToken`) is a duration.
  * Likewise `*_key` names a key (`private_key`, `azure_openai_key`) except the few that name a cache or a public key.
  */
 export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = [
   /api[-_]?key|authorization|passw(or)?d|secret|credential|cookie|bearer|headers?$/i,
-  /^(?!(eos|bos|pad|unk|sep|cls|mask|stop)[-_]token$)(.*[-_])?token$/i,
-  /^(?!(eos|bos|pad|unk|sep|cls|mask|stop)Token$).*[a-z]Token$/,
+  /^(?!(eos|bos|pad|unk|sep|cls|mask|stop)[-_]token$|.*time[-_]to[-_]\w*token$)(.*[-_])?token$/i,
+  /^(?!(eos|bos|pad|unk|sep|cls|mask|stop)Token$|.*timeTo\w*Token$).*[a-z]Token$/,
   /^(?!((prompt[-_]?)?cache|public|partition|sort|primary|foreign)[-_]key$).+[-_]key$/i,
   /^(?!(promptCache|cache|public|partition|sort|primary|foreign)Key$).*[a-z]Key$/,
 ];

@@ -27,10 +27,13 @@ interface AnthropicRequest {
 
 function sse(res: ServerResponse, events: readonly Record<string, unknown>[], delay: number): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': 'req_fake_stream' });
+  // The headers go out now, as a real provider's do, so the client has its stream before the first event.
+  res.flushHeaders();
   return (async () => {
+    // Each event, the first included, comes after the delay, so a stream's time to first token is never 0 ms.
     for (const event of events) {
-      res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       if (delay > 0) await sleep(delay);
+      res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     }
     res.end();
   })();
