@@ -75,7 +75,10 @@ export interface ThreadFilter {
 export interface TraceStore {
   /** The trace's steps in tree order (depth first, siblings by start time), or undefined when it has none. */
   getTrace(traceId: string): Promise<TraceDetail | undefined>;
-  /** Traces newest first; with a filter, the traces having a generation it matches; cursor pagination as `list`. */
+  /**
+   * Traces with stored steps, newest first (by their first start); with a filter, those having a generation it matches
+   * (the generation list's `sort` does not apply); cursor pagination as `list`.
+   */
   listTraces(filter?: ListFilter): Promise<TraceList>;
   /** Threads, most recently active first. */
   listThreads(filter?: ThreadFilter): Promise<ThreadList>;
