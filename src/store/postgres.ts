@@ -262,7 +262,9 @@ ON CONFLICT DO NOTHING`;
 
 /** A generation's span whose step says it was merged into another generation: its record is not listed again. */
 const INSERT_GENERATIONS_UNLESS_MERGED = `${GENERATIONS_FROM_ARRAYS}
-WHERE NOT EXISTS (SELECT 1 FROM genspan_steps AS s WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id AND s.merged_generation IS NOT NULL)
+WHERE NOT EXISTS (
+  SELECT 1 FROM genspan_steps AS s WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id AND s.merged_generation IS NOT NULL
+)
 ON CONFLICT DO NOTHING`;
 
 const INSERT_STEPS = `INSERT INTO genspan_steps (${STEP_COLUMNS.join(', ')})
@@ -306,7 +308,8 @@ const DELETE_MERGED = `DELETE FROM genspan_generations AS g USING genspan_steps 
 WHERE s.trace_id = g.trace_id AND s.span_id = g.span_id AND s.merged_generation IS NOT NULL
   AND (g.trace_id, g.span_id) IN (SELECT * FROM UNNEST($1::text[], $2::text[]))`;
 
-const SELECT_STEP_LINKS = `SELECT trace_id, span_id, parent_span_id, type, generation_id FROM genspan_steps WHERE trace_id = ANY($1::text[])`;
+const SELECT_STEP_LINKS = `SELECT trace_id, span_id, parent_span_id, type, generation_id FROM genspan_steps
+WHERE trace_id = ANY($1::text[])`;
 
 const SELECT_MERGED = `SELECT s.trace_id, s.span_id, s.merged_generation FROM genspan_steps AS s
 JOIN UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id) ON s.trace_id = k.trace_id AND s.span_id = k.span_id

@@ -31,7 +31,8 @@ function rootSpan(trace: string): string {
 }
 
 /** `FROM` traces `t` with their root step `r` (absent for a trace without steps). */
-const TRACES_WITH_ROOT = `FROM genspan_traces AS t LEFT JOIN genspan_steps AS r ON r.trace_id = t.trace_id AND r.span_id = ${rootSpan('t')}`;
+const TRACES_WITH_ROOT = `FROM genspan_traces AS t
+LEFT JOIN genspan_steps AS r ON r.trace_id = t.trace_id AND r.span_id = ${rootSpan('t')}`;
 
 /** A trace's steps, in start order (tree order is made from it). */
 export const SELECT_TRACE_STEPS = (placeholder: string) =>
@@ -51,7 +52,8 @@ export function traceSummarySelect(dialect: TraceDialect): string {
   (SELECT count(c.error) ${steps}) AS step_errors,
   (SELECT count(*) ${generations}) AS generations,
   (SELECT count(*) FILTER (WHERE g.${dialect.errorsOnly}) ${generations}) AS generation_errors,
-  (SELECT sum(${dialect.generationTokens}) FROM genspan_generations AS g${dialect.generationTokensFrom} WHERE g.trace_id = t.trace_id) AS tokens
+  (SELECT sum(${dialect.generationTokens})
+    FROM genspan_generations AS g${dialect.generationTokensFrom} WHERE g.trace_id = t.trace_id) AS tokens
 ${TRACES_WITH_ROOT}`;
 }
 
@@ -69,7 +71,8 @@ export const SELECT_THREAD = (placeholder: string) =>
   `SELECT id, name, user_id, start_ms, end_ms FROM genspan_threads WHERE id = ${placeholder}`;
 
 /** A thread's name when none was given: its first trace's root input. */
-const FIRST_INPUT = `(SELECT r.input FROM genspan_traces AS f JOIN genspan_steps AS r ON r.trace_id = f.trace_id AND r.span_id = ${rootSpan('f')}
+const FIRST_INPUT = `(SELECT r.input FROM genspan_traces AS f
+  JOIN genspan_steps AS r ON r.trace_id = f.trace_id AND r.span_id = ${rootSpan('f')}
   WHERE f.thread_id = h.id ORDER BY f.start_ms, f.trace_id LIMIT 1)`;
 
 /** A page of every step, trace by trace, after the (trace_id, span_id) given. */
