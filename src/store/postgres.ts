@@ -288,13 +288,14 @@ const SET_TRACE_THREADS = `UPDATE genspan_traces AS t SET thread_id = u.thread_i
 FROM UNNEST($1::text[], $2::text[]) AS u(trace_id, thread_id)
 WHERE t.trace_id = u.trace_id AND t.thread_id IS NULL`;
 
-/** Each thread once (the first name and user given win), spanning the traces it holds. */
+/** Each thread once (the first name and user given win), spanning the traces it holds; in id order, as traces are. */
 const UPSERT_THREADS = `INSERT INTO genspan_threads (id, name, user_id, start_ms, end_ms)
 SELECT t.thread_id, (array_agg(u.name ORDER BY u.ord) FILTER (WHERE u.name IS NOT NULL))[1],
   (array_agg(u.user_id ORDER BY u.ord) FILTER (WHERE u.user_id IS NOT NULL))[1], min(t.start_ms), max(t.end_ms)
 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(trace_id, thread_id, name, user_id, ord)
 JOIN genspan_traces AS t ON t.trace_id = u.trace_id AND t.thread_id = u.thread_id
 GROUP BY t.thread_id
+ORDER BY t.thread_id
 ON CONFLICT (id) DO UPDATE SET name = coalesce(genspan_threads.name, excluded.name),
   user_id = coalesce(genspan_threads.user_id, excluded.user_id), start_ms = LEAST(genspan_threads.start_ms, excluded.start_ms),
   end_ms = GREATEST(genspan_threads.end_ms, excluded.end_ms)`;
@@ -470,6 +471,11 @@ function fromPostgresStepRow(row: StoredStepRow): StoredStepRow {
     if (typeof value === 'string' && !STEP_JSON_COLUMNS.has(column)) (plain as Record<string, unknown>)[column] = fromPostgresText(value);
   }
   return plain;
+}
+
+function spanOrder(a: StepRow, b: StepRow): number {
+  if (a.trace_id !== b.trace_id) return a.trace_id < b.trace_id ? -1 : 1;
+  return a.span_id < b.span_id ? -1 : a.span_id > b.span_id ? 1 : 0;
 }
 
 function stepValue(column: keyof StepRow, value: StepRow[keyof StepRow]): unknown {
@@ -715,7 +721,9 @@ export class PostgresStore implements PlaygroundStore {
   }
 
   /** A batch's steps (insert-or-ignore), then its traces' times, and the times of the threads those traces are in. */
-  private static async writeSteps(client: pg.ClientBase, rows: readonly StepRow[]): Promise<void> {
+  private static async writeSteps(client: pg.ClientBase, given: readonly StepRow[]): Promise<void> {
+    // In key order, as the traces are, so writers sharing spans (a redelivered batch) never deadlock.
+    const rows = [...given].sort((a, b) => spanOrder(a, b));
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
       await client.query(

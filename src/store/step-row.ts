@@ -117,7 +117,7 @@ export function fromStepRow(row: StoredStepRow): StepRecord {
   };
 }
 
-/** What a batch's steps say of their traces: each trace's first start and last end among them. */
+/** What a batch's steps say of their traces: each trace's first start and last end among them, by trace id. */
 export interface TraceTimes {
   traceId: string;
   startMs: number;
@@ -134,7 +134,8 @@ export function batchTraceTimes(rows: readonly StepRow[]): TraceTimes[] {
       seen.endMs = Math.max(seen.endMs, row.end_ms);
     }
   }
-  return [...traces.values()];
+  // In id order, so concurrent writers (PostgreSQL) lock the rows they share in the same order and never deadlock.
+  return [...traces.values()].sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
 }
 
 /** A batch's trace threads, bounded, trace ids lowercased, one per trace (the first said wins, as a stored one does). */

@@ -93,6 +93,23 @@ export function stepContract(create: () => Promise<PlaygroundStore>): void {
       expect(await store.stepLinks([])).toEqual(new Map());
     });
 
+    it('takes concurrent writes whose steps share traces and threads, in any order, keeping each trace whole', async () => {
+      const store = await create();
+      const writers = Array.from({ length: 8 }, (_, writer) => {
+        // Every trace, each writer starting elsewhere, half of them going backward.
+        const rotated = Array.from({ length: 12 }, (_, index) => 1 + ((index + writer * 5) % 12));
+        const traces = writer % 2 === 0 ? rotated : rotated.reverse();
+        const steps = traces.map((trace) => makeStep({ trace, span: 1000 * trace + writer, atMs: trace * 100 + writer }));
+        const threads = traces.map((trace) => traceThread(trace, `thread-${trace % 3}`));
+        return store.writeWithSpans([], NO_SPANS, { steps, threads });
+      });
+      await Promise.all(writers);
+      const links = await store.stepLinks(Array.from({ length: 12 }, (_, index) => traceIdOf(index + 1)));
+      expect([...links.values()].map((list) => list.length)).toEqual(Array(12).fill(8));
+      const threads = await store.listThreads();
+      expect(threads.items.map((thread) => thread.traces).sort()).toEqual([4, 4, 4]);
+    });
+
     it('rejects a step it cannot hold with InvalidRecordError, writing nothing of the batch', async () => {
       const store = await create();
       const record = makeRecord({ trace: 1, span: 5 });
