@@ -60,6 +60,7 @@ import {
   threadTurnFromRow,
   toStepRow,
   traceSummaryFromRow,
+  tracesBegun,
   traceThreadFromRow,
   treeOrder,
 } from './step-row.js';
@@ -1067,19 +1068,16 @@ export class PostgresStore implements PlaygroundStore {
       yield { records: result.rows.map((row) => fromRow(fromPostgresRow(row))), steps: [], threads: [] };
     }
     let afterStep: [string, string] = ['', ''];
+    let previousTrace: string | undefined;
     for (;;) {
       const { rows } = await this.run(() => this.pool.query<StoredStepRow>(EXPORT_STEPS('$1', '$2'), afterStep));
       if (rows.length === 0) break;
+      const traces = tracesBegun(rows, previousTrace);
+      const found = await this.run(() => this.pool.query<TraceThreadRow>(EXPORT_THREADS('(SELECT unnest($1::text[]))'), [traces]));
       const last = rows[rows.length - 1];
       afterStep = [last.trace_id, last.span_id];
-      yield { records: [], steps: rows.map((row) => fromStepRow(fromPostgresStepRow(row))), threads: [] };
-    }
-    let afterTrace = '';
-    for (;;) {
-      const { rows } = await this.run(() => this.pool.query<TraceThreadRow>(EXPORT_THREADS('$1'), [afterTrace]));
-      if (rows.length === 0) break;
-      afterTrace = rows[rows.length - 1].trace_id;
-      const threads = rows.map((row) =>
+      previousTrace = last.trace_id;
+      const threads = found.rows.map((row) =>
         traceThreadFromRow({
           trace_id: fromPostgresText(row.trace_id),
           thread_id: fromPostgresText(row.thread_id),
@@ -1087,7 +1085,7 @@ export class PostgresStore implements PlaygroundStore {
           user_id: fromNullablePostgresText(row.user_id),
         }),
       );
-      yield { records: [], steps: [], threads };
+      yield { records: [], steps: rows.map((row) => fromStepRow(fromPostgresStepRow(row))), threads };
     }
   }
 

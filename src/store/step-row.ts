@@ -283,6 +283,16 @@ export function threadTurnFromRow(row: ThreadTurnRow): ThreadTurn {
   };
 }
 
+/**
+ * The traces whose steps begin in an export page (steps come trace by trace): their threads go with the page, after
+ * its steps, so each step's thread is known as soon as the step is, and an import finds the trace stored.
+ */
+export function tracesBegun(rows: readonly { trace_id: string }[], previousTrace: string | undefined): string[] {
+  const traces: string[] = [];
+  for (const row of rows) if (row.trace_id !== previousTrace && row.trace_id !== traces.at(-1)) traces.push(row.trace_id);
+  return traces;
+}
+
 /** A row of the trace threads export. */
 export interface TraceThreadRow {
   trace_id: string;

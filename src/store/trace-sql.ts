@@ -80,10 +80,10 @@ export const EXPORT_STEPS = (trace: string, span: string) =>
   `SELECT ${STEP_COLUMNS.join(', ')} FROM genspan_steps WHERE (trace_id, span_id) > (${trace}, ${span})
 ORDER BY trace_id, span_id LIMIT ${EXPORT_PAGE_SIZE}`;
 
-/** A page of every trace's thread (its given name and user), after the trace id given. */
-export const EXPORT_THREADS = (trace: string) =>
+/** The threads of the traces `traces` names (an SQL list of trace ids), with their given names and users. */
+export const EXPORT_THREADS = (traces: string) =>
   `SELECT t.trace_id, t.thread_id, h.name, h.user_id FROM genspan_traces AS t LEFT JOIN genspan_threads AS h ON h.id = t.thread_id
-WHERE t.thread_id IS NOT NULL AND t.trace_id > ${trace} ORDER BY t.trace_id LIMIT ${EXPORT_PAGE_SIZE}`;
+WHERE t.thread_id IS NOT NULL AND t.trace_id IN ${traces} ORDER BY t.trace_id`;
 
 /** A page of threads, most recently active first. */
 export interface ThreadListQuery {
