@@ -3,12 +3,23 @@ import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStat
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
-import type { IngestStore, WriteResult } from '../ingest/contract.js';
+import type { StepRecord, TraceThread } from '../generation/step-record.js';
+import type { IngestStore, StepBatch, WriteResult } from '../ingest/contract.js';
 
 export interface ListPage {
   /** Newest first (by start time, then id). */
   items: GenerationRecord[];
   nextCursor: string | null;
+}
+
+/**
+ * A page of a whole store's export: generation records first (pages without steps), then steps trace by trace, each
+ * page with the threads of the traces whose steps begin in it.
+ */
+export interface ExportPage {
+  records: GenerationRecord[];
+  steps: StepRecord[];
+  threads: TraceThread[];
 }
 
 /** Where generation records are kept. Both implementations pass one contract test suite. */
@@ -17,13 +28,23 @@ export interface GenerationStore {
    * Writes a batch in one transaction, idempotently on (traceId, spanId). Resolves once the batch is committed:
    * SqliteStore (WAL, synchronous=NORMAL) keeps it if the process crashes or is killed (SIGKILL), but a power loss or
    * operating system crash may lose the last commits; PostgresStore keeps it as the server's synchronous_commit promises.
+   * `steps`, when given, is written in the same transaction, as `writeWithSpans` writes it.
    */
-  write(records: readonly GenerationRecord[]): Promise<WriteResult>;
+  write(records: readonly GenerationRecord[], steps?: StepBatch): Promise<WriteResult>;
   get(id: string): Promise<GenerationRecord | undefined>;
   list(filter?: ListFilter): Promise<ListPage>;
-  /** Writes every record as JSON Lines; resolves with the count. */
+  /**
+   * Everything stored, in pages read one at a time (memory stays bounded whatever the store holds): every generation
+   * record (oldest first), then every step (trace by trace), each page with the threads of the traces it begins.
+   * Merged records stay on their steps and are not exported.
+   */
+  exportPages(): AsyncIterable<ExportPage>;
+  /**
+   * Writes every record as JSON Lines, then the steps as `{"kind":"step", ...}` lines and each trace's thread as a
+   * `{"kind":"thread", ...}` line after the page of steps its trace begins in; resolves with the count of records.
+   */
   exportJsonl(output: Writable): Promise<number>;
-  /** Reads JSON Lines as written by `exportJsonl`; resolves with what was stored. */
+  /** Reads JSON Lines as written by `exportJsonl` (files of records only too); resolves with the records stored. */
   importJsonl(input: Readable): Promise<WriteResult>;
   close(): Promise<void>;
 }
@@ -57,7 +78,10 @@ export interface ThreadFilter {
 export interface TraceStore {
   /** The trace's steps in tree order (depth first, siblings by start time), or undefined when it has none. */
   getTrace(traceId: string): Promise<TraceDetail | undefined>;
-  /** Traces newest first; with a filter, the traces having a generation it matches; cursor pagination as `list`. */
+  /**
+   * Traces with stored steps, newest first (by their first start); with a filter, those having a generation it matches
+   * (the generation list's `sort` does not apply); cursor pagination as `list`.
+   */
   listTraces(filter?: ListFilter): Promise<TraceList>;
   /** Threads, most recently active first. */
   listThreads(filter?: ThreadFilter): Promise<ThreadList>;
@@ -68,4 +92,4 @@ export interface TraceStore {
 }
 
 /** A store the exporters and the server write to and read from: `SqliteStore` and `PostgresStore`. */
-export type PlaygroundStore = GenerationStore & IngestStore & ExperimentStore;
+export type PlaygroundStore = GenerationStore & IngestStore & ExperimentStore & TraceStore;
