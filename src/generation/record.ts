@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { GenerationSchema } from './schema.js';
+import { generationWireJSON } from './generation.js';
+import { GenerationWireSchema } from './schema.js';
 import { StatusCode } from './status.js';
 
 /** The conventions a generation can be read from: the `source` of its record. */
@@ -75,12 +76,15 @@ export const GenerationRecordSchema = z.object({
   cost: CostSchema.nullable().default(null),
   /** What the translator found present but unreadable. */
   warnings: z.array(z.string()),
-  /** The Chainlit / Literal AI wire JSON (`type: "COMPLETION" | "CHAT"`, camelCase keys). */
-  generation: z.record(z.string(), z.unknown()).superRefine((value, context) => {
-    const parsed = GenerationSchema.safeParse(value);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-    }
+  /**
+   * The Chainlit / Literal AI wire JSON (`type: "COMPLETION" | "CHAT"`, camelCase keys), read as `generationFromJSON`
+   * reads it (null collections as empty, tools and tool calls into the OpenAI shape) and written back normalized.
+   */
+  generation: z.record(z.string(), z.unknown()).transform((value, context) => {
+    const parsed = GenerationWireSchema.safeParse(value);
+    if (parsed.success) return generationWireJSON(parsed.data, { checked: true });
+    for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
   }),
 });
 

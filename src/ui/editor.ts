@@ -1,5 +1,12 @@
 import type { GenerationMessage, Tool, ToolCall } from '../generation/schema.js';
-import { formatMessages, formatTemplate, messagesVariables, templateVariables, variableText } from '../generation/template.js';
+import {
+  DEFAULT_TEMPLATE_FORMAT,
+  formatMessages,
+  formatTemplate,
+  messagesVariables,
+  templateVariables,
+  variableText,
+} from '../generation/template.js';
 import { MAX_VARIANTS, splitResponseFormat, withResponseFormat } from '../generation/variant.js';
 import { wordDiff } from '../generation/word-diff.js';
 import {
@@ -224,12 +231,16 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
   const providerLineBox = h('div');
   let variableNames: string[] = [];
 
+  const format = original.templateFormat ?? DEFAULT_TEMPLATE_FORMAT;
   const usesTemplate = () => (original.type === 'COMPLETION' ? draft.textIsTemplate : draft.messagesAreTemplate);
 
   const templateNames = (): string[] => {
     if (!usesTemplate()) return [];
-    if (original.type === 'COMPLETION') return templateVariables(draft.text);
-    return messagesVariables(draft.messages.map((m) => ({ content: m.contentIsParts ? safeParse(m.contentText) : m.contentText })));
+    if (original.type === 'COMPLETION') return templateVariables(draft.text, format);
+    return messagesVariables(
+      draft.messages.map((m) => ({ content: m.contentIsParts ? safeParse(m.contentText) : m.contentText })),
+      format,
+    );
   };
 
   const renderVariables = () => {
@@ -270,7 +281,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     let missing: string[] = [];
     if (original.type === 'COMPLETION') {
       if (draft.textIsTemplate) {
-        const formatted = formatTemplate(draft.text, draft.variables);
+        const formatted = formatTemplate(draft.text, draft.variables, format);
         preview.textContent = formatted.text;
         missing = formatted.missing;
       } else {
@@ -281,7 +292,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
         role: m.message.role,
         content: m.contentIsParts ? safeParse(m.contentText) : m.contentText,
       }));
-      const formatted = draft.messagesAreTemplate ? formatMessages(messages, draft.variables) : { messages, missing: [] };
+      const formatted = draft.messagesAreTemplate ? formatMessages(messages, draft.variables, format) : { messages, missing: [] };
       missing = formatted.missing;
       replaceChildren(
         preview,
@@ -289,7 +300,10 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       );
     }
     previewNote.hidden = missing.length === 0;
-    previewNote.textContent = missing.length > 0 ? `No value for ${missing.map((n) => `{${n}}`).join(', ')}: sent as written.` : '';
+    previewNote.textContent =
+      missing.length > 0
+        ? `No value for ${missing.map((n) => (format === 'mustache' ? `{{${n}}}` : `{${n}}`)).join(', ')}: sent as written.`
+        : '';
     scheduleCheck();
   };
 
