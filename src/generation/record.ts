@@ -14,6 +14,10 @@ export const TRANSLATION_SOURCES = [
   'vercel-ai',
   'vercel-ai-otel',
   'langfuse',
+  /** Imported from Literal AI step dictionaries (`genspan import`). */
+  'literal',
+  /** Imported from Chainlit's `Step.to_dict()` dictionaries. */
+  'chainlit',
 ] as const;
 
 export const TranslationSourceSchema = z.enum(TRANSLATION_SOURCES);
