@@ -7,7 +7,6 @@ import {
   derivedTraceId,
   FOREIGN_STEP_TYPE_METADATA_KEY,
   ForeignDataError,
-  type ForeignStep,
   foreignKind,
   fromChainlitStep,
   fromLiteralStep,
@@ -177,7 +176,7 @@ describe('telling the dictionaries apart', () => {
 
 describe('round trips', () => {
   it('Literal fixture → genspan → Literal gives the same dictionaries on the fields both models have', () => {
-    const original = literalThreads() as { id: string; name: string | null; steps: Record<string, unknown>[] }[];
+    const original = literalThreads() as { id: string; name: string | null; steps: LiteralStepFixture[] }[];
     const imported = importThreads(original);
     const exported = toLiteral(imported);
     const again = importForeignSteps(
@@ -188,11 +187,11 @@ describe('round trips', () => {
     // The dictionaries themselves: the same steps, types (message types too), parents, threads and generations.
     const exportedSteps = exported.flatMap((item) => ('steps' in item ? item.steps.map((s) => ({ ...s, threadId: item.id })) : [item]));
     for (const step of original.flatMap((thread) => thread.steps.map((s) => ({ ...s, threadId: thread.id })))) {
-      const out = byId(exportedSteps, step.id as string);
+      const out = byId(exportedSteps, step.id);
       expect(out).toMatchObject({ type: step.type, parentId: step.parentId, threadId: step.threadId, name: step.name });
       expect(out.metadata).not.toHaveProperty(OTEL_IDS_METADATA_KEY);
-      if (step.generation) expect(out.generation).toMatchObject({ type: (step.generation as { type: string }).type });
-      expect(new Date(out.startTime).getTime()).toBe(new Date(step.startTime as string).getTime());
+      if (step.generation) expect(out.generation).toMatchObject({ type: step.generation.type });
+      expect(new Date(out.startTime).getTime()).toBe(new Date(step.startTime).getTime());
     }
     const thread = exported.find((item) => 'steps' in item && item.id === original[0].id);
     expect(thread).toMatchObject({ name: 'Refund for order 1234', participant: { identifier: 'ada@example.com' } });
@@ -293,7 +292,7 @@ describe('round trips', () => {
 
   it('exports a record stored without a step as an llm step of its own', () => {
     const imported = importForeignSteps(literalSteps().map((value) => fromLiteralStep(value)));
-    const exported = toLiteral({ records: imported.records, steps: [], threads: [] }) as ForeignStepDict[];
+    const exported = toLiteral({ records: imported.records, steps: [], threads: [] });
     expect(exported).toHaveLength(1);
     expect(exported[0]).toMatchObject({
       id: imported.records[0].id,
@@ -304,4 +303,12 @@ describe('round trips', () => {
   });
 });
 
-type ForeignStepDict = Record<string, unknown> & Pick<ForeignStep, 'id'>;
+interface LiteralStepFixture {
+  id: string;
+  type: string;
+  name: string;
+  parentId: string | null;
+  threadId: string | null;
+  startTime: string;
+  generation: { type: string } | null;
+}
