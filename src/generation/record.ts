@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { generationWireJSON } from './generation.js';
 import { GenerationWireSchema } from './schema.js';
 import { StatusCode } from './status.js';
 
@@ -82,13 +81,20 @@ export const GenerationRecordSchema = z.object({
   warnings: z.array(z.string()),
   /**
    * The Chainlit / Literal AI wire JSON (`type: "COMPLETION" | "CHAT"`, camelCase keys), read as `generationFromJSON`
-   * reads it (null collections as empty, tools and tool calls into the OpenAI shape) and written back normalized.
+   * reads it: the fields it has come back as read (null collections empty, tools and tool calls in the OpenAI shape),
+   * plus a detected `templateFormat`; fields it lacks stay absent.
    */
   generation: z.record(z.string(), z.unknown()).transform((value, context) => {
     const parsed = GenerationWireSchema.safeParse(value);
-    if (parsed.success) return generationWireJSON(parsed.data, { checked: true });
-    for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-    return z.NEVER;
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      return z.NEVER;
+    }
+    const read = parsed.data as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...value };
+    for (const key of Object.keys(value)) if (Object.hasOwn(read, key)) out[key] = read[key];
+    if (read.templateFormat != null) out.templateFormat = read.templateFormat;
+    return out;
   }),
 });
 

@@ -184,20 +184,39 @@ function falsy(value: unknown): boolean {
  * break with it, so multi-line templates format without blank lines. Returns the text tokens trimmed accordingly.
  */
 function withoutStandaloneLines(tokens: readonly TemplateToken[]): TemplateToken[] {
-  const out = tokens.map((token) => ({ ...token }));
-  for (let index = 0; index < out.length; index++) {
-    const token = out[index];
+  // Decided on the text as written, then cut: a text between two standalone tags loses its head to one, its tail to the other.
+  const cutHead = new Map<number, number>();
+  const cutTail = new Map<number, number>();
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index];
     if (token.kind !== 'tag' || token.tag === '>') continue;
-    const before = out[index - 1];
-    const after = out[index + 1];
-    const lineStart = before === undefined ? '' : before.kind === 'text' ? before.text.slice(before.text.lastIndexOf('\n') + 1) : null;
-    if (lineStart === null || lineStart.trim() !== '' || (before?.kind === 'text' && !before.text.includes('\n') && index > 1)) continue;
-    const lineEnd = after === undefined ? '' : after.kind === 'text' ? after.text.match(/^[ \t]*(\r?\n|$)/)?.[0] : undefined;
-    if (lineEnd === undefined) continue;
-    if (before?.kind === 'text') before.text = before.text.slice(0, before.text.length - lineStart.length);
-    if (after?.kind === 'text') after.text = after.text.slice(lineEnd.length);
+    const before = tokens[index - 1];
+    const after = tokens[index + 1];
+    let lineStart = '';
+    if (before !== undefined) {
+      if (before.kind !== 'text') continue;
+      const newline = before.text.lastIndexOf('\n');
+      // The line must start in that text (or the template start with it).
+      if (newline === -1 && index > 1) continue;
+      lineStart = before.text.slice(newline + 1);
+      if (lineStart.trim() !== '') continue;
+    }
+    let lineEnd = '';
+    if (after !== undefined) {
+      if (after.kind !== 'text') continue;
+      const match = /^[ \t]*(?:\r?\n|$)/.exec(after.text);
+      if (!match) continue;
+      lineEnd = match[0];
+    }
+    if (before !== undefined) cutTail.set(index - 1, lineStart.length);
+    if (after !== undefined) cutHead.set(index + 1, lineEnd.length);
   }
-  return out;
+  return tokens.map((token, index) => {
+    if (token.kind !== 'text' || (!cutHead.has(index) && !cutTail.has(index))) return token;
+    const head = cutHead.get(index) ?? 0;
+    const end = Math.max(head, token.text.length - (cutTail.get(index) ?? 0));
+    return { ...token, text: token.text.slice(head, end) };
+  });
 }
 
 function formatMustache(template: string, variables: Readonly<Record<string, unknown>>, missing: Set<string>): string {
