@@ -70,7 +70,8 @@ describe("Literal AI's span properties (literalai exporter.py, step.py set_assoc
         'literal.tags': '["from-literal"]',
       }),
     );
-    expect((result?.generation as ChatGenerationData).tags).toContain('from-literal');
+    expect(result).not.toBeNull();
+    expect((result!.generation as ChatGenerationData).tags).toContain('from-literal');
   });
 });
 
@@ -102,6 +103,8 @@ describe('template formats on spans', () => {
     expect(mustache).toMatchObject({ type: 'COMPLETION', template: 'Translate {{word}}', templateFormat: 'mustache' });
     const fString = translateSpan(span('Translate {word}'))?.generation as CompletionGenerationData;
     expect(fString.templateFormat).toBe('f-string');
-    expect((translateSpan(span('Translate'))?.generation as CompletionGenerationData).templateFormat).toBeNull();
+    const plain = translateSpan(span('Translate'));
+    expect(plain).not.toBeNull();
+    expect((plain!.generation as CompletionGenerationData).templateFormat).toBeNull();
   });
 });
