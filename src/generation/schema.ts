@@ -147,13 +147,13 @@ function withoutOptionalNulls(value: unknown): unknown {
 
 /**
  * Generation wire JSON as it comes from outside (an import, a request body, `generationFromJSON`): the one reader
- * of all of them, so what one accepts the others do. A template that does not say its format gets the one its text
- * and variables show, when they leave no doubt (`detectTemplateFormat`).
+ * of all of them, so what one accepts the others do. A template that does not say its format is marked Mustache when
+ * its text and variables leave no doubt (`detectTemplateFormat`).
  */
 export const GenerationWireSchema = z.preprocess(withoutOptionalNulls, GenerationSchema).transform((data) => {
   if (data.template == null || data.templateFormat != null) return data;
-  const detected = detectTemplateFormat(data.template, data.variables);
-  return detected === null ? data : { ...data, templateFormat: detected };
+  // Only a format other than the default is worth writing: an absent one already reads as f-string.
+  return detectTemplateFormat(data.template, data.variables) === 'mustache' ? { ...data, templateFormat: 'mustache' as const } : data;
 });
 
 export type GenerationMessage = z.infer<typeof GenerationMessageSchema>;

@@ -239,7 +239,9 @@ export function finish(draft: Draft, type: GenerationType, span: NormalizedSpan)
   if (type === 'COMPLETION') {
     generation.template = draft.template ?? null;
     // OpenInference's and OpenLLMetry's templates come in either format (LangChain's f-string, Langfuse's Mustache).
-    if (draft.template !== undefined) generation.templateFormat = detectTemplateFormat(draft.template, draft.variables ?? {});
+    if (draft.template !== undefined && detectTemplateFormat(draft.template, draft.variables ?? {}) === 'mustache') {
+      generation.templateFormat = 'mustache';
+    }
     generation.prompt = draft.prompt ?? promptFromMessages(draft.messages) ?? null;
     generation.completion = draft.completion ?? textOf(draft.messageCompletion) ?? null;
     return generation as GenerationData;

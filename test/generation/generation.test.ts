@@ -161,7 +161,8 @@ describe('generation model', () => {
     const mustache = new CompletionGeneration({ template: 'Hi {{name}}', templateFormat: 'mustache', variables: { name: 'Ada' } });
     expect(mustache.toJSON()).toMatchObject({ template: 'Hi {{name}}', templateFormat: 'mustache' });
     expect(generationFromJSON({ type: 'COMPLETION', template: 'Hi {{name}}', variables: { name: 'Ada' } }).templateFormat).toBe('mustache');
-    expect(generationFromJSON({ type: 'COMPLETION', template: 'Hi {name}', variables: { name: 'Ada' } }).templateFormat).toBe('f-string');
+    // An f-string, the default, is left unsaid.
+    expect(generationFromJSON({ type: 'COMPLETION', template: 'Hi {name}', variables: { name: 'Ada' } }).templateFormat).toBeUndefined();
     const chat = generationFromJSON({
       type: 'CHAT',
       template: [{ role: 'user', content: '{{#items}}- {{.}}\n{{/items}}' }],

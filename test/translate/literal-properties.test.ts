@@ -102,9 +102,10 @@ describe('template formats on spans', () => {
     const mustache = translateSpan(span('Translate {{word}}'))?.generation as CompletionGenerationData;
     expect(mustache).toMatchObject({ type: 'COMPLETION', template: 'Translate {{word}}', templateFormat: 'mustache' });
     const fString = translateSpan(span('Translate {word}'))?.generation as CompletionGenerationData;
-    expect(fString.templateFormat).toBe('f-string');
+    // An f-string, the default, is left unsaid.
+    expect(fString.templateFormat).toBeUndefined();
     const plain = translateSpan(span('Translate'));
     expect(plain).not.toBeNull();
-    expect((plain!.generation as CompletionGenerationData).templateFormat).toBeNull();
+    expect((plain!.generation as CompletionGenerationData).templateFormat).toBeUndefined();
   });
 });

@@ -1,0 +1,81 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { derivedTraceId } from '../../src/ingest/literal.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { runCli, tempDir } from '../support/cli.js';
+
+const FIXTURES = new URL('../ingest/fixtures/literal/', import.meta.url);
+const fixturePath = (name: string) => new URL(name, FIXTURES).pathname;
+
+let dir: string;
+beforeAll(() => {
+  dir = tempDir();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function withStore<T>(path: string, use: (store: SqliteStore) => Promise<T>): Promise<T> {
+  const store = new SqliteStore({ path });
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('genspan import of Literal AI and Chainlit data (real SQLite files)', () => {
+  it('imports Literal thread dictionaries: records with their generations, and the steps of every trace', async () => {
+    const db = join(dir, 'literal.db');
+    const result = await runCli(['import', fixturePath('literal-threads.json'), '--db', db]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/imported 2 generation records and 7 steps of 2 threads from Literal AI data into SQLite/);
+    await withStore(db, async (store) => {
+      const record = await store.get('0e1a6a55-0a0e-4d0e-8f53-1a1b6c0b2a03');
+      expect(record?.source).toBe('literal');
+      expect(record?.generation).toMatchObject({
+        settings: {},
+        tags: [],
+        tools: [{ type: 'function', function: { name: 'refund_order' } }],
+      });
+      const traceId = derivedTraceId('0e1a6a55-0a0e-4d0e-8f53-1a1b6c0b2a01');
+      const links = (await store.stepLinks([traceId])).get(traceId) ?? [];
+      expect(links.map((link) => link.type).sort()).toEqual(['llm', 'run', 'tool', 'undefined', 'undefined']);
+      expect(links.find((link) => link.type === 'llm')?.generationId).toBe(record?.id);
+    });
+    const again = await runCli(['import', fixturePath('literal-threads.json'), '--db', db]);
+    expect(again.stdout).toMatch(/imported 0 generation records .*\(2 already there\)/);
+  });
+
+  it('imports Chainlit Step.to_dict() dictionaries from standard input, and Literal step lines', async () => {
+    const db = join(dir, 'chainlit.db');
+    const chainlit = await runCli(['import', '-', '--db', db], { input: readFileSync(fixturePath('chainlit-steps.json'), 'utf8') });
+    expect(chainlit.stderr).toBe('');
+    expect(chainlit.stdout).toMatch(/imported 1 generation records and 5 steps of 1 threads from Chainlit data/);
+    const lines = await runCli(['import', fixturePath('literal-steps.jsonl'), '--db', db]);
+    expect(lines.stdout).toMatch(/imported 1 generation records and 2 steps of 0 threads from Literal AI data/);
+    await withStore(db, async (store) => {
+      expect((await store.get('3b4d9d88-3d3b-4a3b-9c86-4d4e9f3e5d03'))?.source).toBe('chainlit');
+      const translated = await store.get('2a3c8c77-2c2a-4f2a-8b75-3c3d8e2d4c02');
+      expect(translated?.generation).toMatchObject({ templateFormat: 'mustache' });
+      // Priced on import from its tokens, as genspan JSON Lines are.
+      expect(translated?.cost).toMatchObject({ source: 'price-table', currency: 'USD' });
+    });
+  });
+
+  it('reads one JSON object spread over lines, and refuses an item of no known kind in one line, storing nothing', async () => {
+    const one = join(dir, 'one-thread.json');
+    writeFileSync(one, JSON.stringify((JSON.parse(readFileSync(fixturePath('literal-threads.json'), 'utf8')) as unknown[])[1], null, 2));
+    const db = join(dir, 'one.db');
+    const result = await runCli(['import', one, '--db', db]);
+    expect(result.stdout).toMatch(/imported 1 generation records and 2 steps of 1 threads/);
+
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify([{ id: 'a', startTime: '2025-01-01T00:00:00Z' }, { hello: 'world' }]));
+    const refused = await runCli(['import', bad, '--db', join(dir, 'bad.db')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^genspan: nothing was imported: item 2: neither a Literal AI thread or step, a Chainlit step/);
+    expect(existsSync(join(dir, 'bad.db'))).toBe(false);
+  });
+});
