@@ -1,9 +1,11 @@
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { shippedPriceTable } from '../generation/prices.js';
 import type { GenerationRecord } from '../generation/record.js';
+import type { StepRecord } from '../generation/step-record.js';
 import type { StepBatch, WriteResult } from '../ingest/contract.js';
 import { withCost } from '../ingest/cost.js';
 import { errorMessage } from '../ingest/diagnostics.js';
@@ -17,9 +19,13 @@ import {
   fromLiteralThread,
   type ImportedSteps,
   importForeignSteps,
+  literalStepOfRecord,
+  literalThreads,
+  literalTraceSteps,
 } from '../ingest/literal.js';
 import { readPriceFile } from '../ingest/prices.js';
 import { IMPORT_BATCH_SIZE, readJsonl } from '../store/jsonl.js';
+import type { PlaygroundStore } from '../store/types.js';
 import type { ExportArgs, ImportArgs } from './args.js';
 import type { CliIO } from './serve.js';
 import { CliError, type OpenedStore, openStore } from './stores.js';
@@ -52,6 +58,65 @@ async function openOutput(path: string | undefined): Promise<Writable> {
   return output;
 }
 
+/** What `export --format literal` writes: how many generations, steps and threads. */
+interface LiteralCounts {
+  generations: number;
+  steps: number;
+  threads: number;
+}
+
+/**
+ * The store as Literal AI dictionaries, a page of JSON Lines at a time: records without a step as `llm` steps as the
+ * records pages come; each trace's steps once all are read (the store gives them trace by trace), with their own
+ * generations and their thread looked up; then a thread dictionary per thread. Memory holds one trace at a time.
+ */
+async function* literalPages(store: PlaygroundStore, counts: LiteralCounts): AsyncGenerator<string> {
+  const lines = (items: readonly object[]) => items.map((item) => `${JSON.stringify(item)}\n`).join('');
+  let trace: StepRecord[] = [];
+  const traceLines = async (): Promise<string> => {
+    if (trace.length === 0) return '';
+    const steps = trace;
+    trace = [];
+    const own = steps.filter((step) => step.generationId === step.id).map((step) => step.id);
+    const records = own.length > 0 ? await store.getMany(own) : new Map<string, GenerationRecord>();
+    counts.steps += steps.length;
+    counts.generations += records.size;
+    return lines(literalTraceSteps(steps, records, await store.threadOfTrace(steps[0].traceId)));
+  };
+  const seenThreads = new Set<string>();
+  for await (const page of store.exportPages()) {
+    if (page.records.length > 0) {
+      const links = await store.stepLinks([...new Set(page.records.map((record) => record.traceId))]);
+      const alone = page.records.filter((record) => !(links.get(record.traceId) ?? []).some((link) => link.spanId === record.spanId));
+      counts.steps += alone.length;
+      counts.generations += alone.length;
+      yield lines(alone.map(literalStepOfRecord));
+    }
+    let text = '';
+    for (const step of page.steps) {
+      if (trace.length > 0 && trace[0].traceId !== step.traceId) text += await traceLines();
+      trace.push(step);
+    }
+    if (page.threads.length > 0) {
+      text += await traceLines();
+      const threads = literalThreads(page.threads, seenThreads);
+      counts.threads += threads.length;
+      text += lines(threads);
+    }
+    yield text;
+  }
+  yield await traceLines();
+}
+
+/** Writes text pages, waiting for `drain` when the stream asks to, so a slow reader never holds the store in memory. */
+async function writePages(output: Writable, pages: AsyncIterable<string>): Promise<void> {
+  for await (const text of pages) {
+    if (text === '') continue;
+    if (output.destroyed || output.writableEnded) throw new Error('the output stream closed before the export finished');
+    if (!output.write(text)) await once(output, 'drain');
+  }
+}
+
 /** `genspan export`: every record as JSON Lines to a file or stdout; progress on stderr when it is a terminal. */
 export async function exportRecords(args: ExportArgs, io: CliIO, showProgress = Boolean(process.stderr.isTTY)): Promise<number> {
   const { store, description } = await openStore(args.store, { mustExist: true });
@@ -66,12 +131,19 @@ export async function exportRecords(args: ExportArgs, io: CliIO, showProgress = 
       }
     });
     counter.pipe(output, { end: output !== process.stdout });
-    const count = await store.exportJsonl(counter);
+    let summary: string;
+    if (args.format === 'literal') {
+      const counts: LiteralCounts = { generations: 0, steps: 0, threads: 0 };
+      await writePages(counter, literalPages(store, counts));
+      summary = `exported ${counts.steps} steps (${counts.generations} with a generation) and ${counts.threads} threads as Literal AI data`;
+    } else {
+      summary = `exported ${await store.exportJsonl(counter)} generation records`;
+    }
     counter.end();
     if (output !== process.stdout) await finished(output);
     else await new Promise<void>((resolve) => (counter.writableFinished ? resolve() : counter.once('finish', () => resolve())));
     if (showProgress) process.stderr.write('\r');
-    io.err(`exported ${count} generation records from ${description}${args.output ? ` to ${args.output}` : ''}`);
+    io.err(`${summary} from ${description}${args.output ? ` to ${args.output}` : ''}`);
     return 0;
   } finally {
     await store.close();

@@ -362,7 +362,7 @@ function generationRecord(
   };
 }
 
-/** A page of genspan data, as the stores export it. */
+/** genspan data to write as Literal AI dictionaries. */
 export interface GenspanPage {
   records: readonly GenerationRecord[];
   steps: readonly StepRecord[];
@@ -370,14 +370,15 @@ export interface GenspanPage {
 }
 
 /**
- * genspan data as Literal AI dictionaries, a trace at a time: a thread dictionary holding the trace's steps when the
- * trace belongs to a thread, else the trace's step dictionaries one by one. A generation record without a step (data
- * stored before steps were) becomes an `llm` step of its own. Steps keep their OpenTelemetry ids in `metadata.otel`
- * unless they are the ids `importForeignSteps` derives, so an export imports back to the same traces.
+ * genspan data as Literal AI dictionaries: a thread dictionary (without steps: `name`, `participant`) per thread, and
+ * a step dictionary per step, naming its thread (`threadId`), its trace's root step (`rootRunId`) and holding its own
+ * generation. A generation record without a step (data stored before steps were) becomes an `llm` step of its own.
+ * Steps keep their OpenTelemetry ids in `metadata.otel` unless they are the ids `importForeignSteps` derives, so an
+ * export imports back to the same traces. The CLI writes the same dictionaries a trace at a time (`literalTraceSteps`).
  */
 export function toLiteral(page: GenspanPage): (LiteralThreadDict | LiteralStepDict)[] {
   const recordsById = new Map(page.records.map((record) => [record.id, record]));
-  const threadOf = new Map(page.threads.map((thread) => [thread.traceId, thread]));
+  const threadOf = new Map(page.threads.map((thread) => [thread.traceId, thread.threadId]));
   const stepsByTrace = new Map<string, StepRecord[]>();
   const stepIds = new Set<string>();
   for (const step of page.steps) {
@@ -386,37 +387,52 @@ export function toLiteral(page: GenspanPage): (LiteralThreadDict | LiteralStepDi
     if (list) list.push(step);
     else stepsByTrace.set(step.traceId, [step]);
   }
-  for (const record of page.records) {
-    if (stepIds.has(record.id)) continue;
-    const list = stepsByTrace.get(record.traceId) ?? [];
-    list.push(stepOfRecord(record));
-    stepsByTrace.set(record.traceId, list);
-  }
+  const out: (LiteralThreadDict | LiteralStepDict)[] = literalThreads(page.threads);
+  for (const [traceId, steps] of stepsByTrace) out.push(...literalTraceSteps(steps, recordsById, threadOf.get(traceId) ?? null));
+  for (const record of page.records) if (!stepIds.has(record.id)) out.push(literalStepOfRecord(record));
+  return out;
+}
 
-  const out: (LiteralThreadDict | LiteralStepDict)[] = [];
-  for (const [traceId, steps] of stepsByTrace) {
-    const root = steps.find((step) => step.parentId === null || !steps.some((other) => other.id === step.parentId));
-    const rootRunId = root && root.parentId === null ? root.id : null;
-    const thread = threadOf.get(traceId);
-    const dicts = steps
-      .slice()
-      .sort((a, b) => a.startTime.localeCompare(b.startTime))
-      .map((step) => literalStepDict(step, recordsById, thread?.threadId ?? null, rootRunId, root?.id ?? step.id));
-    if (!thread) {
-      out.push(...dicts);
-      continue;
-    }
+/** One thread dictionary per thread of `threads` (trace threads name a thread once per trace). */
+export function literalThreads(threads: readonly TraceThread[], seen = new Set<string>()): LiteralThreadDict[] {
+  const out: LiteralThreadDict[] = [];
+  for (const thread of threads) {
+    if (seen.has(thread.threadId)) continue;
+    seen.add(thread.threadId);
     out.push({
       id: thread.threadId,
       name: thread.threadName,
       metadata: {},
       tags: [],
-      createdAt: dicts[0]?.startTime ?? null,
+      createdAt: null,
       participant: thread.userId === null ? {} : { identifier: thread.userId },
-      steps: dicts,
+      steps: [],
     });
   }
   return out;
+}
+
+/**
+ * The step dictionaries of one trace's steps (all of them, so its root is known), in start order. `records` holds
+ * the steps' own generation records (those whose `generationId` is their id) by id.
+ */
+export function literalTraceSteps(
+  steps: readonly StepRecord[],
+  records: ReadonlyMap<string, GenerationRecord>,
+  threadId: string | null,
+): LiteralStepDict[] {
+  const ids = new Set(steps.map((step) => step.id));
+  const root = steps.find((step) => step.parentId === null || !ids.has(step.parentId));
+  const rootRunId = root && root.parentId === null ? root.id : null;
+  return steps
+    .slice()
+    .sort((a, b) => a.startTime.localeCompare(b.startTime))
+    .map((step) => literalStepDict(step, records, threadId, rootRunId, root?.id ?? step.id));
+}
+
+/** A generation record stored without a step, as an `llm` step dictionary of its own. */
+export function literalStepOfRecord(record: GenerationRecord): LiteralStepDict {
+  return literalStepDict(stepOfRecord(record), new Map([[record.id, record]]), null, record.id, record.id);
 }
 
 export interface LiteralStepDict {

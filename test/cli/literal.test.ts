@@ -79,3 +79,76 @@ describe('genspan import of Literal AI and Chainlit data (real SQLite files)', (
     expect(existsSync(join(dir, 'bad.db'))).toBe(false);
   });
 });
+
+describe('genspan export --format literal (real SQLite files)', () => {
+  it('Literal threads → genspan → Literal dictionaries → genspan: the same records, steps and threads', async () => {
+    const first = join(dir, 'export-first.db');
+    const second = join(dir, 'export-second.db');
+    expect((await runCli(['import', fixturePath('literal-threads.json'), '--db', first])).code).toBe(0);
+    const file = join(dir, 'literal-export.jsonl');
+    const exported = await runCli(['export', '--format', 'literal', '--db', first, '--output', file]);
+    expect(exported.stderr).toMatch(/exported 7 steps \(2 with a generation\) and 2 threads as Literal AI data/);
+    expect(exported.code).toBe(0);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => Array.isArray(line.steps))).toHaveLength(2);
+    const llm = lines.find((line) => line.id === '0e1a6a55-0a0e-4d0e-8f53-1a1b6c0b2a03');
+    expect(llm).toMatchObject({
+      type: 'llm',
+      threadId: '5b6f0a38-51e4-4b7e-9f2b-0c6b1e7c7a01',
+      rootRunId: '0e1a6a55-0a0e-4d0e-8f53-1a1b6c0b2a01',
+    });
+    expect(lines.find((line) => line.id === '0e1a6a55-0a0e-4d0e-8f53-1a1b6c0b2a01')).toMatchObject({ type: 'user_message' });
+
+    const imported = await runCli(['import', file, '--db', second]);
+    expect(imported.stdout).toMatch(/imported 2 generation records and 7 steps of 2 threads from Literal AI data/);
+    const read = async (path: string) =>
+      withStore(path, async (store) => {
+        const traceIds = [derivedTraceId('0e1a6a55-0a0e-4d0e-8f53-1a1b6c0b2a01'), derivedTraceId('1f2b7b66-1b1f-4e1f-9a64-2b2c7d1c3b01')];
+        return {
+          traces: await Promise.all(traceIds.map((id) => store.getTrace(id))),
+          records: await store.getMany(['0e1a6a55-0a0e-4d0e-8f53-1a1b6c0b2a03', '1f2b7b66-1b1f-4e1f-9a64-2b2c7d1c3b02']),
+          thread: await store.getThread('5b6f0a38-51e4-4b7e-9f2b-0c6b1e7c7a01'),
+        };
+      });
+    const before = await read(first);
+    expect(before.traces.every((trace) => trace !== undefined && trace.steps.length > 0)).toBe(true);
+    expect(before.thread).toMatchObject({ name: 'Refund for order 1234', userId: 'ada@example.com' });
+    expect(await read(second)).toEqual(before);
+  });
+
+  it('exports spans-born steps with their OpenTelemetry ids, and they import back to the same traces', async () => {
+    const source = join(dir, 'spans.db');
+    const target = join(dir, 'spans-again.db');
+    const traceId = 'cd'.repeat(16);
+    const step = {
+      id: 'a8f1a9a0-1111-8222-9333-444455556666',
+      traceId,
+      spanId: '3'.repeat(16),
+      parentId: null,
+      parentSpanId: null,
+      name: 'answer',
+      type: 'run' as const,
+      input: 'q',
+      output: 'a',
+      startTime: '2026-01-01T00:00:00.000Z',
+      endTime: '2026-01-01T00:00:01.000Z',
+      error: null,
+      tags: ['x'],
+      metadata: { k: 'v' },
+      generationId: null,
+      serviceName: null,
+    };
+    await withStore(source, (store) =>
+      store.write([], { steps: [step], threads: [{ traceId, threadId: 't-9', threadName: 'Nine', userId: null }] }),
+    );
+    const file = join(dir, 'spans-literal.jsonl');
+    expect((await runCli(['export', '--format', 'literal', '--db', source, '--output', file])).code).toBe(0);
+    expect((await runCli(['import', file, '--db', target])).code).toBe(0);
+    const [before, after] = await Promise.all([source, target].map((path) => withStore(path, (store) => store.getTrace(traceId))));
+    expect(after).toEqual(before);
+    expect(after?.steps[0]).toMatchObject({ id: step.id, spanId: step.spanId, metadata: { k: 'v' } });
+  });
+});

@@ -277,12 +277,22 @@ describe('round trips', () => {
     ];
     const threads = [{ traceId, threadId: 'thread-1', threadName: 'Support', userId: 'u1' }];
     const exported = toLiteral({ records, steps, threads });
-    expect(exported).toHaveLength(1);
-    const [thread] = exported as { steps: { metadata: Record<string, unknown>; rootRunId: string | null }[] }[];
-    expect(thread.steps[1].metadata[OTEL_IDS_METADATA_KEY]).toEqual({ traceId, spanId: llmSpan });
-    expect(thread.steps.map((s) => s.rootRunId)).toEqual([rootId, rootId]);
-    const read = fromLiteralThread(JSON.parse(JSON.stringify(thread)));
-    const back = importForeignSteps(read.steps, [read.thread]);
+    expect(exported).toEqual([
+      { id: 'thread-1', name: 'Support', metadata: {}, tags: [], createdAt: null, participant: { identifier: 'u1' }, steps: [] },
+      expect.objectContaining({ id: rootId, threadId: 'thread-1', rootRunId: rootId, generation: null, input: { content: 'question' } }),
+      expect.objectContaining({
+        id: llmId,
+        threadId: 'thread-1',
+        rootRunId: rootId,
+        generation,
+        metadata: { k: 1, otel: { traceId, spanId: llmSpan } },
+      }),
+    ]);
+    const lines = exported.map((item) => JSON.parse(JSON.stringify(item)));
+    const back = importForeignSteps(
+      lines.slice(1).map((line) => fromLiteralStep(line)),
+      [fromLiteralThread(lines[0]).thread],
+    );
     expect(back.steps).toEqual(steps);
     expect(back.threads).toEqual(threads);
     // Literal has no status, service, scope, source or cost: the rest of the record comes back as it was.
