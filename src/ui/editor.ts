@@ -232,6 +232,15 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
   let variableNames: string[] = [];
 
   const format = original.templateFormat ?? DEFAULT_TEMPLATE_FORMAT;
+  /** The variables as sent: an unedited one keeps its value and type (a Mustache section's list), an edited one is text. */
+  const variableValues = (): Record<string, unknown> => {
+    const values: Record<string, unknown> = {};
+    for (const [name, text] of Object.entries(draft.variables)) {
+      const before = original.variables?.[name];
+      values[name] = before !== undefined && variableText(before) === text ? before : text;
+    }
+    return values;
+  };
   const usesTemplate = () => (original.type === 'COMPLETION' ? draft.textIsTemplate : draft.messagesAreTemplate);
 
   const templateNames = (): string[] => {
@@ -281,7 +290,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     let missing: string[] = [];
     if (original.type === 'COMPLETION') {
       if (draft.textIsTemplate) {
-        const formatted = formatTemplate(draft.text, draft.variables, format);
+        const formatted = formatTemplate(draft.text, variableValues(), format);
         preview.textContent = formatted.text;
         missing = formatted.missing;
       } else {
@@ -292,7 +301,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
         role: m.message.role,
         content: m.contentIsParts ? safeParse(m.contentText) : m.contentText,
       }));
-      const formatted = draft.messagesAreTemplate ? formatMessages(messages, draft.variables, format) : { messages, missing: [] };
+      const formatted = draft.messagesAreTemplate ? formatMessages(messages, variableValues(), format) : { messages, missing: [] };
       missing = formatted.missing;
       replaceChildren(
         preview,
@@ -531,11 +540,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     const settings = (jsonField(draft.settingsText, 'edit-settings', 'Settings', 'object') ?? {}) as Record<string, unknown>;
     const tools = jsonField(draft.toolsText, 'edit-tools', 'Tools', 'array') as Tool[] | null;
     const jsonSchema = jsonField(draft.responseFormatText, 'edit-response-format', 'Response format', 'object');
-    const variables: Record<string, unknown> = {};
-    for (const [name, text] of Object.entries(draft.variables)) {
-      const before = original.variables?.[name];
-      variables[name] = before !== undefined && variableText(before) === text ? before : text;
-    }
+    const variables = variableValues();
     const base: WireGeneration = {
       ...original,
       model: draft.model.trim(),
