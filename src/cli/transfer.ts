@@ -326,9 +326,12 @@ export async function importRecords(args: ImportArgs, io: CliIO): Promise<number
   try {
     const sniffed = await sniff(input);
     if (sniffed.format === 'genspan') {
-      await readJsonl(sniffed.stream, async (records) => {
+      await readJsonl(sniffed.stream, async (records, steps) => {
         opened ??= await openStore(args.store);
-        const result = await opened.store.write(records.map((record) => withCost(record, prices)));
+        const result = await opened.store.write(
+          records.map((record) => withCost(record, prices)),
+          steps,
+        );
         stored.inserted += result.inserted;
         stored.duplicates += result.duplicates;
         return result;

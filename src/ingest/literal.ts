@@ -198,7 +198,8 @@ export function fromLiteralThread(value: unknown, what = 'Literal thread'): { th
 export function foreignKind(value: unknown): 'literal-thread' | 'literal-step' | 'chainlit-step' | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const item = value as Record<string, unknown>;
-  if (typeof item.id !== 'string') return null;
+  // genspan's own lines (records with span ids, `{"kind": ...}` steps and threads) are neither.
+  if (typeof item.id !== 'string' || typeof item.spanId === 'string' || 'kind' in item) return null;
   if (Array.isArray(item.steps) || 'participant' in item) return 'literal-thread';
   // Keys only Chainlit's `to_dict()` writes; Literal's has `startTime`/`endTime` and object input/output.
   if ('isError' in item || 'start' in item || 'showInput' in item || 'streaming' in item) return 'chainlit-step';

@@ -150,5 +150,14 @@ describe('genspan export --format literal (real SQLite files)', () => {
     const [before, after] = await Promise.all([source, target].map((path) => withStore(path, (store) => store.getTrace(traceId))));
     expect(after).toEqual(before);
     expect(after?.steps[0]).toMatchObject({ id: step.id, spanId: step.spanId, metadata: { k: 'v' } });
+
+    // genspan's own JSON Lines, told apart by the same first-line check, carry the steps and threads too.
+    const jsonl = join(dir, 'spans.jsonl');
+    const third = join(dir, 'spans-jsonl.db');
+    expect((await runCli(['export', '--db', source, '--output', jsonl])).code).toBe(0);
+    expect(readFileSync(jsonl, 'utf8')).toMatch(/^\{"kind":"step"/);
+    expect((await runCli(['import', jsonl, '--db', third])).code).toBe(0);
+    expect(await withStore(third, (store) => store.getTrace(traceId))).toEqual(before);
+    expect(await withStore(third, (store) => store.getThread('t-9'))).toMatchObject({ name: 'Nine' });
   });
 });

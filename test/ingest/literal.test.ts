@@ -167,7 +167,8 @@ describe('telling the dictionaries apart', () => {
     expect(foreignKind(literalThreads()[0])).toBe('literal-thread');
     expect(foreignKind(literalSteps()[0])).toBe('literal-step');
     for (const step of chainlitSteps()) expect(foreignKind(step)).toBe('chainlit-step');
-    expect(foreignKind({ id: 'x', traceId: 'a', spanId: 'b', generation: {} })).toBe('literal-step');
+    expect(foreignKind({ id: 'x', traceId: 'a', spanId: 'b', generation: {} })).toBeNull();
+    expect(foreignKind({ kind: 'step', id: 'x', parentId: null })).toBeNull();
     expect(foreignKind({ kind: 'step' })).toBeNull();
     expect(foreignKind([])).toBeNull();
     expect(foreignKind('text')).toBeNull();
