@@ -2,8 +2,10 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivedTraceId } from '../../src/ingest/literal.js';
+import { PostgresStore } from '../../src/store/postgres.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { runCli, tempDir } from '../support/cli.js';
+import { type PostgresServer, startPostgres } from '../support/postgres.js';
 
 const FIXTURES = new URL('../ingest/fixtures/literal/', import.meta.url);
 const fixturePath = (name: string) => new URL(name, FIXTURES).pathname;
@@ -159,5 +161,36 @@ describe('genspan export --format literal (real SQLite files)', () => {
     expect((await runCli(['import', jsonl, '--db', third])).code).toBe(0);
     expect(await withStore(third, (store) => store.getTrace(traceId))).toEqual(before);
     expect(await withStore(third, (store) => store.getThread('t-9'))).toMatchObject({ name: 'Nine' });
+  });
+});
+
+describe('Literal AI data through PostgreSQL (a real server)', () => {
+  let postgres: PostgresServer;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await postgres?.destroy();
+  });
+
+  it('imports Literal threads into PostgreSQL, exports them as Literal dictionaries, and SQLite reads the same traces', async () => {
+    const url = await postgres.createDatabase('literal');
+    const imported = await runCli(['import', fixturePath('literal-threads.json'), '--postgres', url]);
+    expect(imported.stderr).toBe('');
+    expect(imported.stdout).toMatch(/imported 2 generation records and 7 steps of 2 threads from Literal AI data into PostgreSQL/);
+    const file = join(dir, 'from-postgres.jsonl');
+    const exported = await runCli(['export', '--format', 'literal', '--postgres', url, '--output', file]);
+    expect(exported.stderr).toMatch(/exported 7 steps \(2 with a generation\) and 2 threads as Literal AI data/);
+    const sqlite = join(dir, 'from-postgres.db');
+    expect((await runCli(['import', file, '--db', sqlite])).code).toBe(0);
+    const traceId = derivedTraceId('0e1a6a55-0a0e-4d0e-8f53-1a1b6c0b2a01');
+    const store = new PostgresStore({ connectionString: url });
+    try {
+      const fromPostgres = await store.getTrace(traceId);
+      expect(fromPostgres?.steps).toHaveLength(5);
+      expect(await withStore(sqlite, (sqliteStore) => sqliteStore.getTrace(traceId))).toEqual(fromPostgres);
+    } finally {
+      await store.close();
+    }
   });
 });
