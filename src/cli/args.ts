@@ -73,9 +73,12 @@ export interface ServeArgs {
   logLevel: LogLevel;
 }
 
+/** `jsonl`: genspan's JSON Lines; `literal`: Literal AI thread and step dictionaries, as JSON Lines. */
+export const EXPORT_FORMATS = ['jsonl', 'literal'] as const;
+
 export interface ExportArgs {
   help: false;
-  format: 'jsonl';
+  format: (typeof EXPORT_FORMATS)[number];
   store: StoreChoice;
   /** undefined: stdout */
   output?: string;
@@ -314,8 +317,8 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
 export function parseExportArgs(argv: readonly string[]): ExportArgs | HelpRequest {
   const { values } = parse('export', argv, { format: { type: 'string' }, output: { type: 'string', short: 'o' }, ...STORE_OPTIONS });
   if (values.help) return { help: true };
-  const format = values.format ?? 'jsonl';
-  if (format !== 'jsonl') throw new UsageError(`--format must be jsonl (the only export format), got "${format}"`);
+  const format = EXPORT_FORMATS.find((known) => known === (values.format ?? 'jsonl'));
+  if (format === undefined) throw new UsageError(`--format must be ${EXPORT_FORMATS.join(' or ')}, got "${values.format}"`);
   return { help: false, format, store: storeChoice(values.db, values.postgres), output: values.output === '-' ? undefined : values.output };
 }
 

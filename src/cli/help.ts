@@ -11,8 +11,8 @@ Usage: genspan <command> [options]
 
 Commands:
   serve    receive OTLP spans and logs (HTTP, gRPC), store their generations, serve the REST API and the playground
-  export   write every stored generation as JSON Lines
-  import   read JSON Lines written by export into a store
+  export   write everything stored as JSON Lines (genspan's, or Literal AI's dictionaries)
+  import   read genspan JSON Lines, or Literal AI / Chainlit data, into a store
   demo     send the example's steps to a running genspan serve
   replay   replay stored generations through candidate models and prompts on a running genspan serve (for CI)
 
@@ -59,12 +59,15 @@ start, stop and each refused or failed request; debug: also every answered reque
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, after the requests in flight are written.
 `;
 
-export const EXPORT_HELP = `Usage: genspan export [--format jsonl] [--db FILE | --postgres URL] [--output FILE]
+export const EXPORT_HELP = `Usage: genspan export [--format jsonl|literal] [--db FILE | --postgres URL] [--output FILE]
 
-Writes every stored generation record as JSON Lines, oldest first. Progress goes to stderr on a terminal.
+Writes everything stored as JSON Lines: generation records (oldest first), then steps and trace threads. Progress goes
+to stderr on a terminal.
 
 Options:
-  --format jsonl       output format (JSON Lines, the only one)
+  --format jsonl       genspan's JSON Lines (the default), for genspan import
+  --format literal     Literal AI dictionaries, one a line: a thread dictionary per thread, a step dictionary per step
+                       (with its generation, threadId, parentId and rootRunId); genspan import reads them back
   --db FILE            SQLite database to read (default ${DEFAULT_DATABASE_PATH}); it must exist
   --postgres URL       read from PostgreSQL instead
   -o, --output FILE    write to FILE instead of standard output
@@ -73,9 +76,12 @@ Options:
 
 export const IMPORT_HELP = `Usage: genspan import FILE [--db FILE | --postgres URL] [--prices FILE]
 
-Reads JSON Lines as written by genspan export (FILE, or - for standard input) into a store. Records already there
-(same trace and span id) are left as they are, so importing twice is harmless. A bad line stops the import; the
-batches of 500 records before it stay stored, and the message says how many. A record without a cost gets one
+Reads FILE (or - for standard input) into a store; its format is told from its first line:
+  - genspan's JSON Lines, as genspan export writes them (read as a stream);
+  - Literal AI thread or step dictionaries, or Chainlit Step.to_dict() dictionaries: a JSON array, one JSON object,
+    {"data": [...]}, or JSON Lines (read whole). Their step ids are kept; trace and span ids are derived from them.
+Records already there (same trace and span id) are left as they are, so importing twice is harmless. A bad line stops
+the import; the batches of 500 before it stay stored, and the message says how many. A record without a cost gets one
 from its tokens when its model has a price.
 
 Options:

@@ -8,6 +8,7 @@ import {
   CompletionGenerationSchema,
   type GenerationData,
   GenerationSchema,
+  GenerationWireSchema,
 } from './schema.js';
 
 /** Raised for generation input that does not fit the model; the message names every bad field path. */
@@ -57,6 +58,7 @@ function wireJSON(data: GenerationData, ownKeys: readonly string[]): Record<stri
   for (const key of BASE_KEYS) out[key] = source[key] ?? null;
   for (const key of ownKeys) out[key] = source[key] ?? null;
   if (data.template != null) out.template = data.template;
+  if (data.templateFormat != null) out.templateFormat = data.templateFormat;
   out.type = data.type;
   return out;
 }
@@ -95,23 +97,6 @@ export class ChatGeneration {
 
 export type Generation = CompletionGeneration | ChatGeneration;
 
-/** Fields Chainlit's Python model declares `Optional` where genspan keeps an empty object or list. */
-const OPTIONAL_COLLECTIONS = ['settings', 'variables', 'tags', 'metadata', 'messages'] as const;
-
-/** Chainlit JSON may hold null in those fields: read as absent, so the schema's empty defaults apply. */
-function withoutOptionalNulls(value: unknown): unknown {
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    !OPTIONAL_COLLECTIONS.some((key) => (value as Record<string, unknown>)[key] === null)
-  ) {
-    return value;
-  }
-  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const key of OPTIONAL_COLLECTIONS) if (copy[key] === null) delete copy[key];
-  return copy;
-}
-
 /** Reads Chainlit / Literal AI wire JSON (an object or a JSON string) back into a generation, dispatching on `type`. */
 export function generationFromJSON(value: unknown): Generation {
   let parsedValue = value;
@@ -124,7 +109,7 @@ export function generationFromJSON(value: unknown): Generation {
       ]);
     }
   }
-  const data = parseOrThrow(GenerationSchema, 'generation JSON', withoutOptionalNulls(parsedValue));
+  const data = parseOrThrow(GenerationWireSchema, 'generation JSON', parsedValue);
   return data.type === 'CHAT' ? new ChatGeneration(data) : new CompletionGeneration(data);
 }
 

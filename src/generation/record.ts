@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GenerationSchema } from './schema.js';
+import { GenerationWireSchema } from './schema.js';
 import { StatusCode } from './status.js';
 
 /** The conventions a generation can be read from: the `source` of its record. */
@@ -13,6 +13,10 @@ export const TRANSLATION_SOURCES = [
   'vercel-ai',
   'vercel-ai-otel',
   'langfuse',
+  /** Imported from Literal AI step dictionaries (`genspan import`). */
+  'literal',
+  /** Imported from Chainlit's `Step.to_dict()` dictionaries. */
+  'chainlit',
 ] as const;
 
 export const TranslationSourceSchema = z.enum(TRANSLATION_SOURCES);
@@ -75,12 +79,22 @@ export const GenerationRecordSchema = z.object({
   cost: CostSchema.nullable().default(null),
   /** What the translator found present but unreadable. */
   warnings: z.array(z.string()),
-  /** The Chainlit / Literal AI wire JSON (`type: "COMPLETION" | "CHAT"`, camelCase keys). */
-  generation: z.record(z.string(), z.unknown()).superRefine((value, context) => {
-    const parsed = GenerationSchema.safeParse(value);
+  /**
+   * The Chainlit / Literal AI wire JSON (`type: "COMPLETION" | "CHAT"`, camelCase keys), read as `generationFromJSON`
+   * reads it: the fields it has come back as read (null collections empty, tools and tool calls in the OpenAI shape),
+   * plus a detected `templateFormat`; fields it lacks stay absent.
+   */
+  generation: z.record(z.string(), z.unknown()).transform((value, context) => {
+    const parsed = GenerationWireSchema.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      return z.NEVER;
     }
+    const read = parsed.data as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...value };
+    for (const key of Object.keys(value)) if (Object.hasOwn(read, key)) out[key] = read[key];
+    if (read.templateFormat != null) out.templateFormat = read.templateFormat;
+    return out;
   }),
 });
 

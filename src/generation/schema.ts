@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { detectTemplateFormat, TEMPLATE_FORMATS } from './template.js';
 
 /**
  * The generation model of Chainlit / Literal AI, defined once here.
@@ -20,10 +21,18 @@ export const ImageUrlContentSchema = z.looseObject({
 export const OtherContentSchema = z.looseObject({ type: z.string() });
 export const ContentPartSchema = z.union([TextContentSchema, ImageUrlContentSchema, OtherContentSchema]);
 
+const jsonObject = z.record(z.string(), z.unknown());
+
+/**
+ * A tool call's arguments are a JSON string in the OpenAI shape; Literal's LangChain callback writes an object for
+ * Anthropic's tool use (`tool_use.input`), read here as its JSON.
+ */
+const ToolCallArgumentsSchema = z.union([z.string(), jsonObject.transform((value) => JSON.stringify(value))]);
+
 export const ToolCallSchema = z.looseObject({
   id: z.string().optional(),
   type: z.string().optional(),
-  function: z.looseObject({ name: z.string(), arguments: z.string().optional() }).optional(),
+  function: z.looseObject({ name: z.string(), arguments: ToolCallArgumentsSchema.optional() }).optional(),
 });
 
 /** An OpenAI-shaped message; snake_case keys exactly as in Chainlit and the OpenAI API. */
@@ -38,8 +47,7 @@ export const GenerationMessageSchema = z.looseObject({
   tool_call_id: z.string().nullish(),
 });
 
-/** A tool definition in the OpenAI shape `{type: "function", function: {name, description, parameters}}`. */
-export const ToolSchema = z.looseObject({
+const OpenAIToolSchema = z.looseObject({
   type: z.string(),
   function: z
     .looseObject({
@@ -50,7 +58,30 @@ export const ToolSchema = z.looseObject({
     .optional(),
 });
 
-const jsonObject = z.record(z.string(), z.unknown());
+/** A tool without `type`: Anthropic's `{name, description, input_schema}`, or a bare function `{name, parameters}`. */
+const TypelessToolSchema = z
+  .object({
+    name: z.string(),
+    description: z.string().nullish(),
+    input_schema: jsonObject.nullish(),
+    parameters: jsonObject.nullish(),
+  })
+  .transform(({ name, description, input_schema, parameters }) => {
+    const fn: z.infer<typeof OpenAIToolSchema>['function'] = { name };
+    if (description != null) fn.description = description;
+    const schema = input_schema ?? parameters;
+    if (schema != null) fn.parameters = schema;
+    return { type: 'function', function: fn } as z.infer<typeof OpenAIToolSchema>;
+  });
+
+/**
+ * A tool definition, written in the OpenAI shape `{type: "function", function: {name, description, parameters}}`;
+ * one without `type` (Anthropic's) is read into that shape.
+ */
+export const ToolSchema = z.union([OpenAIToolSchema, TypelessToolSchema]);
+
+/** How a generation's `template` marks its variables: `{name}` (genspan's default) or Literal AI's `{{name}}`. */
+export const TemplateFormatSchema = z.enum(TEMPLATE_FORMATS);
 
 const baseShape = {
   id: z.string().nullish(),
@@ -76,6 +107,8 @@ export const CompletionGenerationSchema = z.object({
   type: z.literal('COMPLETION'),
   /** genspan's addition: the unformatted prompt, with `{variable}` placeholders. */
   template: z.string().nullish(),
+  /** genspan's addition: how `template` marks variables; null reads as `f-string`. */
+  templateFormat: TemplateFormatSchema.nullish(),
   prompt: z.string().nullish(),
   completion: z.string().nullish(),
 });
@@ -85,12 +118,42 @@ export const ChatGenerationSchema = z.object({
   type: z.literal('CHAT'),
   /** genspan's addition: the unformatted messages, with `{variable}` placeholders. */
   template: z.array(GenerationMessageSchema).nullish(),
+  /** genspan's addition: how `template` marks variables; null reads as `f-string`. */
+  templateFormat: TemplateFormatSchema.nullish(),
   messages: z.array(GenerationMessageSchema).default([]),
   messageCompletion: GenerationMessageSchema.nullish(),
 });
 
 export const GenerationSchema = z.discriminatedUnion('type', [CompletionGenerationSchema, ChatGenerationSchema], {
   error: (issue) => (issue.code === 'invalid_union' ? 'expected "COMPLETION" or "CHAT"' : undefined),
+});
+
+/** Fields Chainlit's Python model declares `Optional` where genspan keeps an empty object or list. */
+const OPTIONAL_COLLECTIONS = ['settings', 'variables', 'tags', 'metadata', 'messages'] as const;
+
+/** Literal AI writes null in those fields for sparse generations: read as absent, so the empty defaults apply. */
+function withoutOptionalNulls(value: unknown): unknown {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !OPTIONAL_COLLECTIONS.some((key) => (value as Record<string, unknown>)[key] === null)
+  ) {
+    return value;
+  }
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key of OPTIONAL_COLLECTIONS) if (copy[key] === null) delete copy[key];
+  return copy;
+}
+
+/**
+ * Generation wire JSON as it comes from outside (an import, a request body, `generationFromJSON`): the one reader
+ * of all of them, so what one accepts the others do. A template that does not say its format is marked Mustache when
+ * its text and variables leave no doubt (`detectTemplateFormat`).
+ */
+export const GenerationWireSchema = z.preprocess(withoutOptionalNulls, GenerationSchema).transform((data) => {
+  if (data.template == null || data.templateFormat != null) return data;
+  // Only a format other than the default is worth writing: an absent one already reads as f-string.
+  return detectTemplateFormat(data.template, data.variables) === 'mustache' ? { ...data, templateFormat: 'mustache' as const } : data;
 });
 
 export type GenerationMessage = z.infer<typeof GenerationMessageSchema>;

@@ -206,6 +206,7 @@ function encode(data: GenerationData, options: EncodeOptions, forceVariablesJSON
         );
       }
     }
+    if (data.template != null && data.templateFormat != null) attributes[Genspan.TEMPLATE_FORMAT] = data.templateFormat;
     if (!isEmptyObject(data.variables) || forceVariablesJSON) {
       // Each variable as `gen_ai.prompt.variable.<name>`; the JSON copy only when some value is not a string,
       // so the decoder can give back its type.

@@ -91,6 +91,8 @@ export const Genspan = {
   VARIABLES: 'genspan.variables',
   /** The unformatted prompt (string) or messages (JSON). */
   TEMPLATE: 'genspan.template',
+  /** How the template marks variables: `f-string` or `mustache`; absent reads as `f-string`. */
+  TEMPLATE_FORMAT: 'genspan.template_format',
   TAGS: 'genspan.tags',
   /** JSON */
   METADATA: 'genspan.metadata',
@@ -257,6 +259,26 @@ export const OpenLLMetry = {
   COMPLETION_SPAN_NAME: 'openai.completion',
   /** Span event the Python instrumentation adds for each streamed chunk (0.62). */
   COMPLETION_CHUNK_EVENT: 'gen_ai.content.completion.chunk',
+} as const;
+
+/**
+ * The properties Literal AI's SDK sets on spans through OpenLLMetry's association properties
+ * (`Traceloop.set_association_properties`, literalai `observability/step.py` and `client.set_properties`), read by its
+ * own exporter (`literalai/exporter.py`): each under `traceloop.association.properties.literal.` or, set directly,
+ * `literal.`. tags, metadata and prompt are JSON; `"None"` stands for unset.
+ */
+export const LiteralProperties = {
+  ASSOCIATION_PREFIX: 'traceloop.association.properties.literal.',
+  PREFIX: 'literal.',
+  THREAD_ID: 'thread_id',
+  PARENT_ID: 'parent_id',
+  ROOT_RUN_ID: 'root_run_id',
+  NAME: 'name',
+  TAGS: 'tags',
+  METADATA: 'metadata',
+  /** JSON of Literal's PromptDict: `id` is the generation's prompt id, `variables` its variables. */
+  PROMPT: 'prompt',
+  UNSET: 'None',
 } as const;
 
 /** OpenInference keys (§4). */

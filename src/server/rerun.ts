@@ -13,7 +13,7 @@ import type { PriceTable } from '../generation/prices.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { OmittedSetting, RerunEvent, RerunPreview } from '../generation/rest.js';
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
-import { formatMessages, formatTemplate } from '../generation/template.js';
+import { DEFAULT_TEMPLATE_FORMAT, formatMessages, formatTemplate } from '../generation/template.js';
 import { GenerationIngest } from '../ingest/ingest.js';
 import { recordId } from '../ingest/record.js';
 import { Genspan, Otel, REDACTED } from '../semconv/keys.js';
@@ -101,13 +101,15 @@ export function prepareRerun(editedJSON: unknown, origin: RerunOrigin, providerN
     tools: edited.tools && edited.tools.length > 0 ? edited.tools : null,
   };
   const stream = { stream: true, stream_options: { include_usage: true } };
+  const templateFormat = edited.template != null ? (edited.templateFormat ?? null) : null;
+  const format = templateFormat ?? DEFAULT_TEMPLATE_FORMAT;
   if (edited.type === 'COMPLETION') {
-    const prompt = edited.template != null ? formatTemplate(edited.template, edited.variables).text : (edited.prompt ?? '');
-    const generation = new CompletionGeneration({ ...common, template: edited.template ?? null, prompt });
+    const prompt = edited.template != null ? formatTemplate(edited.template, edited.variables, format).text : (edited.prompt ?? '');
+    const generation = new CompletionGeneration({ ...common, template: edited.template ?? null, templateFormat, prompt });
     const { sent, omitted } = requestSettings(edited.settings, 'completions', false);
     return { generation, request: { api: 'completions', path: '/completions', body: { ...sent, model, prompt, ...stream } }, omitted };
   }
-  const messages = edited.template != null ? formatMessages(edited.template, edited.variables).messages : edited.messages;
+  const messages = edited.template != null ? formatMessages(edited.template, edited.variables, format).messages : edited.messages;
   if (messages.length === 0) throw new RerunInputError('The chat has no messages to send.');
   const unanswered = unansweredToolCalls(messages);
   if (unanswered.length > 0) {
@@ -116,7 +118,7 @@ export function prepareRerun(editedJSON: unknown, origin: RerunOrigin, providerN
       `Tool call ${calls} has no tool result in the messages: add a tool message answering ${calls}, or remove the call.`,
     );
   }
-  const generation = new ChatGeneration({ ...common, template: edited.template ?? null, messages });
+  const generation = new ChatGeneration({ ...common, template: edited.template ?? null, templateFormat, messages });
   const { sent, omitted } = requestSettings(edited.settings, 'chat', common.tools !== null);
   const body: Record<string, unknown> = { ...sent, model, messages: messages.map(providerMessage) };
   if (common.tools) body.tools = common.tools;

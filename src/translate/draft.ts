@@ -1,5 +1,6 @@
 import { isCostFigure } from '../generation/record.js';
 import type { GenerationData, GenerationMessage, GenerationType, Tool } from '../generation/schema.js';
+import { detectTemplateFormat } from '../generation/template.js';
 import { mayHoldSecret, redactSecrets } from '../semconv/redact.js';
 import { textOf, withInstructions } from './messages.js';
 import { type Attributes, isSafeKey } from './read.js';
@@ -259,6 +260,10 @@ export function finish(draft: Draft, type: GenerationType, span: NormalizedSpan)
   };
   if (type === 'COMPLETION') {
     generation.template = draft.template ?? null;
+    // OpenInference's and OpenLLMetry's templates come in either format (LangChain's f-string, Langfuse's Mustache).
+    if (draft.template !== undefined && detectTemplateFormat(draft.template, draft.variables ?? {}) === 'mustache') {
+      generation.templateFormat = 'mustache';
+    }
     generation.prompt = draft.prompt ?? promptFromMessages(draft.messages) ?? null;
     generation.completion = draft.completion ?? textOf(draft.messageCompletion) ?? null;
     return generation as GenerationData;

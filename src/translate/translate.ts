@@ -20,6 +20,7 @@ import { readGenAIEvents } from './conventions/genai-events.js';
 import { isGenspanEncoded, readGenspan } from './conventions/genspan.js';
 import { isLangfuseCompletion, readLangfuse, readLangfuseContent } from './conventions/langfuse.js';
 import { isLogfireStreamRequest, readLogfire } from './conventions/logfire.js';
+import { readLiteralProperties } from './conventions/literal.js';
 import { readOpenInference } from './conventions/openinference.js';
 import { readOpenLLMetry } from './conventions/openllmetry.js';
 import { readVercel } from './conventions/vercel.js';
@@ -247,6 +248,7 @@ function translateNormalized(
   if (keys.llm.length > 0 || keys.openInferenceValues) run(context, 'openinference', readOpenInference);
   if (keys.vercel.length > 0) run(context, 'vercel-ai', readVercel);
   if (keys.langfuse.length > 0) run(context, 'langfuse', readLangfuseContent);
+  run(context, 'literal', readLiteralProperties);
   run(context, 'error', readError);
 
   const source: TranslationSource = detection.family === 'genai' ? genAISource(span, keys, contentFromEvents) : detection.family;

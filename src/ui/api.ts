@@ -13,6 +13,7 @@ import type {
   RerunPreview,
 } from '../generation/rest.js';
 import type { GenerationMessage, Tool } from '../generation/schema.js';
+import type { TemplateFormat } from '../generation/template.js';
 
 /** The server's REST API, as the page uses it. */
 
@@ -48,6 +49,7 @@ export interface WireGeneration {
   tokenThroughputInSeconds?: number | null;
   duration?: number | null;
   template?: string | GenerationMessage[] | null;
+  templateFormat?: TemplateFormat | null;
   prompt?: string | null;
   completion?: string | null;
   messages?: GenerationMessage[] | null;

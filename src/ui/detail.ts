@@ -2,7 +2,7 @@ import { describeCost, formatCost } from '../generation/cost-format.js';
 import { type RerunOrigin, rerunOriginOf } from '../generation/lineage.js';
 import type { Cost } from '../generation/record.js';
 import type { GenerationMessage, ToolCall } from '../generation/schema.js';
-import { tokenizeTemplate, variableText } from '../generation/template.js';
+import { type TemplateFormat, tokenizeTemplate, variableText } from '../generation/template.js';
 import { type GenerationItem, type WireGeneration, wireOf } from './api.js';
 import { type Child, h, uniqueId } from './dom.js';
 
@@ -108,15 +108,24 @@ export function typeBadge(generation: WireGeneration): HTMLElement {
   return h('span', { class: `badge badge-${generation.type.toLowerCase()}` }, generation.type === 'CHAT' ? 'Chat' : 'Completion');
 }
 
-/** A template with its `{variables}` marked; escaped braces (`{{`) are shown as written. */
-export function highlightedTemplate(template: string, variables: Readonly<Record<string, unknown>>): HTMLElement {
+/** A template with its variables marked (and Mustache's sections); escaped braces (`{{` in an f-string) are shown as written. */
+export function highlightedTemplate(
+  template: string,
+  variables: Readonly<Record<string, unknown>>,
+  format: TemplateFormat | null | undefined,
+): HTMLElement {
   const pre = h('pre', { class: 'text template', dir: 'auto' });
-  for (const token of tokenizeTemplate(template)) {
+  for (const token of tokenizeTemplate(template, format ?? undefined)) {
     if (token.kind === 'text') {
       pre.append(token.raw);
       continue;
     }
-    const known = Object.hasOwn(variables, token.name);
+    if (token.kind === 'tag') {
+      pre.append(h('mark', { class: 'template-tag' }, token.raw));
+      continue;
+    }
+    // Inside a Mustache section a name may be the item's: only a top-level name is looked up.
+    const known = Object.hasOwn(variables, token.name.split('.')[0]);
     pre.append(
       h(
         'mark',
@@ -292,7 +301,7 @@ function promptSection(generation: WireGeneration): HTMLElement {
     const body =
       typeof generation.template === 'string'
         ? toggleViews('Prompt view', [
-            ['Template', highlightedTemplate(generation.template, variables)],
+            ['Template', highlightedTemplate(generation.template, variables, generation.templateFormat)],
             ['Formatted', formatted],
           ])
         : formatted;
@@ -311,7 +320,7 @@ function promptSection(generation: WireGeneration): HTMLElement {
           h(
             'div',
             { class: 'messages' },
-            template.map((m) => messageView(m, (text) => highlightedTemplate(text, variables))),
+            template.map((m) => messageView(m, (text) => highlightedTemplate(text, variables, generation.templateFormat))),
           ),
         ],
         ['Formatted', messages],

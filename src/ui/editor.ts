@@ -1,5 +1,12 @@
 import type { GenerationMessage, Tool, ToolCall } from '../generation/schema.js';
-import { formatMessages, formatTemplate, messagesVariables, templateVariables, variableText } from '../generation/template.js';
+import {
+  DEFAULT_TEMPLATE_FORMAT,
+  formatMessages,
+  formatTemplate,
+  messagesVariables,
+  templateVariables,
+  variableText,
+} from '../generation/template.js';
 import { MAX_VARIANTS, splitResponseFormat, withResponseFormat } from '../generation/variant.js';
 import { wordDiff } from '../generation/word-diff.js';
 import {
@@ -224,12 +231,25 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
   const providerLineBox = h('div');
   let variableNames: string[] = [];
 
+  const format = original.templateFormat ?? DEFAULT_TEMPLATE_FORMAT;
+  /** The variables as sent: an unedited one keeps its value and type (a Mustache section's list), an edited one is text. */
+  const variableValues = (): Record<string, unknown> => {
+    const values: Record<string, unknown> = {};
+    for (const [name, text] of Object.entries(draft.variables)) {
+      const before = original.variables?.[name];
+      values[name] = before !== undefined && variableText(before) === text ? before : text;
+    }
+    return values;
+  };
   const usesTemplate = () => (original.type === 'COMPLETION' ? draft.textIsTemplate : draft.messagesAreTemplate);
 
   const templateNames = (): string[] => {
     if (!usesTemplate()) return [];
-    if (original.type === 'COMPLETION') return templateVariables(draft.text);
-    return messagesVariables(draft.messages.map((m) => ({ content: m.contentIsParts ? safeParse(m.contentText) : m.contentText })));
+    if (original.type === 'COMPLETION') return templateVariables(draft.text, format);
+    return messagesVariables(
+      draft.messages.map((m) => ({ content: m.contentIsParts ? safeParse(m.contentText) : m.contentText })),
+      format,
+    );
   };
 
   const renderVariables = () => {
@@ -270,7 +290,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     let missing: string[] = [];
     if (original.type === 'COMPLETION') {
       if (draft.textIsTemplate) {
-        const formatted = formatTemplate(draft.text, draft.variables);
+        const formatted = formatTemplate(draft.text, variableValues(), format);
         preview.textContent = formatted.text;
         missing = formatted.missing;
       } else {
@@ -281,7 +301,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
         role: m.message.role,
         content: m.contentIsParts ? safeParse(m.contentText) : m.contentText,
       }));
-      const formatted = draft.messagesAreTemplate ? formatMessages(messages, draft.variables) : { messages, missing: [] };
+      const formatted = draft.messagesAreTemplate ? formatMessages(messages, variableValues(), format) : { messages, missing: [] };
       missing = formatted.missing;
       replaceChildren(
         preview,
@@ -289,7 +309,10 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
       );
     }
     previewNote.hidden = missing.length === 0;
-    previewNote.textContent = missing.length > 0 ? `No value for ${missing.map((n) => `{${n}}`).join(', ')}: sent as written.` : '';
+    previewNote.textContent =
+      missing.length > 0
+        ? `No value for ${missing.map((n) => (format === 'mustache' ? `{{${n}}}` : `{${n}}`)).join(', ')}: sent as written.`
+        : '';
     scheduleCheck();
   };
 
@@ -517,11 +540,7 @@ export function editorView(item: GenerationItem, context: EditorContext): HTMLEl
     const settings = (jsonField(draft.settingsText, 'edit-settings', 'Settings', 'object') ?? {}) as Record<string, unknown>;
     const tools = jsonField(draft.toolsText, 'edit-tools', 'Tools', 'array') as Tool[] | null;
     const jsonSchema = jsonField(draft.responseFormatText, 'edit-response-format', 'Response format', 'object');
-    const variables: Record<string, unknown> = {};
-    for (const [name, text] of Object.entries(draft.variables)) {
-      const before = original.variables?.[name];
-      variables[name] = before !== undefined && variableText(before) === text ? before : text;
-    }
+    const variables = variableValues();
     const base: WireGeneration = {
       ...original,
       model: draft.model.trim(),

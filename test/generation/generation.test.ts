@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChatGeneration, CompletionGeneration, GenerationValidationError, generationFromJSON } from '../../src/generation/index.js';
+import { GenerationRecordSchema } from '../../src/generation/record.js';
 
 const completionInput = {
   id: 'gen-1',
@@ -106,5 +107,76 @@ describe('generation model', () => {
 
   it('reports invalid JSON text clearly', () => {
     expect(() => generationFromJSON('{not json')).toThrow(/not valid JSON/);
+  });
+
+  it('reads a record whose generation has null collections as generationFromJSON does: one reader for both', () => {
+    const sparse = { type: 'COMPLETION', settings: null, variables: null, tags: null, metadata: null, prompt: 'hi' };
+    const record = GenerationRecordSchema.parse({
+      id: 'r1',
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      parentSpanId: null,
+      serviceName: null,
+      scope: { name: 'literal' },
+      source: 'literal',
+      startTime: '2026-01-01T00:00:00.000Z',
+      endTime: '2026-01-01T00:00:01.000Z',
+      status: { code: 0 },
+      warnings: [],
+      generation: sparse,
+    });
+    expect(record.generation).toEqual({ type: 'COMPLETION', settings: {}, variables: {}, tags: [], metadata: {}, prompt: 'hi' });
+    expect(generationFromJSON(sparse).toJSON()).toMatchObject(record.generation);
+  });
+
+  it('reads tool-call arguments given as an object, and writes them as the JSON string of the OpenAI shape', () => {
+    const generation = generationFromJSON({
+      type: 'CHAT',
+      messageCompletion: { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: { a: 1 } } }] },
+    });
+    expect(generation.type === 'CHAT' && generation.messageCompletion?.tool_calls?.[0].function?.arguments).toBe('{"a":1}');
+  });
+
+  it("reads tools without type (Anthropic's {name, description, input_schema}, a bare function) into the OpenAI shape", () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } } };
+    const generation = new ChatGeneration({
+      tools: [
+        { name: 'weather', description: 'Weather of a city', input_schema: schema },
+        { name: 'now', parameters: {} },
+        { name: 'bare' },
+      ],
+    });
+    expect(generation.toJSON().tools).toEqual([
+      { type: 'function', function: { name: 'weather', description: 'Weather of a city', parameters: schema } },
+      { type: 'function', function: { name: 'now', parameters: {} } },
+      { type: 'function', function: { name: 'bare' } },
+    ]);
+    // A typed tool that is not a function (a provider's server tool) is kept as it came.
+    expect(new ChatGeneration({ tools: [{ type: 'web_search_20250305', name: 'web_search' }] }).tools).toEqual([
+      { type: 'web_search_20250305', name: 'web_search' },
+    ]);
+  });
+
+  it('writes templateFormat when set, and detects it on read when the template and variables leave no doubt', () => {
+    const mustache = new CompletionGeneration({ template: 'Hi {{name}}', templateFormat: 'mustache', variables: { name: 'Ada' } });
+    expect(mustache.toJSON()).toMatchObject({ template: 'Hi {{name}}', templateFormat: 'mustache' });
+    expect(generationFromJSON({ type: 'COMPLETION', template: 'Hi {{name}}', variables: { name: 'Ada' } }).templateFormat).toBe('mustache');
+    // An f-string, the default, is left unsaid.
+    expect(generationFromJSON({ type: 'COMPLETION', template: 'Hi {name}', variables: { name: 'Ada' } }).templateFormat).toBeUndefined();
+    const chat = generationFromJSON({
+      type: 'CHAT',
+      template: [{ role: 'user', content: '{{#items}}- {{.}}\n{{/items}}' }],
+      variables: {},
+    });
+    expect(chat.templateFormat).toBe('mustache');
+    // No variable used, or both readings possible: left unset (read as f-string).
+    expect(generationFromJSON({ type: 'COMPLETION', template: 'JSON: {{"a": 1}}', variables: {} }).templateFormat).toBeUndefined();
+    expect(generationFromJSON({ type: 'COMPLETION', template: '{{{x}}}', variables: { x: 1 } }).templateFormat).toBeUndefined();
+    // Said explicitly: kept, even against what detection would say.
+    expect(
+      generationFromJSON({ type: 'COMPLETION', template: 'Hi {{name}}', templateFormat: 'f-string', variables: { name: 'A' } })
+        .templateFormat,
+    ).toBe('f-string');
+    expect(() => new CompletionGeneration({ templateFormat: 'jinja' as 'mustache' })).toThrow(/templateFormat/);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatMessages, formatTemplate, messagesVariables, templateVariables, tokenizeTemplate } from '../../src/generation/template.js';
+import {
+  detectTemplateFormat,
+  formatMessages,
+  formatTemplate,
+  messagesVariables,
+  templateVariables,
+  tokenizeTemplate,
+} from '../../src/generation/template.js';
 
 describe('prompt templates ({variable}, {{ and }} escapes)', () => {
   it('finds variables in order of first use, once each', () => {
@@ -60,5 +67,73 @@ describe('prompt templates ({variable}, {{ and }} escapes)', () => {
     expect(messages[2]).toEqual({ role: 'assistant', content: null, tool_calls: [{ id: 'c1' }] });
     expect(missing).toEqual([]);
     expect(messagesVariables([{ content: 'a {x}' }, { content: [{ type: 'text', text: '{y} {x}' }] }])).toEqual(['x', 'y']);
+  });
+});
+
+describe('Mustache templates ({{variable}}, sections), as Literal AI writes them', () => {
+  it('finds variables and section names, not the names looked up inside a section', () => {
+    expect(
+      templateVariables('Hi {{ name }}, {{#items}}{{title}}{{/items}} {{{raw}}} {{& amp}} {{user.email}} {{! note }}', 'mustache'),
+    ).toEqual(['name', 'items', 'raw', 'amp', 'user']);
+    expect(templateVariables('{name} stays text', 'mustache')).toEqual([]);
+  });
+
+  it('formats variables as they are (no HTML escaping), dotted names, and leaves unknown ones as written', () => {
+    const result = formatTemplate('{{a}} & {{{a}}} {{user.name}} {{missing}}', { a: '<b>', user: { name: 'Ada' } }, 'mustache');
+    expect(result).toEqual({ text: '<b> & <b> Ada {{missing}}', missing: ['missing'] });
+  });
+
+  it('renders sections over lists, objects and truthy values, inverted sections, and drops comments', () => {
+    const template =
+      'Items:\n{{#items}}\n- {{name}} ({{price}})\n{{/items}}\n{{^items}}\nnone\n{{/items}}\n{{#vip}}VIP{{/vip}}{{! hidden }}';
+    expect(
+      formatTemplate(
+        template,
+        {
+          items: [
+            { name: 'tea', price: 2 },
+            { name: 'cake', price: 4 },
+          ],
+          vip: true,
+        },
+        'mustache',
+      ).text,
+    ).toBe('Items:\n- tea (2)\n- cake (4)\nVIP');
+    expect(formatTemplate(template, { items: [], vip: false }, 'mustache').text).toBe('Items:\nnone\n');
+    expect(formatTemplate('{{#user}}{{name}} from {{city}}{{/user}}', { user: { name: 'Ada' }, city: 'Paris' }, 'mustache').text).toBe(
+      'Ada from Paris',
+    );
+    expect(formatTemplate('{{#list}}[{{.}}]{{/list}}', { list: ['a', 'b'] }, 'mustache').text).toBe('[a][b]');
+  });
+
+  it('keeps what is not a tag (JSON, an unclosed section) as written', () => {
+    expect(formatTemplate('{{"a": 1}} {x} {{#open}}y', { open: true, x: 1 }, 'mustache').text).toBe('{{"a": 1}} {x} {{#open}}y');
+  });
+
+  it('tokenizes for highlighting: variables and tags keep their raw text', () => {
+    expect(tokenizeTemplate('a {{#s}}{{ b }}{{/s}}', 'mustache')).toEqual([
+      { kind: 'text', raw: 'a ', text: 'a ' },
+      { kind: 'tag', raw: '{{#s}}', name: 's', tag: '#' },
+      { kind: 'variable', raw: '{{ b }}', name: 'b' },
+      { kind: 'tag', raw: '{{/s}}', name: 's', tag: '/' },
+    ]);
+  });
+
+  it('formats chat messages in the format given, and reads {{x}} as an escape in an f-string', () => {
+    const messages = [{ role: 'user', content: 'Hi {{name}}' }];
+    expect(formatMessages(messages, { name: 'Ada' }, 'mustache').messages[0].content).toBe('Hi Ada');
+    expect(formatMessages(messages, { name: 'Ada' }).messages[0].content).toBe('Hi {name}');
+    expect(messagesVariables(messages, 'mustache')).toEqual(['name']);
+  });
+});
+
+describe('detecting a template format', () => {
+  it('says mustache or f-string only when the variables given are used one way only', () => {
+    expect(detectTemplateFormat('Hi {{name}}', { name: 'A' })).toBe('mustache');
+    expect(detectTemplateFormat('Hi {name}', { name: 'A' })).toBe('f-string');
+    expect(detectTemplateFormat([{ content: [{ type: 'text', text: 'Hi {{name}}' }] }], { name: 'A' })).toBe('mustache');
+    expect(detectTemplateFormat('Hi {{name}} {name}', { name: 'A' })).toBeNull();
+    expect(detectTemplateFormat('Hi there', {})).toBeNull();
+    expect(detectTemplateFormat('Hi {{other}}', { name: 'A' })).toBeNull();
   });
 });

@@ -82,6 +82,27 @@ describe('re-run request building (pure)', () => {
     expect(prepared.request.body).not.toHaveProperty('n');
   });
 
+  it('formats a Mustache template as Mustache (Literal AI prompts), and keeps its format on the new generation', () => {
+    const edited = {
+      type: 'CHAT',
+      model: 'fake-chat',
+      template: [{ role: 'user', content: 'Hello {{who}}{{#polite}}, please{{/polite}} {keep}' }],
+      templateFormat: 'mustache',
+      variables: { who: 'world', polite: true },
+      messages: [],
+    };
+    const prepared = prepareRerun(edited, ORIGIN, 'openai');
+    expect(prepared.request.body.messages).toEqual([{ role: 'user', content: 'Hello world, please {keep}' }]);
+    expect(prepared.generation.toJSON()).toMatchObject({ templateFormat: 'mustache' });
+    const completion = prepareRerun(
+      { type: 'COMPLETION', model: 'fake-instruct', template: 'Say {{x}}', variables: { x: 'hi' } },
+      ORIGIN,
+      'openai',
+    );
+    // Not said, but the template and its variables show it.
+    expect(completion.request.body.prompt).toBe('Say hi');
+  });
+
   it('sends tool_call_id only on a tool message', () => {
     const edited = {
       type: 'CHAT',

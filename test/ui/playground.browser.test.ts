@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatGeneration } from '../../src/generation/index.js';
+import { ChatGeneration, CompletionGeneration } from '../../src/generation/index.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../support/fake-openai.js';
 import {
@@ -661,6 +661,32 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('body script').count()).toBe(0);
+  });
+
+  it('highlights and formats a Mustache template (Literal AI prompts) as Mustache: variables, sections, the preview', async () => {
+    const mustache = new CompletionGeneration({
+      provider: 'openai',
+      model: 'mustache-model',
+      template: 'Dear {{name}},\n{{#items}}\n- {{.}}\n{{/items}}\nKeep {literal} braces.',
+      templateFormat: 'mustache',
+      variables: { name: 'Ada', items: ['tea', 'cake'] },
+      prompt: 'Dear Ada,\n- tea\n- cake\nKeep {literal} braces.',
+      completion: 'Done.',
+    });
+    await seedServer(withProvider.url, [{ generation: mustache, startSeconds: at('2024-02-01T12:00:00Z'), serviceName: 'mustache-app' }]);
+    await open(withProvider.url);
+    await openOlder('mustache-model');
+    const template = page.locator('[data-view="template"] pre');
+    expect(await template.locator('mark.variable').allTextContents()).toEqual(['{{name}}', '{{.}}']);
+    expect(await template.locator('mark.variable').first().getAttribute('title')).toBe('Ada');
+    expect(await template.locator('mark.template-tag').allTextContents()).toEqual(['{{#items}}', '{{/items}}']);
+    // `{literal}` is text in Mustache, so no variable box is asked for it.
+    expect(await page.locator('textarea[data-variable]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-variable')))).toEqual(
+      ['name', 'items'],
+    );
+    expect(await page.textContent('#formatted-preview')).toBe('Dear Ada,\n- tea\n- cake\nKeep {literal} braces.');
+    await page.fill('textarea[data-variable="name"]', 'Grace');
+    expect(await page.textContent('#formatted-preview')).toBe('Dear Grace,\n- tea\n- cake\nKeep {literal} braces.');
   });
 
   it('folds a long variable in the variables table, with a control that shows it whole, and the page stays short', async () => {

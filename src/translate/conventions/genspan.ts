@@ -1,5 +1,6 @@
 import { checkGeneration } from '../../generation/generation.js';
 import type { GenerationData, GenerationMessage } from '../../generation/schema.js';
+import { TEMPLATE_FORMATS } from '../../generation/template.js';
 import { SUPERSEDED_VALUE } from '../../semconv/encode.js';
 import { GenAI, Genspan, StatusCode } from '../../semconv/keys.js';
 import { messageFromParts, type PartsMessage } from '../../semconv/messages.js';
@@ -95,6 +96,11 @@ export function decodeGeneration(attributes: Attributes, context: DecodeContext 
 
   const input = partsMessages(attributes, GenAI.INPUT_MESSAGES, warnings);
   const output = partsMessages(attributes, GenAI.OUTPUT_MESSAGES, warnings);
+  const templateFormat = string(Genspan.TEMPLATE_FORMAT);
+  if (templateFormat !== null) {
+    if ((TEMPLATE_FORMATS as readonly string[]).includes(templateFormat)) generation.templateFormat = templateFormat;
+    else warnings.push(`${Genspan.TEMPLATE_FORMAT}: "${templateFormat}" is not a template format (${TEMPLATE_FORMATS.join(', ')})`);
+  }
   if (type === 'COMPLETION') {
     generation.template = string(Genspan.TEMPLATE);
     generation.prompt = textOf(input[0]) ?? null;

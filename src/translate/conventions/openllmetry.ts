@@ -17,6 +17,7 @@ import {
   readStringList,
   unflatten,
 } from '../read.js';
+import { associationMetadata } from './literal.js';
 
 /**
  * OpenLLMetry / Traceloop (span-conventions.md §3): the legacy indexed keys of ≤0.22 (and of the vertexai,
@@ -106,7 +107,7 @@ export function readOpenLLMetry(context: TranslationContext): void {
   );
   gather(
     draft.metadata,
-    prefixed(attributes, keys.traceloop, OpenLLMetry.ASSOCIATION_PROPERTIES_PREFIX, warnings),
+    associationMetadata(prefixed(attributes, keys.traceloop, OpenLLMetry.ASSOCIATION_PROPERTIES_PREFIX, warnings)),
     OpenLLMetry.ASSOCIATION_PROPERTIES_PREFIX,
     warnings,
   );
