@@ -34,6 +34,14 @@ function page(backHref: string, backLabel: string, titleText: string, ...childre
   return { element, title };
 }
 
+/** A page title never runs longer than this: a thread is named by its first input, which may be a whole document. */
+const TITLE_CHARS = 200;
+
+function headline(text: string): string {
+  const line = text.trim().split('\n', 1)[0];
+  return line.length > TITLE_CHARS || line.length < text.trim().length ? `${line.slice(0, TITLE_CHARS)}…` : line;
+}
+
 function loading(): HTMLElement {
   return h('p', { class: 'muted', role: 'status' }, 'Loading…');
 }
@@ -177,7 +185,7 @@ export function traceView(traceId: string, context: PageContext): View {
   const { element, title } = page('#/traces', '← All traces', 'Trace', body);
   fetchTrace(traceId)
     .then((trace) => {
-      title.textContent = trace.steps[0]?.name || 'Trace';
+      title.textContent = headline(trace.steps[0]?.name || 'Trace');
       replaceChildren(body, traceHeader(trace), traceExplorer(trace));
     })
     .catch((error: unknown) => {
@@ -266,7 +274,7 @@ export function threadView(id: string, context: PageContext): View {
   const { element, title } = page('#/threads', '← All threads', 'Thread', body);
   fetchThread(id)
     .then((thread) => {
-      title.textContent = thread.name || thread.id;
+      title.textContent = headline(thread.name || thread.id);
       replaceChildren(
         body,
         h(
