@@ -86,8 +86,8 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     const record = await store.get(request.params.id);
     if (!record) return reply.code(404).send(errorBody(404, 'Not Found', `no generation with id ${request.params.id}`));
     // The step that owns a record is its span's, so it has the record's id; records stored before steps have none.
-    const [links, threadId] = await Promise.all([store.stepLinks?.([record.traceId]), store.threadOfTrace(record.traceId)]);
-    const hasStep = links?.get(record.traceId)?.some((link) => link.spanId === record.spanId) ?? false;
+    const [links, threadId] = await Promise.all([store.stepLinks([record.traceId]), store.threadOfTrace(record.traceId)]);
+    const hasStep = links.get(record.traceId)?.some((link) => link.spanId === record.spanId) ?? false;
     const item: GenerationItem = { ...withLink(record), ...(hasStep ? { stepId: record.id } : {}), ...(threadId ? { threadId } : {}) };
     return reply.type('application/json; charset=utf-8').send(jsonStream(item));
   });

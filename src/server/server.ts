@@ -4,7 +4,7 @@ import { GenerationIngest } from '../ingest/ingest.js';
 import { type PricesOption, pricesFromOption } from '../ingest/prices.js';
 import { RpcCode } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
-import type { PlaygroundStore, TraceStore } from '../store/types.js';
+import type { PlaygroundStore } from '../store/types.js';
 import { InFlightLimiter } from './admission.js';
 import { apiRoutes } from './api.js';
 import { createTokenCheck, hostHeaderName, isLoopbackHost } from './auth.js';
@@ -270,10 +270,8 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   );
   const health = new StoreWriteHealth();
   await app.register(otlpRoutes, { ingest, health, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace });
-  // TRANSITIONAL (issue 11): the cast goes once the store branch adds TraceStore to PlaygroundStore.
-  const traceStore = options.store as PlaygroundStore & TraceStore;
-  await app.register(apiRoutes, { store: traceStore, health, jaegerUrl });
-  await app.register(traceRoutes, { store: traceStore, jaegerUrl });
+  await app.register(apiRoutes, { store: options.store, health, jaegerUrl });
+  await app.register(traceRoutes, { store: options.store, jaegerUrl });
   const experimentConcurrency = positiveOption(
     options.experimentConcurrency ?? DEFAULT_EXPERIMENT_CONCURRENCY,
     'experimentConcurrency',
