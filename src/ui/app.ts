@@ -18,7 +18,7 @@ import { formatTime, generationView, previewText, rerunOrigin, typeBadge } from 
 import { byId, h, replaceChildren, safeHref } from './dom.js';
 import { editorView, originComparison } from './editor.js';
 import { experimentListView, experimentView, newExperimentView, type View } from './experiments.js';
-import { traceExplorer } from './step-tree.js';
+import { revealCurrentStep, traceExplorer } from './step-tree.js';
 import { threadListView, threadView, traceListView, traceView } from './traces.js';
 
 /**
@@ -274,6 +274,7 @@ function showTrace(item: GenerationItem, slot: HTMLElement, request: number): vo
         traceExplorer(trace, { generationId: item.id, placeholder: 'Choose a step to see its input and output.' }),
       );
       slot.hidden = false;
+      revealCurrentStep(slot);
     })
     .catch((error: unknown) => {
       if (request !== detailRequest || (error instanceof ApiError && error.status === 404)) return;

@@ -227,3 +227,10 @@ export function traceExplorer(trace: TraceDetail, options: TraceExplorerOptions 
   else if (trace.steps[0]) show(trace.steps[0]);
   return h('div', { class: 'trace-explorer' }, h('div', { class: 'step-tree-box' }, tree.element), panel);
 }
+
+/** Scrolls a shown tree's box to the current step (the generation's), which a long trace may hold far down. */
+export function revealCurrentStep(container: HTMLElement): void {
+  const box = container.querySelector<HTMLElement>('.step-tree-box');
+  const item = box?.querySelector<HTMLElement>('.step-current');
+  if (box && item) box.scrollTop = item.offsetTop - (box.clientHeight - item.offsetHeight) / 2;
+}

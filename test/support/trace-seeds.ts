@@ -1,7 +1,7 @@
 import { ChatGeneration, type Generation } from '../../src/generation/index.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { StepRecord, StepType, TraceThread } from '../../src/generation/step-record.js';
-import type { StepBatch } from '../../src/ingest/contract.js';
+import type { IngestStore, StepBatch } from '../../src/ingest/contract.js';
 import { recordId } from '../../src/ingest/record.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 
@@ -100,16 +100,21 @@ export function traceBatch(seeds: readonly TraceSeed[]): SeedBatch {
   return batch;
 }
 
-/** Writes the traces into a SQLite file (created when new) and closes it. */
-export async function seedTraceStore(path: string, seeds: readonly TraceSeed[]): Promise<SeedBatch> {
+/** Writes the traces into a store, in one batch as ingestion writes a request's spans. */
+export async function seedTraces(store: IngestStore, seeds: readonly TraceSeed[]): Promise<SeedBatch> {
   const batch = traceBatch(seeds);
+  await store.writeWithSpans(batch.records, new Map(), { steps: batch.steps, threads: batch.threads });
+  return batch;
+}
+
+/** Writes the traces into a SQLite file (created when new) and closes it, for a server started on it afterwards. */
+export async function seedTraceFile(path: string, seeds: readonly TraceSeed[]): Promise<SeedBatch> {
   const store = new SqliteStore({ path });
   try {
-    await store.writeWithSpans(batch.records, new Map(), { steps: batch.steps, threads: batch.threads });
+    return await seedTraces(store, seeds);
   } finally {
     await store.close();
   }
-  return batch;
 }
 
 /** A chat an `llm` step made. */
@@ -137,6 +142,9 @@ export const LONG_INPUT = JSON.stringify({
 export const LONG_NAME = `summarise-${'very-long-step-name-'.repeat(20)}end`;
 export const MARKUP_NAME = '<img src=x onerror="window.__xss = 3">';
 
+/** Tool calls before the last step of the batch trace: more than the tree's box shows at once beside a generation. */
+export const BATCH_TOOL_CALLS = 60;
+
 /** Hex ids from a short label, so each seed's ids are fixed and readable in failures. */
 export function hexId(label: string, length: 16 | 32): string {
   const hex = Buffer.from(label).toString('hex');
@@ -150,8 +158,9 @@ export const FIRST_QUESTION = 'Where is my order 1234?';
 export const SECOND_QUESTION = 'Can I change the delivery address?';
 
 /**
- * Two turns of a support conversation (one thread, a user; the second fails in a tool call), and a trace of a long
- * pasted document with a long step name and markup, alone in an unnamed thread.
+ * Two turns of a support conversation (one thread, a user; the second fails in a tool call), a trace of a long
+ * pasted document with a long step name and markup, alone in an unnamed thread, and an older batch trace of many
+ * tool calls before its `llm` step, in no thread.
  */
 export function supportTraces(): TraceSeed[] {
   const turn1 = hexId('turn-one', 32);
@@ -276,6 +285,34 @@ export function supportTraces(): TraceSeed[] {
           input: LONG_INPUT,
           output: 'A one-line summary.',
           generation: stepChat('Summarise the document.', 'A one-line summary.', 'gpt-4o'),
+        },
+      ],
+    },
+    {
+      traceId: hexId('batch', 32),
+      serviceName: 'batch-app',
+      start: '2026-04-01T08:00:00.000Z',
+      steps: [
+        { spanId: hexId('b-run', 16), parentSpanId: null, name: 'batch-run', type: 'run', startMs: 0, endMs: 10_000 },
+        ...Array.from(
+          { length: BATCH_TOOL_CALLS },
+          (_, index): StepSpec => ({
+            spanId: hexId(`bt${index}`, 16),
+            parentSpanId: hexId('b-run', 16),
+            name: `fetch-page-${index}`,
+            type: 'tool',
+            startMs: index * 100,
+            endMs: index * 100 + 90,
+          }),
+        ),
+        {
+          spanId: hexId('b-llm', 16),
+          parentSpanId: hexId('b-run', 16),
+          name: 'summarise the pages',
+          type: 'llm',
+          startMs: 9000,
+          endMs: 9900,
+          generation: stepChat('Summarise the pages.', 'They agree.'),
         },
       ],
     },

@@ -7,6 +7,7 @@ import type { StepRecord } from '../../src/generation/step-record.js';
 import { type CliServer, startCliServer } from '../support/cli.js';
 import { tempDir } from '../support/playground-seeds.js';
 import {
+  BATCH_TOOL_CALLS,
   DOCS_THREAD,
   FIRST_QUESTION,
   hexId,
@@ -16,7 +17,7 @@ import {
   SECOND_QUESTION,
   type SeedBatch,
   SUPPORT_THREAD,
-  seedTraceStore,
+  seedTraceFile,
   supportTraces,
 } from '../support/trace-seeds.js';
 
@@ -44,6 +45,7 @@ const JAEGER = 'http://127.0.0.1:16686';
 const TURN_ONE = hexId('turn-one', 32);
 const TURN_TWO = hexId('turn-two', 32);
 const LONG_DOC = hexId('long-doc', 32);
+const BATCH = hexId('batch', 32);
 
 describe('Traces and threads in headless Chromium', () => {
   const dir = tempDir('genspan-traces-ui-');
@@ -55,7 +57,7 @@ describe('Traces and threads in headless Chromium', () => {
   let pageErrors: string[];
 
   beforeAll(async () => {
-    seeded = await seedTraceStore(dir.file('traces.db'), supportTraces());
+    seeded = await seedTraceFile(dir.file('traces.db'), supportTraces());
     server = await startCliServer(['--db', dir.file('traces.db'), '--jaeger-url', JAEGER]);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   });
@@ -126,6 +128,25 @@ describe('Traces and threads in headless Chromium', () => {
     expect(await page.getAttribute('.trace-slot .thread-link', 'href')).toBe(`#/threads/${SUPPORT_THREAD}`);
   });
 
+  it("scrolls a long trace's tree to the generation's step", async () => {
+    const llm = stepOf(BATCH, 'llm');
+    await open(`#/g/${llm.generationId}`);
+    await page.waitForSelector('.trace-slot .step-current');
+    expect(await page.locator('.trace-slot .step-item').count()).toBe(BATCH_TOOL_CALLS + 2);
+    const [item, box, scrolled] = await page.evaluate(() => {
+      const container = document.querySelector('.trace-slot .step-tree-box') as HTMLElement;
+      const current = container.querySelector('.step-current') as HTMLElement;
+      const rect = (element: Element) => {
+        const { top, bottom } = element.getBoundingClientRect();
+        return { top, bottom };
+      };
+      return [rect(current), rect(container), container.scrollTop];
+    });
+    expect(scrolled).toBeGreaterThan(0);
+    expect(item.top).toBeGreaterThanOrEqual(box.top);
+    expect(item.bottom).toBeLessThanOrEqual(box.bottom);
+  });
+
   it('shows a chosen step’s input and output, JSON pretty-printed, and marks the failed step', async () => {
     await open(`#/g/${stepOf(TURN_TWO, 'llm').generationId}`);
     await page.waitForSelector('.trace-slot .step-tree');
@@ -194,6 +215,7 @@ describe('Traces and threads in headless Chromium', () => {
       LONG_DOC,
       TURN_TWO,
       TURN_ONE,
+      BATCH,
     ]);
     expect(await page.locator('.trace-list thead th').allTextContents()).toEqual([
       'Name',
@@ -214,7 +236,7 @@ describe('Traces and threads in headless Chromium', () => {
       'Error',
     ]);
     expect(await page.locator(`.trace-list tr[data-trace-id="${TURN_ONE}"] td`).last().textContent()).toBe('');
-    expect(await page.textContent('.paged-table .list-status')).toBe('3 traces');
+    expect(await page.textContent('.paged-table .list-status')).toBe('4 traces');
     await page.click(`.trace-list tr[data-trace-id="${TURN_ONE}"] a`);
     await page.waitForSelector('.step-tree');
     expect(await page.evaluate(() => location.hash)).toBe(`#/traces/${TURN_ONE}`);
