@@ -224,7 +224,13 @@ async function openGeneration(id: string, focus: boolean): Promise<void> {
   if (request !== detailRequest) return;
   const origin = rerunOrigin(wireOf(item));
   const originSlot = h('div', { class: 'origin-slot' });
-  const traceSlot = h('aside', { class: 'trace-slot', 'aria-label': 'Its trace', props: { hidden: true } });
+  const traceSlot = h('aside', {
+    class: 'trace-slot',
+    'aria-label': 'Its trace',
+    'aria-busy': 'true',
+    'data-trace-id': item.traceId,
+    props: { hidden: true },
+  });
   replaceChildren(
     detail,
     backLink(),
@@ -258,11 +264,16 @@ async function openGeneration(id: string, focus: boolean): Promise<void> {
   if (focus) document.getElementById('generation-title')?.focus();
 }
 
-/** The generation's trace beside it, once read; a generation stored without steps has none, and the slot stays hidden. */
+/**
+ * The generation's trace beside it, once read. The slot stays hidden for a generation stored without steps, and for a
+ * trace that is only the generation's own step: a tree of one would add nothing.
+ */
 function showTrace(item: GenerationItem, slot: HTMLElement, request: number): void {
   fetchTrace(item.traceId)
     .then((trace) => {
       if (request !== detailRequest) return;
+      slot.removeAttribute('aria-busy');
+      if (trace.steps.every((step) => step.id === item.id || step.generationId === item.id)) return;
       replaceChildren(
         slot,
         h(
@@ -277,7 +288,9 @@ function showTrace(item: GenerationItem, slot: HTMLElement, request: number): vo
       revealCurrentStep(slot);
     })
     .catch((error: unknown) => {
-      if (request !== detailRequest || (error instanceof ApiError && error.status === 404)) return;
+      if (request !== detailRequest) return;
+      slot.removeAttribute('aria-busy');
+      if (error instanceof ApiError && error.status === 404) return;
       replaceChildren(slot, h('p', { class: 'error-box' }, `Could not load the trace: ${message(error)}`));
       slot.hidden = false;
     });

@@ -33,7 +33,8 @@ const TURN_ONE = hexId('turn-one', 32);
 const TURN_TWO = hexId('turn-two', 32);
 const LONG_DOC = hexId('long-doc', 32);
 const BATCH = hexId('batch', 32);
-const NEWEST_FIRST = [LONG_DOC, TURN_TWO, TURN_ONE, BATCH];
+const LONE = hexId('lone', 32);
+const NEWEST_FIRST = [LONG_DOC, TURN_TWO, TURN_ONE, BATCH, LONE];
 
 const dir = tempDir('genspan-traces-');
 let postgres: PostgresServer | undefined;

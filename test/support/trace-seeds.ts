@@ -160,7 +160,7 @@ export const SECOND_QUESTION = 'Can I change the delivery address?';
 /**
  * Two turns of a support conversation (one thread, a user; the second fails in a tool call), a trace of a long
  * pasted document with a long step name and markup, alone in an unnamed thread, and an older batch trace of many
- * tool calls before its `llm` step, in no thread.
+ * tool calls before its `llm` step, and the trace of a lone LLM call, both in no thread.
  */
 export function supportTraces(): TraceSeed[] {
   const turn1 = hexId('turn-one', 32);
@@ -285,6 +285,22 @@ export function supportTraces(): TraceSeed[] {
           input: LONG_INPUT,
           output: 'A one-line summary.',
           generation: stepChat('Summarise the document.', 'A one-line summary.', 'gpt-4o'),
+        },
+      ],
+    },
+    {
+      traceId: hexId('lone', 32),
+      serviceName: 'batch-app',
+      start: '2026-03-01T08:00:00.000Z',
+      steps: [
+        {
+          spanId: hexId('lone-llm', 16),
+          parentSpanId: null,
+          name: 'chat gpt-4o-mini',
+          type: 'llm',
+          startMs: 0,
+          endMs: 700,
+          generation: stepChat('Just one call.', 'Just one answer.'),
         },
       ],
     },

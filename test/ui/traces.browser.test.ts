@@ -46,6 +46,7 @@ const TURN_ONE = hexId('turn-one', 32);
 const TURN_TWO = hexId('turn-two', 32);
 const LONG_DOC = hexId('long-doc', 32);
 const BATCH = hexId('batch', 32);
+const LONE = hexId('lone', 32);
 
 describe('Traces and threads in headless Chromium', () => {
   const dir = tempDir('genspan-traces-ui-');
@@ -147,6 +148,21 @@ describe('Traces and threads in headless Chromium', () => {
     expect(item.bottom).toBeLessThanOrEqual(box.bottom);
   });
 
+  it('shows no tree beside a generation whose trace is only its own step', async () => {
+    const llm = stepOf(LONE, 'llm');
+    // Opened after a generation with a tree, so the tree must also go when the next one has none.
+    await open(`#/g/${stepOf(TURN_ONE, 'llm').generationId}`);
+    await page.waitForSelector('.trace-slot .step-tree');
+    await page.evaluate((id) => {
+      location.hash = `#/g/${id}`;
+    }, llm.generationId);
+    // The trace's answer was read (the slot is no longer busy) and left the slot hidden.
+    await page.waitForSelector(`.trace-slot[data-trace-id="${LONE}"]:not([aria-busy])`, { state: 'attached' });
+    expect(await page.textContent('#generation-title')).toContain('gpt-4o-mini');
+    expect(await page.locator('.step-tree').count()).toBe(0);
+    expect(await page.isHidden('.trace-slot')).toBe(true);
+  });
+
   it('shows a chosen step’s input and output, JSON pretty-printed, and marks the failed step', async () => {
     await open(`#/g/${stepOf(TURN_TWO, 'llm').generationId}`);
     await page.waitForSelector('.trace-slot .step-tree');
@@ -216,6 +232,7 @@ describe('Traces and threads in headless Chromium', () => {
       TURN_TWO,
       TURN_ONE,
       BATCH,
+      LONE,
     ]);
     expect(await page.locator('.trace-list thead th').allTextContents()).toEqual([
       'Name',
@@ -236,7 +253,7 @@ describe('Traces and threads in headless Chromium', () => {
       'Error',
     ]);
     expect(await page.locator(`.trace-list tr[data-trace-id="${TURN_ONE}"] td`).last().textContent()).toBe('');
-    expect(await page.textContent('.paged-table .list-status')).toBe('4 traces');
+    expect(await page.textContent('.paged-table .list-status')).toBe('5 traces');
     await page.click(`.trace-list tr[data-trace-id="${TURN_ONE}"] a`);
     await page.waitForSelector('.step-tree');
     expect(await page.evaluate(() => location.hash)).toBe(`#/traces/${TURN_ONE}`);
