@@ -37,15 +37,16 @@ export function jaegerTraceUrl(jaegerUrl: string, traceId: string): string {
   return `${jaegerUrl.replace(/\/+$/, '')}/trace/${encodeURIComponent(traceId)}`;
 }
 
-function errorBody(statusCode: number, error: string, message: string): ErrorBody {
+/** The body of an answer other than 2xx. */
+export function errorBody(statusCode: number, error: string, message: string): ErrorBody {
   return { statusCode, error, message };
 }
 
 /**
  * The REST API: `GET /api/generations` (filters and cursor pagination; summaries, so a page stays small whatever
- * is stored), `GET /api/generations/:id` (the whole record with its step and thread, streamed as JSON), `GET /api/generations.jsonl` (the
- * whole store, streamed) and `GET /healthz`. Responses are serialized by Fastify (JSON.stringify) or, streamed, by
- * `jsonStream`, never assembled from strings by hand.
+ * is stored), `GET /api/generations/:id` (the whole record with its step and thread, streamed as JSON),
+ * `GET /api/generations.jsonl` (the whole store, streamed) and `GET /healthz`. Responses are serialized by Fastify
+ * (JSON.stringify) or, streamed, by `jsonStream`, never assembled from strings by hand.
  */
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const { store, health, jaegerUrl } = options;

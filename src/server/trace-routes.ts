@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ParsedListFilter } from '../generation/filter.js';
 import { LIST_PAGE_SIZE } from '../generation/list-query.js';
-import type { ErrorBody, ThreadList, ThreadSummary, TraceDetail, TraceList, TraceSummary } from '../generation/rest.js';
+import type { ThreadList, ThreadSummary, TraceDetail, TraceList, TraceSummary } from '../generation/rest.js';
 import { truncateText } from '../semconv/encode.js';
 import { InvalidListFilterError } from '../store/errors.js';
 import type { ThreadFilter, TraceStore } from '../store/types.js';
-import { InvalidQueryError, jaegerTraceUrl, listFilterFromQuery } from './api.js';
+import { errorBody, InvalidQueryError, jaegerTraceUrl, listFilterFromQuery } from './api.js';
 import { jsonStream } from './json-stream.js';
 import { SUMMARY_TEXT_CHARS } from './list-summary.js';
 
@@ -59,17 +59,13 @@ export function threadFilterFromQuery(query: Record<string, unknown>): ThreadFil
 const cut = (value: string | null): string | null => (value === null ? null : truncateText(value, SUMMARY_TEXT_CHARS));
 
 /** A trace row with its free text cut, so a page of rows stays small whatever the root step was named. */
-export function traceRow(summary: TraceSummary): TraceSummary {
+function traceRow(summary: TraceSummary): TraceSummary {
   return { ...summary, name: cut(summary.name), serviceName: cut(summary.serviceName) };
 }
 
 /** A thread row with its free text cut: an unnamed thread is named by its first user input, which may be a document. */
-export function threadRow(summary: ThreadSummary): ThreadSummary {
+function threadRow(summary: ThreadSummary): ThreadSummary {
   return { ...summary, name: cut(summary.name), userId: cut(summary.userId) };
-}
-
-function errorBody(statusCode: number, error: string, message: string): ErrorBody {
-  return { statusCode, error, message };
 }
 
 export async function traceRoutes(app: FastifyInstance, options: TraceRoutesOptions): Promise<void> {
