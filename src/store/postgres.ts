@@ -189,15 +189,16 @@ CREATE INDEX genspan_generations_cost ON genspan_generations (cost_total, start_
 /**
  * v5: steps keyed by their span, with the record of a generation merged into another one (`merged_generation`);
  * traces (their thread, first start and last end) and threads, kept by upserts as steps arrive. New tables only:
- * every row is kept, and traces stored before have no steps.
+ * every row is kept, and traces stored before have no steps. Ids keep the generations table's collation, so joins on
+ * them use its indexes.
  */
 const SCHEMA_V5 = `
 CREATE TABLE genspan_steps (
-  trace_id text COLLATE "C" NOT NULL,
-  span_id text COLLATE "C" NOT NULL,
+  trace_id text NOT NULL,
+  span_id text NOT NULL,
   id text NOT NULL,
   parent_id text,
-  parent_span_id text COLLATE "C",
+  parent_span_id text,
   name text NOT NULL,
   type text NOT NULL,
   input text,
@@ -216,15 +217,15 @@ CREATE TABLE genspan_steps (
 );
 CREATE INDEX genspan_steps_trace ON genspan_steps (trace_id, start_ms, span_id);
 CREATE TABLE genspan_traces (
-  trace_id text COLLATE "C" PRIMARY KEY,
-  thread_id text COLLATE "C",
+  trace_id text PRIMARY KEY,
+  thread_id text,
   start_ms bigint NOT NULL,
   end_ms bigint NOT NULL
 );
 CREATE INDEX genspan_traces_start ON genspan_traces (start_ms, trace_id);
 CREATE INDEX genspan_traces_thread ON genspan_traces (thread_id, start_ms, trace_id) WHERE thread_id IS NOT NULL;
 CREATE TABLE genspan_threads (
-  id text COLLATE "C" PRIMARY KEY,
+  id text PRIMARY KEY,
   name text,
   user_id text,
   start_ms bigint NOT NULL,

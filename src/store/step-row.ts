@@ -217,7 +217,9 @@ export interface TraceSummaryRow {
   steps: number | string;
   generations: number | string;
   tokens: number | string | null;
-  error: number | boolean;
+  /** Steps that failed, and generations that did (by their status or their own error). */
+  step_errors: number | string;
+  generation_errors: number | string;
 }
 
 export function traceSummaryFromRow(row: TraceSummaryRow): TraceSummary {
@@ -232,7 +234,7 @@ export function traceSummaryFromRow(row: TraceSummaryRow): TraceSummary {
     steps: Number(row.steps),
     generations: Number(row.generations),
     tokens: row.tokens === null ? null : Number(row.tokens),
-    error: Boolean(row.error),
+    error: Number(row.step_errors) + Number(row.generation_errors) > 0,
   };
 }
 

@@ -39,15 +39,19 @@ export const SELECT_TRACE_STEPS = (placeholder: string) =>
 
 export const SELECT_TRACE_THREAD = (placeholder: string) => `SELECT thread_id FROM genspan_traces WHERE trace_id = ${placeholder}`;
 
-/** The columns of a `TraceSummaryRow`, for traces `t`. */
+/**
+ * The columns of a `TraceSummaryRow`, for traces `t`. Scalar subqueries only: PostgreSQL may turn `EXISTS` into one
+ * hashed scan of the whole table, where each of these reads only the trace's own rows.
+ */
 export function traceSummarySelect(dialect: TraceDialect): string {
+  const steps = 'FROM genspan_steps AS c WHERE c.trace_id = t.trace_id';
   const generations = 'FROM genspan_generations AS g WHERE g.trace_id = t.trace_id';
   return `SELECT t.trace_id, t.thread_id, t.start_ms, t.end_ms, r.name, r.service_name,
-  (SELECT count(*) FROM genspan_steps AS c WHERE c.trace_id = t.trace_id) AS steps,
+  (SELECT count(*) ${steps}) AS steps,
+  (SELECT count(c.error) ${steps}) AS step_errors,
   (SELECT count(*) ${generations}) AS generations,
-  (SELECT sum(${dialect.generationTokens}) FROM genspan_generations AS g${dialect.generationTokensFrom} WHERE g.trace_id = t.trace_id) AS tokens,
-  CASE WHEN EXISTS (SELECT 1 FROM genspan_steps AS c WHERE c.trace_id = t.trace_id AND c.error IS NOT NULL)
-    OR EXISTS (SELECT 1 ${generations} AND g.${dialect.errorsOnly}) THEN 1 ELSE 0 END AS error
+  (SELECT count(*) FILTER (WHERE g.${dialect.errorsOnly}) ${generations}) AS generation_errors,
+  (SELECT sum(${dialect.generationTokens}) FROM genspan_generations AS g${dialect.generationTokensFrom} WHERE g.trace_id = t.trace_id) AS tokens
 ${TRACES_WITH_ROOT}`;
 }
 
