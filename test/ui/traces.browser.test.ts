@@ -19,6 +19,7 @@ import {
   SUPPORT_THREAD,
   seedTraceFile,
   supportTraces,
+  type TraceSeed,
 } from '../support/trace-seeds.js';
 
 /**
@@ -365,5 +366,60 @@ describe('Traces and threads in headless Chromium', () => {
     const bytes = readFileSync(file);
     expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(bytes.readUInt32BE(16)).toBe(1360);
+  });
+});
+
+describe('Traces and threads lists past one page, in headless Chromium', () => {
+  /** More than the API's default page of 50, so each list needs "Load more". */
+  const COUNT = 55;
+  const dir = tempDir('genspan-traces-pages-');
+  let server: CliServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let pageErrors: string[];
+
+  beforeAll(async () => {
+    const seeds: TraceSeed[] = Array.from({ length: COUNT }, (_, index) => ({
+      traceId: hexId(`run${index}`, 32),
+      serviceName: 'bulk-app',
+      start: new Date(Date.parse('2026-06-01T00:00:00Z') + index * 60_000).toISOString(),
+      thread: { id: `bulk-thread-${index}`, name: `Conversation ${index}` },
+      steps: [{ spanId: hexId('root', 16), parentSpanId: null, name: `bulk-run-${index}`, type: 'run', startMs: 0, endMs: 10 }],
+    }));
+    await seedTraceFile(dir.file('pages.db'), seeds);
+    server = await startCliServer(['--db', dir.file('pages.db')]);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+    page = await context.newPage();
+    pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  });
+
+  afterAll(async () => {
+    expect(pageErrors).toEqual([]);
+    await browser?.close();
+    await server?.stop();
+    dir.remove();
+  });
+
+  it.each([
+    { hash: '#/traces', table: '.trace-list', noun: 'traces', first: 'bulk-run-54', last: 'bulk-run-0' },
+    { hash: '#/threads', table: '.thread-list', noun: 'threads', first: 'Conversation 54', last: 'Conversation 0' },
+  ])('loads the next page of $noun with the cursor, newest first, none twice', async ({ hash, table, noun, first, last }) => {
+    await page.goto(`${server.url}/${hash}`);
+    const status = page.locator('.paged-table .list-status');
+    await page.waitForFunction(
+      (text) => document.querySelector('.paged-table .list-status')?.textContent === text,
+      `50 ${noun} (more to load)`,
+    );
+    await page.click('.paged-table .load-more');
+    await page.waitForFunction((text) => document.querySelector('.paged-table .list-status')?.textContent === text, `${COUNT} ${noun}`);
+    expect(await status.textContent()).toBe(`${COUNT} ${noun}`);
+    expect(await page.isHidden('.paged-table .load-more')).toBe(true);
+    const names = await page.locator(`${table} tbody tr td:first-child a`).allTextContents();
+    expect(names).toHaveLength(COUNT);
+    expect(new Set(names).size).toBe(COUNT);
+    expect([names[0], names[COUNT - 1]]).toEqual([first, last]);
   });
 });
