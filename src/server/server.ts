@@ -34,6 +34,7 @@ import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
 import type { ProviderSpec } from './providers.js';
 import { answerStoreFailure } from './store-failure.js';
 import { StoreWriteHealth } from './store-health.js';
+import { traceRoutes } from './trace-routes.js';
 
 /** Seconds a client waits before retrying a request refused because the server is shutting down (a restart, usually). */
 export const RETRY_AFTER_CLOSING_SECONDS = 5;
@@ -295,6 +296,7 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
           log,
         });
   await app.register(apiRoutes, { store: options.store, health, jaegerUrl });
+  await app.register(traceRoutes, { store: options.store, jaegerUrl });
   const experimentConcurrency = positiveOption(
     options.experimentConcurrency ?? DEFAULT_EXPERIMENT_CONCURRENCY,
     'experimentConcurrency',
