@@ -4,14 +4,16 @@ import { ListQuerySchema, listFilterProblem, type ParsedListFilter } from '../ge
 import { LIST_QUERY_PARAMETERS } from '../generation/list-query.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { ErrorBody, GenerationItem, GenerationList } from '../generation/rest.js';
+import type { IngestStore } from '../ingest/contract.js';
 import { InvalidListFilterError } from '../store/errors.js';
-import type { GenerationStore } from '../store/types.js';
+import type { GenerationStore, TraceStore } from '../store/types.js';
 import { jsonStream } from './json-stream.js';
 import { listSummary } from './list-summary.js';
 import type { StoreWriteHealth } from './store-health.js';
 
 export interface ApiOptions {
-  store: GenerationStore;
+  /** Its steps name the step and thread of a generation. */
+  store: GenerationStore & TraceStore & Pick<IngestStore, 'stepLinks'>;
   /** Whether the store still takes writes, for `/healthz`. */
   health: StoreWriteHealth;
   /** Jaeger UI base URL, e.g. `http://localhost:16686`. */
@@ -41,7 +43,7 @@ function errorBody(statusCode: number, error: string, message: string): ErrorBod
 
 /**
  * The REST API: `GET /api/generations` (filters and cursor pagination; summaries, so a page stays small whatever
- * is stored), `GET /api/generations/:id` (the whole record, streamed as JSON), `GET /api/generations.jsonl` (the
+ * is stored), `GET /api/generations/:id` (the whole record with its step and thread, streamed as JSON), `GET /api/generations.jsonl` (the
  * whole store, streamed) and `GET /healthz`. Responses are serialized by Fastify (JSON.stringify) or, streamed, by
  * `jsonStream`, never assembled from strings by hand.
  */
@@ -83,7 +85,11 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   app.get<{ Params: { id: string } }>('/api/generations/:id', async (request, reply) => {
     const record = await store.get(request.params.id);
     if (!record) return reply.code(404).send(errorBody(404, 'Not Found', `no generation with id ${request.params.id}`));
-    return reply.type('application/json; charset=utf-8').send(jsonStream(withLink(record)));
+    // The step that owns a record is its span's, so it has the record's id; records stored before steps have none.
+    const [links, threadId] = await Promise.all([store.stepLinks?.([record.traceId]), store.threadOfTrace(record.traceId)]);
+    const hasStep = links?.get(record.traceId)?.some((link) => link.spanId === record.spanId) ?? false;
+    const item: GenerationItem = { ...withLink(record), ...(hasStep ? { stepId: record.id } : {}), ...(threadId ? { threadId } : {}) };
+    return reply.type('application/json; charset=utf-8').send(jsonStream(item));
   });
 
   // 503 with the reason when the store reads but has stopped taking writes: what it receives would be lost.

@@ -4,7 +4,7 @@ import { GenerationIngest } from '../ingest/ingest.js';
 import { type PricesOption, pricesFromOption } from '../ingest/prices.js';
 import { RpcCode } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
-import type { PlaygroundStore } from '../store/types.js';
+import type { PlaygroundStore, TraceStore } from '../store/types.js';
 import { InFlightLimiter } from './admission.js';
 import { apiRoutes } from './api.js';
 import { createTokenCheck, hostHeaderName, isLoopbackHost } from './auth.js';
@@ -33,6 +33,7 @@ import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
 import type { ProviderSpec } from './providers.js';
 import { answerStoreFailure } from './store-failure.js';
 import { StoreWriteHealth } from './store-health.js';
+import { traceRoutes } from './trace-routes.js';
 
 /** Seconds a client waits before retrying a request refused because the server is shutting down (a restart, usually). */
 export const RETRY_AFTER_CLOSING_SECONDS = 5;
@@ -269,7 +270,10 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   );
   const health = new StoreWriteHealth();
   await app.register(otlpRoutes, { ingest, health, limiter, maxBodyBytes, limits, admissionWaitMs, bodyPace });
-  await app.register(apiRoutes, { store: options.store, health, jaegerUrl });
+  // TRANSITIONAL (issue 11): the cast goes once the store branch adds TraceStore to PlaygroundStore.
+  const traceStore = options.store as PlaygroundStore & TraceStore;
+  await app.register(apiRoutes, { store: traceStore, health, jaegerUrl });
+  await app.register(traceRoutes, { store: traceStore, jaegerUrl });
   const experimentConcurrency = positiveOption(
     options.experimentConcurrency ?? DEFAULT_EXPERIMENT_CONCURRENCY,
     'experimentConcurrency',

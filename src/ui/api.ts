@@ -11,8 +11,16 @@ import type {
   ProviderInfo,
   RerunEvent,
   RerunPreview,
+  ThreadDetail,
+  ThreadList,
+  ThreadSummary,
+  ThreadTurn,
+  TraceDetail,
+  TraceList,
+  TraceSummary,
 } from '../generation/rest.js';
 import type { GenerationMessage, Tool } from '../generation/schema.js';
+import type { StepRecord } from '../generation/step-record.js';
 
 /** The server's REST API, as the page uses it. */
 
@@ -26,6 +34,12 @@ export type {
   ProviderInfo,
   RerunEvent,
   RerunPreview,
+  StepRecord,
+  ThreadDetail,
+  ThreadSummary,
+  ThreadTurn,
+  TraceDetail,
+  TraceSummary,
 };
 
 /** The wire JSON of a generation, read leniently: the page shows whatever is there. */
@@ -144,6 +158,25 @@ export function cancelExperiment(id: string): Promise<Experiment> {
 
 export function fetchGeneration(id: string): Promise<GenerationItem> {
   return getJson<GenerationItem>(`/api/generations/${encodeURIComponent(id)}`);
+}
+
+/** A page of traces, newest first; `cursor` continues from an earlier page. */
+export function fetchTraces(cursor: string | null = null): Promise<TraceList> {
+  const search = listQueryString({ cursor: cursor ?? undefined });
+  return getJson<TraceList>(`/api/traces${search ? `?${search}` : ''}`);
+}
+
+export function fetchTrace(traceId: string): Promise<TraceDetail> {
+  return getJson<TraceDetail>(`/api/traces/${encodeURIComponent(traceId)}`);
+}
+
+/** A page of threads, most recently active first. */
+export function fetchThreads(cursor: string | null = null): Promise<ThreadList> {
+  return getJson<ThreadList>(`/api/threads${cursor ? `?${new URLSearchParams({ cursor })}` : ''}`);
+}
+
+export function fetchThread(id: string): Promise<ThreadDetail> {
+  return getJson<ThreadDetail>(`/api/threads/${encodeURIComponent(id)}`);
 }
 
 /** The wire generation of an item, or a placeholder when the record holds none. */

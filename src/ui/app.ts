@@ -6,6 +6,7 @@ import {
   fetchConfig,
   fetchGeneration,
   fetchList,
+  fetchTrace,
   type GenerationItem,
   type ListQuery,
   type PlaygroundConfig,
@@ -17,10 +18,12 @@ import { formatTime, generationView, previewText, rerunOrigin, typeBadge } from 
 import { byId, h, replaceChildren, safeHref } from './dom.js';
 import { editorView, originComparison } from './editor.js';
 import { experimentListView, experimentView, newExperimentView, type View } from './experiments.js';
+import { traceExplorer } from './step-tree.js';
+import { threadListView, threadView, traceListView, traceView } from './traces.js';
 
 /**
- * The page's entry point: the generation list with its filters, the hash route `#/g/<id>` for one generation, and
- * `#/experiments...` for the experiments (which take the whole page).
+ * The page's entry point: the generation list with its filters, the hash route `#/g/<id>` for one generation (with
+ * its trace's step tree beside it), and `#/traces...`, `#/threads...` and `#/experiments...`, which take the whole page.
  */
 
 const list = byId<HTMLOListElement>('generation-list');
@@ -31,6 +34,8 @@ const sortSelect = byId<HTMLSelectElement>('filter-sort');
 const detail = byId('detail');
 const layout = byId('layout');
 const experiments = byId('experiments');
+const traces = byId('traces');
+const viewLinks = document.querySelectorAll<HTMLAnchorElement>('.view-link');
 const replayThese = byId<HTMLButtonElement>('replay-these');
 const providerStatus = byId('provider-status');
 const jaegerLink = byId<HTMLAnchorElement>('jaeger-link');
@@ -47,8 +52,8 @@ let currentId: string | null = null;
 /** Ignores answers to requests a newer one has replaced. */
 let listRequest = 0;
 let detailRequest = 0;
-/** The experiments' view on show (it may be polling), left when the route changes. */
-let experimentsView: View | null = null;
+/** The whole-page view on show (an experiment's may be polling), left when the route changes. */
+let pageView: View | null = null;
 /** Whether the list was loaded since the page (re)started: it waits until it is shown, so an experiment opens sooner. */
 let listLoaded = false;
 
@@ -219,16 +224,27 @@ async function openGeneration(id: string, focus: boolean): Promise<void> {
   if (request !== detailRequest) return;
   const origin = rerunOrigin(wireOf(item));
   const originSlot = h('div', { class: 'origin-slot' });
+  const traceSlot = h('aside', { class: 'trace-slot', 'aria-label': 'Its trace', props: { hidden: true } });
   replaceChildren(
     detail,
     backLink(),
-    generationView(item),
-    originSlot,
-    editorView(item, {
-      config,
-      onStored: () => void loadList(false),
-    }),
+    h(
+      'div',
+      { class: 'generation-context' },
+      traceSlot,
+      h(
+        'div',
+        { class: 'generation-main' },
+        generationView(item),
+        originSlot,
+        editorView(item, {
+          config,
+          onStored: () => void loadList(false),
+        }),
+      ),
+    ),
   );
+  showTrace(item, traceSlot, request);
   if (origin) {
     fetchGeneration(origin.id)
       .then((original) => {
@@ -242,30 +258,77 @@ async function openGeneration(id: string, focus: boolean): Promise<void> {
   if (focus) document.getElementById('generation-title')?.focus();
 }
 
+/** The generation's trace beside it, once read; a generation stored without steps has none, and the slot stays hidden. */
+function showTrace(item: GenerationItem, slot: HTMLElement, request: number): void {
+  fetchTrace(item.traceId)
+    .then((trace) => {
+      if (request !== detailRequest) return;
+      replaceChildren(
+        slot,
+        h(
+          'h3',
+          { class: 'trace-slot-title' },
+          h('a', { href: `#/traces/${encodeURIComponent(trace.traceId)}` }, 'Trace'),
+          trace.threadId ? h('a', { href: `#/threads/${encodeURIComponent(trace.threadId)}`, class: 'thread-link' }, 'Its thread') : null,
+        ),
+        traceExplorer(trace, { generationId: item.id, placeholder: 'Choose a step to see its input and output.' }),
+      );
+      slot.hidden = false;
+    })
+    .catch((error: unknown) => {
+      if (request !== detailRequest || (error instanceof ApiError && error.status === 404)) return;
+      replaceChildren(slot, h('p', { class: 'error-box' }, `Could not load the trace: ${message(error)}`));
+      slot.hidden = false;
+    });
+}
+
 function backLink(): HTMLElement {
   return h('p', { class: 'back' }, h('a', { href: '#/' }, '← All generations'));
 }
 
-/** Shows an experiments view in place of the list and detail, or none. */
-function showExperiments(view: View | null, focus: boolean): void {
-  experimentsView?.leave();
-  experimentsView = view;
+/** Shows a whole-page view (in the experiments' or the traces' section) in place of the list and detail, or none. */
+function showPage(view: View | null, section: HTMLElement | null, focus: boolean): void {
+  pageView?.leave();
+  pageView = view;
   layout.hidden = view !== null;
-  experiments.hidden = view === null;
-  replaceChildren(experiments, view?.element);
+  for (const each of [experiments, traces]) {
+    each.hidden = each !== section;
+    replaceChildren(each, each === section ? view?.element : null);
+  }
   if (view && focus) view.element.querySelector<HTMLElement>('h2')?.focus();
 }
 
+/** Marks the top bar's link to the view on show. */
+function markView(name: string): void {
+  for (const link of viewLinks) {
+    if (link.dataset.view === name) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+/** A whole-page route: its name and the id after it (`#/traces/<id>`), or null for the generations' routes. */
+function pageRoute(hash: string): { name: 'experiments' | 'traces' | 'threads'; id: string | null } | null {
+  const match = /^#\/(experiments|traces|threads)(?:\/(.+))?$/.exec(hash);
+  if (!match) return null;
+  return { name: match[1] as 'experiments' | 'traces' | 'threads', id: match[2] ? decodeURIComponent(match[2]) : null };
+}
+
 function route(focus: boolean): void {
-  const experiment = /^#\/experiments(?:\/(.+))?$/.exec(location.hash);
-  if (experiment) {
-    const context = { config, describeError: (error: unknown) => (needsToken(error) ? tokenNeeded() : message(error)) };
-    const id = experiment[1] ? decodeURIComponent(experiment[1]) : null;
-    const view = id === null ? experimentListView(context) : id === 'new' ? newExperimentView(query, context) : experimentView(id, context);
-    showExperiments(view, focus);
+  const whole = pageRoute(location.hash);
+  const context = { config, describeError: (error: unknown) => (needsToken(error) ? tokenNeeded() : message(error)) };
+  if (whole) {
+    markView(whole.name);
+    const { id } = whole;
+    if (whole.name === 'experiments') {
+      const view =
+        id === null ? experimentListView(context) : id === 'new' ? newExperimentView(query, context) : experimentView(id, context);
+      showPage(view, experiments, focus);
+    } else if (whole.name === 'traces') showPage(id === null ? traceListView(context) : traceView(id, context), traces, focus);
+    else showPage(id === null ? threadListView(context) : threadView(id, context), traces, focus);
     return;
   }
-  showExperiments(null, false);
+  markView('generations');
+  showPage(null, null, false);
   if (!listLoaded) {
     listLoaded = true;
     void loadList(false);

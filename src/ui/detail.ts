@@ -104,6 +104,14 @@ function foldToggle(shown: HTMLElement, text: string, start: string): HTMLElemen
   return toggle;
 }
 
+/** A long text in a block: its start, with a button that shows it whole; a short one as it is. */
+export function foldedText(text: string, className = 'text'): HTMLElement {
+  const start = foldedStart(text);
+  if (start === null) return h('pre', { class: className, dir: 'auto' }, text);
+  const shown = h('pre', { class: `${className} long-value`, dir: 'auto' }, start);
+  return h('div', { class: 'folded' }, shown, foldToggle(shown, text, start));
+}
+
 export function typeBadge(generation: WireGeneration): HTMLElement {
   return h('span', { class: `badge badge-${generation.type.toLowerCase()}` }, generation.type === 'CHAT' ? 'Chat' : 'Completion');
 }
