@@ -133,10 +133,10 @@ const TOPICS = [
   'recipe oven flour butter sugar minutes temperature dough whisk simmer garlic onion season serve',
   'marketing campaign audience conversion landing page newsletter budget channel funnel retention churn',
 ];
-const GLUE =
-  'the a an of to in for with on and but or so that this it is are was be can will should could would please thanks also then when if'.split(
-    ' ',
-  );
+const GLUE = [
+  ...'the a an of to in for with on and but or so that this it is are was be can will should could'.split(' '),
+  ...'would please thanks also then when if'.split(' '),
+];
 const TOPIC_WORDS = TOPICS.map((topic) => topic.split(' '));
 const SYSTEM_PROMPTS = [
   'You are a helpful assistant for an online shop. Answer briefly, cite the policy section you used, and never invent order data.',
@@ -453,7 +453,11 @@ export function longThread(seed = DEFAULT_SEED): TraceWrite[] {
 }
 
 /** Writes traces through the store's own write path, `BATCH` generations per write, `IN_FLIGHT` writes at a time. */
-export async function writeTraces(store: SqliteStore, traces: Iterable<TraceWrite>, onBatch?: (generations: number) => void): Promise<void> {
+export async function writeTraces(
+  store: SqliteStore,
+  traces: Iterable<TraceWrite>,
+  onBatch?: (generations: number) => void,
+): Promise<void> {
   const pending: Promise<unknown>[] = [];
   let batch: TraceWrite[] = [];
   let generations = 0;
