@@ -189,9 +189,10 @@ export default async function run(): Promise<void> {
     );
     return;
   }
+  const cpu = large.buildCpuSeconds === undefined ? '' : ` (${large.buildCpuSeconds.toFixed(0)} s of CPU)`;
   console.log(
     `large store: ${large.generations.toLocaleString('en')} generations (+ probes), ${(large.bytes / 1e9).toFixed(2)} GB, ` +
-      `${large.built ? 'built now' : 'cached; built'} in ${large.buildSeconds.toFixed(0)} s; machine load ${loadavg()[0].toFixed(1)}`,
+      `${large.built ? 'built now' : 'cached; built'} in ${large.buildSeconds.toFixed(0)} s${cpu}; machine load ${loadavg()[0].toFixed(1)}`,
   );
 
   const folder = mkdtempSync(join(tmpdir(), 'genspan-large-bench-'));
