@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { jsonStream } from '../src/server/json-stream.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import {
   LARGE_STORE_DEFAULT_GENERATIONS,
@@ -142,6 +143,44 @@ function report(label: string, times: Times, targeted: boolean): boolean {
   return !targeted || meets;
 }
 
+/** Milliseconds per call, median of `CALLS` after a warm-up. */
+async function medianMs(call: () => Promise<unknown>): Promise<number> {
+  for (let index = 0; index < WARMUP; index++) await call();
+  const times: number[] = [];
+  for (let index = 0; index < CALLS; index++) {
+    const started = performance.now();
+    await call();
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+async function drain(stream: AsyncIterable<string | Buffer>): Promise<number> {
+  let length = 0;
+  for await (const chunk of stream) length += chunk.length;
+  return length;
+}
+
+/**
+ * Where the routes' time beyond the store call goes: the trace and thread routes stream their answer as JSON piece by
+ * piece (`jsonStream`, so a large answer is never one string); here beside `JSON.stringify` of the same answer.
+ */
+async function serializationCost(store: SqliteStore): Promise<void> {
+  const trace = await store.getTrace(LARGE_STORE_PROBES.bigTraceId);
+  const thread = await store.getThread(LARGE_STORE_PROBES.longThreadId);
+  const line = async (label: string, value: unknown) => {
+    const streamed = await medianMs(() => drain(jsonStream(value)));
+    const whole = await medianMs(async () => JSON.stringify(value).length);
+    const kb = JSON.stringify(value).length / 1024;
+    console.log(
+      `  of which JSON, ${label} (${kb.toFixed(0)} KB): jsonStream drained ${streamed.toFixed(2)} ms, ` +
+        `JSON.stringify ${whole.toFixed(2)} ms`,
+    );
+  };
+  await line('trace of 500 steps', trace);
+  await line('thread of 200 traces', thread);
+}
+
 interface Server {
   url: string;
   stop(): Promise<void>;
@@ -213,6 +252,7 @@ export default async function run(): Promise<void> {
         );
         ok = report(query.label, times, query.targeted) && ok;
       }
+      await serializationCost(stores.large);
     } finally {
       await stores.large.close();
       await stores.empty.close();
