@@ -55,10 +55,12 @@ async function generate(model: string, stream: boolean, body: GeminiRequest, res
   if (!stream) return sendJson(res, 200, { ...response([call ? { functionCall } : { text: reply }], 'STOP'), usageMetadata });
   const chunks = call ? [[{ functionCall }]] : reply.split(/(?<= )/).map((text) => [{ text }]);
   res.writeHead(200, { 'content-type': 'text/event-stream' });
+  // Headers first and every chunk after the delay, as a real provider streams: a time to first token is never 0 ms.
+  res.flushHeaders();
   for (const [index, parts] of chunks.entries()) {
+    if (delay > 0) await sleep(delay);
     const final = index === chunks.length - 1;
     res.write(`data: ${JSON.stringify({ ...response(parts, final ? 'STOP' : undefined), ...(final ? { usageMetadata } : {}) })}\r\n\r\n`);
-    if (delay > 0) await sleep(delay);
   }
   res.end();
 }

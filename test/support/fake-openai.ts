@@ -134,9 +134,11 @@ function keyOf(req: IncomingMessage, search: string): string {
 
 async function sse(res: ServerResponse, events: unknown[], delay: number): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  // Headers first and every event after the delay, as a real provider streams: a time to first token is never 0 ms.
+  res.flushHeaders();
   for (const event of events) {
-    res.write(`data: ${JSON.stringify(event)}\n\n`);
     if (delay > 0) await sleep(delay);
+    res.write(`data: ${JSON.stringify(event)}\n\n`);
   }
   res.write('data: [DONE]\n\n');
   res.end();
