@@ -49,6 +49,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       prices,
       experimentConcurrency: args.experimentConcurrency,
       logLevel: args.logLevel,
+      keepSpans: args.keepSpans,
     });
   } catch (error) {
     await store.close();
@@ -63,6 +64,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   for (const { name, url: providerUrl } of providers.info()) io.out(`  re-runs with        ${name}  ${providerUrl}`);
   for (const warning of providers.keyWarnings()) io.out(`  WARNING: ${warning}`);
   io.out(`  storing into        ${description}`);
+  io.out(`  keeping spans       ${args.keepSpans === 'all' ? 'all spans of traces with AI work' : 'AI spans and their ancestors'}`);
   if (args.prices) io.out(`  prices              genspan's, with ${args.prices} over them`);
   if (args.token) io.out('  every request needs Authorization: Bearer <token>');
   else if (args.insecure) io.out(`  WARNING: no token and --insecure: anyone who can reach ${args.host} can read and write`);

@@ -1,4 +1,5 @@
 import type { GenerationRecord } from '../generation/record.js';
+import type { StepLink } from './contract.js';
 
 /**
  * One LLM call traced by two layers (README, "One generation per LLM call"): the outer span's additions, the
@@ -66,4 +67,32 @@ export function mergeGeneration(inner: GenerationRecord, outer: GenerationRecord
  */
 export function mergeLayers(inner: GenerationRecord, outers: readonly GenerationRecord[]): GenerationRecord {
   return outers.reduce(mergeGeneration, inner);
+}
+
+/** A stored step that is an LLM call with a generation record of its own or merged into another. */
+function isCall(link: StepLink): boolean {
+  return link.type === 'llm' && link.generationId !== null;
+}
+
+/**
+ * The LLM calls of one trace traced by more than one layer: for each call step with a call step as parent and none
+ * as child, its span id followed by those of the call steps above it, nearest first. Several inner calls under one
+ * outer each get their own chain (each is its own generation with the outer's additions).
+ */
+export function callChains(links: readonly StepLink[]): string[][] {
+  const calls = new Map<string, StepLink>();
+  for (const link of links) if (isCall(link)) calls.set(link.spanId, link);
+  const outers = new Set<string>();
+  for (const call of calls.values()) if (call.parentSpanId && calls.has(call.parentSpanId)) outers.add(call.parentSpanId);
+  const chains: string[][] = [];
+  for (const call of calls.values()) {
+    if (outers.has(call.spanId) || !call.parentSpanId || !calls.has(call.parentSpanId)) continue;
+    const chain = [call.spanId];
+    for (let parent = calls.get(call.parentSpanId); parent && !chain.includes(parent.spanId); ) {
+      chain.push(parent.spanId);
+      parent = parent.parentSpanId ? calls.get(parent.parentSpanId) : undefined;
+    }
+    chains.push(chain);
+  }
+  return chains;
 }
