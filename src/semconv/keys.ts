@@ -36,6 +36,13 @@ export const GenAI = {
   /** genai-repo dev: `gen_ai.prompt.variable.<name>`, the variable's value as a string. */
   PROMPT_VARIABLE_PREFIX: 'gen_ai.prompt.variable.',
   CONVERSATION_ID: 'gen_ai.conversation.id',
+  /** Agent and tool spans (`invoke_agent`, `execute_tool`): what the agent or tool is called. */
+  AGENT_NAME: 'gen_ai.agent.name',
+  TOOL_NAME: 'gen_ai.tool.name',
+  TOOL_CALL_ID: 'gen_ai.tool.call.id',
+  /** Opt-in content of an `execute_tool` span: the arguments the tool got and what it returned (JSON or text). */
+  TOOL_CALL_ARGUMENTS: 'gen_ai.tool.call.arguments',
+  TOOL_CALL_RESULT: 'gen_ai.tool.call.result',
 } as const;
 
 /** The fields of a GenAI message (an entry of `gen_ai.input.messages` / `gen_ai.output.messages`, §1.4). */
@@ -54,6 +61,8 @@ export const GenAIOperation = {
 
 /** General OpenTelemetry keys used on LLM spans. */
 export const Otel = {
+  /** Deprecated in favour of `user.id` (`OpenInference.USER_ID`), still written by older instrumentations. */
+  ENDUSER_ID: 'enduser.id',
   ERROR_TYPE: 'error.type',
   /** Fallback `error.type` value the semantic conventions define. */
   ERROR_TYPE_OTHER: '_OTHER',
@@ -102,6 +111,8 @@ export const Genspan = {
   STEP_TAGS: 'genspan.step.tags',
   /** JSON */
   STEP_METADATA: 'genspan.step.metadata',
+  /** The name `step({ thread: { id, name } })` gives its thread (the id is `gen_ai.conversation.id`). */
+  THREAD_NAME: 'genspan.thread.name',
   /** Span id of the generation a playground re-run came from. */
   RERUN_OF: 'genspan.rerun_of',
 } as const;
@@ -228,6 +239,10 @@ export const OpenLLMetry = {
   ASSOCIATION_PROPERTIES_PREFIX: 'traceloop.association.properties.',
   ENTITY_INPUT: 'traceloop.entity.input',
   ENTITY_OUTPUT: 'traceloop.entity.output',
+  /** `workflow`, `task`, `agent`, `tool`, `session`, `unknown` (`OpenLLMetrySpanKind`). */
+  SPAN_KIND: 'traceloop.span.kind',
+  /** The decorated function's name; the span name is `<name>.<kind>`. */
+  ENTITY_NAME: 'traceloop.entity.name',
   PREFIX: 'traceloop.',
   /** Instrumentation scope names of the Traceloop packages start with this. */
   SCOPE_PREFIX: '@traceloop/',
@@ -276,6 +291,8 @@ export const OpenInference = {
   TAGS: 'tag.tags',
   SESSION_ID: 'session.id',
   USER_ID: 'user.id',
+  /** The tool a TOOL span ran. */
+  TOOL_NAME: 'tool.name',
   /** `@arizeai/openinference-vercel` copies the Vercel timing attributes under `metadata.` (§9). */
   METADATA_MS_TO_FIRST_CHUNK: 'metadata.ai.response.msToFirstChunk',
 } as const;
@@ -287,6 +304,16 @@ export const VercelAI = {
   /** Per-call spans; the root `ai.generateText` / `ai.streamText` spans repeat their usage and are skipped. */
   CALL_OPERATIONS: ['ai.generateText.doGenerate', 'ai.streamText.doStream', 'ai.generateObject.doGenerate', 'ai.streamObject.doStream'],
   FUNCTION_ID: 'ai.telemetry.functionId',
+  /** Tool spans (`ai.toolCall`): the tool, its arguments and its result, as JSON text. */
+  TOOL_CALL_NAME: 'ai.toolCall.name',
+  TOOL_CALL_ARGS: 'ai.toolCall.args',
+  TOOL_CALL_RESULT: 'ai.toolCall.result',
+  /** `ai.embed` / `ai.embedMany` (and their `.doEmbed`) input: the value, or the values as JSON strings. */
+  EMBED_VALUE: 'ai.value',
+  EMBED_VALUES: 'ai.values',
+  /** `ai.rerank` (and `.doRerank`): the documents (JSON strings) in, the ranking (JSON strings) out. */
+  RERANK_DOCUMENTS: 'ai.documents',
+  RERANK_RANKING: 'ai.ranking',
   MODEL_ID: 'ai.model.id',
   MODEL_PROVIDER: 'ai.model.provider',
   SETTINGS_PREFIX: 'ai.settings.',
@@ -350,5 +377,114 @@ export const Langfuse = {
   TRACE_TAGS: 'langfuse.trace.tags',
   TAGS: 'langfuse.tags',
   SESSION_ID: 'langfuse.session.id',
+  /** `user.id` and `session.id` are what `@langfuse/tracing` 5 writes; these are its older spellings, still read. */
+  USER_ID: 'langfuse.user.id',
+  /** `propagateAttributes({ metadata })`: `langfuse.trace.metadata.<key>`. */
+  TRACE_METADATA_PREFIX: 'langfuse.trace.metadata.',
   PREFIX: 'langfuse.',
+} as const;
+
+/**
+ * Values of the keys that say what kind of work a span did, per convention, as the packages write them
+ * (docs/reference-additions.md "Steps" cites each). The step type each one becomes is in translate/step-kind.ts.
+ */
+
+/** `openinference.span.kind` (`OpenInferenceSpanKind`, `@arizeai/openinference-semantic-conventions` 2.x). */
+export const OpenInferenceSpanKind = {
+  LLM: 'LLM',
+  CHAIN: 'CHAIN',
+  AGENT: 'AGENT',
+  TOOL: 'TOOL',
+  RETRIEVER: 'RETRIEVER',
+  RERANKER: 'RERANKER',
+  EMBEDDING: 'EMBEDDING',
+  GUARDRAIL: 'GUARDRAIL',
+  EVALUATOR: 'EVALUATOR',
+  PROMPT: 'PROMPT',
+} as const;
+
+/** `gen_ai.operation.name` values of spans that are no single LLM call (v1.41 and the genai repo; AI SDK 7's `agent_step`). */
+export const GenAIStepOperation = {
+  INVOKE_AGENT: 'invoke_agent',
+  CREATE_AGENT: 'create_agent',
+  INVOKE_WORKFLOW: 'invoke_workflow',
+  /** `@ai-sdk/otel`: one step of an agent loop. */
+  AGENT_STEP: 'agent_step',
+  PLAN: 'plan',
+  EXECUTE_TOOL: 'execute_tool',
+  EMBEDDINGS: 'embeddings',
+  RETRIEVAL: 'retrieval',
+  /** `@ai-sdk/otel`'s rerank spans. */
+  RERANK: 'rerank',
+} as const;
+
+/** `ai.operationId` values of the AI SDK's spans besides the per-call ones (`VercelAI.CALL_OPERATIONS`). */
+export const VercelAIOperation = {
+  GENERATE_TEXT: 'ai.generateText',
+  STREAM_TEXT: 'ai.streamText',
+  GENERATE_OBJECT: 'ai.generateObject',
+  STREAM_OBJECT: 'ai.streamObject',
+  TOOL_CALL: 'ai.toolCall',
+  EMBED: 'ai.embed',
+  EMBED_DO_EMBED: 'ai.embed.doEmbed',
+  EMBED_MANY: 'ai.embedMany',
+  EMBED_MANY_DO_EMBED: 'ai.embedMany.doEmbed',
+  RERANK: 'ai.rerank',
+  RERANK_DO_RERANK: 'ai.rerank.doRerank',
+} as const;
+
+/** `traceloop.span.kind` (`TraceloopSpanKindValues`, `@traceloop/ai-semantic-conventions`). */
+export const OpenLLMetrySpanKind = {
+  WORKFLOW: 'workflow',
+  TASK: 'task',
+  AGENT: 'agent',
+  TOOL: 'tool',
+  SESSION: 'session',
+  UNKNOWN: 'unknown',
+} as const;
+
+/** `llm.request.type` values of OpenLLMetry spans that are no chat or completion call (`LLMRequestTypeValues`). */
+export const OpenLLMetryRequestType = {
+  RERANK: 'rerank',
+} as const;
+
+/** `langfuse.observation.type` (`@langfuse/tracing` 5 `asType`). */
+export const LangfuseObservationType = {
+  SPAN: 'span',
+  GENERATION: 'generation',
+  EVENT: 'event',
+  AGENT: 'agent',
+  TOOL: 'tool',
+  CHAIN: 'chain',
+  RETRIEVER: 'retriever',
+  EMBEDDING: 'embedding',
+  EVALUATOR: 'evaluator',
+  GUARDRAIL: 'guardrail',
+} as const;
+
+/**
+ * Names under `traceloop.association.properties.` that say which conversation and user a span belongs to: OpenLLMetry's
+ * documented `session_id` / `user_id`, a `thread_id`, and the Literal AI SDK's `literal.*` (its span exporter reads them).
+ */
+export const AssociationProperty = {
+  SESSION_ID: 'session_id',
+  THREAD_ID: 'thread_id',
+  USER_ID: 'user_id',
+  LITERAL_THREAD_ID: 'literal.thread_id',
+  /** JSON array of strings. */
+  LITERAL_TAGS: 'literal.tags',
+} as const;
+
+/** Literal AI's own span attributes (its Python SDK's exporter reads them besides the association properties). */
+export const Literal = {
+  THREAD_ID: 'literal.thread_id',
+  /** Python's `str(None)`: what the Literal SDK writes for an id it does not have. */
+  NONE: 'None',
+} as const;
+
+/** Keys of `ai.telemetry.metadata.*` that Langfuse reads as the session, the user and the tags (span-conventions.md §6.2). */
+export const VercelAIMetadata = {
+  SESSION_ID: 'sessionId',
+  USER_ID: 'userId',
+  TAGS: 'tags',
 } as const;

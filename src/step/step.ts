@@ -11,6 +11,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { Generation } from '../generation/generation.js';
+import type { StepType } from '../generation/step-record.js';
 import {
   captureContentFromEnv,
   type EncodeOptions,
@@ -19,11 +20,16 @@ import {
   type SpanAttributes,
   truncationMarker,
 } from '../semconv/encode.js';
-import { Genspan, Otel, StatusCode } from '../semconv/keys.js';
+import { GenAI, Genspan, OpenInference, Otel, StatusCode } from '../semconv/keys.js';
 import { matchesSnapshot, type Snapshot, takeSnapshot } from './snapshot.js';
 
-/** Chainlit's step types (`TrueStepType`). */
-export type StepType = 'run' | 'tool' | 'llm' | 'embedding' | 'retrieval' | 'rerank' | 'undefined';
+export type { StepType };
+
+/** A conversation: its id, and optionally the name to show for it (else it is named by its first input). */
+export interface StepThreadOptions {
+  id: string;
+  name?: string;
+}
 
 export interface StepOptions extends EncodeOptions {
   name: string;
@@ -36,11 +42,52 @@ export interface StepOptions extends EncodeOptions {
   tracer?: Tracer;
   /** Extra span attributes set at start. */
   attributes?: Attributes;
+  /**
+   * The thread (conversation) the run belongs to: its id, or `{ id, name }`. Written as `gen_ai.conversation.id` (and
+   * `genspan.thread.name`); steps started inside this one inherit it, unless given their own.
+   */
+  thread?: string | StepThreadOptions;
+  /** The user the run is for, written as `user.id`; inherited as `thread` is. */
+  user?: string;
 }
 
 export const TRACER_NAME = 'genspan';
 
 const STEP_KEY = createContextKey('genspan.step');
+/** The thread and user of the enclosing steps, which a step started inside them inherits. */
+const CONVERSATION_KEY = createContextKey('genspan.conversation');
+
+interface Conversation {
+  thread?: { id: string; name?: string };
+  user?: string;
+}
+
+function nonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+/** The `thread` option as given, or undefined (with a diagnostic) when it is not one. */
+function threadOption(thread: StepOptions['thread']): Conversation['thread'] {
+  if (thread === undefined) return undefined;
+  if (nonEmptyString(thread)) return { id: thread };
+  if (typeof thread === 'object' && thread !== null && nonEmptyString(thread.id)) {
+    return nonEmptyString(thread.name) ? { id: thread.id, name: thread.name } : { id: thread.id };
+  }
+  diag.warn('genspan: step option `thread` must be a non-empty string id or { id, name }; the step is traced without it');
+  return undefined;
+}
+
+function userOption(user: StepOptions['user']): string | undefined {
+  if (user === undefined || nonEmptyString(user)) return user;
+  diag.warn('genspan: step option `user` must be a non-empty string; the step is traced without it');
+  return undefined;
+}
+
+/** The step's own thread and user, else those of the enclosing steps. */
+function conversationOf(options: StepOptions, parent: Context): Conversation {
+  const inherited = (parent.getValue(CONVERSATION_KEY) as Conversation | undefined) ?? {};
+  return { thread: threadOption(options.thread) ?? inherited.thread, user: userOption(options.user) ?? inherited.user };
+}
 
 /** Steps record input and output as strings; objects become JSON, as Chainlit's setters do. */
 function stepText(value: unknown): string | undefined {
@@ -224,9 +271,16 @@ export function step<T>(nameOrOptions: string | StepOptions, fn: (step: Step) =>
     if (options.tags && options.tags.length > 0) attributes[Genspan.STEP_TAGS] = [...options.tags];
     if (options.metadata) attributes[Genspan.STEP_METADATA] = stepText(options.metadata);
     const parent = context.active();
+    const conversation = conversationOf(options, parent);
+    if (conversation.thread) {
+      attributes[GenAI.CONVERSATION_ID] = conversation.thread.id;
+      if (conversation.thread.name) attributes[Genspan.THREAD_NAME] = conversation.thread.name;
+    }
+    // `user.id`: the general OpenTelemetry key, which OpenInference and Langfuse read too.
+    if (conversation.user) attributes[OpenInference.USER_ID] = conversation.user;
     const span = tracer.startSpan(options.name, { kind: type === 'llm' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes }, parent);
     current = new Step(span, options);
-    stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, current);
+    stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, current).setValue(CONVERSATION_KEY, conversation);
   } catch (error) {
     diag.error('genspan: could not start a step; running it untraced', error);
     return fn(new Step(trace.wrapSpanContext(INVALID_SPAN_CONTEXT), options));

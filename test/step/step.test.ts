@@ -2,8 +2,10 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type ProxyTracerProvider, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChatGeneration, CompletionGeneration } from '../../src/generation/index.js';
-import { GenAI, Genspan, Otel, REDACTED } from '../../src/semconv/keys.js';
+import { GenAI, Genspan, OpenInference, Otel, REDACTED } from '../../src/semconv/keys.js';
 import { currentStep, step, TRACER_NAME } from '../../src/step/index.js';
+import { normalizeReadableSpan } from '../../src/translate/normalize.js';
+import { describeStep } from '../../src/translate/step-kind.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import { inMemoryTracing } from '../support/tracing.js';
 
@@ -418,5 +420,91 @@ describe('step() and the GenAI encoding, through the real SDK', () => {
     const tracer = tracing.provider.getTracer('custom-tracer');
     step({ name: 'explicit', tracer }, () => undefined);
     expect(tracing.spans()[0].instrumentationScope.name).toBe('custom-tracer');
+  });
+});
+
+describe('step() threads and users, through the real SDK', () => {
+  function spanNamed(name: string) {
+    const found = tracing.spans().filter((span) => span.name === name);
+    expect(found).toHaveLength(1);
+    return found[0];
+  }
+
+  it('writes the thread id as gen_ai.conversation.id, its name as genspan.thread.name, and the user as user.id', () => {
+    step({ name: 'turn', type: 'run', thread: { id: 'thread-1', name: 'Weather chat' }, user: 'ada' }, () => undefined);
+    const span = spanNamed('turn');
+    expect(span.attributes[GenAI.CONVERSATION_ID]).toBe('thread-1');
+    expect(span.attributes[Genspan.THREAD_NAME]).toBe('Weather chat');
+    expect(span.attributes[OpenInference.USER_ID]).toBe('ada');
+    const described = describeStep(normalizeReadableSpan(span));
+    expect(described).toMatchObject({
+      ai: true,
+      type: 'run',
+      name: 'turn',
+      thread: { id: 'thread-1', name: 'Weather chat' },
+      userId: 'ada',
+    });
+  });
+
+  it('takes a thread given as a bare id, with no name', () => {
+    step({ name: 'turn', thread: 'thread-2' }, () => undefined);
+    const span = spanNamed('turn');
+    expect(span.attributes[GenAI.CONVERSATION_ID]).toBe('thread-2');
+    expect(span.attributes[Genspan.THREAD_NAME]).toBeUndefined();
+    expect(span.attributes[OpenInference.USER_ID]).toBeUndefined();
+    expect(describeStep(normalizeReadableSpan(span)).thread).toEqual({ id: 'thread-2', name: null });
+  });
+
+  it('gives nested steps the enclosing thread and user, also across awaits, so the whole run is in the thread', async () => {
+    await step({ name: 'run', type: 'run', thread: { id: 'thread-3', name: 'Support' }, user: 'grace' }, async () => {
+      await step({ name: 'llm', type: 'llm' }, async () => {
+        await nextTurn();
+        step({ name: 'tool', type: 'tool' }, () => undefined);
+      });
+    });
+    for (const name of ['run', 'llm', 'tool']) {
+      const described = describeStep(normalizeReadableSpan(spanNamed(name)));
+      expect(described.thread).toEqual({ id: 'thread-3', name: 'Support' });
+      expect(described.userId).toBe('grace');
+    }
+  });
+
+  it('lets a nested step set its own thread or user, keeping the other inherited', () => {
+    step({ name: 'outer', thread: 'thread-4', user: 'ada' }, () => {
+      step({ name: 'own-user', user: 'grace' }, () => undefined);
+      step({ name: 'own-thread', thread: 'thread-5' }, () => undefined);
+    });
+    expect(spanNamed('own-user').attributes).toMatchObject({ [GenAI.CONVERSATION_ID]: 'thread-4', [OpenInference.USER_ID]: 'grace' });
+    expect(spanNamed('own-thread').attributes).toMatchObject({ [GenAI.CONVERSATION_ID]: 'thread-5', [OpenInference.USER_ID]: 'ada' });
+  });
+
+  it('keeps parallel runs of one thread apart from runs of another', async () => {
+    await Promise.all(
+      ['a', 'b', 'c', 'd'].map((id, index) =>
+        step({ name: `run-${id}`, thread: index % 2 === 0 ? 'even' : 'odd' }, async () => {
+          await nextTurn();
+          await step({ name: `child-${id}` }, async () => nextTurn());
+        }),
+      ),
+    );
+    expect(spanNamed('child-a').attributes[GenAI.CONVERSATION_ID]).toBe('even');
+    expect(spanNamed('child-b').attributes[GenAI.CONVERSATION_ID]).toBe('odd');
+    expect(spanNamed('child-c').attributes[GenAI.CONVERSATION_ID]).toBe('even');
+    expect(spanNamed('child-d').attributes[GenAI.CONVERSATION_ID]).toBe('odd');
+  });
+
+  it('traces a step whose thread or user is not valid without them, never throwing into the app', () => {
+    const result = step({ name: 'bad', thread: { id: '' }, user: 42 as unknown as string }, () => 'ran');
+    expect(result).toBe('ran');
+    const span = spanNamed('bad');
+    expect(span.attributes[GenAI.CONVERSATION_ID]).toBeUndefined();
+    expect(span.attributes[OpenInference.USER_ID]).toBeUndefined();
+  });
+
+  it('leaves steps outside any thread without thread or user attributes', () => {
+    step('alone', () => undefined);
+    const described = describeStep(normalizeReadableSpan(spanNamed('alone')));
+    expect(described.thread).toBeNull();
+    expect(described.userId).toBeNull();
   });
 });

@@ -1,0 +1,454 @@
+import { STEP_TYPES, type StepType } from '../generation/step-record.js';
+import {
+  AssociationProperty,
+  GenAI,
+  GenAIStepOperation,
+  Genspan,
+  Langfuse,
+  LangfuseObservationType,
+  Literal,
+  OpenInference,
+  OpenInferenceSpanKind,
+  OpenLLMetry,
+  OpenLLMetryRequestType,
+  OpenLLMetrySpanKind,
+  Otel,
+  StatusCode,
+  VercelAI,
+  VercelAIMetadata,
+  VercelAIOperation,
+} from '../semconv/keys.js';
+import { mayHoldSecret, redactSecrets } from '../semconv/redact.js';
+import { type Attributes, appended, clean, isRecord, isSafeKey, jsonValue, stringify, stringListValue } from './read.js';
+import { isGenerationSpan } from './translate.js';
+import type { NormalizedSpan } from './types.js';
+
+/**
+ * What any span is as a Chainlit step (README "Steps"): whether it carries AI work, its step type, and what the
+ * conventions say of its name, input, output, tags, metadata, thread and user. Pure, and cheap for the spans that
+ * carry no AI work (a few key lookups): it runs on every span an app exports.
+ */
+
+export type { StepType };
+
+/** The conversation a span says it belongs to. */
+export interface StepThread {
+  id: string;
+  /** A name the app gave the thread (genspan's `step({ thread: { id, name } })`), else null. */
+  name: string | null;
+}
+
+export interface StepDescription {
+  /** True when the span carries AI work: an LLM call, a genspan step, or another convention's AI span (agent, tool...). */
+  ai: boolean;
+  type: StepType;
+  name: string;
+  /** As Chainlit records them: text as it is, anything else as JSON; null when the span has none. */
+  input: string | null;
+  output: string | null;
+  /** The failure's message when the span failed, else null. */
+  error: string | null;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  thread: StepThread | null;
+  userId: string | null;
+  /**
+   * Set when reading the span threw (a hostile attribute getter, a bug): what failed. The description is then that of
+   * a span with no AI work, named as far as its name could be read; the caller reports the failure.
+   */
+  failure?: string;
+}
+
+/** A frozen, prototype-free table from a convention's value to a step type, so no inherited key can match. */
+function stepTypes(entries: Record<string, StepType>): Readonly<Record<string, StepType>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, StepType>, entries));
+}
+
+/**
+ * Each convention's kinds of AI work as step types. Agents, chains and workflows are runs (as Chainlit makes a
+ * LangChain chain or agent a `run` step); guardrails, evaluators and prompt formatting have no Chainlit type and stay
+ * `undefined`, though they are AI work.
+ */
+const OPEN_INFERENCE_TYPES = stepTypes({
+  [OpenInferenceSpanKind.LLM]: 'llm',
+  [OpenInferenceSpanKind.CHAIN]: 'run',
+  [OpenInferenceSpanKind.AGENT]: 'run',
+  [OpenInferenceSpanKind.TOOL]: 'tool',
+  [OpenInferenceSpanKind.RETRIEVER]: 'retrieval',
+  [OpenInferenceSpanKind.RERANKER]: 'rerank',
+  [OpenInferenceSpanKind.EMBEDDING]: 'embedding',
+  [OpenInferenceSpanKind.GUARDRAIL]: 'undefined',
+  [OpenInferenceSpanKind.EVALUATOR]: 'undefined',
+  [OpenInferenceSpanKind.PROMPT]: 'undefined',
+});
+
+/** `gen_ai.operation.name`; the LLM-call operations (`chat`...) are LLM spans, found by `isGenerationSpan` first. */
+const GENAI_TYPES = stepTypes({
+  [GenAIStepOperation.INVOKE_AGENT]: 'run',
+  [GenAIStepOperation.CREATE_AGENT]: 'run',
+  [GenAIStepOperation.INVOKE_WORKFLOW]: 'run',
+  [GenAIStepOperation.AGENT_STEP]: 'run',
+  [GenAIStepOperation.PLAN]: 'run',
+  [GenAIStepOperation.EXECUTE_TOOL]: 'tool',
+  [GenAIStepOperation.EMBEDDINGS]: 'embedding',
+  [GenAIStepOperation.RETRIEVAL]: 'retrieval',
+  [GenAIStepOperation.RERANK]: 'rerank',
+});
+
+/** `ai.operationId`; the wrappers (`ai.generateText`...) are runs around their per-call LLM spans. */
+const VERCEL_TYPES = stepTypes({
+  [VercelAIOperation.GENERATE_TEXT]: 'run',
+  [VercelAIOperation.STREAM_TEXT]: 'run',
+  [VercelAIOperation.GENERATE_OBJECT]: 'run',
+  [VercelAIOperation.STREAM_OBJECT]: 'run',
+  [VercelAIOperation.TOOL_CALL]: 'tool',
+  [VercelAIOperation.EMBED]: 'embedding',
+  [VercelAIOperation.EMBED_DO_EMBED]: 'embedding',
+  [VercelAIOperation.EMBED_MANY]: 'embedding',
+  [VercelAIOperation.EMBED_MANY_DO_EMBED]: 'embedding',
+  [VercelAIOperation.RERANK]: 'rerank',
+  [VercelAIOperation.RERANK_DO_RERANK]: 'rerank',
+});
+
+const OPENLLMETRY_TYPES = stepTypes({
+  [OpenLLMetrySpanKind.WORKFLOW]: 'run',
+  [OpenLLMetrySpanKind.TASK]: 'run',
+  [OpenLLMetrySpanKind.AGENT]: 'run',
+  [OpenLLMetrySpanKind.SESSION]: 'run',
+  [OpenLLMetrySpanKind.TOOL]: 'tool',
+});
+
+/** `llm.request.type` of OpenLLMetry's client instrumentations; `chat` and `completion` are LLM spans. */
+const OPENLLMETRY_REQUEST_TYPES = stepTypes({ [OpenLLMetryRequestType.RERANK]: 'rerank' });
+
+/** `span` and `event` are Langfuse's observations of no particular kind: AI work (the app recorded them) of type `undefined`. */
+const LANGFUSE_TYPES = stepTypes({
+  [LangfuseObservationType.GENERATION]: 'llm',
+  [LangfuseObservationType.AGENT]: 'run',
+  [LangfuseObservationType.CHAIN]: 'run',
+  [LangfuseObservationType.TOOL]: 'tool',
+  [LangfuseObservationType.RETRIEVER]: 'retrieval',
+  [LangfuseObservationType.EMBEDDING]: 'embedding',
+});
+
+const GENSPAN_TYPES = stepTypes(Object.fromEntries(STEP_TYPES.map((type) => [type, type])));
+
+const association = (name: string) => `${OpenLLMetry.ASSOCIATION_PROPERTIES_PREFIX}${name}`;
+const vercelMetadata = (name: string) => `${VercelAI.METADATA_PREFIX}${name}`;
+
+/** The first key present names the step; the span's own name otherwise. */
+const NAME_KEYS: readonly string[] = Object.freeze([
+  Genspan.STEP_NAME,
+  VercelAI.TOOL_CALL_NAME,
+  GenAI.TOOL_NAME,
+  OpenInference.TOOL_NAME,
+  OpenLLMetry.ENTITY_NAME,
+]);
+
+/** The first key holding a value is the input; a span carries one convention's keys, so the order matters little. */
+const INPUT_KEYS: readonly string[] = Object.freeze([
+  Genspan.STEP_INPUT,
+  Langfuse.INPUT,
+  OpenInference.INPUT_VALUE,
+  GenAI.TOOL_CALL_ARGUMENTS,
+  VercelAI.TOOL_CALL_ARGS,
+  OpenLLMetry.ENTITY_INPUT,
+  VercelAI.PROMPT,
+  VercelAI.PROMPT_MESSAGES,
+  VercelAI.EMBED_VALUE,
+  VercelAI.EMBED_VALUES,
+  VercelAI.RERANK_DOCUMENTS,
+  GenAI.INPUT_MESSAGES,
+]);
+
+/** Embedding vectors (`ai.embedding(s)`) are not kept as an output: numbers no reader of a step wants. */
+const OUTPUT_KEYS: readonly string[] = Object.freeze([
+  Genspan.STEP_OUTPUT,
+  Langfuse.OUTPUT,
+  OpenInference.OUTPUT_VALUE,
+  GenAI.TOOL_CALL_RESULT,
+  VercelAI.TOOL_CALL_RESULT,
+  OpenLLMetry.ENTITY_OUTPUT,
+  VercelAI.RESPONSE_TEXT,
+  VercelAI.RESPONSE_OBJECT,
+  VercelAI.RESPONSE_TOOL_CALLS,
+  VercelAI.RESULT_TEXT,
+  VercelAI.RESULT_OBJECT,
+  VercelAI.RESULT_TOOL_CALLS,
+  VercelAI.RERANK_RANKING,
+  GenAI.OUTPUT_MESSAGES,
+]);
+
+/** Tag lists, joined in this order without repeats (Literal's and the AI SDK's are read from their families). */
+const TAG_KEYS: readonly string[] = Object.freeze([
+  Genspan.STEP_TAGS,
+  OpenInference.TAGS,
+  Langfuse.TRACE_TAGS,
+  Langfuse.TAGS,
+  vercelMetadata(VercelAIMetadata.TAGS),
+  association(AssociationProperty.LITERAL_TAGS),
+]);
+
+/** The conversation id, first found wins: genspan's and the GenAI key, then each convention's session or thread. */
+const THREAD_KEYS: readonly string[] = Object.freeze([
+  GenAI.CONVERSATION_ID,
+  OpenInference.SESSION_ID,
+  Langfuse.SESSION_ID,
+  association(AssociationProperty.LITERAL_THREAD_ID),
+  association(AssociationProperty.THREAD_ID),
+  association(AssociationProperty.SESSION_ID),
+  Literal.THREAD_ID,
+  vercelMetadata(VercelAIMetadata.SESSION_ID),
+]);
+
+const USER_KEYS: readonly string[] = Object.freeze([
+  OpenInference.USER_ID,
+  Langfuse.USER_ID,
+  Otel.ENDUSER_ID,
+  association(AssociationProperty.USER_ID),
+  vercelMetadata(VercelAIMetadata.USER_ID),
+]);
+
+/** Families of flattened metadata, merged in this order (a later one wins a key); JSON metadata objects come after. */
+const METADATA_PREFIXES: readonly string[] = Object.freeze([
+  VercelAI.METADATA_PREFIX,
+  OpenLLMetry.ASSOCIATION_PROPERTIES_PREFIX,
+  Langfuse.TRACE_METADATA_PREFIX,
+  Langfuse.METADATA_PREFIX,
+]);
+const METADATA_JSON_KEYS: readonly string[] = Object.freeze([OpenInference.METADATA, Genspan.STEP_METADATA]);
+
+/** Keys of the flattened families that are read as tags, not metadata. */
+const NOT_METADATA: ReadonlySet<string> = new Set([vercelMetadata(VercelAIMetadata.TAGS), association(AssociationProperty.LITERAL_TAGS)]);
+
+interface Kind {
+  ai: boolean;
+  type: StepType;
+}
+
+const NOT_AI: Kind = Object.freeze({ ai: false, type: 'undefined' });
+
+function kindOf(table: Readonly<Record<string, StepType>>, value: unknown): Kind {
+  return { ai: true, type: (typeof value === 'string' && table[value]) || 'undefined' };
+}
+
+/** The AI SDK's operation: `ai.operationId`, or before it existed the first word of `operation.name`. */
+function vercelOperation(attributes: Attributes): string | undefined {
+  const id = attributes[VercelAI.OPERATION_ID];
+  if (typeof id === 'string') return id;
+  const name = attributes[VercelAI.OPERATION_NAME];
+  return typeof name === 'string' && name.startsWith(VercelAI.PREFIX) ? name.split(' ', 1)[0] : undefined;
+}
+
+/**
+ * The step type, by the first convention that marks the span (in the translator's order, span-conventions.md §9):
+ * an LLM call is an `llm` step whatever else it carries.
+ */
+function classify(span: NormalizedSpan, attributes: Attributes): Kind {
+  if (isGenerationSpan(span)) return { ai: true, type: 'llm' };
+  const genspan = attributes[Genspan.STEP_TYPE];
+  if (genspan !== undefined || attributes[Genspan.STEP_NAME] !== undefined) return kindOf(GENSPAN_TYPES, genspan);
+  const observation = attributes[Langfuse.OBSERVATION_TYPE];
+  if (observation !== undefined) return kindOf(LANGFUSE_TYPES, observation);
+  const openInference = attributes[OpenInference.SPAN_KIND];
+  if (openInference !== undefined) return kindOf(OPEN_INFERENCE_TYPES, openInference);
+  const operation = attributes[GenAI.OPERATION_NAME];
+  if (operation !== undefined) return kindOf(GENAI_TYPES, operation);
+  const vercel = vercelOperation(attributes);
+  if (vercel !== undefined) return kindOf(VERCEL_TYPES, vercel);
+  const openLLMetry = attributes[OpenLLMetry.SPAN_KIND];
+  if (openLLMetry !== undefined) return kindOf(OPENLLMETRY_TYPES, openLLMetry);
+  const requestType = attributes[OpenLLMetry.REQUEST_TYPE];
+  if (requestType !== undefined) return kindOf(OPENLLMETRY_REQUEST_TYPES, requestType);
+  // Langfuse reads a tool name alone as a tool observation (span-conventions.md §6.1, rule 7).
+  if (attributes[GenAI.TOOL_NAME] !== undefined || attributes[GenAI.TOOL_CALL_ID] !== undefined) return { ai: true, type: 'tool' };
+  return NOT_AI;
+}
+
+/** Text as it is, anything else as JSON; null for nothing, an empty string, or a value JSON cannot print. */
+function stepText(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value === '' ? null : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return value.toString();
+  return stringify(value) ?? null;
+}
+
+function firstText(attributes: Attributes, keys: readonly string[]): string | null {
+  for (const key of keys) {
+    const text = stepText(attributes[key]);
+    if (text !== null) return text;
+  }
+  return null;
+}
+
+/** An id: a non-empty string (not the Literal SDK's "None"), or a finite number as text. */
+function idValue(value: unknown): string | null {
+  if (typeof value === 'string') return value === '' || value === Literal.NONE ? null : value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return value.toString();
+  return null;
+}
+
+function firstId(attributes: Attributes, keys: readonly string[]): string | null {
+  for (const key of keys) {
+    const id = idValue(attributes[key]);
+    if (id !== null) return id;
+  }
+  return null;
+}
+
+function readThread(attributes: Attributes): StepThread | null {
+  const id = firstId(attributes, THREAD_KEYS);
+  if (id === null) return null;
+  const name = attributes[Genspan.THREAD_NAME];
+  return { id, name: typeof name === 'string' && name !== '' ? name : null };
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function exceptionMessage(span: NormalizedSpan): string | undefined {
+  if (!Array.isArray(span.events)) return undefined;
+  for (const event of span.events) {
+    if (event?.name !== Otel.EXCEPTION_EVENT) continue;
+    const message = nonEmpty(event.attributes?.[Otel.EXCEPTION_MESSAGE]) ?? nonEmpty(event.attributes?.[Otel.EXCEPTION_TYPE]);
+    if (message !== undefined) return message;
+  }
+  return undefined;
+}
+
+function hasException(span: NormalizedSpan): boolean {
+  return Array.isArray(span.events) && span.events.some((event) => event?.name === Otel.EXCEPTION_EVENT);
+}
+
+/** As the translator reads a call's error: status ERROR, Langfuse's ERROR level, an `exception` event or `error.type`. */
+function readError(span: NormalizedSpan, attributes: Attributes): string | null {
+  const declared = nonEmpty(attributes[Otel.ERROR_TYPE]);
+  const failed = span.status?.code === StatusCode.ERROR;
+  const level = attributes[Langfuse.LEVEL] === Langfuse.LEVEL_ERROR;
+  if (!failed && !level && declared === undefined && !hasException(span)) return null;
+  return (
+    (failed ? nonEmpty(span.status.message) : undefined) ??
+    nonEmpty(attributes[Langfuse.STATUS_MESSAGE]) ??
+    exceptionMessage(span) ??
+    declared ??
+    'error'
+  );
+}
+
+function readTags(attributes: Attributes, ignored: string[]): string[] {
+  let tags: string[] | undefined;
+  for (const key of TAG_KEYS) {
+    const list = stringListValue(attributes[key], key, ignored);
+    if (list === undefined || list.length === 0) continue;
+    tags = tags === undefined ? list : tags.concat(list);
+  }
+  return tags === undefined ? [] : [...new Set(tags)];
+}
+
+/** The flattened metadata families (one pass over the keys), then the JSON metadata objects; credentials redacted. */
+function readMetadata(attributes: Attributes, ignored: string[]): Record<string, unknown> {
+  let metadata: Record<string, unknown> | undefined;
+  const found: (string[] | undefined)[] = METADATA_PREFIXES.map(() => undefined);
+  for (const key in attributes) {
+    for (let index = 0; index < METADATA_PREFIXES.length; index++) {
+      const prefix = METADATA_PREFIXES[index];
+      if (key.length > prefix.length && key.startsWith(prefix) && !NOT_METADATA.has(key)) {
+        found[index] = appended(found[index], key);
+        break;
+      }
+    }
+  }
+  for (let index = 0; index < METADATA_PREFIXES.length; index++) {
+    const prefix = METADATA_PREFIXES[index];
+    for (const key of found[index] ?? []) {
+      const name = key.slice(prefix.length);
+      if (!isSafeKey(name, key, ignored)) continue;
+      metadata ??= {};
+      metadata[name] = clean(attributes[key], key, ignored);
+    }
+  }
+  for (const key of METADATA_JSON_KEYS) {
+    const value = jsonValue(attributes[key], key, ignored);
+    if (!isRecord(value)) continue;
+    metadata ??= {};
+    for (const name of Object.keys(value)) if (isSafeKey(name, key, ignored)) metadata[name] = value[name];
+  }
+  if (metadata === undefined) return {};
+  for (const key of Object.keys(metadata)) if (mayHoldSecret(key, metadata[key])) return redactSecrets(metadata);
+  return metadata;
+}
+
+function spanName(span: NormalizedSpan): string {
+  try {
+    return typeof span?.name === 'string' ? span.name : '';
+  } catch {
+    return '';
+  }
+}
+
+function failureText(error: unknown): string {
+  try {
+    return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 200);
+  } catch {
+    return 'an error that cannot be printed';
+  }
+}
+
+function describe(span: NormalizedSpan): StepDescription {
+  const given = span.attributes;
+  const attributes: Attributes = typeof given === 'object' && given !== null ? given : {};
+  const kind = classify(span, attributes);
+  const description: StepDescription = {
+    ai: kind.ai,
+    type: kind.type,
+    name: spanName(span),
+    input: null,
+    output: null,
+    error: readError(span, attributes),
+    tags: [],
+    metadata: {},
+    thread: readThread(attributes),
+    userId: firstId(attributes, USER_KEYS),
+  };
+  if (!kind.ai) return description;
+  // What a convention's value could not be read as (a tag list that is not one...) is left out: it is no failure.
+  const ignored: string[] = [];
+  for (const key of NAME_KEYS) {
+    const name = nonEmpty(attributes[key]);
+    if (name === undefined) continue;
+    description.name = name;
+    break;
+  }
+  description.input = firstText(attributes, INPUT_KEYS);
+  description.output = firstText(attributes, OUTPUT_KEYS);
+  description.tags = readTags(attributes, ignored);
+  description.metadata = readMetadata(attributes, ignored);
+  return description;
+}
+
+/**
+ * Says what a span is as a step (README "Steps"). Never throws: when reading the span throws, the result is a step of
+ * no AI work, of type `undefined`, with `failure` saying what failed.
+ */
+export function describeStep(span: NormalizedSpan): StepDescription {
+  try {
+    return describe(span);
+  } catch (error) {
+    return {
+      ai: false,
+      type: 'undefined',
+      name: spanName(span),
+      input: null,
+      output: null,
+      error: null,
+      tags: [],
+      metadata: {},
+      thread: null,
+      userId: null,
+      failure: `describing the span threw ${failureText(error)}`,
+    };
+  }
+}
