@@ -2,10 +2,10 @@ import type { PriceTable } from '../generation/prices.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { StepRecord } from '../generation/step-record.js';
 import { GenAILogs, InstrumentationScopes } from '../semconv/keys.js';
+import { describeStep, isAiSpan } from '../translate/step-kind.js';
 import { translateSpan } from '../translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationResult } from '../translate/types.js';
 import { type GenerationMerge, type IngestStore, type SpanKey, type StepLink, spanKeyString } from './contract.js';
-import { describeStep, isAiSpan } from './describe.js';
 import { errorMessage, report } from './diagnostics.js';
 import { callChains, mergeLayers } from './overlap.js';
 import { AiTraces, PendingSpans, type PendingStats } from './pending.js';
@@ -164,7 +164,7 @@ export class GenerationIngest {
 
   private async writeSteps(given: number, described: readonly DescribedSpan[], aiTraceIds: Set<string>): Promise<IngestResult> {
     let decision = decideKeep(described, NO_STEPS, this.keepSpans);
-    if (decision.held.length > 0 && this.store.stepLinks) {
+    if (decision.held.length > 0) {
       // One lookup per write: are the held spans' traces' steps stored (their AI work came earlier)?
       const stored = await this.store.stepLinks([...new Set(decision.held.map((span) => span.traceId))]);
       if (stored.size > 0) decision = decideKeep(described, stored, this.keepSpans);
@@ -197,7 +197,7 @@ export class GenerationIngest {
     const written = await this.store.writeWithSpans(records(), kept, { steps, threads: traceThreads(decision.kept) });
     this.pending.hold(decision.held);
     const rebuilt = kept.size > 0 ? await this.joinStoredLogs(kept) : new Map<string, GenerationRecord>();
-    await this.settle(calls, rebuilt);
+    await this.settle(new Set(decision.kept.map(({ span }) => spanKeyString(span))), calls, rebuilt);
     return { stored: written.inserted, duplicates: written.duplicates, ignored: given - generations, updated: rebuilt.size, failed };
   }
 
@@ -220,7 +220,7 @@ export class GenerationIngest {
     const spans = await this.store.spansFor([...keys.values()]);
     if (spans.size === 0) return { ...EMPTY_RESULT, stored: logs.length, ignored };
     const rebuilt = await this.rebuild(spans);
-    await this.settle(spans, rebuilt);
+    await this.settle(new Set(rebuilt.keys()), spans, rebuilt);
     return { ...EMPTY_RESULT, stored: logs.length, ignored, updated: rebuilt.size };
   }
 
@@ -252,27 +252,31 @@ export class GenerationIngest {
   }
 
   /**
-   * Stores what `calls` (LLM spans just written or rebuilt) change: for each call traced by more than one layer
-   * whose other layers are stored, the merged generation (README: the innermost span owns it); the rebuilt
-   * generations of the other calls as they are. Reads after writing, so whichever layer lands second merges.
+   * Stores what a write or a log join changed: for each LLM call traced by more than one layer that `touched` (the
+   * spans just written or rebuilt) is part of, the merged generation (README: the innermost span owns it); the
+   * rebuilt generations of the other calls as they are. Reads after writing, so whichever layer lands second merges.
+   * `calls` are the touched LLM spans, translated again here when their call is merged (rather than all held).
    */
-  private async settle(calls: ReadonlyMap<string, NormalizedSpan>, rebuilt: ReadonlyMap<string, GenerationRecord>): Promise<void> {
-    const { stepLinks, mergeGenerations, mergedRecords } = this.store;
+  private async settle(
+    touched: ReadonlySet<string>,
+    calls: ReadonlyMap<string, NormalizedSpan>,
+    rebuilt: ReadonlyMap<string, GenerationRecord>,
+  ): Promise<void> {
     const chains: SpanKey[][] = [];
-    if (calls.size > 0 && stepLinks && mergeGenerations && mergedRecords) {
-      const traceIds = new Set([...calls.values()].map((span) => span.traceId));
-      const links = await stepLinks.call(this.store, [...traceIds]);
-      for (const [traceId, traceLinks] of links) {
-        for (const chain of callChains(traceLinks)) {
-          const keys = chain.map((spanId) => ({ traceId, spanId }));
-          if (keys.some((key) => calls.has(spanKeyString(key)))) chains.push(keys);
+    if (touched.size > 0) {
+      const traceIds = new Set([...touched].map((key) => key.slice(0, key.indexOf(':'))));
+      for (const [traceId, links] of await this.store.stepLinks([...traceIds])) {
+        for (const chain of callChains(links)) {
+          if (chain.path.some((spanId) => touched.has(`${traceId}:${spanId}`))) {
+            chains.push(chain.calls.map((spanId) => ({ traceId, spanId })));
+          }
         }
       }
     }
     const inChains = new Set(chains.flat().map(spanKeyString));
     const updates = [...rebuilt].filter(([key]) => !inChains.has(key)).map(([, record]) => record);
     if (updates.length > 0) await this.store.updateGenerations(updates);
-    if (chains.length === 0 || !mergeGenerations || !mergedRecords) return;
+    if (chains.length === 0) return;
 
     const records = new Map<string, GenerationRecord>();
     for (const key of inChains) {
@@ -282,7 +286,8 @@ export class GenerationIngest {
     }
     const missing = chains.flat().filter((key) => !records.has(spanKeyString(key)));
     if (missing.length > 0) {
-      for (const [key, record] of await mergedRecords.call(this.store, missing)) records.set(key, record);
+      // A layer stored earlier: as translated if it was merged already, else the generation listed for it.
+      for (const [key, record] of await this.store.mergedRecords(missing)) records.set(key, record);
       const listed = missing.filter((key) => !records.has(spanKeyString(key)));
       if (listed.length > 0) {
         const byId = await this.store.getMany(listed.map((key) => recordId(key.traceId, key.spanId)));
@@ -296,12 +301,16 @@ export class GenerationIngest {
       const [inner, ...outers] = layers as GenerationRecord[];
       merges.push({ owner: mergeLayers(inner, outers), merged: outers });
     }
-    if (merges.length > 0) await mergeGenerations.call(this.store, merges);
+    if (merges.length > 0) await this.store.mergeGenerations(merges);
   }
 }
 
 function describe(span: NormalizedSpan): DescribedSpan {
-  return { span, description: describeStep(span) };
+  const description = describeStep(span);
+  if (description.failure !== undefined) {
+    report('warn', `genspan: could not read span ${span.spanId} (trace ${span.traceId}) as a step: ${description.failure}`);
+  }
+  return { span, description };
 }
 
 /** The generation record of an LLM span as translated from the span alone. */

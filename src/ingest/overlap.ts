@@ -75,22 +75,57 @@ function isCall(link: StepLink): boolean {
 }
 
 /**
- * The LLM calls of one trace traced by more than one layer: for each call step with a call step as parent and none
- * as child, its span id followed by those of the call steps above it, nearest first. Several inner calls under one
- * outer each get their own chain (each is its own generation with the outer's additions).
+ * Steps an LLM call's layers may be nested through: wrappers such as the Vercel AI SDK's `ai.generateText` (a run)
+ * between a genspan `llm` step and `ai.generateText.doGenerate`, or an `llm` step without a generation of its own.
+ * A tool, retrieval, embedding or rerank step between two calls makes them separate calls.
  */
-export function callChains(links: readonly StepLink[]): string[][] {
-  const calls = new Map<string, StepLink>();
-  for (const link of links) if (isCall(link)) calls.set(link.spanId, link);
-  const outers = new Set<string>();
-  for (const call of calls.values()) if (call.parentSpanId && calls.has(call.parentSpanId)) outers.add(call.parentSpanId);
-  const chains: string[][] = [];
-  for (const call of calls.values()) {
-    if (outers.has(call.spanId) || !call.parentSpanId || !calls.has(call.parentSpanId)) continue;
-    const chain = [call.spanId];
-    for (let parent = calls.get(call.parentSpanId); parent && !chain.includes(parent.spanId); ) {
-      chain.push(parent.spanId);
-      parent = parent.parentSpanId ? calls.get(parent.parentSpanId) : undefined;
+function isWrapper(link: StepLink): boolean {
+  return link.type === 'run' || link.type === 'undefined' || link.type === 'llm';
+}
+
+/** One LLM call traced by several layers: their span ids innermost first, and every step from the inner to the outermost. */
+export interface CallChain {
+  calls: string[];
+  path: string[];
+}
+
+/**
+ * The LLM calls of one trace traced by more than one layer: each call step with no call step below it (inside
+ * wrappers, see `isWrapper`) and a call step above it, with the call steps above it, nearest first. Several inner
+ * calls under one outer each get their own chain (each is its own generation with the outer's additions).
+ */
+export function callChains(links: readonly StepLink[]): CallChain[] {
+  const steps = new Map<string, StepLink>();
+  for (const link of links) steps.set(link.spanId, link);
+  /** The path from a call up to, and with, the nearest call step above it; undefined when there is none. */
+  const up = (call: StepLink): StepLink[] | undefined => {
+    const path: StepLink[] = [];
+    for (let step = call.parentSpanId ? steps.get(call.parentSpanId) : undefined; step; ) {
+      if (path.includes(step)) return undefined;
+      path.push(step);
+      if (isCall(step)) return path;
+      if (!isWrapper(step)) return undefined;
+      step = step.parentSpanId ? steps.get(step.parentSpanId) : undefined;
+    }
+    return undefined;
+  };
+  const outerOf = new Map<StepLink, StepLink[]>();
+  for (const link of links) {
+    if (!isCall(link)) continue;
+    const path = up(link);
+    if (path) outerOf.set(link, path);
+  }
+  const outers = new Set([...outerOf.values()].map((path) => path[path.length - 1]));
+  const chains: CallChain[] = [];
+  for (const [inner, first] of outerOf) {
+    if (outers.has(inner)) continue;
+    const chain: CallChain = { calls: [inner.spanId], path: [inner.spanId] };
+    for (let path: StepLink[] | undefined = first; path; ) {
+      const outer = path[path.length - 1];
+      if (chain.calls.includes(outer.spanId)) break;
+      chain.calls.push(outer.spanId);
+      chain.path.push(...path.map((step) => step.spanId));
+      path = outerOf.get(outer);
     }
     chains.push(chain);
   }

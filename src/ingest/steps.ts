@@ -1,8 +1,8 @@
 import type { StepRecord, StepType, TraceThread } from '../generation/step-record.js';
 import { Otel } from '../semconv/keys.js';
+import type { StepDescription } from '../translate/step-kind.js';
 import type { NormalizedSpan } from '../translate/types.js';
 import type { StepLink } from './contract.js';
-import type { StepDescription } from './describe.js';
 import { isoFromUnixNano, recordId } from './record.js';
 
 /**

@@ -12,7 +12,7 @@ import {
 import { POSTGRES_SCHEMA_VERSION, PostgresStore } from '../../src/store/postgres.js';
 import { type PostgresServer, startPostgres, stoppableServer } from '../support/postgres.js';
 import { storeContract } from './contract.js';
-import { manyRecords } from './fixtures.js';
+import { makeStep, manyRecords, traceThread } from './fixtures.js';
 
 let server: PostgresServer;
 
@@ -79,7 +79,9 @@ describe('PostgresStore server', () => {
     const first = new PostgresStore({ connectionString: url });
     await first.write(older);
     await first.close();
-    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4).
+    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4),
+    // nor steps (5).
+    await query(url, 'DROP TABLE genspan_steps, genspan_traces, genspan_threads');
     await query(url, 'DROP INDEX genspan_generations_cost');
     await query(url, 'DROP TABLE genspan_experiments, genspan_experiment_results');
     await query(url, 'ALTER TABLE genspan_generations DROP COLUMN cost, DROP COLUMN cost_total');
@@ -103,6 +105,7 @@ describe('PostgresStore server', () => {
     const first = new PostgresStore({ connectionString: url });
     await first.write(older);
     await first.close();
+    await query(url, 'DROP TABLE genspan_steps, genspan_traces, genspan_threads');
     await query(url, 'DROP INDEX genspan_generations_cost');
     await query(url, `UPDATE genspan_meta SET value = '3' WHERE key = 'schema_version'`);
 
@@ -110,6 +113,28 @@ describe('PostgresStore server', () => {
     for (const record of older) expect(await store.get(record.id)).toEqual(record);
     expect((await store.list({ sort: 'cost_desc' })).items).toHaveLength(5);
     expect(await query(url, `SELECT indexname FROM pg_indexes WHERE indexname = 'genspan_generations_cost'`)).toHaveLength(1);
+    expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
+      { value: String(POSTGRES_SCHEMA_VERSION) },
+    ]);
+    await store.close();
+  });
+
+  it('migrates a schema 4 database (before steps): its records are kept, and steps, traces and threads are written after', async () => {
+    const url = await server.createDatabase();
+    const older = manyRecords(3);
+    const first = new PostgresStore({ connectionString: url });
+    await first.write(older);
+    await first.close();
+    await query(url, 'DROP TABLE genspan_steps, genspan_traces, genspan_threads');
+    await query(url, `UPDATE genspan_meta SET value = '4' WHERE key = 'schema_version'`);
+
+    const store = new PostgresStore({ connectionString: url });
+    for (const record of older) expect(await store.get(record.id)).toEqual(record);
+    const step = makeStep({ trace: 1, span: 1, atMs: 0, type: 'llm' });
+    await store.writeWithSpans([], new Map(), { steps: [step], threads: [traceThread(1, 'conversation')] });
+    expect((await store.stepLinks([step.traceId])).get(step.traceId)).toEqual([
+      { spanId: step.spanId, parentSpanId: null, type: 'llm', generationId: older[0].id },
+    ]);
     expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
       { value: String(POSTGRES_SCHEMA_VERSION) },
     ]);

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IncompatibleDatabaseError, StoreError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
 import { storeContract } from './contract.js';
-import { manyRecords } from './fixtures.js';
+import { makeStep, manyRecords, traceThread } from './fixtures.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-'));
 let fileCounter = 0;
@@ -158,8 +158,10 @@ describe('SqliteStore files', () => {
     const first = new SqliteStore({ path });
     await first.write(older);
     await first.close();
-    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4).
+    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4),
+    // nor steps (5).
     const raw = new Database(path);
+    raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
     raw.exec('DROP INDEX genspan_generations_cost; DROP TABLE genspan_experiments; DROP TABLE genspan_experiment_results');
     raw.exec('ALTER TABLE genspan_generations DROP COLUMN cost; ALTER TABLE genspan_generations DROP COLUMN cost_total');
     raw.pragma('user_version = 1');
@@ -185,6 +187,7 @@ describe('SqliteStore files', () => {
     await first.write(older);
     await first.close();
     const raw = new Database(path);
+    raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
     raw.exec('DROP INDEX genspan_generations_cost');
     raw.pragma('user_version = 3');
     raw.close();
@@ -202,6 +205,32 @@ describe('SqliteStore files', () => {
       )
       .all(1, 0, '') as { detail: string }[];
     expect(plan.map((step) => step.detail).join('; ')).toMatch(/USING (COVERING )?INDEX genspan_generations_cost/);
+    migrated.close();
+  });
+
+  it('migrates a schema 4 file (before steps): its records are kept, and steps, traces and threads are written after', async () => {
+    const path = freshPath();
+    const older = manyRecords(3);
+    const first = new SqliteStore({ path });
+    await first.write(older);
+    await first.close();
+    const raw = new Database(path);
+    raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
+    raw.pragma('user_version = 4');
+    raw.close();
+
+    const store = new SqliteStore({ path });
+    for (const record of older) expect(await store.get(record.id)).toEqual(record);
+    const step = makeStep({ trace: 1, span: 1, atMs: 0, type: 'llm' });
+    await store.writeWithSpans([], new Map(), { steps: [step], threads: [traceThread(1, 'conversation')] });
+    expect((await store.stepLinks([step.traceId])).get(step.traceId)).toEqual([
+      { spanId: step.spanId, parentSpanId: null, type: 'llm', generationId: older[0].id },
+    ]);
+    await store.close();
+    const migrated = new Database(path, { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    const tables = migrated.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'genspan_t%'`).all();
+    expect(tables.map((row) => (row as { name: string }).name).sort()).toEqual(['genspan_threads', 'genspan_traces']);
     migrated.close();
   });
 
