@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
+import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
 import { type GenerationMerge, type SpanKey, type StepBatch, type StepLink, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import { storedRecord } from '../ingest/stored-values.js';
@@ -26,7 +27,7 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
-import { type FilterDialect, listParts, normalizeFilter } from './filter-sql.js';
+import { listParts, normalizeFilter, traceListWhere } from './filter-sql.js';
 import {
   fromRow,
   GENERATION_COLUMNS,
@@ -38,20 +39,43 @@ import {
   type RecordColumns,
   toRow,
 } from './generation-row.js';
-import { readJsonl, writeJsonl } from './jsonl.js';
+import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
 import {
   batchThreads,
   batchTraceTimes,
+  encodePageCursor,
+  fromStepRow,
   mergedGenerationJson,
   STEP_COLUMNS,
   STEP_JSON_COLUMNS,
   type StepLinkRow,
   type StepRow,
+  type StoredStepRow,
   stepLinkFromRow,
+  type ThreadSummaryRow,
+  type ThreadTurnRow,
+  type TraceSummaryRow,
+  type TraceThreadRow,
+  threadSummaryFromRow,
+  threadTurnFromRow,
   toStepRow,
+  traceSummaryFromRow,
+  traceThreadFromRow,
+  treeOrder,
 } from './step-row.js';
 import { decodeLog, decodeSpan, encodeSpan, toLogRows } from './telemetry-json.js';
-import type { ListPage, PlaygroundStore } from './types.js';
+import {
+  EXPORT_STEPS,
+  EXPORT_THREADS,
+  listTracesSql,
+  SELECT_THREAD,
+  SELECT_THREAD_TURNS,
+  SELECT_TRACE_STEPS,
+  SELECT_TRACE_THREAD,
+  type TraceDialect,
+  threadListQuery,
+} from './trace-sql.js';
+import type { ExportPage, ListPage, PlaygroundStore, ThreadFilter } from './types.js';
 
 export interface PostgresStoreOptions {
   /** e.g. `postgresql://user:password@host:5432/database`. */
@@ -310,15 +334,17 @@ const SELECT_SPANS = `SELECT s.trace_id, s.span_id, s.span FROM genspan_spans AS
 JOIN UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id) ON s.trace_id = k.trace_id AND s.span_id = k.span_id`;
 
 const RECORD_SELECT = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations`;
-const EXPORT_PAGE_SIZE = 500;
 /** Rows per INSERT statement; bigger batches are split inside one transaction. */
 const ROWS_PER_STATEMENT = 1000;
 
-const postgresDialect: FilterDialect = {
+const postgresDialect: TraceDialect = {
   placeholder: (index) => `$${index}`,
   tagContains: (param) => `tags @> jsonb_build_array(${param}::text)`,
   textContains: (param) => `strpos(search_text, ${param}) > 0`,
   errorsOnly: 'is_error',
+  // json, not jsonb: a generation may hold the escape of NUL, which jsonb refuses.
+  generationTokens: "coalesce((x.j->>'tokenCount')::numeric, (x.j->>'inputTokenCount')::numeric + (x.j->>'outputTokenCount')::numeric)",
+  generationTokensFrom: ', LATERAL (SELECT g.generation::json AS j) AS x',
 };
 
 /*
@@ -380,6 +406,10 @@ function fromPostgresRow(row: RecordColumns): RecordColumns {
   };
 }
 
+function fromPostgresThreadRow(row: ThreadSummaryRow): ThreadSummaryRow {
+  return { ...row, id: fromPostgresText(row.id), name: fromNullablePostgresText(row.name), user_id: fromNullablePostgresText(row.user_id) };
+}
+
 /** Filter values bound as parameters, escaped like the stored text they are compared with. */
 function postgresParams(params: readonly unknown[]): unknown[] {
   return params.map((value) => (typeof value === 'string' ? toPostgresText(value) : value));
@@ -426,6 +456,16 @@ function updateColumns(records: readonly GenerationRecord[]): unknown[][] {
 
 function toNullablePostgresText(text: string | null): string | null {
   return text === null ? null : toPostgresText(text);
+}
+
+/** A stored step row with its plain text unescaped (tags and metadata are JSON). */
+function fromPostgresStepRow(row: StoredStepRow): StoredStepRow {
+  const plain = { ...row };
+  for (const column of STEP_COLUMNS) {
+    const value = row[column];
+    if (typeof value === 'string' && !STEP_JSON_COLUMNS.has(column)) (plain as Record<string, unknown>)[column] = fromPostgresText(value);
+  }
+  return plain;
 }
 
 function stepValue(column: keyof StepRow, value: StepRow[keyof StepRow]): unknown {
@@ -623,8 +663,8 @@ export class PostgresStore implements PlaygroundStore {
     return inserted;
   }
 
-  write(records: readonly GenerationRecord[]): Promise<WriteResult> {
-    return this.writeWithSpans(records, new Map());
+  write(records: readonly GenerationRecord[], steps?: StepBatch): Promise<WriteResult> {
+    return this.writeWithSpans(records, new Map(), steps);
   }
 
   writeWithSpans(given: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>, steps?: StepBatch): Promise<WriteResult> {
@@ -846,6 +886,80 @@ export class PostgresStore implements PlaygroundStore {
     });
   }
 
+  getTrace(traceId: string): Promise<TraceDetail | undefined> {
+    return this.run(async () => {
+      const id = toPostgresText(traceId.toLowerCase());
+      const steps = await this.pool.query<StoredStepRow>(SELECT_TRACE_STEPS('$1'), [id]);
+      if (steps.rows.length === 0) return undefined;
+      const trace = await this.pool.query<{ thread_id: string | null }>(SELECT_TRACE_THREAD('$1'), [id]);
+      return {
+        traceId: traceId.toLowerCase(),
+        threadId: fromNullablePostgresText(trace.rows[0]?.thread_id ?? null),
+        steps: treeOrder(steps.rows.map((row) => fromStepRow(fromPostgresStepRow(row)))),
+      };
+    });
+  }
+
+  listTraces(filter: ListFilter = {}): Promise<TraceList> {
+    return this.run(async () => {
+      const query = traceListWhere(filter, postgresDialect);
+      const params = postgresParams(query.params);
+      const sql = listTracesSql(postgresDialect, query.where, `$${params.length + 1}`);
+      const rows = (await this.pool.query<TraceSummaryRow>(sql, [...params, query.limit + 1])).rows.map((row) => ({
+        ...row,
+        trace_id: fromPostgresText(row.trace_id),
+        thread_id: fromNullablePostgresText(row.thread_id),
+        name: fromNullablePostgresText(row.name),
+        service_name: fromNullablePostgresText(row.service_name),
+      }));
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return {
+        items: rows.slice(0, query.limit).map(traceSummaryFromRow),
+        nextCursor: last ? encodePageCursor('traces', { ms: Number(last.start_ms), id: last.trace_id }) : null,
+      };
+    });
+  }
+
+  listThreads(filter: ThreadFilter = {}): Promise<ThreadList> {
+    return this.run(async () => {
+      const query = threadListQuery(filter, postgresDialect.placeholder);
+      const rows = (await this.pool.query<ThreadSummaryRow>(query.sql, postgresParams(query.params))).rows.map(fromPostgresThreadRow);
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return {
+        items: rows.slice(0, query.limit).map(threadSummaryFromRow),
+        nextCursor: last ? encodePageCursor('threads', { ms: Number(last.end_ms), id: last.id }) : null,
+      };
+    });
+  }
+
+  getThread(id: string): Promise<ThreadDetail | undefined> {
+    return this.run(async () => {
+      const stored = toPostgresText(id);
+      const found = await this.pool.query<Omit<ThreadSummaryRow, 'traces'>>(SELECT_THREAD('$1'), [stored]);
+      if (found.rows.length === 0) return undefined;
+      const thread = fromPostgresThreadRow({ ...found.rows[0], traces: 0 });
+      const turns = (await this.pool.query<ThreadTurnRow>(SELECT_THREAD_TURNS('$1'), [stored])).rows.map((row) =>
+        threadTurnFromRow({
+          ...row,
+          trace_id: fromPostgresText(row.trace_id),
+          name: fromNullablePostgresText(row.name),
+          input: fromNullablePostgresText(row.input),
+          output: fromNullablePostgresText(row.output),
+          error: fromNullablePostgresText(row.error),
+        }),
+      );
+      const { traces: _count, ...summary } = threadSummaryFromRow({ ...thread, traces: turns.length });
+      return { ...summary, name: thread.name ?? turns[0]?.input ?? null, traces: turns };
+    });
+  }
+
+  threadOfTrace(traceId: string): Promise<string | null> {
+    return this.run(async () => {
+      const trace = await this.pool.query<{ thread_id: string | null }>(SELECT_TRACE_THREAD('$1'), [toPostgresText(traceId.toLowerCase())]);
+      return fromNullablePostgresText(trace.rows[0]?.thread_id ?? null);
+    });
+  }
+
   getMany(ids: readonly string[]): Promise<Map<string, GenerationRecord>> {
     return this.run(async () => {
       const result = await this.pool.query<RecordColumns>(`${RECORD_SELECT} WHERE id = ANY($1)`, [ids.map(toPostgresText)]);
@@ -925,8 +1039,8 @@ export class PostgresStore implements PlaygroundStore {
     });
   }
 
-  private async *exportPages(): AsyncGenerator<GenerationRecord[]> {
-    // The stored (escaped) id of the last row: the next page starts after it.
+  async *exportPages(): AsyncGenerator<ExportPage> {
+    // The stored (escaped) key of the last row: the next page starts after it.
     let after: [string, string] = [String(Number.MIN_SAFE_INTEGER), ''];
     for (;;) {
       const result = await this.run(() =>
@@ -935,10 +1049,33 @@ export class PostgresStore implements PlaygroundStore {
           after,
         ),
       );
-      if (result.rows.length === 0) return;
+      if (result.rows.length === 0) break;
       const last = result.rows[result.rows.length - 1];
       after = [String(last.start_ms), last.id];
-      yield result.rows.map((row) => fromRow(fromPostgresRow(row)));
+      yield { records: result.rows.map((row) => fromRow(fromPostgresRow(row))), steps: [], threads: [] };
+    }
+    let afterStep: [string, string] = ['', ''];
+    for (;;) {
+      const { rows } = await this.run(() => this.pool.query<StoredStepRow>(EXPORT_STEPS('$1', '$2'), afterStep));
+      if (rows.length === 0) break;
+      const last = rows[rows.length - 1];
+      afterStep = [last.trace_id, last.span_id];
+      yield { records: [], steps: rows.map((row) => fromStepRow(fromPostgresStepRow(row))), threads: [] };
+    }
+    let afterTrace = '';
+    for (;;) {
+      const { rows } = await this.run(() => this.pool.query<TraceThreadRow>(EXPORT_THREADS('$1'), [afterTrace]));
+      if (rows.length === 0) break;
+      afterTrace = rows[rows.length - 1].trace_id;
+      const threads = rows.map((row) =>
+        traceThreadFromRow({
+          trace_id: fromPostgresText(row.trace_id),
+          thread_id: fromPostgresText(row.thread_id),
+          name: fromNullablePostgresText(row.name),
+          user_id: fromNullablePostgresText(row.user_id),
+        }),
+      );
+      yield { records: [], steps: [], threads };
     }
   }
 
@@ -947,7 +1084,7 @@ export class PostgresStore implements PlaygroundStore {
   }
 
   importJsonl(input: Readable): Promise<WriteResult> {
-    return readJsonl(input, (records) => this.write(records));
+    return readJsonl(input, (records, steps) => this.write(records, steps));
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
+import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
 import { type GenerationMerge, type SpanKey, type StepBatch, type StepLink, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import { storedRecord } from '../ingest/stored-values.js';
@@ -29,7 +30,7 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
-import { type FilterDialect, listParts, normalizeFilter } from './filter-sql.js';
+import { listParts, normalizeFilter, traceListWhere } from './filter-sql.js';
 import {
   fromRow,
   GENERATION_COLUMNS,
@@ -41,19 +42,42 @@ import {
   type RecordColumns,
   toRow,
 } from './generation-row.js';
-import { readJsonl, writeJsonl } from './jsonl.js';
+import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
 import {
   batchThreads,
   batchTraceTimes,
+  encodePageCursor,
+  fromStepRow,
   mergedGenerationJson,
   STEP_COLUMNS,
   type StepLinkRow,
+  type StoredStepRow,
   stepLinkFromRow,
+  type ThreadSummaryRow,
+  type ThreadTurnRow,
+  type TraceSummaryRow,
+  type TraceThreadRow,
+  threadSummaryFromRow,
+  threadTurnFromRow,
   toStepRow,
+  traceSummaryFromRow,
+  traceThreadFromRow,
+  treeOrder,
 } from './step-row.js';
 import { decodeLog, decodeSpan, encodeSpan, toLogRows } from './telemetry-json.js';
-import type { ListPage, PlaygroundStore } from './types.js';
+import {
+  EXPORT_STEPS,
+  EXPORT_THREADS,
+  listTracesSql,
+  SELECT_THREAD,
+  SELECT_THREAD_TURNS,
+  SELECT_TRACE_STEPS,
+  SELECT_TRACE_THREAD,
+  type TraceDialect,
+  threadListQuery,
+} from './trace-sql.js';
+import type { ExportPage, ListPage, PlaygroundStore, ThreadFilter } from './types.js';
 
 export interface SqliteStoreOptions {
   /** The database file, created when missing. Default `./genspan.db`. */
@@ -315,11 +339,15 @@ function busyTimeout(value: number | undefined): number {
   return value;
 }
 
-const sqliteDialect: FilterDialect = {
+const sqliteDialect: TraceDialect = {
   placeholder: () => '?',
   tagContains: (param) => `EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ${param})`,
   textContains: (param) => `instr(search_text, ${param}) > 0`,
   errorsOnly: 'is_error = 1',
+  generationTokens:
+    "coalesce(json_extract(g.generation, '$.tokenCount'), " +
+    "json_extract(g.generation, '$.inputTokenCount') + json_extract(g.generation, '$.outputTokenCount'))",
+  generationTokensFrom: '',
 };
 
 /**
@@ -379,7 +407,6 @@ const WRITE_STATEMENTS: readonly string[] = [
   `DELETE FROM genspan_generations WHERE trace_id = ? AND span_id = ? AND EXISTS (${MERGED_STEP})`,
 ];
 
-const EXPORT_PAGE_SIZE = 500;
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
 
 function rowValues(row: GenerationRow): unknown[] {
@@ -563,8 +590,8 @@ export class SqliteStore implements PlaygroundStore {
     });
   }
 
-  write(records: readonly GenerationRecord[]): Promise<WriteResult> {
-    return this.writeWithSpans(records, NO_SPANS);
+  write(records: readonly GenerationRecord[], steps?: StepBatch): Promise<WriteResult> {
+    return this.writeWithSpans(records, NO_SPANS, steps);
   }
 
   async writeWithSpans(
@@ -675,14 +702,73 @@ export class SqliteStore implements PlaygroundStore {
       for (const part of listParts(normalized, sqliteDialect)) {
         if (rows.length > normalized.limit) break;
         const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} LIMIT ?`;
-        let statement = this.listStatements.get(sql);
-        if (!statement) {
-          statement = db.prepare(sql);
-          this.listStatements.set(sql, statement);
-        }
-        rows.push(...(statement.all(...part.params, normalized.limit + 1 - rows.length) as ListRow[]));
+        rows.push(...(this.statement(db, sql).all(...part.params, normalized.limit + 1 - rows.length) as ListRow[]));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
+    });
+  }
+
+  /** A statement prepared once per SQL text (the list queries vary with their filters). */
+  private statement(db: Database.Database, sql: string): Database.Statement {
+    let statement = this.listStatements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      this.listStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  getTrace(traceId: string): Promise<TraceDetail | undefined> {
+    return this.run((db) => {
+      const id = traceId.toLowerCase();
+      const rows = this.statement(db, SELECT_TRACE_STEPS('?')).all(id) as StoredStepRow[];
+      if (rows.length === 0) return undefined;
+      const trace = this.statement(db, SELECT_TRACE_THREAD('?')).get(id) as { thread_id: string | null } | undefined;
+      return { traceId: id, threadId: trace?.thread_id ?? null, steps: treeOrder(rows.map(fromStepRow)) };
+    });
+  }
+
+  listTraces(filter: ListFilter = {}): Promise<TraceList> {
+    return this.run((db) => {
+      const query = traceListWhere(filter, sqliteDialect);
+      const rows = this.statement(db, listTracesSql(sqliteDialect, query.where, '?')).all(
+        ...query.params,
+        query.limit + 1,
+      ) as TraceSummaryRow[];
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return {
+        items: rows.slice(0, query.limit).map(traceSummaryFromRow),
+        nextCursor: last ? encodePageCursor('traces', { ms: Number(last.start_ms), id: last.trace_id }) : null,
+      };
+    });
+  }
+
+  listThreads(filter: ThreadFilter = {}): Promise<ThreadList> {
+    return this.run((db) => {
+      const query = threadListQuery(filter, sqliteDialect.placeholder);
+      const rows = this.statement(db, query.sql).all(...query.params) as ThreadSummaryRow[];
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return {
+        items: rows.slice(0, query.limit).map(threadSummaryFromRow),
+        nextCursor: last ? encodePageCursor('threads', { ms: Number(last.end_ms), id: last.id }) : null,
+      };
+    });
+  }
+
+  getThread(id: string): Promise<ThreadDetail | undefined> {
+    return this.run((db) => {
+      const thread = this.statement(db, SELECT_THREAD('?')).get(id) as Omit<ThreadSummaryRow, 'traces'> | undefined;
+      if (!thread) return undefined;
+      const turns = (this.statement(db, SELECT_THREAD_TURNS('?')).all(id) as ThreadTurnRow[]).map(threadTurnFromRow);
+      const { traces: _count, ...summary } = threadSummaryFromRow({ ...thread, traces: turns.length });
+      return { ...summary, name: thread.name ?? turns[0]?.input ?? null, traces: turns };
+    });
+  }
+
+  threadOfTrace(traceId: string): Promise<string | null> {
+    return this.run((db) => {
+      const trace = this.statement(db, SELECT_TRACE_THREAD('?')).get(traceId.toLowerCase()) as { thread_id: string | null } | undefined;
+      return trace?.thread_id ?? null;
     });
   }
 
@@ -732,14 +818,29 @@ export class SqliteStore implements PlaygroundStore {
     );
   }
 
-  private async *exportPages(): AsyncGenerator<GenerationRecord[]> {
+  async *exportPages(): AsyncGenerator<ExportPage> {
     let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
     for (;;) {
       const rows = await this.run(() => this.selectExportPage.all(...after) as RecordColumns[]);
-      if (rows.length === 0) return;
+      if (rows.length === 0) break;
       const last = rows[rows.length - 1];
       after = [Number(last.start_ms), last.id];
-      yield rows.map(fromRow);
+      yield { records: rows.map(fromRow), steps: [], threads: [] };
+    }
+    let afterStep: [string, string] = ['', ''];
+    for (;;) {
+      const rows = await this.run((db) => this.statement(db, EXPORT_STEPS('?', '?')).all(...afterStep) as StoredStepRow[]);
+      if (rows.length === 0) break;
+      const last = rows[rows.length - 1];
+      afterStep = [last.trace_id, last.span_id];
+      yield { records: [], steps: rows.map(fromStepRow), threads: [] };
+    }
+    let afterTrace = '';
+    for (;;) {
+      const rows = await this.run((db) => this.statement(db, EXPORT_THREADS('?')).all(afterTrace) as TraceThreadRow[]);
+      if (rows.length === 0) break;
+      afterTrace = rows[rows.length - 1].trace_id;
+      yield { records: [], steps: [], threads: rows.map(traceThreadFromRow) };
     }
   }
 
@@ -748,7 +849,7 @@ export class SqliteStore implements PlaygroundStore {
   }
 
   importJsonl(input: Readable): Promise<WriteResult> {
-    return readJsonl(input, (records) => this.write(records));
+    return readJsonl(input, (records, steps) => this.write(records, steps));
   }
 
   /**

@@ -202,18 +202,6 @@ export function treeOrder(steps: readonly StepRecord[]): StepRecord[] {
   return ordered;
 }
 
-/**
- * The root step of trace `trace` (an SQL expression naming its row): the earliest step whose parent is not stored.
- * Read through the (trace_id, start_ms) index, it is usually the first step looked at.
- */
-export function rootSpanSql(trace: string): string {
-  return (
-    `(SELECT s.span_id FROM genspan_steps AS s WHERE s.trace_id = ${trace}.trace_id AND NOT EXISTS ` +
-    `(SELECT 1 FROM genspan_steps AS p WHERE p.trace_id = s.trace_id AND p.span_id = s.parent_span_id) ` +
-    'ORDER BY s.start_ms, s.span_id LIMIT 1)'
-  );
-}
-
 function iso(ms: number | string): string {
   return new Date(Number(ms)).toISOString();
 }
@@ -290,6 +278,18 @@ export function threadTurnFromRow(row: ThreadTurnRow): ThreadTurn {
     output: row.output,
     error: row.error,
   };
+}
+
+/** A row of the trace threads export. */
+export interface TraceThreadRow {
+  trace_id: string;
+  thread_id: string;
+  name: string | null;
+  user_id: string | null;
+}
+
+export function traceThreadFromRow(row: TraceThreadRow): TraceThread {
+  return { traceId: row.trace_id, threadId: row.thread_id, threadName: row.name, userId: row.user_id };
 }
 
 /** Where a page of traces (newest first) or threads (most recently active first) continues: the last item's time and id. */

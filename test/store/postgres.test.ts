@@ -10,6 +10,7 @@ import {
   StoreUnwritableError,
 } from '../../src/store/errors.js';
 import { POSTGRES_SCHEMA_VERSION, PostgresStore } from '../../src/store/postgres.js';
+import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { type PostgresServer, startPostgres, stoppableServer } from '../support/postgres.js';
 import { storeContract } from './contract.js';
 import { makeStep, manyRecords, traceThread } from './fixtures.js';
@@ -139,6 +140,29 @@ describe('PostgresStore server', () => {
       { value: String(POSTGRES_SCHEMA_VERSION) },
     ]);
     await store.close();
+  });
+
+  it("reads a trace's steps and a thread's traces, with their roots, through indexes, never a sequential scan", async () => {
+    const url = await server.createDatabase();
+    const store = new PostgresStore({ connectionString: url });
+    await store.ready();
+    await store.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // Empty tables are read whole whatever indexes they have: with sequential scans priced out, the plan shows whether
+      // an index serves each read.
+      await client.query('SET enable_seqscan = off');
+      for (const sql of [SELECT_TRACE_STEPS('$1'), SELECT_THREAD_TURNS('$1')]) {
+        const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql.replaceAll('$1', "'id'")}`)).rows
+          .map((row) => row['QUERY PLAN'])
+          .join('\n');
+        expect(plan).not.toMatch(/Seq Scan/);
+        expect(plan).toMatch(/Index (Only )?Scan (using|on) genspan_(steps_trace|traces_thread)/);
+      }
+    } finally {
+      await client.end();
+    }
   });
 
   it('refuses a database holding a newer genspan schema', async () => {

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IncompatibleDatabaseError, StoreError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
+import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { storeContract } from './contract.js';
 import { makeStep, manyRecords, traceThread } from './fixtures.js';
 
@@ -232,6 +233,18 @@ describe('SqliteStore files', () => {
     const tables = migrated.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'genspan_t%'`).all();
     expect(tables.map((row) => (row as { name: string }).name).sort()).toEqual(['genspan_threads', 'genspan_traces']);
     migrated.close();
+  });
+
+  it("reads a trace's steps and a thread's traces, with their roots, through indexes, never a scan or a sort", async () => {
+    const path = freshPath();
+    await new SqliteStore({ path }).close();
+    const db = new Database(path, { readonly: true });
+    for (const sql of [SELECT_TRACE_STEPS('?'), SELECT_THREAD_TURNS('?')]) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('id') as { detail: string }[]).map((step) => step.detail);
+      expect(plan.filter((detail) => /^SCAN|TEMP B-TREE/.test(detail))).toEqual([]);
+      expect(plan.join('; ')).toMatch(/SEARCH (genspan_steps|t) USING INDEX genspan_(steps_trace|traces_thread)/);
+    }
+    db.close();
   });
 
   it('says which folder is missing', () => {
