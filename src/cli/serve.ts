@@ -63,8 +63,8 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   const providers = new Providers(specs, process.env);
   for (const { name, url: providerUrl } of providers.info()) io.out(`  re-runs with        ${name}  ${providerUrl}`);
   for (const warning of providers.keyWarnings()) io.out(`  WARNING: ${warning}`);
-  io.out(`  storing into        ${description}`);
   io.out(`  keeping spans       ${args.keepSpans === 'all' ? 'all spans of traces with AI work' : 'AI spans and their ancestors'}`);
+  io.out(`  storing into        ${description}`);
   if (args.prices) io.out(`  prices              genspan's, with ${args.prices} over them`);
   if (args.token) io.out('  every request needs Authorization: Bearer <token>');
   else if (args.insecure) io.out(`  WARNING: no token and --insecure: anyone who can reach ${args.host} can read and write`);

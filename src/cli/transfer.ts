@@ -82,9 +82,10 @@ export async function importRecords(args: ImportArgs, io: CliIO): Promise<number
   let opened: OpenedStore | undefined;
   const stored: WriteResult = { inserted: 0, duplicates: 0 };
   try {
-    await readJsonl(input, async (records) => {
+    await readJsonl(input, async (records, steps) => {
       opened ??= await openStore(args.store);
-      const result = await opened.store.write(records.map((record) => withCost(record, prices)));
+      const priced = records.map((record) => withCost(record, prices));
+      const result = await opened.store.writeWithSpans(priced, new Map(), steps);
       stored.inserted += result.inserted;
       stored.duplicates += result.duplicates;
       return result;
