@@ -7,7 +7,7 @@ import { translateSpan } from '../translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationResult } from '../translate/types.js';
 import { type GenerationMerge, type IngestStore, type SpanKey, type StepLink, spanKeyString } from './contract.js';
 import { errorMessage, report } from './diagnostics.js';
-import { callChains, mergeLayers } from './overlap.js';
+import { type CallChain, type CallTiming, joinDetached, mergeLayers, type TraceCalls, traceCalls } from './overlap.js';
 import { AiTraces, PendingSpans, type PendingStats } from './pending.js';
 import { type PricesOption, pricesFromOption } from './prices.js';
 import { recordId, toGenerationRecord } from './record.js';
@@ -262,46 +262,79 @@ export class GenerationIngest {
     calls: ReadonlyMap<string, NormalizedSpan>,
     rebuilt: ReadonlyMap<string, GenerationRecord>,
   ): Promise<void> {
-    const chains: SpanKey[][] = [];
+    const traces: { traceId: string; links: StepLink[]; calls: TraceCalls; joining: boolean }[] = [];
+    const wanted = new Map<string, SpanKey>();
+    const want = (traceId: string, spanIds: readonly string[]) => {
+      for (const spanId of spanIds) wanted.set(`${traceId}:${spanId}`, { traceId, spanId });
+    };
     if (touched.size > 0) {
       const traceIds = new Set([...touched].map((key) => key.slice(0, key.indexOf(':'))));
       for (const [traceId, links] of await this.store.stepLinks([...traceIds])) {
-        for (const chain of callChains(links)) {
-          if (chain.path.some((spanId) => touched.has(`${traceId}:${spanId}`))) {
-            chains.push(chain.calls.map((spanId) => ({ traceId, spanId })));
-          }
+        const found = traceCalls(links);
+        const isTouched = (chain: CallChain) => chain.path.some((spanId) => touched.has(`${traceId}:${spanId}`));
+        for (const chain of found.chains) if (isTouched(chain)) want(traceId, chain.calls);
+        // Detached layers can only be joined by their times and scopes, read from their records.
+        const joining = found.detached.length > 0 && found.detached.length + found.chains.length > 1;
+        if (joining) {
+          want(traceId, found.detached);
+          for (const chain of found.chains) want(traceId, chain.calls);
         }
+        traces.push({ traceId, links, calls: found, joining });
       }
     }
-    const inChains = new Set(chains.flat().map(spanKeyString));
-    const updates = [...rebuilt].filter(([key]) => !inChains.has(key)).map(([, record]) => record);
-    if (updates.length > 0) await this.store.updateGenerations(updates);
-    if (chains.length === 0) return;
-
-    const records = new Map<string, GenerationRecord>();
-    for (const key of inChains) {
-      const span = calls.get(key);
-      const record = rebuilt.get(key) ?? (span ? translatedRecord(span, this.prices) : undefined);
-      if (record) records.set(key, record);
-    }
-    const missing = chains.flat().filter((key) => !records.has(spanKeyString(key)));
-    if (missing.length > 0) {
-      // A layer stored earlier: as translated if it was merged already, else the generation listed for it.
-      for (const [key, record] of await this.store.mergedRecords(missing)) records.set(key, record);
-      const listed = missing.filter((key) => !records.has(spanKeyString(key)));
-      if (listed.length > 0) {
-        const byId = await this.store.getMany(listed.map((key) => recordId(key.traceId, key.spanId)));
-        for (const record of byId.values()) records.set(spanKeyString(record), record);
-      }
-    }
+    const records = await this.callRecords([...wanted.values()], calls, rebuilt);
     const merges: GenerationMerge[] = [];
-    for (const chain of chains) {
-      const layers = chain.map((key) => records.get(spanKeyString(key)));
-      if (layers.some((layer) => layer === undefined)) continue;
-      const [inner, ...outers] = layers as GenerationRecord[];
-      merges.push({ owner: mergeLayers(inner, outers), merged: outers });
+    const merged = new Set<string>();
+    for (const { traceId, links, calls: found, joining } of traces) {
+      let chains = found.chains;
+      if (joining) {
+        const timings = new Map<string, CallTiming>();
+        for (const spanId of [...found.detached, ...found.chains.map((chain) => chain.calls[0])]) {
+          const record = records.get(`${traceId}:${spanId}`);
+          if (record) timings.set(spanId, { scope: record.scope.name, startTime: record.startTime, endTime: record.endTime });
+        }
+        chains = joinDetached(links, found, timings);
+      }
+      for (const chain of chains) {
+        if (!chain.path.some((spanId) => touched.has(`${traceId}:${spanId}`))) continue;
+        const layers = chain.calls.map((spanId) => records.get(`${traceId}:${spanId}`));
+        if (layers.some((layer) => layer === undefined)) continue;
+        const [inner, ...outers] = layers as GenerationRecord[];
+        merges.push({ owner: mergeLayers(inner, outers), merged: outers });
+        for (const spanId of chain.calls) merged.add(`${traceId}:${spanId}`);
+      }
     }
+    const updates = [...rebuilt].filter(([key]) => !merged.has(key)).map(([, record]) => record);
+    if (updates.length > 0) await this.store.updateGenerations(updates);
     if (merges.length > 0) await this.store.mergeGenerations(merges);
+  }
+
+  /**
+   * The generation records of calls, by span key: rebuilt or translated again when just written, else as stored
+   * (as translated when merged into another already, else the one in the list).
+   */
+  private async callRecords(
+    keys: readonly SpanKey[],
+    calls: ReadonlyMap<string, NormalizedSpan>,
+    rebuilt: ReadonlyMap<string, GenerationRecord>,
+  ): Promise<Map<string, GenerationRecord>> {
+    const records = new Map<string, GenerationRecord>();
+    const stored: SpanKey[] = [];
+    for (const key of keys) {
+      const id = spanKeyString(key);
+      const span = calls.get(id);
+      const record = rebuilt.get(id) ?? (span ? translatedRecord(span, this.prices) : undefined);
+      if (record) records.set(id, record);
+      else stored.push(key);
+    }
+    if (stored.length === 0) return records;
+    for (const [key, record] of await this.store.mergedRecords(stored)) records.set(key, record);
+    const listed = stored.filter((key) => !records.has(spanKeyString(key)));
+    if (listed.length > 0) {
+      const byId = await this.store.getMany(listed.map((key) => recordId(key.traceId, key.spanId)));
+      for (const record of byId.values()) records.set(spanKeyString(record), record);
+    }
+    return records;
   }
 }
 

@@ -89,12 +89,20 @@ export interface CallChain {
   path: string[];
 }
 
+/** The LLM calls of one trace as its structure shows them. */
+export interface TraceCalls {
+  /** Calls traced by several layers nested in one another (through wrappers, see `isWrapper`). */
+  chains: CallChain[];
+  /** Calls no chain holds: each traced by one layer, or by layers that are not nested (see `joinDetached`). */
+  detached: string[];
+}
+
 /**
  * The LLM calls of one trace traced by more than one layer: each call step with no call step below it (inside
- * wrappers, see `isWrapper`) and a call step above it, with the call steps above it, nearest first. Several inner
- * calls under one outer each get their own chain (each is its own generation with the outer's additions).
+ * wrappers) and a call step above it, with the call steps above it, nearest first. Several inner calls under one
+ * outer each get their own chain (each is its own generation with the outer's additions).
  */
-export function callChains(links: readonly StepLink[]): CallChain[] {
+export function traceCalls(links: readonly StepLink[]): TraceCalls {
   const steps = new Map<string, StepLink>();
   for (const link of links) steps.set(link.spanId, link);
   /** The path from a call up to, and with, the nearest call step above it; undefined when there is none. */
@@ -110,8 +118,10 @@ export function callChains(links: readonly StepLink[]): CallChain[] {
     return undefined;
   };
   const outerOf = new Map<StepLink, StepLink[]>();
+  const calls: StepLink[] = [];
   for (const link of links) {
     if (!isCall(link)) continue;
+    calls.push(link);
     const path = up(link);
     if (path) outerOf.set(link, path);
   }
@@ -129,5 +139,82 @@ export function callChains(links: readonly StepLink[]): CallChain[] {
     }
     chains.push(chain);
   }
-  return chains;
+  const detached = calls.filter((call) => !outerOf.has(call) && !outers.has(call)).map((call) => call.spanId);
+  return { chains, detached };
+}
+
+/** What joining detached calls reads of each call's generation record. */
+export interface CallTiming {
+  scope: string;
+  /** ISO-8601 UTC, as records hold them. */
+  startTime: string;
+  endTime: string;
+}
+
+/**
+ * The chains of a trace once detached layers are joined: a framework whose span is not the active context when it
+ * calls the client (LangChain.js under OpenInference: its callbacks open spans beside the client call's) leaves the
+ * client's span a cousin of the framework's LLM span. A detached call is the inner layer of the innermost call of
+ * another instrumentation (`scope`) whose time holds its own, found below the detached call's parent (the tightest
+ * one when several do). `timings` holds the detached calls and the chains' innermost calls, by span id.
+ */
+export function joinDetached(links: readonly StepLink[], calls: TraceCalls, timings: ReadonlyMap<string, CallTiming>): CallChain[] {
+  const steps = new Map<string, StepLink>();
+  for (const link of links) steps.set(link.spanId, link);
+  const chainOf = new Map<string, CallChain>();
+  for (const chain of calls.chains) chainOf.set(chain.calls[0], chain);
+  const leaves = [...calls.detached, ...chainOf.keys()];
+  /** The steps from `spanId` up to `ancestor` (both included), or undefined when `ancestor` is not above it. */
+  const pathUp = (spanId: string, ancestor: string): string[] | undefined => {
+    const path: string[] = [];
+    for (let step = steps.get(spanId); step && !path.includes(step.spanId); ) {
+      path.push(step.spanId);
+      if (step.spanId === ancestor) return path;
+      step = step.parentSpanId ? steps.get(step.parentSpanId) : undefined;
+    }
+    return undefined;
+  };
+  const joined = new Map<string, { outer: string; path: string[] }>();
+  for (const inner of calls.detached) {
+    const own = timings.get(inner);
+    const parent = steps.get(inner)?.parentSpanId;
+    if (!own || !parent) continue;
+    let best: { outer: string; path: string[]; timing: CallTiming } | undefined;
+    for (const outer of leaves) {
+      const timing = timings.get(outer);
+      if (outer === inner || !timing || timing.scope === own.scope) continue;
+      if (timing.startTime > own.startTime || timing.endTime < own.endTime) continue;
+      const path = pathUp(outer, parent);
+      if (!path || path.includes(inner)) continue;
+      if (
+        !best ||
+        timing.startTime > best.timing.startTime ||
+        (timing.startTime === best.timing.startTime && timing.endTime < best.timing.endTime)
+      ) {
+        best = { outer, path, timing };
+      }
+    }
+    if (best) joined.set(inner, { outer: best.outer, path: best.path });
+  }
+  const joinedOuters = new Set([...joined.values()].map(({ outer }) => outer));
+  const replaced = new Set<CallChain>();
+  const chains: CallChain[] = [];
+  for (const inner of joined.keys()) {
+    if (joinedOuters.has(inner)) continue;
+    const chain: CallChain = { calls: [inner], path: [inner] };
+    for (let link = joined.get(inner); link && !chain.calls.includes(link.outer); ) {
+      const structural = chainOf.get(link.outer);
+      chain.path.push(...link.path);
+      if (structural) {
+        replaced.add(structural);
+        chain.calls.push(...structural.calls);
+        chain.path.push(...structural.path);
+        break;
+      }
+      chain.calls.push(link.outer);
+      link = joined.get(link.outer);
+    }
+    chains.push(chain);
+  }
+  return [...calls.chains.filter((chain) => !replaced.has(chain)), ...chains];
 }

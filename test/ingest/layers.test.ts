@@ -106,3 +106,51 @@ describe.each(STORES)('one generation per LLM call traced by two layers, into %s
     }
   });
 });
+
+describe.each(STORES)('a LangChain.js run under OpenInference, with the OpenAI client instrumented too, into %s', (_name, open) => {
+  let capture: Captured;
+  beforeAll(async () => {
+    capture = await captureLayers('langchain');
+  }, 120_000);
+
+  for (const order of ORDERS) {
+    it(`keeps the tree whole (chain, prompt, model, tool) with one generation for the model call: spans ${order}, one batch and one by one`, async () => {
+      const client = capture.spans.find((span) => span.scope.name === '@arizeai/openinference-instrumentation-openai');
+      const model = capture.spans.find((span) => span.name === 'ChatOpenAI');
+      if (!client || !model) throw new Error('the capture lacks a layer');
+      for (const batchSize of [0, 1]) {
+        const store = await open();
+        try {
+          await ingestAll(store, ordered(items(capture), order), batchSize);
+          const detail = await store.getTrace(client.traceId);
+          expect(treeLines(detail)).toEqual(
+            [
+              'agent:run<-',
+              'RunnableSequence:run<-agent',
+              'ChatPromptTemplate:undefined<-RunnableSequence',
+              'ChatOpenAI:llm<-RunnableSequence',
+              'OpenAI Chat Completions:llm<-agent',
+              'get_weather:tool<-agent',
+            ].sort(),
+          );
+          const { items: generations } = await store.list();
+          expect(generations).toHaveLength(1);
+          expect(generations[0].id).toBe(recordId(client.traceId, client.spanId));
+          expect(generations[0].generation).toMatchObject({
+            messages: [
+              { role: 'system', content: 'You are terse.' },
+              { role: 'user', content: 'Weather in Lima?' },
+            ],
+            messageCompletion: expect.objectContaining({ content: 'Fake reply to: Weather in Lima?' }),
+          });
+          expect(detail?.steps.find((step) => step.spanId === model.spanId)?.generationId).toBe(generations[0].id);
+          expect(detail?.steps.find((step) => step.name === 'get_weather')).toMatchObject({
+            output: expect.stringContaining('Sunny in Lima'),
+          });
+        } finally {
+          await store.close();
+        }
+      }
+    });
+  }
+});
