@@ -119,3 +119,11 @@ export function otlpLogsJson(logs: readonly NormalizedLogRecord[]): string {
     })),
   });
 }
+
+/** The capture moved to another trace (same spans, new trace id), so one store can take it again as new. */
+export function inTrace(capture: Captured, traceId: string): Captured {
+  return {
+    spans: capture.spans.map((span) => ({ ...span, traceId })),
+    logs: capture.logs.map((log) => ({ ...log, traceId })),
+  };
+}
