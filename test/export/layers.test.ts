@@ -97,7 +97,8 @@ describe('PlaygroundExporter and PlaygroundLogExporter: one generation per LLM c
     for (const order of ORDERS) {
       // Only instrumentation-openai sends content as log records.
       for (const logsFirst of layer === 'openai' ? [true, false] : [false]) {
-        it(`${layer} under a genspan llm step: spans exported ${order}, one by one and together${layer === 'openai' ? `, logs ${logsFirst ? 'first' : 'last'}` : ''}`, async () => {
+        const logs = layer === 'openai' ? `, logs ${logsFirst ? 'first' : 'last'}` : '';
+        it(`${layer} under a genspan llm step: spans exported ${order}, one by one and together${logs}`, async () => {
           for (const batchSize of [0, 1]) {
             const city = `${layer}-${order}-${logsFirst}-${batchSize}`;
             const app = await call(layer, city);
