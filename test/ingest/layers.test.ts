@@ -114,7 +114,7 @@ describe.each(STORES)('a LangChain.js run under OpenInference, with the OpenAI c
   }, 120_000);
 
   for (const order of ORDERS) {
-    it(`keeps the tree whole (chain, prompt, model, tool), one generation for the model call: spans ${order}, batched and one by one`, async () => {
+    it(`keeps the tree whole (chain, prompt, model, tool), one generation per model call: spans ${order}, batched or not`, async () => {
       const client = capture.spans.find((span) => span.scope.name === '@arizeai/openinference-instrumentation-openai');
       const model = capture.spans.find((span) => span.name === 'ChatOpenAI');
       if (!client || !model) throw new Error('the capture lacks a layer');
