@@ -153,7 +153,14 @@ export class GenerationIngest {
     const aiTraceIds = new Set<string>();
     for (const { span, description } of described) if (description.ai) aiTraceIds.add(span.traceId);
     const taken = this.pending.take(aiTraceIds);
-    for (const span of taken) described.push(describe(span));
+    // A held span sent again (an OTLP client's retry) is taken once.
+    const seen = new Set(spans.map(spanKeyString));
+    for (const span of taken) {
+      const key = spanKeyString(span);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      described.push(describe(span));
+    }
     try {
       return await this.writeSteps(spans.length, described, aiTraceIds);
     } catch (error) {
