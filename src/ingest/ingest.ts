@@ -190,7 +190,7 @@ export class GenerationIngest {
         const span = keptSpan.span;
         const result = translateSpan(span);
         const record = result ? buildRecord(span, result, prices) : undefined;
-        steps.push(toStepRecord(keptSpan, record ? record.id : null));
+        steps.push(toStepRecord(keptSpan, record));
         if (!result || !record) continue;
         generations++;
         if (result.failure !== undefined) failed++;

@@ -1,5 +1,6 @@
+import type { GenerationRecord } from '../generation/record.js';
 import type { StepRecord, StepType, TraceThread } from '../generation/step-record.js';
-import { Otel } from '../semconv/keys.js';
+import { Genspan, Otel } from '../semconv/keys.js';
 import type { StepDescription } from '../translate/step-kind.js';
 import type { NormalizedSpan } from '../translate/types.js';
 import type { StepLink } from './contract.js';
@@ -95,22 +96,32 @@ export function decideKeep(
   return { kept, held };
 }
 
-/** The step of a kept span; `generationId` is its own generation record's id when it has one. */
-export function toStepRecord(kept: KeptSpan, generationId: string | null): StepRecord {
+/**
+ * A step's own input or output: for an LLM call with a generation record, only what genspan's `step()` was given
+ * (`genspan.step.input`/`output`), since the conventions' input and output of a call are its generation's messages
+ * and completion, kept once, in the generation.
+ */
+function ownContent(span: NormalizedSpan, key: string, value: string | null, generationId: string | null): string | null {
+  return generationId === null || typeof span.attributes[key] === 'string' ? value : null;
+}
+
+/** The step of a kept span; `generation` its own generation record when it has one (its id and times are reused). */
+export function toStepRecord(kept: KeptSpan, generation?: GenerationRecord): StepRecord {
   const { span, description, type } = kept;
   const serviceName = span.resource[Otel.SERVICE_NAME];
+  const generationId = generation?.id ?? null;
   return {
-    id: recordId(span.traceId, span.spanId),
+    id: generationId ?? recordId(span.traceId, span.spanId),
     traceId: span.traceId,
     spanId: span.spanId,
     parentId: span.parentSpanId ? recordId(span.traceId, span.parentSpanId) : null,
     parentSpanId: span.parentSpanId ?? null,
     name: description.name,
     type,
-    input: description.input,
-    output: description.output,
-    startTime: isoFromUnixNano(span.startTimeUnixNano),
-    endTime: isoFromUnixNano(span.endTimeUnixNano),
+    input: ownContent(span, Genspan.STEP_INPUT, description.input, generationId),
+    output: ownContent(span, Genspan.STEP_OUTPUT, description.output, generationId),
+    startTime: generation?.startTime ?? isoFromUnixNano(span.startTimeUnixNano),
+    endTime: generation?.endTime ?? isoFromUnixNano(span.endTimeUnixNano),
     error: description.error,
     tags: description.tags,
     metadata: description.metadata,

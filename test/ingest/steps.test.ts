@@ -5,7 +5,7 @@ import { recordId } from '../../src/ingest/record.js';
 import { type DescribedSpan, decideKeep, toStepRecord, traceThreads } from '../../src/ingest/steps.js';
 import type { StepDescription } from '../../src/translate/step-kind.js';
 import type { NormalizedSpan } from '../../src/translate/types.js';
-import { normalizedSpan, spanIdOf, traceIdOf } from '../store/fixtures.js';
+import { makeRecord, normalizedSpan, spanIdOf, traceIdOf } from '../store/fixtures.js';
 
 function described(span: number, parent: number | null, description: Partial<StepDescription> = {}, trace = 1): DescribedSpan {
   const base = normalizedSpan({ trace, span });
@@ -73,16 +73,31 @@ describe('decideKeep', () => {
 describe('toStepRecord and traceThreads', () => {
   it('derives ids from the spans, as generation records do', () => {
     const [root, child] = [described(1, null, ai('run')), described(4, 1, ai('llm'))];
-    const step = toStepRecord({ ...child, type: 'llm' }, 'generation-id');
+    const generation = makeRecord({ trace: 1, span: 4 });
+    const step = toStepRecord({ ...child, type: 'llm' }, generation);
     expect(step).toMatchObject({
       id: recordId(traceIdOf(1), spanIdOf(4)),
       parentId: recordId(traceIdOf(1), spanIdOf(1)),
       parentSpanId: spanIdOf(1),
       type: 'llm',
-      generationId: 'generation-id',
+      generationId: generation.id,
+      startTime: generation.startTime,
       serviceName: 'checkout',
     });
-    expect(toStepRecord({ ...root, type: 'run' }, null)).toMatchObject({ parentId: null, parentSpanId: null, generationId: null });
+    expect(toStepRecord({ ...root, type: 'run' })).toMatchObject({ parentId: null, parentSpanId: null, generationId: null });
+  });
+
+  it("keeps an LLM call's content once, in its generation, but a genspan step's own input and output on the step", () => {
+    const content = { ...ai('llm'), input: '[{"role":"user"}]', output: '[{"role":"assistant"}]' };
+    const call = described(4, 1, content);
+    expect(toStepRecord({ ...call, type: 'llm' }, makeRecord({ trace: 1, span: 4 }))).toMatchObject({ input: null, output: null });
+    expect(toStepRecord({ ...call, type: 'llm' })).toMatchObject({ input: content.input, output: content.output });
+    const own = described(4, 1, { ...ai('llm'), input: 'the question', output: 'the answer' });
+    own.span.attributes = { ...own.span.attributes, 'genspan.step.input': 'the question', 'genspan.step.output': 'the answer' };
+    expect(toStepRecord({ ...own, type: 'llm' }, makeRecord({ trace: 1, span: 4 }))).toMatchObject({
+      input: 'the question',
+      output: 'the answer',
+    });
   });
 
   it('gives one thread entry per trace that names one, with its name and user from any of its spans', () => {
