@@ -83,10 +83,12 @@ function userOption(user: StepOptions['user']): string | undefined {
   return undefined;
 }
 
-/** The step's own thread and user, else those of the enclosing steps. */
-function conversationOf(options: StepOptions, parent: Context): Conversation {
-  const inherited = (parent.getValue(CONVERSATION_KEY) as Conversation | undefined) ?? {};
-  return { thread: threadOption(options.thread) ?? inherited.thread, user: userOption(options.user) ?? inherited.user };
+/** The enclosing steps' thread and user, and a step's own when it has some (else none is made: most steps have none). */
+function conversationOf(options: StepOptions, parent: Context): { conversation?: Conversation; own: boolean } {
+  const inherited = parent.getValue(CONVERSATION_KEY) as Conversation | undefined;
+  if (options.thread === undefined && options.user === undefined) return { conversation: inherited, own: false };
+  const conversation = { thread: threadOption(options.thread) ?? inherited?.thread, user: userOption(options.user) ?? inherited?.user };
+  return { conversation, own: true };
 }
 
 /** Steps record input and output as strings; objects become JSON, as Chainlit's setters do. */
@@ -271,16 +273,17 @@ export function step<T>(nameOrOptions: string | StepOptions, fn: (step: Step) =>
     if (options.tags && options.tags.length > 0) attributes[Genspan.STEP_TAGS] = [...options.tags];
     if (options.metadata) attributes[Genspan.STEP_METADATA] = stepText(options.metadata);
     const parent = context.active();
-    const conversation = conversationOf(options, parent);
-    if (conversation.thread) {
+    const { conversation, own } = conversationOf(options, parent);
+    if (conversation?.thread) {
       attributes[GenAI.CONVERSATION_ID] = conversation.thread.id;
       if (conversation.thread.name) attributes[Genspan.THREAD_NAME] = conversation.thread.name;
     }
     // `user.id`: the general OpenTelemetry key, which OpenInference and Langfuse read too.
-    if (conversation.user) attributes[OpenInference.USER_ID] = conversation.user;
+    if (conversation?.user) attributes[OpenInference.USER_ID] = conversation.user;
     const span = tracer.startSpan(options.name, { kind: type === 'llm' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes }, parent);
     current = new Step(span, options);
-    stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, current).setValue(CONVERSATION_KEY, conversation);
+    stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, current);
+    if (own) stepContext = stepContext.setValue(CONVERSATION_KEY, conversation);
   } catch (error) {
     diag.error('genspan: could not start a step; running it untraced', error);
     return fn(new Step(trace.wrapSpanContext(INVALID_SPAN_CONTEXT), options));

@@ -24,9 +24,9 @@ import { isGenerationSpan } from './translate.js';
 import type { NormalizedSpan } from './types.js';
 
 /**
- * What any span is as a Chainlit step (README "Steps"): whether it carries AI work, its step type, and what the
- * conventions say of its name, input, output, tags, metadata, thread and user. Pure, and cheap for the spans that
- * carry no AI work (a few key lookups): it runs on every span an app exports.
+ * What any span is as a Chainlit step (README "Steps from any instrumentation"): whether it carries AI work, its step
+ * type, and what the conventions say of its name, input, output, tags, metadata, thread and user. Pure, and cheap for
+ * the spans that carry no AI work (a few lookups and one pass over their keys): it runs on every span an app exports.
  */
 
 export type { StepType };
@@ -179,7 +179,7 @@ const OUTPUT_KEYS: readonly string[] = Object.freeze([
   GenAI.OUTPUT_MESSAGES,
 ]);
 
-/** Tag lists, joined in this order without repeats (Literal's and the AI SDK's are read from their families). */
+/** Tag lists, joined in this order without repeats. */
 const TAG_KEYS: readonly string[] = Object.freeze([
   Genspan.STEP_TAGS,
   OpenInference.TAGS,
@@ -218,8 +218,39 @@ const METADATA_PREFIXES: readonly string[] = Object.freeze([
 ]);
 const METADATA_JSON_KEYS: readonly string[] = Object.freeze([OpenInference.METADATA, Genspan.STEP_METADATA]);
 
-/** Keys of the flattened families that are read as tags, not metadata. */
-const NOT_METADATA: ReadonlySet<string> = new Set([vercelMetadata(VercelAIMetadata.TAGS), association(AssociationProperty.LITERAL_TAGS)]);
+/** Every key read by name, each with its slot in the array that one pass over a span's keys fills. */
+const READ_KEYS: readonly string[] = Object.freeze([
+  ...new Set([
+    ...NAME_KEYS,
+    ...INPUT_KEYS,
+    ...OUTPUT_KEYS,
+    ...TAG_KEYS,
+    ...THREAD_KEYS,
+    ...USER_KEYS,
+    ...METADATA_JSON_KEYS,
+    Genspan.THREAD_NAME,
+    Otel.ERROR_TYPE,
+    Langfuse.LEVEL,
+    Langfuse.STATUS_MESSAGE,
+  ]),
+]);
+const SLOT_OF: ReadonlyMap<string, number> = new Map(READ_KEYS.map((key, slot) => [key, slot]));
+const slots = (keys: readonly string[]): readonly number[] => Object.freeze(keys.map((key) => READ_KEYS.indexOf(key)));
+const NAME_SLOTS = slots(NAME_KEYS);
+const INPUT_SLOTS = slots(INPUT_KEYS);
+const OUTPUT_SLOTS = slots(OUTPUT_KEYS);
+const TAG_SLOTS = slots(TAG_KEYS);
+const THREAD_SLOTS = slots(THREAD_KEYS);
+const USER_SLOTS = slots(USER_KEYS);
+const METADATA_JSON_SLOTS = slots(METADATA_JSON_KEYS);
+const THREAD_NAME_SLOT = READ_KEYS.indexOf(Genspan.THREAD_NAME);
+const ERROR_TYPE_SLOT = READ_KEYS.indexOf(Otel.ERROR_TYPE);
+const LEVEL_SLOT = READ_KEYS.indexOf(Langfuse.LEVEL);
+const STATUS_MESSAGE_SLOT = READ_KEYS.indexOf(Langfuse.STATUS_MESSAGE);
+
+/** Every slot empty: what a span with none of the keys read by name has, and what a span's values start from. */
+const NO_VALUES: readonly unknown[] = Object.freeze(READ_KEYS.map(() => undefined));
+const NO_KEYS: readonly string[] = Object.freeze([]);
 
 interface Kind {
   ai: boolean;
@@ -274,9 +305,9 @@ function stepText(value: unknown): string | null {
   return stringify(value) ?? null;
 }
 
-function firstText(attributes: Attributes, keys: readonly string[]): string | null {
-  for (const key of keys) {
-    const text = stepText(attributes[key]);
+function firstText(values: readonly unknown[], slots: readonly number[]): string | null {
+  for (let index = 0; index < slots.length; index++) {
+    const text = stepText(values[slots[index]]);
     if (text !== null) return text;
   }
   return null;
@@ -290,19 +321,18 @@ function idValue(value: unknown): string | null {
   return null;
 }
 
-function firstId(attributes: Attributes, keys: readonly string[]): string | null {
-  for (const key of keys) {
-    const id = idValue(attributes[key]);
+function firstId(values: readonly unknown[], slots: readonly number[]): string | null {
+  for (let index = 0; index < slots.length; index++) {
+    const id = idValue(values[slots[index]]);
     if (id !== null) return id;
   }
   return null;
 }
 
-function readThread(attributes: Attributes): StepThread | null {
-  const id = firstId(attributes, THREAD_KEYS);
+function readThread(values: readonly unknown[]): StepThread | null {
+  const id = firstId(values, THREAD_SLOTS);
   if (id === null) return null;
-  const name = attributes[Genspan.THREAD_NAME];
-  return { id, name: typeof name === 'string' && name !== '' ? name : null };
+  return { id, name: nonEmpty(values[THREAD_NAME_SLOT]) ?? null };
 }
 
 function nonEmpty(value: unknown): string | undefined {
@@ -324,57 +354,88 @@ function hasException(span: NormalizedSpan): boolean {
 }
 
 /** As the translator reads a call's error: status ERROR, Langfuse's ERROR level, an `exception` event or `error.type`. */
-function readError(span: NormalizedSpan, attributes: Attributes): string | null {
-  const declared = nonEmpty(attributes[Otel.ERROR_TYPE]);
+function readError(span: NormalizedSpan, values: readonly unknown[]): string | null {
+  const declared = nonEmpty(values[ERROR_TYPE_SLOT]);
   const failed = span.status?.code === StatusCode.ERROR;
-  const level = attributes[Langfuse.LEVEL] === Langfuse.LEVEL_ERROR;
+  const level = values[LEVEL_SLOT] === Langfuse.LEVEL_ERROR;
   if (!failed && !level && declared === undefined && !hasException(span)) return null;
   return (
     (failed ? nonEmpty(span.status.message) : undefined) ??
-    nonEmpty(attributes[Langfuse.STATUS_MESSAGE]) ??
+    nonEmpty(values[STATUS_MESSAGE_SLOT]) ??
     exceptionMessage(span) ??
     declared ??
     'error'
   );
 }
 
-function readTags(attributes: Attributes, ignored: string[]): string[] {
+function readTags(values: readonly unknown[], ignored: string[]): string[] {
   let tags: string[] | undefined;
-  for (const key of TAG_KEYS) {
-    const list = stringListValue(attributes[key], key, ignored);
+  for (const slot of TAG_SLOTS) {
+    const list = stringListValue(values[slot], READ_KEYS[slot], ignored);
     if (list === undefined || list.length === 0) continue;
     tags = tags === undefined ? list : tags.concat(list);
   }
   return tags === undefined ? [] : [...new Set(tags)];
 }
 
-/** The flattened metadata families (one pass over the keys), then the JSON metadata objects; credentials redacted. */
-function readMetadata(attributes: Attributes, ignored: string[]): Record<string, unknown> {
-  let metadata: Record<string, unknown> | undefined;
-  const found: (string[] | undefined)[] = METADATA_PREFIXES.map(() => undefined);
-  for (const key in attributes) {
-    for (let index = 0; index < METADATA_PREFIXES.length; index++) {
-      const prefix = METADATA_PREFIXES[index];
-      if (key.length > prefix.length && key.startsWith(prefix) && !NOT_METADATA.has(key)) {
-        found[index] = appended(found[index], key);
-        break;
-      }
-    }
-  }
+/** Which flattened metadata family a key is in (its index in `METADATA_PREFIXES`), or -1. */
+function metadataFamily(key: string): number {
   for (let index = 0; index < METADATA_PREFIXES.length; index++) {
     const prefix = METADATA_PREFIXES[index];
-    for (const key of found[index] ?? []) {
+    if (key.length > prefix.length && key.startsWith(prefix)) return index;
+  }
+  return -1;
+}
+
+/** What one pass over a span's keys found. */
+interface Scan {
+  /** The values of the keys read by name, by slot. */
+  values: readonly unknown[];
+  /** The keys of each flattened metadata family, by family; collected only for a span of AI work. */
+  families: (string[] | undefined)[] | undefined;
+}
+
+/**
+ * One pass over the span's keys (a map lookup each, as families.ts sorts keys), rather than a lookup of every key
+ * read by name: most spans carry few of them. A key read by name (as a thread, a user or tags) is not metadata.
+ */
+function scan(attributes: Attributes, ai: boolean): Scan {
+  let values: unknown[] | undefined;
+  let families: (string[] | undefined)[] | undefined;
+  for (const key in attributes) {
+    const slot = SLOT_OF.get(key);
+    if (slot !== undefined) {
+      // A spread copy: packed (a holey array reads slower), and `slice()` of a frozen array takes a slow path.
+      values ??= [...NO_VALUES];
+      values[slot] = attributes[key];
+      continue;
+    }
+    if (!ai) continue;
+    const family = metadataFamily(key);
+    if (family < 0) continue;
+    families ??= [];
+    families[family] = appended(families[family], key);
+  }
+  return { values: values ?? NO_VALUES, families };
+}
+
+/** The flattened metadata families, then the JSON metadata objects, a later one winning a key; credentials redacted. */
+function readMetadata(attributes: Attributes, found: Scan, ignored: string[]): Record<string, unknown> {
+  let metadata: Record<string, unknown> | undefined;
+  for (let index = 0; index < METADATA_PREFIXES.length; index++) {
+    const prefix = METADATA_PREFIXES[index];
+    for (const key of found.families?.[index] ?? NO_KEYS) {
       const name = key.slice(prefix.length);
       if (!isSafeKey(name, key, ignored)) continue;
       metadata ??= {};
       metadata[name] = clean(attributes[key], key, ignored);
     }
   }
-  for (const key of METADATA_JSON_KEYS) {
-    const value = jsonValue(attributes[key], key, ignored);
+  for (const slot of METADATA_JSON_SLOTS) {
+    const value = jsonValue(found.values[slot], READ_KEYS[slot], ignored);
     if (!isRecord(value)) continue;
     metadata ??= {};
-    for (const name of Object.keys(value)) if (isSafeKey(name, key, ignored)) metadata[name] = value[name];
+    for (const name of Object.keys(value)) if (isSafeKey(name, READ_KEYS[slot], ignored)) metadata[name] = value[name];
   }
   if (metadata === undefined) return {};
   for (const key of Object.keys(metadata)) if (mayHoldSecret(key, metadata[key])) return redactSecrets(metadata);
@@ -401,37 +462,39 @@ function describe(span: NormalizedSpan): StepDescription {
   const given = span.attributes;
   const attributes: Attributes = typeof given === 'object' && given !== null ? given : {};
   const kind = classify(span, attributes);
+  const found = scan(attributes, kind.ai);
+  const { values } = found;
   const description: StepDescription = {
     ai: kind.ai,
     type: kind.type,
     name: spanName(span),
     input: null,
     output: null,
-    error: readError(span, attributes),
+    error: readError(span, values),
     tags: [],
     metadata: {},
-    thread: readThread(attributes),
-    userId: firstId(attributes, USER_KEYS),
+    thread: readThread(values),
+    userId: firstId(values, USER_SLOTS),
   };
   if (!kind.ai) return description;
   // What a convention's value could not be read as (a tag list that is not one...) is left out: it is no failure.
   const ignored: string[] = [];
-  for (const key of NAME_KEYS) {
-    const name = nonEmpty(attributes[key]);
+  for (const slot of NAME_SLOTS) {
+    const name = nonEmpty(values[slot]);
     if (name === undefined) continue;
     description.name = name;
     break;
   }
-  description.input = firstText(attributes, INPUT_KEYS);
-  description.output = firstText(attributes, OUTPUT_KEYS);
-  description.tags = readTags(attributes, ignored);
-  description.metadata = readMetadata(attributes, ignored);
+  description.input = firstText(values, INPUT_SLOTS);
+  description.output = firstText(values, OUTPUT_SLOTS);
+  description.tags = readTags(values, ignored);
+  description.metadata = readMetadata(attributes, found, ignored);
   return description;
 }
 
 /**
- * Says what a span is as a step (README "Steps"). Never throws: when reading the span throws, the result is a step of
- * no AI work, of type `undefined`, with `failure` saying what failed.
+ * Says what a span is as a step (README "Steps from any instrumentation"). Never throws: when reading the span throws,
+ * the result is a step of no AI work, of type `undefined`, with `failure` saying what failed.
  */
 export function describeStep(span: NormalizedSpan): StepDescription {
   try {
