@@ -85,7 +85,7 @@ export async function importRecords(args: ImportArgs, io: CliIO): Promise<number
     await readJsonl(input, async (records, steps) => {
       opened ??= await openStore(args.store);
       const priced = records.map((record) => withCost(record, prices));
-      const result = await opened.store.writeWithSpans(priced, new Map(), steps);
+      const result = await opened.store.write(priced, steps);
       stored.inserted += result.inserted;
       stored.duplicates += result.duplicates;
       return result;
