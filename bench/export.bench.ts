@@ -31,6 +31,7 @@ import { SQLITE_CONNECTION_PRAGMAS, SQLITE_GENERATIONS_DDL, SQLITE_INSERT_GENERA
 import { normalizeReadableSpan } from '../src/translate/normalize.js';
 import { translateSpan } from '../src/translate/translate.js';
 import { startPostgres } from '../test/support/postgres.js';
+import { callUnderSteps } from './support.js';
 
 /** The records are priced as the exporter prices them. */
 const PRICES = shippedPriceTable();
@@ -62,14 +63,18 @@ function generation(index: number, contentBytes = 2000): ChatGeneration {
   });
 }
 
-/** Real SDK spans carrying genspan's GenAI encoding, as `step()` writes them. */
-function makeSpans(count: number): ReadableSpan[] {
+/**
+ * Real SDK spans carrying genspan's GenAI encoding, as `step()` writes them; with `steps`, each call is the `llm` step
+ * of a `run` step that also holds a `tool` step (three spans per generation).
+ */
+function makeSpans(count: number, steps = false): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
   const tracer = provider.getTracer('genspan');
   for (let i = 0; i < count; i++) {
     const { name, attributes } = encodeGeneration(generation(i), { captureContent: true });
-    tracer.startSpan(name, { attributes }).end();
+    if (steps) callUnderSteps(tracer, name, attributes);
+    else tracer.startSpan(name, { attributes }).end();
   }
   return memory.getFinishedSpans();
 }
@@ -90,7 +95,11 @@ interface ExporterRun {
 }
 
 /** Exports in batches of 512, one at a time as the BatchSpanProcessor does. */
-async function throughExporter(exporter: PlaygroundExporter, spans: readonly ReadableSpan[]): Promise<ExporterRun> {
+async function throughExporter(
+  exporter: PlaygroundExporter,
+  spans: readonly ReadableSpan[],
+  generations = spans.length,
+): Promise<ExporterRun> {
   const utilization = performance.eventLoopUtilization();
   const start = process.hrtime.bigint();
   for (let offset = 0; offset < spans.length; offset += BATCH) {
@@ -102,8 +111,8 @@ async function throughExporter(exporter: PlaygroundExporter, spans: readonly Rea
   await exporter.forceFlush();
   const micros = Number(process.hrtime.bigint() - start) / 1e3;
   return {
-    recordsPerSecond: spans.length / (micros / 1e6),
-    busyMicros: (micros * performance.eventLoopUtilization(utilization).utilization) / spans.length,
+    recordsPerSecond: generations / (micros / 1e6),
+    busyMicros: (micros * performance.eventLoopUtilization(utilization).utilization) / generations,
   };
 }
 
@@ -142,9 +151,15 @@ async function rounds(count: number, candidates: Record<string, (round: number) 
   return best;
 }
 
-async function sqliteFigures(dir: string, spans: readonly ReadableSpan[], records: readonly GenerationRecord[]): Promise<void> {
+async function sqliteFigures(
+  dir: string,
+  spans: readonly ReadableSpan[],
+  stepSpans: readonly ReadableSpan[],
+  records: readonly GenerationRecord[],
+): Promise<void> {
   const contentBytes = records.reduce((sum, record) => sum + JSON.stringify(record.generation).length, 0) / records.length;
   let busyMicros = Infinity;
+  let stepsBusyMicros = Infinity;
   const rates = await rounds(ROUNDS, {
     // Lower bound: the same records, already translated, through one prepared statement in one transaction
     // (turning a record into its row is part of inserting it). The floor beside it starts from rows built beforehand.
@@ -165,6 +180,21 @@ async function sqliteFigures(dir: string, spans: readonly ReadableSpan[], record
         await store.close();
       }
     },
+    steps: async (round) => {
+      const store = new SqliteStore({ path: join(dir, `steps-${round}.db`) });
+      try {
+        await store.ready();
+        const exporter = new PlaygroundExporter({ store });
+        const run = await throughExporter(exporter, stepSpans, records.length);
+        stepsBusyMicros = Math.min(stepsBusyMicros, run.busyMicros);
+        await exporter.shutdown();
+        const trace = await store.getTrace(stepSpans[0].spanContext().traceId);
+        if (trace?.steps.length !== 3) throw new Error('the steps did not reach the SQLite store');
+        return run.recordsPerSecond;
+      } finally {
+        await store.close();
+      }
+    },
   });
   console.log(`SQLite, ${records.length} chat generations, ~${Math.round(contentBytes)} B of wire JSON each, best of ${ROUNDS} rounds`);
   line('  PlaygroundExporter -> SqliteStore (batches of 512)', `${rates.exporter.toFixed(0).padStart(8)} records/s`);
@@ -172,6 +202,9 @@ async function sqliteFigures(dir: string, spans: readonly ReadableSpan[], record
   line('  ratio (lower bound / exporter), target <= 1.5', (rates.bound / rates.exporter).toFixed(2));
   line('  floor: rows built beforehand -> prepared INSERT, one transaction', `${rates.floor.toFixed(0).padStart(8)} records/s`);
   line('  ratio (floor / exporter)', (rates.floor / rates.exporter).toFixed(2));
+  line('  each call under a run step with a tool step (3 steps a generation)', `${rates.steps.toFixed(0).padStart(8)} generations/s`);
+  line('  ratio (lower bound / exporter with steps), target <= 1.5', (rates.bound / rates.steps).toFixed(2));
+  line('  exporting thread busy per generation, with steps', `${stepsBusyMicros.toFixed(1).padStart(8)} µs`);
   const costs = exporterCosts(spans);
   line('  where the exporter time goes, per record:', '');
   line('    wall time (the best round)', `${(1e6 / rates.exporter).toFixed(1).padStart(8)} µs`);
@@ -199,7 +232,11 @@ function exporterCosts(spans: readonly ReadableSpan[]): { translate: number; rec
   return { translate, record };
 }
 
-async function postgresFigures(spans: readonly ReadableSpan[], records: readonly GenerationRecord[]): Promise<void> {
+async function postgresFigures(
+  spans: readonly ReadableSpan[],
+  stepSpans: readonly ReadableSpan[],
+  records: readonly GenerationRecord[],
+): Promise<void> {
   const server = await startPostgres({ durable: true });
   try {
     const rates = await rounds(ROUNDS, {
@@ -233,11 +270,25 @@ async function postgresFigures(spans: readonly ReadableSpan[], records: readonly
           await store.close();
         }
       },
+      steps: async () => {
+        const store = new PostgresStore({ connectionString: await server.createDatabase('genspan_bench_steps') });
+        try {
+          await store.ready();
+          const exporter = new PlaygroundExporter({ store });
+          const { recordsPerSecond } = await throughExporter(exporter, stepSpans, records.length);
+          await exporter.shutdown();
+          return recordsPerSecond;
+        } finally {
+          await store.close();
+        }
+      },
     });
     console.log(`PostgreSQL (local throwaway server, fsync on), ${records.length} chat generations, best of ${ROUNDS} rounds`);
     line('  PlaygroundExporter -> PostgresStore (batches of 512)', `${rates.exporter.toFixed(0).padStart(8)} records/s`);
     line('  lower bound: records -> UNNEST insert, one transaction', `${rates.bound.toFixed(0).padStart(8)} records/s`);
     line('  ratio (lower bound / exporter), target <= 1.5', (rates.bound / rates.exporter).toFixed(2));
+    line('  each call under a run step with a tool step (3 steps a generation)', `${rates.steps.toFixed(0).padStart(8)} generations/s`);
+    line('  ratio (lower bound / exporter with steps), target <= 1.5', (rates.bound / rates.steps).toFixed(2));
   } finally {
     await server.destroy();
   }
@@ -352,9 +403,10 @@ export default async function (): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'genspan-bench-export-'));
   try {
     const spans = makeSpans(THROUGHPUT_RECORDS);
+    const stepSpans = makeSpans(THROUGHPUT_RECORDS, true);
     const records = toRecords(spans);
-    await sqliteFigures(dir, spans, records);
-    await postgresFigures(spans, records);
+    await sqliteFigures(dir, spans, stepSpans, records);
+    await postgresFigures(spans, stepSpans, records);
     await rssFigures(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });

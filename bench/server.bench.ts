@@ -6,7 +6,7 @@
  * This file is also the client: `node dist/bench/server.bench.js --bench-client ...`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,10 +17,12 @@ import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpa
 import { CompletionGeneration } from '../src/generation/index.js';
 import { GenerationIngest } from '../src/ingest/ingest.js';
 import { decodeTraceRequest, type OtlpEncoding } from '../src/otlp/index.js';
+import { encodeGeneration } from '../src/semconv/encode.js';
 import { GRPC_METHODS } from '../src/server/grpc.js';
 import { step } from '../src/step/index.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { captureExportBody } from '../test/support/otlp-bodies.js';
+import { callUnderSteps } from './support.js';
 
 export const SPANS_PER_REQUEST = 512;
 export const REQUESTS_PER_ENCODING = 12;
@@ -141,8 +143,26 @@ function content(seed: number, length: number): string {
   return text.slice(0, length);
 }
 
-/** 512 finished LLM step spans, each a CompletionGeneration with ~2 KB of prompt and completion. */
-export async function llmSpans(batch: number): Promise<ReadableSpan[]> {
+function completion(seed: number): CompletionGeneration {
+  return new CompletionGeneration({
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    template: 'Answer about {topic}: {question}',
+    variables: { topic: 'tracing', question: content(seed, 200) },
+    settings: { temperature: 0.2, max_tokens: 512 },
+    prompt: content(seed, 1400),
+    completion: content(seed + 3, 600),
+    inputTokenCount: 350,
+    outputTokenCount: 150,
+    tokenCount: 500,
+  });
+}
+
+/**
+ * 512 finished LLM step spans, each a CompletionGeneration with ~2 KB of prompt and completion; with `steps`, each
+ * under a `run` step beside a `tool` step (1,536 spans).
+ */
+export async function llmSpans(batch: number, steps = false): Promise<ReadableSpan[]> {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'bench-app' }),
@@ -151,19 +171,13 @@ export async function llmSpans(batch: number): Promise<ReadableSpan[]> {
   const tracer = provider.getTracer('bench');
   for (let index = 0; index < SPANS_PER_REQUEST; index++) {
     const seed = batch * SPANS_PER_REQUEST + index;
+    if (steps) {
+      const { name, attributes } = encodeGeneration(completion(seed), { captureContent: true });
+      callUnderSteps(tracer, name, attributes);
+      continue;
+    }
     step({ name: 'llm call', type: 'llm', tracer }, (current) => {
-      current.generation = new CompletionGeneration({
-        provider: 'openai',
-        model: 'gpt-4o-mini',
-        template: 'Answer about {topic}: {question}',
-        variables: { topic: 'tracing', question: content(seed, 200) },
-        settings: { temperature: 0.2, max_tokens: 512 },
-        prompt: content(seed, 1400),
-        completion: content(seed + 3, 600),
-        inputTokenCount: 350,
-        outputTokenCount: 150,
-        tokenCount: 500,
-      });
+      current.generation = completion(seed);
     });
   }
   await provider.forceFlush();
@@ -283,6 +297,25 @@ export default async function serverBench(): Promise<void> {
           `ratio ${ratio.toFixed(2)} (target >= 0.50) ${ratio >= 0.5 ? 'OK' : 'MISSED'}`,
       );
     }
+    // Issue 11's corpus: the same calls, each under a run step beside a tool step, through the same server.
+    const stepsDir = join(dir, 'steps');
+    mkdirSync(stepsDir);
+    const stepBodies: Buffer[] = [];
+    for (let batch = 0; batch < REQUESTS_PER_ENCODING; batch++) {
+      const body = await captureExportBody(await llmSpans(batch, true), 'protobuf');
+      stepBodies.push(body);
+      writeFileSync(join(stepsDir, `${String(batch).padStart(3, '0')}.pb`), body);
+    }
+    const report = await runClientProcess(server.url, 'protobuf', stepsDir, CLIENT_CONCURRENCY, 0);
+    if (report.accepted !== REQUESTS_PER_ENCODING) throw new Error(`server answered ${JSON.stringify(report.statuses)}`);
+    const stepsRate = spans / report.seconds;
+    const stepsBound = await lowerBound(stepBodies, 'protobuf', join(dir, 'bound-steps.db'));
+    const stepsRatio = stepsRate / stepsBound;
+    console.log(
+      `server: each call under a run and a tool step (protobuf, ${Math.round(stepBodies[0].length / 1024)} KiB) ` +
+        `${Math.round(stepsRate).toString().padStart(7)} generations/s; lower bound ${Math.round(stepsBound)} generations/s; ` +
+        `ratio ${stepsRatio.toFixed(2)} (target >= 0.50) ${stepsRatio >= 0.5 ? 'OK' : 'MISSED'}`,
+    );
     await server.stop();
 
     const flooded = await startServer(join(dir, 'flood.db'));

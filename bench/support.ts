@@ -1,4 +1,6 @@
-/** Small timing helpers shared by the benchmarks. */
+/** Small timing helpers and corpora shared by the benchmarks. */
+import { type Attributes, ROOT_CONTEXT, SpanKind, type Tracer, trace } from '@opentelemetry/api';
+import { Genspan } from '../src/semconv/keys.js';
 
 export interface Rate {
   /** Operations per second (median of the rounds). */
@@ -38,4 +40,25 @@ function rate(microsPerOpSamples: number[]): Rate {
 
 export function formatRate(name: string, value: Rate): string {
   return `${name.padEnd(52)} ${value.perSecond.toFixed(0).padStart(10)} ops/s  ${value.microsPerOp.toFixed(2).padStart(9)} µs/op`;
+}
+
+/**
+ * Ends the spans of one LLM call as an app with steps writes them (issue 11's corpus): a `run` step holding the
+ * call's `llm` step (`name`, `attributes`: the generation's encoding) and a `tool` step, children first.
+ */
+export function callUnderSteps(tracer: Tracer, name: string, attributes: Attributes): void {
+  const run = tracer.startSpan('agent', {
+    attributes: { [Genspan.STEP_NAME]: 'agent', [Genspan.STEP_TYPE]: 'run', [Genspan.STEP_INPUT]: 'a question' },
+  });
+  const inside = trace.setSpan(ROOT_CONTEXT, run);
+  const llm = { ...attributes, [Genspan.STEP_NAME]: 'answer', [Genspan.STEP_TYPE]: 'llm' };
+  tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: llm }, inside).end();
+  const tool = {
+    [Genspan.STEP_NAME]: 'lookup',
+    [Genspan.STEP_TYPE]: 'tool',
+    [Genspan.STEP_INPUT]: '{"q":"order 7"}',
+    [Genspan.STEP_OUTPUT]: 'shipped',
+  };
+  tracer.startSpan('lookup', { attributes: tool }, inside).end();
+  run.end();
 }

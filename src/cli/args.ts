@@ -4,6 +4,7 @@ import { MAX_EXPERIMENT_SOURCES } from '../generation/experiment.js';
 import { ListQuerySchema, listFilterProblem } from '../generation/filter.js';
 import { LIST_QUERY_PARAMETERS, type ListFilterField } from '../generation/list-query.js';
 import { MAX_VARIANTS } from '../generation/variant.js';
+import { DEFAULT_KEEP_SPANS, isKeepSpans, KEEP_SPANS, type KeepSpans } from '../ingest/steps.js';
 import { TOKEN_ENV } from '../server/auth.js';
 import {
   DEFAULT_BODY_MIN_RATE,
@@ -71,6 +72,8 @@ export interface ServeArgs {
   /** Calls one provider gets at once from all experiments together. */
   experimentConcurrency: number;
   logLevel: LogLevel;
+  /** `--keep-spans`: which spans of a trace with AI work are stored as steps. */
+  keepSpans: KeepSpans;
 }
 
 /** `jsonl`: genspan's JSON Lines; `literal`: Literal AI thread and step dictionaries, as JSON Lines. */
@@ -251,6 +254,12 @@ function keyEnvs(values: readonly string[]): { named: { name: string; keyEnv: st
   return { named, plain: plain[0] };
 }
 
+function keepSpans(value: string | undefined): KeepSpans {
+  if (value === undefined) return DEFAULT_KEEP_SPANS;
+  if (!isKeepSpans(value)) throw new UsageError(`--keep-spans must be ${KEEP_SPANS.join(' or ')}, got "${value}"`);
+  return value;
+}
+
 export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServeArgs | HelpRequest {
   const { values } = parse('serve', argv, {
     host: { type: 'string' },
@@ -272,6 +281,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     prices: { type: 'string' },
     'experiment-concurrency': { type: 'string' },
     'log-level': { type: 'string' },
+    'keep-spans': { type: 'string' },
   });
   if (values.help) return { help: true };
   const host = values.host ?? DEFAULT_HOST;
@@ -311,6 +321,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     prices: pricesOption(values.prices),
     experimentConcurrency: count(values['experiment-concurrency'], '--experiment-concurrency', DEFAULT_EXPERIMENT_CONCURRENCY),
     logLevel: checked(() => parseLogLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL)),
+    keepSpans: keepSpans(values['keep-spans']),
   };
 }
 

@@ -50,6 +50,8 @@ Options:
   --experiment-concurrency N
                            calls one provider gets at once from all experiments together (default ${DEFAULT_EXPERIMENT_CONCURRENCY})
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}): the least severe lines logged
+  --keep-spans ai|all      steps kept of a trace with AI work: its AI spans and their ancestors (ai, the default), or
+                           every span (all); traces without AI work are never stored
   -h, --help               show this help
 
 Logs one line per event on stderr: <time> <LEVEL> [<request id>] <message>. error: what needs someone (a store that

@@ -59,6 +59,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       prices,
       experimentConcurrency: args.experimentConcurrency,
       logLevel: args.logLevel,
+      keepSpans: args.keepSpans,
     });
   } catch (error) {
     await store.close();
@@ -74,6 +75,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   const providers = new Providers(specs, process.env);
   for (const { name, url: providerUrl } of providers.info()) io.out(`  re-runs with        ${name}  ${providerUrl}`);
   for (const warning of providers.keyWarnings()) io.out(`  WARNING: ${warning}`);
+  io.out(`  keeping spans       ${args.keepSpans === 'all' ? 'all spans of traces with AI work' : 'AI spans and their ancestors'}`);
   io.out(`  storing into        ${description}`);
   if (args.prices) io.out(`  prices              genspan's, with ${args.prices} over them`);
   if (args.token) io.out('  every request needs Authorization: Bearer <token>');

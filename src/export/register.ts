@@ -16,6 +16,7 @@ import {
 } from '@opentelemetry/sdk-trace-node';
 import { errorMessage, report } from '../ingest/diagnostics.js';
 import { type PricesOption, pricesFromOption } from '../ingest/prices.js';
+import type { KeepSpans } from '../ingest/steps.js';
 import { Otel } from '../semconv/keys.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
 import { SqliteStore } from '../store/sqlite.js';
@@ -43,6 +44,11 @@ export interface PlaygroundProcessorOptions extends RetryOptions {
    * reported and genspan's prices are used.
    */
   prices?: PricesOption;
+  /**
+   * Which spans of a trace with AI work are stored as steps: `ai` (default) keeps its AI spans and their ancestors up
+   * to the root, `all` every span. Traces without AI work are never stored.
+   */
+  keepSpans?: KeepSpans;
   /** Settings of the `BatchSpanProcessor` in front of the playground exporter (defaults: the SDK's, `OTEL_BSP_*`). */
   spanBatch?: BufferConfig;
   /** Settings of the `BatchLogRecordProcessor` in front of the playground log exporter. */

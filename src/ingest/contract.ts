@@ -75,6 +75,8 @@ export interface IngestStore {
   mergeGenerations(merges: readonly GenerationMerge[]): Promise<void>;
   /** The records merged into another generation, as they were translated, by `spanKeyString`. */
   mergedRecords(keys: readonly SpanKey[]): Promise<Map<string, GenerationRecord>>;
+  /** The generations in the list (not merged into another) of these record ids, by id. */
+  getMany(ids: readonly string[]): Promise<Map<string, GenerationRecord>>;
   /** Keeps log records (idempotently) until, and after, their span arrives. */
   writeLogs(records: readonly NormalizedLogRecord[]): Promise<void>;
   /** The stored log records of each span key, oldest first. */

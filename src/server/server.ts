@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { GenerationIngest } from '../ingest/ingest.js';
 import { type PricesOption, pricesFromOption } from '../ingest/prices.js';
+import type { KeepSpans } from '../ingest/steps.js';
 import { RpcCode } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
 import type { PlaygroundStore } from '../store/types.js';
@@ -77,6 +78,8 @@ export interface ServerOptions {
   jaegerUrl?: string;
   /** Prices of generations whose spans carry no cost (`readPriceFile` for `--prices`; see `PricesOption`). Default: genspan's own. */
   prices?: PricesOption;
+  /** Which spans of a trace with AI work become steps (`--keep-spans`): `ai` (default) or `all`. */
+  keepSpans?: KeepSpans;
   /** Named OpenAI-compatible providers for playground re-runs (`--provider`, `--providers`), in order. */
   providers?: readonly ProviderSpec[];
   /** OpenAI-compatible base URL for playground re-runs: a provider named `openai`, after `providers`. */
@@ -218,7 +221,7 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
     http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(50, headersTimeoutMs / 4)) },
   });
   const prices = pricesFromOption(options.prices, (message) => log.error(message));
-  const ingest = new GenerationIngest(options.store, { prices });
+  const ingest = new GenerationIngest(options.store, { prices, keepSpans: options.keepSpans });
 
   // JSON that holds stored markup must never be sniffed as HTML by a browser, whatever the route or the status.
   app.addHook('onSend', async (_request, reply, payload) => {

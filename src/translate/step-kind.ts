@@ -515,3 +515,13 @@ export function describeStep(span: NormalizedSpan): StepDescription {
     };
   }
 }
+
+/** Whether a span carries AI work, by its classification alone (no content read): the exporter's pre-filter. Never throws. */
+export function isAiSpan(span: NormalizedSpan): boolean {
+  try {
+    const attributes = span.attributes;
+    return classify(span, typeof attributes === 'object' && attributes !== null ? attributes : {}).ai;
+  } catch {
+    return false;
+  }
+}

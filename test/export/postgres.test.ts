@@ -176,7 +176,7 @@ describe('PlaygroundExporter into PostgreSQL (a real throwaway server)', () => {
 
       const expected = batches
         .flat()
-        .filter((span) => !span.name.startsWith('tool-'))
+        .filter((span) => !span.name.startsWith('plain-'))
         .map(idOf);
       expect(expected).toHaveLength(1200);
       const ids = await storedIds(url);

@@ -37,7 +37,7 @@ export function chatGeneration(index: number, contentBytes = 200): ChatGeneratio
 }
 
 /**
- * Real SDK spans: `llm` genspan steps carrying a chat generation, and plain steps without one.
+ * Real SDK spans: `llm` genspan steps carrying a chat generation, and plain spans of no AI work.
  * Spans are collected in memory so a test decides when and how they reach the exporter.
  */
 export class SpanFactory {
@@ -64,12 +64,10 @@ export class SpanFactory {
     return this.take()[0];
   }
 
+  /** Spans of no AI work, each its own trace, as an HTTP or database instrumentation makes them. */
   plainSpans(count: number): ReadableSpan[] {
-    for (let i = 0; i < count; i++) {
-      step({ name: `tool-${this.counter++}`, type: 'tool', tracer: this.tracer }, (s) => {
-        s.output = 'done';
-      });
-    }
+    for (let i = 0; i < count; i++)
+      this.tracer.startSpan(`plain-${this.counter++}`, { attributes: { 'http.request.method': 'GET' } }).end();
     return this.take();
   }
 

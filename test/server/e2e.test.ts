@@ -115,7 +115,11 @@ describe('genspan serve, end to end with the official OTLP exporters in another 
     const response = await fetch(`${server.url}/api/generations.jsonl`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/application\/x-ndjson/);
-    const lines = (await response.text()).trim().split('\n');
+    // Generation record lines, then the steps and threads of their traces (`{"kind": ...}` lines).
+    const lines = (await response.text())
+      .trim()
+      .split('\n')
+      .filter((line) => (JSON.parse(line) as { kind?: string }).kind === undefined);
     const all = await getJson<GenerationList>(`${server.url}/api/generations?limit=500`);
     expect(lines).toHaveLength(all.body.items.length);
     const ids = lines.map((line) => (JSON.parse(line) as { id: string }).id).sort();
