@@ -241,6 +241,8 @@ const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5];
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
 export const POSTGRES_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
+/** The steps and traces tables' DDL (with their indexes), for the benchmarks' lower bound of a corpus with steps. */
+export const POSTGRES_STEP_TABLES_DDL = SCHEMA_V5.slice(0, SCHEMA_V5.indexOf('CREATE TABLE genspan_threads'));
 
 const COLUMN_TYPES: Partial<Record<keyof GenerationRow, string>> = {
   start_ms: 'bigint',
@@ -268,7 +270,8 @@ WHERE NOT EXISTS (
 )
 ON CONFLICT DO NOTHING`;
 
-const INSERT_STEPS = `INSERT INTO genspan_steps (${STEP_COLUMNS.join(', ')})
+/** Steps as UNNEST arrays (`stepColumnArrays`), insert-or-ignore; also the benchmarks' lower bound with steps. */
+export const POSTGRES_INSERT_STEPS = `INSERT INTO genspan_steps (${STEP_COLUMNS.join(', ')})
 SELECT * FROM UNNEST(${STEP_COLUMNS.map((column, index) => `$${index + 1}::${column.endsWith('_ms') ? 'bigint' : 'text'}[]`).join(', ')})
 ON CONFLICT DO NOTHING`;
 
@@ -481,6 +484,11 @@ function spanOrder(a: StepRow, b: StepRow): number {
 
 function stepValue(column: keyof StepRow, value: StepRow[keyof StepRow]): unknown {
   return typeof value !== 'string' || STEP_JSON_COLUMNS.has(column) ? value : toPostgresText(value);
+}
+
+/** The parameter arrays of `POSTGRES_INSERT_STEPS`, one per step column. */
+export function stepColumnArrays(rows: readonly StepRow[]): unknown[][] {
+  return STEP_COLUMNS.map((column) => rows.map((row) => stepValue(column, row[column])));
 }
 
 const NETWORK_ERROR_CODES = new Set([
@@ -727,10 +735,7 @@ export class PostgresStore implements PlaygroundStore {
     const rows = [...given].sort((a, b) => spanOrder(a, b));
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
-      await client.query(
-        INSERT_STEPS,
-        STEP_COLUMNS.map((column) => chunk.map((row) => stepValue(column, row[column]))),
-      );
+      await client.query(POSTGRES_INSERT_STEPS, stepColumnArrays(chunk));
     }
     const traces = batchTraceTimes(rows);
     if (traces.length === 0) return;

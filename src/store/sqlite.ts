@@ -256,6 +256,8 @@ const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5];
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
 export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
+/** The steps and traces tables' DDL (with their indexes), for the benchmarks' lower bound of a corpus with steps. */
+export const SQLITE_STEP_TABLES_DDL = SCHEMA_V5.slice(0, SCHEMA_V5.indexOf('CREATE TABLE genspan_threads'));
 
 type SchemaState = { kind: 'empty' } | { kind: 'genspan'; version: number } | { kind: 'foreign'; reason: string };
 
