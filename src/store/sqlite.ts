@@ -393,11 +393,14 @@ const WRITE_STATEMENTS: readonly string[] = [
   'UPDATE genspan_experiments SET status = ?, error = ? WHERE id = ?',
   `INSERT INTO genspan_experiment_results (${EXPERIMENT_RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   `INSERT INTO genspan_steps (${STEP_COLUMNS.join(', ')}) VALUES (${STEP_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
-  `INSERT INTO genspan_traces (trace_id, start_ms, end_ms) VALUES (?, ?, ?) ON CONFLICT (trace_id) DO UPDATE
-     SET start_ms = min(start_ms, excluded.start_ms), end_ms = max(end_ms, excluded.end_ms)`,
-  // A trace already in a thread widens the thread's span as it does its own.
+  // A batch's traces in one statement (a JSON array of [trace_id, start_ms, end_ms]), not one per trace.
+  `INSERT INTO genspan_traces (trace_id, start_ms, end_ms) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+   ON CONFLICT (trace_id) DO UPDATE SET start_ms = min(start_ms, excluded.start_ms), end_ms = max(end_ms, excluded.end_ms)`,
+  // A trace already in a thread widens the thread's span as it does its own (the batch's trace ids as a JSON array).
   `UPDATE genspan_threads SET start_ms = min(genspan_threads.start_ms, t.start_ms), end_ms = max(genspan_threads.end_ms, t.end_ms)
-     FROM genspan_traces AS t WHERE t.trace_id = ? AND genspan_threads.id = t.thread_id`,
+     FROM (SELECT thread_id, min(start_ms) AS start_ms, max(end_ms) AS end_ms FROM genspan_traces
+           WHERE trace_id IN (SELECT value FROM json_each(?)) AND thread_id IS NOT NULL GROUP BY thread_id) AS t
+   WHERE genspan_threads.id = t.thread_id`,
   // A trace's thread is kept once known.
   'UPDATE genspan_traces SET thread_id = ? WHERE trace_id = ? AND thread_id IS NULL',
   `INSERT INTO genspan_threads (id, name, user_id, start_ms, end_ms)
@@ -443,8 +446,10 @@ function* stepOps(batch: StepBatch): Generator<SqliteWriteOp> {
   const rows = batch.steps.map(toStepRow);
   for (const row of rows) yield [WRITE.step, STEP_COLUMNS.map((column) => row[column])];
   const traces = batchTraceTimes(rows);
-  for (const trace of traces) yield [WRITE.traceTimes, [trace.traceId, trace.startMs, trace.endMs]];
-  for (const trace of traces) yield [WRITE.threadTimes, [trace.traceId]];
+  if (traces.length > 0) {
+    yield [WRITE.traceTimes, [JSON.stringify(traces.map((trace) => [trace.traceId, trace.startMs, trace.endMs]))]];
+    yield [WRITE.threadTimes, [JSON.stringify(traces.map((trace) => trace.traceId))]];
+  }
   for (const thread of batchThreads(batch.threads)) {
     yield [WRITE.traceThread, [thread.threadId, thread.traceId]];
     yield [WRITE.thread, [thread.threadName, thread.userId, thread.traceId, thread.threadId]];
