@@ -506,7 +506,10 @@ export class SqliteStore implements PlaygroundStore {
     this.selectExportPage = db.prepare(
       `SELECT ${recordColumns} FROM genspan_generations WHERE (start_ms, id) > (?, ?) ORDER BY start_ms, id LIMIT ${EXPORT_PAGE_SIZE}`,
     );
-    this.selectStepLinks = db.prepare('SELECT span_id, parent_span_id, type, generation_id FROM genspan_steps WHERE trace_id = ?');
+    // All the traces' steps in one statement (the trace ids as a JSON array): a batch asks for a few hundred traces.
+    this.selectStepLinks = db.prepare(
+      'SELECT trace_id, span_id, parent_span_id, type, generation_id FROM genspan_steps WHERE trace_id IN (SELECT value FROM json_each(?))',
+    );
     this.selectMerged = db.prepare(
       'SELECT merged_generation FROM genspan_steps WHERE trace_id = ? AND span_id = ? AND merged_generation IS NOT NULL',
     );
@@ -640,9 +643,14 @@ export class SqliteStore implements PlaygroundStore {
   stepLinks(traceIds: readonly string[]): Promise<Map<string, StepLink[]>> {
     return this.run(() => {
       const found = new Map<string, StepLink[]>();
-      for (const traceId of traceIds) {
-        const rows = this.selectStepLinks.all(traceId.toLowerCase()) as StepLinkRow[];
-        if (rows.length > 0) found.set(traceId, rows.map(stepLinkFromRow));
+      if (traceIds.length === 0) return found;
+      const names = new Map<string, string>();
+      for (const traceId of traceIds) names.set(traceId.toLowerCase(), traceId);
+      for (const row of this.selectStepLinks.all(JSON.stringify([...names.keys()])) as (StepLinkRow & { trace_id: string })[]) {
+        const name = names.get(row.trace_id) as string;
+        const links = found.get(name);
+        if (links) links.push(stepLinkFromRow(row));
+        else found.set(name, [stepLinkFromRow(row)]);
       }
       return found;
     });
