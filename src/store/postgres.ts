@@ -275,17 +275,21 @@ export const POSTGRES_INSERT_STEPS = `INSERT INTO genspan_steps (${STEP_COLUMNS.
 SELECT * FROM UNNEST(${STEP_COLUMNS.map((column, index) => `$${index + 1}::${column.endsWith('_ms') ? 'bigint' : 'text'}[]`).join(', ')})
 ON CONFLICT DO NOTHING`;
 
-/** One row per trace (the batch's are gathered first), as one upsert may not change a row twice. */
+/**
+ * One row per trace (the batch's are gathered first), as one upsert may not change a row twice; a stored trace is
+ * rewritten only when the batch widens its times (a new row version, and its index entries, for nothing otherwise).
+ */
 const UPSERT_TRACE_TIMES = `INSERT INTO genspan_traces (trace_id, start_ms, end_ms)
 SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[])
 ON CONFLICT (trace_id) DO UPDATE
-SET start_ms = LEAST(genspan_traces.start_ms, excluded.start_ms), end_ms = GREATEST(genspan_traces.end_ms, excluded.end_ms)`;
+SET start_ms = LEAST(genspan_traces.start_ms, excluded.start_ms), end_ms = GREATEST(genspan_traces.end_ms, excluded.end_ms)
+WHERE excluded.start_ms < genspan_traces.start_ms OR excluded.end_ms > genspan_traces.end_ms`;
 
 /** A trace already in a thread widens the thread's span as it does its own. */
 const WIDEN_THREADS = `UPDATE genspan_threads AS h SET start_ms = LEAST(h.start_ms, t.start_ms), end_ms = GREATEST(h.end_ms, t.end_ms)
 FROM (SELECT thread_id, min(start_ms) AS start_ms, max(end_ms) AS end_ms FROM genspan_traces
       WHERE trace_id = ANY($1::text[]) AND thread_id IS NOT NULL GROUP BY thread_id) AS t
-WHERE h.id = t.thread_id`;
+WHERE h.id = t.thread_id AND (t.start_ms < h.start_ms OR t.end_ms > h.end_ms)`;
 
 /** A trace's thread is kept once known. */
 const SET_TRACE_THREADS = `UPDATE genspan_traces AS t SET thread_id = u.thread_id

@@ -393,14 +393,16 @@ const WRITE_STATEMENTS: readonly string[] = [
   'UPDATE genspan_experiments SET status = ?, error = ? WHERE id = ?',
   `INSERT INTO genspan_experiment_results (${EXPERIMENT_RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   `INSERT INTO genspan_steps (${STEP_COLUMNS.join(', ')}) VALUES (${STEP_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
-  // A batch's traces in one statement (a JSON array of [trace_id, start_ms, end_ms]), not one per trace.
+  // A batch's traces in one statement (a JSON array of [trace_id, start_ms, end_ms]), not one per trace; a stored trace
+  // is rewritten only when the batch widens its times.
   `INSERT INTO genspan_traces (trace_id, start_ms, end_ms) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
-   ON CONFLICT (trace_id) DO UPDATE SET start_ms = min(start_ms, excluded.start_ms), end_ms = max(end_ms, excluded.end_ms)`,
+   ON CONFLICT (trace_id) DO UPDATE SET start_ms = min(start_ms, excluded.start_ms), end_ms = max(end_ms, excluded.end_ms)
+   WHERE excluded.start_ms < start_ms OR excluded.end_ms > end_ms`,
   // A trace already in a thread widens the thread's span as it does its own (the batch's trace ids as a JSON array).
   `UPDATE genspan_threads SET start_ms = min(genspan_threads.start_ms, t.start_ms), end_ms = max(genspan_threads.end_ms, t.end_ms)
      FROM (SELECT thread_id, min(start_ms) AS start_ms, max(end_ms) AS end_ms FROM genspan_traces
            WHERE trace_id IN (SELECT value FROM json_each(?)) AND thread_id IS NOT NULL GROUP BY thread_id) AS t
-   WHERE genspan_threads.id = t.thread_id`,
+   WHERE genspan_threads.id = t.thread_id AND (t.start_ms < genspan_threads.start_ms OR t.end_ms > genspan_threads.end_ms)`,
   // A trace's thread is kept once known.
   'UPDATE genspan_traces SET thread_id = ? WHERE trace_id = ? AND thread_id IS NULL',
   `INSERT INTO genspan_threads (id, name, user_id, start_ms, end_ms)
