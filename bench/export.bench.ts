@@ -421,7 +421,8 @@ async function postgresFigures(
 }
 
 /** The store's trace upsert, as UNNEST arrays. */
-const POSTGRES_UPSERT_TRACES = `INSERT INTO genspan_traces (trace_id, start_ms, end_ms) SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[])
+const POSTGRES_UPSERT_TRACES = `INSERT INTO genspan_traces (trace_id, start_ms, end_ms)
+SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[])
 ON CONFLICT (trace_id) DO UPDATE
 SET start_ms = LEAST(genspan_traces.start_ms, excluded.start_ms), end_ms = GREATEST(genspan_traces.end_ms, excluded.end_ms)`;
 
