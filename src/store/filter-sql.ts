@@ -1,7 +1,14 @@
 /** `list()` filters: checked and normalized once, then turned into one WHERE clause for either SQL dialect. */
 
 import { type ListFilter, ListFilterSchema, listFilterProblem } from '../generation/filter.js';
-import { DEFAULT_LIST_SORT, LIST_PAGE_SIZE, type ListSort } from '../generation/list-query.js';
+import {
+  DEFAULT_LIST_SORT,
+  FACET_FIELDS,
+  FACET_LIMITS,
+  type FacetField,
+  LIST_PAGE_SIZE,
+  type ListSort,
+} from '../generation/list-query.js';
 import { decodeCursor, type SortKey } from './cursor.js';
 import { InvalidListFilterError } from './errors.js';
 import { decodePageCursor } from './step-row.js';
@@ -46,17 +53,40 @@ export function normalizeFilter(filter: ListFilter = {}): NormalizedFilter {
   };
 }
 
+/** Binds a value and answers its placeholder. */
+export type Bind = (value: unknown) => string;
+
 /** How one SQL dialect spells the few conditions that differ. */
 export interface FilterDialect {
   /** The placeholder of the n-th parameter (1-based). */
   placeholder(index: number): string;
-  tagContains(param: string): string;
-  textContains(param: string): string;
+  /** A generation row whose tags hold `tag`. */
+  tagContains(tag: string, bind: Bind): string;
+  /** A generation row whose `search_text` holds `q` (lowercased), taken literally. */
+  textContains(q: string, bind: Bind): string;
   errorsOnly: string;
+  /** FROM items after a subquery `s` of generation rows that give each of its tags as `value`. */
+  tagValues: string;
 }
 
-/** Binds a value and answers its placeholder. */
-type Bind = (value: unknown) => string;
+/**
+ * The filter columns matched case-insensitively (each by `lower()`, which the stores' expression indexes serve) and
+ * exactly: model, provider and service names come from many instrumentations, spelled in any case.
+ */
+const CASE_INSENSITIVE_COLUMNS = [
+  ['service_name', 'serviceName'],
+  ['model', 'model'],
+  ['provider', 'provider'],
+] as const;
+const EXACT_COLUMNS = [
+  ['trace_id', 'traceId'],
+  ['source', 'source'],
+] as const;
+
+/** How many characters (code points, as SQLite's trigram tokenizer counts them) a `q` has. */
+export function searchLength(q: string): number {
+  return [...q].length;
+}
 
 /**
  * The WHERE clause (empty or starting with `WHERE`) of the filter and of the conditions `more` adds, and their
@@ -69,19 +99,19 @@ function whereClause(filter: NormalizedFilter, dialect: FilterDialect, more: (bi
     params.push(value);
     return dialect.placeholder(params.length);
   };
-  const equals: [string, string | undefined][] = [
-    ['trace_id', filter.traceId],
-    ['service_name', filter.serviceName],
-    ['model', filter.model],
-    ['provider', filter.provider],
-    ['source', filter.source],
-  ];
-  for (const [column, value] of equals) if (value !== undefined) conditions.push(`${column} = ${bind(value)}`);
-  if (filter.tag !== undefined) conditions.push(dialect.tagContains(bind(filter.tag)));
+  for (const [column, field] of EXACT_COLUMNS) {
+    const value = filter[field];
+    if (value !== undefined) conditions.push(`${column} = ${bind(value)}`);
+  }
+  for (const [column, field] of CASE_INSENSITIVE_COLUMNS) {
+    const value = filter[field];
+    if (value !== undefined) conditions.push(`lower(${column}) = lower(${bind(value)})`);
+  }
+  if (filter.tag !== undefined) conditions.push(dialect.tagContains(filter.tag, bind));
   if (filter.errorsOnly) conditions.push(dialect.errorsOnly);
   if (filter.fromMs !== undefined) conditions.push(`start_ms >= ${bind(filter.fromMs)}`);
   if (filter.toMs !== undefined) conditions.push(`start_ms < ${bind(filter.toMs)}`);
-  if (filter.q !== undefined) conditions.push(dialect.textContains(bind(filter.q)));
+  if (filter.q !== undefined) conditions.push(dialect.textContains(filter.q, bind));
   // A NULL cost_total (no known cost) fails both comparisons, so unpriced records match no cost bound.
   if (filter.minCost !== undefined) conditions.push(`cost_total >= ${bind(filter.minCost)}`);
   if (filter.maxCost !== undefined) conditions.push(`cost_total <= ${bind(filter.maxCost)}`);
@@ -157,4 +187,55 @@ export function traceListWhere(filter: ListFilter, dialect: FilterDialect): Trac
   if (matching.sql !== '') conditions.push(`EXISTS (SELECT 1 FROM genspan_generations AS g ${matching.sql} AND g.trace_id = t.trace_id)`);
   if (after) conditions.push(`(t.start_ms, t.trace_id) < (${bind(after.ms)}, ${bind(after.id)})`);
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params, limit: normalized.limit };
+}
+
+/** An SQL query and its parameters. */
+export interface SqlQuery {
+  sql: string;
+  params: unknown[];
+}
+
+/** The filter without what only orders or pages a list. */
+function matchingOnly(filter: ListFilter): ListFilter {
+  const { cursor: _cursor, sort: _sort, limit: _limit, ...rest } = filter;
+  return rest;
+}
+
+/**
+ * Counts the generations the filter matches, stopping at `bound + 1` (column `n`): a count above the bound only
+ * says "more than the bound", and never costs more than reading that many matches.
+ */
+export function boundedCountQuery(filter: ListFilter, dialect: FilterDialect, bound: number): SqlQuery {
+  const where = whereClause(normalizeFilter(matchingOnly(filter)), dialect, () => []);
+  const limit = dialect.placeholder(where.params.length + 1);
+  return {
+    sql: `SELECT count(*) AS n FROM (SELECT 1 FROM genspan_generations ${where.sql} LIMIT ${limit}) AS c`,
+    params: [...where.params, bound + 1],
+  };
+}
+
+/** The column each facet reads. */
+const FACET_COLUMNS: Record<Exclude<FacetField, 'tag'>, string> = { model: 'model', provider: 'provider', service: 'service_name' };
+
+/** The filter a facet is counted under: the list's, without the facet's own field (so its alternatives show). */
+export function facetFilter(field: FacetField, filter: ListFilter): ListFilter {
+  return { ...matchingOnly(filter), [FACET_FIELDS[field]]: undefined };
+}
+
+/**
+ * A facet's values (`value`) and counts (`n`), most frequent first, among the newest `FACET_LIMITS.rows`
+ * generations `facetFilter` matches: newest first is an index order, so the cost is bounded whatever is stored.
+ */
+export function facetQuery(field: FacetField, filter: ListFilter, dialect: FilterDialect): SqlQuery {
+  const where = whereClause(normalizeFilter(facetFilter(field, filter)), dialect, () => []);
+  const params = [...where.params, FACET_LIMITS.rows, FACET_LIMITS.values];
+  const rows = dialect.placeholder(where.params.length + 1);
+  const values = dialect.placeholder(where.params.length + 2);
+  const column = field === 'tag' ? 'tags' : `${FACET_COLUMNS[field]} AS value`;
+  const sample = `(SELECT ${column} FROM genspan_generations ${where.sql} ORDER BY ${NEWEST_FIRST} LIMIT ${rows}) AS s`;
+  const from = field === 'tag' ? `${sample}${dialect.tagValues}` : sample;
+  return {
+    sql: `SELECT value, count(*) AS n FROM ${from} WHERE value IS NOT NULL GROUP BY value ORDER BY n DESC, value LIMIT ${values}`,
+    params,
+  };
 }
