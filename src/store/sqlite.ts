@@ -39,7 +39,6 @@ import {
   facetQuery,
   listParts,
   normalizeFilter,
-  searchLength,
   traceListWhere,
 } from './filter-sql.js';
 import {
@@ -462,13 +461,17 @@ const TRIGRAM = 3;
 const MAX_QUERY_TRIGRAMS = 16;
 
 /**
- * The FTS5 query of `q`'s distinct trigrams, each a quoted string (FTS5 syntax taken literally) and all required.
- * With detail=none the index knows which rows hold each trigram, not where: the rows it answers are candidates.
+ * The FTS5 query of `q`'s distinct trigrams, each a quoted string (FTS5 syntax taken literally) and all required;
+ * empty when it has none to look up. With detail=none the index knows which rows hold each trigram, not where: the
+ * rows it answers are candidates. A trigram holding NUL is left out (an FTS5 query cannot spell it).
  */
 export function trigramQuery(q: string): string {
   const characters = [...q];
   const trigrams = new Set<string>();
-  for (let i = 0; i + TRIGRAM <= characters.length; i++) trigrams.add(characters.slice(i, i + TRIGRAM).join(''));
+  for (let i = 0; i + TRIGRAM <= characters.length; i++) {
+    const trigram = characters.slice(i, i + TRIGRAM).join('');
+    if (!trigram.includes('\u0000')) trigrams.add(trigram);
+  }
   return [...trigrams]
     .slice(0, MAX_QUERY_TRIGRAMS)
     .map((trigram) => `"${trigram.replaceAll('"', '""')}"`)
@@ -477,17 +480,17 @@ export function trigramQuery(q: string): string {
 
 /**
  * The list filters once the v6 indexes are built: `q` of 3 characters or more through the trigram index (a shorter
- * one has no trigram to look up, so it stays a scan, newest first, that stops once a page is full), tags through
- * the tag index.
+ * one has no trigram to look up, so it stays a scan, newest first, that stops once a page or a bounded count is full),
+ * tags through the tag index.
  */
 const indexedDialect: TraceDialect = {
   ...scanDialect,
   tagContains: (tag, bind) => `rowid IN (SELECT generation_rowid FROM genspan_generation_tags WHERE tag = ${bind(tag)})`,
-  textContains: (q, bind) =>
-    searchLength(q) < TRIGRAM
-      ? scanDialect.textContains(q, bind)
-      : `rowid IN (SELECT rowid FROM genspan_search WHERE genspan_search MATCH ${bind(trigramQuery(q))}) ` +
-        `AND instr(search_text, ${bind(q)}) > 0`,
+  textContains: (q, bind) => {
+    const trigrams = trigramQuery(q);
+    if (trigrams === '') return scanDialect.textContains(q, bind);
+    return `rowid IN (SELECT rowid FROM genspan_search WHERE genspan_search MATCH ${bind(trigrams)}) AND instr(search_text, ${bind(q)}) > 0`;
+  },
 };
 
 /**

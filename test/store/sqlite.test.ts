@@ -17,7 +17,38 @@ const freshPath = () => join(folder, `store-${++fileCounter}.db`);
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-storeContract('SqliteStore', { create: async () => new SqliteStore({ path: freshPath() }) });
+/**
+ * Takes a current file back to the layout of schema 5 (before the search, tag and case-insensitive indexes): its
+ * rows stay, the v6 objects go and the exact indexes of v1 come back.
+ */
+function toSchema5(raw: Database.Database): void {
+  raw.exec(`
+    DROP TRIGGER genspan_generations_index_insert; DROP TRIGGER genspan_generations_index_delete;
+    DROP TRIGGER genspan_generations_index_update;
+    DROP TABLE genspan_search; DROP TABLE genspan_generation_tags; DROP TABLE genspan_index_build;
+    DROP INDEX IF EXISTS genspan_generations_service_ci; DROP INDEX IF EXISTS genspan_generations_model_ci;
+    DROP INDEX IF EXISTS genspan_generations_provider_ci;
+    CREATE INDEX IF NOT EXISTS genspan_generations_service ON genspan_generations (service_name, start_ms, id);
+    CREATE INDEX IF NOT EXISTS genspan_generations_model ON genspan_generations (model, start_ms, id);
+    CREATE INDEX IF NOT EXISTS genspan_generations_provider ON genspan_generations (provider, start_ms, id);
+  `);
+  raw.pragma('user_version = 5');
+}
+
+storeContract('SqliteStore', {
+  create: async (options) => new SqliteStore({ path: freshPath(), ...options }),
+  migrated: async (fill) => {
+    const path = freshPath();
+    const previous = new SqliteStore({ path });
+    await fill(previous);
+    await previous.indexesBuilt();
+    await previous.close();
+    const raw = new Database(path);
+    toSchema5(raw);
+    raw.close();
+    return new SqliteStore({ path, indexBuildChunkRows: 1 });
+  },
+});
 
 describe('SqliteStore files', () => {
   it('creates ./genspan.db in the working directory by default, in WAL mode, stamped with its schema version', async () => {
@@ -162,6 +193,7 @@ describe('SqliteStore files', () => {
     // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4),
     // nor steps (5).
     const raw = new Database(path);
+    toSchema5(raw);
     raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
     raw.exec('DROP INDEX genspan_generations_cost; DROP TABLE genspan_experiments; DROP TABLE genspan_experiment_results');
     raw.exec('ALTER TABLE genspan_generations DROP COLUMN cost; ALTER TABLE genspan_generations DROP COLUMN cost_total');
@@ -188,6 +220,7 @@ describe('SqliteStore files', () => {
     await first.write(older);
     await first.close();
     const raw = new Database(path);
+    toSchema5(raw);
     raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
     raw.exec('DROP INDEX genspan_generations_cost');
     raw.pragma('user_version = 3');
@@ -216,6 +249,7 @@ describe('SqliteStore files', () => {
     await first.write(older);
     await first.close();
     const raw = new Database(path);
+    toSchema5(raw);
     raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
     raw.pragma('user_version = 4');
     raw.close();
