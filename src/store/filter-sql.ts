@@ -206,12 +206,15 @@ function matchingOnly(filter: ListFilter): ListFilter {
  * says "more than the bound", and never costs more than reading that many matches.
  */
 export function boundedCountQuery(filter: ListFilter, dialect: FilterDialect, bound: number): SqlQuery {
+  const matching = matchingQuery(filter, dialect);
+  const limit = dialect.placeholder(matching.params.length + 1);
+  return { sql: `SELECT count(*) AS n FROM (${matching.sql} LIMIT ${limit}) AS c`, params: [...matching.params, bound + 1] };
+}
+
+/** A row for each generation the filter matches (its cursor, sort and limit ignored): what is counted or estimated. */
+export function matchingQuery(filter: ListFilter, dialect: FilterDialect): SqlQuery {
   const where = whereClause(normalizeFilter(matchingOnly(filter)), dialect, () => []);
-  const limit = dialect.placeholder(where.params.length + 1);
-  return {
-    sql: `SELECT count(*) AS n FROM (SELECT 1 FROM genspan_generations ${where.sql} LIMIT ${limit}) AS c`,
-    params: [...where.params, bound + 1],
-  };
+  return { sql: `SELECT 1 FROM genspan_generations ${where.sql}`, params: where.params };
 }
 
 /** The column each facet reads. */

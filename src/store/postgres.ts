@@ -34,6 +34,7 @@ import {
   facetFilter,
   facetQuery,
   listParts,
+  matchingQuery,
   normalizeFilter,
   searchLength,
   traceListWhere,
@@ -631,6 +632,9 @@ export class PostgresStore implements PlaygroundStore {
    */
   private async buildIndexes(): Promise<void> {
     const client = await this.pool.connect();
+    // A server that goes away during a long build ends this connection: the failing query reports it, not an event.
+    const ignore = () => {};
+    client.on('error', ignore);
     let broken = false;
     try {
       const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [INDEX_BUILD_LOCK_KEY]);
@@ -657,6 +661,7 @@ export class PostgresStore implements PlaygroundStore {
       broken = isConnectionError(error);
       throw error;
     } finally {
+      client.off('error', ignore);
       client.release(broken);
     }
   }
@@ -996,10 +1001,10 @@ export class PostgresStore implements PlaygroundStore {
     const result = await this.pool.query<{ n: string }>(query.sql, params);
     const n = Number(result.rows[0].n);
     if (n <= bound) return { count: n, exact: true };
-    const matching = query.sql.slice(query.sql.indexOf('(') + 1, query.sql.lastIndexOf(' LIMIT '));
+    const matching = matchingQuery(filter, postgresDialect);
     const plan = await this.pool.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
-      `EXPLAIN (FORMAT JSON) ${matching}`,
-      params.slice(0, -1),
+      `EXPLAIN (FORMAT JSON) ${matching.sql}`,
+      postgresParams(matching.params),
     );
     return { count: Math.max(Math.round(plan.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']), n), exact: false };
   }
