@@ -11,6 +11,7 @@ import {
 } from '../generation/list-query.js';
 import { decodeCursor, type SortKey } from './cursor.js';
 import { InvalidListFilterError } from './errors.js';
+import { LIST_COLUMNS } from './generation-row.js';
 import { decodePageCursor } from './step-row.js';
 
 /** A filter as the SQL is built from it: validated by the one list filter schema, times in ms, the cursor decoded. */
@@ -62,8 +63,10 @@ export interface FilterDialect {
   placeholder(index: number): string;
   /** A generation row whose tags hold `tag`. */
   tagContains(tag: string, bind: Bind): string;
-  /** A generation row whose `search_text` holds `q` (lowercased), taken literally. */
+  /** A generation row whose `search_text` holds `q` (lowercased), taken literally; through the index when it can. */
   textContains(q: string, bind: Bind): string;
+  /** The same, read from the row itself (no index): for rows already in hand. */
+  textScan(q: string, bind: Bind): string;
   errorsOnly: string;
   /** FROM items after a subquery `s` of generation rows that give each of its tags as `value`. */
   tagValues: string;
@@ -87,6 +90,9 @@ const EXACT_COLUMNS = [
 export function searchLength(q: string): number {
   return [...q].length;
 }
+
+/** Both stores' search indexes hold trigrams: a shorter `q` has none to look up and is answered by a scan. */
+export const SEARCH_INDEX_MIN_LENGTH = 3;
 
 /**
  * The WHERE clause (empty or starting with `WHERE`) of the filter and of the conditions `more` adds, and their
@@ -119,11 +125,42 @@ function whereClause(filter: NormalizedFilter, dialect: FilterDialect, more: (bi
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
-/** One query of a list page: its WHERE clause (empty or starting with `WHERE`), ORDER BY and parameters. */
+/** One query of a list page: what it reads (`genspan_generations` or a subquery), its WHERE clause (empty or starting with `WHERE`), ORDER BY and parameters. */
 export interface ListPart {
+  from: string;
   where: string;
   orderBy: string;
   params: unknown[];
+}
+
+const GENERATIONS = 'genspan_generations';
+
+/**
+ * How many of the newest generations the other filters match a search looks through before it asks the index: a
+ * common word fills a page from them at once (the index would first gather every one of its many matches), and a
+ * rare one costs this short scan more. Two thousand rows of ~2.5 KB: a few milliseconds.
+ */
+export const SEARCH_PROBE_ROWS = 2_000;
+
+/**
+ * The parts of a list page with `q`, each reading the newest `SEARCH_PROBE_ROWS` rows the part's other conditions
+ * match and keeping those holding `q`. When a probe fills what the page still lacks, that is the part's answer (the
+ * same rows, in the same order, as its indexed query's); when not, the store reads the part through the index.
+ * Undefined without a `q` the index can answer.
+ */
+export function searchProbeParts(filter: NormalizedFilter, dialect: FilterDialect): ListPart[] | undefined {
+  const q = filter.q;
+  if (q === undefined || searchLength(q) < SEARCH_INDEX_MIN_LENGTH) return undefined;
+  return listParts({ ...filter, q: undefined }, dialect).map((part) => {
+    const params = [...part.params];
+    const bind: Bind = (value) => {
+      params.push(value);
+      return dialect.placeholder(params.length);
+    };
+    const newest = `SELECT ${LIST_COLUMNS.join(', ')}, search_text FROM ${GENERATIONS} ${part.where} ORDER BY ${part.orderBy}`;
+    const from = `(${newest} LIMIT ${bind(SEARCH_PROBE_ROWS)}) AS probe`;
+    return { from, where: `WHERE ${dialect.textScan(q, bind)}`, orderBy: part.orderBy, params };
+  });
 }
 
 const NEWEST_FIRST = 'start_ms DESC, id DESC';
@@ -138,7 +175,7 @@ export function listParts(filter: NormalizedFilter, dialect: FilterDialect): Lis
   const olderThanCursor = (bind: Bind): string[] => (after ? [`(start_ms, id) < (${bind(after.startMs)}, ${bind(after.id)})`] : []);
   const newest = (conditions: (bind: Bind) => string[]): ListPart => {
     const where = whereClause(filter, dialect, conditions);
-    return { where: where.sql, params: where.params, orderBy: NEWEST_FIRST };
+    return { from: GENERATIONS, where: where.sql, params: where.params, orderBy: NEWEST_FIRST };
   };
   if (filter.sort === 'newest') return [newest(olderThanCursor)];
   // A cursor on a record without a cost continues among those; one on a costed record starts them afresh.
@@ -157,7 +194,7 @@ export function listParts(filter: NormalizedFilter, dialect: FilterDialect): Lis
     ];
   });
   const orderBy = `cost_total ${descending ? 'DESC' : 'ASC'}, ${NEWEST_FIRST}`;
-  return [{ where: priced.sql, params: priced.params, orderBy }, unpriced];
+  return [{ from: GENERATIONS, where: priced.sql, params: priced.params, orderBy }, unpriced];
 }
 
 /** The WHERE clause and parameters of a traces page (`listTraces`): the traces table is `t`, the generations' `g`. */

@@ -33,10 +33,13 @@ import {
   boundedCountQuery,
   facetFilter,
   facetQuery,
+  type ListPart,
   listParts,
   matchingQuery,
   normalizeFilter,
+  SEARCH_INDEX_MIN_LENGTH,
   searchLength,
+  searchProbeParts,
   traceListWhere,
 } from './filter-sql.js';
 import {
@@ -276,7 +279,12 @@ const REPLACED_INDEXES = ['genspan_generations_service', 'genspan_generations_mo
 const INDEX_BUILD_LOCK_KEY = '29113321772917103';
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
-export const POSTGRES_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
+export const POSTGRES_GENERATIONS_DDL =
+  SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) +
+  SCHEMA_V2 +
+  SCHEMA_V4 +
+  SCHEMA_V6 +
+  SEARCH_INDEXES.map((index) => `CREATE INDEX ${index.name} ON genspan_generations ${index.definition};`).join('\n');
 
 const COLUMN_TYPES: Partial<Record<keyof GenerationRow, string>> = {
   start_ms: 'bigint',
@@ -385,7 +393,8 @@ const postgresDialect: TraceDialect = {
   tagContains: (tag, bind) => `tags @> jsonb_build_array(${bind(tag)}::text)`,
   // pg_trgm finds no trigram in a shorter q: a scan, newest first, that stops once a page is full.
   textContains: (q, bind) =>
-    searchLength(q) < 3 ? `strpos(search_text, ${bind(q)}) > 0` : `search_text LIKE ${bind(containsPattern(q))}`,
+    searchLength(q) < SEARCH_INDEX_MIN_LENGTH ? `strpos(search_text, ${bind(q)}) > 0` : `search_text LIKE ${bind(containsPattern(q))}`,
+  textScan: (q, bind) => `strpos(search_text, ${bind(q)}) > 0`,
   errorsOnly: 'is_error',
   tagValues: ', jsonb_array_elements_text(s.tags) AS value',
   // json, not jsonb: a generation may hold the escape of NUL, which jsonb refuses.
@@ -977,14 +986,19 @@ export class PostgresStore implements PlaygroundStore {
   list(filter: ListFilter = {}): Promise<ListPage> {
     return this.run(async () => {
       const normalized = normalizeFilter(filter);
-      const rows: ListRow[] = [];
-      for (const part of listParts(normalized, postgresDialect)) {
-        if (rows.length > normalized.limit) break;
+      const read = async (part: ListPart, need: number) => {
         const params = postgresParams(part.params);
-        const limit = `LIMIT $${params.length + 1}`;
-        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} ${limit}`;
-        const result = await this.pool.query<ListRow>(sql, [...params, normalized.limit + 1 - rows.length]);
-        for (const row of result.rows) rows.push({ ...fromPostgresRow(row), cost_total: row.cost_total });
+        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT $${params.length + 1}`;
+        const result = await this.pool.query<ListRow>(sql, [...params, need]);
+        return result.rows.map((row) => ({ ...fromPostgresRow(row), cost_total: row.cost_total }));
+      };
+      const probes = searchProbeParts(normalized, postgresDialect);
+      const rows: ListRow[] = [];
+      for (const [index, part] of listParts(normalized, postgresDialect).entries()) {
+        const need = normalized.limit + 1 - rows.length;
+        if (need <= 0) break;
+        const probed = probes ? await read(probes[index], need) : [];
+        rows.push(...(probed.length === need ? probed : await read(part, need)));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
     });

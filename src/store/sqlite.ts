@@ -37,8 +37,11 @@ import {
   type FilterDialect,
   facetFilter,
   facetQuery,
+  type ListPart,
   listParts,
   normalizeFilter,
+  SEARCH_INDEX_MIN_LENGTH,
+  searchProbeParts,
   traceListWhere,
 } from './filter-sql.js';
 import {
@@ -349,7 +352,7 @@ export interface SqliteIndexBuild {
 }
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
-export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
+export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4 + SCHEMA_V6;
 
 type SchemaState = { kind: 'empty' } | { kind: 'genspan'; version: number } | { kind: 'foreign'; reason: string };
 
@@ -447,6 +450,7 @@ const scanDialect: TraceDialect = {
   placeholder: () => '?',
   tagContains: (tag, bind) => `EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ${bind(tag)})`,
   textContains: (q, bind) => `instr(search_text, ${bind(q)}) > 0`,
+  textScan: (q, bind) => `instr(search_text, ${bind(q)}) > 0`,
   errorsOnly: 'is_error = 1',
   tagValues: ', json_each(s.tags)',
   generationTokens:
@@ -455,8 +459,6 @@ const scanDialect: TraceDialect = {
   generationTokensFrom: '',
 };
 
-/** The trigram tokenizer indexes no substring shorter than this many characters. */
-const TRIGRAM = 3;
 /** Trigrams of one `q` looked up in the index: enough to be selective; instr checks every candidate anyway. */
 const MAX_QUERY_TRIGRAMS = 16;
 
@@ -468,8 +470,8 @@ const MAX_QUERY_TRIGRAMS = 16;
 export function trigramQuery(q: string): string {
   const characters = [...q];
   const trigrams = new Set<string>();
-  for (let i = 0; i + TRIGRAM <= characters.length; i++) {
-    const trigram = characters.slice(i, i + TRIGRAM).join('');
+  for (let i = 0; i + SEARCH_INDEX_MIN_LENGTH <= characters.length; i++) {
+    const trigram = characters.slice(i, i + SEARCH_INDEX_MIN_LENGTH).join('');
     if (!trigram.includes('\u0000')) trigrams.add(trigram);
   }
   return [...trigrams]
@@ -922,11 +924,19 @@ export class SqliteStore implements PlaygroundStore {
   list(filter: ListFilter = {}): Promise<ListPage> {
     return this.run((db) => {
       const normalized = normalizeFilter(filter);
+      const dialect = this.dialect();
+      const read = (part: ListPart, need: number) =>
+        this.statement(db, `SELECT ${LIST_COLUMNS.join(', ')} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT ?`).all(
+          ...part.params,
+          need,
+        ) as ListRow[];
+      const probes = dialect === indexedDialect ? searchProbeParts(normalized, dialect) : undefined;
       const rows: ListRow[] = [];
-      for (const part of listParts(normalized, this.dialect())) {
-        if (rows.length > normalized.limit) break;
-        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} LIMIT ?`;
-        rows.push(...(this.statement(db, sql).all(...part.params, normalized.limit + 1 - rows.length) as ListRow[]));
+      for (const [index, part] of listParts(normalized, dialect).entries()) {
+        const need = normalized.limit + 1 - rows.length;
+        if (need <= 0) break;
+        const probed = probes ? read(probes[index], need) : [];
+        rows.push(...(probed.length === need ? probed : read(part, need)));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
     });

@@ -3,7 +3,8 @@ import type { ListFilter } from '../../src/generation/filter.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import { searchText } from '../../src/store/search-text.js';
 import type { PlaygroundStore } from '../../src/store/types.js';
-import { chatData, completionData, makeRecord, T0_MS } from './fixtures.js';
+import { SEARCH_PROBE_ROWS } from '../../src/store/filter-sql.js';
+import { chatData, completionData, makeRecord, manyRecords, T0_MS } from './fixtures.js';
 
 /** A store whose background index build can be awaited (both stores). */
 export type IndexedStore = PlaygroundStore & { indexesBuilt(): Promise<void> };
@@ -195,6 +196,28 @@ export function searchContract(harness: SearchHarness, opened: PlaygroundStore[]
       await unbounded.write(searchFixture());
       expect(await unbounded.count()).toEqual({ count: 5, exact: true });
       expect(await unbounded.count({ q: 'a' } satisfies ListFilter)).toEqual({ count: 3, exact: true });
+    });
+
+    it('finds a word beyond the newest rows a search looks through first, and pages a common one without gaps', async () => {
+      const store = await harness.create();
+      opened.push(store);
+      const many = manyRecords(SEARCH_PROBE_ROWS + 100, 10);
+      const oldest = makeRecord({
+        span: 1,
+        atMs: -1000,
+        generation: chatData({ messages: [{ role: 'user', content: 'the only séance' }] }),
+      });
+      await store.write([oldest, ...many]);
+      await store.indexesBuilt();
+      expect(ids(await store.list({ q: 'Séance' }))).toEqual([oldest.id]);
+      expect(await store.count({ q: 'séance' })).toEqual({ count: 1, exact: true });
+      const newestFirst = [...many].sort((a, b) => b.startTime.localeCompare(a.startTime) || (b.id < a.id ? -1 : 1)).map((r) => r.id);
+      const first = await store.list({ q: 'say hello', limit: 3 });
+      expect(ids(first)).toEqual(newestFirst.slice(0, 3));
+      const second = await store.list({ q: 'say hello', limit: 3, cursor: first.nextCursor ?? undefined });
+      expect(ids(second)).toEqual(newestFirst.slice(3, 6));
+      const costly = await store.list({ q: 'say hello', sort: 'cost_desc', limit: 2 });
+      expect(costly.items).toHaveLength(2);
     });
 
     it('migrates a store of schema 5: search, tags and counts are right during the index build and after it', async () => {
