@@ -1,14 +1,7 @@
 /** `list()` filters: checked and normalized once, then turned into one WHERE clause for either SQL dialect. */
 
 import { type ListFilter, ListFilterSchema, listFilterProblem } from '../generation/filter.js';
-import {
-  DEFAULT_LIST_SORT,
-  FACET_FIELDS,
-  FACET_LIMITS,
-  type FacetField,
-  LIST_PAGE_SIZE,
-  type ListSort,
-} from '../generation/list-query.js';
+import { DEFAULT_LIST_SORT, FACET_FIELDS, FACET_LIMITS, type FacetField, LIST_PAGE_SIZE, type ListSort } from '../generation/list-query.js';
 import { decodeCursor, type SortKey } from './cursor.js';
 import { InvalidListFilterError } from './errors.js';
 import { LIST_COLUMNS } from './generation-row.js';
@@ -125,7 +118,10 @@ function whereClause(filter: NormalizedFilter, dialect: FilterDialect, more: (bi
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
-/** One query of a list page: what it reads (`genspan_generations` or a subquery), its WHERE clause (empty or starting with `WHERE`), ORDER BY and parameters. */
+/**
+ * One query of a list page: what it reads (`genspan_generations` or a subquery), its WHERE clause (empty or starting
+ * with `WHERE`), ORDER BY and parameters.
+ */
 export interface ListPart {
   from: string;
   where: string;

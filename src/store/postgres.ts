@@ -2,8 +2,8 @@ import type { Readable, Writable } from 'node:stream';
 import pg from 'pg';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
-import type { GenerationRecord } from '../generation/record.js';
 import { FACET_LIMITS, type FacetField, LIST_TOTAL_EXACT_BOUND } from '../generation/list-query.js';
+import type { GenerationRecord } from '../generation/record.js';
 import type { FacetList, ListTotal, ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
 import { type GenerationMerge, type SpanKey, type StepBatch, type StepLink, spanKeyString, type WriteResult } from '../ingest/contract.js';
@@ -611,7 +611,8 @@ export class PostgresStore implements PlaygroundStore {
     this.password = typeof probe.password === 'string' && probe.password !== '' ? probe.password : undefined;
     this.queryTimeoutMillis = typeof config.query_timeout === 'number' ? config.query_timeout : undefined;
     const bound = options.exactCountBound ?? LIST_TOTAL_EXACT_BOUND;
-    if (!Number.isInteger(bound) || bound < 1) throw new StoreError(`exactCountBound must be a whole number, 1 or more, got ${String(bound)}`);
+    if (!Number.isInteger(bound) || bound < 1)
+      throw new StoreError(`exactCountBound must be a whole number, 1 or more, got ${String(bound)}`);
     this.exactCountBound = bound;
     this.pool = new pg.Pool(config);
     // An idle client whose server went away emits here; the pool drops it, and the next query reports the outage.
@@ -988,7 +989,8 @@ export class PostgresStore implements PlaygroundStore {
       const normalized = normalizeFilter(filter);
       const read = async (part: ListPart, need: number) => {
         const params = postgresParams(part.params);
-        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT $${params.length + 1}`;
+        const limit = `LIMIT $${params.length + 1}`;
+        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} ${limit}`;
         const result = await this.pool.query<ListRow>(sql, [...params, need]);
         return result.rows.map((row) => ({ ...fromPostgresRow(row), cost_total: row.cost_total }));
       };

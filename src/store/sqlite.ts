@@ -4,8 +4,8 @@ import type { Readable, Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
-import type { GenerationRecord } from '../generation/record.js';
 import { FACET_LIMITS, type FacetField, LIST_TOTAL_EXACT_BOUND } from '../generation/list-query.js';
+import type { GenerationRecord } from '../generation/record.js';
 import type { FacetList, ListTotal, ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
 import { type GenerationMerge, type SpanKey, type StepBatch, type StepLink, spanKeyString, type WriteResult } from '../ingest/contract.js';
@@ -34,7 +34,6 @@ import {
 } from './experiment-row.js';
 import {
   boundedCountQuery,
-  type FilterDialect,
   facetFilter,
   facetQuery,
   type ListPart,
@@ -352,7 +351,8 @@ export interface SqliteIndexBuild {
 }
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
-export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4 + SCHEMA_V6;
+export const SQLITE_GENERATIONS_DDL =
+  SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4 + SCHEMA_V6;
 
 type SchemaState = { kind: 'empty' } | { kind: 'genspan'; version: number } | { kind: 'foreign'; reason: string };
 
@@ -491,7 +491,8 @@ const indexedDialect: TraceDialect = {
   textContains: (q, bind) => {
     const trigrams = trigramQuery(q);
     if (trigrams === '') return scanDialect.textContains(q, bind);
-    return `rowid IN (SELECT rowid FROM genspan_search WHERE genspan_search MATCH ${bind(trigrams)}) AND instr(search_text, ${bind(q)}) > 0`;
+    const candidates = `rowid IN (SELECT rowid FROM genspan_search WHERE genspan_search MATCH ${bind(trigrams)})`;
+    return `${candidates} AND instr(search_text, ${bind(q)}) > 0`;
   },
 };
 
@@ -986,10 +987,7 @@ export class SqliteStore implements PlaygroundStore {
     return this.run((db) => {
       const dialect = this.dialect();
       const query = traceListWhere(filter, dialect);
-      const rows = this.statement(db, listTracesSql(dialect, query.where, '?')).all(
-        ...query.params,
-        query.limit + 1,
-      ) as TraceSummaryRow[];
+      const rows = this.statement(db, listTracesSql(dialect, query.where, '?')).all(...query.params, query.limit + 1) as TraceSummaryRow[];
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
         items: rows.slice(0, query.limit).map(traceSummaryFromRow),

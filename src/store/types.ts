@@ -1,8 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
-import type { GenerationRecord } from '../generation/record.js';
 import type { FacetField } from '../generation/list-query.js';
+import type { GenerationRecord } from '../generation/record.js';
 import type { FacetList, ListTotal, ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import type { StepRecord, TraceThread } from '../generation/step-record.js';
 import type { IngestStore, StepBatch, WriteResult } from '../ingest/contract.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ListFilter } from '../../src/generation/filter.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
+import { SEARCH_PROBE_ROWS } from '../../src/store/filter-sql.js';
 import { searchText } from '../../src/store/search-text.js';
 import type { PlaygroundStore } from '../../src/store/types.js';
-import { SEARCH_PROBE_ROWS } from '../../src/store/filter-sql.js';
 import { chatData, completionData, makeRecord, manyRecords, T0_MS } from './fixtures.js';
 
 /** A store whose background index build can be awaited (both stores). */
@@ -175,9 +175,9 @@ export function searchContract(harness: SearchHarness, opened: PlaygroundStore[]
       // The facet's own filter is left out, so the other values show; the rest still applies.
       const providers = await store.facets('provider', { provider: 'openai' });
       expect(providers.values.map((value) => value.value).sort()).toEqual(['Anthropic', 'OpenAI', 'anthropic', 'openai'].sort());
-      expect((await store.facets('provider', { provider: 'openai', serviceName: 'search' })).values.map((value) => value.value).sort()).toEqual(
-        ['Anthropic', 'anthropic'].sort(),
-      );
+      expect(
+        (await store.facets('provider', { provider: 'openai', serviceName: 'search' })).values.map((value) => value.value).sort(),
+      ).toEqual(['Anthropic', 'anthropic'].sort());
       expect((await store.facets('service', { q: 'мир' })).values).toEqual([{ value: 'checkout-api', count: 1 }]);
       expect((await store.facets('model', { q: 'nowhere at all' })).values).toEqual([]);
     });

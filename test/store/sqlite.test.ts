@@ -430,7 +430,9 @@ describe('SqliteStore search and tag indexes', () => {
     await store.list({ q: 'say hello', tag: 'batch-1' });
     const sql = prepare.mock.calls.map(([text]) => text).find((text) => text.includes('MATCH'));
     prepare.mockRestore();
-    const plan = raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('batch-1', '"say" AND "ay " AND "y h" AND " he" AND "hel" AND "ell" AND "llo"', 'say hello', 51);
+    const plan = raw
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all('batch-1', '"say" AND "ay " AND "y h" AND " he" AND "hel" AND "ell" AND "llo"', 'say hello', 51);
     const details = (plan as { detail: string }[]).map((step) => step.detail).join('; ');
     expect(details).toMatch(/VIRTUAL TABLE INDEX/);
     expect(details).toMatch(/genspan_generation_tags/);
@@ -468,7 +470,9 @@ describe('SqliteStore search and tag indexes', () => {
     checkSearchIndex(migrated);
     const indexes = migrated.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'genspan_generations_%'`).all();
     const names = indexes.map((row) => (row as { name: string }).name);
-    expect(names).toEqual(expect.arrayContaining(['genspan_generations_model_ci', 'genspan_generations_provider_ci', 'genspan_generations_service_ci']));
+    expect(names).toEqual(
+      expect.arrayContaining(['genspan_generations_model_ci', 'genspan_generations_provider_ci', 'genspan_generations_service_ci']),
+    );
     expect(names).not.toContain('genspan_generations_model');
     migrated.close();
   });
