@@ -594,6 +594,8 @@ export class PostgresStore implements PlaygroundStore {
   private readonly queryTimeoutMillis: number | undefined;
   private initialization: Promise<void> | undefined;
   private indexBuilding: Promise<void> | undefined;
+  /** The server process of the connection building the indexes, while it builds. */
+  private indexBuilder: number | undefined;
   private closed = false;
   private readonly exactCountBound: number;
 
@@ -632,6 +634,7 @@ export class PostgresStore implements PlaygroundStore {
   private async initialize(): Promise<void> {
     await this.migrate();
     this.indexBuilding ??= this.buildIndexes().catch((error: unknown) => {
+      if (this.closed) return;
       report('warn', `genspan: building the search indexes on PostgreSQL at ${this.target} failed: ${this.scrub(errorMessage(error))}`);
     });
   }
@@ -649,8 +652,10 @@ export class PostgresStore implements PlaygroundStore {
     try {
       const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [INDEX_BUILD_LOCK_KEY]);
       if (!locked.rows[0].locked) return;
+      this.indexBuilder = (client as pg.PoolClient & { processID?: number }).processID;
       try {
         for (const index of SEARCH_INDEXES) {
+          if (this.closed) return;
           const found = await client.query<{ valid: boolean }>(
             'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)',
             [index.name],
@@ -665,6 +670,7 @@ export class PostgresStore implements PlaygroundStore {
         }
         for (const name of REPLACED_INDEXES) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
       } finally {
+        this.indexBuilder = undefined;
         await client.query('SELECT pg_advisory_unlock($1)', [INDEX_BUILD_LOCK_KEY]);
       }
     } catch (error) {
@@ -694,12 +700,31 @@ export class PostgresStore implements PlaygroundStore {
             `this version reads up to ${POSTGRES_SCHEMA_VERSION}.`,
         );
       }
-      for (let step = version; step < POSTGRES_SCHEMA_VERSION; step += 1) await client.query(MIGRATIONS[step]);
+      for (let step = version; step < POSTGRES_SCHEMA_VERSION; step += 1) {
+        try {
+          await client.query(MIGRATIONS[step]);
+        } catch (error) {
+          if (MIGRATIONS[step] === SCHEMA_V6) throw this.extensionProblem(error);
+          throw error;
+        }
+      }
       await client.query(
         `INSERT INTO genspan_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
         [String(POSTGRES_SCHEMA_VERSION)],
       );
     });
+  }
+
+  /** pg_trgm refused: the database user may not create it, or the server lacks PostgreSQL's contrib modules. */
+  private extensionProblem(error: unknown): unknown {
+    const code = errorCode(error);
+    if (code !== '42501' && code !== '0A000' && code !== '58P01') return error;
+    return new StoreError(
+      `PostgreSQL at ${this.target} did not create the pg_trgm extension genspan's search index needs ` +
+        `(${this.scrub(errorMessage(error))}). Run CREATE EXTENSION pg_trgm in the database as its owner or a superuser ` +
+        '(the extension ships with PostgreSQL, in the contrib package of some distributions), then start genspan again.',
+      { cause: error },
+    );
   }
 
   private scrub(text: string): string {
@@ -1239,6 +1264,8 @@ export class PostgresStore implements PlaygroundStore {
     if (this.closed) return;
     this.closed = true;
     await this.initialization?.catch(() => undefined);
+    // A long build is cancelled rather than waited for: it leaves an invalid index, which the next start builds again.
+    if (this.indexBuilder !== undefined) await this.pool.query('SELECT pg_cancel_backend($1)', [this.indexBuilder]).catch(() => undefined);
     await this.indexBuilding;
     await this.pool.end();
   }
