@@ -277,6 +277,8 @@ const SEARCH_INDEXES: readonly { name: string; definition: string }[] = [
 const REPLACED_INDEXES = ['genspan_generations_service', 'genspan_generations_model', 'genspan_generations_provider'];
 /** Held (per session) by the process building `SEARCH_INDEXES`, so another one neither builds them twice nor waits. */
 const INDEX_BUILD_LOCK_KEY = '29113321772917103';
+/** How long one statement of the index build may take (a day): a big table's CREATE INDEX takes minutes, not seconds. */
+const INDEX_BUILD_TIMEOUT_MS = 86_400_000;
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
 export const POSTGRES_GENERATIONS_DDL =
@@ -648,6 +650,9 @@ export class PostgresStore implements PlaygroundStore {
     // A server that goes away during a long build ends this connection: the failing query reports it, not an event.
     const ignore = () => {};
     client.on('error', ignore);
+    // A build takes as long as the table is big: the pool's query_timeout (meant for a server that stopped answering)
+    // does not apply to it.
+    const build = (text: string) => client.query({ text, query_timeout: INDEX_BUILD_TIMEOUT_MS } as pg.QueryConfig);
     let broken = false;
     try {
       const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [INDEX_BUILD_LOCK_KEY]);
@@ -662,13 +667,10 @@ export class PostgresStore implements PlaygroundStore {
           );
           if (found.rows[0]?.valid) continue;
           // An interrupted concurrent build leaves an invalid index behind: it is dropped and built again.
-          if (found.rows.length > 0) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${index.name}`);
-          await client.query({
-            text: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON genspan_generations ${index.definition}`,
-            query_timeout: 0,
-          } as pg.QueryConfig);
+          if (found.rows.length > 0) await build(`DROP INDEX CONCURRENTLY IF EXISTS ${index.name}`);
+          await build(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON genspan_generations ${index.definition}`);
         }
-        for (const name of REPLACED_INDEXES) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+        for (const name of REPLACED_INDEXES) await build(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
       } finally {
         this.indexBuilder = undefined;
         await client.query('SELECT pg_advisory_unlock($1)', [INDEX_BUILD_LOCK_KEY]);
