@@ -37,6 +37,7 @@ import {
   listParts,
   matchingQuery,
   normalizeFilter,
+  SEARCH_COMMON_MATCHES,
   SEARCH_INDEX_MIN_LENGTH,
   searchLength,
   searchProbeParts,
@@ -403,6 +404,9 @@ const postgresDialect: TraceDialect = {
   generationTokens: "coalesce((x.j->>'tokenCount')::numeric, (x.j->>'inputTokenCount')::numeric + (x.j->>'outputTokenCount')::numeric)",
   generationTokensFrom: ', LATERAL (SELECT g.generation::json AS j) AS x',
 };
+
+/** The search as a plain scan, for a common word read newest first (the planner cannot tell how common a word is). */
+const postgresScanDialect: TraceDialect = { ...postgresDialect, textContains: postgresDialect.textScan };
 
 /*
  * PostgreSQL cannot hold U+0000 in text, nor in jsonb strings (SQLSTATE 22021, 22P05), while records may carry it and
@@ -1038,13 +1042,13 @@ export class PostgresStore implements PlaygroundStore {
   }
 
   /** Counts up to the bound; past it, the planner's row estimate (at least bound + 1), read from EXPLAIN. */
-  private async boundedCount(filter: ListFilter, bound: number): Promise<ListTotal> {
-    const query = boundedCountQuery(filter, postgresDialect, bound);
+  private async boundedCount(filter: ListFilter, bound: number, dialect = postgresDialect): Promise<ListTotal> {
+    const query = boundedCountQuery(filter, dialect, bound);
     const params = postgresParams(query.params);
     const result = await this.pool.query<{ n: string }>(query.sql, params);
     const n = Number(result.rows[0].n);
     if (n <= bound) return { count: n, exact: true };
-    const matching = matchingQuery(filter, postgresDialect);
+    const matching = matchingQuery(filter, dialect);
     const plan = await this.pool.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
       `EXPLAIN (FORMAT JSON) ${matching.sql}`,
       postgresParams(matching.params),
@@ -1052,11 +1056,25 @@ export class PostgresStore implements PlaygroundStore {
     return { count: Math.max(Math.round(plan.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']), n), exact: false };
   }
 
+  /** Whether the filter's `q` is a common word (see `SEARCH_COMMON_MATCHES`): scanned newest first rather than indexed. */
+  private async commonSearch(filter: ListFilter): Promise<boolean> {
+    const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
+    const probe = searchProbeParts(normalized, postgresDialect)?.[0];
+    if (!probe) return false;
+    const result = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${probe.from} ${probe.where}`,
+      postgresParams(probe.params),
+    );
+    return Number(result.rows[0].n) >= SEARCH_COMMON_MATCHES;
+  }
+
   facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
     return this.run(async () => {
-      const query = facetQuery(field, filter, postgresDialect);
+      const matching = facetFilter(field, filter);
+      const dialect = (await this.commonSearch(matching)) ? postgresScanDialect : postgresDialect;
+      const query = facetQuery(field, filter, dialect);
       const result = await this.pool.query<{ value: string; n: string }>(query.sql, postgresParams(query.params));
-      const { exact } = await this.boundedCount(facetFilter(field, filter), FACET_LIMITS.rows);
+      const { exact } = await this.boundedCount(matching, FACET_LIMITS.rows, dialect);
       return { field, values: result.rows.map((row) => ({ value: fromPostgresText(row.value), count: Number(row.n) })), exact };
     });
   }
