@@ -414,7 +414,7 @@ describe('SqliteStore search and tag indexes', () => {
     expect(tagRows.n).toBe(tags.n);
   }
 
-  it('keeps both indexes right through deletes by another connection (as retention will) and VACUUM; reads q and tags through them', async () => {
+  it('keeps both indexes right through outside deletes (as retention will) and VACUUM; reads q and tags through them', async () => {
     const path = freshPath();
     const store = new SqliteStore({ path });
     const records = manyRecords(12);
