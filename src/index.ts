@@ -17,7 +17,7 @@ export {
 } from './store/errors.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite.js';
-export type { GenerationStore, ListPage, PlaygroundStore } from './store/types.js';
+export type { ExportPage, GenerationStore, ListPage, PlaygroundStore, ThreadFilter, TraceStore } from './store/types.js';
 export { decodeGeneration, isGenspanEncoded } from './translate/conventions/genspan.js';
 export { translateSpan } from './translate/translate.js';
 export type { NormalizedEvent, NormalizedLogRecord, NormalizedSpan, TranslationResult } from './translate/types.js';

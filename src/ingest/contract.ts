@@ -60,16 +60,21 @@ export interface IngestStore {
    * record given in `spans` (keyed by `spanKeyString`), so the generation can be rebuilt when its log records arrive
    * later. `records` is iterated once, inside the write: a generator may build each record as the store takes it (and
    * add its span to `spans` before yielding it). Each call iterates it anew, so a retry must pass a fresh one.
+   * `steps` is read after `records` is exhausted (the same generator may fill it) and written in the same
+   * transaction, idempotently on (traceId, spanId); each step widens its trace's first start and last end, and each
+   * trace thread places its trace in its thread (a trace's thread is kept once known). A record whose span's step was
+   * merged into another generation is not stored again: it counts as a duplicate.
    */
   writeWithSpans(records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>, steps?: StepBatch): Promise<WriteResult>;
-  // TRANSITIONAL (issue 11, removed when the stores implement them): the three methods below are optional until then.
-  // `steps` above is read after `records` is exhausted, written in the same transaction, idempotently on (traceId, spanId).
   /** The stored steps of each trace, by trace id (traces with none are absent). */
-  stepLinks?(traceIds: readonly string[]): Promise<Map<string, StepLink[]>>;
-  /** Applies merges in one transaction; idempotent. */
-  mergeGenerations?(merges: readonly GenerationMerge[]): Promise<void>;
+  stepLinks(traceIds: readonly string[]): Promise<Map<string, StepLink[]>>;
+  /**
+   * Applies merges in one transaction; idempotent. A merged record leaves the generation list only once its span's
+   * step is stored (the ingest writes a span's step with its record), so no record is ever lost.
+   */
+  mergeGenerations(merges: readonly GenerationMerge[]): Promise<void>;
   /** The records merged into another generation, as they were translated, by `spanKeyString`. */
-  mergedRecords?(keys: readonly SpanKey[]): Promise<Map<string, GenerationRecord>>;
+  mergedRecords(keys: readonly SpanKey[]): Promise<Map<string, GenerationRecord>>;
   /** Keeps log records (idempotently) until, and after, their span arrives. */
   writeLogs(records: readonly NormalizedLogRecord[]): Promise<void>;
   /** The stored log records of each span key, oldest first. */

@@ -1,4 +1,5 @@
 import type { GenerationRecord } from '../generation/record.js';
+import type { StepRecord, TraceThread } from '../generation/step-record.js';
 import { truncateText } from '../semconv/encode.js';
 import { MAX_TEXT_CHARS } from '../translate/read.js';
 
@@ -131,4 +132,35 @@ export function storedRecord(record: GenerationRecord): GenerationRecord {
           ],
     generation: generation ?? source,
   };
+}
+
+/**
+ * The step as it is stored, bounded as records are: input and output are content (`MAX_TEXT_CHARS`), every other
+ * string (name, error, tags, metadata, service) at `MAX_STORED_VALUE_CHARS`, all well-formed. Ids and times are left
+ * as they are. Returns the same step when nothing changed.
+ */
+export function storedStep(step: StepRecord): StepRecord {
+  const values: Bounding = { limit: MAX_STORED_VALUE_CHARS, cut: 0 };
+  const content: Bounding = { limit: MAX_TEXT_CHARS, cut: 0 };
+  const stored = {
+    name: boundedString(step.name, values),
+    input: boundedText(step.input, content),
+    output: boundedText(step.output, content),
+    error: boundedText(step.error, values),
+    tags: bounded(step.tags, values) as string[],
+    metadata: bounded(step.metadata, values) as Record<string, unknown>,
+    serviceName: boundedText(step.serviceName, values),
+  };
+  const changed = (Object.keys(stored) as (keyof typeof stored)[]).some((key) => stored[key] !== step[key]);
+  return changed ? { ...step, ...stored } : step;
+}
+
+/** What a trace says of its thread, bounded as other stored values (`MAX_STORED_VALUE_CHARS`) and well-formed. */
+export function storedThread(thread: TraceThread): TraceThread {
+  const values: Bounding = { limit: MAX_STORED_VALUE_CHARS, cut: 0 };
+  const threadId = boundedString(thread.threadId, values);
+  const threadName = boundedText(thread.threadName, values);
+  const userId = boundedText(thread.userId, values);
+  if (threadId === thread.threadId && threadName === thread.threadName && userId === thread.userId) return thread;
+  return { ...thread, threadId, threadName, userId };
 }

@@ -4,6 +4,7 @@ import { type ListFilter, ListFilterSchema, listFilterProblem } from '../generat
 import { DEFAULT_LIST_SORT, LIST_PAGE_SIZE, type ListSort } from '../generation/list-query.js';
 import { decodeCursor, type SortKey } from './cursor.js';
 import { InvalidListFilterError } from './errors.js';
+import { decodePageCursor } from './step-row.js';
 
 /** A filter as the SQL is built from it: validated by the one list filter schema, times in ms, the cursor decoded. */
 export interface NormalizedFilter {
@@ -127,4 +128,33 @@ export function listParts(filter: NormalizedFilter, dialect: FilterDialect): Lis
   });
   const orderBy = `cost_total ${descending ? 'DESC' : 'ASC'}, ${NEWEST_FIRST}`;
   return [{ where: priced.sql, params: priced.params, orderBy }, unpriced];
+}
+
+/** The WHERE clause and parameters of a traces page (`listTraces`): the traces table is `t`, the generations' `g`. */
+export interface TraceListWhere {
+  where: string;
+  params: unknown[];
+  limit: number;
+}
+
+/**
+ * A trace is listed when one of its generations matches the filter (every trace without one); newest first by its
+ * first start, continuing after the cursor's trace. The generation list's `sort` does not apply to traces.
+ */
+export function traceListWhere(filter: ListFilter, dialect: FilterDialect): TraceListWhere {
+  const { cursor, sort: _sort, ...rest } = filter;
+  const normalized = normalizeFilter(rest);
+  const after = cursor === undefined || cursor === '' ? undefined : decodePageCursor('traces', cursor);
+  const matching = whereClause(normalized, dialect, () => []);
+  const params = [...matching.params];
+  const bind: Bind = (value) => {
+    params.push(value);
+    return dialect.placeholder(params.length);
+  };
+  const conditions: string[] = [];
+  // The trace id names the trace itself too, so its row is read at once rather than found by a scan.
+  if (normalized.traceId !== undefined) conditions.push(`t.trace_id = ${bind(normalized.traceId)}`);
+  if (matching.sql !== '') conditions.push(`EXISTS (SELECT 1 FROM genspan_generations AS g ${matching.sql} AND g.trace_id = t.trace_id)`);
+  if (after) conditions.push(`(t.start_ms, t.trace_id) < (${bind(after.ms)}, ${bind(after.id)})`);
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params, limit: normalized.limit };
 }

@@ -3,8 +3,9 @@ import pg from 'pg';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
+import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
-import { type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
+import { type GenerationMerge, type SpanKey, type StepBatch, type StepLink, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import { storedRecord } from '../ingest/stored-values.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { pageFrom } from './cursor.js';
@@ -26,7 +27,7 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
-import { type FilterDialect, listParts, normalizeFilter } from './filter-sql.js';
+import { listParts, normalizeFilter, traceListWhere } from './filter-sql.js';
 import {
   fromRow,
   GENERATION_COLUMNS,
@@ -38,9 +39,43 @@ import {
   type RecordColumns,
   toRow,
 } from './generation-row.js';
-import { readJsonl, writeJsonl } from './jsonl.js';
+import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
+import {
+  batchThreads,
+  batchTraceTimes,
+  encodePageCursor,
+  fromStepRow,
+  mergedGenerationJson,
+  STEP_COLUMNS,
+  STEP_JSON_COLUMNS,
+  type StepLinkRow,
+  type StepRow,
+  type StoredStepRow,
+  stepLinkFromRow,
+  type ThreadSummaryRow,
+  type ThreadTurnRow,
+  type TraceSummaryRow,
+  type TraceThreadRow,
+  threadSummaryFromRow,
+  threadTurnFromRow,
+  toStepRow,
+  traceSummaryFromRow,
+  traceThreadFromRow,
+  treeOrder,
+} from './step-row.js';
 import { decodeLog, decodeSpan, encodeSpan, toLogRows } from './telemetry-json.js';
-import type { ListPage, PlaygroundStore } from './types.js';
+import {
+  EXPORT_STEPS,
+  EXPORT_THREADS,
+  listTracesSql,
+  SELECT_THREAD,
+  SELECT_THREAD_TURNS,
+  SELECT_TRACE_STEPS,
+  SELECT_TRACE_THREAD,
+  type TraceDialect,
+  threadListQuery,
+} from './trace-sql.js';
+import type { ExportPage, ListPage, PlaygroundStore, ThreadFilter } from './types.js';
 
 export interface PostgresStoreOptions {
   /** e.g. `postgresql://user:password@host:5432/database`. */
@@ -62,7 +97,7 @@ const POOL_DEFAULTS = {
 } satisfies pg.PoolConfig;
 
 /** The schema this code writes (row `schema_version` of `genspan_meta`). */
-export const POSTGRES_SCHEMA_VERSION = 4;
+export const POSTGRES_SCHEMA_VERSION = 5;
 /** Serialises schema setup across genspan processes starting at once ("genspan" in ASCII). */
 const MIGRATION_LOCK_KEY = '29113321772917102';
 
@@ -151,8 +186,56 @@ const SCHEMA_V4 = `
 CREATE INDEX genspan_generations_cost ON genspan_generations (cost_total, start_ms, id) WHERE cost_total IS NOT NULL;
 `;
 
+/**
+ * v5: steps keyed by their span, with the record of a generation merged into another one (`merged_generation`);
+ * traces (their thread, first start and last end) and threads, kept by upserts as steps arrive. New tables only:
+ * every row is kept, and traces stored before have no steps.
+ */
+const SCHEMA_V5 = `
+CREATE TABLE genspan_steps (
+  trace_id text COLLATE "C" NOT NULL,
+  span_id text COLLATE "C" NOT NULL,
+  id text NOT NULL,
+  parent_id text,
+  parent_span_id text COLLATE "C",
+  name text NOT NULL,
+  type text NOT NULL,
+  input text,
+  output text,
+  start_time text NOT NULL,
+  end_time text NOT NULL,
+  start_ms bigint NOT NULL,
+  end_ms bigint NOT NULL,
+  error text,
+  tags text NOT NULL,
+  metadata text NOT NULL,
+  generation_id text,
+  service_name text,
+  merged_generation text,
+  PRIMARY KEY (trace_id, span_id)
+);
+CREATE INDEX genspan_steps_trace ON genspan_steps (trace_id, start_ms, span_id);
+CREATE TABLE genspan_traces (
+  trace_id text COLLATE "C" PRIMARY KEY,
+  thread_id text COLLATE "C",
+  start_ms bigint NOT NULL,
+  end_ms bigint NOT NULL
+);
+CREATE INDEX genspan_traces_start ON genspan_traces (start_ms, trace_id);
+CREATE INDEX genspan_traces_thread ON genspan_traces (thread_id, start_ms, trace_id) WHERE thread_id IS NOT NULL;
+CREATE TABLE genspan_threads (
+  id text COLLATE "C" PRIMARY KEY,
+  name text,
+  user_id text,
+  start_ms bigint NOT NULL,
+  end_ms bigint NOT NULL
+);
+CREATE INDEX genspan_threads_last ON genspan_threads (end_ms, id);
+CREATE INDEX genspan_threads_user ON genspan_threads (user_id, end_ms, id) WHERE user_id IS NOT NULL;
+`;
+
 /** Migration i takes the schema from version i to i + 1. */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5];
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
 export const POSTGRES_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
@@ -164,12 +247,69 @@ const COLUMN_TYPES: Partial<Record<keyof GenerationRow, string>> = {
   cost_total: 'double precision',
 };
 
-/** `INSERT ... SELECT FROM UNNEST(arrays)`: one statement and one parameter per column for the whole batch. */
-export const POSTGRES_INSERT_GENERATIONS = `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')})
+const GENERATIONS_FROM_ARRAYS = `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')})
 SELECT ${GENERATION_COLUMNS.map((column) => (column === 'tags' ? 'u.tags::jsonb' : `u.${column}`)).join(', ')}
 FROM UNNEST(${GENERATION_COLUMNS.map((column, index) => `$${index + 1}::${COLUMN_TYPES[column] ?? 'text'}[]`).join(', ')})
-  AS u(${GENERATION_COLUMNS.join(', ')})
+  AS u(${GENERATION_COLUMNS.join(', ')})`;
+
+/**
+ * `INSERT ... SELECT FROM UNNEST(arrays)`: one statement and one parameter per column for the whole batch; the
+ * benchmarks' lower bound. The store's own insert also leaves out spans merged into another generation.
+ */
+export const POSTGRES_INSERT_GENERATIONS = `${GENERATIONS_FROM_ARRAYS}
 ON CONFLICT DO NOTHING`;
+
+/** A generation's span whose step says it was merged into another generation: its record is not listed again. */
+const INSERT_GENERATIONS_UNLESS_MERGED = `${GENERATIONS_FROM_ARRAYS}
+WHERE NOT EXISTS (SELECT 1 FROM genspan_steps AS s WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id AND s.merged_generation IS NOT NULL)
+ON CONFLICT DO NOTHING`;
+
+const INSERT_STEPS = `INSERT INTO genspan_steps (${STEP_COLUMNS.join(', ')})
+SELECT * FROM UNNEST(${STEP_COLUMNS.map((column, index) => `$${index + 1}::${column.endsWith('_ms') ? 'bigint' : 'text'}[]`).join(', ')})
+ON CONFLICT DO NOTHING`;
+
+/** One row per trace (the batch's are gathered first), as one upsert may not change a row twice. */
+const UPSERT_TRACE_TIMES = `INSERT INTO genspan_traces (trace_id, start_ms, end_ms)
+SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[])
+ON CONFLICT (trace_id) DO UPDATE
+SET start_ms = LEAST(genspan_traces.start_ms, excluded.start_ms), end_ms = GREATEST(genspan_traces.end_ms, excluded.end_ms)`;
+
+/** A trace already in a thread widens the thread's span as it does its own. */
+const WIDEN_THREADS = `UPDATE genspan_threads AS h SET start_ms = LEAST(h.start_ms, t.start_ms), end_ms = GREATEST(h.end_ms, t.end_ms)
+FROM (SELECT thread_id, min(start_ms) AS start_ms, max(end_ms) AS end_ms FROM genspan_traces
+      WHERE trace_id = ANY($1::text[]) AND thread_id IS NOT NULL GROUP BY thread_id) AS t
+WHERE h.id = t.thread_id`;
+
+/** A trace's thread is kept once known. */
+const SET_TRACE_THREADS = `UPDATE genspan_traces AS t SET thread_id = u.thread_id
+FROM UNNEST($1::text[], $2::text[]) AS u(trace_id, thread_id)
+WHERE t.trace_id = u.trace_id AND t.thread_id IS NULL`;
+
+/** Each thread once (the first name and user given win), spanning the traces it holds. */
+const UPSERT_THREADS = `INSERT INTO genspan_threads (id, name, user_id, start_ms, end_ms)
+SELECT t.thread_id, (array_agg(u.name ORDER BY u.ord) FILTER (WHERE u.name IS NOT NULL))[1],
+  (array_agg(u.user_id ORDER BY u.ord) FILTER (WHERE u.user_id IS NOT NULL))[1], min(t.start_ms), max(t.end_ms)
+FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(trace_id, thread_id, name, user_id, ord)
+JOIN genspan_traces AS t ON t.trace_id = u.trace_id AND t.thread_id = u.thread_id
+GROUP BY t.thread_id
+ON CONFLICT (id) DO UPDATE SET name = coalesce(genspan_threads.name, excluded.name),
+  user_id = coalesce(genspan_threads.user_id, excluded.user_id), start_ms = LEAST(genspan_threads.start_ms, excluded.start_ms),
+  end_ms = GREATEST(genspan_threads.end_ms, excluded.end_ms)`;
+
+const MERGE_STEPS = `UPDATE genspan_steps AS s SET merged_generation = u.record, generation_id = u.owner
+FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS u(trace_id, span_id, record, owner)
+WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id`;
+
+/** Only once its step holds the record, so a merge never loses one. */
+const DELETE_MERGED = `DELETE FROM genspan_generations AS g USING genspan_steps AS s
+WHERE s.trace_id = g.trace_id AND s.span_id = g.span_id AND s.merged_generation IS NOT NULL
+  AND (g.trace_id, g.span_id) IN (SELECT * FROM UNNEST($1::text[], $2::text[]))`;
+
+const SELECT_STEP_LINKS = `SELECT trace_id, span_id, parent_span_id, type, generation_id FROM genspan_steps WHERE trace_id = ANY($1::text[])`;
+
+const SELECT_MERGED = `SELECT s.trace_id, s.span_id, s.merged_generation FROM genspan_steps AS s
+JOIN UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id) ON s.trace_id = k.trace_id AND s.span_id = k.span_id
+WHERE s.merged_generation IS NOT NULL`;
 
 const INSERT_SPANS = `INSERT INTO genspan_spans (trace_id, span_id, span)
 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`;
@@ -194,15 +334,17 @@ const SELECT_SPANS = `SELECT s.trace_id, s.span_id, s.span FROM genspan_spans AS
 JOIN UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id) ON s.trace_id = k.trace_id AND s.span_id = k.span_id`;
 
 const RECORD_SELECT = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations`;
-const EXPORT_PAGE_SIZE = 500;
 /** Rows per INSERT statement; bigger batches are split inside one transaction. */
 const ROWS_PER_STATEMENT = 1000;
 
-const postgresDialect: FilterDialect = {
+const postgresDialect: TraceDialect = {
   placeholder: (index) => `$${index}`,
   tagContains: (param) => `tags @> jsonb_build_array(${param}::text)`,
   textContains: (param) => `strpos(search_text, ${param}) > 0`,
   errorsOnly: 'is_error',
+  // json, not jsonb: a generation may hold the escape of NUL, which jsonb refuses.
+  generationTokens: "coalesce((x.j->>'tokenCount')::numeric, (x.j->>'inputTokenCount')::numeric + (x.j->>'outputTokenCount')::numeric)",
+  generationTokensFrom: ', LATERAL (SELECT g.generation::json AS j) AS x',
 };
 
 /*
@@ -264,6 +406,10 @@ function fromPostgresRow(row: RecordColumns): RecordColumns {
   };
 }
 
+function fromPostgresThreadRow(row: ThreadSummaryRow): ThreadSummaryRow {
+  return { ...row, id: fromPostgresText(row.id), name: fromNullablePostgresText(row.name), user_id: fromNullablePostgresText(row.user_id) };
+}
+
 /** Filter values bound as parameters, escaped like the stored text they are compared with. */
 function postgresParams(params: readonly unknown[]): unknown[] {
   return params.map((value) => (typeof value === 'string' ? toPostgresText(value) : value));
@@ -279,6 +425,51 @@ export function generationColumnArrays(records: readonly GenerationRecord[]): un
     });
   });
   return arrays;
+}
+
+/** The parameter arrays of `UPDATE_GENERATIONS`: one update per span, the last given winning as it would one by one. */
+function updateColumns(records: readonly GenerationRecord[]): unknown[][] {
+  const latest = new Map<string, GenerationRecord>();
+  for (const record of records)
+    latest.set(spanKeyString({ traceId: record.traceId.toLowerCase(), spanId: record.spanId.toLowerCase() }), record);
+  const columns: unknown[][] = Array.from({ length: 12 }, () => []);
+  for (const record of latest.values()) {
+    const facets = generationFacets(storedRecord(record));
+    const values = [
+      toPostgresText(record.traceId.toLowerCase()),
+      toPostgresText(record.spanId.toLowerCase()),
+      facets.generation,
+      toPostgresText(facets.source),
+      facets.warnings,
+      postgresValue('model', facets.model),
+      postgresValue('provider', facets.provider),
+      postgresTags(facets.tags),
+      toPostgresText(facets.search_text),
+      facets.generationError,
+      facets.cost,
+      facets.cost_total,
+    ];
+    for (const [index, value] of values.entries()) columns[index].push(value);
+  }
+  return columns;
+}
+
+function toNullablePostgresText(text: string | null): string | null {
+  return text === null ? null : toPostgresText(text);
+}
+
+/** A stored step row with its plain text unescaped (tags and metadata are JSON). */
+function fromPostgresStepRow(row: StoredStepRow): StoredStepRow {
+  const plain = { ...row };
+  for (const column of STEP_COLUMNS) {
+    const value = row[column];
+    if (typeof value === 'string' && !STEP_JSON_COLUMNS.has(column)) (plain as Record<string, unknown>)[column] = fromPostgresText(value);
+  }
+  return plain;
+}
+
+function stepValue(column: keyof StepRow, value: StepRow[keyof StepRow]): unknown {
+  return typeof value !== 'string' || STEP_JSON_COLUMNS.has(column) ? value : toPostgresText(value);
 }
 
 const NETWORK_ERROR_CODES = new Set([
@@ -464,7 +655,7 @@ export class PostgresStore implements PlaygroundStore {
       const chunk = records.slice(start, start + ROWS_PER_STATEMENT);
       const result = await client.query({
         name: 'genspan_insert_generations',
-        text: POSTGRES_INSERT_GENERATIONS,
+        text: INSERT_GENERATIONS_UNLESS_MERGED,
         values: generationColumnArrays(chunk),
       });
       inserted += result.rowCount ?? 0;
@@ -472,15 +663,18 @@ export class PostgresStore implements PlaygroundStore {
     return inserted;
   }
 
-  write(records: readonly GenerationRecord[]): Promise<WriteResult> {
-    return this.writeWithSpans(records, new Map());
+  write(records: readonly GenerationRecord[], steps?: StepBatch): Promise<WriteResult> {
+    return this.writeWithSpans(records, new Map(), steps);
   }
 
-  writeWithSpans(given: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult> {
+  writeWithSpans(given: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>, steps?: StepBatch): Promise<WriteResult> {
     return this.run(async () => {
       // The rows go to the server as column arrays, so the records are all built first.
       const records = Array.isArray(given) ? (given as readonly GenerationRecord[]) : [...given];
-      if (records.length === 0) return { inserted: 0, duplicates: 0 };
+      // The ingest fills the step batch while it yields the records: it is complete only now.
+      const stepRows = steps ? steps.steps.map(toStepRow) : [];
+      const threads = steps ? batchThreads(steps.threads) : [];
+      if (records.length === 0 && stepRows.length === 0 && threads.length === 0) return { inserted: 0, duplicates: 0 };
       const kept = { traceIds: [] as string[], spanIds: [] as string[], spans: [] as string[] };
       for (const record of records) {
         const span = spans.get(spanKeyString(record));
@@ -490,17 +684,108 @@ export class PostgresStore implements PlaygroundStore {
         kept.spans.push(encodeSpan(span));
       }
       let inserted: number;
-      if (records.length <= ROWS_PER_STATEMENT && kept.spans.length === 0) {
+      if (records.length <= ROWS_PER_STATEMENT && kept.spans.length === 0 && stepRows.length === 0 && threads.length === 0) {
         // One statement is one transaction already.
         inserted = await this.insertGenerations(this.pool, records);
       } else {
         inserted = await this.transaction(async (client) => {
           const count = await this.insertGenerations(client, records);
           if (kept.spans.length > 0) await client.query(INSERT_SPANS, [kept.traceIds, kept.spanIds, kept.spans]);
+          await PostgresStore.writeSteps(client, stepRows);
+          if (threads.length > 0) {
+            const traceIds = threads.map((thread) => toPostgresText(thread.traceId));
+            const threadIds = threads.map((thread) => toPostgresText(thread.threadId));
+            await client.query(SET_TRACE_THREADS, [traceIds, threadIds]);
+            await client.query(UPSERT_THREADS, [
+              traceIds,
+              threadIds,
+              threads.map((thread) => toNullablePostgresText(thread.threadName)),
+              threads.map((thread) => toNullablePostgresText(thread.userId)),
+            ]);
+          }
           return count;
         });
       }
       return { inserted, duplicates: records.length - inserted };
+    });
+  }
+
+  /** A batch's steps (insert-or-ignore), then its traces' times, and the times of the threads those traces are in. */
+  private static async writeSteps(client: pg.ClientBase, rows: readonly StepRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+      await client.query(
+        INSERT_STEPS,
+        STEP_COLUMNS.map((column) => chunk.map((row) => stepValue(column, row[column]))),
+      );
+    }
+    const traces = batchTraceTimes(rows);
+    if (traces.length === 0) return;
+    const traceIds = traces.map((trace) => toPostgresText(trace.traceId));
+    await client.query(UPSERT_TRACE_TIMES, [traceIds, traces.map((trace) => trace.startMs), traces.map((trace) => trace.endMs)]);
+    await client.query(WIDEN_THREADS, [traceIds]);
+  }
+
+  mergeGenerations(merges: readonly GenerationMerge[]): Promise<void> {
+    return this.run(async () => {
+      if (merges.length === 0) return;
+      // One change per merged span: the last given wins, as it would applied one by one.
+      const merged = new Map<string, [string, string, string, string]>();
+      for (const { owner, merged: records } of merges) {
+        for (const record of records) {
+          const traceId = toPostgresText(record.traceId.toLowerCase());
+          const spanId = toPostgresText(record.spanId.toLowerCase());
+          merged.set(spanKeyString({ traceId, spanId }), [traceId, spanId, mergedGenerationJson(record), toPostgresText(owner.id)]);
+        }
+      }
+      const rows = [...merged.values()];
+      const columns = [0, 1, 2, 3].map((index) => rows.map((row) => row[index]));
+      await this.transaction(async (client) => {
+        await client.query(UPDATE_GENERATIONS, updateColumns(merges.map((merge) => merge.owner)));
+        if (rows.length === 0) return;
+        await client.query(MERGE_STEPS, columns);
+        await client.query(DELETE_MERGED, [columns[0], columns[1]]);
+      });
+    });
+  }
+
+  stepLinks(traceIds: readonly string[]): Promise<Map<string, StepLink[]>> {
+    return this.run(async () => {
+      const found = new Map<string, StepLink[]>();
+      if (traceIds.length === 0) return found;
+      const names = new Map<string, string>();
+      for (const traceId of traceIds) names.set(toPostgresText(traceId.toLowerCase()), traceId);
+      const result = await this.pool.query<StepLinkRow & { trace_id: string }>(SELECT_STEP_LINKS, [[...names.keys()]]);
+      for (const row of result.rows) {
+        const name = names.get(row.trace_id) as string;
+        const link = stepLinkFromRow({
+          span_id: fromPostgresText(row.span_id),
+          parent_span_id: fromNullablePostgresText(row.parent_span_id),
+          type: row.type,
+          generation_id: fromNullablePostgresText(row.generation_id),
+        });
+        const list = found.get(name);
+        if (list) list.push(link);
+        else found.set(name, [link]);
+      }
+      return found;
+    });
+  }
+
+  mergedRecords(keys: readonly SpanKey[]): Promise<Map<string, GenerationRecord>> {
+    return this.run(async () => {
+      const found = new Map<string, GenerationRecord>();
+      if (keys.length === 0) return found;
+      const lookup = PostgresStore.keyLookup(keys);
+      const result = await this.pool.query<{ trace_id: string; span_id: string; merged_generation: string }>(SELECT_MERGED, [
+        lookup.traceIds,
+        lookup.spanIds,
+      ]);
+      for (const row of result.rows) {
+        const name = lookup.names.get(spanKeyString({ traceId: row.trace_id, spanId: row.span_id })) as string;
+        found.set(name, JSON.parse(row.merged_generation) as GenerationRecord);
+      }
+      return found;
     });
   }
 
@@ -573,31 +858,8 @@ export class PostgresStore implements PlaygroundStore {
 
   updateGenerations(records: readonly GenerationRecord[]): Promise<void> {
     return this.run(async () => {
-      // One update per span: the last given wins, as it would applied one by one.
-      const latest = new Map<string, GenerationRecord>();
-      for (const record of records)
-        latest.set(spanKeyString({ traceId: record.traceId.toLowerCase(), spanId: record.spanId.toLowerCase() }), record);
-      if (latest.size === 0) return;
-      const columns: unknown[][] = Array.from({ length: 12 }, () => []);
-      for (const record of latest.values()) {
-        const facets = generationFacets(storedRecord(record));
-        const values = [
-          toPostgresText(record.traceId.toLowerCase()),
-          toPostgresText(record.spanId.toLowerCase()),
-          facets.generation,
-          toPostgresText(facets.source),
-          facets.warnings,
-          postgresValue('model', facets.model),
-          postgresValue('provider', facets.provider),
-          postgresTags(facets.tags),
-          toPostgresText(facets.search_text),
-          facets.generationError,
-          facets.cost,
-          facets.cost_total,
-        ];
-        for (const [index, value] of values.entries()) columns[index].push(value);
-      }
-      await this.pool.query(UPDATE_GENERATIONS, columns);
+      if (records.length === 0) return;
+      await this.pool.query(UPDATE_GENERATIONS, updateColumns(records));
     });
   }
 
@@ -621,6 +883,80 @@ export class PostgresStore implements PlaygroundStore {
         for (const row of result.rows) rows.push({ ...fromPostgresRow(row), cost_total: row.cost_total });
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
+    });
+  }
+
+  getTrace(traceId: string): Promise<TraceDetail | undefined> {
+    return this.run(async () => {
+      const id = toPostgresText(traceId.toLowerCase());
+      const steps = await this.pool.query<StoredStepRow>(SELECT_TRACE_STEPS('$1'), [id]);
+      if (steps.rows.length === 0) return undefined;
+      const trace = await this.pool.query<{ thread_id: string | null }>(SELECT_TRACE_THREAD('$1'), [id]);
+      return {
+        traceId: traceId.toLowerCase(),
+        threadId: fromNullablePostgresText(trace.rows[0]?.thread_id ?? null),
+        steps: treeOrder(steps.rows.map((row) => fromStepRow(fromPostgresStepRow(row)))),
+      };
+    });
+  }
+
+  listTraces(filter: ListFilter = {}): Promise<TraceList> {
+    return this.run(async () => {
+      const query = traceListWhere(filter, postgresDialect);
+      const params = postgresParams(query.params);
+      const sql = listTracesSql(postgresDialect, query.where, `$${params.length + 1}`);
+      const rows = (await this.pool.query<TraceSummaryRow>(sql, [...params, query.limit + 1])).rows.map((row) => ({
+        ...row,
+        trace_id: fromPostgresText(row.trace_id),
+        thread_id: fromNullablePostgresText(row.thread_id),
+        name: fromNullablePostgresText(row.name),
+        service_name: fromNullablePostgresText(row.service_name),
+      }));
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return {
+        items: rows.slice(0, query.limit).map(traceSummaryFromRow),
+        nextCursor: last ? encodePageCursor('traces', { ms: Number(last.start_ms), id: last.trace_id }) : null,
+      };
+    });
+  }
+
+  listThreads(filter: ThreadFilter = {}): Promise<ThreadList> {
+    return this.run(async () => {
+      const query = threadListQuery(filter, postgresDialect.placeholder);
+      const rows = (await this.pool.query<ThreadSummaryRow>(query.sql, postgresParams(query.params))).rows.map(fromPostgresThreadRow);
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return {
+        items: rows.slice(0, query.limit).map(threadSummaryFromRow),
+        nextCursor: last ? encodePageCursor('threads', { ms: Number(last.end_ms), id: last.id }) : null,
+      };
+    });
+  }
+
+  getThread(id: string): Promise<ThreadDetail | undefined> {
+    return this.run(async () => {
+      const stored = toPostgresText(id);
+      const found = await this.pool.query<Omit<ThreadSummaryRow, 'traces'>>(SELECT_THREAD('$1'), [stored]);
+      if (found.rows.length === 0) return undefined;
+      const thread = fromPostgresThreadRow({ ...found.rows[0], traces: 0 });
+      const turns = (await this.pool.query<ThreadTurnRow>(SELECT_THREAD_TURNS('$1'), [stored])).rows.map((row) =>
+        threadTurnFromRow({
+          ...row,
+          trace_id: fromPostgresText(row.trace_id),
+          name: fromNullablePostgresText(row.name),
+          input: fromNullablePostgresText(row.input),
+          output: fromNullablePostgresText(row.output),
+          error: fromNullablePostgresText(row.error),
+        }),
+      );
+      const { traces: _count, ...summary } = threadSummaryFromRow({ ...thread, traces: turns.length });
+      return { ...summary, name: thread.name ?? turns[0]?.input ?? null, traces: turns };
+    });
+  }
+
+  threadOfTrace(traceId: string): Promise<string | null> {
+    return this.run(async () => {
+      const trace = await this.pool.query<{ thread_id: string | null }>(SELECT_TRACE_THREAD('$1'), [toPostgresText(traceId.toLowerCase())]);
+      return fromNullablePostgresText(trace.rows[0]?.thread_id ?? null);
     });
   }
 
@@ -703,8 +1039,8 @@ export class PostgresStore implements PlaygroundStore {
     });
   }
 
-  private async *exportPages(): AsyncGenerator<GenerationRecord[]> {
-    // The stored (escaped) id of the last row: the next page starts after it.
+  async *exportPages(): AsyncGenerator<ExportPage> {
+    // The stored (escaped) key of the last row: the next page starts after it.
     let after: [string, string] = [String(Number.MIN_SAFE_INTEGER), ''];
     for (;;) {
       const result = await this.run(() =>
@@ -713,10 +1049,33 @@ export class PostgresStore implements PlaygroundStore {
           after,
         ),
       );
-      if (result.rows.length === 0) return;
+      if (result.rows.length === 0) break;
       const last = result.rows[result.rows.length - 1];
       after = [String(last.start_ms), last.id];
-      yield result.rows.map((row) => fromRow(fromPostgresRow(row)));
+      yield { records: result.rows.map((row) => fromRow(fromPostgresRow(row))), steps: [], threads: [] };
+    }
+    let afterStep: [string, string] = ['', ''];
+    for (;;) {
+      const { rows } = await this.run(() => this.pool.query<StoredStepRow>(EXPORT_STEPS('$1', '$2'), afterStep));
+      if (rows.length === 0) break;
+      const last = rows[rows.length - 1];
+      afterStep = [last.trace_id, last.span_id];
+      yield { records: [], steps: rows.map((row) => fromStepRow(fromPostgresStepRow(row))), threads: [] };
+    }
+    let afterTrace = '';
+    for (;;) {
+      const { rows } = await this.run(() => this.pool.query<TraceThreadRow>(EXPORT_THREADS('$1'), [afterTrace]));
+      if (rows.length === 0) break;
+      afterTrace = rows[rows.length - 1].trace_id;
+      const threads = rows.map((row) =>
+        traceThreadFromRow({
+          trace_id: fromPostgresText(row.trace_id),
+          thread_id: fromPostgresText(row.thread_id),
+          name: fromNullablePostgresText(row.name),
+          user_id: fromNullablePostgresText(row.user_id),
+        }),
+      );
+      yield { records: [], steps: [], threads };
     }
   }
 
@@ -725,7 +1084,7 @@ export class PostgresStore implements PlaygroundStore {
   }
 
   importJsonl(input: Readable): Promise<WriteResult> {
-    return readJsonl(input, (records) => this.write(records));
+    return readJsonl(input, (records, steps) => this.write(records, steps));
   }
 
   async close(): Promise<void> {

@@ -5,8 +5,9 @@ import Database from 'better-sqlite3';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
+import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
-import { type SpanKey, spanKeyString, type WriteResult } from '../ingest/contract.js';
+import { type GenerationMerge, type SpanKey, type StepBatch, type StepLink, spanKeyString, type WriteResult } from '../ingest/contract.js';
 import { storedRecord } from '../ingest/stored-values.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { pageFrom } from './cursor.js';
@@ -29,7 +30,7 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
-import { type FilterDialect, listParts, normalizeFilter } from './filter-sql.js';
+import { listParts, normalizeFilter, traceListWhere } from './filter-sql.js';
 import {
   fromRow,
   GENERATION_COLUMNS,
@@ -41,10 +42,42 @@ import {
   type RecordColumns,
   toRow,
 } from './generation-row.js';
-import { readJsonl, writeJsonl } from './jsonl.js';
+import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
+import {
+  batchThreads,
+  batchTraceTimes,
+  encodePageCursor,
+  fromStepRow,
+  mergedGenerationJson,
+  STEP_COLUMNS,
+  type StepLinkRow,
+  type StoredStepRow,
+  stepLinkFromRow,
+  type ThreadSummaryRow,
+  type ThreadTurnRow,
+  type TraceSummaryRow,
+  type TraceThreadRow,
+  threadSummaryFromRow,
+  threadTurnFromRow,
+  toStepRow,
+  traceSummaryFromRow,
+  traceThreadFromRow,
+  treeOrder,
+} from './step-row.js';
 import { decodeLog, decodeSpan, encodeSpan, toLogRows } from './telemetry-json.js';
-import type { ListPage, PlaygroundStore } from './types.js';
+import {
+  EXPORT_STEPS,
+  EXPORT_THREADS,
+  listTracesSql,
+  SELECT_THREAD,
+  SELECT_THREAD_TURNS,
+  SELECT_TRACE_STEPS,
+  SELECT_TRACE_THREAD,
+  type TraceDialect,
+  threadListQuery,
+} from './trace-sql.js';
+import type { ExportPage, ListPage, PlaygroundStore, ThreadFilter } from './types.js';
 
 export interface SqliteStoreOptions {
   /** The database file, created when missing. Default `./genspan.db`. */
@@ -76,7 +109,7 @@ export const SQLITE_CONNECTION_PRAGMAS: readonly string[] = ['synchronous = NORM
 const SQLITE_WRITE_THREAD_PRAGMAS: readonly string[] = [...SQLITE_CONNECTION_PRAGMAS, 'cache_size = -8192'];
 
 /** The schema this code writes (`PRAGMA user_version`). */
-export const SQLITE_SCHEMA_VERSION = 4;
+export const SQLITE_SCHEMA_VERSION = 5;
 /** Default `busyTimeoutMs`. */
 export const SQLITE_DEFAULT_BUSY_TIMEOUT_MS = 50;
 /** How long opening waits for another writer: setup happens once, before any span is exported. */
@@ -88,6 +121,7 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
  * v2: the record's cost (JSON) and its total (the cost filters read it); records stored before have none.
  * v3: experiments and their results.
  * v4: an index for the cost orders.
+ * v5: steps, traces and threads.
  * Every genspan release wrote v1 or later: a file without genspan's application id is never taken for an older one.
  */
 const SCHEMA_V1 = `
@@ -168,8 +202,56 @@ const SCHEMA_V4 = `
 CREATE INDEX genspan_generations_cost ON genspan_generations (cost_total, start_ms, id) WHERE cost_total IS NOT NULL;
 `;
 
+/**
+ * Steps keyed by their span, with the record of a generation merged into another one (`merged_generation`); traces
+ * (their thread, first start and last end) and threads, kept by upserts as steps arrive. New tables only: every row
+ * is kept, and traces stored before have no steps.
+ */
+const SCHEMA_V5 = `
+CREATE TABLE genspan_steps (
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  parent_id TEXT,
+  parent_span_id TEXT,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  input TEXT,
+  output TEXT,
+  start_time TEXT NOT NULL,
+  end_time TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL,
+  error TEXT,
+  tags TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  generation_id TEXT,
+  service_name TEXT,
+  merged_generation TEXT,
+  PRIMARY KEY (trace_id, span_id)
+);
+CREATE INDEX genspan_steps_trace ON genspan_steps (trace_id, start_ms, span_id);
+CREATE TABLE genspan_traces (
+  trace_id TEXT PRIMARY KEY,
+  thread_id TEXT,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL
+);
+CREATE INDEX genspan_traces_start ON genspan_traces (start_ms, trace_id);
+CREATE INDEX genspan_traces_thread ON genspan_traces (thread_id, start_ms, trace_id) WHERE thread_id IS NOT NULL;
+CREATE TABLE genspan_threads (
+  id TEXT PRIMARY KEY,
+  name TEXT,
+  user_id TEXT,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL
+);
+CREATE INDEX genspan_threads_last ON genspan_threads (end_ms, id);
+CREATE INDEX genspan_threads_user ON genspan_threads (user_id, end_ms, id) WHERE user_id IS NOT NULL;
+`;
+
 /** Migration i takes the schema from version i to i + 1 (version 0: an empty file). */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5];
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
 export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
@@ -257,22 +339,48 @@ function busyTimeout(value: number | undefined): number {
   return value;
 }
 
-const sqliteDialect: FilterDialect = {
+const sqliteDialect: TraceDialect = {
   placeholder: () => '?',
   tagContains: (param) => `EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ${param})`,
   textContains: (param) => `instr(search_text, ${param}) > 0`,
   errorsOnly: 'is_error = 1',
+  generationTokens:
+    "coalesce(json_extract(g.generation, '$.tokenCount'), " +
+    "json_extract(g.generation, '$.inputTokenCount') + json_extract(g.generation, '$.outputTokenCount'))",
+  generationTokensFrom: '',
 };
 
-/** Inserts one generation row, leaving a row already stored for the same span as it is (writes are idempotent). */
+/**
+ * Inserts one generation row, leaving a row already stored for the same span as it is (writes are idempotent): the
+ * benchmarks' lower bound. The store's own insert also leaves out spans merged into another generation.
+ */
 export const SQLITE_INSERT_GENERATION =
   `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) ` +
   `VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
 
+/** A generation's span whose step says it was merged into another generation: its record is not listed again. */
+const MERGED_STEP = 'SELECT 1 FROM genspan_steps WHERE trace_id = ? AND span_id = ? AND merged_generation IS NOT NULL';
+
 /** Indexes into `WRITE_STATEMENTS`, the statements every write runs (on the writer's connection). */
-const WRITE = { generation: 0, span: 1, log: 2, update: 3, experiment: 4, experimentStatus: 5, experimentResult: 6 } as const;
+const WRITE = {
+  generation: 0,
+  span: 1,
+  log: 2,
+  update: 3,
+  experiment: 4,
+  experimentStatus: 5,
+  experimentResult: 6,
+  step: 7,
+  traceTimes: 8,
+  threadTimes: 9,
+  traceThread: 10,
+  thread: 11,
+  mergeStep: 12,
+  mergeDelete: 13,
+} as const;
 const WRITE_STATEMENTS: readonly string[] = [
-  SQLITE_INSERT_GENERATION,
+  `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) SELECT ${GENERATION_COLUMNS.map(() => '?').join(', ')} ` +
+    `WHERE NOT EXISTS (${MERGED_STEP}) ON CONFLICT DO NOTHING`,
   `INSERT INTO genspan_spans (trace_id, span_id, span) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
   `INSERT INTO genspan_logs (key, trace_id, span_id, time_unix_nano, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   `UPDATE genspan_generations SET generation = ?, source = ?, warnings = ?, model = ?, provider = ?, tags = ?,
@@ -281,13 +389,63 @@ const WRITE_STATEMENTS: readonly string[] = [
   'INSERT INTO genspan_experiments (id, created_ms, status, definition) VALUES (?, ?, ?, ?)',
   'UPDATE genspan_experiments SET status = ?, error = ? WHERE id = ?',
   `INSERT INTO genspan_experiment_results (${EXPERIMENT_RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  `INSERT INTO genspan_steps (${STEP_COLUMNS.join(', ')}) VALUES (${STEP_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
+  `INSERT INTO genspan_traces (trace_id, start_ms, end_ms) VALUES (?, ?, ?) ON CONFLICT (trace_id) DO UPDATE
+     SET start_ms = min(start_ms, excluded.start_ms), end_ms = max(end_ms, excluded.end_ms)`,
+  // A trace already in a thread widens the thread's span as it does its own.
+  `UPDATE genspan_threads SET start_ms = min(genspan_threads.start_ms, t.start_ms), end_ms = max(genspan_threads.end_ms, t.end_ms)
+     FROM genspan_traces AS t WHERE t.trace_id = ? AND genspan_threads.id = t.thread_id`,
+  // A trace's thread is kept once known.
+  'UPDATE genspan_traces SET thread_id = ? WHERE trace_id = ? AND thread_id IS NULL',
+  `INSERT INTO genspan_threads (id, name, user_id, start_ms, end_ms)
+     SELECT thread_id, ?, ?, start_ms, end_ms FROM genspan_traces WHERE trace_id = ? AND thread_id = ?
+   ON CONFLICT (id) DO UPDATE SET name = coalesce(genspan_threads.name, excluded.name),
+     user_id = coalesce(genspan_threads.user_id, excluded.user_id), start_ms = min(genspan_threads.start_ms, excluded.start_ms),
+     end_ms = max(genspan_threads.end_ms, excluded.end_ms)`,
+  'UPDATE genspan_steps SET merged_generation = ?, generation_id = ? WHERE trace_id = ? AND span_id = ?',
+  // Only once its step holds the record, so a merge never loses one.
+  `DELETE FROM genspan_generations WHERE trace_id = ? AND span_id = ? AND EXISTS (${MERGED_STEP})`,
 ];
 
-const EXPORT_PAGE_SIZE = 500;
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
 
 function rowValues(row: GenerationRow): unknown[] {
   return GENERATION_COLUMNS.map((column) => (column === 'is_error' ? (row.is_error ? 1 : 0) : row[column]));
+}
+
+/** Replaces a stored record's generation, source, warnings and cost, and the values the filters read from them. */
+function updateOp(record: GenerationRecord): SqliteWriteOp {
+  const facets = generationFacets(storedRecord(record));
+  return [
+    WRITE.update,
+    [
+      facets.generation,
+      facets.source,
+      facets.warnings,
+      facets.model,
+      facets.provider,
+      facets.tags,
+      facets.search_text,
+      facets.cost,
+      facets.cost_total,
+      facets.generationError ? 1 : 0,
+      record.traceId.toLowerCase(),
+      record.spanId.toLowerCase(),
+    ],
+  ];
+}
+
+/** A batch's steps (insert-or-ignore), then its traces' times, then what it says of threads. */
+function* stepOps(batch: StepBatch): Generator<SqliteWriteOp> {
+  const rows = batch.steps.map(toStepRow);
+  for (const row of rows) yield [WRITE.step, STEP_COLUMNS.map((column) => row[column])];
+  const traces = batchTraceTimes(rows);
+  for (const trace of traces) yield [WRITE.traceTimes, [trace.traceId, trace.startMs, trace.endMs]];
+  for (const trace of traces) yield [WRITE.threadTimes, [trace.traceId]];
+  for (const thread of batchThreads(batch.threads)) {
+    yield [WRITE.traceThread, [thread.threadId, thread.traceId]];
+    yield [WRITE.thread, [thread.threadName, thread.userId, thread.traceId, thread.threadId]];
+  }
 }
 
 /**
@@ -304,6 +462,8 @@ export class SqliteStore implements PlaygroundStore {
   private readonly selectSpan: Database.Statement;
   private readonly selectLogs: Database.Statement;
   private readonly selectExportPage: Database.Statement;
+  private readonly selectStepLinks: Database.Statement;
+  private readonly selectMerged: Database.Statement;
   private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(options: SqliteStoreOptions = {}) {
@@ -337,6 +497,10 @@ export class SqliteStore implements PlaygroundStore {
     this.selectLogs = db.prepare(`SELECT record FROM genspan_logs WHERE trace_id = ? AND span_id = ? ORDER BY time_unix_nano, seq`);
     this.selectExportPage = db.prepare(
       `SELECT ${recordColumns} FROM genspan_generations WHERE (start_ms, id) > (?, ?) ORDER BY start_ms, id LIMIT ${EXPORT_PAGE_SIZE}`,
+    );
+    this.selectStepLinks = db.prepare('SELECT span_id, parent_span_id, type, generation_id FROM genspan_steps WHERE trace_id = ?');
+    this.selectMerged = db.prepare(
+      'SELECT merged_generation FROM genspan_steps WHERE trace_id = ? AND span_id = ? AND merged_generation IS NOT NULL',
     );
   }
 
@@ -426,23 +590,65 @@ export class SqliteStore implements PlaygroundStore {
     });
   }
 
-  write(records: readonly GenerationRecord[]): Promise<WriteResult> {
-    return this.writeWithSpans(records, NO_SPANS);
+  write(records: readonly GenerationRecord[], steps?: StepBatch): Promise<WriteResult> {
+    return this.writeWithSpans(records, NO_SPANS, steps);
   }
 
-  async writeWithSpans(records: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>): Promise<WriteResult> {
+  async writeWithSpans(
+    records: Iterable<GenerationRecord>,
+    spans: ReadonlyMap<string, NormalizedSpan>,
+    steps?: StepBatch,
+  ): Promise<WriteResult> {
     let count = 0;
     // Each record is built and turned into its row as the writer takes it, never all of a batch at once.
     function* ops(): Generator<SqliteWriteOp> {
       for (const record of records) {
         count++;
-        yield [WRITE.generation, rowValues(toRow(record))];
+        const row = toRow(record);
+        yield [WRITE.generation, [...rowValues(row), row.trace_id, row.span_id]];
         const span = spans.size > 0 ? spans.get(spanKeyString(record)) : undefined;
-        if (span) yield [WRITE.span, [record.traceId.toLowerCase(), record.spanId.toLowerCase(), encodeSpan(span)]];
+        if (span) yield [WRITE.span, [row.trace_id, row.span_id, encodeSpan(span)]];
       }
+      // The ingest fills the step batch while it yields the records: it is complete only now.
+      if (steps) yield* stepOps(steps);
     }
     const changes = await this.transaction(ops());
     return { inserted: changes[WRITE.generation], duplicates: count - changes[WRITE.generation] };
+  }
+
+  async mergeGenerations(merges: readonly GenerationMerge[]): Promise<void> {
+    const ops: SqliteWriteOp[] = [];
+    for (const { owner, merged } of merges) {
+      ops.push(updateOp(owner));
+      for (const record of merged) {
+        const key = [record.traceId.toLowerCase(), record.spanId.toLowerCase()];
+        ops.push([WRITE.mergeStep, [mergedGenerationJson(record), owner.id, ...key]]);
+        ops.push([WRITE.mergeDelete, [...key, ...key]]);
+      }
+    }
+    await this.transaction(ops);
+  }
+
+  stepLinks(traceIds: readonly string[]): Promise<Map<string, StepLink[]>> {
+    return this.run(() => {
+      const found = new Map<string, StepLink[]>();
+      for (const traceId of traceIds) {
+        const rows = this.selectStepLinks.all(traceId.toLowerCase()) as StepLinkRow[];
+        if (rows.length > 0) found.set(traceId, rows.map(stepLinkFromRow));
+      }
+      return found;
+    });
+  }
+
+  mergedRecords(keys: readonly SpanKey[]): Promise<Map<string, GenerationRecord>> {
+    return this.run(() => {
+      const found = new Map<string, GenerationRecord>();
+      for (const key of keys) {
+        const row = this.selectMerged.get(key.traceId.toLowerCase(), key.spanId.toLowerCase()) as { merged_generation: string } | undefined;
+        if (row) found.set(spanKeyString(key), JSON.parse(row.merged_generation) as GenerationRecord);
+      }
+      return found;
+    });
   }
 
   async writeLogs(records: readonly NormalizedLogRecord[]): Promise<void> {
@@ -479,28 +685,7 @@ export class SqliteStore implements PlaygroundStore {
   }
 
   async updateGenerations(records: readonly GenerationRecord[]): Promise<void> {
-    await this.transaction(
-      records.map((record): SqliteWriteOp => {
-        const facets = generationFacets(storedRecord(record));
-        return [
-          WRITE.update,
-          [
-            facets.generation,
-            facets.source,
-            facets.warnings,
-            facets.model,
-            facets.provider,
-            facets.tags,
-            facets.search_text,
-            facets.cost,
-            facets.cost_total,
-            facets.generationError ? 1 : 0,
-            record.traceId.toLowerCase(),
-            record.spanId.toLowerCase(),
-          ],
-        ];
-      }),
-    );
+    await this.transaction(records.map(updateOp));
   }
 
   get(id: string): Promise<GenerationRecord | undefined> {
@@ -517,14 +702,73 @@ export class SqliteStore implements PlaygroundStore {
       for (const part of listParts(normalized, sqliteDialect)) {
         if (rows.length > normalized.limit) break;
         const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} LIMIT ?`;
-        let statement = this.listStatements.get(sql);
-        if (!statement) {
-          statement = db.prepare(sql);
-          this.listStatements.set(sql, statement);
-        }
-        rows.push(...(statement.all(...part.params, normalized.limit + 1 - rows.length) as ListRow[]));
+        rows.push(...(this.statement(db, sql).all(...part.params, normalized.limit + 1 - rows.length) as ListRow[]));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
+    });
+  }
+
+  /** A statement prepared once per SQL text (the list queries vary with their filters). */
+  private statement(db: Database.Database, sql: string): Database.Statement {
+    let statement = this.listStatements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      this.listStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  getTrace(traceId: string): Promise<TraceDetail | undefined> {
+    return this.run((db) => {
+      const id = traceId.toLowerCase();
+      const rows = this.statement(db, SELECT_TRACE_STEPS('?')).all(id) as StoredStepRow[];
+      if (rows.length === 0) return undefined;
+      const trace = this.statement(db, SELECT_TRACE_THREAD('?')).get(id) as { thread_id: string | null } | undefined;
+      return { traceId: id, threadId: trace?.thread_id ?? null, steps: treeOrder(rows.map(fromStepRow)) };
+    });
+  }
+
+  listTraces(filter: ListFilter = {}): Promise<TraceList> {
+    return this.run((db) => {
+      const query = traceListWhere(filter, sqliteDialect);
+      const rows = this.statement(db, listTracesSql(sqliteDialect, query.where, '?')).all(
+        ...query.params,
+        query.limit + 1,
+      ) as TraceSummaryRow[];
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return {
+        items: rows.slice(0, query.limit).map(traceSummaryFromRow),
+        nextCursor: last ? encodePageCursor('traces', { ms: Number(last.start_ms), id: last.trace_id }) : null,
+      };
+    });
+  }
+
+  listThreads(filter: ThreadFilter = {}): Promise<ThreadList> {
+    return this.run((db) => {
+      const query = threadListQuery(filter, sqliteDialect.placeholder);
+      const rows = this.statement(db, query.sql).all(...query.params) as ThreadSummaryRow[];
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return {
+        items: rows.slice(0, query.limit).map(threadSummaryFromRow),
+        nextCursor: last ? encodePageCursor('threads', { ms: Number(last.end_ms), id: last.id }) : null,
+      };
+    });
+  }
+
+  getThread(id: string): Promise<ThreadDetail | undefined> {
+    return this.run((db) => {
+      const thread = this.statement(db, SELECT_THREAD('?')).get(id) as Omit<ThreadSummaryRow, 'traces'> | undefined;
+      if (!thread) return undefined;
+      const turns = (this.statement(db, SELECT_THREAD_TURNS('?')).all(id) as ThreadTurnRow[]).map(threadTurnFromRow);
+      const { traces: _count, ...summary } = threadSummaryFromRow({ ...thread, traces: turns.length });
+      return { ...summary, name: thread.name ?? turns[0]?.input ?? null, traces: turns };
+    });
+  }
+
+  threadOfTrace(traceId: string): Promise<string | null> {
+    return this.run((db) => {
+      const trace = this.statement(db, SELECT_TRACE_THREAD('?')).get(traceId.toLowerCase()) as { thread_id: string | null } | undefined;
+      return trace?.thread_id ?? null;
     });
   }
 
@@ -574,14 +818,29 @@ export class SqliteStore implements PlaygroundStore {
     );
   }
 
-  private async *exportPages(): AsyncGenerator<GenerationRecord[]> {
+  async *exportPages(): AsyncGenerator<ExportPage> {
     let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
     for (;;) {
       const rows = await this.run(() => this.selectExportPage.all(...after) as RecordColumns[]);
-      if (rows.length === 0) return;
+      if (rows.length === 0) break;
       const last = rows[rows.length - 1];
       after = [Number(last.start_ms), last.id];
-      yield rows.map(fromRow);
+      yield { records: rows.map(fromRow), steps: [], threads: [] };
+    }
+    let afterStep: [string, string] = ['', ''];
+    for (;;) {
+      const rows = await this.run((db) => this.statement(db, EXPORT_STEPS('?', '?')).all(...afterStep) as StoredStepRow[]);
+      if (rows.length === 0) break;
+      const last = rows[rows.length - 1];
+      afterStep = [last.trace_id, last.span_id];
+      yield { records: [], steps: rows.map(fromStepRow), threads: [] };
+    }
+    let afterTrace = '';
+    for (;;) {
+      const rows = await this.run((db) => this.statement(db, EXPORT_THREADS('?')).all(afterTrace) as TraceThreadRow[]);
+      if (rows.length === 0) break;
+      afterTrace = rows[rows.length - 1].trace_id;
+      yield { records: [], steps: [], threads: rows.map(traceThreadFromRow) };
     }
   }
 
@@ -590,7 +849,7 @@ export class SqliteStore implements PlaygroundStore {
   }
 
   importJsonl(input: Readable): Promise<WriteResult> {
-    return readJsonl(input, (records) => this.write(records));
+    return readJsonl(input, (records, steps) => this.write(records, steps));
   }
 
   /**

@@ -3,12 +3,20 @@ import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStat
 import type { ListFilter } from '../generation/filter.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
-import type { IngestStore, WriteResult } from '../ingest/contract.js';
+import type { StepRecord, TraceThread } from '../generation/step-record.js';
+import type { IngestStore, StepBatch, WriteResult } from '../ingest/contract.js';
 
 export interface ListPage {
   /** Newest first (by start time, then id). */
   items: GenerationRecord[];
   nextCursor: string | null;
+}
+
+/** A page of a whole store's export: generation records first (pages without steps), then steps, then trace threads. */
+export interface ExportPage {
+  records: GenerationRecord[];
+  steps: StepRecord[];
+  threads: TraceThread[];
 }
 
 /** Where generation records are kept. Both implementations pass one contract test suite. */
@@ -17,13 +25,23 @@ export interface GenerationStore {
    * Writes a batch in one transaction, idempotently on (traceId, spanId). Resolves once the batch is committed:
    * SqliteStore (WAL, synchronous=NORMAL) keeps it if the process crashes or is killed (SIGKILL), but a power loss or
    * operating system crash may lose the last commits; PostgresStore keeps it as the server's synchronous_commit promises.
+   * `steps`, when given, is written in the same transaction, as `writeWithSpans` writes it.
    */
-  write(records: readonly GenerationRecord[]): Promise<WriteResult>;
+  write(records: readonly GenerationRecord[], steps?: StepBatch): Promise<WriteResult>;
   get(id: string): Promise<GenerationRecord | undefined>;
   list(filter?: ListFilter): Promise<ListPage>;
-  /** Writes every record as JSON Lines; resolves with the count. */
+  /**
+   * Everything stored, in pages read one at a time (memory stays bounded whatever the store holds): every generation
+   * record (oldest first), then every step (trace by trace), then each trace's thread. Merged records stay on their
+   * steps and are not exported.
+   */
+  exportPages(): AsyncIterable<ExportPage>;
+  /**
+   * Writes every record as JSON Lines, then each step as `{"kind":"step", ...}` and each trace's thread as
+   * `{"kind":"thread", ...}`; resolves with the count of records.
+   */
   exportJsonl(output: Writable): Promise<number>;
-  /** Reads JSON Lines as written by `exportJsonl`; resolves with what was stored. */
+  /** Reads JSON Lines as written by `exportJsonl` (files of records only too); resolves with the records stored. */
   importJsonl(input: Readable): Promise<WriteResult>;
   close(): Promise<void>;
 }
@@ -68,4 +86,4 @@ export interface TraceStore {
 }
 
 /** A store the exporters and the server write to and read from: `SqliteStore` and `PostgresStore`. */
-export type PlaygroundStore = GenerationStore & IngestStore & ExperimentStore;
+export type PlaygroundStore = GenerationStore & IngestStore & ExperimentStore & TraceStore;

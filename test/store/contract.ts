@@ -26,6 +26,7 @@ import {
   T0_MS,
   traceIdOf,
 } from './fixtures.js';
+import { stepContract } from './step-contract.js';
 
 export interface StoreHarness {
   /** A new, empty store (each call gets its own database). */
@@ -122,6 +123,8 @@ export function storeContract(name: string, harness: StoreHarness): void {
     afterEach(async () => {
       await Promise.all(opened.splice(0).map((store) => store.close().catch(() => undefined)));
     });
+
+    stepContract(create);
 
     describe('writes', () => {
       it('stores a batch and counts a redelivered batch as duplicates', async () => {

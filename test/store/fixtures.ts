@@ -1,7 +1,8 @@
 import { shippedPriceTable } from '../../src/generation/prices.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
-import { toGenerationRecord } from '../../src/ingest/record.js';
+import type { StepRecord, StepType, TraceThread } from '../../src/generation/step-record.js';
+import { recordId, toGenerationRecord } from '../../src/ingest/record.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationSource } from '../../src/translate/types.js';
 
 /** 2026-01-01T00:00:00.000Z */
@@ -126,4 +127,54 @@ export function newestFirst(records: readonly GenerationRecord[]): GenerationRec
     if (byTime !== 0) return byTime;
     return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
   });
+}
+
+export interface StepOptions {
+  trace: number;
+  span: number;
+  /** The parent's span number; none for a root. */
+  parent?: number;
+  /** Start, in ms after T0. */
+  atMs: number;
+  durationMs?: number;
+  type?: StepType;
+  name?: string;
+  input?: string | null;
+  output?: string | null;
+  error?: string | null;
+  /** The generation record's id; an `llm` step's own by default. */
+  generationId?: string | null;
+  tags?: string[];
+  metadata?: Record<string, unknown>;
+  service?: string | null;
+}
+
+/** A step as the ingest builds it: ids derived from its span and its parent's. */
+export function makeStep(options: StepOptions): StepRecord {
+  const traceId = traceIdOf(options.trace);
+  const spanId = spanIdOf(options.span);
+  const parentSpanId = options.parent === undefined ? null : spanIdOf(options.parent);
+  const type = options.type ?? 'run';
+  return {
+    id: recordId(traceId, spanId),
+    traceId,
+    spanId,
+    parentId: parentSpanId === null ? null : recordId(traceId, parentSpanId),
+    parentSpanId,
+    name: options.name ?? `step ${options.span}`,
+    type,
+    input: options.input ?? null,
+    output: options.output ?? null,
+    startTime: new Date(T0_MS + options.atMs).toISOString(),
+    endTime: new Date(T0_MS + options.atMs + (options.durationMs ?? 100)).toISOString(),
+    error: options.error ?? null,
+    tags: options.tags ?? [],
+    metadata: options.metadata ?? {},
+    generationId: options.generationId === undefined ? (type === 'llm' ? recordId(traceId, spanId) : null) : options.generationId,
+    serviceName: options.service === undefined ? 'checkout' : options.service,
+  };
+}
+
+export function traceThread(trace: number, threadId: string, threadName: string | null = null, userId: string | null = null): TraceThread {
+  return { traceId: traceIdOf(trace), threadId, threadName, userId };
 }

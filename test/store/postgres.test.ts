@@ -10,9 +10,10 @@ import {
   StoreUnwritableError,
 } from '../../src/store/errors.js';
 import { POSTGRES_SCHEMA_VERSION, PostgresStore } from '../../src/store/postgres.js';
+import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { type PostgresServer, startPostgres, stoppableServer } from '../support/postgres.js';
 import { storeContract } from './contract.js';
-import { manyRecords } from './fixtures.js';
+import { makeStep, manyRecords, traceThread } from './fixtures.js';
 
 let server: PostgresServer;
 
@@ -79,7 +80,9 @@ describe('PostgresStore server', () => {
     const first = new PostgresStore({ connectionString: url });
     await first.write(older);
     await first.close();
-    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4).
+    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4),
+    // nor steps (5).
+    await query(url, 'DROP TABLE genspan_steps, genspan_traces, genspan_threads');
     await query(url, 'DROP INDEX genspan_generations_cost');
     await query(url, 'DROP TABLE genspan_experiments, genspan_experiment_results');
     await query(url, 'ALTER TABLE genspan_generations DROP COLUMN cost, DROP COLUMN cost_total');
@@ -103,6 +106,7 @@ describe('PostgresStore server', () => {
     const first = new PostgresStore({ connectionString: url });
     await first.write(older);
     await first.close();
+    await query(url, 'DROP TABLE genspan_steps, genspan_traces, genspan_threads');
     await query(url, 'DROP INDEX genspan_generations_cost');
     await query(url, `UPDATE genspan_meta SET value = '3' WHERE key = 'schema_version'`);
 
@@ -114,6 +118,51 @@ describe('PostgresStore server', () => {
       { value: String(POSTGRES_SCHEMA_VERSION) },
     ]);
     await store.close();
+  });
+
+  it('migrates a schema 4 database (before steps): its records are kept, and steps, traces and threads are written after', async () => {
+    const url = await server.createDatabase();
+    const older = manyRecords(3);
+    const first = new PostgresStore({ connectionString: url });
+    await first.write(older);
+    await first.close();
+    await query(url, 'DROP TABLE genspan_steps, genspan_traces, genspan_threads');
+    await query(url, `UPDATE genspan_meta SET value = '4' WHERE key = 'schema_version'`);
+
+    const store = new PostgresStore({ connectionString: url });
+    for (const record of older) expect(await store.get(record.id)).toEqual(record);
+    const step = makeStep({ trace: 1, span: 1, atMs: 0, type: 'llm' });
+    await store.writeWithSpans([], new Map(), { steps: [step], threads: [traceThread(1, 'conversation')] });
+    expect((await store.stepLinks([step.traceId])).get(step.traceId)).toEqual([
+      { spanId: step.spanId, parentSpanId: null, type: 'llm', generationId: older[0].id },
+    ]);
+    expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
+      { value: String(POSTGRES_SCHEMA_VERSION) },
+    ]);
+    await store.close();
+  });
+
+  it("reads a trace's steps and a thread's traces, with their roots, through indexes, never a sequential scan", async () => {
+    const url = await server.createDatabase();
+    const store = new PostgresStore({ connectionString: url });
+    await store.ready();
+    await store.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // Empty tables are read whole whatever indexes they have: with sequential scans priced out, the plan shows whether
+      // an index serves each read.
+      await client.query('SET enable_seqscan = off');
+      for (const sql of [SELECT_TRACE_STEPS('$1'), SELECT_THREAD_TURNS('$1')]) {
+        const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql.replaceAll('$1', "'id'")}`)).rows
+          .map((row) => row['QUERY PLAN'])
+          .join('\n');
+        expect(plan).not.toMatch(/Seq Scan/);
+        expect(plan).toMatch(/Index (Only )?Scan (using|on) genspan_(steps_trace|traces_thread)/);
+      }
+    } finally {
+      await client.end();
+    }
   });
 
   it('refuses a database holding a newer genspan schema', async () => {

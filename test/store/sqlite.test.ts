@@ -7,8 +7,9 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IncompatibleDatabaseError, StoreError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
+import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { storeContract } from './contract.js';
-import { manyRecords } from './fixtures.js';
+import { makeStep, manyRecords, traceThread } from './fixtures.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-'));
 let fileCounter = 0;
@@ -158,8 +159,10 @@ describe('SqliteStore files', () => {
     const first = new SqliteStore({ path });
     await first.write(older);
     await first.close();
-    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4).
+    // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4),
+    // nor steps (5).
     const raw = new Database(path);
+    raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
     raw.exec('DROP INDEX genspan_generations_cost; DROP TABLE genspan_experiments; DROP TABLE genspan_experiment_results');
     raw.exec('ALTER TABLE genspan_generations DROP COLUMN cost; ALTER TABLE genspan_generations DROP COLUMN cost_total');
     raw.pragma('user_version = 1');
@@ -185,6 +188,7 @@ describe('SqliteStore files', () => {
     await first.write(older);
     await first.close();
     const raw = new Database(path);
+    raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
     raw.exec('DROP INDEX genspan_generations_cost');
     raw.pragma('user_version = 3');
     raw.close();
@@ -203,6 +207,44 @@ describe('SqliteStore files', () => {
       .all(1, 0, '') as { detail: string }[];
     expect(plan.map((step) => step.detail).join('; ')).toMatch(/USING (COVERING )?INDEX genspan_generations_cost/);
     migrated.close();
+  });
+
+  it('migrates a schema 4 file (before steps): its records are kept, and steps, traces and threads are written after', async () => {
+    const path = freshPath();
+    const older = manyRecords(3);
+    const first = new SqliteStore({ path });
+    await first.write(older);
+    await first.close();
+    const raw = new Database(path);
+    raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
+    raw.pragma('user_version = 4');
+    raw.close();
+
+    const store = new SqliteStore({ path });
+    for (const record of older) expect(await store.get(record.id)).toEqual(record);
+    const step = makeStep({ trace: 1, span: 1, atMs: 0, type: 'llm' });
+    await store.writeWithSpans([], new Map(), { steps: [step], threads: [traceThread(1, 'conversation')] });
+    expect((await store.stepLinks([step.traceId])).get(step.traceId)).toEqual([
+      { spanId: step.spanId, parentSpanId: null, type: 'llm', generationId: older[0].id },
+    ]);
+    await store.close();
+    const migrated = new Database(path, { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    const tables = migrated.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'genspan_t%'`).all();
+    expect(tables.map((row) => (row as { name: string }).name).sort()).toEqual(['genspan_threads', 'genspan_traces']);
+    migrated.close();
+  });
+
+  it("reads a trace's steps and a thread's traces, with their roots, through indexes, never a scan or a sort", async () => {
+    const path = freshPath();
+    await new SqliteStore({ path }).close();
+    const db = new Database(path, { readonly: true });
+    for (const sql of [SELECT_TRACE_STEPS('?'), SELECT_THREAD_TURNS('?')]) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('id') as { detail: string }[]).map((step) => step.detail);
+      expect(plan.filter((detail) => /^SCAN|TEMP B-TREE/.test(detail))).toEqual([]);
+      expect(plan.join('; ')).toMatch(/SEARCH (genspan_steps|t) USING INDEX genspan_(steps_trace|traces_thread)/);
+    }
+    db.close();
   });
 
   it('says which folder is missing', () => {
