@@ -43,6 +43,7 @@ import {
   toRow,
 } from './generation-row.js';
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
+import { NO_PRUNE, orphanBound, type PruneCounts, pruneSql, RECLAIM_PAGES_PER_STEP, type RetentionStore, unclaimed } from './retention.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
 import {
   batchThreads,
@@ -377,6 +378,18 @@ const WRITE = {
   thread: 11,
   mergeStep: 12,
   mergeDelete: 13,
+  pruneGenerations: 14,
+  pruneSteps: 15,
+  pruneSpans: 16,
+  pruneLogs: 17,
+  pruneTrace: 18,
+  pruneThread: 19,
+  threadStart: 20,
+  pruneGeneration: 21,
+  pruneSpan: 22,
+  pruneSpanLogs: 23,
+  pruneLog: 24,
+  reclaimPage: 25,
 } as const;
 const WRITE_STATEMENTS: readonly string[] = [
   `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) SELECT ${GENERATION_COLUMNS.map(() => '?').join(', ')} ` +
@@ -405,6 +418,23 @@ const WRITE_STATEMENTS: readonly string[] = [
   'UPDATE genspan_steps SET merged_generation = ?, generation_id = ? WHERE trace_id = ? AND span_id = ?',
   // Only once its step holds the record, so a merge never loses one.
   `DELETE FROM genspan_generations WHERE trace_id = ? AND span_id = ? AND EXISTS (${MERGED_STEP})`,
+  // Retention, by trace: what started before the cutoff, then what no step or generation holds any more.
+  'DELETE FROM genspan_generations WHERE trace_id = ? AND start_ms < ?',
+  'DELETE FROM genspan_steps WHERE trace_id = ? AND start_ms < ?',
+  `DELETE FROM genspan_spans WHERE trace_id = ? AND ${unclaimed('genspan_spans')}`,
+  `DELETE FROM genspan_logs WHERE trace_id = ? AND ${unclaimed('genspan_logs')}`,
+  'DELETE FROM genspan_traces WHERE trace_id = ? AND NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = genspan_traces.trace_id)',
+  'DELETE FROM genspan_threads WHERE id = ? AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)',
+  `UPDATE genspan_threads SET start_ms = (SELECT min(t.start_ms) FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)
+     WHERE id = ? AND EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`,
+  // Retention, generations without a trace, by span.
+  'DELETE FROM genspan_generations WHERE trace_id = ? AND span_id = ? AND start_ms < ?',
+  `DELETE FROM genspan_spans WHERE trace_id = ? AND span_id = ? AND ${unclaimed('genspan_spans')}`,
+  `DELETE FROM genspan_logs WHERE trace_id = ? AND span_id = ? AND ${unclaimed('genspan_logs')}`,
+  `DELETE FROM genspan_logs WHERE seq = ? AND ${unclaimed('genspan_logs')}
+     AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)`,
+  // Each step of this pragma gives back one page, and the writer steps each op once: one op per page.
+  'PRAGMA incremental_vacuum',
 ];
 
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
@@ -454,7 +484,7 @@ function* stepOps(batch: StepBatch): Generator<SqliteWriteOp> {
  * writes run on a thread of their own with its own connection, so the calling thread only builds the rows and an
  * app's event loop never waits for a lock or the disk (an in-memory database is written on the calling thread).
  */
-export class SqliteStore implements PlaygroundStore {
+export class SqliteStore implements PlaygroundStore, RetentionStore {
   readonly path: string;
   private db: Database.Database | null;
   private readonly writer: SqliteWriter;
@@ -464,6 +494,7 @@ export class SqliteStore implements PlaygroundStore {
   private readonly selectExportPage: Database.Statement;
   private readonly selectStepLinks: Database.Statement;
   private readonly selectMerged: Database.Statement;
+  private readonly selectPrune: Record<keyof ReturnType<typeof pruneSql>, Database.Statement>;
   private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(options: SqliteStoreOptions = {}) {
@@ -479,6 +510,8 @@ export class SqliteStore implements PlaygroundStore {
       throw new StoreError(`Cannot open the SQLite database ${this.path}: ${(error as Error).message}`, { cause: error });
     }
     try {
+      // A new file gives deleted space back (`reclaimSpace`); this must come before WAL and the first table.
+      if (!inMemory && db.pragma('page_count', { simple: true }) === 0) db.pragma('auto_vacuum = INCREMENTAL');
       if (!inMemory) db.pragma('journal_mode = WAL');
       for (const pragma of SQLITE_CONNECTION_PRAGMAS) db.pragma(pragma);
       this.ensureSchema(db);
@@ -502,6 +535,12 @@ export class SqliteStore implements PlaygroundStore {
     this.selectMerged = db.prepare(
       'SELECT merged_generation FROM genspan_steps WHERE trace_id = ? AND span_id = ? AND merged_generation IS NOT NULL',
     );
+    const prune = pruneSql('@before', '@rows', '(@before * 1000000)');
+    this.selectPrune = {
+      traces: db.prepare(prune.traces),
+      orphanGenerations: db.prepare(prune.orphanGenerations),
+      orphanLogs: db.prepare(prune.orphanLogs),
+    };
   }
 
   /**
@@ -850,6 +889,102 @@ export class SqliteStore implements PlaygroundStore {
 
   importJsonl(input: Readable): Promise<WriteResult> {
     return readJsonl(input, (records, steps) => this.write(records, steps));
+  }
+
+  async pruneBatch(beforeMs: number, rows: number): Promise<PruneCounts> {
+    // Selected on the read connection (WAL: beside the writes); only the deletes take the write lock.
+    const selected = await this.run(() => {
+      const traces = this.selectPrune.traces.all({ before: beforeMs, rows }) as {
+        trace_id: string;
+        thread_id: string | null;
+        start_ms: number;
+      }[];
+      const bound = orphanBound(beforeMs, traces);
+      const generations = this.selectPrune.orphanGenerations.all({ before: bound, rows }) as { trace_id: string; span_id: string }[];
+      const logs = this.selectPrune.orphanLogs.all({ before: bound, rows }) as { seq: number }[];
+      return { traces, bound, generations, logs };
+    });
+    const ops: SqliteWriteOp[] = [];
+    for (const { trace_id } of selected.traces) {
+      ops.push([WRITE.pruneGenerations, [trace_id, beforeMs]], [WRITE.pruneSteps, [trace_id, beforeMs]]);
+      ops.push([WRITE.pruneSpans, [trace_id]], [WRITE.pruneLogs, [trace_id]], [WRITE.pruneTrace, [trace_id]]);
+    }
+    for (const thread of new Set(selected.traces.map((trace) => trace.thread_id))) {
+      if (thread !== null) ops.push([WRITE.pruneThread, [thread]], [WRITE.threadStart, [thread]]);
+    }
+    for (const { trace_id, span_id } of selected.generations) {
+      ops.push([WRITE.pruneGeneration, [trace_id, span_id, selected.bound]]);
+      ops.push([WRITE.pruneSpan, [trace_id, span_id]], [WRITE.pruneSpanLogs, [trace_id, span_id]]);
+    }
+    for (const { seq } of selected.logs) ops.push([WRITE.pruneLog, [seq]]);
+    if (ops.length === 0) return NO_PRUNE;
+    const changes = await this.transaction(ops);
+    return {
+      generations: changes[WRITE.pruneGenerations] + changes[WRITE.pruneGeneration],
+      steps: changes[WRITE.pruneSteps],
+      spans: changes[WRITE.pruneSpans] + changes[WRITE.pruneSpan],
+      logs: changes[WRITE.pruneLogs] + changes[WRITE.pruneSpanLogs] + changes[WRITE.pruneLog],
+      traces: changes[WRITE.pruneTrace],
+      threads: changes[WRITE.pruneThread],
+    };
+  }
+
+  /** Pages in use (the file less its free pages) plus the WAL file: what the file takes once the free pages are given back. */
+  storageBytes(): Promise<number> {
+    return this.run((db) => {
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      const used = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+      const wal = `${this.path}-wal`;
+      return used * pageSize + (existsSync(wal) ? statSync(wal).size : 0);
+    });
+  }
+
+  async generationsOverSize(maxBytes: number): Promise<number> {
+    const bytes = await this.storageBytes();
+    if (bytes <= maxBytes) return 0;
+    const { count } = await this.run((db) => db.prepare('SELECT count(*) AS count FROM genspan_generations').get() as { count: number });
+    return Math.ceil((count * (bytes - maxBytes)) / bytes);
+  }
+
+  async sizePruned(): Promise<void> {}
+
+  /**
+   * Files created with incremental auto-vacuum give their free pages back, a few MB per transaction; older files keep
+   * them for new rows (the file stops growing but does not shrink) until `vacuum()`.
+   */
+  async reclaimSpace(): Promise<number> {
+    const pages = () =>
+      this.run((db) => ({
+        incremental: db.pragma('auto_vacuum', { simple: true }) === 2,
+        count: db.pragma('page_count', { simple: true }) as number,
+        free: db.pragma('freelist_count', { simple: true }) as number,
+        size: db.pragma('page_size', { simple: true }) as number,
+      }));
+    const before = await pages();
+    if (!before.incremental) return 0;
+    let now = before;
+    while (now.free > 0) {
+      const step = Math.min(now.free, RECLAIM_PAGES_PER_STEP);
+      await this.transaction(Array.from({ length: step }, (): SqliteWriteOp => [WRITE.reclaimPage, []]));
+      const next = await pages();
+      if (next.free >= now.free) break;
+      now = next;
+    }
+    return (before.count - now.count) * before.size;
+  }
+
+  /** VACUUM rewrites the whole file (as long as it takes, holding writers off): `genspan prune --vacuum` only. */
+  vacuum(): Promise<void> {
+    return this.run((db) => {
+      const busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
+      db.pragma(`busy_timeout = ${Math.max(busyTimeoutMs, OPEN_BUSY_TIMEOUT_MS)}`);
+      try {
+        db.pragma('auto_vacuum = INCREMENTAL');
+        db.exec('VACUUM');
+      } finally {
+        db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      }
+    });
   }
 
   /**

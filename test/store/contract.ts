@@ -26,6 +26,7 @@ import {
   T0_MS,
   traceIdOf,
 } from './fixtures.js';
+import { retentionContract } from './retention-contract.js';
 import { stepContract } from './step-contract.js';
 
 export interface StoreHarness {
@@ -125,6 +126,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     });
 
     stepContract(create);
+    retentionContract(create);
 
     describe('writes', () => {
       it('stores a batch and counts a redelivered batch as duplicates', async () => {
