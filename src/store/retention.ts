@@ -52,7 +52,7 @@ export interface RetentionStore {
   pruneBatch(beforeMs: number, rows: number): Promise<PruneCounts>;
   /**
    * How many of the oldest generations to delete to bring the store within `maxBytes`, estimated from the average
-   * generation's share of the size; 0 when it is within. SQLite: pages in use plus the WAL file. PostgreSQL:
+   * generation's share of the size; 0 when it is within. SQLite: its pages in use (not the WAL). PostgreSQL:
    * `pg_total_relation_size` of genspan's tables, counted only once it grew past the size it had after the last
    * deletion for size (PostgreSQL reuses deleted rows' space rather than returning it).
    */

@@ -929,13 +929,16 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     };
   }
 
-  /** Pages in use (the file less its free pages) plus the WAL file: what the file takes once the free pages are given back. */
+  /**
+   * The pages in use: the file less its free pages, as the file will be once they are given back. The WAL is not
+   * counted: it holds pages on their way into the file, emptied at each checkpoint but kept at its largest size on
+   * disk (tens of MB under steady writes), so counting it would delete data for space it does not take for good.
+   */
   storageBytes(): Promise<number> {
     return this.run((db) => {
       const pageSize = db.pragma('page_size', { simple: true }) as number;
       const used = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
-      const wal = `${this.path}-wal`;
-      return used * pageSize + (existsSync(wal) ? statSync(wal).size : 0);
+      return used * pageSize;
     });
   }
 

@@ -66,7 +66,7 @@ export function retentionContract(create: () => Promise<PlaygroundStore>): void 
           sourceIds: [old1.record.id],
           variants: [{ provider: 'a', model: 'gpt-4o-mini', settings: {} }],
         },
-        'done',
+        'finished',
       );
       const result = { experimentId: 'exp', sourceId: old1.record.id, variant: 0, generationId: old2.record.id, error: null };
       await store.writeExperimentResult(result);
