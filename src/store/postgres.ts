@@ -40,7 +40,7 @@ import {
   toRow,
 } from './generation-row.js';
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
-import { NO_PRUNE, orphanBound, type PruneCounts, pruneSql, type RetentionStore, unclaimed } from './retention.js';
+import { NO_PRUNE, orphanBound, type PruneBatch, pruneSql, type RetentionStore, unclaimed } from './retention.js';
 import {
   batchThreads,
   batchTraceTimes,
@@ -847,7 +847,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     });
   }
 
-  async pruneBatch(beforeMs: number, rows: number): Promise<PruneCounts> {
+  async pruneBatch(beforeMs: number, rows: number): Promise<PruneBatch> {
     return this.run(async () => {
       const traces = (
         await this.pool.query<{ trace_id: string; thread_id: string | null; start_ms: string }>(PRUNE_SELECT.traces, [beforeMs, rows])
@@ -860,6 +860,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       const traceIds = traces.map((trace) => trace.trace_id);
       const threadIds = [...new Set(traces.flatMap((trace) => (trace.thread_id === null ? [] : [trace.thread_id])))];
       // One short transaction; row locks only, so ingestion writing other rows goes on beside it.
+      const started = performance.now();
       return this.transaction(async (client) => {
         const byTrace: number[] = [];
         for (const sql of PRUNE_TRACES) {
@@ -875,6 +876,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
         const orphanLogs = (await client.query(PRUNE_LOGS, [logs.map((row) => row.seq)])).rowCount ?? 0;
         const [generationRows, steps, spans, logRows, traceRows] = byTrace;
         return {
+          heldMs: performance.now() - started,
           generations: generationRows + bySpan[0],
           steps,
           spans: spans + bySpan[1],

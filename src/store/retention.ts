@@ -6,7 +6,7 @@
  */
 
 /** Rows a batch aims at: whole traces are taken until their steps reach it (at least one trace). */
-export const RETENTION_BATCH_ROWS = 500;
+export const RETENTION_BATCH_ROWS = 100;
 /** How often `genspan serve` runs retention. */
 export const RETENTION_INTERVAL_MS = 60_000;
 /** Free pages an SQLite file gives back per transaction (4 MB of 4 KB pages). */
@@ -24,7 +24,12 @@ export interface PruneCounts {
   threads: number;
 }
 
-export const NO_PRUNE: PruneCounts = { generations: 0, steps: 0, spans: 0, logs: 0, traces: 0, threads: 0 };
+/** One batch: what it deleted, and how long its transaction held writers off (SQLite: the write lock, BEGIN to COMMIT). */
+export interface PruneBatch extends PruneCounts {
+  heldMs: number;
+}
+
+export const NO_PRUNE: PruneBatch = { generations: 0, steps: 0, spans: 0, logs: 0, traces: 0, threads: 0, heldMs: 0 };
 
 export function addCounts(a: PruneCounts, b: PruneCounts): PruneCounts {
   return {
@@ -38,7 +43,7 @@ export function addCounts(a: PruneCounts, b: PruneCounts): PruneCounts {
 }
 
 function deletedAnything(counts: PruneCounts): boolean {
-  return Object.values(counts).some((value) => value > 0);
+  return counts.generations + counts.steps + counts.spans + counts.logs + counts.traces + counts.threads > 0;
 }
 
 /** Deleting old data, as both stores do it. One contract test suite covers both. */
@@ -49,7 +54,7 @@ export interface RetentionStore {
    * `rows`), and log records older than it whose span has neither. A trace keeps what a concurrent write added to it
    * at or after `beforeMs`. Resolves with what it deleted; all zero when nothing is left to delete.
    */
-  pruneBatch(beforeMs: number, rows: number): Promise<PruneCounts>;
+  pruneBatch(beforeMs: number, rows: number): Promise<PruneBatch>;
   /**
    * How many of the oldest generations to delete to bring the store within `maxBytes`, estimated from the average
    * generation's share of the size; 0 when it is within. SQLite: its pages in use (not the WAL). PostgreSQL:
@@ -77,7 +82,7 @@ export interface RetentionPolicy {
 
 export interface RetentionReport extends PruneCounts {
   batches: number;
-  /** The longest batch, from handing it to the store to its commit (an upper bound of the time it held writers off). */
+  /** The longest time a batch's transaction held writers off. */
   longestBatchMs: number;
   /** Bytes given back to the file system afterwards. */
   reclaimedBytes: number;
@@ -95,12 +100,11 @@ async function prune(
 ): Promise<void> {
   const target = report.generations + generations;
   while (report.generations < target) {
-    const started = performance.now();
-    const counts = await store.pruneBatch(beforeMs, Math.min(RETENTION_BATCH_ROWS, target - report.generations));
-    report.longestBatchMs = Math.max(report.longestBatchMs, performance.now() - started);
-    if (!deletedAnything(counts)) return;
+    const batch = await store.pruneBatch(beforeMs, Math.min(RETENTION_BATCH_ROWS, target - report.generations));
+    if (!deletedAnything(batch)) return;
     report.batches++;
-    Object.assign(report, addCounts(report, counts));
+    report.longestBatchMs = Math.max(report.longestBatchMs, batch.heldMs);
+    Object.assign(report, addCounts(report, batch));
   }
 }
 

@@ -43,7 +43,7 @@ import {
   toRow,
 } from './generation-row.js';
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
-import { NO_PRUNE, orphanBound, type PruneCounts, pruneSql, RECLAIM_PAGES_PER_STEP, type RetentionStore, unclaimed } from './retention.js';
+import { NO_PRUNE, orphanBound, type PruneBatch, pruneSql, RECLAIM_PAGES_PER_STEP, type RetentionStore, unclaimed } from './retention.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
 import {
   batchThreads,
@@ -622,9 +622,9 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   }
 
   /** Runs writes through the writer, sorting its failures like the reads' (and refusing once closed). */
-  private transaction(ops: Iterable<SqliteWriteOp>): Promise<number[]> {
+  private transaction(ops: Iterable<SqliteWriteOp>, held?: (ms: number) => void): Promise<number[]> {
     if (!this.db) return Promise.reject(new StoreClosedError(`SqliteStore ${this.path}`));
-    return this.writer.transaction(ops).catch((error: unknown) => {
+    return this.writer.transaction(ops, held).catch((error: unknown) => {
       throw this.describe(error);
     });
   }
@@ -891,7 +891,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     return readJsonl(input, (records, steps) => this.write(records, steps));
   }
 
-  async pruneBatch(beforeMs: number, rows: number): Promise<PruneCounts> {
+  async pruneBatch(beforeMs: number, rows: number): Promise<PruneBatch> {
     // Selected on the read connection (WAL: beside the writes); only the deletes take the write lock.
     const selected = await this.run(() => {
       const traces = this.selectPrune.traces.all({ before: beforeMs, rows }) as {
@@ -918,8 +918,12 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     }
     for (const { seq } of selected.logs) ops.push([WRITE.pruneLog, [seq]]);
     if (ops.length === 0) return NO_PRUNE;
-    const changes = await this.transaction(ops);
+    let heldMs = 0;
+    const changes = await this.transaction(ops, (ms) => {
+      heldMs = ms;
+    });
     return {
+      heldMs,
       generations: changes[WRITE.pruneGenerations] + changes[WRITE.pruneGeneration],
       steps: changes[WRITE.pruneSteps],
       spans: changes[WRITE.pruneSpans] + changes[WRITE.pruneSpan],
