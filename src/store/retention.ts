@@ -11,6 +11,8 @@ export const RETENTION_BATCH_ROWS = 100;
 export const RETENTION_INTERVAL_MS = 60_000;
 /** Free pages an SQLite file gives back per transaction (4 MB of 4 KB pages). */
 export const RECLAIM_PAGES_PER_STEP = 1024;
+/** Rounds of measuring and deleting a run does for `--max-size`. */
+const SIZE_ROUNDS = 8;
 /** "No time bound": the latest time a JavaScript Date holds, in ms. */
 export const NO_TIME_BOUND_MS = 8_640_000_000_000_000;
 
@@ -113,10 +115,15 @@ export async function runRetention(store: RetentionStore, policy: RetentionPolic
   const report: RetentionReport = { ...NO_PRUNE, batches: 0, longestBatchMs: 0, reclaimedBytes: 0 };
   if (policy.retainMs !== undefined) await prune(store, now - policy.retainMs, report);
   if (policy.maxBytes !== undefined) {
-    const over = await store.generationsOverSize(policy.maxBytes);
-    if (over > 0) {
+    // The estimate is proportional, but pages do not empty in proportion (half-full pages, the schema's own): measured
+    // again after each round, until within or nothing is left to delete.
+    for (let round = 0; round < SIZE_ROUNDS; round++) {
+      const over = await store.generationsOverSize(policy.maxBytes);
+      if (over === 0) break;
+      const before = report.batches;
       await prune(store, NO_TIME_BOUND_MS, report, over);
       await store.sizePruned();
+      if (report.batches === before) break;
     }
   }
   if (report.batches > 0) report.reclaimedBytes = await store.reclaimSpace();

@@ -47,7 +47,10 @@ function request(sender: number, sequence: number): { body: string; spans: { id:
           { key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
           { key: 'gen_ai.provider.name', value: { stringValue: 'openai' } },
           { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } },
-          { key: 'gen_ai.input.messages', value: { stringValue: JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }]) } },
+          {
+            key: 'gen_ai.input.messages',
+            value: { stringValue: JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }]) },
+          },
         ],
         status: {},
       },

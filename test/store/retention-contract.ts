@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { GenerationRecord } from '../../src/generation/record.js';
+import type { StepRecord } from '../../src/generation/step-record.js';
 import { spanKeyString } from '../../src/ingest/contract.js';
 import { NO_TIME_BOUND_MS, RETENTION_BATCH_ROWS, runRetention } from '../../src/store/retention.js';
 import type { PlaygroundStore } from '../../src/store/types.js';
-import { logRecord, makeRecord, makeStep, normalizedSpan, spanIdOf, T0_MS, traceIdOf, traceThread } from './fixtures.js';
+import { chatData, logRecord, makeRecord, makeStep, normalizedSpan, spanIdOf, T0_MS, traceIdOf, traceThread } from './fixtures.js';
 
 const HOUR = 3_600_000;
 
@@ -143,22 +144,36 @@ export function retentionContract(create: () => Promise<PlaygroundStore>): void 
       expect((await store.list()).items).toEqual([]);
     });
 
-    it('by size: within the size nothing goes; past it, the oldest generations in proportion to the excess', async () => {
+    it('by size: within the size nothing goes; past it, the oldest go until it is within', async () => {
       const store = await create();
-      for (let trace = 1; trace <= 40; trace++) await writeTrace(store, trace, trace * 1000);
+      const records: GenerationRecord[] = [];
+      const steps: StepRecord[] = [];
+      for (let trace = 1; trace <= 200; trace++) {
+        // ~6 KB of text a generation, so the data, not the tables' fixed pages, makes the size.
+        const content = `${trace} `.repeat(1500);
+        records.push(
+          makeRecord({ trace, span: trace, atMs: trace * 1000, generation: chatData({ messages: [{ role: 'user', content }] }) }),
+        );
+        steps.push(makeStep({ trace, span: trace, atMs: trace * 1000, type: 'llm' }));
+      }
+      await store.writeWithSpans(records, new Map(), { steps, threads: [] });
       expect(await store.generationsOverSize(Number.MAX_SAFE_INTEGER)).toBe(0);
       expect(await runRetention(store, { maxBytes: Number.MAX_SAFE_INTEGER })).toMatchObject({ batches: 0 });
-      expect(await store.generationsOverSize(1)).toBe(40);
+      expect(await store.generationsOverSize(1)).toBe(200);
 
       // Half the current size: about half the generations, the oldest, go.
       const half = Math.floor((await measuredSize(store)) / 2);
       const wanted = await store.generationsOverSize(half);
-      expect(wanted).toBeGreaterThanOrEqual(19);
-      expect(wanted).toBeLessThanOrEqual(21);
+      expect(wanted).toBeGreaterThanOrEqual(99);
+      expect(wanted).toBeLessThanOrEqual(101);
       const report = await runRetention(store, { maxBytes: half });
-      expect(report.generations).toBe(wanted);
-      const left = (await store.listTraces({ limit: 100 })).items.map((trace) => trace.traceId).sort();
-      expect(left).toEqual(Array.from({ length: 40 - wanted }, (_, index) => traceIdOf(wanted + 1 + index)));
+      expect(report.generations).toBeGreaterThanOrEqual(wanted);
+      expect(report.generations).toBeLessThan(150);
+      const left = (await store.listTraces({ limit: 200 })).items.map((trace) => trace.traceId).sort();
+      expect(left).toEqual(Array.from({ length: 200 - report.generations }, (_, index) => traceIdOf(report.generations + 1 + index)));
+      // Within the size now, so the next run deletes nothing.
+      expect(await store.generationsOverSize(half)).toBe(0);
+      expect(await runRetention(store, { maxBytes: half })).toMatchObject({ batches: 0 });
     });
   });
 }
