@@ -81,7 +81,8 @@ describe('genspan prune', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
       new RegExp(
-        `^genspan prune: SQLite ${path}: deleted 199 generations, 199 steps, 0 kept spans, 0 log records, 199 traces, 0 threads in \\d+ batches`,
+        `^genspan prune: SQLite ${path}: deleted 199 generations, 199 steps, 0 kept spans, 0 log records, 199 traces, 0 threads ` +
+          'in \\d+ batches',
       ),
     );
     expect(await tracesIn(path)).toEqual(Array.from({ length: 201 }, (_, index) => traceIdOf(200 + index)));

@@ -31,7 +31,8 @@ function request(sender: number, sequence: number): { body: string; spans: { id:
   const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, index) => {
     const old = index % 2 === 0;
     const startMs = old ? now - 2 * HOUR - index : now;
-    const traceId = `${sender.toString(16).padStart(4, '0')}${sequence.toString(16).padStart(12, '0')}${index.toString(16).padStart(16, '0')}`;
+    const hex = (value: number, width: number) => value.toString(16).padStart(width, '0');
+    const traceId = `${hex(sender, 4)}${hex(sequence, 12)}${hex(index, 16)}`;
     const spanId = `${(index + 1).toString(16).padStart(16, '0')}`;
     return {
       old,

@@ -46,7 +46,7 @@ async function stored(store: PlaygroundStore, records: readonly GenerationRecord
 /** The retention side of the `PlaygroundStore` contract; run inside `storeContract` for both stores. */
 export function retentionContract(create: () => Promise<PlaygroundStore>): void {
   describe('retention', () => {
-    it('by age: deletes old traces whole (generation, steps, kept span, logs), emptied threads, old bare generations and logs', async () => {
+    it('by age: deletes old traces whole (generation, steps, kept span, logs), emptied threads, old bare generations, logs', async () => {
       const store = await create();
       const old1 = await writeTrace(store, 1, 0, 'conversation-a');
       const old2 = await writeTrace(store, 2, 1 * HOUR, 'conversation-b');
