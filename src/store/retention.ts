@@ -6,7 +6,7 @@
  */
 
 /** Rows a batch aims at: whole traces are taken until their steps reach it (at least one trace). */
-export const RETENTION_BATCH_ROWS = 100;
+export const RETENTION_BATCH_ROWS = 50;
 /** How often `genspan serve` runs retention. */
 export const RETENTION_INTERVAL_MS = 60_000;
 /** Free pages an SQLite file gives back per transaction (4 MB of 4 KB pages). */
