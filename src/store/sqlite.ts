@@ -546,8 +546,8 @@ const PRUNE_STATEMENTS = {
   steps: 'DELETE FROM genspan_steps WHERE trace_id = ? AND start_ms < ?',
   spans: `DELETE FROM genspan_spans WHERE trace_id = ? AND ${unclaimed('genspan_spans')}`,
   logs: `DELETE FROM genspan_logs WHERE trace_id = ? AND ${unclaimed('genspan_logs')}`,
-  trace:
-    'DELETE FROM genspan_traces WHERE trace_id = ? AND NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = genspan_traces.trace_id)',
+  trace: `DELETE FROM genspan_traces WHERE trace_id = ?
+     AND NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = genspan_traces.trace_id)`,
   thread: `DELETE FROM genspan_threads WHERE id = ?
      AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`,
   threadStart: `UPDATE genspan_threads SET start_ms = (SELECT min(t.start_ms) FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)
