@@ -196,10 +196,34 @@ export function orphanBound(beforeMs: number, traces: readonly { start_ms: numbe
   return Math.min(beforeMs, Number(traces[traces.length - 1].start_ms));
 }
 
+/** Milliseconds in the largest unit that divides them: `30d`, `12h`, `90m`, `45s`. */
+function duration(ms: number): string {
+  const units: [string, number][] = [
+    ['w', 604_800_000],
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
+  const [unit, size] = units.find(([, size]) => ms % size === 0) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
+}
+
+/** Bytes in the largest power of 1024 that divides them: `5GiB`, `500MiB`. */
+function bytes(count: number): string {
+  const units: [string, number][] = [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ];
+  const [unit, size] = units.find(([, size]) => count % size === 0) ?? ['bytes', 1];
+  return `${count / size}${unit === 'bytes' ? ' bytes' : unit}`;
+}
+
 /** The policy in words, for `genspan serve`'s start lines. */
 export function describePolicy(policy: RetentionPolicy): string {
   const parts: string[] = [];
-  if (policy.retainMs !== undefined) parts.push(`data older than ${policy.retainMs / 1000} s deleted`);
-  if (policy.maxBytes !== undefined) parts.push(`oldest data deleted past ${policy.maxBytes} bytes`);
-  return parts.join('; ');
+  if (policy.retainMs !== undefined) parts.push(`keeps ${duration(policy.retainMs)}`);
+  if (policy.maxBytes !== undefined) parts.push(`at most ${bytes(policy.maxBytes)}`);
+  return parts.join(', ');
 }

@@ -6,7 +6,7 @@ import type { GenerationRecord } from '../../src/generation/record.js';
 import type { StepRecord } from '../../src/generation/step-record.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { chatData, makeRecord, makeStep, T0_MS, traceIdOf } from '../store/fixtures.js';
-import { runCli, tempDir } from '../support/cli.js';
+import { runCli, startCliServer, tempDir } from '../support/cli.js';
 
 const folder = tempDir('genspan-prune-');
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -110,5 +110,37 @@ describe('genspan prune', () => {
     const missing = await runCli(['prune', '--retain', '1d', '--db', join(folder, 'none.db')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no database at');
+  });
+});
+
+describe('genspan serve --retain', () => {
+  it('deletes old data once ready, logs what it deleted, says so in its banner, and stops cleanly', async () => {
+    const path = join(folder, 'serve.db');
+    await fillFile(path);
+    // Everything in the file is months old: a day's window deletes all of it.
+    const server = await startCliServer(['--db', path, '--retain', '1d', '--max-size', '1GB']);
+    try {
+      const logged = await new Promise<string>((resolve) => {
+        const look = () => {
+          const line = server
+            .stderr()
+            .split('\n')
+            .find((text) => text.includes('retention: deleted'));
+          if (line) {
+            server.child.stderr?.off('data', look);
+            resolve(line);
+          }
+        };
+        server.child.stderr?.on('data', look);
+        look();
+      });
+      expect(logged).toMatch(
+        / INFO +retention: deleted 400 generations, 400 steps, 0 kept spans, 0 log records, 400 traces, 0 threads in \d+ batches/,
+      );
+      expect(server.stdout()).toContain('retention           keeps 1d, at most 1GiB, checked every minute');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(await tracesIn(path)).toEqual([]);
   });
 });
