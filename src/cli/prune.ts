@@ -7,8 +7,12 @@ import { openStore } from './stores.js';
 export async function prune(args: PruneArgs, io: CliIO): Promise<number> {
   const { store, description } = await openStore(args.store, { mustExist: true, writable: true });
   try {
-    const report = await runRetention(store, args.retention);
-    io.out(`genspan prune: ${description}: ${describeReport(report)}`);
+    // Runs until done: each run is bounded in time, as the server's are.
+    for (;;) {
+      const report = await runRetention(store, args.retention);
+      io.out(`genspan prune: ${description}: ${describeReport(report)}`);
+      if (report.complete) break;
+    }
     if (args.vacuum) {
       await store.vacuum();
       io.out(`genspan prune: ${description}: vacuumed`);

@@ -9,6 +9,8 @@
 export const RETENTION_BATCH_ROWS = 50;
 /** How often `genspan serve` runs retention. */
 export const RETENTION_INTERVAL_MS = 60_000;
+/** How long one run may go on deleting: half the interval, so runs never pile up. */
+export const RETENTION_RUN_LIMIT_MS = RETENTION_INTERVAL_MS / 2;
 /** Free pages an SQLite file gives back per transaction (4 MB of 4 KB pages). */
 export const RECLAIM_PAGES_PER_STEP = 1024;
 /** Rounds of measuring and deleting a run does for `--max-size`. */
@@ -88,6 +90,8 @@ export interface RetentionReport extends PruneCounts {
   longestBatchMs: number;
   /** Bytes given back to the file system afterwards. */
   reclaimedBytes: number;
+  /** False when the run stopped at its time limit with more to delete. */
+  complete: boolean;
 }
 
 /**
@@ -98,10 +102,15 @@ async function prune(
   store: RetentionStore,
   beforeMs: number,
   report: RetentionReport,
+  deadline: number,
   generations = Number.POSITIVE_INFINITY,
 ): Promise<void> {
   const target = report.generations + generations;
   while (report.generations < target) {
+    if (performance.now() > deadline) {
+      report.complete = false;
+      return;
+    }
     const batch = await store.pruneBatch(beforeMs, Math.min(RETENTION_BATCH_ROWS, target - report.generations));
     if (!deletedAnything(batch)) return;
     report.batches++;
@@ -110,10 +119,20 @@ async function prune(
   }
 }
 
-/** One retention run: by age, then by size, then the space given back. `now` is the clock the age is measured on. */
-export async function runRetention(store: RetentionStore, policy: RetentionPolicy, now = Date.now()): Promise<RetentionReport> {
-  const report: RetentionReport = { ...NO_PRUNE, batches: 0, longestBatchMs: 0, reclaimedBytes: 0 };
-  if (policy.retainMs !== undefined) await prune(store, now - policy.retainMs, report);
+/**
+ * One retention run: by age, then by size, then the space given back. `now` is the clock the age is measured on. A run
+ * stops after `limitMs` (a backlog, or data arriving already old as fast as it is deleted), `complete: false`; the next
+ * run goes on from there.
+ */
+export async function runRetention(
+  store: RetentionStore,
+  policy: RetentionPolicy,
+  now = Date.now(),
+  limitMs = RETENTION_RUN_LIMIT_MS,
+): Promise<RetentionReport> {
+  const report: RetentionReport = { ...NO_PRUNE, batches: 0, longestBatchMs: 0, reclaimedBytes: 0, complete: true };
+  const deadline = performance.now() + limitMs;
+  if (policy.retainMs !== undefined) await prune(store, now - policy.retainMs, report, deadline);
   if (policy.maxBytes !== undefined) {
     // The estimate is proportional, but pages do not empty in proportion (half-full pages, the schema's own): measured
     // again after each round, until within or nothing is left to delete.
@@ -121,9 +140,9 @@ export async function runRetention(store: RetentionStore, policy: RetentionPolic
       const over = await store.generationsOverSize(policy.maxBytes);
       if (over === 0) break;
       const before = report.batches;
-      await prune(store, NO_TIME_BOUND_MS, report, over);
+      await prune(store, NO_TIME_BOUND_MS, report, deadline, over);
       await store.sizePruned();
-      if (report.batches === before) break;
+      if (report.batches === before || !report.complete) break;
     }
   }
   if (report.batches > 0) report.reclaimedBytes = await store.reclaimSpace();
@@ -136,7 +155,8 @@ export function describeReport(report: RetentionReport): string {
     `${report.generations} generations, ${report.steps} steps, ${report.spans} kept spans, ${report.logs} log records, ` +
     `${report.traces} traces, ${report.threads} threads`;
   const reclaimed = report.reclaimedBytes > 0 ? `, ${report.reclaimedBytes} bytes given back` : '';
-  return `deleted ${deleted} in ${report.batches} batches (longest ${report.longestBatchMs.toFixed(1)} ms)${reclaimed}`;
+  const rest = report.complete ? '' : '; more to delete, the next run goes on';
+  return `deleted ${deleted} in ${report.batches} batches (longest ${report.longestBatchMs.toFixed(1)} ms)${reclaimed}${rest}`;
 }
 
 /** The SQL both stores run; `p(name)` writes a parameter in the store's syntax. */

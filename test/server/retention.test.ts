@@ -1,41 +1,45 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { StepRecord } from '../../src/generation/step-record.js';
 import { recordId } from '../../src/ingest/record.js';
 import { startServer } from '../../src/server/server.js';
+import { PostgresStore } from '../../src/store/postgres.js';
 import type { RetentionReport } from '../../src/store/retention.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import type { PlaygroundStore } from '../../src/store/types.js';
 import { makeRecord, makeStep } from '../store/fixtures.js';
+import { type PostgresServer, startPostgres } from '../support/postgres.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-retention-server-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-const HOUR = 3_600_000;
-const SENDERS = 4;
-const SPANS_PER_REQUEST = 20;
+const SENDERS = 2;
+const SPANS_PER_REQUEST = 10;
+
+/** The retention window: short, so what the senders write during the test leaves it while they go on writing. */
+const WINDOW_MS = 2000;
+/** How long each span lasts: its trace ends this long after it starts. */
+const SPAN_MS = 50;
 
 interface Sent {
   id: string;
-  /** Older than the retention window when sent. */
-  old: boolean;
-  /** performance.now() when the server acknowledged it. */
+  startMs: number;
+  /** Date.now() when the server acknowledged it. */
   ackedAt: number;
 }
 
-/** An OTLP/JSON request of LLM spans (GenAI conventions), each in its own trace, half of them dated 2 h back. */
-function request(sender: number, sequence: number): { body: string; spans: { id: string; old: boolean }[] } {
-  const now = Date.now();
+/** An OTLP/JSON request of LLM spans (GenAI conventions) starting now, each in its own trace. */
+function request(sender: number, sequence: number): { body: string; spans: { id: string; startMs: number }[] } {
+  const startMs = Date.now();
   const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, index) => {
-    const old = index % 2 === 0;
-    const startMs = old ? now - 2 * HOUR - index : now;
     const hex = (value: number, width: number) => value.toString(16).padStart(width, '0');
     const traceId = `${hex(sender, 4)}${hex(sequence, 12)}${hex(index, 16)}`;
     const spanId = `${(index + 1).toString(16).padStart(16, '0')}`;
     return {
-      old,
+      startMs,
       id: recordId(traceId, spanId),
       span: {
         traceId,
@@ -43,7 +47,7 @@ function request(sender: number, sequence: number): { body: string; spans: { id:
         name: 'chat gpt-4o',
         kind: 3,
         startTimeUnixNano: `${BigInt(startMs) * 1_000_000n}`,
-        endTimeUnixNano: `${BigInt(startMs + 50) * 1_000_000n}`,
+        endTimeUnixNano: `${BigInt(startMs + SPAN_MS) * 1_000_000n}`,
         attributes: [
           { key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
           { key: 'gen_ai.provider.name', value: { stringValue: 'openai' } },
@@ -65,7 +69,7 @@ function request(sender: number, sequence: number): { body: string; spans: { id:
       },
     ],
   });
-  return { body, spans: spans.map(({ id, old }) => ({ id, old })) };
+  return { body, spans: spans.map(({ id, startMs: start }) => ({ id, startMs: start })) };
 }
 
 /** A trace a year old: a run step over an llm step and its generation. */
@@ -80,9 +84,22 @@ function yearOld(trace: number): { record: GenerationRecord; steps: StepRecord[]
   };
 }
 
-describe('genspan serve --retain', () => {
+let postgres: PostgresServer;
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(async () => {
+  await postgres?.destroy();
+});
+
+const stores: [string, () => Promise<PlaygroundStore>][] = [
+  ['SQLite', async () => new SqliteStore({ path: join(folder, 'busy.db') })],
+  ['PostgreSQL', async () => new PostgresStore({ connectionString: await postgres.createDatabase() })],
+];
+
+describe.each(stores)('genspan serve --retain on %s', (name, create) => {
   it('deletes while senders keep writing, and nothing acknowledged newer than the window is lost', async () => {
-    const store = new SqliteStore({ path: join(folder, 'busy.db') });
+    const store = await create();
     // A backlog to delete: 6,000 year-old traces.
     for (let first = 1; first <= 6000; first += 1000) {
       const traces = Array.from({ length: 1000 }, (_, index) => yearOld(first + index));
@@ -96,7 +113,7 @@ describe('genspan serve --retain', () => {
     const server = await startServer({
       store,
       port: 0,
-      retention: { retainMs: HOUR },
+      retention: { retainMs: WINDOW_MS },
       logDestination: { write: (line: string) => logged.push(line) },
     });
     const sent: Sent[] = [];
@@ -106,20 +123,28 @@ describe('genspan serve --retain', () => {
         const { body, spans } = request(index, sequence);
         const response = await fetch(`${server.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         await response.arrayBuffer();
-        const ackedAt = performance.now();
+        const ackedAt = Date.now();
         if (response.status === 200) for (const span of spans) sent.push({ ...span, ackedAt });
       }
     };
     const senders = Array.from({ length: SENDERS }, (_, index) => sender(index));
     const retention = server.retention;
     if (!retention) throw new Error('the server has no retention schedule');
-    const runs: { startedAt: number; report: RetentionReport | undefined; ackedBefore: number }[] = [];
+    /** Each run's clock: it measures its cutoff between `startedAt` and `finishedAt`. */
+    const runs: { startedAt: number; finishedAt: number; report: RetentionReport | undefined }[] = [];
+    const began = Date.now();
     try {
-      // Runs one after another while the senders write; the first is the one the server started when it was ready.
-      for (let run = 0; run < 6; run++) {
-        const ackedBefore = sent.length;
-        const startedAt = performance.now();
-        runs.push({ startedAt, report: await retention.run(), ackedBefore });
+      // Runs one after another while the senders write, until what they wrote first has left the window several times
+      // over and the last run completed with acknowledgements arriving during it; the first run is the one the server
+      // started when it was ready (6,000 year-old traces to delete).
+      const acksDuring = (run: (typeof runs)[number]) =>
+        sent.some((entry) => entry.ackedAt > run.startedAt && entry.ackedAt < run.finishedAt);
+      for (;;) {
+        const startedAt = Date.now();
+        const report = await retention.run();
+        const run = { startedAt, finishedAt: Date.now(), report };
+        runs.push(run);
+        if (runs.length >= 4 && Date.now() - began >= 3 * WINDOW_MS && report?.complete && acksDuring(run)) break;
       }
     } finally {
       sending = false;
@@ -128,24 +153,29 @@ describe('genspan serve --retain', () => {
     await server.close();
 
     const reports = runs.map((run) => run.report);
-    expect(reports.every((report) => report !== undefined)).toBe(true);
-    // The senders were writing during the runs: acknowledgements arrived between the first run's start and the last's.
-    expect(sent.filter((entry) => entry.ackedAt > runs[0].startedAt && entry.ackedAt < runs[5].startedAt).length).toBeGreaterThan(0);
+    const last = runs[runs.length - 1];
     const deleted = reports.reduce((sum, report) => sum + (report?.generations ?? 0), 0);
-    expect(deleted).toBeGreaterThanOrEqual(6000);
     const longest = Math.max(...reports.map((report) => report?.longestBatchMs ?? 0));
-    console.log(`retention under load: ${deleted} generations deleted, longest batch ${longest.toFixed(1)} ms, ${sent.length} spans acked`);
+    const cut = runs.filter((run) => !run.report?.complete).length;
+    console.log(
+      `retention under load, ${name}: ${runs.length} runs (${cut} cut at the time limit) deleted ${deleted} generations, ` +
+        `longest batch ${longest.toFixed(1)} ms, ${sent.length} spans acked`,
+    );
 
-    // Every acknowledged record newer than the window is stored.
-    const young = sent.filter((entry) => !entry.old).map((entry) => entry.id);
+    // Every acknowledged record still inside the last run's window is stored.
+    const young = sent.filter((entry) => entry.startMs >= last.finishedAt - WINDOW_MS).map((entry) => entry.id);
+    expect(young.length).toBeGreaterThan(0);
     const found = await store.getMany(young);
     expect(young.filter((id) => !found.has(id))).toEqual([]);
-    // The old ones acknowledged before the last run started were deleted by it.
-    const lastRun = runs[runs.length - 1];
-    const oldBefore = sent.filter((entry) => entry.old && entry.ackedAt < lastRun.startedAt).map((entry) => entry.id);
-    expect(oldBefore.length).toBeGreaterThan(0);
-    expect((await store.getMany(oldBefore)).size).toBe(0);
-    expect(logged.some((line) => / INFO .*retention: deleted \d+ generations/.test(line))).toBe(true);
+    // What had left it before the last run started (its trace ended before the cutoff) was deleted, the year-old
+    // backlog and the senders' own early records alike.
+    const expired = sent
+      .filter((entry) => entry.ackedAt < last.startedAt && entry.startMs + SPAN_MS < last.startedAt - WINDOW_MS)
+      .map((entry) => entry.id);
+    expect(expired.length).toBeGreaterThan(0);
+    expect((await store.getMany(expired)).size).toBe(0);
+    expect(deleted).toBeGreaterThanOrEqual(6000 + expired.length);
+    expect(logged.some((line) => / INFO +retention: deleted \d+ generations/.test(line))).toBe(true);
     await store.close();
   }, 120_000);
 });
