@@ -148,6 +148,14 @@ export function retentionContract(create: () => Promise<PlaygroundStore>): void 
       expect((await store.list()).items).toEqual([]);
     });
 
+    it('a run stops at its time limit, incomplete, and the next goes on from there', async () => {
+      const store = await create();
+      for (let trace = 1; trace <= 3; trace++) await writeTrace(store, trace, trace * 1000);
+      const cut = await runRetention(store, { retainMs: 1 }, T0_MS + HOUR, -1);
+      expect(cut).toMatchObject({ complete: false, batches: 0, generations: 0 });
+      expect(await runRetention(store, { retainMs: 1 }, T0_MS + HOUR)).toMatchObject({ complete: true, generations: 3 });
+    });
+
     it('by size: within the size nothing goes; past it, the oldest go until it is within', async () => {
       const store = await create();
       const records: GenerationRecord[] = [];
