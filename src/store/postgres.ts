@@ -75,6 +75,7 @@ import {
   threadTurnFromRow,
   toStepRow,
   traceSummaryFromRow,
+  tracesBegun,
   traceThreadFromRow,
   treeOrder,
 } from './step-row.js';
@@ -206,15 +207,16 @@ CREATE INDEX genspan_generations_cost ON genspan_generations (cost_total, start_
 /**
  * v5: steps keyed by their span, with the record of a generation merged into another one (`merged_generation`);
  * traces (their thread, first start and last end) and threads, kept by upserts as steps arrive. New tables only:
- * every row is kept, and traces stored before have no steps.
+ * every row is kept, and traces stored before have no steps. Ids keep the generations table's collation, so joins on
+ * them use its indexes.
  */
 const SCHEMA_V5 = `
 CREATE TABLE genspan_steps (
-  trace_id text COLLATE "C" NOT NULL,
-  span_id text COLLATE "C" NOT NULL,
+  trace_id text NOT NULL,
+  span_id text NOT NULL,
   id text NOT NULL,
   parent_id text,
-  parent_span_id text COLLATE "C",
+  parent_span_id text,
   name text NOT NULL,
   type text NOT NULL,
   input text,
@@ -233,15 +235,15 @@ CREATE TABLE genspan_steps (
 );
 CREATE INDEX genspan_steps_trace ON genspan_steps (trace_id, start_ms, span_id);
 CREATE TABLE genspan_traces (
-  trace_id text COLLATE "C" PRIMARY KEY,
-  thread_id text COLLATE "C",
+  trace_id text PRIMARY KEY,
+  thread_id text,
   start_ms bigint NOT NULL,
   end_ms bigint NOT NULL
 );
 CREATE INDEX genspan_traces_start ON genspan_traces (start_ms, trace_id);
 CREATE INDEX genspan_traces_thread ON genspan_traces (thread_id, start_ms, trace_id) WHERE thread_id IS NOT NULL;
 CREATE TABLE genspan_threads (
-  id text COLLATE "C" PRIMARY KEY,
+  id text PRIMARY KEY,
   name text,
   user_id text,
   start_ms bigint NOT NULL,
@@ -308,7 +310,9 @@ ON CONFLICT DO NOTHING`;
 
 /** A generation's span whose step says it was merged into another generation: its record is not listed again. */
 const INSERT_GENERATIONS_UNLESS_MERGED = `${GENERATIONS_FROM_ARRAYS}
-WHERE NOT EXISTS (SELECT 1 FROM genspan_steps AS s WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id AND s.merged_generation IS NOT NULL)
+WHERE NOT EXISTS (
+  SELECT 1 FROM genspan_steps AS s WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id AND s.merged_generation IS NOT NULL
+)
 ON CONFLICT DO NOTHING`;
 
 const INSERT_STEPS = `INSERT INTO genspan_steps (${STEP_COLUMNS.join(', ')})
@@ -332,13 +336,14 @@ const SET_TRACE_THREADS = `UPDATE genspan_traces AS t SET thread_id = u.thread_i
 FROM UNNEST($1::text[], $2::text[]) AS u(trace_id, thread_id)
 WHERE t.trace_id = u.trace_id AND t.thread_id IS NULL`;
 
-/** Each thread once (the first name and user given win), spanning the traces it holds. */
+/** Each thread once (the first name and user given win), spanning the traces it holds; in id order, as traces are. */
 const UPSERT_THREADS = `INSERT INTO genspan_threads (id, name, user_id, start_ms, end_ms)
 SELECT t.thread_id, (array_agg(u.name ORDER BY u.ord) FILTER (WHERE u.name IS NOT NULL))[1],
   (array_agg(u.user_id ORDER BY u.ord) FILTER (WHERE u.user_id IS NOT NULL))[1], min(t.start_ms), max(t.end_ms)
 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(trace_id, thread_id, name, user_id, ord)
 JOIN genspan_traces AS t ON t.trace_id = u.trace_id AND t.thread_id = u.thread_id
 GROUP BY t.thread_id
+ORDER BY t.thread_id
 ON CONFLICT (id) DO UPDATE SET name = coalesce(genspan_threads.name, excluded.name),
   user_id = coalesce(genspan_threads.user_id, excluded.user_id), start_ms = LEAST(genspan_threads.start_ms, excluded.start_ms),
   end_ms = GREATEST(genspan_threads.end_ms, excluded.end_ms)`;
@@ -352,7 +357,8 @@ const DELETE_MERGED = `DELETE FROM genspan_generations AS g USING genspan_steps 
 WHERE s.trace_id = g.trace_id AND s.span_id = g.span_id AND s.merged_generation IS NOT NULL
   AND (g.trace_id, g.span_id) IN (SELECT * FROM UNNEST($1::text[], $2::text[]))`;
 
-const SELECT_STEP_LINKS = `SELECT trace_id, span_id, parent_span_id, type, generation_id FROM genspan_steps WHERE trace_id = ANY($1::text[])`;
+const SELECT_STEP_LINKS = `SELECT trace_id, span_id, parent_span_id, type, generation_id FROM genspan_steps
+WHERE trace_id = ANY($1::text[])`;
 
 const SELECT_MERGED = `SELECT s.trace_id, s.span_id, s.merged_generation FROM genspan_steps AS s
 JOIN UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id) ON s.trace_id = k.trace_id AND s.span_id = k.span_id
@@ -565,6 +571,11 @@ function fromPostgresStepRow(row: StoredStepRow): StoredStepRow {
     if (typeof value === 'string' && !STEP_JSON_COLUMNS.has(column)) (plain as Record<string, unknown>)[column] = fromPostgresText(value);
   }
   return plain;
+}
+
+function spanOrder(a: StepRow, b: StepRow): number {
+  if (a.trace_id !== b.trace_id) return a.trace_id < b.trace_id ? -1 : 1;
+  return a.span_id < b.span_id ? -1 : a.span_id > b.span_id ? 1 : 0;
 }
 
 function stepValue(column: keyof StepRow, value: StepRow[keyof StepRow]): unknown {
@@ -869,7 +880,9 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   }
 
   /** A batch's steps (insert-or-ignore), then its traces' times, and the times of the threads those traces are in. */
-  private static async writeSteps(client: pg.ClientBase, rows: readonly StepRow[]): Promise<void> {
+  private static async writeSteps(client: pg.ClientBase, given: readonly StepRow[]): Promise<void> {
+    // In key order, as the traces are, so writers sharing spans (a redelivered batch) never deadlock.
+    const rows = [...given].sort((a, b) => spanOrder(a, b));
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
       await client.query(
@@ -1328,19 +1341,16 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       yield { records: result.rows.map((row) => fromRow(fromPostgresRow(row))), steps: [], threads: [] };
     }
     let afterStep: [string, string] = ['', ''];
+    let previousTrace: string | undefined;
     for (;;) {
       const { rows } = await this.run(() => this.pool.query<StoredStepRow>(EXPORT_STEPS('$1', '$2'), afterStep));
       if (rows.length === 0) break;
+      const traces = tracesBegun(rows, previousTrace);
+      const found = await this.run(() => this.pool.query<TraceThreadRow>(EXPORT_THREADS('(SELECT unnest($1::text[]))'), [traces]));
       const last = rows[rows.length - 1];
       afterStep = [last.trace_id, last.span_id];
-      yield { records: [], steps: rows.map((row) => fromStepRow(fromPostgresStepRow(row))), threads: [] };
-    }
-    let afterTrace = '';
-    for (;;) {
-      const { rows } = await this.run(() => this.pool.query<TraceThreadRow>(EXPORT_THREADS('$1'), [afterTrace]));
-      if (rows.length === 0) break;
-      afterTrace = rows[rows.length - 1].trace_id;
-      const threads = rows.map((row) =>
+      previousTrace = last.trace_id;
+      const threads = found.rows.map((row) =>
         traceThreadFromRow({
           trace_id: fromPostgresText(row.trace_id),
           thread_id: fromPostgresText(row.thread_id),
@@ -1348,7 +1358,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
           user_id: fromNullablePostgresText(row.user_id),
         }),
       );
-      yield { records: [], steps: [], threads };
+      yield { records: [], steps: rows.map((row) => fromStepRow(fromPostgresStepRow(row))), threads };
     }
   }
 

@@ -76,6 +76,7 @@ import {
   threadTurnFromRow,
   toStepRow,
   traceSummaryFromRow,
+  tracesBegun,
   traceThreadFromRow,
   treeOrder,
 } from './step-row.js';
@@ -1122,19 +1123,18 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       yield { records: rows.map(fromRow), steps: [], threads: [] };
     }
     let afterStep: [string, string] = ['', ''];
+    let previousTrace: string | undefined;
     for (;;) {
       const rows = await this.run((db) => this.statement(db, EXPORT_STEPS('?', '?')).all(...afterStep) as StoredStepRow[]);
       if (rows.length === 0) break;
+      const traces = tracesBegun(rows, previousTrace);
+      const threads = await this.run(
+        (db) => this.statement(db, EXPORT_THREADS('(SELECT value FROM json_each(?))')).all(JSON.stringify(traces)) as TraceThreadRow[],
+      );
       const last = rows[rows.length - 1];
       afterStep = [last.trace_id, last.span_id];
-      yield { records: [], steps: rows.map(fromStepRow), threads: [] };
-    }
-    let afterTrace = '';
-    for (;;) {
-      const rows = await this.run((db) => this.statement(db, EXPORT_THREADS('?')).all(afterTrace) as TraceThreadRow[]);
-      if (rows.length === 0) break;
-      afterTrace = rows[rows.length - 1].trace_id;
-      yield { records: [], steps: [], threads: rows.map(traceThreadFromRow) };
+      previousTrace = last.trace_id;
+      yield { records: [], steps: rows.map(fromStepRow), threads: threads.map(traceThreadFromRow) };
     }
   }
 

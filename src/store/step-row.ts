@@ -117,7 +117,7 @@ export function fromStepRow(row: StoredStepRow): StepRecord {
   };
 }
 
-/** What a batch's steps say of their traces: each trace's first start and last end among them. */
+/** What a batch's steps say of their traces: each trace's first start and last end among them, by trace id. */
 export interface TraceTimes {
   traceId: string;
   startMs: number;
@@ -134,7 +134,8 @@ export function batchTraceTimes(rows: readonly StepRow[]): TraceTimes[] {
       seen.endMs = Math.max(seen.endMs, row.end_ms);
     }
   }
-  return [...traces.values()];
+  // In id order, so concurrent writers (PostgreSQL) lock the rows they share in the same order and never deadlock.
+  return [...traces.values()].sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
 }
 
 /** A batch's trace threads, bounded, trace ids lowercased, one per trace (the first said wins, as a stored one does). */
@@ -217,7 +218,9 @@ export interface TraceSummaryRow {
   steps: number | string;
   generations: number | string;
   tokens: number | string | null;
-  error: number | boolean;
+  /** Steps that failed, and generations that did (by their status or their own error). */
+  step_errors: number | string;
+  generation_errors: number | string;
 }
 
 export function traceSummaryFromRow(row: TraceSummaryRow): TraceSummary {
@@ -232,7 +235,7 @@ export function traceSummaryFromRow(row: TraceSummaryRow): TraceSummary {
     steps: Number(row.steps),
     generations: Number(row.generations),
     tokens: row.tokens === null ? null : Number(row.tokens),
-    error: Boolean(row.error),
+    error: Number(row.step_errors) + Number(row.generation_errors) > 0,
   };
 }
 
@@ -278,6 +281,16 @@ export function threadTurnFromRow(row: ThreadTurnRow): ThreadTurn {
     output: row.output,
     error: row.error,
   };
+}
+
+/**
+ * The traces whose steps begin in an export page (steps come trace by trace): their threads go with the page, after
+ * its steps, so each step's thread is known as soon as the step is, and an import finds the trace stored.
+ */
+export function tracesBegun(rows: readonly { trace_id: string }[], previousTrace: string | undefined): string[] {
+  const traces: string[] = [];
+  for (const row of rows) if (row.trace_id !== previousTrace && row.trace_id !== traces.at(-1)) traces.push(row.trace_id);
+  return traces;
 }
 
 /** A row of the trace threads export. */

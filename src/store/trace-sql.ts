@@ -31,7 +31,8 @@ function rootSpan(trace: string): string {
 }
 
 /** `FROM` traces `t` with their root step `r` (absent for a trace without steps). */
-const TRACES_WITH_ROOT = `FROM genspan_traces AS t LEFT JOIN genspan_steps AS r ON r.trace_id = t.trace_id AND r.span_id = ${rootSpan('t')}`;
+const TRACES_WITH_ROOT = `FROM genspan_traces AS t
+LEFT JOIN genspan_steps AS r ON r.trace_id = t.trace_id AND r.span_id = ${rootSpan('t')}`;
 
 /** A trace's steps, in start order (tree order is made from it). */
 export const SELECT_TRACE_STEPS = (placeholder: string) =>
@@ -39,15 +40,20 @@ export const SELECT_TRACE_STEPS = (placeholder: string) =>
 
 export const SELECT_TRACE_THREAD = (placeholder: string) => `SELECT thread_id FROM genspan_traces WHERE trace_id = ${placeholder}`;
 
-/** The columns of a `TraceSummaryRow`, for traces `t`. */
+/**
+ * The columns of a `TraceSummaryRow`, for traces `t`. Scalar subqueries only: PostgreSQL may turn `EXISTS` into one
+ * hashed scan of the whole table, where each of these reads only the trace's own rows.
+ */
 export function traceSummarySelect(dialect: TraceDialect): string {
+  const steps = 'FROM genspan_steps AS c WHERE c.trace_id = t.trace_id';
   const generations = 'FROM genspan_generations AS g WHERE g.trace_id = t.trace_id';
   return `SELECT t.trace_id, t.thread_id, t.start_ms, t.end_ms, r.name, r.service_name,
-  (SELECT count(*) FROM genspan_steps AS c WHERE c.trace_id = t.trace_id) AS steps,
+  (SELECT count(*) ${steps}) AS steps,
+  (SELECT count(c.error) ${steps}) AS step_errors,
   (SELECT count(*) ${generations}) AS generations,
-  (SELECT sum(${dialect.generationTokens}) FROM genspan_generations AS g${dialect.generationTokensFrom} WHERE g.trace_id = t.trace_id) AS tokens,
-  CASE WHEN EXISTS (SELECT 1 FROM genspan_steps AS c WHERE c.trace_id = t.trace_id AND c.error IS NOT NULL)
-    OR EXISTS (SELECT 1 ${generations} AND g.${dialect.errorsOnly}) THEN 1 ELSE 0 END AS error
+  (SELECT count(*) FILTER (WHERE g.${dialect.errorsOnly}) ${generations}) AS generation_errors,
+  (SELECT sum(${dialect.generationTokens})
+    FROM genspan_generations AS g${dialect.generationTokensFrom} WHERE g.trace_id = t.trace_id) AS tokens
 ${TRACES_WITH_ROOT}`;
 }
 
@@ -65,7 +71,8 @@ export const SELECT_THREAD = (placeholder: string) =>
   `SELECT id, name, user_id, start_ms, end_ms FROM genspan_threads WHERE id = ${placeholder}`;
 
 /** A thread's name when none was given: its first trace's root input. */
-const FIRST_INPUT = `(SELECT r.input FROM genspan_traces AS f JOIN genspan_steps AS r ON r.trace_id = f.trace_id AND r.span_id = ${rootSpan('f')}
+const FIRST_INPUT = `(SELECT r.input FROM genspan_traces AS f
+  JOIN genspan_steps AS r ON r.trace_id = f.trace_id AND r.span_id = ${rootSpan('f')}
   WHERE f.thread_id = h.id ORDER BY f.start_ms, f.trace_id LIMIT 1)`;
 
 /** A page of every step, trace by trace, after the (trace_id, span_id) given. */
@@ -73,10 +80,10 @@ export const EXPORT_STEPS = (trace: string, span: string) =>
   `SELECT ${STEP_COLUMNS.join(', ')} FROM genspan_steps WHERE (trace_id, span_id) > (${trace}, ${span})
 ORDER BY trace_id, span_id LIMIT ${EXPORT_PAGE_SIZE}`;
 
-/** A page of every trace's thread (its given name and user), after the trace id given. */
-export const EXPORT_THREADS = (trace: string) =>
+/** The threads of the traces `traces` names (an SQL list of trace ids), with their given names and users. */
+export const EXPORT_THREADS = (traces: string) =>
   `SELECT t.trace_id, t.thread_id, h.name, h.user_id FROM genspan_traces AS t LEFT JOIN genspan_threads AS h ON h.id = t.thread_id
-WHERE t.thread_id IS NOT NULL AND t.trace_id > ${trace} ORDER BY t.trace_id LIMIT ${EXPORT_PAGE_SIZE}`;
+WHERE t.thread_id IS NOT NULL AND t.trace_id IN ${traces} ORDER BY t.trace_id`;
 
 /** A page of threads, most recently active first. */
 export interface ThreadListQuery {

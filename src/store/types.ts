@@ -14,7 +14,10 @@ export interface ListPage {
   nextCursor: string | null;
 }
 
-/** A page of a whole store's export: generation records first (pages without steps), then steps, then trace threads. */
+/**
+ * A page of a whole store's export: generation records first (pages without steps), then steps trace by trace, each
+ * page with the threads of the traces whose steps begin in it.
+ */
 export interface ExportPage {
   records: GenerationRecord[];
   steps: StepRecord[];
@@ -41,13 +44,13 @@ export interface GenerationStore {
   facets(field: FacetField, filter?: ListFilter): Promise<FacetList>;
   /**
    * Everything stored, in pages read one at a time (memory stays bounded whatever the store holds): every generation
-   * record (oldest first), then every step (trace by trace), then each trace's thread. Merged records stay on their
-   * steps and are not exported.
+   * record (oldest first), then every step (trace by trace), each page with the threads of the traces it begins.
+   * Merged records stay on their steps and are not exported.
    */
   exportPages(): AsyncIterable<ExportPage>;
   /**
-   * Writes every record as JSON Lines, then each step as `{"kind":"step", ...}` and each trace's thread as
-   * `{"kind":"thread", ...}`; resolves with the count of records.
+   * Writes every record as JSON Lines, then the steps as `{"kind":"step", ...}` lines and each trace's thread as a
+   * `{"kind":"thread", ...}` line after the page of steps its trace begins in; resolves with the count of records.
    */
   exportJsonl(output: Writable): Promise<number>;
   /** Reads JSON Lines as written by `exportJsonl` (files of records only too); resolves with the records stored. */
@@ -84,7 +87,10 @@ export interface ThreadFilter {
 export interface TraceStore {
   /** The trace's steps in tree order (depth first, siblings by start time), or undefined when it has none. */
   getTrace(traceId: string): Promise<TraceDetail | undefined>;
-  /** Traces newest first; with a filter, the traces having a generation it matches; cursor pagination as `list`. */
+  /**
+   * Traces with stored steps, newest first (by their first start); with a filter, those having a generation it matches
+   * (the generation list's `sort` does not apply); cursor pagination as `list`.
+   */
   listTraces(filter?: ListFilter): Promise<TraceList>;
   /** Threads, most recently active first. */
   listThreads(filter?: ThreadFilter): Promise<ThreadList>;

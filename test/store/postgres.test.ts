@@ -185,6 +185,45 @@ describe('PostgresStore server', () => {
     }
   });
 
+  it('lists a page of traces, filtered or not, reading each listed trace through indexes, never a sequential scan', async () => {
+    const url = await server.createDatabase();
+    const store = new PostgresStore({ connectionString: url });
+    await store.ready();
+    const sent: { text: string; values: unknown[] }[] = [];
+    const realQuery = pg.Pool.prototype.query;
+    const capture = vi.spyOn(pg.Pool.prototype, 'query').mockImplementation(function (this: pg.Pool, ...args: unknown[]) {
+      if (typeof args[0] === 'string' && args[0].includes('genspan_traces')) sent.push({ text: args[0], values: args[1] as unknown[] });
+      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    try {
+      await store.listTraces();
+      await store.listTraces({ model: 'gpt-4o', errorsOnly: true });
+    } finally {
+      capture.mockRestore();
+      await store.close();
+    }
+    expect(sent).toHaveLength(2);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const plans: string[] = [];
+      for (const { text, values } of sent) {
+        plans.push(
+          (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values)).rows.map((row) => row['QUERY PLAN']).join('\n'),
+        );
+      }
+      for (const plan of plans) {
+        expect(plan).not.toMatch(/Seq Scan/);
+        expect(plan).toMatch(/Index (Only )?Scan using genspan_generations_(pkey|model)/);
+      }
+      // Unfiltered, the page is the first rows of the traces' index, read backward.
+      expect(plans[0]).toMatch(/Index Scan Backward using genspan_traces_start/);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('refuses a database holding a newer genspan schema', async () => {
     const url = await server.createDatabase();
     const first = new PostgresStore({ connectionString: url });

@@ -281,6 +281,33 @@ describe('SqliteStore files', () => {
     db.close();
   });
 
+  it('lists a page of traces, filtered or not, walking the traces newest first and reading each one through indexes', async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path });
+    const plans: string[][] = [];
+    const db = (store as unknown as { db: Database.Database }).db;
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => {
+      if (sql.includes('FROM genspan_traces AS t')) plans.push([sql]);
+      return prepare(sql);
+    }) as typeof db.prepare;
+    await store.listTraces();
+    await store.listTraces({ model: 'gpt-4o', tag: 'prod' });
+    await store.close();
+    expect(plans).toHaveLength(2);
+    const raw = new Database(path, { readonly: true });
+    for (const [sql] of plans) {
+      const count = (sql.match(/\?/g) ?? []).length;
+      const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array(count).fill(1)) as { detail: string }[]).map(
+        (step) => step.detail,
+      );
+      // The tag filter reads the candidate generation's own tags.
+      const scans = plan.filter((detail) => /^SCAN|TEMP B-TREE/.test(detail) && !detail.startsWith('SCAN json_each'));
+      expect(scans).toEqual(['SCAN t USING INDEX genspan_traces_start']);
+    }
+    raw.close();
+  });
+
   it('says which folder is missing', () => {
     expect(() => new SqliteStore({ path: join(folder, 'no-such-folder', 'x.db') })).toThrow(/folder .*no-such-folder does not exist/);
     expect(() => new SqliteStore({ path: folder })).toThrow(StoreError);

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { GenerationRecord } from '../../src/generation/record.js';
-import type { StepRecord } from '../../src/generation/step-record.js';
+import type { StepRecord, TraceThread } from '../../src/generation/step-record.js';
 import { type StepBatch, spanKeyString } from '../../src/ingest/contract.js';
 import { MAX_STORED_VALUE_CHARS } from '../../src/ingest/stored-values.js';
 import { truncateText } from '../../src/semconv/encode.js';
@@ -91,6 +91,23 @@ export function stepContract(create: () => Promise<PlaygroundStore>): void {
       expect([...links.keys()]).toEqual([traceIdOf(1).toUpperCase(), traceIdOf(2)]);
       expect(links.get(traceIdOf(2))).toEqual([{ spanId: spanIdOf(9), parentSpanId: null, type: 'run', generationId: null }]);
       expect(await store.stepLinks([])).toEqual(new Map());
+    });
+
+    it('takes concurrent writes whose steps share traces and threads, in any order, keeping each trace whole', async () => {
+      const store = await create();
+      const writers = Array.from({ length: 8 }, (_, writer) => {
+        // Every trace, each writer starting elsewhere, half of them going backward.
+        const rotated = Array.from({ length: 12 }, (_, index) => 1 + ((index + writer * 5) % 12));
+        const traces = writer % 2 === 0 ? rotated : rotated.reverse();
+        const steps = traces.map((trace) => makeStep({ trace, span: 1000 * trace + writer, atMs: trace * 100 + writer }));
+        const threads = traces.map((trace) => traceThread(trace, `thread-${trace % 3}`));
+        return store.writeWithSpans([], NO_SPANS, { steps, threads });
+      });
+      await Promise.all(writers);
+      const links = await store.stepLinks(Array.from({ length: 12 }, (_, index) => traceIdOf(index + 1)));
+      expect([...links.values()].map((list) => list.length)).toEqual(Array(12).fill(8));
+      const threads = await store.listThreads();
+      expect(threads.items.map((thread) => thread.traces).sort()).toEqual([4, 4, 4]);
     });
 
     it('rejects a step it cannot hold with InvalidRecordError, writing nothing of the batch', async () => {
@@ -404,16 +421,24 @@ export function stepContract(create: () => Promise<PlaygroundStore>): void {
         .trimEnd()
         .split('\n')
         .map((line) => JSON.parse(line) as { kind?: string });
-      expect(lines.map((line) => line.kind ?? 'record')).toEqual([
-        'record',
-        ...Array(steps.length + many.length).fill('step'),
-        ...Array(3).fill('thread'),
-      ]);
-      expect(lines.at(-3)).toEqual({ kind: 'thread', ...traceThread(1, 'conversation', 'Named', 'u1') });
+      const kinds = lines.map((line) => line.kind ?? 'record');
+      expect(kinds[0]).toBe('record');
+      expect(kinds.filter((kind) => kind === 'step')).toHaveLength(steps.length + many.length);
+      // Each thread line follows the page of steps its trace begins in, so its steps come before it.
+      const threadLines = lines.filter((line): line is TraceThread & { kind: string } => line.kind === 'thread');
+      expect(threadLines.map((line) => line.traceId)).toEqual([1, 100, 101].map(traceIdOf));
+      expect(threadLines[0]).toEqual({ kind: 'thread', ...traceThread(1, 'conversation', 'Named', 'u1') });
+      for (const thread of threadLines) {
+        const stepBefore = lines
+          .slice(0, lines.indexOf(thread))
+          .some((line) => line.kind === 'step' && (line as StepRecord).traceId === thread.traceId);
+        expect(stepBefore).toBe(true);
+      }
 
       const pages = [];
       for await (const page of source.exportPages()) pages.push(page);
-      expect(pages.every((page) => page.records.length + page.steps.length + page.threads.length <= 500)).toBe(true);
+      expect(pages.every((page) => page.records.length <= 500 && page.steps.length <= 500)).toBe(true);
+      expect(pages.flatMap((page) => page.threads.map((thread) => thread.traceId))).toEqual([1, 100, 101].map(traceIdOf));
 
       const target = await create();
       expect(await target.importJsonl(Readable.from([text]))).toEqual({ inserted: 1, duplicates: 0 });
