@@ -134,7 +134,7 @@ interface QueryPair {
   scan: () => Promise<unknown>;
 }
 
-function storeQueries(store: PlaygroundStore): Record<string, () => Promise<unknown>> {
+export function storeQueries(store: PlaygroundStore): Record<string, () => Promise<unknown>> {
   const list = (filter: ListFilter) => () => store.list(filter);
   return {
     [`q: a word in one record (${RARE_WORD})`]: list({ q: RARE_WORD }),
@@ -144,17 +144,18 @@ function storeQueries(store: PlaygroundStore): Record<string, () => Promise<unkn
     'tag: a rare tag': list({ tag: RARE_TAG }),
     'model: any case (GPT-4O)': list({ model: 'GPT-4O' }),
     'count: everything': () => store.count(),
-    [`count: q common word`]: () => store.count({ q: COMMON_WORD }),
+    'count: q common word': () => store.count({ q: COMMON_WORD }),
     'facets: model': () => store.facets('model'),
     'facets: tag, q common word': () => store.facets('tag', { q: COMMON_WORD }),
   };
 }
 
 /** Schema 5's queries for the same labels: scans of search_text and tags, exact equality, an unbounded count. */
-function schema5Queries(run: (sql: string, params: unknown[]) => Promise<unknown>, dialect: 'sqlite' | 'postgres') {
+export function schema5Queries(run: (sql: string, params: unknown[]) => Promise<unknown>, dialect: 'sqlite' | 'postgres') {
   const p = (index: number) => (dialect === 'sqlite' ? '?' : `$${index}`);
   const contains = dialect === 'sqlite' ? `instr(search_text, ${p(1)}) > 0` : `strpos(search_text, ${p(1)}) > 0`;
-  const tag = dialect === 'sqlite' ? `EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ${p(1)})` : `tags @> jsonb_build_array(${p(1)}::text)`;
+  const tag =
+    dialect === 'sqlite' ? `EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ${p(1)})` : `tags @> jsonb_build_array(${p(1)}::text)`;
   const page = (where: string) =>
     `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations WHERE ${where} ORDER BY start_ms DESC, id DESC LIMIT 51`;
   const tagValues = dialect === 'sqlite' ? 'json_each(g.tags) AS j' : 'jsonb_array_elements_text(g.tags) AS j(value)';
@@ -166,18 +167,19 @@ function schema5Queries(run: (sql: string, params: unknown[]) => Promise<unknown
     'tag: a rare tag': () => run(page(tag), [RARE_TAG]),
     'model: any case (GPT-4O)': () => run(page(`lower(model) = lower(${p(1)})`), ['GPT-4O']),
     'count: everything': () => run('SELECT count(*) FROM genspan_generations', []),
-    [`count: q common word`]: () => run(`SELECT count(*) FROM genspan_generations WHERE ${contains}`, [COMMON_WORD]),
+    'count: q common word': () => run(`SELECT count(*) FROM genspan_generations WHERE ${contains}`, [COMMON_WORD]),
     'facets: model': () => run('SELECT model, count(*) AS n FROM genspan_generations GROUP BY model ORDER BY n DESC LIMIT 20', []),
     'facets: tag, q common word': () =>
       run(
-        `SELECT j.value, count(*) AS n FROM genspan_generations AS g, ${tagValues} WHERE ${contains.replace('search_text', 'g.search_text')} ` +
+        `SELECT j.value, count(*) AS n FROM genspan_generations AS g, ${tagValues} ` +
+          `WHERE ${contains.replace('search_text', 'g.search_text')} ` +
           'GROUP BY j.value ORDER BY n DESC LIMIT 20',
         [COMMON_WORD],
       ),
   };
 }
 
-async function compare(indexed: Record<string, () => Promise<unknown>>, scan: Record<string, () => Promise<unknown>>): Promise<void> {
+export async function compare(indexed: Record<string, () => Promise<unknown>>, scan: Record<string, () => Promise<unknown>>): Promise<void> {
   const pairs: QueryPair[] = Object.keys(indexed).map((label) => ({ label, indexed: indexed[label], scan: scan[label] }));
   for (const pair of pairs) report(pair.label, await timeMs(pair.indexed), await timeMs(pair.scan));
 }
@@ -211,7 +213,12 @@ async function writeBoth(
   }
   const tenth = Math.max(1, Math.floor(batches / 10));
   const rate = (seconds: number[]) => (seconds.length * BATCH) / seconds.reduce((sum, value) => sum + value, 0);
-  return { indexed: count / total.indexed, plain: count / total.plain, first: rate(perBatch.slice(0, tenth)), last: rate(perBatch.slice(-tenth)) };
+  return {
+    indexed: count / total.indexed,
+    plain: count / total.plain,
+    first: rate(perBatch.slice(0, tenth)),
+    last: rate(perBatch.slice(-tenth)),
+  };
 }
 
 function printWrites(result: { indexed: number; plain: number; first: number; last: number }, count: number): void {
@@ -244,7 +251,10 @@ async function sqliteBench(folder: string): Promise<void> {
   await compare(
     storeQueries(indexed),
     // Rows read as the store reads them: a page's records parsed.
-    schema5Queries(async (sql, params) => (reader.prepare(sql).all(...params) as RecordColumns[]).map((row) => row.generation && fromRow(row)), 'sqlite'),
+    schema5Queries(
+      async (sql, params) => (reader.prepare(sql).all(...params) as RecordColumns[]).map((row) => row.generation && fromRow(row)),
+      'sqlite',
+    ),
   );
   reader.close();
   await indexed.close();
@@ -277,7 +287,8 @@ async function sqliteBench(folder: string): Promise<void> {
   latencies.sort((a, b) => a - b);
   console.log(
     `  migration 5 -> 6 of ${ROWS} generations: opening ${openMs.toFixed(0)} ms; background build ${buildSeconds.toFixed(1)} s ` +
-      `(~${((buildSeconds * 1_000_000) / ROWS / 60).toFixed(0)} min per 1,000,000 at this rate); ${latencies.length} single-record writes ` +
+      `(~${((buildSeconds * 1_000_000) / ROWS / 60).toFixed(0)} min per 1,000,000 at this rate); ` +
+      `${latencies.length} single-record writes ` +
       `meanwhile: median ${median(latencies).toFixed(1)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)].toFixed(1)} ms, ` +
       `max ${latencies[latencies.length - 1].toFixed(1)} ms`,
   );
@@ -314,7 +325,8 @@ async function postgresBench(): Promise<void> {
     await indexed.close();
 
     await reader.query(
-      'DROP INDEX genspan_generations_search, genspan_generations_service_ci, genspan_generations_model_ci, genspan_generations_provider_ci',
+      'DROP INDEX genspan_generations_search, genspan_generations_service_ci, genspan_generations_model_ci, ' +
+        'genspan_generations_provider_ci',
     );
     await reader.query(`UPDATE genspan_meta SET value = '5' WHERE key = 'schema_version'`);
     await reader.end();

@@ -69,4 +69,4 @@ export type FacetField = keyof typeof FACET_FIELDS;
  * they are counted over. Past that many the counts are those of the newest ones (`exact: false`), so suggestions
  * cost bounded time on any store.
  */
-export const FACET_LIMITS = { values: 20, rows: 10_000 } as const;
+export const FACET_LIMITS = { values: 20, rows: 2_000 } as const;

@@ -45,7 +45,7 @@ export interface FacetValue {
 /**
  * `GET /api/facets?field=model|provider|service|tag&<the list's filters>`: the field's values among the generations
  * the other filters match (the field's own filter is left out, so its alternatives show), most frequent first, at
- * most `FACET_LIMITS.values`. `exact` is false when more generations matched than `FACET_LIMITS.rows`: the counts
+ * most `FACET_LIMITS.values`. `exact` is false when more generations matched than `FACET_LIMITS.rows` (2,000): the counts
  * are then those of the newest that many.
  */
 export interface FacetList {

@@ -41,7 +41,8 @@ function errorBody(statusCode: number, error: string, message: string): ErrorBod
 
 /**
  * The REST API: `GET /api/generations` (filters and cursor pagination; summaries, so a page stays small whatever
- * is stored; the total matching, bounded), `GET /api/facets` (a field's values with their counts, for suggestions), `GET /api/generations/:id` (the whole record, streamed as JSON), `GET /api/generations.jsonl` (the
+ * is stored; the total matching, bounded), `GET /api/facets` (a field's values with their counts, for suggestions),
+ * `GET /api/generations/:id` (the whole record, streamed as JSON), `GET /api/generations.jsonl` (the
  * whole store, streamed) and `GET /healthz`. Responses are serialized by Fastify (JSON.stringify) or, streamed, by
  * `jsonStream`, never assembled from strings by hand.
  */

@@ -118,7 +118,10 @@ function whereClause(filter: NormalizedFilter, dialect: FilterDialect, more: (bi
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
-/** One query of a list page: what it reads (`genspan_generations` or a subquery), its WHERE clause (empty or starting with `WHERE`), ORDER BY and parameters. */
+/**
+ * One query of a list page: what it reads (`genspan_generations` or a subquery), its WHERE clause (empty or starting
+ * with `WHERE`), ORDER BY and parameters.
+ */
 export interface ListPart {
   from: string;
   where: string;
@@ -131,9 +134,11 @@ const GENERATIONS = 'genspan_generations';
 /**
  * How many of the newest generations the other filters match a search looks through before it asks the index: a
  * common word fills a page from them at once (the index would first gather every one of its many matches), and a
- * rare one costs this short scan more. Two thousand rows of ~2.5 KB: a few milliseconds.
+ * rare one costs this short scan more (500 rows of ~2.5 KB: a few milliseconds). A word found in at least a tenth of
+ * them is common (`SEARCH_COMMON_MATCHES`): facets of it are counted by a scan newest first, which stops early.
  */
-export const SEARCH_PROBE_ROWS = 2_000;
+export const SEARCH_PROBE_ROWS = 500;
+export const SEARCH_COMMON_MATCHES = SEARCH_PROBE_ROWS / 10;
 
 /**
  * The parts of a list page with `q`, each reading the newest `SEARCH_PROBE_ROWS` rows the part's other conditions

@@ -37,6 +37,7 @@ import {
   listParts,
   matchingQuery,
   normalizeFilter,
+  SEARCH_COMMON_MATCHES,
   SEARCH_INDEX_MIN_LENGTH,
   searchLength,
   searchProbeParts,
@@ -280,6 +281,8 @@ const SEARCH_INDEXES: readonly { name: string; definition: string }[] = [
 const REPLACED_INDEXES = ['genspan_generations_service', 'genspan_generations_model', 'genspan_generations_provider'];
 /** Held (per session) by the process building `SEARCH_INDEXES`, so another one neither builds them twice nor waits. */
 const INDEX_BUILD_LOCK_KEY = '29113321772917103';
+/** How long one statement of the index build may take (a day): a big table's CREATE INDEX takes minutes, not seconds. */
+const INDEX_BUILD_TIMEOUT_MS = 86_400_000;
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
 export const POSTGRES_GENERATIONS_DDL =
@@ -451,6 +454,9 @@ const postgresDialect: TraceDialect = {
   generationTokens: "coalesce((x.j->>'tokenCount')::numeric, (x.j->>'inputTokenCount')::numeric + (x.j->>'outputTokenCount')::numeric)",
   generationTokensFrom: ', LATERAL (SELECT g.generation::json AS j) AS x',
 };
+
+/** The search as a plain scan, for a common word read newest first (the planner cannot tell how common a word is). */
+const postgresScanDialect: TraceDialect = { ...postgresDialect, textContains: postgresDialect.textScan };
 
 /*
  * PostgreSQL cannot hold U+0000 in text, nor in jsonb strings (SQLSTATE 22021, 22P05), while records may carry it and
@@ -649,6 +655,8 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   private readonly queryTimeoutMillis: number | undefined;
   private initialization: Promise<void> | undefined;
   private indexBuilding: Promise<void> | undefined;
+  /** The server process of the connection building the indexes, while it builds. */
+  private indexBuilder: number | undefined;
   private closed = false;
   private readonly exactCountBound: number;
 
@@ -687,6 +695,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   private async initialize(): Promise<void> {
     await this.migrate();
     this.indexBuilding ??= this.buildIndexes().catch((error: unknown) => {
+      if (this.closed) return;
       report('warn', `genspan: building the search indexes on PostgreSQL at ${this.target} failed: ${this.scrub(errorMessage(error))}`);
     });
   }
@@ -700,26 +709,29 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     // A server that goes away during a long build ends this connection: the failing query reports it, not an event.
     const ignore = () => {};
     client.on('error', ignore);
+    // A build takes as long as the table is big: the pool's query_timeout (meant for a server that stopped answering)
+    // does not apply to it.
+    const build = (text: string) => client.query({ text, query_timeout: INDEX_BUILD_TIMEOUT_MS } as pg.QueryConfig);
     let broken = false;
     try {
       const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [INDEX_BUILD_LOCK_KEY]);
       if (!locked.rows[0].locked) return;
+      this.indexBuilder = (client as pg.PoolClient & { processID?: number }).processID;
       try {
         for (const index of SEARCH_INDEXES) {
+          if (this.closed) return;
           const found = await client.query<{ valid: boolean }>(
             'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)',
             [index.name],
           );
           if (found.rows[0]?.valid) continue;
           // An interrupted concurrent build leaves an invalid index behind: it is dropped and built again.
-          if (found.rows.length > 0) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${index.name}`);
-          await client.query({
-            text: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON genspan_generations ${index.definition}`,
-            query_timeout: 0,
-          } as pg.QueryConfig);
+          if (found.rows.length > 0) await build(`DROP INDEX CONCURRENTLY IF EXISTS ${index.name}`);
+          await build(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON genspan_generations ${index.definition}`);
         }
-        for (const name of REPLACED_INDEXES) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+        for (const name of REPLACED_INDEXES) await build(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
       } finally {
+        this.indexBuilder = undefined;
         await client.query('SELECT pg_advisory_unlock($1)', [INDEX_BUILD_LOCK_KEY]);
       }
     } catch (error) {
@@ -749,12 +761,31 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
             `this version reads up to ${POSTGRES_SCHEMA_VERSION}.`,
         );
       }
-      for (let step = version; step < POSTGRES_SCHEMA_VERSION; step += 1) await client.query(MIGRATIONS[step]);
+      for (let step = version; step < POSTGRES_SCHEMA_VERSION; step += 1) {
+        try {
+          await client.query(MIGRATIONS[step]);
+        } catch (error) {
+          if (MIGRATIONS[step] === SCHEMA_V6) throw this.extensionProblem(error);
+          throw error;
+        }
+      }
       await client.query(
         `INSERT INTO genspan_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
         [String(POSTGRES_SCHEMA_VERSION)],
       );
     });
+  }
+
+  /** pg_trgm refused: the database user may not create it, or the server lacks PostgreSQL's contrib modules. */
+  private extensionProblem(error: unknown): unknown {
+    const code = errorCode(error);
+    if (code !== '42501' && code !== '0A000' && code !== '58P01') return error;
+    return new StoreError(
+      `PostgreSQL at ${this.target} did not create the pg_trgm extension genspan's search index needs ` +
+        `(${this.scrub(errorMessage(error))}). Run CREATE EXTENSION pg_trgm in the database as its owner or a superuser ` +
+        '(the extension ships with PostgreSQL, in the contrib package of some distributions), then start genspan again.',
+      { cause: error },
+    );
   }
 
   private scrub(text: string): string {
@@ -1128,7 +1159,8 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       const normalized = normalizeFilter(filter);
       const read = async (part: ListPart, need: number) => {
         const params = postgresParams(part.params);
-        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT $${params.length + 1}`;
+        const limit = `LIMIT $${params.length + 1}`;
+        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} ${limit}`;
         const result = await this.pool.query<ListRow>(sql, [...params, need]);
         return result.rows.map((row) => ({ ...fromPostgresRow(row), cost_total: row.cost_total }));
       };
@@ -1149,13 +1181,13 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   }
 
   /** Counts up to the bound; past it, the planner's row estimate (at least bound + 1), read from EXPLAIN. */
-  private async boundedCount(filter: ListFilter, bound: number): Promise<ListTotal> {
-    const query = boundedCountQuery(filter, postgresDialect, bound);
+  private async boundedCount(filter: ListFilter, bound: number, dialect = postgresDialect): Promise<ListTotal> {
+    const query = boundedCountQuery(filter, dialect, bound);
     const params = postgresParams(query.params);
     const result = await this.pool.query<{ n: string }>(query.sql, params);
     const n = Number(result.rows[0].n);
     if (n <= bound) return { count: n, exact: true };
-    const matching = matchingQuery(filter, postgresDialect);
+    const matching = matchingQuery(filter, dialect);
     const plan = await this.pool.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
       `EXPLAIN (FORMAT JSON) ${matching.sql}`,
       postgresParams(matching.params),
@@ -1163,11 +1195,25 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     return { count: Math.max(Math.round(plan.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']), n), exact: false };
   }
 
+  /** Whether the filter's `q` is a common word (see `SEARCH_COMMON_MATCHES`): scanned newest first rather than indexed. */
+  private async commonSearch(filter: ListFilter): Promise<boolean> {
+    const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
+    const probe = searchProbeParts(normalized, postgresDialect)?.[0];
+    if (!probe) return false;
+    const result = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${probe.from} ${probe.where}`,
+      postgresParams(probe.params),
+    );
+    return Number(result.rows[0].n) >= SEARCH_COMMON_MATCHES;
+  }
+
   facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
     return this.run(async () => {
-      const query = facetQuery(field, filter, postgresDialect);
+      const matching = facetFilter(field, filter);
+      const dialect = (await this.commonSearch(matching)) ? postgresScanDialect : postgresDialect;
+      const query = facetQuery(field, filter, dialect);
       const result = await this.pool.query<{ value: string; n: string }>(query.sql, postgresParams(query.params));
-      const { exact } = await this.boundedCount(facetFilter(field, filter), FACET_LIMITS.rows);
+      const { exact } = await this.boundedCount(matching, FACET_LIMITS.rows, dialect);
       return { field, values: result.rows.map((row) => ({ value: fromPostgresText(row.value), count: Number(row.n) })), exact };
     });
   }
@@ -1374,6 +1420,8 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     if (this.closed) return;
     this.closed = true;
     await this.initialization?.catch(() => undefined);
+    // A long build is cancelled rather than waited for: it leaves an invalid index, which the next start builds again.
+    if (this.indexBuilder !== undefined) await this.pool.query('SELECT pg_cancel_backend($1)', [this.indexBuilder]).catch(() => undefined);
     await this.indexBuilding;
     await this.pool.end();
   }

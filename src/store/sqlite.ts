@@ -34,12 +34,12 @@ import {
 } from './experiment-row.js';
 import {
   boundedCountQuery,
-  type FilterDialect,
   facetFilter,
   facetQuery,
   type ListPart,
   listParts,
   normalizeFilter,
+  SEARCH_COMMON_MATCHES,
   SEARCH_INDEX_MIN_LENGTH,
   searchProbeParts,
   traceListWhere,
@@ -494,7 +494,8 @@ const indexedDialect: TraceDialect = {
   textContains: (q, bind) => {
     const trigrams = trigramQuery(q);
     if (trigrams === '') return scanDialect.textContains(q, bind);
-    return `rowid IN (SELECT rowid FROM genspan_search WHERE genspan_search MATCH ${bind(trigrams)}) AND instr(search_text, ${bind(q)}) > 0`;
+    const candidates = `rowid IN (SELECT rowid FROM genspan_search WHERE genspan_search MATCH ${bind(trigrams)})`;
+    return `${candidates} AND instr(search_text, ${bind(q)}) > 0`;
   },
 };
 
@@ -990,19 +991,34 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   }
 
   /** SQLite has no row estimate to offer: past the bound the count says "more than the bound" (bound + 1). */
-  private boundedCount(db: Database.Database, filter: ListFilter, bound: number): ListTotal {
-    const query = boundedCountQuery(filter, this.dialect(), bound);
+  private boundedCount(db: Database.Database, filter: ListFilter, bound: number, dialect = this.dialect()): ListTotal {
+    const query = boundedCountQuery(filter, dialect, bound);
     const { n } = this.statement(db, query.sql).get(...query.params) as { n: number };
     return { count: n, exact: n <= bound };
   }
 
   facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
     return this.run((db) => {
-      const query = facetQuery(field, filter, this.dialect());
+      const matching = facetFilter(field, filter);
+      const dialect = this.commonSearch(db, matching) ? scanDialect : this.dialect();
+      const query = facetQuery(field, filter, dialect);
       const rows = this.statement(db, query.sql).all(...query.params) as { value: string; n: number }[];
-      const { exact } = this.boundedCount(db, facetFilter(field, filter), FACET_LIMITS.rows);
+      const { exact } = this.boundedCount(db, matching, FACET_LIMITS.rows, dialect);
       return { field, values: rows.map((row) => ({ value: row.value, count: row.n })), exact };
     });
+  }
+
+  /**
+   * Whether the filter's `q` is a common word: found in at least `SEARCH_COMMON_MATCHES` of the newest
+   * `SEARCH_PROBE_ROWS` rows the other filters match. Its index entries are many (reading them all costs more than a
+   * scan newest first, which soon has what it needs).
+   */
+  private commonSearch(db: Database.Database, filter: ListFilter): boolean {
+    const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
+    const probe = searchProbeParts(normalized, scanDialect)?.[0];
+    if (!probe) return false;
+    const { n } = this.statement(db, `SELECT count(*) AS n FROM ${probe.from} ${probe.where}`).get(...probe.params) as { n: number };
+    return n >= SEARCH_COMMON_MATCHES;
   }
 
   /** A statement prepared once per SQL text (the list queries vary with their filters). */

@@ -218,6 +218,13 @@ export function searchContract(harness: SearchHarness, opened: PlaygroundStore[]
       expect(ids(second)).toEqual(newestFirst.slice(3, 6));
       const costly = await store.list({ q: 'say hello', sort: 'cost_desc', limit: 2 });
       expect(costly.items).toHaveLength(2);
+      const third = many.length / 3;
+      expect(await store.facets('tag', { q: 'SAY hello' })).toEqual({
+        field: 'tag',
+        values: ['batch-0', 'batch-1', 'batch-2'].map((value) => ({ value, count: third })),
+        exact: true,
+      });
+      expect((await store.facets('tag', { q: 'séance' })).values).toEqual([]);
     });
 
     it('migrates a store of schema 5: search, tags and counts are right during the index build and after it', async () => {
