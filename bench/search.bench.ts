@@ -179,7 +179,10 @@ export function schema5Queries(run: (sql: string, params: unknown[]) => Promise<
   };
 }
 
-export async function compare(indexed: Record<string, () => Promise<unknown>>, scan: Record<string, () => Promise<unknown>>): Promise<void> {
+export async function compare(
+  indexed: Record<string, () => Promise<unknown>>,
+  scan: Record<string, () => Promise<unknown>>,
+): Promise<void> {
   const pairs: QueryPair[] = Object.keys(indexed).map((label) => ({ label, indexed: indexed[label], scan: scan[label] }));
   for (const pair of pairs) report(pair.label, await timeMs(pair.indexed), await timeMs(pair.scan));
 }

@@ -441,7 +441,7 @@ describe('SqliteStore search and tag indexes', () => {
     expect(tagRows.n).toBe(tags.n);
   }
 
-  it('keeps both indexes right when another connection deletes rows (as retention will) and through VACUUM; reads q and tags through them', async () => {
+  it('keeps both indexes right through outside deletes (as retention will) and VACUUM; reads q and tags through them', async () => {
     const path = freshPath();
     const store = new SqliteStore({ path });
     const records = manyRecords(12);
