@@ -1052,16 +1052,16 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
 
   /**
    * Deleted rows' space stays in the tables (autovacuum makes it reusable for new rows, later), so once a deletion for
-   * size has been recorded, only what the tables grew past that size counts: about what was written since.
+   * size has been recorded, the data is taken to be the limit it was brought to plus what the tables grew since.
    */
   async generationsOverSize(maxBytes: number): Promise<number> {
     return this.run(async () => {
       const bytes = await this.tablesSize();
       const pruned = await this.pool.query<{ value: string }>('SELECT value FROM genspan_meta WHERE key = $1', [PRUNED_SIZE_KEY]);
-      const floor = Math.max(maxBytes, pruned.rows.length > 0 ? Number(pruned.rows[0].value) : 0);
-      if (bytes <= floor) return 0;
+      const live = pruned.rows.length > 0 ? maxBytes + Math.max(0, bytes - Number(pruned.rows[0].value)) : bytes;
+      if (live <= maxBytes) return 0;
       const { count } = (await this.pool.query<{ count: string }>('SELECT count(*) AS count FROM genspan_generations')).rows[0];
-      return Math.ceil((Number(count) * (bytes - floor)) / bytes);
+      return Math.ceil((Number(count) * (live - maxBytes)) / live);
     });
   }
 

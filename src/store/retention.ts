@@ -62,8 +62,8 @@ export interface RetentionStore {
   /**
    * How many of the oldest generations to delete to bring the store within `maxBytes`, estimated from the average
    * generation's share of the size; 0 when it is within. SQLite: its pages in use (not the WAL). PostgreSQL:
-   * `pg_total_relation_size` of genspan's tables, and once a deletion for size was recorded (`sizePruned`), only what
-   * they grew past that size (PostgreSQL keeps deleted rows' space for new rows rather than returning it).
+   * `pg_total_relation_size` of genspan's tables; once a deletion for size was recorded (`sizePruned`), the limit plus
+   * what they grew past that size (PostgreSQL keeps deleted rows' space for new rows rather than returning it).
    */
   generationsOverSize(maxBytes: number): Promise<number>;
   /** Records the size after a deletion for size (PostgreSQL; see `generationsOverSize`); SQLite needs nothing. */
