@@ -769,6 +769,11 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
           throw error;
         }
       }
+      // A new database has no rows: its indexes are built at once, in the migration, and the background build has nothing to do.
+      if (version === 0) {
+        for (const index of SEARCH_INDEXES) await client.query(`CREATE INDEX ${index.name} ON genspan_generations ${index.definition}`);
+        for (const name of REPLACED_INDEXES) await client.query(`DROP INDEX ${name}`);
+      }
       await client.query(
         `INSERT INTO genspan_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
         [String(POSTGRES_SCHEMA_VERSION)],

@@ -789,6 +789,11 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       if (state.kind === 'genspan' && state.version === SQLITE_SCHEMA_VERSION) return;
       const from = state.kind === 'genspan' ? state.version : 0;
       for (const migration of MIGRATIONS.slice(from)) db.exec(migration);
+      // A new file has no rows to index: its indexes are complete at once, and no background build starts.
+      if (from === 0) {
+        for (const statement of CASE_INSENSITIVE_INDEXES) db.exec(statement);
+        db.exec('UPDATE genspan_index_build SET complete = 1');
+      }
       db.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
       db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
     }).immediate();
