@@ -55,6 +55,7 @@ import {
   toRow,
 } from './generation-row.js';
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
+import { NO_PRUNE, orphanBound, type PruneBatch, pruneSql, type RetentionStore, unclaimed } from './retention.js';
 import {
   batchThreads,
   batchTraceTimes,
@@ -388,6 +389,49 @@ ORDER BY l.time_unix_nano, l.seq`;
 const SELECT_SPANS = `SELECT s.trace_id, s.span_id, s.span FROM genspan_spans AS s
 JOIN UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id) ON s.trace_id = k.trace_id AND s.span_id = k.span_id`;
 
+const PRUNE_SELECT = pruneSql('$1::bigint', '$2::bigint', '($1::numeric * 1000000)');
+/** Retention's deletes, a batch's traces in $1 and the cutoff in $2: what started before it, then what nothing holds any more. */
+const PRUNE_TRACES = [
+  'DELETE FROM genspan_generations WHERE trace_id = ANY($1::text[]) AND start_ms < $2',
+  'DELETE FROM genspan_steps WHERE trace_id = ANY($1::text[]) AND start_ms < $2',
+  `DELETE FROM genspan_spans WHERE trace_id = ANY($1::text[]) AND ${unclaimed('genspan_spans')}`,
+  `DELETE FROM genspan_logs WHERE trace_id = ANY($1::text[]) AND ${unclaimed('genspan_logs')}`,
+  `DELETE FROM genspan_traces WHERE trace_id = ANY($1::text[])
+     AND NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = genspan_traces.trace_id)`,
+] as const;
+/** The batch's threads in $1: deleted once they hold no trace, else starting at their first trace left. */
+const PRUNE_THREADS = `DELETE FROM genspan_threads WHERE id = ANY($1::text[])
+  AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`;
+const THREAD_STARTS = `UPDATE genspan_threads h SET start_ms = t.start_ms
+FROM (SELECT thread_id, min(start_ms) AS start_ms FROM genspan_traces WHERE thread_id = ANY($1::text[]) GROUP BY thread_id) t
+WHERE h.id = t.thread_id`;
+/** Generations without a trace, by span ($1, $2), started before $3; then their kept spans and log records. */
+const PRUNE_GENERATIONS = [
+  `DELETE FROM genspan_generations g USING UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id)
+     WHERE g.trace_id = k.trace_id AND g.span_id = k.span_id AND g.start_ms < $3`,
+  `DELETE FROM genspan_spans USING UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id)
+     WHERE genspan_spans.trace_id = k.trace_id AND genspan_spans.span_id = k.span_id AND ${unclaimed('genspan_spans')}`,
+  `DELETE FROM genspan_logs USING UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id)
+     WHERE genspan_logs.trace_id = k.trace_id AND genspan_logs.span_id = k.span_id AND ${unclaimed('genspan_logs')}`,
+] as const;
+const PRUNE_LOGS = `DELETE FROM genspan_logs WHERE seq = ANY($1::bigint[]) AND ${unclaimed('genspan_logs')}
+  AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)`;
+/** genspan's tables: what `--max-size` measures. */
+const GENSPAN_TABLES = [
+  'genspan_generations',
+  'genspan_spans',
+  'genspan_logs',
+  'genspan_experiments',
+  'genspan_experiment_results',
+  'genspan_steps',
+  'genspan_traces',
+  'genspan_threads',
+];
+const TABLES_SIZE = `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c
+  WHERE c.relname = ANY($1::text[]) AND c.relkind = 'r' AND c.relnamespace = to_regnamespace(current_schema())::oid`;
+/** `genspan_meta`'s row holding the tables' size after the last deletion for size. */
+const PRUNED_SIZE_KEY = 'retention_size_after_prune';
+
 const RECORD_SELECT = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations`;
 /** Rows per INSERT statement; bigger batches are split inside one transaction. */
 const ROWS_PER_STATEMENT = 1000;
@@ -603,7 +647,7 @@ function isConnectionError(error: unknown): boolean {
  * schema created or migrated on first use under an advisory lock, batch inserts through UNNEST arrays,
  * idempotent on (traceId, spanId).
  */
-export class PostgresStore implements PlaygroundStore {
+export class PostgresStore implements PlaygroundStore, RetentionStore {
   /** `host:port` (or socket folder:port) of the server, for messages; never includes credentials. */
   readonly target: string;
   private readonly pool: pg.Pool;
@@ -963,6 +1007,88 @@ export class PostgresStore implements PlaygroundStore {
         rows.map((row) => row.time_unix_nano.toString()),
         rows.map((row) => row.record),
       ]);
+    });
+  }
+
+  async pruneBatch(beforeMs: number, rows: number): Promise<PruneBatch> {
+    return this.run(async () => {
+      const traces = (
+        await this.pool.query<{ trace_id: string; thread_id: string | null; start_ms: string }>(PRUNE_SELECT.traces, [beforeMs, rows])
+      ).rows;
+      const bound = orphanBound(beforeMs, traces);
+      const generations = (await this.pool.query<{ trace_id: string; span_id: string }>(PRUNE_SELECT.orphanGenerations, [bound, rows]))
+        .rows;
+      const logs = (await this.pool.query<{ seq: string }>(PRUNE_SELECT.orphanLogs, [bound, rows])).rows;
+      if (traces.length === 0 && generations.length === 0 && logs.length === 0) return NO_PRUNE;
+      const traceIds = traces.map((trace) => trace.trace_id);
+      const threadIds = [...new Set(traces.flatMap((trace) => (trace.thread_id === null ? [] : [trace.thread_id])))];
+      // One short transaction; row locks only, so ingestion writing other rows goes on beside it.
+      const started = performance.now();
+      return this.transaction(async (client) => {
+        const byTrace: number[] = [];
+        for (const sql of PRUNE_TRACES) {
+          const params = sql.includes('$2') ? [traceIds, beforeMs] : [traceIds];
+          byTrace.push((await client.query(sql, params)).rowCount ?? 0);
+        }
+        const threads = (await client.query(PRUNE_THREADS, [threadIds])).rowCount ?? 0;
+        await client.query(THREAD_STARTS, [threadIds]);
+        const keys = [generations.map((row) => row.trace_id), generations.map((row) => row.span_id)];
+        const bySpan: number[] = [];
+        for (const [index, sql] of PRUNE_GENERATIONS.entries())
+          bySpan.push((await client.query(sql, index === 0 ? [...keys, bound] : keys)).rowCount ?? 0);
+        const orphanLogs = (await client.query(PRUNE_LOGS, [logs.map((row) => row.seq)])).rowCount ?? 0;
+        const [generationRows, steps, spans, logRows, traceRows] = byTrace;
+        return {
+          heldMs: performance.now() - started,
+          generations: generationRows + bySpan[0],
+          steps,
+          spans: spans + bySpan[1],
+          logs: logRows + bySpan[2] + orphanLogs,
+          traces: traceRows,
+          threads,
+        };
+      });
+    });
+  }
+
+  private async tablesSize(): Promise<number> {
+    return Number((await this.pool.query<{ bytes: string }>(TABLES_SIZE, [GENSPAN_TABLES])).rows[0].bytes);
+  }
+
+  /**
+   * Deleted rows' space stays in the tables (autovacuum makes it reusable for new rows, later), so once a deletion for
+   * size has been recorded, the data is taken to be the limit it was brought to plus what the tables grew since.
+   */
+  async generationsOverSize(maxBytes: number): Promise<number> {
+    return this.run(async () => {
+      const bytes = await this.tablesSize();
+      const pruned = await this.pool.query<{ value: string }>('SELECT value FROM genspan_meta WHERE key = $1', [PRUNED_SIZE_KEY]);
+      const live = pruned.rows.length > 0 ? maxBytes + Math.max(0, bytes - Number(pruned.rows[0].value)) : bytes;
+      if (live <= maxBytes) return 0;
+      const { count } = (await this.pool.query<{ count: string }>('SELECT count(*) AS count FROM genspan_generations')).rows[0];
+      return Math.ceil((Number(count) * (live - maxBytes)) / live);
+    });
+  }
+
+  async sizePruned(): Promise<void> {
+    await this.run(async () => {
+      const bytes = await this.tablesSize();
+      await this.pool.query(
+        'INSERT INTO genspan_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+        [PRUNED_SIZE_KEY, String(bytes)],
+      );
+    });
+  }
+
+  /** PostgreSQL's autovacuum makes deleted rows' space reusable; none is returned to the file system here. */
+  async reclaimSpace(): Promise<number> {
+    return 0;
+  }
+
+  /** A plain VACUUM (not FULL: writers go on); the space it frees is reused, not returned. */
+  async vacuum(): Promise<void> {
+    await this.run(async () => {
+      await this.pool.query(`VACUUM (ANALYZE) ${GENSPAN_TABLES.join(', ')}`);
     });
   }
 

@@ -56,6 +56,7 @@ import {
   toRow,
 } from './generation-row.js';
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
+import { NO_PRUNE, orphanBound, type PruneBatch, pruneSql, RECLAIM_PAGES_PER_STEP, type RetentionStore, unclaimed } from './retention.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
 import {
   batchThreads,
@@ -536,6 +537,36 @@ const WRITE = {
 /** The rowids of the background build's next chunk, of at most `?` rowids, for generations `g`. */
 const BUILD_CHUNK = `FROM genspan_index_build AS b JOIN genspan_generations AS g
    ON g.rowid > b.done_rowid AND g.rowid <= min(b.done_rowid + ?, b.end_rowid)`;
+/**
+ * Retention's write statements, by name, after the others in `WRITE_STATEMENTS` (`PRUNE` gives their indexes). By
+ * trace: what started before the cutoff, then what no step or generation holds any more; then generations without a
+ * trace, by span; log records of no span; and the incremental vacuum, each step of which gives back one page (the
+ * writer steps each op once: one op per page).
+ */
+const PRUNE_STATEMENTS = {
+  generations: 'DELETE FROM genspan_generations WHERE trace_id = ? AND start_ms < ?',
+  steps: 'DELETE FROM genspan_steps WHERE trace_id = ? AND start_ms < ?',
+  spans: `DELETE FROM genspan_spans WHERE trace_id = ? AND ${unclaimed('genspan_spans')}`,
+  logs: `DELETE FROM genspan_logs WHERE trace_id = ? AND ${unclaimed('genspan_logs')}`,
+  trace: `DELETE FROM genspan_traces WHERE trace_id = ?
+     AND NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = genspan_traces.trace_id)`,
+  thread: `DELETE FROM genspan_threads WHERE id = ?
+     AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`,
+  threadStart: `UPDATE genspan_threads SET start_ms = (SELECT min(t.start_ms) FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)
+     WHERE id = ? AND EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`,
+  generation: 'DELETE FROM genspan_generations WHERE trace_id = ? AND span_id = ? AND start_ms < ?',
+  span: `DELETE FROM genspan_spans WHERE trace_id = ? AND span_id = ? AND ${unclaimed('genspan_spans')}`,
+  spanLogs: `DELETE FROM genspan_logs WHERE trace_id = ? AND span_id = ? AND ${unclaimed('genspan_logs')}`,
+  log: `DELETE FROM genspan_logs WHERE seq = ? AND ${unclaimed('genspan_logs')}
+     AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)`,
+  reclaimPage: 'PRAGMA incremental_vacuum',
+} as const;
+const PRUNE_FIRST = WRITE.caseInsensitiveIndexes + CASE_INSENSITIVE_INDEXES.length;
+const PRUNE = Object.fromEntries(Object.keys(PRUNE_STATEMENTS).map((name, index) => [name, PRUNE_FIRST + index])) as Record<
+  keyof typeof PRUNE_STATEMENTS,
+  number
+>;
+
 const WRITE_STATEMENTS: readonly string[] = [
   `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) SELECT ${GENERATION_COLUMNS.map(() => '?').join(', ')} ` +
     `WHERE NOT EXISTS (${MERGED_STEP}) ON CONFLICT DO NOTHING`,
@@ -568,6 +599,7 @@ const WRITE_STATEMENTS: readonly string[] = [
   'UPDATE genspan_index_build SET done_rowid = min(done_rowid + ?, end_rowid)',
   'UPDATE genspan_index_build SET complete = 1 WHERE done_rowid >= end_rowid',
   ...CASE_INSENSITIVE_INDEXES,
+  ...Object.values(PRUNE_STATEMENTS),
 ];
 
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
@@ -617,7 +649,7 @@ function* stepOps(batch: StepBatch): Generator<SqliteWriteOp> {
  * writes run on a thread of their own with its own connection, so the calling thread only builds the rows and an
  * app's event loop never waits for a lock or the disk (an in-memory database is written on the calling thread).
  */
-export class SqliteStore implements PlaygroundStore {
+export class SqliteStore implements PlaygroundStore, RetentionStore {
   readonly path: string;
   private db: Database.Database | null;
   private readonly writer: SqliteWriter;
@@ -627,6 +659,7 @@ export class SqliteStore implements PlaygroundStore {
   private readonly selectExportPage: Database.Statement;
   private readonly selectStepLinks: Database.Statement;
   private readonly selectMerged: Database.Statement;
+  private readonly selectPrune: Record<keyof ReturnType<typeof pruneSql>, Database.Statement>;
   private readonly selectIndexBuild: Database.Statement;
   private readonly listStatements = new Map<string, Database.Statement>();
   private readonly exactCountBound: number;
@@ -649,6 +682,8 @@ export class SqliteStore implements PlaygroundStore {
       throw new StoreError(`Cannot open the SQLite database ${this.path}: ${(error as Error).message}`, { cause: error });
     }
     try {
+      // A new file gives deleted space back (`reclaimSpace`); this must come before WAL and the first table.
+      if (!inMemory && db.pragma('page_count', { simple: true }) === 0) db.pragma('auto_vacuum = INCREMENTAL');
       if (!inMemory) db.pragma('journal_mode = WAL');
       for (const pragma of SQLITE_CONNECTION_PRAGMAS) db.pragma(pragma);
       this.ensureSchema(db);
@@ -672,6 +707,12 @@ export class SqliteStore implements PlaygroundStore {
     this.selectMerged = db.prepare(
       'SELECT merged_generation FROM genspan_steps WHERE trace_id = ? AND span_id = ? AND merged_generation IS NOT NULL',
     );
+    const prune = pruneSql('@before', '@rows', '(@before * 1000000)');
+    this.selectPrune = {
+      traces: db.prepare(prune.traces),
+      orphanGenerations: db.prepare(prune.orphanGenerations),
+      orphanLogs: db.prepare(prune.orphanLogs),
+    };
     this.selectIndexBuild = db.prepare('SELECT done_rowid, end_rowid, complete FROM genspan_index_build');
     this.indexBuilding = this.buildIndexes(chunkRows);
   }
@@ -817,9 +858,9 @@ export class SqliteStore implements PlaygroundStore {
   }
 
   /** Runs writes through the writer, sorting its failures like the reads' (and refusing once closed). */
-  private transaction(ops: Iterable<SqliteWriteOp>): Promise<number[]> {
+  private transaction(ops: Iterable<SqliteWriteOp>, held?: (ms: number) => void): Promise<number[]> {
     if (!this.db) return Promise.reject(new StoreClosedError(`SqliteStore ${this.path}`));
-    return this.writer.transaction(ops).catch((error: unknown) => {
+    return this.writer.transaction(ops, held).catch((error: unknown) => {
       throw this.describe(error);
     });
   }
@@ -1124,6 +1165,109 @@ export class SqliteStore implements PlaygroundStore {
 
   importJsonl(input: Readable): Promise<WriteResult> {
     return readJsonl(input, (records, steps) => this.write(records, steps));
+  }
+
+  async pruneBatch(beforeMs: number, rows: number): Promise<PruneBatch> {
+    // Selected on the read connection (WAL: beside the writes); only the deletes take the write lock.
+    const selected = await this.run(() => {
+      const traces = this.selectPrune.traces.all({ before: beforeMs, rows }) as {
+        trace_id: string;
+        thread_id: string | null;
+        start_ms: number;
+      }[];
+      const bound = orphanBound(beforeMs, traces);
+      const generations = this.selectPrune.orphanGenerations.all({ before: bound, rows }) as { trace_id: string; span_id: string }[];
+      const logs = this.selectPrune.orphanLogs.all({ before: bound, rows }) as { seq: number }[];
+      return { traces, bound, generations, logs };
+    });
+    const ops: SqliteWriteOp[] = [];
+    for (const { trace_id } of selected.traces) {
+      ops.push([PRUNE.generations, [trace_id, beforeMs]], [PRUNE.steps, [trace_id, beforeMs]]);
+      ops.push([PRUNE.spans, [trace_id]], [PRUNE.logs, [trace_id]], [PRUNE.trace, [trace_id]]);
+    }
+    for (const thread of new Set(selected.traces.map((trace) => trace.thread_id))) {
+      if (thread !== null) ops.push([PRUNE.thread, [thread]], [PRUNE.threadStart, [thread]]);
+    }
+    for (const { trace_id, span_id } of selected.generations) {
+      ops.push([PRUNE.generation, [trace_id, span_id, selected.bound]]);
+      ops.push([PRUNE.span, [trace_id, span_id]], [PRUNE.spanLogs, [trace_id, span_id]]);
+    }
+    for (const { seq } of selected.logs) ops.push([PRUNE.log, [seq]]);
+    if (ops.length === 0) return NO_PRUNE;
+    let heldMs = 0;
+    const changes = await this.transaction(ops, (ms) => {
+      heldMs = ms;
+    });
+    return {
+      heldMs,
+      generations: changes[PRUNE.generations] + changes[PRUNE.generation],
+      steps: changes[PRUNE.steps],
+      spans: changes[PRUNE.spans] + changes[PRUNE.span],
+      logs: changes[PRUNE.logs] + changes[PRUNE.spanLogs] + changes[PRUNE.log],
+      traces: changes[PRUNE.trace],
+      threads: changes[PRUNE.thread],
+    };
+  }
+
+  /**
+   * The pages in use: the file less its free pages, as the file will be once they are given back. The WAL is not
+   * counted: it holds pages on their way into the file, emptied at each checkpoint but kept at its largest size on
+   * disk (tens of MB under steady writes), so counting it would delete data for space it does not take for good.
+   */
+  storageBytes(): Promise<number> {
+    return this.run((db) => {
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      const used = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+      return used * pageSize;
+    });
+  }
+
+  async generationsOverSize(maxBytes: number): Promise<number> {
+    const bytes = await this.storageBytes();
+    if (bytes <= maxBytes) return 0;
+    const { count } = await this.run((db) => db.prepare('SELECT count(*) AS count FROM genspan_generations').get() as { count: number });
+    return Math.ceil((count * (bytes - maxBytes)) / bytes);
+  }
+
+  async sizePruned(): Promise<void> {}
+
+  /**
+   * Files created with incremental auto-vacuum give their free pages back, a few MB per transaction; older files keep
+   * them for new rows (the file stops growing but does not shrink) until `vacuum()`.
+   */
+  async reclaimSpace(): Promise<number> {
+    const pages = () =>
+      this.run((db) => ({
+        incremental: db.pragma('auto_vacuum', { simple: true }) === 2,
+        count: db.pragma('page_count', { simple: true }) as number,
+        free: db.pragma('freelist_count', { simple: true }) as number,
+        size: db.pragma('page_size', { simple: true }) as number,
+      }));
+    const before = await pages();
+    if (!before.incremental) return 0;
+    let now = before;
+    while (now.free > 0) {
+      const step = Math.min(now.free, RECLAIM_PAGES_PER_STEP);
+      await this.transaction(Array.from({ length: step }, (): SqliteWriteOp => [PRUNE.reclaimPage, []]));
+      const next = await pages();
+      if (next.free >= now.free) break;
+      now = next;
+    }
+    return (before.count - now.count) * before.size;
+  }
+
+  /** VACUUM rewrites the whole file (as long as it takes, holding writers off): `genspan prune --vacuum` only. */
+  vacuum(): Promise<void> {
+    return this.run((db) => {
+      const busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
+      db.pragma(`busy_timeout = ${Math.max(busyTimeoutMs, OPEN_BUSY_TIMEOUT_MS)}`);
+      try {
+        db.pragma('auto_vacuum = INCREMENTAL');
+        db.exec('VACUUM');
+      } finally {
+        db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      }
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import type { GenerationRecord } from '../generation/record.js';
 import type { FacetList, ListTotal, ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import type { StepRecord, TraceThread } from '../generation/step-record.js';
 import type { IngestStore, StepBatch, WriteResult } from '../ingest/contract.js';
+import type { RetentionStore } from './retention.js';
 
 export interface ListPage {
   /** Newest first (by start time, then id). */
@@ -100,4 +101,4 @@ export interface TraceStore {
 }
 
 /** A store the exporters and the server write to and read from: `SqliteStore` and `PostgresStore`. */
-export type PlaygroundStore = GenerationStore & IngestStore & ExperimentStore & TraceStore;
+export type PlaygroundStore = GenerationStore & IngestStore & ExperimentStore & TraceStore & RetentionStore;

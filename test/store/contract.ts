@@ -26,6 +26,7 @@ import {
   T0_MS,
   traceIdOf,
 } from './fixtures.js';
+import { retentionContract } from './retention-contract.js';
 import { type IndexedStore, type SearchHarness, searchContract } from './search-contract.js';
 import { stepContract } from './step-contract.js';
 
@@ -126,6 +127,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     });
 
     stepContract(create);
+    retentionContract(create);
     searchContract(harness, opened);
 
     describe('writes', () => {
