@@ -13,6 +13,7 @@ import { type PricesOption, pricesFromOption } from './prices.js';
 import { recordId, toGenerationRecord } from './record.js';
 import { redactLogRecord, redactSpan } from './redact-telemetry.js';
 import { DEFAULT_KEEP_SPANS, type DescribedSpan, decideKeep, type KeepSpans, toStepRecord, traceThreads } from './steps.js';
+import { linkTemplates, mayHoldTemplates, withTemplate } from './templates.js';
 
 /** What one ingest call did, so a caller (the exporters, the OTLP server) can report partial success. */
 export interface IngestResult {
@@ -319,6 +320,30 @@ export class GenerationIngest {
     const updates = [...rebuilt].filter(([key]) => !merged.has(key)).map(([, record]) => record);
     if (updates.length > 0) await this.store.updateGenerations(updates);
     if (merges.length > 0) await this.store.mergeGenerations(merges);
+    const templated = traces.filter(({ links }) => mayHoldTemplates(links)).map(({ traceId }) => traceId);
+    if (templated.length > 0) await this.applyTemplates(templated);
+  }
+
+  /**
+   * Gives the model calls that a prompt template step fed (src/ingest/templates.ts) its template and variables. Runs
+   * after every write or rebuild of a trace that may hold one, whichever of the template and the call came second,
+   * and after merges (which rebuild the owner's generation from the layers' translations). Idempotent.
+   */
+  private async applyTemplates(traceIds: readonly string[]): Promise<void> {
+    const links = [];
+    for (const traceId of traceIds) {
+      const detail = await this.store.getTrace(traceId);
+      if (detail) links.push(...linkTemplates(detail.steps));
+    }
+    if (links.length === 0) return;
+    const records = await this.store.getMany([...new Set(links.map((link) => link.generationId))]);
+    const updates = new Map<string, GenerationRecord>();
+    for (const { template, generationId } of links) {
+      const record = records.get(generationId);
+      const updated = record && !updates.has(generationId) ? withTemplate(record, template) : undefined;
+      if (updated) updates.set(generationId, updated);
+    }
+    if (updates.size > 0) await this.store.updateGenerations([...updates.values()]);
   }
 
   /**
