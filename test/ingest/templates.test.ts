@@ -135,6 +135,7 @@ describe.each(STORES)('a prompt template feeds the model call after it, into %s'
       const one = scenarioSpans('openinference-langchain', 'template');
       await ingest(store, one.spans, 'children first', 0);
       const before = await store.getMany(one.calls);
+      expect(before.get(one.calls[0])?.generation).toMatchObject(WEATHER('Lima'));
       await ingest(store, one.spans, 'parents first', 1);
       expect(await store.getMany(one.calls)).toEqual(before);
     } finally {
