@@ -34,6 +34,9 @@ const LANGCHAIN_ROLES: Readonly<Record<string, string>> = Object.freeze({
 
 const CHAT_PROMPT_VALUE = 'ChatPromptValue';
 
+/** The step types a template step has: OpenInference's `PROMPT` kind is `undefined`, OpenLLMetry's workflow a run. */
+const TEMPLATE_STEP_TYPES: ReadonlySet<string> = new Set(['undefined', 'run']);
+
 function objectOf(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
@@ -68,7 +71,7 @@ function renderedMessage(value: unknown): RenderedMessage | undefined {
  * `ChatPromptValue` of text messages and whose input is an object (the variables); undefined for any other step.
  */
 export function readTemplateStep(step: Pick<StepRecord, 'type' | 'input' | 'output' | 'metadata'>): TemplateStep | undefined {
-  if (step.type === 'llm') return undefined;
+  if (!TEMPLATE_STEP_TYPES.has(step.type)) return undefined;
   const value = objectOf(parseJson(step.output));
   if (!value || className(value) !== CHAT_PROMPT_VALUE) return undefined;
   const variables = objectOf(parseJson(step.input));
@@ -134,13 +137,14 @@ export function linkTemplates(steps: readonly TemplateRuleStep[]): TemplateLink[
 }
 
 /**
- * Whether a trace's stored steps may hold a template next to a model call (an LLM step with a sibling that is not
- * one): only then does the ingest read the trace's steps for `linkTemplates`.
+ * Whether a trace's stored steps may hold a template next to a model call (an LLM step with a sibling of a type a
+ * template step has): only then does the ingest read the trace's steps for `linkTemplates`, so an agent's loop of
+ * model and tool calls costs no read.
  */
 export function mayHoldTemplates(links: readonly StepLink[]): boolean {
   const callParents = new Set<string | null>();
   for (const link of links) if (link.type === 'llm' && link.generationId !== null) callParents.add(link.parentSpanId);
-  return links.some((link) => link.type !== 'llm' && callParents.has(link.parentSpanId));
+  return links.some((link) => TEMPLATE_STEP_TYPES.has(link.type) && callParents.has(link.parentSpanId));
 }
 
 /** Literal braces of f-string text written as the format escapes them. */

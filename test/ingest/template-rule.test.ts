@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { GenerationRecord } from '../../src/generation/record.js';
-import { linkTemplates, readTemplateStep, type TemplateRuleStep, templateOf, withTemplate } from '../../src/ingest/templates.js';
+import type { StepLink } from '../../src/ingest/contract.js';
+import {
+  linkTemplates,
+  mayHoldTemplates,
+  readTemplateStep,
+  type TemplateRuleStep,
+  templateOf,
+  withTemplate,
+} from '../../src/ingest/templates.js';
 import { OpenInference } from '../../src/semconv/keys.js';
 
 // The pure rule of src/ingest/templates.ts on hand-made steps; test/ingest/templates.test.ts runs it on real captures.
@@ -148,5 +156,21 @@ describe('a generation gaining its template', () => {
       }),
     );
     expect(read?.text).toBe('Weather in {{city}}?');
+  });
+});
+
+describe('which traces the ingest reads for templates', () => {
+  const link = (spanId: string, type: StepLink['type'], generationId: string | null = null) => ({
+    spanId,
+    parentSpanId: 'chain',
+    type,
+    generationId,
+  });
+
+  it('reads a trace whose model call has a sibling a template step could be, not an agent loop of calls and tools', () => {
+    expect(mayHoldTemplates([link('p', 'undefined'), link('c', 'llm', 'g')])).toBe(true);
+    expect(mayHoldTemplates([link('w', 'run'), link('c', 'llm', 'g')])).toBe(true);
+    expect(mayHoldTemplates([link('c1', 'llm', 'g1'), link('t', 'tool'), link('c2', 'llm', 'g2')])).toBe(false);
+    expect(mayHoldTemplates([link('p', 'undefined'), link('c', 'llm')])).toBe(false);
   });
 });
