@@ -91,6 +91,9 @@ export function readTemplateStep(step: Pick<StepRecord, 'type' | 'input' | 'outp
 export type TemplateRuleStep = Pick<StepRecord, 'spanId' | 'parentSpanId' | 'type' | 'startTime' | 'endTime' | 'generationId'> &
   Pick<StepRecord, 'input' | 'output' | 'metadata'>;
 
+/** Milliseconds of a stored ISO-8601 time (steps keep millisecond times, whichever store wrote them). */
+const ms = (time: string): number => Date.parse(time);
+
 /** A template step and the LLM step it fed. */
 export interface TemplateLink {
   template: TemplateStep;
@@ -122,14 +125,14 @@ export function linkTemplates(steps: readonly TemplateRuleStep[]): TemplateLink[
       return template ? [{ step, template }] : [];
     });
     for (const { step, template } of templates) {
-      const after = calls.filter((call) => call.startTime >= step.endTime);
+      const after = calls.filter((call) => ms(call.startTime) >= ms(step.endTime));
       const call = after.reduce<TemplateRuleStep | undefined>(
-        (best, next) => (!best || next.startTime < best.startTime ? next : best),
+        (best, next) => (!best || ms(next.startTime) < ms(best.startTime) ? next : best),
         undefined,
       );
       if (!call) continue;
-      const before = templates.filter((other) => other.step.endTime <= call.startTime);
-      const nearest = before.reduce((best, next) => (next.step.endTime > best.step.endTime ? next : best));
+      const before = templates.filter((other) => ms(other.step.endTime) <= ms(call.startTime));
+      const nearest = before.reduce((best, next) => (ms(next.step.endTime) > ms(best.step.endTime) ? next : best));
       if (nearest.step === step) links.push({ template, generationId: call.generationId as string });
     }
   }
