@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenerationIngest } from '../../src/ingest/ingest.js';
-import { recordId } from '../../src/ingest/record.js';
+import { recordId, toGenerationRecord } from '../../src/ingest/record.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { PlaygroundStore } from '../../src/store/types.js';
-import { isGenerationSpan } from '../../src/translate/translate.js';
-import type { NormalizedSpan } from '../../src/translate/types.js';
+import { isGenerationSpan, translateSpan } from '../../src/translate/translate.js';
+import type { NormalizedSpan, TranslationResult } from '../../src/translate/types.js';
 import { tempDir } from '../export/support.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { batches, ORDERS, ordered } from '../support/step-trees.js';
@@ -96,8 +96,10 @@ describe.each(STORES)('a prompt template feeds the model call after it, into %s'
             const chain = scenarioSpans(instrumentation, 'chain');
             await ingest(store, chain.spans, order, size);
             const [plain] = await generationsOf(store, chain.calls);
+            const call = chain.spans.find((span) => isGenerationSpan(span)) as NormalizedSpan;
+            const alone = toGenerationRecord(call, translateSpan(call) as TranslationResult, new GenerationIngest(store).prices);
+            expect(plain).toEqual(alone.generation);
             expect(plain?.template ?? null).toBeNull();
-            expect(plain?.variables).toEqual({});
             expect(plain?.messages).toEqual([{ role: 'user', content: 'Weather in Lima?' }]);
           }
         } finally {
