@@ -13,7 +13,7 @@ import { type PricesOption, pricesFromOption } from './prices.js';
 import { recordId, toGenerationRecord } from './record.js';
 import { redactLogRecord, redactSpan } from './redact-telemetry.js';
 import { DEFAULT_KEEP_SPANS, type DescribedSpan, decideKeep, type KeepSpans, toStepRecord, traceThreads } from './steps.js';
-import { linkTemplates, mayHoldTemplates, withTemplate } from './templates.js';
+import { linkTemplates, mayHoldTemplates, readTemplateStep, withTemplate } from './templates.js';
 
 /** What one ingest call did, so a caller (the exporters, the OTLP server) can report partial success. */
 export interface IngestResult {
@@ -46,6 +46,7 @@ export interface PreparedLogs {
 
 const EMPTY_RESULT: IngestResult = { stored: 0, duplicates: 0, ignored: 0, updated: 0, failed: 0 };
 const NO_STEPS: ReadonlyMap<string, readonly StepLink[]> = new Map();
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 function spanKey(span: SpanKey): SpanKey {
   return { traceId: span.traceId, spanId: span.spanId };
@@ -210,7 +211,8 @@ export class GenerationIngest {
     const written = await this.store.writeWithSpans(records(), kept, { steps, threads: traceThreads(decision.kept) });
     this.pending.hold(decision.held);
     const rebuilt = kept.size > 0 ? await this.joinStoredLogs(kept) : new Map<string, GenerationRecord>();
-    await this.settle(new Set(decision.kept.map(({ span }) => spanKeyString(span))), calls, rebuilt);
+    const templates = new Set(steps.filter((step) => readTemplateStep(step) !== undefined).map(spanKeyString));
+    await this.settle(new Set(decision.kept.map(({ span }) => spanKeyString(span))), calls, rebuilt, templates);
     return { stored: written.inserted, duplicates: written.duplicates, ignored: given - generations, updated: rebuilt.size, failed };
   }
 
@@ -274,6 +276,7 @@ export class GenerationIngest {
     touched: ReadonlySet<string>,
     calls: ReadonlyMap<string, NormalizedSpan>,
     rebuilt: ReadonlyMap<string, GenerationRecord>,
+    templates: ReadonlySet<string> = NO_KEYS,
   ): Promise<void> {
     const traces: { traceId: string; links: StepLink[]; calls: TraceCalls; joining: boolean }[] = [];
     const wanted = new Map<string, SpanKey>();
@@ -298,6 +301,8 @@ export class GenerationIngest {
     const records = await this.callRecords([...wanted.values()], calls, rebuilt);
     const merges: GenerationMerge[] = [];
     const merged = new Set<string>();
+    // Traces whose generations a merge rewrites from the layers' translations: their templates are applied again.
+    const rewritten = new Set<string>();
     for (const { traceId, links, calls: found, joining } of traces) {
       let chains = found.chains;
       if (joining) {
@@ -315,12 +320,24 @@ export class GenerationIngest {
         const [inner, ...outers] = layers as GenerationRecord[];
         merges.push({ owner: mergeLayers(inner, outers), merged: outers });
         for (const spanId of chain.calls) merged.add(`${traceId}:${spanId}`);
+        rewritten.add(traceId);
       }
     }
     const updates = [...rebuilt].filter(([key]) => !merged.has(key)).map(([, record]) => record);
     if (updates.length > 0) await this.store.updateGenerations(updates);
     if (merges.length > 0) await this.store.mergeGenerations(merges);
-    const templated = traces.filter(({ links }) => mayHoldTemplates(links)).map(({ traceId }) => traceId);
+    // A trace is read for templates when this write touched a model call or a template step of it, or merged a call.
+    const templated = traces
+      .filter(
+        ({ traceId, links }) =>
+          mayHoldTemplates(links) &&
+          (rewritten.has(traceId) ||
+            links.some((link) => {
+              const key = `${traceId}:${link.spanId}`;
+              return templates.has(key) || (link.type === 'llm' && touched.has(key));
+            })),
+      )
+      .map(({ traceId }) => traceId);
     if (templated.length > 0) await this.applyTemplates(templated);
   }
 
