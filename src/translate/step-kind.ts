@@ -489,7 +489,21 @@ function describe(span: NormalizedSpan): StepDescription {
   description.output = firstText(values, OUTPUT_SLOTS);
   description.tags = readTags(values, ignored);
   description.metadata = readMetadata(attributes, found, ignored);
+  if (kind.type === 'undefined' && attributes[OpenInference.SPAN_KIND] === OpenInferenceSpanKind.PROMPT)
+    readPromptStep(attributes, description);
   return description;
+}
+
+/**
+ * An OpenInference prompt span (a LangChain prompt template): its input is its variables (`input.value` holds only
+ * one of them when there is one), and its template text is kept in its metadata, so the model call the template
+ * fed can be given both (src/ingest/templates.ts).
+ */
+function readPromptStep(attributes: Attributes, description: StepDescription): void {
+  const variables = nonEmpty(attributes[OpenInference.PROMPT_TEMPLATE_VARIABLES]);
+  if (variables !== undefined) description.input = variables;
+  const template = nonEmpty(attributes[OpenInference.PROMPT_TEMPLATE]);
+  if (template !== undefined) description.metadata = { ...description.metadata, [OpenInference.PROMPT_TEMPLATE]: template };
 }
 
 /**
