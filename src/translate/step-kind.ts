@@ -284,11 +284,14 @@ function classify(span: NormalizedSpan, attributes: Attributes): Kind {
   const openInference = attributes[OpenInference.SPAN_KIND];
   if (openInference !== undefined) return kindOf(OPEN_INFERENCE_TYPES, openInference);
   const operation = attributes[GenAI.OPERATION_NAME];
-  if (operation !== undefined) return kindOf(GENAI_TYPES, operation);
+  // An operation the GenAI table does not name (OpenLLMetry writes `workflow` and `task` there too) leaves the type to
+  // the conventions below, and is AI work whatever they say.
+  if (typeof operation === 'string' && GENAI_TYPES[operation]) return kindOf(GENAI_TYPES, operation);
   const vercel = vercelOperation(attributes);
   if (vercel !== undefined) return kindOf(VERCEL_TYPES, vercel);
   const openLLMetry = attributes[OpenLLMetry.SPAN_KIND];
   if (openLLMetry !== undefined) return kindOf(OPENLLMETRY_TYPES, openLLMetry);
+  if (operation !== undefined) return kindOf(GENAI_TYPES, operation);
   const requestType = attributes[OpenLLMetry.REQUEST_TYPE];
   if (requestType !== undefined) return kindOf(OPENLLMETRY_REQUEST_TYPES, requestType);
   // Langfuse reads a tool name alone as a tool observation (span-conventions.md §6.1, rule 7).
