@@ -52,3 +52,21 @@ export function listQueryString(filter: Readonly<Partial<Record<ListFilterField,
   }
   return params.toString();
 }
+
+/**
+ * Up to this many matching generations the list's total is counted exactly; past it the stores stop counting and
+ * answer an estimate marked `exact: false`, so a count costs the same bounded time whatever the store holds.
+ */
+export const LIST_TOTAL_EXACT_BOUND = 10_000;
+
+/** What `GET /api/facets?field=` offers values of, by the list filter each value feeds. */
+export const FACET_FIELDS = { model: 'model', provider: 'provider', service: 'serviceName', tag: 'tag' } as const;
+
+export type FacetField = keyof typeof FACET_FIELDS;
+
+/**
+ * Facets: how many values a facet answers (the most frequent first), and how many of the newest matching generations
+ * they are counted over. Past that many the counts are those of the newest ones (`exact: false`), so suggestions
+ * cost bounded time on any store.
+ */
+export const FACET_LIMITS = { values: 20, rows: 2_000 } as const;

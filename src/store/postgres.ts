@@ -2,10 +2,12 @@ import type { Readable, Writable } from 'node:stream';
 import pg from 'pg';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
+import { FACET_LIMITS, type FacetField, LIST_TOTAL_EXACT_BOUND } from '../generation/list-query.js';
 import type { GenerationRecord } from '../generation/record.js';
-import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
+import type { FacetList, ListTotal, ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
 import { type GenerationMerge, type SpanKey, type StepBatch, type StepLink, spanKeyString, type WriteResult } from '../ingest/contract.js';
+import { errorMessage, report } from '../ingest/diagnostics.js';
 import { storedRecord } from '../ingest/stored-values.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { pageFrom } from './cursor.js';
@@ -27,7 +29,19 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
-import { listParts, normalizeFilter, traceListWhere } from './filter-sql.js';
+import {
+  boundedCountQuery,
+  facetFilter,
+  facetQuery,
+  type ListPart,
+  listParts,
+  matchingQuery,
+  normalizeFilter,
+  SEARCH_INDEX_MIN_LENGTH,
+  searchLength,
+  searchProbeParts,
+  traceListWhere,
+} from './filter-sql.js';
 import {
   fromRow,
   GENERATION_COLUMNS,
@@ -87,6 +101,8 @@ export interface PostgresStoreOptions {
    * holding the writer forever; keepAlive on, probing an idle connection after 10 s.
    */
   pool?: Omit<pg.PoolConfig, 'connectionString'>;
+  /** Past how many matches `count` stops counting and answers the planner's estimate (default `LIST_TOTAL_EXACT_BOUND`). */
+  exactCountBound?: number;
 }
 
 /** Pool settings `pool` overrides. */
@@ -98,7 +114,7 @@ const POOL_DEFAULTS = {
 } satisfies pg.PoolConfig;
 
 /** The schema this code writes (row `schema_version` of `genspan_meta`). */
-export const POSTGRES_SCHEMA_VERSION = 5;
+export const POSTGRES_SCHEMA_VERSION = 6;
 /** Serialises schema setup across genspan processes starting at once ("genspan" in ASCII). */
 const MIGRATION_LOCK_KEY = '29113321772917102';
 
@@ -236,11 +252,41 @@ CREATE INDEX genspan_threads_last ON genspan_threads (end_ms, id);
 CREATE INDEX genspan_threads_user ON genspan_threads (user_id, end_ms, id) WHERE user_id IS NOT NULL;
 `;
 
+/**
+ * v6: pg_trgm, for the search index. The indexes themselves (`SEARCH_INDEXES`) are built after the migration's
+ * transaction, concurrently.
+ */
+const SCHEMA_V6 = `
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+`;
+
 /** Migration i takes the schema from version i to i + 1. */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6];
+
+/**
+ * The indexes of v6, each built with CREATE INDEX CONCURRENTLY (writes go on during the build) by every process that
+ * opens the database and finds one missing or left invalid by an interrupted build: a pg_trgm GIN index on
+ * search_text, which answers `LIKE '%q%'` for any q of 3 characters or more (substring semantics, which full-text
+ * search's word stems do not have), and `lower()` indexes for the case-insensitive filters, which replace the exact
+ * ones. Until an index is valid, queries are the same, only slower.
+ */
+const SEARCH_INDEXES: readonly { name: string; definition: string }[] = [
+  { name: 'genspan_generations_search', definition: 'USING gin (search_text gin_trgm_ops)' },
+  { name: 'genspan_generations_service_ci', definition: '(lower(service_name), start_ms, id)' },
+  { name: 'genspan_generations_model_ci', definition: '(lower(model), start_ms, id)' },
+  { name: 'genspan_generations_provider_ci', definition: '(lower(provider), start_ms, id)' },
+];
+const REPLACED_INDEXES = ['genspan_generations_service', 'genspan_generations_model', 'genspan_generations_provider'];
+/** Held (per session) by the process building `SEARCH_INDEXES`, so another one neither builds them twice nor waits. */
+const INDEX_BUILD_LOCK_KEY = '29113321772917103';
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
-export const POSTGRES_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
+export const POSTGRES_GENERATIONS_DDL =
+  SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) +
+  SCHEMA_V2 +
+  SCHEMA_V4 +
+  SCHEMA_V6 +
+  SEARCH_INDEXES.map((index) => `CREATE INDEX ${index.name} ON genspan_generations ${index.definition};`).join('\n');
 
 const COLUMN_TYPES: Partial<Record<keyof GenerationRow, string>> = {
   start_ms: 'bigint',
@@ -343,11 +389,20 @@ const RECORD_SELECT = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generati
 /** Rows per INSERT statement; bigger batches are split inside one transaction. */
 const ROWS_PER_STATEMENT = 1000;
 
+/** `q` as a LIKE pattern of itself anywhere in the text: its `%`, `_` and backslashes taken literally. */
+export function containsPattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
 const postgresDialect: TraceDialect = {
   placeholder: (index) => `$${index}`,
-  tagContains: (param) => `tags @> jsonb_build_array(${param}::text)`,
-  textContains: (param) => `strpos(search_text, ${param}) > 0`,
+  tagContains: (tag, bind) => `tags @> jsonb_build_array(${bind(tag)}::text)`,
+  // pg_trgm finds no trigram in a shorter q: a scan, newest first, that stops once a page is full.
+  textContains: (q, bind) =>
+    searchLength(q) < SEARCH_INDEX_MIN_LENGTH ? `strpos(search_text, ${bind(q)}) > 0` : `search_text LIKE ${bind(containsPattern(q))}`,
+  textScan: (q, bind) => `strpos(search_text, ${bind(q)}) > 0`,
   errorsOnly: 'is_error',
+  tagValues: ', jsonb_array_elements_text(s.tags) AS value',
   // json, not jsonb: a generation may hold the escape of NUL, which jsonb refuses.
   generationTokens: "coalesce((x.j->>'tokenCount')::numeric, (x.j->>'inputTokenCount')::numeric + (x.j->>'outputTokenCount')::numeric)",
   generationTokensFrom: ', LATERAL (SELECT g.generation::json AS j) AS x',
@@ -549,7 +604,11 @@ export class PostgresStore implements PlaygroundStore {
   private readonly password: string | undefined;
   private readonly queryTimeoutMillis: number | undefined;
   private initialization: Promise<void> | undefined;
+  private indexBuilding: Promise<void> | undefined;
+  /** The server process of the connection building the indexes, while it builds. */
+  private indexBuilder: number | undefined;
   private closed = false;
+  private readonly exactCountBound: number;
 
   constructor(options: PostgresStoreOptions) {
     const config: pg.PoolConfig = { ...POOL_DEFAULTS, ...options.pool, connectionString: options.connectionString };
@@ -564,6 +623,10 @@ export class PostgresStore implements PlaygroundStore {
     this.target = `${probe.host}:${probe.port}`;
     this.password = typeof probe.password === 'string' && probe.password !== '' ? probe.password : undefined;
     this.queryTimeoutMillis = typeof config.query_timeout === 'number' ? config.query_timeout : undefined;
+    const bound = options.exactCountBound ?? LIST_TOTAL_EXACT_BOUND;
+    if (!Number.isInteger(bound) || bound < 1)
+      throw new StoreError(`exactCountBound must be a whole number, 1 or more, got ${String(bound)}`);
+    this.exactCountBound = bound;
     this.pool = new pg.Pool(config);
     // An idle client whose server went away emits here; the pool drops it, and the next query reports the outage.
     this.pool.on('error', () => {});
@@ -580,6 +643,63 @@ export class PostgresStore implements PlaygroundStore {
   }
 
   private async initialize(): Promise<void> {
+    await this.migrate();
+    this.indexBuilding ??= this.buildIndexes().catch((error: unknown) => {
+      if (this.closed) return;
+      report('warn', `genspan: building the search indexes on PostgreSQL at ${this.target} failed: ${this.scrub(errorMessage(error))}`);
+    });
+  }
+
+  /**
+   * Builds the missing or invalid `SEARCH_INDEXES` concurrently (outside any transaction, as PostgreSQL requires),
+   * on one connection holding the build's advisory lock; another process holding it is building them already.
+   */
+  private async buildIndexes(): Promise<void> {
+    const client = await this.pool.connect();
+    // A server that goes away during a long build ends this connection: the failing query reports it, not an event.
+    const ignore = () => {};
+    client.on('error', ignore);
+    let broken = false;
+    try {
+      const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [INDEX_BUILD_LOCK_KEY]);
+      if (!locked.rows[0].locked) return;
+      this.indexBuilder = (client as pg.PoolClient & { processID?: number }).processID;
+      try {
+        for (const index of SEARCH_INDEXES) {
+          if (this.closed) return;
+          const found = await client.query<{ valid: boolean }>(
+            'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)',
+            [index.name],
+          );
+          if (found.rows[0]?.valid) continue;
+          // An interrupted concurrent build leaves an invalid index behind: it is dropped and built again.
+          if (found.rows.length > 0) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${index.name}`);
+          await client.query({
+            text: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON genspan_generations ${index.definition}`,
+            query_timeout: 0,
+          } as pg.QueryConfig);
+        }
+        for (const name of REPLACED_INDEXES) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+      } finally {
+        this.indexBuilder = undefined;
+        await client.query('SELECT pg_advisory_unlock($1)', [INDEX_BUILD_LOCK_KEY]);
+      }
+    } catch (error) {
+      broken = isConnectionError(error);
+      throw error;
+    } finally {
+      client.off('error', ignore);
+      client.release(broken);
+    }
+  }
+
+  /** Resolves once this process's build of the v6 indexes is over (or it found another process building them). */
+  async indexesBuilt(): Promise<void> {
+    await this.ready();
+    await this.indexBuilding;
+  }
+
+  private async migrate(): Promise<void> {
     await this.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
       await client.query('CREATE TABLE IF NOT EXISTS genspan_meta (key text PRIMARY KEY, value text NOT NULL)');
@@ -591,12 +711,31 @@ export class PostgresStore implements PlaygroundStore {
             `this version reads up to ${POSTGRES_SCHEMA_VERSION}.`,
         );
       }
-      for (let step = version; step < POSTGRES_SCHEMA_VERSION; step += 1) await client.query(MIGRATIONS[step]);
+      for (let step = version; step < POSTGRES_SCHEMA_VERSION; step += 1) {
+        try {
+          await client.query(MIGRATIONS[step]);
+        } catch (error) {
+          if (MIGRATIONS[step] === SCHEMA_V6) throw this.extensionProblem(error);
+          throw error;
+        }
+      }
       await client.query(
         `INSERT INTO genspan_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
         [String(POSTGRES_SCHEMA_VERSION)],
       );
     });
+  }
+
+  /** pg_trgm refused: the database user may not create it, or the server lacks PostgreSQL's contrib modules. */
+  private extensionProblem(error: unknown): unknown {
+    const code = errorCode(error);
+    if (code !== '42501' && code !== '0A000' && code !== '58P01') return error;
+    return new StoreError(
+      `PostgreSQL at ${this.target} did not create the pg_trgm extension genspan's search index needs ` +
+        `(${this.scrub(errorMessage(error))}). Run CREATE EXTENSION pg_trgm in the database as its owner or a superuser ` +
+        '(the extension ships with PostgreSQL, in the contrib package of some distributions), then start genspan again.',
+      { cause: error },
+    );
   }
 
   private scrub(text: string): string {
@@ -886,16 +1025,50 @@ export class PostgresStore implements PlaygroundStore {
   list(filter: ListFilter = {}): Promise<ListPage> {
     return this.run(async () => {
       const normalized = normalizeFilter(filter);
-      const rows: ListRow[] = [];
-      for (const part of listParts(normalized, postgresDialect)) {
-        if (rows.length > normalized.limit) break;
+      const read = async (part: ListPart, need: number) => {
         const params = postgresParams(part.params);
         const limit = `LIMIT $${params.length + 1}`;
-        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} ${limit}`;
-        const result = await this.pool.query<ListRow>(sql, [...params, normalized.limit + 1 - rows.length]);
-        for (const row of result.rows) rows.push({ ...fromPostgresRow(row), cost_total: row.cost_total });
+        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} ${limit}`;
+        const result = await this.pool.query<ListRow>(sql, [...params, need]);
+        return result.rows.map((row) => ({ ...fromPostgresRow(row), cost_total: row.cost_total }));
+      };
+      const probes = searchProbeParts(normalized, postgresDialect);
+      const rows: ListRow[] = [];
+      for (const [index, part] of listParts(normalized, postgresDialect).entries()) {
+        const need = normalized.limit + 1 - rows.length;
+        if (need <= 0) break;
+        const probed = probes ? await read(probes[index], need) : [];
+        rows.push(...(probed.length === need ? probed : await read(part, need)));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
+    });
+  }
+
+  count(filter: ListFilter = {}): Promise<ListTotal> {
+    return this.run(() => this.boundedCount(filter, this.exactCountBound));
+  }
+
+  /** Counts up to the bound; past it, the planner's row estimate (at least bound + 1), read from EXPLAIN. */
+  private async boundedCount(filter: ListFilter, bound: number): Promise<ListTotal> {
+    const query = boundedCountQuery(filter, postgresDialect, bound);
+    const params = postgresParams(query.params);
+    const result = await this.pool.query<{ n: string }>(query.sql, params);
+    const n = Number(result.rows[0].n);
+    if (n <= bound) return { count: n, exact: true };
+    const matching = matchingQuery(filter, postgresDialect);
+    const plan = await this.pool.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+      `EXPLAIN (FORMAT JSON) ${matching.sql}`,
+      postgresParams(matching.params),
+    );
+    return { count: Math.max(Math.round(plan.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']), n), exact: false };
+  }
+
+  facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
+    return this.run(async () => {
+      const query = facetQuery(field, filter, postgresDialect);
+      const result = await this.pool.query<{ value: string; n: string }>(query.sql, postgresParams(query.params));
+      const { exact } = await this.boundedCount(facetFilter(field, filter), FACET_LIMITS.rows);
+      return { field, values: result.rows.map((row) => ({ value: fromPostgresText(row.value), count: Number(row.n) })), exact };
     });
   }
 
@@ -1101,6 +1274,9 @@ export class PostgresStore implements PlaygroundStore {
     if (this.closed) return;
     this.closed = true;
     await this.initialization?.catch(() => undefined);
+    // A long build is cancelled rather than waited for: it leaves an invalid index, which the next start builds again.
+    if (this.indexBuilder !== undefined) await this.pool.query('SELECT pg_cancel_backend($1)', [this.indexBuilder]).catch(() => undefined);
+    await this.indexBuilding;
     await this.pool.end();
   }
 }

@@ -4,10 +4,12 @@ import type { Readable, Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
+import { FACET_LIMITS, type FacetField, LIST_TOTAL_EXACT_BOUND } from '../generation/list-query.js';
 import type { GenerationRecord } from '../generation/record.js';
-import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
+import type { FacetList, ListTotal, ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
 import { type GenerationMerge, type SpanKey, type StepBatch, type StepLink, spanKeyString, type WriteResult } from '../ingest/contract.js';
+import { errorMessage, report } from '../ingest/diagnostics.js';
 import { storedRecord } from '../ingest/stored-values.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { pageFrom } from './cursor.js';
@@ -30,7 +32,18 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
-import { listParts, normalizeFilter, traceListWhere } from './filter-sql.js';
+import {
+  boundedCountQuery,
+  facetFilter,
+  facetQuery,
+  type ListPart,
+  listParts,
+  normalizeFilter,
+  SEARCH_COMMON_MATCHES,
+  SEARCH_INDEX_MIN_LENGTH,
+  searchProbeParts,
+  traceListWhere,
+} from './filter-sql.js';
 import {
   fromRow,
   GENERATION_COLUMNS,
@@ -91,6 +104,10 @@ export interface SqliteStoreOptions {
    * Opening the file waits up to 5 s whatever this says (it may have to create the schema).
    */
   busyTimeoutMs?: number;
+  /** Past how many matches `count` stops counting (default `LIST_TOTAL_EXACT_BOUND`). */
+  exactCountBound?: number;
+  /** Rows per transaction of the background index build (default `SQLITE_INDEX_BUILD_CHUNK_ROWS`). */
+  indexBuildChunkRows?: number;
 }
 
 /** Written into the SQLite header (`PRAGMA application_id`) so a genspan file is recognised as such: "GSPN". */
@@ -110,7 +127,7 @@ export const SQLITE_CONNECTION_PRAGMAS: readonly string[] = ['synchronous = NORM
 const SQLITE_WRITE_THREAD_PRAGMAS: readonly string[] = [...SQLITE_CONNECTION_PRAGMAS, 'cache_size = -8192'];
 
 /** The schema this code writes (`PRAGMA user_version`). */
-export const SQLITE_SCHEMA_VERSION = 5;
+export const SQLITE_SCHEMA_VERSION = 6;
 /** Default `busyTimeoutMs`. */
 export const SQLITE_DEFAULT_BUSY_TIMEOUT_MS = 50;
 /** How long opening waits for another writer: setup happens once, before any span is exported. */
@@ -123,6 +140,8 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
  * v3: experiments and their results.
  * v4: an index for the cost orders.
  * v5: steps, traces and threads.
+ * v6: the search index (FTS5, trigram), the tag index, case-insensitive indexes on model, provider and service; built
+ *     in the background over the rows already stored (`SqliteIndexBuild`).
  * Every genspan release wrote v1 or later: a file without genspan's application id is never taken for an older one.
  */
 const SCHEMA_V1 = `
@@ -251,11 +270,91 @@ CREATE INDEX genspan_threads_last ON genspan_threads (end_ms, id);
 CREATE INDEX genspan_threads_user ON genspan_threads (user_id, end_ms, id) WHERE user_id IS NOT NULL;
 `;
 
+/**
+ * Which generation rows the search and tag indexes hold yet: the rows stored before v6 (rowid up to `end_rowid`) are
+ * indexed in chunks, up to `done_rowid`, by the background build; every other row by the triggers as it is written,
+ * updated or deleted. A row is indexed iff `rowid <= done_rowid OR rowid > end_rowid`, so a trigger never touches the
+ * index entry of a row the build has not reached (it reads the row's current values when it gets there).
+ */
+const INDEXED = (row: 'new' | 'old') =>
+  `${row}.rowid <= (SELECT done_rowid FROM genspan_index_build) OR ${row}.rowid > (SELECT end_rowid FROM genspan_index_build)`;
+const INDEX_ROW = (row: 'new') =>
+  `INSERT INTO genspan_search (rowid, search_text) VALUES (${row}.rowid, ${row}.search_text);
+  INSERT OR IGNORE INTO genspan_generation_tags (tag, generation_rowid) SELECT value, ${row}.rowid FROM json_each(${row}.tags);`;
+const UNINDEX_ROW = (row: 'old') =>
+  `INSERT INTO genspan_search (genspan_search, rowid, search_text) VALUES ('delete', ${row}.rowid, ${row}.search_text);
+  DELETE FROM genspan_generation_tags WHERE generation_rowid = ${row}.rowid AND tag IN (SELECT value FROM json_each(${row}.tags));`;
+
+/**
+ * The search index: an external-content FTS5 table over `search_text` (no second copy of the text) with the trigram
+ * tokenizer (substrings in any script; case_sensitive because search_text and q are lowercased already, so a match
+ * is exactly instr's), detail=none (a third of the size; the candidates are checked with instr). The tag index:
+ * (tag, generation rowid). Triggers keep both in step with every insert, update and delete of a generation, whoever
+ * runs it (retention deletes included). The case-insensitive indexes are built by the background build too.
+ */
+const SCHEMA_V6 = `
+CREATE VIRTUAL TABLE genspan_search USING fts5(
+  search_text, content = 'genspan_generations', content_rowid = 'rowid', tokenize = 'trigram case_sensitive 1', detail = none
+);
+CREATE TABLE genspan_generation_tags (
+  tag TEXT NOT NULL,
+  generation_rowid INTEGER NOT NULL,
+  PRIMARY KEY (tag, generation_rowid)
+) WITHOUT ROWID;
+CREATE TABLE genspan_index_build (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  done_rowid INTEGER NOT NULL,
+  end_rowid INTEGER NOT NULL,
+  complete INTEGER NOT NULL
+);
+INSERT INTO genspan_index_build (id, done_rowid, end_rowid, complete)
+  VALUES (1, 0, coalesce((SELECT max(rowid) FROM genspan_generations), 0), 0);
+CREATE TRIGGER genspan_generations_index_insert AFTER INSERT ON genspan_generations WHEN ${INDEXED('new')} BEGIN
+  ${INDEX_ROW('new')}
+END;
+CREATE TRIGGER genspan_generations_index_delete AFTER DELETE ON genspan_generations WHEN ${INDEXED('old')} BEGIN
+  ${UNINDEX_ROW('old')}
+END;
+CREATE TRIGGER genspan_generations_index_update AFTER UPDATE OF search_text, tags ON genspan_generations WHEN ${INDEXED('old')} BEGIN
+  ${UNINDEX_ROW('old')}
+  ${INDEX_ROW('new')}
+END;
+`;
+
+/**
+ * The background build's last steps, each its own short transaction once every older row is indexed: the
+ * case-insensitive indexes replace the exact ones (each CREATE holds writers off for its own build, about a second
+ * per 100,000 rows), then the build is marked complete.
+ */
+const CASE_INSENSITIVE_INDEXES = ['service_name', 'model', 'provider'].flatMap((column) => {
+  const name = column === 'service_name' ? 'service' : column;
+  return [
+    `CREATE INDEX IF NOT EXISTS genspan_generations_${name}_ci ON genspan_generations (lower(${column}), start_ms, id)`,
+    `DROP INDEX IF EXISTS genspan_generations_${name}`,
+  ];
+});
+
 /** Migration i takes the schema from version i to i + 1 (version 0: an empty file). */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6];
+
+/**
+ * Rows of the background index build per transaction: at ~2.5 KB of text a row, a chunk holds writers off for tens of
+ * milliseconds (`SqliteStoreOptions.indexBuildChunkRows`).
+ */
+export const SQLITE_INDEX_BUILD_CHUNK_ROWS = 100;
+
+/** How far the search and tag indexes are built over the rows stored before v6. */
+export interface SqliteIndexBuild {
+  /** Rowids indexed so far, of `totalRowids` (the rows stored before the migration, by rowid range). */
+  doneRowids: number;
+  totalRowids: number;
+  /** Every step done, the case-insensitive indexes included. */
+  complete: boolean;
+}
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
-export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
+export const SQLITE_GENERATIONS_DDL =
+  SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4 + SCHEMA_V6;
 
 type SchemaState = { kind: 'empty' } | { kind: 'genspan'; version: number } | { kind: 'foreign'; reason: string };
 
@@ -333,6 +432,14 @@ function hasCode(code: string, codes: readonly string[]): boolean {
   return codes.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
 }
 
+/** How long the background index build waits after a failure before it tries again, doubling up to the most. */
+const INDEX_BUILD_RETRY_MS = { first: 1_000, max: 60_000 } as const;
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new StoreError(`${name} must be a whole number, 1 or more, got ${String(value)}`);
+  return value;
+}
+
 function busyTimeout(value: number | undefined): number {
   if (value === undefined) return SQLITE_DEFAULT_BUSY_TIMEOUT_MS;
   if (!Number.isInteger(value) || value < 0)
@@ -340,15 +447,55 @@ function busyTimeout(value: number | undefined): number {
   return value;
 }
 
-const sqliteDialect: TraceDialect = {
+/** The list filters without the indexes of v6: what queries use while the background build has not finished. */
+const scanDialect: TraceDialect = {
   placeholder: () => '?',
-  tagContains: (param) => `EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ${param})`,
-  textContains: (param) => `instr(search_text, ${param}) > 0`,
+  tagContains: (tag, bind) => `EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ${bind(tag)})`,
+  textContains: (q, bind) => `instr(search_text, ${bind(q)}) > 0`,
+  textScan: (q, bind) => `instr(search_text, ${bind(q)}) > 0`,
   errorsOnly: 'is_error = 1',
+  tagValues: ', json_each(s.tags)',
   generationTokens:
     "coalesce(json_extract(g.generation, '$.tokenCount'), " +
     "json_extract(g.generation, '$.inputTokenCount') + json_extract(g.generation, '$.outputTokenCount'))",
   generationTokensFrom: '',
+};
+
+/** Trigrams of one `q` looked up in the index: enough to be selective; instr checks every candidate anyway. */
+const MAX_QUERY_TRIGRAMS = 16;
+
+/**
+ * The FTS5 query of `q`'s distinct trigrams, each a quoted string (FTS5 syntax taken literally) and all required;
+ * empty when it has none to look up. With detail=none the index knows which rows hold each trigram, not where: the
+ * rows it answers are candidates. A trigram holding NUL is left out (an FTS5 query cannot spell it).
+ */
+export function trigramQuery(q: string): string {
+  const characters = [...q];
+  const trigrams = new Set<string>();
+  for (let i = 0; i + SEARCH_INDEX_MIN_LENGTH <= characters.length; i++) {
+    const trigram = characters.slice(i, i + SEARCH_INDEX_MIN_LENGTH).join('');
+    if (!trigram.includes('\u0000')) trigrams.add(trigram);
+  }
+  return [...trigrams]
+    .slice(0, MAX_QUERY_TRIGRAMS)
+    .map((trigram) => `"${trigram.replaceAll('"', '""')}"`)
+    .join(' AND ');
+}
+
+/**
+ * The list filters once the v6 indexes are built: `q` of 3 characters or more through the trigram index (a shorter
+ * one has no trigram to look up, so it stays a scan, newest first, that stops once a page or a bounded count is full),
+ * tags through the tag index.
+ */
+const indexedDialect: TraceDialect = {
+  ...scanDialect,
+  tagContains: (tag, bind) => `rowid IN (SELECT generation_rowid FROM genspan_generation_tags WHERE tag = ${bind(tag)})`,
+  textContains: (q, bind) => {
+    const trigrams = trigramQuery(q);
+    if (trigrams === '') return scanDialect.textContains(q, bind);
+    const candidates = `rowid IN (SELECT rowid FROM genspan_search WHERE genspan_search MATCH ${bind(trigrams)})`;
+    return `${candidates} AND instr(search_text, ${bind(q)}) > 0`;
+  },
 };
 
 /**
@@ -378,7 +525,17 @@ const WRITE = {
   thread: 11,
   mergeStep: 12,
   mergeDelete: 13,
+  buildSearch: 14,
+  buildTags: 15,
+  buildProgress: 16,
+  buildComplete: 17,
+  /** The first of `CASE_INSENSITIVE_INDEXES`, in order. */
+  caseInsensitiveIndexes: 18,
 } as const;
+
+/** The rowids of the background build's next chunk, of at most `?` rowids, for generations `g`. */
+const BUILD_CHUNK = `FROM genspan_index_build AS b JOIN genspan_generations AS g
+   ON g.rowid > b.done_rowid AND g.rowid <= min(b.done_rowid + ?, b.end_rowid)`;
 const WRITE_STATEMENTS: readonly string[] = [
   `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) SELECT ${GENERATION_COLUMNS.map(() => '?').join(', ')} ` +
     `WHERE NOT EXISTS (${MERGED_STEP}) ON CONFLICT DO NOTHING`,
@@ -406,6 +563,11 @@ const WRITE_STATEMENTS: readonly string[] = [
   'UPDATE genspan_steps SET merged_generation = ?, generation_id = ? WHERE trace_id = ? AND span_id = ?',
   // Only once its step holds the record, so a merge never loses one.
   `DELETE FROM genspan_generations WHERE trace_id = ? AND span_id = ? AND EXISTS (${MERGED_STEP})`,
+  `INSERT INTO genspan_search (rowid, search_text) SELECT g.rowid, g.search_text ${BUILD_CHUNK}`,
+  `INSERT OR IGNORE INTO genspan_generation_tags (tag, generation_rowid) SELECT j.value, g.rowid ${BUILD_CHUNK}, json_each(g.tags) AS j`,
+  'UPDATE genspan_index_build SET done_rowid = min(done_rowid + ?, end_rowid)',
+  'UPDATE genspan_index_build SET complete = 1 WHERE done_rowid >= end_rowid',
+  ...CASE_INSENSITIVE_INDEXES,
 ];
 
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
@@ -465,13 +627,20 @@ export class SqliteStore implements PlaygroundStore {
   private readonly selectExportPage: Database.Statement;
   private readonly selectStepLinks: Database.Statement;
   private readonly selectMerged: Database.Statement;
+  private readonly selectIndexBuild: Database.Statement;
   private readonly listStatements = new Map<string, Database.Statement>();
+  private readonly exactCountBound: number;
+  /** Once the search and tag indexes cover every row, for good; read from the file until then. */
+  private indexesReady = false;
+  private readonly indexBuilding: Promise<void>;
 
   constructor(options: SqliteStoreOptions = {}) {
     const path = options.path ?? DEFAULT_DATABASE_PATH;
     const inMemory = path === ':memory:';
     this.path = inMemory ? path : resolve(path);
     const busyTimeoutMs = busyTimeout(options.busyTimeoutMs);
+    this.exactCountBound = positiveInteger('exactCountBound', options.exactCountBound ?? LIST_TOTAL_EXACT_BOUND);
+    const chunkRows = positiveInteger('indexBuildChunkRows', options.indexBuildChunkRows ?? SQLITE_INDEX_BUILD_CHUNK_ROWS);
     if (!inMemory) checkExistingFile(this.path);
     let db: Database.Database;
     try {
@@ -503,6 +672,65 @@ export class SqliteStore implements PlaygroundStore {
     this.selectMerged = db.prepare(
       'SELECT merged_generation FROM genspan_steps WHERE trace_id = ? AND span_id = ? AND merged_generation IS NOT NULL',
     );
+    this.selectIndexBuild = db.prepare('SELECT done_rowid, end_rowid, complete FROM genspan_index_build');
+    this.indexBuilding = this.buildIndexes(chunkRows);
+  }
+
+  /**
+   * Indexes the rows stored before v6, a chunk per transaction through the writer, so ingestion goes on between
+   * chunks; then builds the case-insensitive indexes and marks the build complete. The progress lives in the file:
+   * a store opened later (or another process) continues where this one stopped. Failures are reported and retried.
+   */
+  private async buildIndexes(chunkRows: number): Promise<void> {
+    let retryMs: number = INDEX_BUILD_RETRY_MS.first;
+    while (this.db) {
+      try {
+        const build = this.readIndexBuild();
+        if (build.complete) return;
+        if (build.doneRowids < build.totalRowids) {
+          await this.transaction([
+            [WRITE.buildSearch, [chunkRows]],
+            [WRITE.buildTags, [chunkRows]],
+            [WRITE.buildProgress, [chunkRows]],
+          ]);
+        } else {
+          for (let i = 0; i < CASE_INSENSITIVE_INDEXES.length; i++) await this.transaction([[WRITE.caseInsensitiveIndexes + i, []]]);
+          await this.transaction([[WRITE.buildComplete, []]]);
+        }
+        retryMs = INDEX_BUILD_RETRY_MS.first;
+      } catch (error) {
+        if (!this.db || error instanceof StoreClosedError) return;
+        report('warn', `genspan: building the search index of ${this.path} failed, retrying in ${retryMs} ms: ${errorMessage(error)}`);
+        // Unreferenced: a build waiting to retry never keeps the process alive.
+        await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
+        retryMs = Math.min(retryMs * 2, INDEX_BUILD_RETRY_MS.max);
+      }
+    }
+  }
+
+  private readIndexBuild(): SqliteIndexBuild {
+    if (!this.db) throw new StoreClosedError(`SqliteStore ${this.path}`);
+    const row = this.selectIndexBuild.get() as { done_rowid: number; end_rowid: number; complete: number };
+    return { doneRowids: row.done_rowid, totalRowids: row.end_rowid, complete: row.complete === 1 };
+  }
+
+  /** How far the background build of the v6 indexes has come (it runs from opening until complete). */
+  indexBuild(): Promise<SqliteIndexBuild> {
+    return this.run(() => this.readIndexBuild());
+  }
+
+  /** Resolves once the background index build is complete, or has stopped because the store was closed. */
+  indexesBuilt(): Promise<void> {
+    return this.indexBuilding;
+  }
+
+  /** The indexed filters once every row is in the search and tag indexes, the scans until then. */
+  private dialect(): TraceDialect {
+    if (!this.indexesReady) {
+      const build = this.readIndexBuild();
+      this.indexesReady = build.doneRowids >= build.totalRowids;
+    }
+    return this.indexesReady ? indexedDialect : scanDialect;
   }
 
   /**
@@ -699,14 +927,57 @@ export class SqliteStore implements PlaygroundStore {
   list(filter: ListFilter = {}): Promise<ListPage> {
     return this.run((db) => {
       const normalized = normalizeFilter(filter);
+      const dialect = this.dialect();
+      const read = (part: ListPart, need: number) =>
+        this.statement(db, `SELECT ${LIST_COLUMNS.join(', ')} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT ?`).all(
+          ...part.params,
+          need,
+        ) as ListRow[];
+      const probes = dialect === indexedDialect ? searchProbeParts(normalized, dialect) : undefined;
       const rows: ListRow[] = [];
-      for (const part of listParts(normalized, sqliteDialect)) {
-        if (rows.length > normalized.limit) break;
-        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} LIMIT ?`;
-        rows.push(...(this.statement(db, sql).all(...part.params, normalized.limit + 1 - rows.length) as ListRow[]));
+      for (const [index, part] of listParts(normalized, dialect).entries()) {
+        const need = normalized.limit + 1 - rows.length;
+        if (need <= 0) break;
+        const probed = probes ? read(probes[index], need) : [];
+        rows.push(...(probed.length === need ? probed : read(part, need)));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
     });
+  }
+
+  count(filter: ListFilter = {}): Promise<ListTotal> {
+    return this.run((db) => this.boundedCount(db, filter, this.exactCountBound));
+  }
+
+  /** SQLite has no row estimate to offer: past the bound the count says "more than the bound" (bound + 1). */
+  private boundedCount(db: Database.Database, filter: ListFilter, bound: number, dialect = this.dialect()): ListTotal {
+    const query = boundedCountQuery(filter, dialect, bound);
+    const { n } = this.statement(db, query.sql).get(...query.params) as { n: number };
+    return { count: n, exact: n <= bound };
+  }
+
+  facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
+    return this.run((db) => {
+      const matching = facetFilter(field, filter);
+      const dialect = this.commonSearch(db, matching) ? scanDialect : this.dialect();
+      const query = facetQuery(field, filter, dialect);
+      const rows = this.statement(db, query.sql).all(...query.params) as { value: string; n: number }[];
+      const { exact } = this.boundedCount(db, matching, FACET_LIMITS.rows, dialect);
+      return { field, values: rows.map((row) => ({ value: row.value, count: row.n })), exact };
+    });
+  }
+
+  /**
+   * Whether the filter's `q` is a common word: found in at least `SEARCH_COMMON_MATCHES` of the newest
+   * `SEARCH_PROBE_ROWS` rows the other filters match. Its index entries are many (reading them all costs more than a
+   * scan newest first, which soon has what it needs).
+   */
+  private commonSearch(db: Database.Database, filter: ListFilter): boolean {
+    const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
+    const probe = searchProbeParts(normalized, scanDialect)?.[0];
+    if (!probe) return false;
+    const { n } = this.statement(db, `SELECT count(*) AS n FROM ${probe.from} ${probe.where}`).get(...probe.params) as { n: number };
+    return n >= SEARCH_COMMON_MATCHES;
   }
 
   /** A statement prepared once per SQL text (the list queries vary with their filters). */
@@ -731,11 +1002,9 @@ export class SqliteStore implements PlaygroundStore {
 
   listTraces(filter: ListFilter = {}): Promise<TraceList> {
     return this.run((db) => {
-      const query = traceListWhere(filter, sqliteDialect);
-      const rows = this.statement(db, listTracesSql(sqliteDialect, query.where, '?')).all(
-        ...query.params,
-        query.limit + 1,
-      ) as TraceSummaryRow[];
+      const dialect = this.dialect();
+      const query = traceListWhere(filter, dialect);
+      const rows = this.statement(db, listTracesSql(dialect, query.where, '?')).all(...query.params, query.limit + 1) as TraceSummaryRow[];
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
         items: rows.slice(0, query.limit).map(traceSummaryFromRow),
@@ -746,7 +1015,7 @@ export class SqliteStore implements PlaygroundStore {
 
   listThreads(filter: ThreadFilter = {}): Promise<ThreadList> {
     return this.run((db) => {
-      const query = threadListQuery(filter, sqliteDialect.placeholder);
+      const query = threadListQuery(filter, scanDialect.placeholder);
       const rows = this.statement(db, query.sql).all(...query.params) as ThreadSummaryRow[];
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {

@@ -26,11 +26,12 @@ import {
   T0_MS,
   traceIdOf,
 } from './fixtures.js';
+import { type IndexedStore, type SearchHarness, searchContract } from './search-contract.js';
 import { stepContract } from './step-contract.js';
 
-export interface StoreHarness {
+export interface StoreHarness extends SearchHarness {
   /** A new, empty store (each call gets its own database). */
-  create(): Promise<PlaygroundStore>;
+  create(options?: Parameters<SearchHarness['create']>[0]): Promise<IndexedStore>;
 }
 
 async function collectAll(store: PlaygroundStore, filter: ListFilter = {}): Promise<GenerationRecord[]> {
@@ -125,6 +126,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     });
 
     stepContract(create);
+    searchContract(harness, opened);
 
     describe('writes', () => {
       it('stores a batch and counts a redelivered batch as duplicates', async () => {
