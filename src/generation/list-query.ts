@@ -39,7 +39,7 @@ export const LIST_SORTS = {
   tokens_asc: 'Fewest tokens',
 } as const;
 
-/** What an order other than `newest` sorts by: the record's cost total, its duration, or its total token count. */
+/** What an order other than `newest` sorts by: the cost total, the duration, or the token count (total, else input plus output). */
 export const LIST_SORT_VALUES = ['cost', 'duration', 'tokens'] as const;
 
 export type ListSortValue = (typeof LIST_SORT_VALUES)[number];

@@ -34,7 +34,13 @@ function parseCursor(cursor: string): SortKey | undefined {
     }
     const [sort, sortValue, startMs, id] = value as unknown[];
     const valueOk = sortValue === null || (typeof sortValue === 'number' && Number.isFinite(sortValue));
-    if (value.length === 4 && VALUE_SORTS.includes(sort as ListSort) && valueOk && Number.isSafeInteger(startMs) && typeof id === 'string') {
+    if (
+      value.length === 4 &&
+      VALUE_SORTS.includes(sort as ListSort) &&
+      valueOk &&
+      Number.isSafeInteger(startMs) &&
+      typeof id === 'string'
+    ) {
       return { sort: sort as ListSort, value: sortValue as number | null, startMs: startMs as number, id };
     }
   } catch {

@@ -73,8 +73,9 @@ export interface FilterDialect {
   /** FROM items after a subquery `s` of generation rows that give each of its tags as `value`. */
   tagValues: string;
   /**
-   * What the duration and token orders sort by, read from a generation row's wire JSON (`generation`): its `duration`
-   * and its `tokenCount`, NULL when absent or not a number. Each spelled exactly as its store's index on it.
+   * What the duration and token orders sort by, read from a generation row's wire JSON (`generation`): its `duration`,
+   * and its `tokenCount` else input plus output tokens; NULL when absent or not numbers. Each spelled exactly as its
+   * store's index on it.
    */
   sortValues: Record<Exclude<ListSortValue, 'cost'>, string>;
 }

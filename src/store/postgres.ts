@@ -278,7 +278,11 @@ const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEM
  */
 const jsonNumber = (key: string) =>
   `(CASE WHEN json_typeof(generation::json -> '${key}') = 'number' THEN (generation::json ->> '${key}')::double precision END)`;
-const SORT_VALUES = { duration: jsonNumber('duration'), tokens: jsonNumber('tokenCount') } as const;
+/** The token order's value is the generation's total, else its input plus output (as a trace's tokens are counted). */
+const SORT_VALUES = {
+  duration: jsonNumber('duration'),
+  tokens: `coalesce(${jsonNumber('tokenCount')}, ${jsonNumber('inputTokenCount')} + ${jsonNumber('outputTokenCount')})`,
+} as const;
 
 /** The duration and token orders' indexes, as the cost order's (v4): read backward for the descending order, and only rows holding the value. */
 const SORT_INDEXES = Object.entries(SORT_VALUES).map(([name, value]) => ({

@@ -341,7 +341,11 @@ const CASE_INSENSITIVE_INDEXES = ['service_name', 'model', 'provider'].flatMap((
  */
 const jsonNumber = (key: string) =>
   `iif(json_type(generation, '$.${key}') IN ('integer', 'real'), json_extract(generation, '$.${key}'), NULL)`;
-const SORT_VALUES = { duration: jsonNumber('duration'), tokens: jsonNumber('tokenCount') } as const;
+/** The token order's value is the generation's total, else its input plus output (as a trace's tokens are counted). */
+const SORT_VALUES = {
+  duration: jsonNumber('duration'),
+  tokens: `coalesce(${jsonNumber('tokenCount')}, ${jsonNumber('inputTokenCount')} + ${jsonNumber('outputTokenCount')})`,
+} as const;
 
 /**
  * The duration and token orders' indexes, as the cost order's (v4): read backward for the descending order, and only

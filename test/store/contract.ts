@@ -553,20 +553,25 @@ export function storeContract(name: string, harness: StoreHarness): void {
 
       /**
        * 60 records, 5 to a start time: durations 0.5, 1.25 and 3 s repeat (every 4th has none, every 7th says "slow",
-       * which is no number), token counts 10, 200 and 3000 repeat on another cycle (every 5th has none); the 20 newest
-       * mention "banana".
+       * which is no number), token counts 10, 200 and 3000 repeat on another cycle (every 5th has no total); the 20
+       * newest mention "banana".
        */
       const measured = (): GenerationRecord[] =>
         manyRecords(60, 1, (index) => Math.floor(index / 5) * 1000).map((record, index) => {
           const duration = index % 4 === 3 ? null : index % 7 === 6 ? 'slow' : [0.5, 1.25, 3][index % 3];
           const tokenCount = index % 5 === 4 ? null : [10, 200, 3000][index % 2 === 0 ? index % 3 : (index + 1) % 3];
+          // Every 5th has no total: its input and output (12 + 3) count, except every 10th, which has none of them.
+          const counts = index % 10 === 9 ? { inputTokenCount: null, outputTokenCount: null } : {};
           const content = index >= 40 ? 'Say banana' : 'Say hello';
-          record.generation = { ...record.generation, duration, tokenCount, messages: [{ role: 'user', content }] };
+          record.generation = { ...record.generation, duration, tokenCount, ...counts, messages: [{ role: 'user', content }] };
           return record;
         });
       const numberOf = (record: GenerationRecord, key: 'duration' | 'tokenCount'): number | undefined => {
         const value = record.generation[key];
-        return typeof value === 'number' ? value : undefined;
+        if (typeof value === 'number') return value;
+        const { inputTokenCount: input, outputTokenCount: output } = record.generation;
+        // Without a total, the tokens are input plus output.
+        return key === 'tokenCount' && typeof input === 'number' && typeof output === 'number' ? input + output : undefined;
       };
       /** Records with the value by it (equal values newest first), then those without it, newest first. */
       const byValue = (records: readonly GenerationRecord[], key: 'duration' | 'tokenCount', direction: 1 | -1): string[] => {
@@ -609,7 +614,9 @@ export function storeContract(name: string, harness: StoreHarness): void {
         await expect(store.list({ sort: 'duration_asc', cursor: longest })).rejects.toThrow(
           /cursor continues the duration_desc order, not duration_asc \(pass nextCursor/,
         );
-        await expect(store.list({ sort: 'cost_asc', cursor: fewest })).rejects.toThrow(/cursor continues the tokens_asc order, not cost_asc/);
+        await expect(store.list({ sort: 'cost_asc', cursor: fewest })).rejects.toThrow(
+          /cursor continues the tokens_asc order, not cost_asc/,
+        );
         await expect(store.list({ sort: 'tokens_asc', cursor: longest })).rejects.toThrow(InvalidListFilterError);
       });
 

@@ -124,7 +124,11 @@ export function logRecord(options: { trace?: number; span?: number; atNs: bigint
 export function measuredRecords(count: number): GenerationRecord[] {
   return manyRecords(count).map((record, index) => {
     const measured = index % 4 !== 3;
-    record.generation = { ...record.generation, duration: measured ? 0.5 + (index % 10) / 2 : null, tokenCount: measured ? 10 * (1 + (index % 45)) : null };
+    record.generation = {
+      ...record.generation,
+      duration: measured ? 0.5 + (index % 10) / 2 : null,
+      tokenCount: measured ? 10 * (1 + (index % 45)) : null,
+    };
     return record;
   });
 }

@@ -532,7 +532,7 @@ describe('SqliteStore search and tag indexes', () => {
     } finally {
       await store.close();
     }
-    const sorted = prepared.filter((sql) => /ORDER BY iif\(json_type\(generation, '\$\.(duration|tokenCount)'\)/.test(sql));
+    const sorted = prepared.filter((sql) => /ORDER BY (coalesce\()?iif\(json_type\(generation, '\$\.(duration|tokenCount)'\)/.test(sql));
     // Each order, without and with a cursor.
     expect(sorted).toHaveLength(8);
     const migrated = new Database(path, { readonly: true });
