@@ -37,7 +37,7 @@ async function pages(query: string): Promise<GenerationItem[]> {
 }
 
 /** The value an order sorts by: the duration, or the token count (its total, else input plus output). */
-const valueOf = (item: GenerationItem, key: 'duration' | 'tokenCount'): number | null => {
+const sortedBy = (item: GenerationItem, key: 'duration' | 'tokenCount'): number | null => {
   const { [key]: value, inputTokenCount: input, outputTokenCount: output } = item.generation;
   if (typeof value === 'number') return value;
   return key === 'tokenCount' && typeof input === 'number' && typeof output === 'number' ? input + output : null;
@@ -57,13 +57,13 @@ describe('genspan serve: the list sorted by duration and by tokens', () => {
         const sign = direction === 'desc' ? -1 : 1;
         const rank = (item: GenerationItem) => newest.findIndex((each) => each.id === item.id);
         const expected = [...newest].sort((a, b) => {
-          const [x, y] = [valueOf(a, key), valueOf(b, key)];
+          const [x, y] = [sortedBy(a, key), sortedBy(b, key)];
           if (x === null || y === null) return x === y ? rank(a) - rank(b) : x === null ? 1 : -1;
           return x !== y ? sign * (x - y) : rank(a) - rank(b);
         });
         expect(sorted.map((item) => item.id)).toEqual(expected.map((item) => item.id));
       }
-      const values = newest.map((item) => valueOf(item, key));
+      const values = newest.map((item) => sortedBy(item, key));
       expect(new Set(values).size).toBeGreaterThan(3);
       if (key === 'tokenCount') expect(values).toContain(null);
     });
