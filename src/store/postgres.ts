@@ -284,7 +284,10 @@ const SORT_VALUES = {
   tokens: `coalesce(${jsonNumber('tokenCount')}, ${jsonNumber('inputTokenCount')} + ${jsonNumber('outputTokenCount')})`,
 } as const;
 
-/** The duration and token orders' indexes, as the cost order's (v4): read backward for the descending order, and only rows holding the value. */
+/**
+ * The duration and token orders' indexes, as the cost order's (v4): read backward for the descending order, and only
+ * rows holding the value.
+ */
 const SORT_INDEXES = Object.entries(SORT_VALUES).map(([name, value]) => ({
   name: `genspan_generations_${name}`,
   definition: `(${value}, start_ms, id) WHERE ${value} IS NOT NULL`,

@@ -27,12 +27,12 @@ import {
 } from './api.js';
 import { formatTime, generationView, previewText, rerunOrigin, typeBadge } from './detail.js';
 import { byId, h, replaceChildren, safeHref } from './dom.js';
-import { attachSuggestions, type Suggestions } from './suggest.js';
-import { LIST_VIEWS, type ListState, type ListView, listStateSearch, readListState } from './list-state.js';
-import { describeTotal, generationTable, jumpablePages, pager, TABLE_PAGE_SIZE } from './table.js';
 import { editorView, originComparison } from './editor.js';
 import { experimentListView, experimentView, newExperimentView, type View } from './experiments.js';
+import { LIST_VIEWS, type ListState, type ListView, listStateSearch, readListState } from './list-state.js';
 import { revealCurrentStep, traceExplorer } from './step-tree.js';
+import { attachSuggestions, type Suggestions } from './suggest.js';
+import { describeTotal, generationTable, jumpablePages, pager, TABLE_PAGE_SIZE } from './table.js';
 import { threadListView, threadView, traceListView, traceView } from './traces.js';
 
 /**
@@ -230,7 +230,8 @@ function localInputTime(iso: string | undefined): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
 /** Puts a query into the filter form, field by field (values as properties: text stays text). */

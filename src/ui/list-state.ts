@@ -51,7 +51,9 @@ export function readListState(search: string): ListState {
 
 /** The query string of a state (with `?`, or empty): the filters as the API spells them, then the view and page. */
 export function listStateSearch(state: ListState): string {
-  const params = new URLSearchParams(listQueryString({ ...state.query, sort: state.query.sort === DEFAULT_LIST_SORT ? undefined : state.query.sort }));
+  const params = new URLSearchParams(
+    listQueryString({ ...state.query, sort: state.query.sort === DEFAULT_LIST_SORT ? undefined : state.query.sort }),
+  );
   if (state.view) params.set(PAGE_PARAMETERS.view, state.view);
   if (state.page > 1) params.set(PAGE_PARAMETERS.page, String(state.page));
   const text = params.toString();

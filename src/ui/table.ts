@@ -86,7 +86,11 @@ function row(item: GenerationItem, currentId: string | null): HTMLElement {
       { class: 'col-num col-cost', title: item.cost ? describeCost(item.cost) : null },
       item.cost ? formatCost(item.cost.total, item.cost.currency) : '—',
     ),
-    h('td', { class: 'col-error' }, failed ? h('span', { class: 'badge badge-error', title: generation.error ?? 'Error status' }, 'Error') : null),
+    h(
+      'td',
+      { class: 'col-error' },
+      failed ? h('span', { class: 'badge badge-error', title: generation.error ?? 'Error status' }, 'Error') : null,
+    ),
   );
 }
 

@@ -580,7 +580,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
         return [...valued, ...newestFirst(records.filter((record) => numberOf(record, key) === undefined))].map((record) => record.id);
       };
 
-      it('pages by duration and by tokens, either way, ties newest first, records without the value last, none twice or missing', async () => {
+      it('pages by duration and tokens, either way, ties newest first, records without the value last, none twice or missing', async () => {
         const store = await create();
         const records = measured();
         await store.write(records);

@@ -16,7 +16,14 @@ import { markupCompletion, seedServer, tableSeeds, tempDir, XSS_IMG, XSS_SCRIPT 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DOCS_SCREENSHOT = resolve(ROOT, 'docs/table.png');
 const UPDATE_SCREENSHOT = process.env.GENSPAN_UPDATE_SCREENSHOT === '1';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-sync',
+];
 /** 130 generations: three table pages of 50, 50 and 30, plus one whose prompt is markup. */
 const SEEDS = [
   ...tableSeeds(130, Date.parse('2026-04-01T00:00:00Z') / 1000),
