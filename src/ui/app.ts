@@ -44,7 +44,6 @@ const list = byId<HTMLOListElement>('generation-list');
 const listStatus = byId('list-status');
 const loadMore = byId<HTMLButtonElement>('load-more');
 const tableSlot = byId('table-slot');
-const filtersPanel = byId<HTMLDetailsElement>('filters-panel');
 const filtersSummary = byId('filters-summary');
 const viewButtons = document.querySelectorAll<HTMLButtonElement>('.view-toggle button');
 const filters = byId<HTMLFormElement>('filters');
