@@ -134,7 +134,7 @@ interface QueryPair {
   scan: () => Promise<unknown>;
 }
 
-function storeQueries(store: PlaygroundStore): Record<string, () => Promise<unknown>> {
+export function storeQueries(store: PlaygroundStore): Record<string, () => Promise<unknown>> {
   const list = (filter: ListFilter) => () => store.list(filter);
   return {
     [`q: a word in one record (${RARE_WORD})`]: list({ q: RARE_WORD }),
@@ -151,7 +151,7 @@ function storeQueries(store: PlaygroundStore): Record<string, () => Promise<unkn
 }
 
 /** Schema 5's queries for the same labels: scans of search_text and tags, exact equality, an unbounded count. */
-function schema5Queries(run: (sql: string, params: unknown[]) => Promise<unknown>, dialect: 'sqlite' | 'postgres') {
+export function schema5Queries(run: (sql: string, params: unknown[]) => Promise<unknown>, dialect: 'sqlite' | 'postgres') {
   const p = (index: number) => (dialect === 'sqlite' ? '?' : `$${index}`);
   const contains = dialect === 'sqlite' ? `instr(search_text, ${p(1)}) > 0` : `strpos(search_text, ${p(1)}) > 0`;
   const tag =
@@ -179,7 +179,10 @@ function schema5Queries(run: (sql: string, params: unknown[]) => Promise<unknown
   };
 }
 
-async function compare(indexed: Record<string, () => Promise<unknown>>, scan: Record<string, () => Promise<unknown>>): Promise<void> {
+export async function compare(
+  indexed: Record<string, () => Promise<unknown>>,
+  scan: Record<string, () => Promise<unknown>>,
+): Promise<void> {
   const pairs: QueryPair[] = Object.keys(indexed).map((label) => ({ label, indexed: indexed[label], scan: scan[label] }));
   for (const pair of pairs) report(pair.label, await timeMs(pair.indexed), await timeMs(pair.scan));
 }

@@ -81,8 +81,8 @@ export interface FilterDialect {
 }
 
 /**
- * The filter columns matched case-insensitively (each by `lower()`, which the stores' expression indexes serve) and
- * exactly: model, provider and service names come from many instrumentations, spelled in any case.
+ * The filter columns matched case-insensitively (each by `lower()`, which the stores' expression indexes serve):
+ * model, provider and service names come from many instrumentations, spelled in any case. The others match exactly.
  */
 const CASE_INSENSITIVE_COLUMNS = [
   ['service_name', 'serviceName'],
@@ -157,8 +157,8 @@ export const SEARCH_PROBE_ROWS = 500;
 export const SEARCH_COMMON_MATCHES = SEARCH_PROBE_ROWS / 10;
 
 /**
- * The parts of a list page with `q`, each reading the newest `SEARCH_PROBE_ROWS` rows the part's other conditions
- * match and keeping those holding `q`. When a probe fills what the page still lacks, that is the part's answer (the
+ * The parts of a list page with `q`, each reading the first `SEARCH_PROBE_ROWS` rows (in the part's order) its other
+ * conditions match and keeping those holding `q`. When a probe fills what the page still lacks, that is the part's answer (the
  * same rows, in the same order, as its indexed query's); when not, the store reads the part through the index.
  * Undefined without a `q` the index can answer.
  */

@@ -37,6 +37,7 @@ import {
   listParts,
   matchingQuery,
   normalizeFilter,
+  SEARCH_COMMON_MATCHES,
   SEARCH_INDEX_MIN_LENGTH,
   searchLength,
   searchProbeParts,
@@ -271,13 +272,15 @@ SELECT 1;
 const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6, SCHEMA_V7];
 
 /**
- * A number of a generation row's wire JSON (json, not jsonb, which refuses the escape of NUL a generation may hold),
- * NULL when it is absent or not a number (a library caller's record may hold anything): what the duration and token
- * orders sort by, and their indexes hold. Every function in it is immutable, so it can be indexed; queries spell it
- * exactly so, or the planner would not match the index.
+ * A number of a generation row's wire JSON, NULL when it is absent or not a number (a library caller's record may hold
+ * anything): what the duration and token orders sort by, and their indexes hold. A generation holding the escape of
+ * NUL is none (PostgreSQL's JSON functions refuse to read it, and an index expression that fails would refuse the row):
+ * checked first, in a CASE, which keeps its order. Every function in it is immutable, so it can be indexed; queries
+ * spell it exactly so, or the planner would not match the index.
  */
 const jsonNumber = (key: string) =>
-  `(CASE WHEN json_typeof(generation::json -> '${key}') = 'number' THEN (generation::json ->> '${key}')::double precision END)`;
+  `(CASE WHEN strpos(generation, '\\u0000') > 0 THEN NULL WHEN json_typeof(generation::json -> '${key}') = 'number' ` +
+  `THEN (generation::json ->> '${key}')::double precision END)`;
 /** The token order's value is the generation's total, else its input plus output (as a trace's tokens are counted). */
 const SORT_VALUES = {
   duration: jsonNumber('duration'),
@@ -310,6 +313,8 @@ const SEARCH_INDEXES: readonly { name: string; definition: string }[] = [
 const REPLACED_INDEXES = ['genspan_generations_service', 'genspan_generations_model', 'genspan_generations_provider'];
 /** Held (per session) by the process building `SEARCH_INDEXES`, so another one neither builds them twice nor waits. */
 const INDEX_BUILD_LOCK_KEY = '29113321772917103';
+/** How long one statement of the index build may take (a day): a big table's CREATE INDEX takes minutes, not seconds. */
+const INDEX_BUILD_TIMEOUT_MS = 86_400_000;
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
 export const POSTGRES_GENERATIONS_DDL =
@@ -439,6 +444,9 @@ const postgresDialect: TraceDialect = {
   generationTokens: "coalesce((x.j->>'tokenCount')::numeric, (x.j->>'inputTokenCount')::numeric + (x.j->>'outputTokenCount')::numeric)",
   generationTokensFrom: ', LATERAL (SELECT g.generation::json AS j) AS x',
 };
+
+/** The search as a plain scan, for a common word read newest first (the planner cannot tell how common a word is). */
+const postgresScanDialect: TraceDialect = { ...postgresDialect, textContains: postgresDialect.textScan };
 
 /*
  * PostgreSQL cannot hold U+0000 in text, nor in jsonb strings (SQLSTATE 22021, 22P05), while records may carry it and
@@ -691,6 +699,9 @@ export class PostgresStore implements PlaygroundStore {
     // A server that goes away during a long build ends this connection: the failing query reports it, not an event.
     const ignore = () => {};
     client.on('error', ignore);
+    // A build takes as long as the table is big: the pool's query_timeout (meant for a server that stopped answering)
+    // does not apply to it.
+    const build = (text: string) => client.query({ text, query_timeout: INDEX_BUILD_TIMEOUT_MS } as pg.QueryConfig);
     let broken = false;
     try {
       const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [INDEX_BUILD_LOCK_KEY]);
@@ -705,13 +716,10 @@ export class PostgresStore implements PlaygroundStore {
           );
           if (found.rows[0]?.valid) continue;
           // An interrupted concurrent build leaves an invalid index behind: it is dropped and built again.
-          if (found.rows.length > 0) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${index.name}`);
-          await client.query({
-            text: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON genspan_generations ${index.definition}`,
-            query_timeout: 0,
-          } as pg.QueryConfig);
+          if (found.rows.length > 0) await build(`DROP INDEX CONCURRENTLY IF EXISTS ${index.name}`);
+          await build(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON genspan_generations ${index.definition}`);
         }
-        for (const name of REPLACED_INDEXES) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+        for (const name of REPLACED_INDEXES) await build(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
       } finally {
         this.indexBuilder = undefined;
         await client.query('SELECT pg_advisory_unlock($1)', [INDEX_BUILD_LOCK_KEY]);
@@ -750,6 +758,11 @@ export class PostgresStore implements PlaygroundStore {
           if (MIGRATIONS[step] === SCHEMA_V6) throw this.extensionProblem(error);
           throw error;
         }
+      }
+      // A new database has no rows: its indexes are built at once, in the migration, and the background build has nothing to do.
+      if (version === 0) {
+        for (const index of SEARCH_INDEXES) await client.query(`CREATE INDEX ${index.name} ON genspan_generations ${index.definition}`);
+        for (const name of REPLACED_INDEXES) await client.query(`DROP INDEX ${name}`);
       }
       await client.query(
         `INSERT INTO genspan_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
@@ -1081,13 +1094,13 @@ export class PostgresStore implements PlaygroundStore {
   }
 
   /** Counts up to the bound; past it, the planner's row estimate (at least bound + 1), read from EXPLAIN. */
-  private async boundedCount(filter: ListFilter, bound: number): Promise<ListTotal> {
-    const query = boundedCountQuery(filter, postgresDialect, bound);
+  private async boundedCount(filter: ListFilter, bound: number, dialect = postgresDialect): Promise<ListTotal> {
+    const query = boundedCountQuery(filter, dialect, bound);
     const params = postgresParams(query.params);
     const result = await this.pool.query<{ n: string }>(query.sql, params);
     const n = Number(result.rows[0].n);
     if (n <= bound) return { count: n, exact: true };
-    const matching = matchingQuery(filter, postgresDialect);
+    const matching = matchingQuery(filter, dialect);
     const plan = await this.pool.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
       `EXPLAIN (FORMAT JSON) ${matching.sql}`,
       postgresParams(matching.params),
@@ -1095,11 +1108,25 @@ export class PostgresStore implements PlaygroundStore {
     return { count: Math.max(Math.round(plan.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']), n), exact: false };
   }
 
+  /** Whether the filter's `q` is a common word (see `SEARCH_COMMON_MATCHES`): scanned newest first rather than indexed. */
+  private async commonSearch(filter: ListFilter): Promise<boolean> {
+    const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
+    const probe = searchProbeParts(normalized, postgresDialect)?.[0];
+    if (!probe) return false;
+    const result = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${probe.from} ${probe.where}`,
+      postgresParams(probe.params),
+    );
+    return Number(result.rows[0].n) >= SEARCH_COMMON_MATCHES;
+  }
+
   facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
     return this.run(async () => {
-      const query = facetQuery(field, filter, postgresDialect);
+      const matching = facetFilter(field, filter);
+      const dialect = (await this.commonSearch(matching)) ? postgresScanDialect : postgresDialect;
+      const query = facetQuery(field, filter, dialect);
       const result = await this.pool.query<{ value: string; n: string }>(query.sql, postgresParams(query.params));
-      const { exact } = await this.boundedCount(facetFilter(field, filter), FACET_LIMITS.rows);
+      const { exact } = await this.boundedCount(matching, FACET_LIMITS.rows, dialect);
       return { field, values: result.rows.map((row) => ({ value: fromPostgresText(row.value), count: Number(row.n) })), exact };
     });
   }

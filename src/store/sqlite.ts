@@ -141,7 +141,8 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
  * v5: steps, traces and threads.
  * v6: the search index (FTS5, trigram), the tag index, case-insensitive indexes on model, provider and service; built
  *     in the background over the rows already stored (`SqliteIndexBuild`).
- * v7: indexes for the duration and token orders (`SORT_INDEXES`), built by the background build's last steps.
+ * v7: indexes for the duration and token orders (`SORT_INDEXES`), built by the background build's last steps (a new
+ *     file gets them at once).
  * Every genspan release wrote v1 or later: a file without genspan's application id is never taken for an older one.
  */
 const SCHEMA_V1 = `
@@ -336,11 +337,13 @@ const CASE_INSENSITIVE_INDEXES = ['service_name', 'model', 'provider'].flatMap((
 
 /**
  * A number of a generation row's wire JSON, NULL when it is absent or not a number (a library caller's record may hold
- * anything): what the duration and token orders sort by, and their indexes hold. Deterministic, so it can be indexed;
+ * anything): what the duration and token orders sort by, and their indexes hold. A generation holding the escape of
+ * NUL is none, as PostgreSQL cannot read its JSON: both stores sort alike. Deterministic, so it can be indexed;
  * queries spell it exactly so, or SQLite would not use the index.
  */
 const jsonNumber = (key: string) =>
-  `iif(json_type(generation, '$.${key}') IN ('integer', 'real'), json_extract(generation, '$.${key}'), NULL)`;
+  `iif(instr(generation, '\\u0000') = 0 AND json_type(generation, '$.${key}') IN ('integer', 'real'), ` +
+  `json_extract(generation, '$.${key}'), NULL)`;
 /** The token order's value is the generation's total, else its input plus output (as a trace's tokens are counted). */
 const SORT_VALUES = {
   duration: jsonNumber('duration'),
@@ -779,6 +782,11 @@ export class SqliteStore implements PlaygroundStore {
       if (state.kind === 'genspan' && state.version === SQLITE_SCHEMA_VERSION) return;
       const from = state.kind === 'genspan' ? state.version : 0;
       for (const migration of MIGRATIONS.slice(from)) db.exec(migration);
+      // A new file has no rows to index: its indexes are complete at once, and no background build starts.
+      if (from === 0) {
+        for (const statement of [...CASE_INSENSITIVE_INDEXES, ...SORT_INDEXES]) db.exec(statement);
+        db.exec('UPDATE genspan_index_build SET complete = 1');
+      }
       db.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
       db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
     }).immediate();

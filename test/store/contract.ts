@@ -562,11 +562,13 @@ export function storeContract(name: string, harness: StoreHarness): void {
           const tokenCount = index % 5 === 4 ? null : [10, 200, 3000][index % 2 === 0 ? index % 3 : (index + 1) % 3];
           // Every 5th has no total: its input and output (12 + 3) count, except every 10th, which has none of them.
           const counts = index % 10 === 9 ? { inputTokenCount: null, outputTokenCount: null } : {};
-          const content = index >= 40 ? 'Say banana' : 'Say hello';
+          // Index 2 holds NUL: PostgreSQL cannot read its JSON, so in both stores it has neither value.
+          const content = index >= 40 ? 'Say banana' : index === 2 ? 'Say \u0000 hello' : 'Say hello';
           record.generation = { ...record.generation, duration, tokenCount, ...counts, messages: [{ role: 'user', content }] };
           return record;
         });
       const numberOf = (record: GenerationRecord, key: 'duration' | 'tokenCount'): number | undefined => {
+        if (JSON.stringify(record.generation).includes('\\u0000')) return undefined;
         const value = record.generation[key];
         if (typeof value === 'number') return value;
         const { inputTokenCount: input, outputTokenCount: output } = record.generation;
