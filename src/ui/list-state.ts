@@ -60,13 +60,18 @@ export function listStateSearch(state: ListState): string {
   return text ? `?${text}` : '';
 }
 
-/** The pages the pager offers by number: the first, the last known, and two either side of the current one. */
+/**
+ * The pages the pager offers by number: the first, the last known, and two either side of the current one; a gap of
+ * one page shows that page rather than an ellipsis standing for it.
+ */
 export function pageNumbers(current: number, last: number): (number | 'gap')[] {
   const shown = new Set([1, last, current - 2, current - 1, current, current + 1, current + 2].filter((n) => n >= 1 && n <= last));
   const sorted = [...shown].sort((a, b) => a - b);
   const numbers: (number | 'gap')[] = [];
   for (const [index, n] of sorted.entries()) {
-    if (index > 0 && n - sorted[index - 1] > 1) numbers.push('gap');
+    const skipped = index > 0 ? n - sorted[index - 1] - 1 : 0;
+    if (skipped === 1) numbers.push(n - 1);
+    else if (skipped > 1) numbers.push('gap');
     numbers.push(n);
   }
   return numbers;
