@@ -45,9 +45,9 @@ export function errorBody(statusCode: number, error: string, message: string): E
 /**
  * The REST API: `GET /api/generations` (filters and cursor pagination; summaries, so a page stays small whatever
  * is stored; the total matching, bounded), `GET /api/facets` (a field's values with their counts, for suggestions),
- * `GET /api/generations/:id` (the whole record with its step and thread, streamed as JSON), `GET /api/generations.jsonl`
- * (the whole store, streamed) and `GET /healthz`. Responses are serialized by Fastify (JSON.stringify) or, streamed, by
- * `jsonStream`, never assembled from strings by hand.
+ * `GET /api/generations/:id` (the whole record with its step and thread, streamed as JSON),
+ * `GET /api/generations.jsonl` (the whole store, streamed) and `GET /healthz`. Responses are serialized by Fastify
+ * (JSON.stringify) or, streamed, by `jsonStream`, never assembled from strings by hand.
  */
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const { store, health, jaegerUrl } = options;

@@ -1,7 +1,16 @@
 /** `list()` filters: checked and normalized once, then turned into one WHERE clause for either SQL dialect. */
 
 import { type ListFilter, ListFilterSchema, listFilterProblem } from '../generation/filter.js';
-import { DEFAULT_LIST_SORT, FACET_FIELDS, FACET_LIMITS, type FacetField, LIST_PAGE_SIZE, type ListSort } from '../generation/list-query.js';
+import {
+  DEFAULT_LIST_SORT,
+  FACET_FIELDS,
+  FACET_LIMITS,
+  type FacetField,
+  LIST_PAGE_SIZE,
+  type ListSort,
+  type ListSortValue,
+  listSortValue,
+} from '../generation/list-query.js';
 import { decodeCursor, type SortKey } from './cursor.js';
 import { InvalidListFilterError } from './errors.js';
 import { LIST_COLUMNS } from './generation-row.js';
@@ -63,6 +72,12 @@ export interface FilterDialect {
   errorsOnly: string;
   /** FROM items after a subquery `s` of generation rows that give each of its tags as `value`. */
   tagValues: string;
+  /**
+   * What the duration and token orders sort by, read from a generation row's wire JSON (`generation`): its `duration`,
+   * and its `tokenCount` else input plus output tokens; NULL when absent or not numbers. Each spelled exactly as its
+   * store's index on it.
+   */
+  sortValues: Record<Exclude<ListSortValue, 'cost'>, string>;
 }
 
 /**
@@ -120,9 +135,10 @@ function whereClause(filter: NormalizedFilter, dialect: FilterDialect, more: (bi
 
 /**
  * One query of a list page: what it reads (`genspan_generations` or a subquery), its WHERE clause (empty or starting
- * with `WHERE`), ORDER BY and parameters.
+ * with `WHERE`), ORDER BY and parameters, and the columns it selects (`LIST_COLUMNS` and `sort_value`).
  */
 export interface ListPart {
+  select: string;
   from: string;
   where: string;
   orderBy: string;
@@ -157,42 +173,54 @@ export function searchProbeParts(filter: NormalizedFilter, dialect: FilterDialec
     };
     const newest = `SELECT ${LIST_COLUMNS.join(', ')}, search_text FROM ${GENERATIONS} ${part.where} ORDER BY ${part.orderBy}`;
     const from = `(${newest} LIMIT ${bind(SEARCH_PROBE_ROWS)}) AS probe`;
-    return { from, where: `WHERE ${dialect.textScan(q, bind)}`, orderBy: part.orderBy, params };
+    return { select: part.select, from, where: `WHERE ${dialect.textScan(q, bind)}`, orderBy: part.orderBy, params };
   });
 }
 
 const NEWEST_FIRST = 'start_ms DESC, id DESC';
 
 /**
- * The queries of a list page, to read in turn (each `LIMIT`ed to what the page still lacks) until it is full. Under a
- * cost order, costed records come first (equal costs newest first), then those without a cost, newest first: two
- * queries, so each is a plain keyset seek on an index rather than one ORDER BY over a NULL rank.
+ * The SQL value an order sorts by: the cost total, or the dialect's reading of the duration or token count (read from
+ * the generation, which the probe subqueries of a search carry too).
+ */
+function sortValueOf(value: ListSortValue, dialect: FilterDialect): string {
+  return value === 'cost' ? 'cost_total' : dialect.sortValues[value];
+}
+
+/**
+ * The queries of a list page, to read in turn (each `LIMIT`ed to what the page still lacks) until it is full. Under an
+ * order by a value (cost, duration, tokens), records with the value come first (equal values newest first), then those
+ * without it, newest first: two queries, so each is a plain keyset seek on an index (`(value, start_ms, id)`, partial
+ * on the value being there) rather than one ORDER BY over a NULL rank.
  */
 export function listParts(filter: NormalizedFilter, dialect: FilterDialect): ListPart[] {
   const after = filter.after;
+  const order = listSortValue(filter.sort);
+  const value = order ? sortValueOf(order.value, dialect) : 'NULL';
+  const select = `${LIST_COLUMNS.join(', ')}, ${value} AS sort_value`;
   const olderThanCursor = (bind: Bind): string[] => (after ? [`(start_ms, id) < (${bind(after.startMs)}, ${bind(after.id)})`] : []);
   const newest = (conditions: (bind: Bind) => string[]): ListPart => {
     const where = whereClause(filter, dialect, conditions);
-    return { from: GENERATIONS, where: where.sql, params: where.params, orderBy: NEWEST_FIRST };
+    return { select, from: GENERATIONS, where: where.sql, params: where.params, orderBy: NEWEST_FIRST };
   };
-  if (filter.sort === 'newest') return [newest(olderThanCursor)];
-  // A cursor on a record without a cost continues among those; one on a costed record starts them afresh.
-  if (after && after.cost === null) return [newest((bind) => ['cost_total IS NULL', ...olderThanCursor(bind)])];
-  const unpriced = newest(() => ['cost_total IS NULL']);
-  const descending = filter.sort === 'cost_desc';
-  const priced = whereClause(filter, dialect, (bind) => {
-    if (!after) return ['cost_total IS NOT NULL'];
+  if (!order) return [newest(olderThanCursor)];
+  // A cursor on a record without the value continues among those; one on a record with it starts them afresh.
+  if (after && after.value === null) return [newest((bind) => [`${value} IS NULL`, ...olderThanCursor(bind)])];
+  const without = newest(() => [`${value} IS NULL`]);
+  const { descending } = order;
+  const valued = whereClause(filter, dialect, (bind) => {
+    if (!after) return [`${value} IS NOT NULL`];
     if (descending) {
-      return ['cost_total IS NOT NULL', `(cost_total, start_ms, id) < (${bind(after.cost)}, ${bind(after.startMs)}, ${bind(after.id)})`];
+      return [`${value} IS NOT NULL`, `(${value}, start_ms, id) < (${bind(after.value)}, ${bind(after.startMs)}, ${bind(after.id)})`];
     }
-    // Costs ascend while equal costs stay newest first: no single row comparison says "after" in that order.
+    // Values ascend while equal values stay newest first: no single row comparison says "after" in that order.
     return [
-      `cost_total >= ${bind(after.cost)}`,
-      `(cost_total > ${bind(after.cost)} OR (start_ms, id) < (${bind(after.startMs)}, ${bind(after.id)}))`,
+      `${value} >= ${bind(after.value)}`,
+      `(${value} > ${bind(after.value)} OR (start_ms, id) < (${bind(after.startMs)}, ${bind(after.id)}))`,
     ];
   });
-  const orderBy = `cost_total ${descending ? 'DESC' : 'ASC'}, ${NEWEST_FIRST}`;
-  return [{ from: GENERATIONS, where: priced.sql, params: priced.params, orderBy }, unpriced];
+  const orderBy = `${value} ${descending ? 'DESC' : 'ASC'}, ${NEWEST_FIRST}`;
+  return [{ select, from: GENERATIONS, where: valued.sql, params: valued.params, orderBy }, without];
 }
 
 /** The WHERE clause and parameters of a traces page (`listTraces`): the traces table is `t`, the generations' `g`. */

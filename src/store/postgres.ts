@@ -48,7 +48,6 @@ import {
   GENERATION_COLUMNS,
   type GenerationRow,
   generationFacets,
-  LIST_COLUMNS,
   type ListRow,
   RECORD_COLUMNS,
   type RecordColumns,
@@ -116,7 +115,7 @@ const POOL_DEFAULTS = {
 } satisfies pg.PoolConfig;
 
 /** The schema this code writes (row `schema_version` of `genspan_meta`). */
-export const POSTGRES_SCHEMA_VERSION = 6;
+export const POSTGRES_SCHEMA_VERSION = 7;
 /** Serialises schema setup across genspan processes starting at once ("genspan" in ASCII). */
 const MIGRATION_LOCK_KEY = '29113321772917102';
 
@@ -262,8 +261,41 @@ const SCHEMA_V6 = `
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 `;
 
+/**
+ * v7: the duration and token orders' indexes (`SORT_INDEXES`), built concurrently after the migration as the v6 ones
+ * are; the migration itself changes no table.
+ */
+const SCHEMA_V7 = `
+SELECT 1;
+`;
+
 /** Migration i takes the schema from version i to i + 1. */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6, SCHEMA_V7];
+
+/**
+ * A number of a generation row's wire JSON, NULL when it is absent or not a number (a library caller's record may hold
+ * anything): what the duration and token orders sort by, and their indexes hold. A generation holding the escape of
+ * NUL is none (PostgreSQL's JSON functions refuse to read it, and an index expression that fails would refuse the row):
+ * checked first, in a CASE, which keeps its order. Every function in it is immutable, so it can be indexed; queries
+ * spell it exactly so, or the planner would not match the index.
+ */
+const jsonNumber = (key: string) =>
+  `(CASE WHEN strpos(generation, '\\u0000') > 0 THEN NULL WHEN json_typeof(generation::json -> '${key}') = 'number' ` +
+  `THEN (generation::json ->> '${key}')::double precision END)`;
+/** The token order's value is the generation's total, else its input plus output (as a trace's tokens are counted). */
+const SORT_VALUES = {
+  duration: jsonNumber('duration'),
+  tokens: `coalesce(${jsonNumber('tokenCount')}, ${jsonNumber('inputTokenCount')} + ${jsonNumber('outputTokenCount')})`,
+} as const;
+
+/**
+ * The duration and token orders' indexes, as the cost order's (v4): read backward for the descending order, and only
+ * rows holding the value.
+ */
+const SORT_INDEXES = Object.entries(SORT_VALUES).map(([name, value]) => ({
+  name: `genspan_generations_${name}`,
+  definition: `(${value}, start_ms, id) WHERE ${value} IS NOT NULL`,
+}));
 
 /**
  * The indexes of v6, each built with CREATE INDEX CONCURRENTLY (writes go on during the build) by every process that
@@ -277,6 +309,7 @@ const SEARCH_INDEXES: readonly { name: string; definition: string }[] = [
   { name: 'genspan_generations_service_ci', definition: '(lower(service_name), start_ms, id)' },
   { name: 'genspan_generations_model_ci', definition: '(lower(model), start_ms, id)' },
   { name: 'genspan_generations_provider_ci', definition: '(lower(provider), start_ms, id)' },
+  ...SORT_INDEXES,
 ];
 const REPLACED_INDEXES = ['genspan_generations_service', 'genspan_generations_model', 'genspan_generations_provider'];
 /** Held (per session) by the process building `SEARCH_INDEXES`, so another one neither builds them twice nor waits. */
@@ -450,6 +483,7 @@ const postgresDialect: TraceDialect = {
   textScan: (q, bind) => `strpos(search_text, ${bind(q)}) > 0`,
   errorsOnly: 'is_error',
   tagValues: ', jsonb_array_elements_text(s.tags) AS value',
+  sortValues: SORT_VALUES,
   // json, not jsonb: a generation may hold the escape of NUL, which jsonb refuses.
   generationTokens: "coalesce((x.j->>'tokenCount')::numeric, (x.j->>'inputTokenCount')::numeric + (x.j->>'outputTokenCount')::numeric)",
   generationTokensFrom: ', LATERAL (SELECT g.generation::json AS j) AS x',
@@ -1165,9 +1199,9 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       const read = async (part: ListPart, need: number) => {
         const params = postgresParams(part.params);
         const limit = `LIMIT $${params.length + 1}`;
-        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} ${limit}`;
+        const sql = `SELECT ${part.select} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} ${limit}`;
         const result = await this.pool.query<ListRow>(sql, [...params, need]);
-        return result.rows.map((row) => ({ ...fromPostgresRow(row), cost_total: row.cost_total }));
+        return result.rows.map((row) => ({ ...fromPostgresRow(row), cost_total: row.cost_total, sort_value: row.sort_value }));
       };
       const probes = searchProbeParts(normalized, postgresDialect);
       const rows: ListRow[] = [];

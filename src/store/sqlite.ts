@@ -49,7 +49,6 @@ import {
   GENERATION_COLUMNS,
   type GenerationRow,
   generationFacets,
-  LIST_COLUMNS,
   type ListRow,
   RECORD_COLUMNS,
   type RecordColumns,
@@ -128,7 +127,7 @@ export const SQLITE_CONNECTION_PRAGMAS: readonly string[] = ['synchronous = NORM
 const SQLITE_WRITE_THREAD_PRAGMAS: readonly string[] = [...SQLITE_CONNECTION_PRAGMAS, 'cache_size = -8192'];
 
 /** The schema this code writes (`PRAGMA user_version`). */
-export const SQLITE_SCHEMA_VERSION = 6;
+export const SQLITE_SCHEMA_VERSION = 7;
 /** Default `busyTimeoutMs`. */
 export const SQLITE_DEFAULT_BUSY_TIMEOUT_MS = 50;
 /** How long opening waits for another writer: setup happens once, before any span is exported. */
@@ -143,6 +142,8 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
  * v5: steps, traces and threads.
  * v6: the search index (FTS5, trigram), the tag index, case-insensitive indexes on model, provider and service; built
  *     in the background over the rows already stored (`SqliteIndexBuild`).
+ * v7: indexes for the duration and token orders (`SORT_INDEXES`), built by the background build's last steps (a new
+ *     file gets them at once).
  * Every genspan release wrote v1 or later: a file without genspan's application id is never taken for an older one.
  */
 const SCHEMA_V1 = `
@@ -335,8 +336,38 @@ const CASE_INSENSITIVE_INDEXES = ['service_name', 'model', 'provider'].flatMap((
   ];
 });
 
+/**
+ * A number of a generation row's wire JSON, NULL when it is absent or not a number (a library caller's record may hold
+ * anything): what the duration and token orders sort by, and their indexes hold. A generation holding the escape of
+ * NUL is none, as PostgreSQL cannot read its JSON: both stores sort alike. Deterministic, so it can be indexed;
+ * queries spell it exactly so, or SQLite would not use the index.
+ */
+const jsonNumber = (key: string) =>
+  `iif(instr(generation, '\\u0000') = 0 AND json_type(generation, '$.${key}') IN ('integer', 'real'), ` +
+  `json_extract(generation, '$.${key}'), NULL)`;
+/** The token order's value is the generation's total, else its input plus output (as a trace's tokens are counted). */
+const SORT_VALUES = {
+  duration: jsonNumber('duration'),
+  tokens: `coalesce(${jsonNumber('tokenCount')}, ${jsonNumber('inputTokenCount')} + ${jsonNumber('outputTokenCount')})`,
+} as const;
+
+/**
+ * The duration and token orders' indexes, as the cost order's (v4): read backward for the descending order, and only
+ * rows holding the value. Built by the background build after the case-insensitive indexes (one transaction each, which
+ * holds writers off while it reads every row's JSON once), so migrating to v7 takes no time itself.
+ */
+const SORT_INDEXES = Object.entries(SORT_VALUES).map(
+  ([name, value]) =>
+    `CREATE INDEX IF NOT EXISTS genspan_generations_${name} ON genspan_generations (${value}, start_ms, id) WHERE ${value} IS NOT NULL`,
+);
+
+/** v7: the build runs its last steps again, which now include `SORT_INDEXES` (a v6 file's rows are all indexed already). */
+const SCHEMA_V7 = `
+UPDATE genspan_index_build SET complete = 0;
+`;
+
 /** Migration i takes the schema from version i to i + 1 (version 0: an empty file). */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6, SCHEMA_V7];
 
 /**
  * Rows of the background index build per transaction: at ~2.5 KB of text a row, a chunk holds writers off for tens of
@@ -456,6 +487,7 @@ const scanDialect: TraceDialect = {
   textScan: (q, bind) => `instr(search_text, ${bind(q)}) > 0`,
   errorsOnly: 'is_error = 1',
   tagValues: ', json_each(s.tags)',
+  sortValues: SORT_VALUES,
   generationTokens:
     "coalesce(json_extract(g.generation, '$.tokenCount'), " +
     "json_extract(g.generation, '$.inputTokenCount') + json_extract(g.generation, '$.outputTokenCount'))",
@@ -530,7 +562,7 @@ const WRITE = {
   buildTags: 15,
   buildProgress: 16,
   buildComplete: 17,
-  /** The first of `CASE_INSENSITIVE_INDEXES`, in order. */
+  /** The first of `CASE_INSENSITIVE_INDEXES`, then `SORT_INDEXES`, in order. */
   caseInsensitiveIndexes: 18,
 } as const;
 
@@ -561,7 +593,7 @@ const PRUNE_STATEMENTS = {
      AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)`,
   reclaimPage: 'PRAGMA incremental_vacuum',
 } as const;
-const PRUNE_FIRST = WRITE.caseInsensitiveIndexes + CASE_INSENSITIVE_INDEXES.length;
+const PRUNE_FIRST = WRITE.caseInsensitiveIndexes + CASE_INSENSITIVE_INDEXES.length + SORT_INDEXES.length;
 const PRUNE = Object.fromEntries(Object.keys(PRUNE_STATEMENTS).map((name, index) => [name, PRUNE_FIRST + index])) as Record<
   keyof typeof PRUNE_STATEMENTS,
   number
@@ -599,6 +631,7 @@ const WRITE_STATEMENTS: readonly string[] = [
   'UPDATE genspan_index_build SET done_rowid = min(done_rowid + ?, end_rowid)',
   'UPDATE genspan_index_build SET complete = 1 WHERE done_rowid >= end_rowid',
   ...CASE_INSENSITIVE_INDEXES,
+  ...SORT_INDEXES,
   ...Object.values(PRUNE_STATEMENTS),
 ];
 
@@ -735,7 +768,8 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
             [WRITE.buildProgress, [chunkRows]],
           ]);
         } else {
-          for (let i = 0; i < CASE_INSENSITIVE_INDEXES.length; i++) await this.transaction([[WRITE.caseInsensitiveIndexes + i, []]]);
+          const indexes = CASE_INSENSITIVE_INDEXES.length + SORT_INDEXES.length;
+          for (let i = 0; i < indexes; i++) await this.transaction([[WRITE.caseInsensitiveIndexes + i, []]]);
           await this.transaction([[WRITE.buildComplete, []]]);
         }
         retryMs = INDEX_BUILD_RETRY_MS.first;
@@ -791,7 +825,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       for (const migration of MIGRATIONS.slice(from)) db.exec(migration);
       // A new file has no rows to index: its indexes are complete at once, and no background build starts.
       if (from === 0) {
-        for (const statement of CASE_INSENSITIVE_INDEXES) db.exec(statement);
+        for (const statement of [...CASE_INSENSITIVE_INDEXES, ...SORT_INDEXES]) db.exec(statement);
         db.exec('UPDATE genspan_index_build SET complete = 1');
       }
       db.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
@@ -975,7 +1009,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       const normalized = normalizeFilter(filter);
       const dialect = this.dialect();
       const read = (part: ListPart, need: number) =>
-        this.statement(db, `SELECT ${LIST_COLUMNS.join(', ')} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT ?`).all(
+        this.statement(db, `SELECT ${part.select} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT ?`).all(
           ...part.params,
           need,
         ) as ListRow[];

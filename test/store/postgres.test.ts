@@ -13,7 +13,7 @@ import { POSTGRES_SCHEMA_VERSION, PostgresStore } from '../../src/store/postgres
 import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { type PostgresServer, startPostgres, stoppableServer } from '../support/postgres.js';
 import { storeContract } from './contract.js';
-import { makeStep, manyRecords, traceThread } from './fixtures.js';
+import { makeStep, manyRecords, measuredRecords, traceThread } from './fixtures.js';
 
 let server: PostgresServer;
 
@@ -219,6 +219,56 @@ describe('PostgresStore server', () => {
       }
       // Unfiltered, the page is the first rows of the traces' index, read backward.
       expect(plans[0]).toMatch(/Index Scan Backward using genspan_traces_start/);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('migrates a schema 6 database: the duration and token indexes are built concurrently after, and those orders read them', async () => {
+    const url = await server.createDatabase();
+    const first = new PostgresStore({ connectionString: url });
+    await first.write(measuredRecords(40));
+    await first.indexesBuilt();
+    await first.close();
+    await query(url, 'DROP INDEX genspan_generations_duration, genspan_generations_tokens');
+    await query(url, `UPDATE genspan_meta SET value = '6' WHERE key = 'schema_version'`);
+
+    const store = new PostgresStore({ connectionString: url });
+    await store.indexesBuilt();
+    const sent: { text: string; values: unknown[] }[] = [];
+    const realQuery = pg.Pool.prototype.query;
+    const capture = vi.spyOn(pg.Pool.prototype, 'query').mockImplementation(function (this: pg.Pool, ...args: unknown[]) {
+      if (typeof args[0] === 'string' && args[0].includes('AS sort_value')) sent.push({ text: args[0], values: args[1] as unknown[] });
+      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    try {
+      for (const sort of ['duration_desc', 'duration_asc', 'tokens_desc', 'tokens_asc'] as const) {
+        const page = await store.list({ sort, limit: 3 });
+        await store.list({ sort, limit: 3, cursor: page.nextCursor ?? undefined });
+      }
+    } finally {
+      capture.mockRestore();
+      await store.close();
+    }
+    expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
+      { value: String(POSTGRES_SCHEMA_VERSION) },
+    ]);
+    const sorted = sent.filter(({ text }) => /ORDER BY (coalesce\()?\(CASE WHEN strpos\(generation, /.test(text));
+    // Each order, without and with a cursor.
+    expect(sorted).toHaveLength(8);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      for (const { text, values } of sorted) {
+        const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values)).rows
+          .map((row) => row['QUERY PLAN'])
+          .join('\n');
+        const index = text.includes("'duration'") ? 'genspan_generations_duration' : 'genspan_generations_tokens';
+        expect(plan).not.toMatch(/Seq Scan/);
+        // On so few rows a bitmap scan of the index may win over reading it in order: either way, the index.
+        expect(plan).toMatch(new RegExp(`Index Scan (Backward )?(using|on) ${index}`));
+      }
     } finally {
       await client.end();
     }

@@ -9,7 +9,7 @@ import { IncompatibleDatabaseError, StoreError, StoreUnavailableError } from '..
 import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
 import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { storeContract } from './contract.js';
-import { makeStep, manyRecords, traceThread } from './fixtures.js';
+import { makeStep, manyRecords, measuredRecords, traceThread } from './fixtures.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-'));
 let fileCounter = 0;
@@ -504,6 +504,50 @@ describe('SqliteStore search and tag indexes', () => {
       expect.arrayContaining(['genspan_generations_model_ci', 'genspan_generations_provider_ci', 'genspan_generations_service_ci']),
     );
     expect(names).not.toContain('genspan_generations_model');
+    migrated.close();
+  });
+
+  it('migrates a schema 6 file: the background build adds the duration and token indexes, and those orders read them', async () => {
+    const path = freshPath();
+    const first = new SqliteStore({ path });
+    await first.write(measuredRecords(40));
+    await first.indexesBuilt();
+    await first.close();
+    const raw = new Database(path);
+    raw.exec('DROP INDEX genspan_generations_duration; DROP INDEX genspan_generations_tokens');
+    raw.pragma('user_version = 6');
+    raw.close();
+
+    const store = new SqliteStore({ path });
+    await store.indexesBuilt();
+    const prepared: string[] = [];
+    const db = (store as unknown as { db: Database.Database }).db;
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => {
+      prepared.push(sql);
+      return prepare(sql);
+    }) as typeof db.prepare;
+    try {
+      for (const sort of ['duration_desc', 'duration_asc', 'tokens_desc', 'tokens_asc'] as const) {
+        const page = await store.list({ sort, limit: 3 });
+        await store.list({ sort, limit: 3, cursor: page.nextCursor ?? undefined });
+      }
+    } finally {
+      await store.close();
+    }
+    const sorted = prepared.filter((sql) => /ORDER BY (coalesce\()?iif\(instr\(generation, /.test(sql));
+    // Each order, without and with a cursor.
+    expect(sorted).toHaveLength(8);
+    const migrated = new Database(path, { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    for (const sql of sorted) {
+      const parameters = Array.from({ length: sql.split('?').length - 1 }, () => 1);
+      const plan = (migrated.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as { detail: string }[]).map((step) => step.detail);
+      const index = sql.includes("'$.duration'") ? 'genspan_generations_duration' : 'genspan_generations_tokens';
+      expect(plan.join('; ')).toMatch(new RegExp(`USING INDEX ${index}`));
+      // Read in the index's order (a scan of it stops at the page's end); never the table, never a sort of every match.
+      expect(plan.filter((detail) => /^SCAN genspan_generations$|TEMP B-TREE FOR ORDER BY/.test(detail))).toEqual([]);
+    }
     migrated.close();
   });
 });
