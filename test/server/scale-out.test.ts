@@ -131,7 +131,11 @@ async function partsOf(call: Call): Promise<Part[]> {
     contentType: 'application/x-protobuf',
     body: new Uint8Array(await captureExportBody([one], 'protobuf')),
   });
-  const logs = (records: readonly ReadableLogRecord[]): Part => ({ path: '/v1/logs', contentType: 'application/json', body: logsBody(records) });
+  const logs = (records: readonly ReadableLogRecord[]): Part => ({
+    path: '/v1/logs',
+    contentType: 'application/json',
+    body: logsBody(records),
+  });
   const parts = await Promise.all(call.spans.map(span));
   // This instrumentation names its events in the `event.name` attribute.
   const isChoice = (log: ReadableLogRecord) => log.attributes['event.name'] === 'gen_ai.choice';
@@ -197,7 +201,9 @@ describe('three genspan serve on one PostgreSQL', () => {
     const barrier = new Promise<void>((resolve) => (release = resolve));
     const senders = parts.map(async (mine, sender) => {
       await barrier;
-      await Promise.all(mine.flatMap((callParts, index) => callParts.map((part, k) => send(servers[(sender + index + k) % SERVERS], part))));
+      await Promise.all(
+        mine.flatMap((callParts, index) => callParts.map((part, k) => send(servers[(sender + index + k) % SERVERS], part))),
+      );
     });
     release();
     await Promise.all(senders);
@@ -207,7 +213,11 @@ describe('three genspan serve on one PostgreSQL', () => {
     expect(list.items.map((item) => item.id).sort()).toEqual(all.map((call) => call.id).sort());
     for (const call of all) {
       const item = await getJson<GenerationItem>(`${servers[call.traceId.charCodeAt(0) % SERVERS].url}/api/generations/${call.id}`);
-      const generation = item.generation as { messages?: { content: unknown }[]; messageCompletion?: { content: unknown }; tags?: string[] };
+      const generation = item.generation as {
+        messages?: { content: unknown }[];
+        messageCompletion?: { content: unknown };
+        tags?: string[];
+      };
       expect(generation.messages?.map((message) => message.content)).toEqual(['Answer with a number.', call.question]);
       expect(generation.messageCompletion?.content).toBe(replyTo(call.question));
       if (call.stepped) {
