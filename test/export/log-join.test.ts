@@ -174,7 +174,8 @@ describe.each(stores)('GenAI log events join their generation (%s)', (_name, ope
 
   it('a log record stored by another writer between the span writer reading logs and writing the span still joins', async () => {
     const { span, logs, question, id } = await chatCall();
-    const other = new GenerationIngest(store);
+    // A writer that does not take the trace's lock (`exclusive`): one that does would wait for our write to end instead.
+    const other = new GenerationIngest(Object.create(store, { exclusive: { value: undefined } }) as PlaygroundStore);
     // The other writer's logs land right before our span write; it finds no span, so only our re-read can join them.
     const racing: PlaygroundStore = Object.create(store, {
       writeWithSpans: {
