@@ -22,6 +22,7 @@ import { type LogLevel, parseLogLevel } from '../server/log.js';
 import { ENV_NAME, httpUrl, PROVIDER_NAME, PROVIDER_NAME_RULE, providerUrl } from '../server/options.js';
 import { DEFAULT_PROVIDER_NAME } from '../server/providers.js';
 import { DEFAULT_DATABASE_PATH } from '../store/defaults.js';
+import type { RetentionPolicy } from '../store/retention.js';
 
 /**
  * The CLI's argument parsing, pure (no I/O): each command's argv becomes a typed value or a `UsageError` whose
@@ -74,6 +75,16 @@ export interface ServeArgs {
   logLevel: LogLevel;
   /** `--keep-spans`: which spans of a trace with AI work are stored as steps. */
   keepSpans: KeepSpans;
+  /** `--retain` and `--max-size`: what retention keeps (nothing is deleted without them). */
+  retention?: RetentionPolicy;
+}
+
+export interface PruneArgs {
+  help: false;
+  store: StoreChoice;
+  retention: RetentionPolicy;
+  /** `--vacuum`: compact the whole store afterwards. */
+  vacuum: boolean;
 }
 
 /** `jsonl`: genspan's JSON Lines; `literal`: Literal AI thread and step dictionaries, as JSON Lines. */
@@ -190,6 +201,39 @@ export function parseSize(value: string, option = '--max-body'): number {
   return bytes;
 }
 
+const DURATION_UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+};
+
+/** `--retain`: a whole number with a unit, `s`, `m` (minutes), `h`, `d` or `w`, e.g. `30d`, `12h`; in milliseconds. */
+export function parseDuration(value: string, option = '--retain'): number {
+  const match = /^(\d+)\s*([a-z]+)$/i.exec(value.trim());
+  const unit = match ? DURATION_UNITS[match[2].toLowerCase()] : undefined;
+  const ms = match && unit !== undefined ? Number(match[1]) * unit : NaN;
+  if (!Number.isSafeInteger(ms) || ms <= 0)
+    throw new UsageError(`${option} must be a duration like 30d, 12h, 90m or 45s (units s, m, h, d, w), got "${value}"`);
+  return ms;
+}
+
+/** `--retain` and `--max-size`, either or both; undefined when neither is given. */
+function retentionPolicy(retain: string | undefined, maxSize: string | undefined): RetentionPolicy | undefined {
+  if (retain === undefined && maxSize === undefined) return undefined;
+  return {
+    retainMs: retain === undefined ? undefined : parseDuration(retain),
+    maxBytes: maxSize === undefined ? undefined : parseSize(maxSize, '--max-size'),
+  };
+}
+
+const RETENTION_OPTIONS = {
+  retain: { type: 'string' },
+  'max-size': { type: 'string' },
+} as const satisfies Options;
+
 /** `--max-items`: a positive whole number. */
 function count(value: string | undefined, option: string, defaultCount: number): number {
   if (value === undefined) return defaultCount;
@@ -282,6 +326,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     'experiment-concurrency': { type: 'string' },
     'log-level': { type: 'string' },
     'keep-spans': { type: 'string' },
+    ...RETENTION_OPTIONS,
   });
   if (values.help) return { help: true };
   const host = values.host ?? DEFAULT_HOST;
@@ -322,7 +367,18 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     experimentConcurrency: count(values['experiment-concurrency'], '--experiment-concurrency', DEFAULT_EXPERIMENT_CONCURRENCY),
     logLevel: checked(() => parseLogLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL)),
     keepSpans: keepSpans(values['keep-spans']),
+    retention: retentionPolicy(values.retain, values['max-size']),
   };
+}
+
+export function parsePruneArgs(argv: readonly string[]): PruneArgs | HelpRequest {
+  const { values } = parse('prune', argv, { ...STORE_OPTIONS, ...RETENTION_OPTIONS, vacuum: { type: 'boolean' } });
+  if (values.help) return { help: true };
+  const retention = retentionPolicy(values.retain, values['max-size']);
+  const vacuum = values.vacuum ?? false;
+  if (!retention && !vacuum)
+    throw new UsageError('genspan prune needs --retain DURATION, --max-size SIZE or --vacuum (see: genspan prune --help)');
+  return { help: false, store: storeChoice(values.db, values.postgres), retention: retention ?? {}, vacuum };
 }
 
 export function parseExportArgs(argv: readonly string[]): ExportArgs | HelpRequest {

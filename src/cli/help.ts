@@ -15,6 +15,7 @@ Commands:
   import   read genspan JSON Lines, or Literal AI / Chainlit data, into a store
   demo     send the example's steps to a running genspan serve
   replay   replay stored generations through candidate models and prompts on a running genspan serve (for CI)
+  prune    delete the oldest generations (with their steps, spans and logs) by age or size, once
 
 Run genspan <command> --help for a command's options.
 `;
@@ -52,6 +53,8 @@ Options:
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}): the least severe lines logged
   --keep-spans ai|all      steps kept of a trace with AI work: its AI spans and their ancestors (ai, the default), or
                            every span (all); traces without AI work are never stored
+  --retain DURATION        delete data older than this (e.g. 30d, 12h; units s, m, h, d, w), at start and every minute
+  --max-size SIZE          delete the oldest data while the store is larger than this (e.g. 5GB, 500MB; powers of 1024)
   -h, --help               show this help
 
 Logs one line per event on stderr: <time> <LEVEL> [<request id>] <message>. error: what needs someone (a store that
@@ -59,6 +62,22 @@ cannot work, an unexpected error); warn: what may pass (the store busy, a provid
 start, stop and each refused or failed request; debug: also every answered request, and why one was refused.
 
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, after the requests in flight are written.
+`;
+
+export const PRUNE_HELP = `Usage: genspan prune [--retain DURATION] [--max-size SIZE] [--vacuum] [--db FILE | --postgres URL]
+
+Deletes the oldest traces with their steps, generations, kept spans and log records (and threads left without a
+trace), as genspan serve --retain / --max-size does every minute, in small batches beside running writers; then
+prints what it deleted. Experiments and their results are kept.
+
+Options:
+  --retain DURATION    delete data older than this (e.g. 30d, 12h; units s, m, h, d, w)
+  --max-size SIZE      delete the oldest data until the store is within this (e.g. 5GB, 500MB; powers of 1024)
+  --vacuum             then compact the whole store (SQLite: VACUUM, which also makes an older file give space back
+                       from now on; it rewrites the file and holds writers off meanwhile. PostgreSQL: VACUUM)
+  --db FILE            SQLite database (default ${DEFAULT_DATABASE_PATH}); it must exist
+  --postgres URL       PostgreSQL instead
+  -h, --help           show this help
 `;
 
 export const EXPORT_HELP = `Usage: genspan export [--format jsonl|literal] [--db FILE | --postgres URL] [--output FILE]

@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { printable } from '../server/text.js';
-import { type HelpRequest, parseDemoArgs, parseExportArgs, parseImportArgs, parseReplayArgs, parseServeArgs, UsageError } from './args.js';
-import { DEMO_HELP, EXPORT_HELP, IMPORT_HELP, MAIN_HELP, REPLAY_HELP, SERVE_HELP } from './help.js';
+import {
+  type HelpRequest,
+  parseDemoArgs,
+  parseExportArgs,
+  parseImportArgs,
+  parsePruneArgs,
+  parseReplayArgs,
+  parseServeArgs,
+  UsageError,
+} from './args.js';
+import { DEMO_HELP, EXPORT_HELP, IMPORT_HELP, MAIN_HELP, PRUNE_HELP, REPLAY_HELP, SERVE_HELP } from './help.js';
 import type { CliIO } from './serve.js';
 
 /** Exit codes: 0 done, 1 failed (a message says why), 2 the command line was wrong. */
@@ -80,8 +89,16 @@ async function run(argv: readonly string[]): Promise<number> {
       }
       return (await import('./replay.js')).replay(args, io);
     }
+    case 'prune': {
+      const args = parsePruneArgs(rest);
+      if (isHelp(args)) {
+        io.out(PRUNE_HELP);
+        return 0;
+      }
+      return (await import('./prune.js')).prune(args, io);
+    }
     default:
-      throw new UsageError(`unknown command "${command}"; commands: serve, export, import, demo, replay (see: genspan --help)`);
+      throw new UsageError(`unknown command "${command}"; commands: serve, export, import, demo, replay, prune (see: genspan --help)`);
   }
 }
 

@@ -136,14 +136,15 @@ export async function replay(args: ReplayArgs, io: CliIO, showProgress = Boolean
   if (!created.ok)
     throw new CliError(`genspan at ${args.endpoint} did not start the experiment (HTTP ${created.status}${await errorDetail(created)})`);
   let experiment = (await created.json()) as Experiment;
-  if (!args.json) io.err(`experiment ${experiment.id}: ${experiment.sourceIds.length} sources × ${experiment.variants.length} variants`);
 
-  // Ctrl-C cancels the experiment on the server, then reports what ran.
+  // Ctrl-C cancels the experiment on the server, then reports what ran. Listened for before the experiment is
+  // announced, so a Ctrl-C right after the announcement finds the listener in place.
   let interrupted = false;
   const interrupt = () => {
     interrupted = true;
   };
   process.once('SIGINT', interrupt);
+  if (!args.json) io.err(`experiment ${experiment.id}: ${experiment.sourceIds.length} sources × ${experiment.variants.length} variants`);
   try {
     while (!SETTLED_STATUSES.has(experiment.status) && !interrupted) {
       if (showProgress) process.stderr.write(progressBar(experiment.progress));

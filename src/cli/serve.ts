@@ -4,6 +4,7 @@ import { ServerLog } from '../server/log.js';
 import { ServerConfigError } from '../server/options.js';
 import { type ProviderSpec, Providers, providerSpecs, readProvidersFile } from '../server/providers.js';
 import { type RunningServer, startServer } from '../server/server.js';
+import { describePolicy } from '../store/retention.js';
 import { type ServeArgs, UsageError } from './args.js';
 import { openStore } from './stores.js';
 
@@ -60,6 +61,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
       experimentConcurrency: args.experimentConcurrency,
       logLevel: args.logLevel,
       keepSpans: args.keepSpans,
+      retention: args.retention,
     });
   } catch (error) {
     await store.close();
@@ -81,6 +83,7 @@ export async function serve(args: ServeArgs, io: CliIO): Promise<number> {
   if (args.token) io.out('  every request needs Authorization: Bearer <token>');
   else if (args.insecure) io.out(`  WARNING: no token and --insecure: anyone who can reach ${args.host} can read and write`);
   if (args.jaegerUrl) io.out(`  trace links to      ${args.jaegerUrl}`);
+  if (args.retention) io.out(`  retention           ${describePolicy(args.retention)}, checked every minute`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

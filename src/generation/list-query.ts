@@ -26,14 +26,35 @@ export const LIST_QUERY_PARAMETERS = {
 } as const;
 
 /**
- * The list's orders, as `sort` spells them, with the page's label for each. Equal costs are newest first; records
- * without a cost come after every costed one in both cost orders, newest first.
+ * The list's orders, as `sort` spells them, with the page's label for each. Equal values are newest first; records
+ * without the value (no cost, duration or token count) come after every one that has it in both directions, newest first.
  */
 export const LIST_SORTS = {
   newest: 'Newest first',
   cost_desc: 'Highest cost',
   cost_asc: 'Lowest cost',
+  duration_desc: 'Longest',
+  duration_asc: 'Shortest',
+  tokens_desc: 'Most tokens',
+  tokens_asc: 'Fewest tokens',
 } as const;
+
+/** What an order other than `newest` sorts by: the cost total, the duration, or the token count (total, else input plus output). */
+export const LIST_SORT_VALUES = ['cost', 'duration', 'tokens'] as const;
+
+export type ListSortValue = (typeof LIST_SORT_VALUES)[number];
+
+/** The order by a value, in one direction. */
+export function listSortBy(value: ListSortValue, descending: boolean): ListSort {
+  return `${value}_${descending ? 'desc' : 'asc'}`;
+}
+
+/** What an order sorts by and in which direction; undefined for `newest`. */
+export function listSortValue(sort: ListSort): { value: ListSortValue; descending: boolean } | undefined {
+  if (sort === 'newest') return undefined;
+  const [value, direction] = sort.split('_') as [ListSortValue, 'asc' | 'desc'];
+  return { value, descending: direction === 'desc' };
+}
 
 export type ListSort = keyof typeof LIST_SORTS;
 
@@ -52,3 +73,21 @@ export function listQueryString(filter: Readonly<Partial<Record<ListFilterField,
   }
   return params.toString();
 }
+
+/**
+ * Up to this many matching generations the list's total is counted exactly; past it the stores stop counting and
+ * answer an estimate marked `exact: false`, so a count costs the same bounded time whatever the store holds.
+ */
+export const LIST_TOTAL_EXACT_BOUND = 10_000;
+
+/** What `GET /api/facets?field=` offers values of, by the list filter each value feeds. */
+export const FACET_FIELDS = { model: 'model', provider: 'provider', service: 'serviceName', tag: 'tag' } as const;
+
+export type FacetField = keyof typeof FACET_FIELDS;
+
+/**
+ * Facets: how many values a facet answers (the most frequent first), and how many of the newest matching generations
+ * they are counted over. Past that many the counts are those of the newest ones (`exact: false`), so suggestions
+ * cost bounded time on any store.
+ */
+export const FACET_LIMITS = { values: 20, rows: 2_000 } as const;

@@ -3,6 +3,7 @@
  * imports them without loading anything at run time.
  */
 import type { Experiment } from './experiment.js';
+import type { FacetField } from './list-query.js';
 import type { GenerationRecord } from './record.js';
 import type { StepRecord } from './step-record.js';
 
@@ -23,6 +24,34 @@ export type GenerationSummary = GenerationItem & { truncated?: true };
 export interface GenerationList {
   items: GenerationSummary[];
   nextCursor: string | null;
+  total: ListTotal;
+}
+
+/**
+ * How many generations match a list's filter: counted exactly up to `LIST_TOTAL_EXACT_BOUND`; above it `exact` is
+ * false and `count` is an estimate above the bound (PostgreSQL's planner estimate, or SQLite's bound + 1: "more than").
+ */
+export interface ListTotal {
+  count: number;
+  exact: boolean;
+}
+
+/** One value of a facet and how many generations have it. */
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+
+/**
+ * `GET /api/facets?field=model|provider|service|tag&<the list's filters>`: the field's values among the generations
+ * the other filters match (the field's own filter is left out, so its alternatives show), most frequent first, at
+ * most `FACET_LIMITS.values`. `exact` is false when more generations matched than `FACET_LIMITS.rows` (2,000): the counts
+ * are then those of the newest that many.
+ */
+export interface FacetList {
+  field: FacetField;
+  values: FacetValue[];
+  exact: boolean;
 }
 
 /** A configured provider as the page sees it: never its key. */

@@ -1,4 +1,5 @@
 import type { GenerationRecord } from '../generation/record.js';
+import type { TraceDetail } from '../generation/rest.js';
 import type { StepRecord, StepType, TraceThread } from '../generation/step-record.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 
@@ -73,6 +74,8 @@ export interface IngestStore {
    * step is stored (the ingest writes a span's step with its record), so no record is ever lost.
    */
   mergeGenerations(merges: readonly GenerationMerge[]): Promise<void>;
+  /** A trace's stored steps (what the prompt-template rule reads, see src/ingest/templates.ts). */
+  getTrace(traceId: string): Promise<TraceDetail | undefined>;
   /** The records merged into another generation, as they were translated, by `spanKeyString`. */
   mergedRecords(keys: readonly SpanKey[]): Promise<Map<string, GenerationRecord>>;
   /** The generations in the list (not merged into another) of these record ids, by id. */

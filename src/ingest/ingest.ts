@@ -13,6 +13,7 @@ import { type PricesOption, pricesFromOption } from './prices.js';
 import { recordId, toGenerationRecord } from './record.js';
 import { redactLogRecord, redactSpan } from './redact-telemetry.js';
 import { DEFAULT_KEEP_SPANS, type DescribedSpan, decideKeep, type KeepSpans, toStepRecord, traceThreads } from './steps.js';
+import { linkTemplates, mayHoldTemplates, readTemplateStep, withTemplate } from './templates.js';
 import { TraceLocks } from './trace-locks.js';
 
 /** What one ingest call did, so a caller (the exporters, the OTLP server) can report partial success. */
@@ -46,6 +47,7 @@ export interface PreparedLogs {
 
 const EMPTY_RESULT: IngestResult = { stored: 0, duplicates: 0, ignored: 0, updated: 0, failed: 0 };
 const NO_STEPS: ReadonlyMap<string, readonly StepLink[]> = new Map();
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 function spanKey(span: SpanKey): SpanKey {
   return { traceId: span.traceId, spanId: span.spanId };
@@ -226,7 +228,8 @@ export class GenerationIngest {
     const written = await store.writeWithSpans(records(), kept, { steps, threads: traceThreads(decision.kept) });
     this.pending.hold(decision.held);
     const rebuilt = kept.size > 0 ? await this.joinStoredLogs(store, kept) : new Map<string, GenerationRecord>();
-    await this.settle(store, new Set(decision.kept.map(({ span }) => spanKeyString(span))), calls, rebuilt);
+    const templates = new Set(steps.filter((step) => readTemplateStep(step) !== undefined).map(spanKeyString));
+    await this.settle(store, new Set(decision.kept.map(({ span }) => spanKeyString(span))), calls, rebuilt, templates);
     return { stored: written.inserted, duplicates: written.duplicates, ignored: given - generations, updated: rebuilt.size, failed };
   }
 
@@ -295,6 +298,7 @@ export class GenerationIngest {
     touched: ReadonlySet<string>,
     calls: ReadonlyMap<string, NormalizedSpan>,
     rebuilt: ReadonlyMap<string, GenerationRecord>,
+    templates: ReadonlySet<string> = NO_KEYS,
   ): Promise<void> {
     const traces: { traceId: string; links: StepLink[]; calls: TraceCalls; joining: boolean }[] = [];
     const wanted = new Map<string, SpanKey>();
@@ -319,6 +323,8 @@ export class GenerationIngest {
     const records = await this.callRecords(store, [...wanted.values()], calls, rebuilt);
     const merges: GenerationMerge[] = [];
     const merged = new Set<string>();
+    // Traces whose generations a merge rewrites from the layers' translations: their templates are applied again.
+    const rewritten = new Set<string>();
     for (const { traceId, links, calls: found, joining } of traces) {
       let chains = found.chains;
       if (joining) {
@@ -336,11 +342,47 @@ export class GenerationIngest {
         const [inner, ...outers] = layers as GenerationRecord[];
         merges.push({ owner: mergeLayers(inner, outers), merged: outers });
         for (const spanId of chain.calls) merged.add(`${traceId}:${spanId}`);
+        rewritten.add(traceId);
       }
     }
     const updates = [...rebuilt].filter(([key]) => !merged.has(key)).map(([, record]) => record);
     if (updates.length > 0) await store.updateGenerations(updates);
     if (merges.length > 0) await store.mergeGenerations(merges);
+    // A trace is read for templates when this write touched a model call or a template step of it, or merged a call.
+    const templated = traces
+      .filter(
+        ({ traceId, links }) =>
+          mayHoldTemplates(links) &&
+          (rewritten.has(traceId) ||
+            links.some((link) => {
+              const key = `${traceId}:${link.spanId}`;
+              return templates.has(key) || (link.type === 'llm' && touched.has(key));
+            })),
+      )
+      .map(({ traceId }) => traceId);
+    if (templated.length > 0) await this.applyTemplates(store, templated);
+  }
+
+  /**
+   * Gives the model calls that a prompt template step fed (src/ingest/templates.ts) its template and variables. Runs
+   * after every write or rebuild of a trace that may hold one, whichever of the template and the call came second,
+   * and after merges (which rebuild the owner's generation from the layers' translations). Idempotent.
+   */
+  private async applyTemplates(store: IngestStore, traceIds: readonly string[]): Promise<void> {
+    const links = [];
+    for (const traceId of traceIds) {
+      const detail = await store.getTrace(traceId);
+      if (detail) links.push(...linkTemplates(detail.steps));
+    }
+    if (links.length === 0) return;
+    const records = await store.getMany([...new Set(links.map((link) => link.generationId))]);
+    const updates = new Map<string, GenerationRecord>();
+    for (const { template, generationId } of links) {
+      const record = records.get(generationId);
+      const updated = record && !updates.has(generationId) ? withTemplate(record, template) : undefined;
+      if (updated) updates.set(generationId, updated);
+    }
+    if (updates.size > 0) await store.updateGenerations([...updates.values()]);
   }
 
   /**

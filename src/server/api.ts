@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ListQuerySchema, listFilterProblem, type ParsedListFilter } from '../generation/filter.js';
-import { LIST_QUERY_PARAMETERS } from '../generation/list-query.js';
+import { FACET_FIELDS, type FacetField, LIST_QUERY_PARAMETERS } from '../generation/list-query.js';
 import type { GenerationRecord } from '../generation/record.js';
-import type { ErrorBody, GenerationItem, GenerationList } from '../generation/rest.js';
+import type { ErrorBody, FacetList, GenerationItem, GenerationList } from '../generation/rest.js';
 import type { IngestStore } from '../ingest/contract.js';
 import { InvalidListFilterError } from '../store/errors.js';
 import type { GenerationStore, TraceStore } from '../store/types.js';
@@ -44,7 +44,8 @@ export function errorBody(statusCode: number, error: string, message: string): E
 
 /**
  * The REST API: `GET /api/generations` (filters and cursor pagination; summaries, so a page stays small whatever
- * is stored), `GET /api/generations/:id` (the whole record with its step and thread, streamed as JSON),
+ * is stored; the total matching, bounded), `GET /api/facets` (a field's values with their counts, for suggestions),
+ * `GET /api/generations/:id` (the whole record with its step and thread, streamed as JSON),
  * `GET /api/generations.jsonl` (the whole store, streamed) and `GET /healthz`. Responses are serialized by Fastify
  * (JSON.stringify) or, streamed, by `jsonStream`, never assembled from strings by hand.
  */
@@ -62,13 +63,35 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       throw error;
     }
     try {
-      const page = await store.list(filter);
-      const list: GenerationList = { items: page.items.map((record) => listSummary(withLink(record))), nextCursor: page.nextCursor };
+      const [page, total] = await Promise.all([store.list(filter), store.count(filter)]);
+      const list: GenerationList = {
+        items: page.items.map((record) => listSummary(withLink(record))),
+        nextCursor: page.nextCursor,
+        total,
+      };
       return reply.send(list);
     } catch (error) {
       if (error instanceof InvalidListFilterError) return reply.code(400).send(errorBody(400, 'Bad Request', error.message));
       throw error;
     }
+  });
+
+  app.get('/api/facets', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const field = query.field;
+    if (typeof field !== 'string' || !Object.hasOwn(FACET_FIELDS, field)) {
+      const message = `query parameter "field" must be one of ${Object.keys(FACET_FIELDS).join(', ')}`;
+      return reply.code(400).send(errorBody(400, 'Bad Request', message));
+    }
+    let filter: ParsedListFilter;
+    try {
+      filter = listFilterFromQuery(query);
+    } catch (error) {
+      if (error instanceof InvalidQueryError) return reply.code(400).send(errorBody(400, 'Bad Request', error.message));
+      throw error;
+    }
+    const facets: FacetList = await store.facets(field as FacetField, filter);
+    return reply.send(facets);
   });
 
   app.get('/api/generations.jsonl', (_request, reply) => {

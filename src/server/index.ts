@@ -1,6 +1,9 @@
 export type {
+  FacetList,
+  FacetValue,
   GenerationItem,
   GenerationList,
+  ListTotal,
   OmittedSetting,
   PlaygroundConfig,
   ProviderInfo,

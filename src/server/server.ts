@@ -5,6 +5,7 @@ import { type PricesOption, pricesFromOption } from '../ingest/prices.js';
 import type { KeepSpans } from '../ingest/steps.js';
 import { RpcCode } from '../otlp/index.js';
 import { StoreError } from '../store/errors.js';
+import type { RetentionPolicy } from '../store/retention.js';
 import type { PlaygroundStore } from '../store/types.js';
 import { InFlightLimiter } from './admission.js';
 import { apiRoutes } from './api.js';
@@ -33,6 +34,7 @@ import { httpUrl, ServerConfigError } from './options.js';
 import { clientErrorStatus, otlpRoutes, sendOtlpStatus } from './otlp-routes.js';
 import { PLAYGROUND_PUBLIC_PATHS, registerPlayground } from './playground.js';
 import type { ProviderSpec } from './providers.js';
+import { RetentionSchedule } from './retention.js';
 import { answerStoreFailure } from './store-failure.js';
 import { StoreWriteHealth } from './store-health.js';
 import { traceRoutes } from './trace-routes.js';
@@ -115,6 +117,8 @@ export interface ServerOptions {
   logLevel?: LogLevel;
   /** Where log lines go, one per event. Default: stderr. */
   logDestination?: LogDestination;
+  /** `--retain` / `--max-size`: delete the oldest data, at start and then on a schedule (see `RetentionSchedule`). */
+  retention?: RetentionPolicy;
 }
 
 export interface GenspanServer {
@@ -122,6 +126,8 @@ export interface GenspanServer {
   ingest: GenerationIngest;
   /** The OTLP/gRPC receiver, when `grpcPort` is set; `startServer` binds it, `close` shuts it down. */
   grpc?: GrpcReceiver;
+  /** Present with `retention`: its runs (`run()` starts one now). */
+  retention?: RetentionSchedule;
   /** Stops accepting requests and waits for those in flight (their records are written). Leaves the store open. */
   close(): Promise<void>;
 }
@@ -331,11 +337,17 @@ export async function createServer(options: ServerOptions): Promise<GenspanServe
   });
   app.addHook('preClose', () => experiments.close());
 
+  const retention = options.retention && new RetentionSchedule(options.store, options.retention, app.log);
+  if (retention) {
+    app.addHook('onReady', async () => retention.start());
+    app.addHook('preClose', () => retention.close());
+  }
+
   // gRPC's calls in flight are answered (their records written) too before the caller closes the store.
   const close = async () => {
     await Promise.all([app.close(), grpc?.close()]);
   };
-  return { app, ingest, grpc, close };
+  return { app, ingest, grpc, retention, close };
 }
 
 /** Describes a listen failure (port in use, address not available) in one line. */

@@ -77,10 +77,11 @@ export const RECORD_COLUMNS = GENERATION_COLUMNS.filter(
 
 export type RecordColumns = Pick<GenerationRow, RecordColumn>;
 
-/** Columns a list page reads: the record's and the cost its cursor holds under a cost order. */
+/** Columns a list page reads: the record's, and the cost total the cost orders sort by. */
 export const LIST_COLUMNS = [...RECORD_COLUMNS, 'cost_total'] as const;
 
-export type ListRow = RecordColumns & Pick<GenerationRow, 'cost_total'>;
+/** A list page's row: its columns and `sort_value`, the value its order sorts by (null under `newest`), for the cursor. */
+export type ListRow = RecordColumns & Pick<GenerationRow, 'cost_total'> & { sort_value: number | null };
 
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;

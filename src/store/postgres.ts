@@ -2,8 +2,9 @@ import type { Readable, Writable } from 'node:stream';
 import pg from 'pg';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
+import { FACET_LIMITS, type FacetField, LIST_TOTAL_EXACT_BOUND } from '../generation/list-query.js';
 import type { GenerationRecord } from '../generation/record.js';
-import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
+import type { FacetList, ListTotal, ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
 import {
   type GenerationMerge,
@@ -14,6 +15,7 @@ import {
   spanKeyString,
   type WriteResult,
 } from '../ingest/contract.js';
+import { errorMessage, report } from '../ingest/diagnostics.js';
 import { storedRecord } from '../ingest/stored-values.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { pageFrom } from './cursor.js';
@@ -35,19 +37,32 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
-import { listParts, normalizeFilter, traceListWhere } from './filter-sql.js';
+import {
+  boundedCountQuery,
+  facetFilter,
+  facetQuery,
+  type ListPart,
+  listParts,
+  matchingQuery,
+  normalizeFilter,
+  SEARCH_COMMON_MATCHES,
+  SEARCH_INDEX_MIN_LENGTH,
+  searchLength,
+  searchProbeParts,
+  traceListWhere,
+} from './filter-sql.js';
 import {
   fromRow,
   GENERATION_COLUMNS,
   type GenerationRow,
   generationFacets,
-  LIST_COLUMNS,
   type ListRow,
   RECORD_COLUMNS,
   type RecordColumns,
   toRow,
 } from './generation-row.js';
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
+import { NO_PRUNE, orphanBound, type PruneBatch, pruneSql, type RetentionStore, unclaimed } from './retention.js';
 import {
   batchThreads,
   batchTraceTimes,
@@ -95,6 +110,8 @@ export interface PostgresStoreOptions {
    * holding the writer forever; keepAlive on, probing an idle connection after 10 s.
    */
   pool?: Omit<pg.PoolConfig, 'connectionString'>;
+  /** Past how many matches `count` stops counting and answers the planner's estimate (default `LIST_TOTAL_EXACT_BOUND`). */
+  exactCountBound?: number;
 }
 
 /** Pool settings `pool` overrides. */
@@ -106,7 +123,7 @@ const POOL_DEFAULTS = {
 } satisfies pg.PoolConfig;
 
 /** The schema this code writes (row `schema_version` of `genspan_meta`). */
-export const POSTGRES_SCHEMA_VERSION = 5;
+export const POSTGRES_SCHEMA_VERSION = 7;
 /** Serialises schema setup across genspan processes starting at once ("genspan" in ASCII). */
 const MIGRATION_LOCK_KEY = '29113321772917102';
 /** Seeds the hash of trace ids into advisory lock keys, keeping them apart from other applications' keys. */
@@ -246,11 +263,77 @@ CREATE INDEX genspan_threads_last ON genspan_threads (end_ms, id);
 CREATE INDEX genspan_threads_user ON genspan_threads (user_id, end_ms, id) WHERE user_id IS NOT NULL;
 `;
 
+/**
+ * v6: pg_trgm, for the search index. The indexes themselves (`SEARCH_INDEXES`) are built after the migration's
+ * transaction, concurrently.
+ */
+const SCHEMA_V6 = `
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+`;
+
+/**
+ * v7: the duration and token orders' indexes (`SORT_INDEXES`), built concurrently after the migration as the v6 ones
+ * are; the migration itself changes no table.
+ */
+const SCHEMA_V7 = `
+SELECT 1;
+`;
+
 /** Migration i takes the schema from version i to i + 1. */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6, SCHEMA_V7];
+
+/**
+ * A number of a generation row's wire JSON, NULL when it is absent or not a number (a library caller's record may hold
+ * anything): what the duration and token orders sort by, and their indexes hold. A generation holding the escape of
+ * NUL is none (PostgreSQL's JSON functions refuse to read it, and an index expression that fails would refuse the row):
+ * checked first, in a CASE, which keeps its order. Every function in it is immutable, so it can be indexed; queries
+ * spell it exactly so, or the planner would not match the index.
+ */
+const jsonNumber = (key: string) =>
+  `(CASE WHEN strpos(generation, '\\u0000') > 0 THEN NULL WHEN json_typeof(generation::json -> '${key}') = 'number' ` +
+  `THEN (generation::json ->> '${key}')::double precision END)`;
+/** The token order's value is the generation's total, else its input plus output (as a trace's tokens are counted). */
+const SORT_VALUES = {
+  duration: jsonNumber('duration'),
+  tokens: `coalesce(${jsonNumber('tokenCount')}, ${jsonNumber('inputTokenCount')} + ${jsonNumber('outputTokenCount')})`,
+} as const;
+
+/**
+ * The duration and token orders' indexes, as the cost order's (v4): read backward for the descending order, and only
+ * rows holding the value.
+ */
+const SORT_INDEXES = Object.entries(SORT_VALUES).map(([name, value]) => ({
+  name: `genspan_generations_${name}`,
+  definition: `(${value}, start_ms, id) WHERE ${value} IS NOT NULL`,
+}));
+
+/**
+ * The indexes of v6, each built with CREATE INDEX CONCURRENTLY (writes go on during the build) by every process that
+ * opens the database and finds one missing or left invalid by an interrupted build: a pg_trgm GIN index on
+ * search_text, which answers `LIKE '%q%'` for any q of 3 characters or more (substring semantics, which full-text
+ * search's word stems do not have), and `lower()` indexes for the case-insensitive filters, which replace the exact
+ * ones. Until an index is valid, queries are the same, only slower.
+ */
+const SEARCH_INDEXES: readonly { name: string; definition: string }[] = [
+  { name: 'genspan_generations_search', definition: 'USING gin (search_text gin_trgm_ops)' },
+  { name: 'genspan_generations_service_ci', definition: '(lower(service_name), start_ms, id)' },
+  { name: 'genspan_generations_model_ci', definition: '(lower(model), start_ms, id)' },
+  { name: 'genspan_generations_provider_ci', definition: '(lower(provider), start_ms, id)' },
+  ...SORT_INDEXES,
+];
+const REPLACED_INDEXES = ['genspan_generations_service', 'genspan_generations_model', 'genspan_generations_provider'];
+/** Held (per session) by the process building `SEARCH_INDEXES`, so another one neither builds them twice nor waits. */
+const INDEX_BUILD_LOCK_KEY = '29113321772917103';
+/** How long one statement of the index build may take (a day): a big table's CREATE INDEX takes minutes, not seconds. */
+const INDEX_BUILD_TIMEOUT_MS = 86_400_000;
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
-export const POSTGRES_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
+export const POSTGRES_GENERATIONS_DDL =
+  SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) +
+  SCHEMA_V2 +
+  SCHEMA_V4 +
+  SCHEMA_V6 +
+  SEARCH_INDEXES.map((index) => `CREATE INDEX ${index.name} ON genspan_generations ${index.definition};`).join('\n');
 
 const COLUMN_TYPES: Partial<Record<keyof GenerationRow, string>> = {
   start_ms: 'bigint',
@@ -349,6 +432,48 @@ ORDER BY l.time_unix_nano, l.seq`;
 const SELECT_SPANS = `SELECT s.trace_id, s.span_id, s.span FROM genspan_spans AS s
 JOIN UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id) ON s.trace_id = k.trace_id AND s.span_id = k.span_id`;
 
+const PRUNE_SELECT = pruneSql('$1::bigint', '$2::bigint', '($1::numeric * 1000000)');
+/** Retention's deletes, a batch's traces in $1 and the cutoff in $2: what started before it, then what nothing holds any more. */
+const PRUNE_TRACES = [
+  'DELETE FROM genspan_generations WHERE trace_id = ANY($1::text[]) AND start_ms < $2',
+  'DELETE FROM genspan_steps WHERE trace_id = ANY($1::text[]) AND start_ms < $2',
+  `DELETE FROM genspan_spans WHERE trace_id = ANY($1::text[]) AND ${unclaimed('genspan_spans')}`,
+  `DELETE FROM genspan_logs WHERE trace_id = ANY($1::text[]) AND ${unclaimed('genspan_logs')}`,
+  `DELETE FROM genspan_traces WHERE trace_id = ANY($1::text[])
+     AND NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = genspan_traces.trace_id)`,
+] as const;
+/** The batch's threads in $1: deleted once they hold no trace, else starting at their first trace left. */
+const PRUNE_THREADS = `DELETE FROM genspan_threads WHERE id = ANY($1::text[])
+  AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`;
+const THREAD_STARTS = `UPDATE genspan_threads h SET start_ms = t.start_ms
+FROM (SELECT thread_id, min(start_ms) AS start_ms FROM genspan_traces WHERE thread_id = ANY($1::text[]) GROUP BY thread_id) t
+WHERE h.id = t.thread_id`;
+/** Generations without a trace, by span ($1, $2), started before $3; then their kept spans and log records. */
+const PRUNE_GENERATIONS = [
+  `DELETE FROM genspan_generations g USING UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id)
+     WHERE g.trace_id = k.trace_id AND g.span_id = k.span_id AND g.start_ms < $3`,
+  `DELETE FROM genspan_spans USING UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id)
+     WHERE genspan_spans.trace_id = k.trace_id AND genspan_spans.span_id = k.span_id AND ${unclaimed('genspan_spans')}`,
+  `DELETE FROM genspan_logs USING UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id)
+     WHERE genspan_logs.trace_id = k.trace_id AND genspan_logs.span_id = k.span_id AND ${unclaimed('genspan_logs')}`,
+] as const;
+const PRUNE_LOGS = `DELETE FROM genspan_logs WHERE seq = ANY($1::bigint[]) AND ${unclaimed('genspan_logs')}
+  AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)`;
+/** genspan's tables: what `--max-size` measures. */
+const GENSPAN_TABLES = [
+  'genspan_generations',
+  'genspan_spans',
+  'genspan_logs',
+  'genspan_experiments',
+  'genspan_experiment_results',
+  'genspan_steps',
+  'genspan_traces',
+  'genspan_threads',
+];
+const TABLES_SIZE = `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c
+  WHERE c.relname = ANY($1::text[]) AND c.relkind = 'r' AND c.relnamespace = to_regnamespace(current_schema())::oid`;
+/** `genspan_meta`'s row holding the tables' size after the last deletion for size. */
+const PRUNED_SIZE_KEY = 'retention_size_after_prune';
 /** The transaction's advisory locks on its traces, in key order (the sorted subquery's rows are locked in turn). */
 const LOCK_TRACES = `SELECT count(pg_advisory_xact_lock(k)) FROM
   (SELECT DISTINCT hashtextextended(t, ${TRACE_LOCK_SEED}) AS k FROM unnest($1::text[]) AS t ORDER BY k) AS keys`;
@@ -357,15 +482,28 @@ const RECORD_SELECT = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generati
 /** Rows per INSERT statement; bigger batches are split inside one transaction. */
 const ROWS_PER_STATEMENT = 1000;
 
+/** `q` as a LIKE pattern of itself anywhere in the text: its `%`, `_` and backslashes taken literally. */
+export function containsPattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
 const postgresDialect: TraceDialect = {
   placeholder: (index) => `$${index}`,
-  tagContains: (param) => `tags @> jsonb_build_array(${param}::text)`,
-  textContains: (param) => `strpos(search_text, ${param}) > 0`,
+  tagContains: (tag, bind) => `tags @> jsonb_build_array(${bind(tag)}::text)`,
+  // pg_trgm finds no trigram in a shorter q: a scan, newest first, that stops once a page is full.
+  textContains: (q, bind) =>
+    searchLength(q) < SEARCH_INDEX_MIN_LENGTH ? `strpos(search_text, ${bind(q)}) > 0` : `search_text LIKE ${bind(containsPattern(q))}`,
+  textScan: (q, bind) => `strpos(search_text, ${bind(q)}) > 0`,
   errorsOnly: 'is_error',
+  tagValues: ', jsonb_array_elements_text(s.tags) AS value',
+  sortValues: SORT_VALUES,
   // json, not jsonb: a generation may hold the escape of NUL, which jsonb refuses.
   generationTokens: "coalesce((x.j->>'tokenCount')::numeric, (x.j->>'inputTokenCount')::numeric + (x.j->>'outputTokenCount')::numeric)",
   generationTokensFrom: ', LATERAL (SELECT g.generation::json AS j) AS x',
 };
+
+/** The search as a plain scan, for a common word read newest first (the planner cannot tell how common a word is). */
+const postgresScanDialect: TraceDialect = { ...postgresDialect, textContains: postgresDialect.textScan };
 
 /*
  * PostgreSQL cannot hold U+0000 in text, nor in jsonb strings (SQLSTATE 22021, 22P05), while records may carry it and
@@ -556,14 +694,18 @@ function isConnectionError(error: unknown): boolean {
  * schema created or migrated on first use under an advisory lock, batch inserts through UNNEST arrays,
  * idempotent on (traceId, spanId).
  */
-export class PostgresStore implements PlaygroundStore {
+export class PostgresStore implements PlaygroundStore, RetentionStore {
   /** `host:port` (or socket folder:port) of the server, for messages; never includes credentials. */
   readonly target: string;
   private readonly pool: pg.Pool;
   private readonly password: string | undefined;
   private readonly queryTimeoutMillis: number | undefined;
   private initialization: Promise<void> | undefined;
+  private indexBuilding: Promise<void> | undefined;
+  /** The server process of the connection building the indexes, while it builds. */
+  private indexBuilder: number | undefined;
   private closed = false;
+  private readonly exactCountBound: number;
   /** In a view made by `exclusive`: its transaction's connection, which every ingest call of the view runs on. */
   private scope: pg.PoolClient | undefined;
 
@@ -580,6 +722,10 @@ export class PostgresStore implements PlaygroundStore {
     this.target = `${probe.host}:${probe.port}`;
     this.password = typeof probe.password === 'string' && probe.password !== '' ? probe.password : undefined;
     this.queryTimeoutMillis = typeof config.query_timeout === 'number' ? config.query_timeout : undefined;
+    const bound = options.exactCountBound ?? LIST_TOTAL_EXACT_BOUND;
+    if (!Number.isInteger(bound) || bound < 1)
+      throw new StoreError(`exactCountBound must be a whole number, 1 or more, got ${String(bound)}`);
+    this.exactCountBound = bound;
     this.pool = new pg.Pool(config);
     // An idle client whose server went away emits here; the pool drops it, and the next query reports the outage.
     this.pool.on('error', () => {});
@@ -596,6 +742,63 @@ export class PostgresStore implements PlaygroundStore {
   }
 
   private async initialize(): Promise<void> {
+    await this.migrate();
+    this.indexBuilding ??= this.buildIndexes().catch((error: unknown) => {
+      if (this.closed) return;
+      report('warn', `genspan: building the search indexes on PostgreSQL at ${this.target} failed: ${this.scrub(errorMessage(error))}`);
+    });
+  }
+
+  /**
+   * Builds the missing or invalid `SEARCH_INDEXES` concurrently (outside any transaction, as PostgreSQL requires),
+   * on one connection holding the build's advisory lock; another process holding it is building them already.
+   */
+  private async buildIndexes(): Promise<void> {
+    const client = await this.pool.connect();
+    // A server that goes away during a long build ends this connection: the failing query reports it, not an event.
+    const ignore = () => {};
+    client.on('error', ignore);
+    // A build takes as long as the table is big: the pool's query_timeout (meant for a server that stopped answering)
+    // does not apply to it.
+    const build = (text: string) => client.query({ text, query_timeout: INDEX_BUILD_TIMEOUT_MS } as pg.QueryConfig);
+    let broken = false;
+    try {
+      const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [INDEX_BUILD_LOCK_KEY]);
+      if (!locked.rows[0].locked) return;
+      this.indexBuilder = (client as pg.PoolClient & { processID?: number }).processID;
+      try {
+        for (const index of SEARCH_INDEXES) {
+          if (this.closed) return;
+          const found = await client.query<{ valid: boolean }>(
+            'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)',
+            [index.name],
+          );
+          if (found.rows[0]?.valid) continue;
+          // An interrupted concurrent build leaves an invalid index behind: it is dropped and built again.
+          if (found.rows.length > 0) await build(`DROP INDEX CONCURRENTLY IF EXISTS ${index.name}`);
+          await build(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON genspan_generations ${index.definition}`);
+        }
+        for (const name of REPLACED_INDEXES) await build(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+      } finally {
+        this.indexBuilder = undefined;
+        await client.query('SELECT pg_advisory_unlock($1)', [INDEX_BUILD_LOCK_KEY]);
+      }
+    } catch (error) {
+      broken = isConnectionError(error);
+      throw error;
+    } finally {
+      client.off('error', ignore);
+      client.release(broken);
+    }
+  }
+
+  /** Resolves once this process's build of the v6 indexes is over (or it found another process building them). */
+  async indexesBuilt(): Promise<void> {
+    await this.ready();
+    await this.indexBuilding;
+  }
+
+  private async migrate(): Promise<void> {
     await this.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
       await client.query('CREATE TABLE IF NOT EXISTS genspan_meta (key text PRIMARY KEY, value text NOT NULL)');
@@ -607,12 +810,36 @@ export class PostgresStore implements PlaygroundStore {
             `this version reads up to ${POSTGRES_SCHEMA_VERSION}.`,
         );
       }
-      for (let step = version; step < POSTGRES_SCHEMA_VERSION; step += 1) await client.query(MIGRATIONS[step]);
+      for (let step = version; step < POSTGRES_SCHEMA_VERSION; step += 1) {
+        try {
+          await client.query(MIGRATIONS[step]);
+        } catch (error) {
+          if (MIGRATIONS[step] === SCHEMA_V6) throw this.extensionProblem(error);
+          throw error;
+        }
+      }
+      // A new database has no rows: its indexes are built at once, in the migration, and the background build has nothing to do.
+      if (version === 0) {
+        for (const index of SEARCH_INDEXES) await client.query(`CREATE INDEX ${index.name} ON genspan_generations ${index.definition}`);
+        for (const name of REPLACED_INDEXES) await client.query(`DROP INDEX ${name}`);
+      }
       await client.query(
         `INSERT INTO genspan_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
         [String(POSTGRES_SCHEMA_VERSION)],
       );
     });
+  }
+
+  /** pg_trgm refused: the database user may not create it, or the server lacks PostgreSQL's contrib modules. */
+  private extensionProblem(error: unknown): unknown {
+    const code = errorCode(error);
+    if (code !== '42501' && code !== '0A000' && code !== '58P01') return error;
+    return new StoreError(
+      `PostgreSQL at ${this.target} did not create the pg_trgm extension genspan's search index needs ` +
+        `(${this.scrub(errorMessage(error))}). Run CREATE EXTENSION pg_trgm in the database as its owner or a superuser ` +
+        '(the extension ships with PostgreSQL, in the contrib package of some distributions), then start genspan again.',
+      { cause: error },
+    );
   }
 
   private scrub(text: string): string {
@@ -856,6 +1083,88 @@ export class PostgresStore implements PlaygroundStore {
     });
   }
 
+  async pruneBatch(beforeMs: number, rows: number): Promise<PruneBatch> {
+    return this.run(async () => {
+      const traces = (
+        await this.pool.query<{ trace_id: string; thread_id: string | null; start_ms: string }>(PRUNE_SELECT.traces, [beforeMs, rows])
+      ).rows;
+      const bound = orphanBound(beforeMs, traces);
+      const generations = (await this.pool.query<{ trace_id: string; span_id: string }>(PRUNE_SELECT.orphanGenerations, [bound, rows]))
+        .rows;
+      const logs = (await this.pool.query<{ seq: string }>(PRUNE_SELECT.orphanLogs, [bound, rows])).rows;
+      if (traces.length === 0 && generations.length === 0 && logs.length === 0) return NO_PRUNE;
+      const traceIds = traces.map((trace) => trace.trace_id);
+      const threadIds = [...new Set(traces.flatMap((trace) => (trace.thread_id === null ? [] : [trace.thread_id])))];
+      // One short transaction; row locks only, so ingestion writing other rows goes on beside it.
+      const started = performance.now();
+      return this.transaction(async (client) => {
+        const byTrace: number[] = [];
+        for (const sql of PRUNE_TRACES) {
+          const params = sql.includes('$2') ? [traceIds, beforeMs] : [traceIds];
+          byTrace.push((await client.query(sql, params)).rowCount ?? 0);
+        }
+        const threads = (await client.query(PRUNE_THREADS, [threadIds])).rowCount ?? 0;
+        await client.query(THREAD_STARTS, [threadIds]);
+        const keys = [generations.map((row) => row.trace_id), generations.map((row) => row.span_id)];
+        const bySpan: number[] = [];
+        for (const [index, sql] of PRUNE_GENERATIONS.entries())
+          bySpan.push((await client.query(sql, index === 0 ? [...keys, bound] : keys)).rowCount ?? 0);
+        const orphanLogs = (await client.query(PRUNE_LOGS, [logs.map((row) => row.seq)])).rowCount ?? 0;
+        const [generationRows, steps, spans, logRows, traceRows] = byTrace;
+        return {
+          heldMs: performance.now() - started,
+          generations: generationRows + bySpan[0],
+          steps,
+          spans: spans + bySpan[1],
+          logs: logRows + bySpan[2] + orphanLogs,
+          traces: traceRows,
+          threads,
+        };
+      });
+    });
+  }
+
+  private async tablesSize(): Promise<number> {
+    return Number((await this.pool.query<{ bytes: string }>(TABLES_SIZE, [GENSPAN_TABLES])).rows[0].bytes);
+  }
+
+  /**
+   * Deleted rows' space stays in the tables (autovacuum makes it reusable for new rows, later), so once a deletion for
+   * size has been recorded, the data is taken to be the limit it was brought to plus what the tables grew since.
+   */
+  async generationsOverSize(maxBytes: number): Promise<number> {
+    return this.run(async () => {
+      const bytes = await this.tablesSize();
+      const pruned = await this.pool.query<{ value: string }>('SELECT value FROM genspan_meta WHERE key = $1', [PRUNED_SIZE_KEY]);
+      const live = pruned.rows.length > 0 ? maxBytes + Math.max(0, bytes - Number(pruned.rows[0].value)) : bytes;
+      if (live <= maxBytes) return 0;
+      const { count } = (await this.pool.query<{ count: string }>('SELECT count(*) AS count FROM genspan_generations')).rows[0];
+      return Math.ceil((Number(count) * (live - maxBytes)) / live);
+    });
+  }
+
+  async sizePruned(): Promise<void> {
+    await this.run(async () => {
+      const bytes = await this.tablesSize();
+      await this.pool.query(
+        'INSERT INTO genspan_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+        [PRUNED_SIZE_KEY, String(bytes)],
+      );
+    });
+  }
+
+  /** PostgreSQL's autovacuum makes deleted rows' space reusable; none is returned to the file system here. */
+  async reclaimSpace(): Promise<number> {
+    return 0;
+  }
+
+  /** A plain VACUUM (not FULL: writers go on); the space it frees is reused, not returned. */
+  async vacuum(): Promise<void> {
+    await this.run(async () => {
+      await this.pool.query(`VACUUM (ANALYZE) ${GENSPAN_TABLES.join(', ')}`);
+    });
+  }
+
   /** Requested keys by their stored form (lowercase, escaped), so results come back under the key string the caller used. */
   private static keyLookup(keys: readonly SpanKey[]): { traceIds: string[]; spanIds: string[]; names: Map<string, string> } {
     const names = new Map<string, string>();
@@ -926,25 +1235,73 @@ export class PostgresStore implements PlaygroundStore {
   list(filter: ListFilter = {}): Promise<ListPage> {
     return this.run(async () => {
       const normalized = normalizeFilter(filter);
-      const rows: ListRow[] = [];
-      for (const part of listParts(normalized, postgresDialect)) {
-        if (rows.length > normalized.limit) break;
+      const read = async (part: ListPart, need: number) => {
         const params = postgresParams(part.params);
         const limit = `LIMIT $${params.length + 1}`;
-        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} ${limit}`;
-        const result = await this.pool.query<ListRow>(sql, [...params, normalized.limit + 1 - rows.length]);
-        for (const row of result.rows) rows.push({ ...fromPostgresRow(row), cost_total: row.cost_total });
+        const sql = `SELECT ${part.select} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} ${limit}`;
+        const result = await this.pool.query<ListRow>(sql, [...params, need]);
+        return result.rows.map((row) => ({ ...fromPostgresRow(row), cost_total: row.cost_total, sort_value: row.sort_value }));
+      };
+      const probes = searchProbeParts(normalized, postgresDialect);
+      const rows: ListRow[] = [];
+      for (const [index, part] of listParts(normalized, postgresDialect).entries()) {
+        const need = normalized.limit + 1 - rows.length;
+        if (need <= 0) break;
+        const probed = probes ? await read(probes[index], need) : [];
+        rows.push(...(probed.length === need ? probed : await read(part, need)));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
+    });
+  }
+
+  count(filter: ListFilter = {}): Promise<ListTotal> {
+    return this.run(() => this.boundedCount(filter, this.exactCountBound));
+  }
+
+  /** Counts up to the bound; past it, the planner's row estimate (at least bound + 1), read from EXPLAIN. */
+  private async boundedCount(filter: ListFilter, bound: number, dialect = postgresDialect): Promise<ListTotal> {
+    const query = boundedCountQuery(filter, dialect, bound);
+    const params = postgresParams(query.params);
+    const result = await this.pool.query<{ n: string }>(query.sql, params);
+    const n = Number(result.rows[0].n);
+    if (n <= bound) return { count: n, exact: true };
+    const matching = matchingQuery(filter, dialect);
+    const plan = await this.pool.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+      `EXPLAIN (FORMAT JSON) ${matching.sql}`,
+      postgresParams(matching.params),
+    );
+    return { count: Math.max(Math.round(plan.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']), n), exact: false };
+  }
+
+  /** Whether the filter's `q` is a common word (see `SEARCH_COMMON_MATCHES`): scanned newest first rather than indexed. */
+  private async commonSearch(filter: ListFilter): Promise<boolean> {
+    const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
+    const probe = searchProbeParts(normalized, postgresDialect)?.[0];
+    if (!probe) return false;
+    const result = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${probe.from} ${probe.where}`,
+      postgresParams(probe.params),
+    );
+    return Number(result.rows[0].n) >= SEARCH_COMMON_MATCHES;
+  }
+
+  facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
+    return this.run(async () => {
+      const matching = facetFilter(field, filter);
+      const dialect = (await this.commonSearch(matching)) ? postgresScanDialect : postgresDialect;
+      const query = facetQuery(field, filter, dialect);
+      const result = await this.pool.query<{ value: string; n: string }>(query.sql, postgresParams(query.params));
+      const { exact } = await this.boundedCount(matching, FACET_LIMITS.rows, dialect);
+      return { field, values: result.rows.map((row) => ({ value: fromPostgresText(row.value), count: Number(row.n) })), exact };
     });
   }
 
   getTrace(traceId: string): Promise<TraceDetail | undefined> {
     return this.run(async () => {
       const id = toPostgresText(traceId.toLowerCase());
-      const steps = await this.pool.query<StoredStepRow>(SELECT_TRACE_STEPS('$1'), [id]);
+      const steps = await this.db.query<StoredStepRow>(SELECT_TRACE_STEPS('$1'), [id]);
       if (steps.rows.length === 0) return undefined;
-      const trace = await this.pool.query<{ thread_id: string | null }>(SELECT_TRACE_THREAD('$1'), [id]);
+      const trace = await this.db.query<{ thread_id: string | null }>(SELECT_TRACE_THREAD('$1'), [id]);
       return {
         traceId: traceId.toLowerCase(),
         threadId: fromNullablePostgresText(trace.rows[0]?.thread_id ?? null),
@@ -1141,6 +1498,9 @@ export class PostgresStore implements PlaygroundStore {
     if (this.closed) return;
     this.closed = true;
     await this.initialization?.catch(() => undefined);
+    // A long build is cancelled rather than waited for: it leaves an invalid index, which the next start builds again.
+    if (this.indexBuilder !== undefined) await this.pool.query('SELECT pg_cancel_backend($1)', [this.indexBuilder]).catch(() => undefined);
+    await this.indexBuilding;
     await this.pool.end();
   }
 }

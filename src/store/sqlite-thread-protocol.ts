@@ -36,8 +36,11 @@ export interface WriteFailure {
   message: string;
 }
 
-/** From the write thread, once per write after its COMMIT or ROLLBACK: the rows changed per statement, or why it failed. */
-export type WriteThreadReply = { id: number; changes: number[] } | { id: number; failure: WriteFailure };
+/**
+ * From the write thread, once per write after its COMMIT or ROLLBACK: the rows changed per statement and how long it
+ * held the write lock (BEGIN IMMEDIATE to COMMIT), or why it failed.
+ */
+export type WriteThreadReply = { id: number; changes: number[]; heldMs: number } | { id: number; failure: WriteFailure };
 
 /** To the checkpoint thread. */
 export type CheckpointThreadMessage = 'checkpoint' | 'close';

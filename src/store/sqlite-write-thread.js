@@ -15,7 +15,7 @@ const setup = /** @type {WriteThreadSetup} */ (workerData);
 let db;
 /** @type {Statement[]} */
 let statements = [];
-/** @type {{ id: number; changes: number[]; failure?: WriteFailure } | undefined} */
+/** @type {{ id: number; changes: number[]; startedAt: number; failure?: WriteFailure } | undefined} */
 let current;
 
 /**
@@ -65,9 +65,10 @@ port.on('message', (/** @type {WriteThreadMessage} */ message) => {
     return;
   }
   if (current?.id !== message.id) {
-    current = { id: message.id, changes: setup.statements.map(() => 0) };
+    current = { id: message.id, changes: setup.statements.map(() => 0), startedAt: 0 };
     try {
       connection().exec('BEGIN IMMEDIATE');
+      current.startedAt = performance.now();
     } catch (error) {
       current.failure = failure(error);
     }
@@ -85,6 +86,8 @@ port.on('message', (/** @type {WriteThreadMessage} */ message) => {
   if (!message.last) return;
   current = undefined;
   /** @type {WriteThreadReply} */
-  const reply = write.failure ? { id: write.id, failure: write.failure } : { id: write.id, changes: write.changes };
+  const reply = write.failure
+    ? { id: write.id, failure: write.failure }
+    : { id: write.id, changes: write.changes, heldMs: performance.now() - write.startedAt };
   port.postMessage(reply);
 });

@@ -17,9 +17,10 @@ export type { SqliteWriteOp } from './sqlite-thread-protocol.js';
 /**
  * Where an `SqliteStore` runs its writes: one connection, one IMMEDIATE transaction per call. Resolves with the
  * rows changed per statement; rejects with the driver's error (or with whatever iterating `ops` threw), rolled back.
+ * `held`, when given, is told how long the transaction held the write lock (retention reports its longest batch).
  */
 export interface SqliteWriter {
-  transaction(ops: Iterable<SqliteWriteOp>): Promise<number[]>;
+  transaction(ops: Iterable<SqliteWriteOp>, held?: (ms: number) => void): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -37,9 +38,12 @@ export class InlineSqliteWriter implements SqliteWriter {
     });
   }
 
-  transaction(ops: Iterable<SqliteWriteOp>): Promise<number[]> {
+  transaction(ops: Iterable<SqliteWriteOp>, held?: (ms: number) => void): Promise<number[]> {
     try {
-      return Promise.resolve(this.run.immediate(ops));
+      const started = performance.now();
+      const changes = this.run.immediate(ops);
+      held?.(performance.now() - started);
+      return Promise.resolve(changes);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -62,6 +66,7 @@ const CHUNK_OPS = 32;
 interface Waiting {
   resolve(changes: number[]): void;
   reject(error: unknown): void;
+  held?: (ms: number) => void;
 }
 
 /**
@@ -91,11 +96,11 @@ export class ThreadSqliteWriter implements SqliteWriter {
     this.thread();
   }
 
-  transaction(ops: Iterable<SqliteWriteOp>): Promise<number[]> {
+  transaction(ops: Iterable<SqliteWriteOp>, held?: (ms: number) => void): Promise<number[]> {
     if (this.closing) return Promise.reject(new Error('the SQLite writer is closed'));
     const worker = this.thread();
     const id = ++this.lastId;
-    const result = new Promise<number[]>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    const result = new Promise<number[]>((resolve, reject) => this.waiting.set(id, { resolve, reject, held }));
     if (this.waiting.size === 1) worker.ref();
     let chunk: SqliteWriteOp[] = [];
     let count = 0;
@@ -171,7 +176,10 @@ export class ThreadSqliteWriter implements SqliteWriter {
     worker.unref();
     worker.on('message', (reply: WriteThreadReply) => {
       if ('failure' in reply) return this.settle(reply.id, (waiting) => waiting.reject(driverError(reply.failure)));
-      this.settle(reply.id, (waiting) => waiting.resolve(reply.changes));
+      this.settle(reply.id, (waiting) => {
+        waiting.held?.(reply.heldMs);
+        waiting.resolve(reply.changes);
+      });
       this.requestCheckpoint();
     });
     worker.on('error', (error) => this.lose(worker, error));

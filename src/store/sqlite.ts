@@ -4,10 +4,12 @@ import type { Readable, Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
+import { FACET_LIMITS, type FacetField, LIST_TOTAL_EXACT_BOUND } from '../generation/list-query.js';
 import type { GenerationRecord } from '../generation/record.js';
-import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
+import type { FacetList, ListTotal, ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
 import { type GenerationMerge, type SpanKey, type StepBatch, type StepLink, spanKeyString, type WriteResult } from '../ingest/contract.js';
+import { errorMessage, report } from '../ingest/diagnostics.js';
 import { storedRecord } from '../ingest/stored-values.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
 import { pageFrom } from './cursor.js';
@@ -30,19 +32,30 @@ import {
   experimentValues,
   resultFromRow,
 } from './experiment-row.js';
-import { listParts, normalizeFilter, traceListWhere } from './filter-sql.js';
+import {
+  boundedCountQuery,
+  facetFilter,
+  facetQuery,
+  type ListPart,
+  listParts,
+  normalizeFilter,
+  SEARCH_COMMON_MATCHES,
+  SEARCH_INDEX_MIN_LENGTH,
+  searchProbeParts,
+  traceListWhere,
+} from './filter-sql.js';
 import {
   fromRow,
   GENERATION_COLUMNS,
   type GenerationRow,
   generationFacets,
-  LIST_COLUMNS,
   type ListRow,
   RECORD_COLUMNS,
   type RecordColumns,
   toRow,
 } from './generation-row.js';
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
+import { NO_PRUNE, orphanBound, type PruneBatch, pruneSql, RECLAIM_PAGES_PER_STEP, type RetentionStore, unclaimed } from './retention.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
 import {
   batchThreads,
@@ -91,6 +104,10 @@ export interface SqliteStoreOptions {
    * Opening the file waits up to 5 s whatever this says (it may have to create the schema).
    */
   busyTimeoutMs?: number;
+  /** Past how many matches `count` stops counting (default `LIST_TOTAL_EXACT_BOUND`). */
+  exactCountBound?: number;
+  /** Rows per transaction of the background index build (default `SQLITE_INDEX_BUILD_CHUNK_ROWS`). */
+  indexBuildChunkRows?: number;
 }
 
 /** Written into the SQLite header (`PRAGMA application_id`) so a genspan file is recognised as such: "GSPN". */
@@ -110,7 +127,7 @@ export const SQLITE_CONNECTION_PRAGMAS: readonly string[] = ['synchronous = NORM
 const SQLITE_WRITE_THREAD_PRAGMAS: readonly string[] = [...SQLITE_CONNECTION_PRAGMAS, 'cache_size = -8192'];
 
 /** The schema this code writes (`PRAGMA user_version`). */
-export const SQLITE_SCHEMA_VERSION = 5;
+export const SQLITE_SCHEMA_VERSION = 7;
 /** Default `busyTimeoutMs`. */
 export const SQLITE_DEFAULT_BUSY_TIMEOUT_MS = 50;
 /** How long opening waits for another writer: setup happens once, before any span is exported. */
@@ -123,6 +140,10 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
  * v3: experiments and their results.
  * v4: an index for the cost orders.
  * v5: steps, traces and threads.
+ * v6: the search index (FTS5, trigram), the tag index, case-insensitive indexes on model, provider and service; built
+ *     in the background over the rows already stored (`SqliteIndexBuild`).
+ * v7: indexes for the duration and token orders (`SORT_INDEXES`), built by the background build's last steps (a new
+ *     file gets them at once).
  * Every genspan release wrote v1 or later: a file without genspan's application id is never taken for an older one.
  */
 const SCHEMA_V1 = `
@@ -251,11 +272,121 @@ CREATE INDEX genspan_threads_last ON genspan_threads (end_ms, id);
 CREATE INDEX genspan_threads_user ON genspan_threads (user_id, end_ms, id) WHERE user_id IS NOT NULL;
 `;
 
+/**
+ * Which generation rows the search and tag indexes hold yet: the rows stored before v6 (rowid up to `end_rowid`) are
+ * indexed in chunks, up to `done_rowid`, by the background build; every other row by the triggers as it is written,
+ * updated or deleted. A row is indexed iff `rowid <= done_rowid OR rowid > end_rowid`, so a trigger never touches the
+ * index entry of a row the build has not reached (it reads the row's current values when it gets there).
+ */
+const INDEXED = (row: 'new' | 'old') =>
+  `${row}.rowid <= (SELECT done_rowid FROM genspan_index_build) OR ${row}.rowid > (SELECT end_rowid FROM genspan_index_build)`;
+const INDEX_ROW = (row: 'new') =>
+  `INSERT INTO genspan_search (rowid, search_text) VALUES (${row}.rowid, ${row}.search_text);
+  INSERT OR IGNORE INTO genspan_generation_tags (tag, generation_rowid) SELECT value, ${row}.rowid FROM json_each(${row}.tags);`;
+const UNINDEX_ROW = (row: 'old') =>
+  `INSERT INTO genspan_search (genspan_search, rowid, search_text) VALUES ('delete', ${row}.rowid, ${row}.search_text);
+  DELETE FROM genspan_generation_tags WHERE generation_rowid = ${row}.rowid AND tag IN (SELECT value FROM json_each(${row}.tags));`;
+
+/**
+ * The search index: an external-content FTS5 table over `search_text` (no second copy of the text) with the trigram
+ * tokenizer (substrings in any script; case_sensitive because search_text and q are lowercased already, so a match
+ * is exactly instr's), detail=none (a third of the size; the candidates are checked with instr). The tag index:
+ * (tag, generation rowid). Triggers keep both in step with every insert, update and delete of a generation, whoever
+ * runs it (retention deletes included). The case-insensitive indexes are built by the background build too.
+ */
+const SCHEMA_V6 = `
+CREATE VIRTUAL TABLE genspan_search USING fts5(
+  search_text, content = 'genspan_generations', content_rowid = 'rowid', tokenize = 'trigram case_sensitive 1', detail = none
+);
+CREATE TABLE genspan_generation_tags (
+  tag TEXT NOT NULL,
+  generation_rowid INTEGER NOT NULL,
+  PRIMARY KEY (tag, generation_rowid)
+) WITHOUT ROWID;
+CREATE TABLE genspan_index_build (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  done_rowid INTEGER NOT NULL,
+  end_rowid INTEGER NOT NULL,
+  complete INTEGER NOT NULL
+);
+INSERT INTO genspan_index_build (id, done_rowid, end_rowid, complete)
+  VALUES (1, 0, coalesce((SELECT max(rowid) FROM genspan_generations), 0), 0);
+CREATE TRIGGER genspan_generations_index_insert AFTER INSERT ON genspan_generations WHEN ${INDEXED('new')} BEGIN
+  ${INDEX_ROW('new')}
+END;
+CREATE TRIGGER genspan_generations_index_delete AFTER DELETE ON genspan_generations WHEN ${INDEXED('old')} BEGIN
+  ${UNINDEX_ROW('old')}
+END;
+CREATE TRIGGER genspan_generations_index_update AFTER UPDATE OF search_text, tags ON genspan_generations WHEN ${INDEXED('old')} BEGIN
+  ${UNINDEX_ROW('old')}
+  ${INDEX_ROW('new')}
+END;
+`;
+
+/**
+ * The background build's last steps, each its own short transaction once every older row is indexed: the
+ * case-insensitive indexes replace the exact ones (each CREATE holds writers off for its own build, about a second
+ * per 100,000 rows), then the build is marked complete.
+ */
+const CASE_INSENSITIVE_INDEXES = ['service_name', 'model', 'provider'].flatMap((column) => {
+  const name = column === 'service_name' ? 'service' : column;
+  return [
+    `CREATE INDEX IF NOT EXISTS genspan_generations_${name}_ci ON genspan_generations (lower(${column}), start_ms, id)`,
+    `DROP INDEX IF EXISTS genspan_generations_${name}`,
+  ];
+});
+
+/**
+ * A number of a generation row's wire JSON, NULL when it is absent or not a number (a library caller's record may hold
+ * anything): what the duration and token orders sort by, and their indexes hold. A generation holding the escape of
+ * NUL is none, as PostgreSQL cannot read its JSON: both stores sort alike. Deterministic, so it can be indexed;
+ * queries spell it exactly so, or SQLite would not use the index.
+ */
+const jsonNumber = (key: string) =>
+  `iif(instr(generation, '\\u0000') = 0 AND json_type(generation, '$.${key}') IN ('integer', 'real'), ` +
+  `json_extract(generation, '$.${key}'), NULL)`;
+/** The token order's value is the generation's total, else its input plus output (as a trace's tokens are counted). */
+const SORT_VALUES = {
+  duration: jsonNumber('duration'),
+  tokens: `coalesce(${jsonNumber('tokenCount')}, ${jsonNumber('inputTokenCount')} + ${jsonNumber('outputTokenCount')})`,
+} as const;
+
+/**
+ * The duration and token orders' indexes, as the cost order's (v4): read backward for the descending order, and only
+ * rows holding the value. Built by the background build after the case-insensitive indexes (one transaction each, which
+ * holds writers off while it reads every row's JSON once), so migrating to v7 takes no time itself.
+ */
+const SORT_INDEXES = Object.entries(SORT_VALUES).map(
+  ([name, value]) =>
+    `CREATE INDEX IF NOT EXISTS genspan_generations_${name} ON genspan_generations (${value}, start_ms, id) WHERE ${value} IS NOT NULL`,
+);
+
+/** v7: the build runs its last steps again, which now include `SORT_INDEXES` (a v6 file's rows are all indexed already). */
+const SCHEMA_V7 = `
+UPDATE genspan_index_build SET complete = 0;
+`;
+
 /** Migration i takes the schema from version i to i + 1 (version 0: an empty file). */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6, SCHEMA_V7];
+
+/**
+ * Rows of the background index build per transaction: at ~2.5 KB of text a row, a chunk holds writers off for tens of
+ * milliseconds (`SqliteStoreOptions.indexBuildChunkRows`).
+ */
+export const SQLITE_INDEX_BUILD_CHUNK_ROWS = 100;
+
+/** How far the search and tag indexes are built over the rows stored before v6. */
+export interface SqliteIndexBuild {
+  /** Rowids indexed so far, of `totalRowids` (the rows stored before the migration, by rowid range). */
+  doneRowids: number;
+  totalRowids: number;
+  /** Every step done, the case-insensitive indexes included. */
+  complete: boolean;
+}
 
 /** The generation table's DDL (with its indexes), for benchmarks that compare against a raw insert. */
-export const SQLITE_GENERATIONS_DDL = SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4;
+export const SQLITE_GENERATIONS_DDL =
+  SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4 + SCHEMA_V6;
 
 type SchemaState = { kind: 'empty' } | { kind: 'genspan'; version: number } | { kind: 'foreign'; reason: string };
 
@@ -333,6 +464,14 @@ function hasCode(code: string, codes: readonly string[]): boolean {
   return codes.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
 }
 
+/** How long the background index build waits after a failure before it tries again, doubling up to the most. */
+const INDEX_BUILD_RETRY_MS = { first: 1_000, max: 60_000 } as const;
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new StoreError(`${name} must be a whole number, 1 or more, got ${String(value)}`);
+  return value;
+}
+
 function busyTimeout(value: number | undefined): number {
   if (value === undefined) return SQLITE_DEFAULT_BUSY_TIMEOUT_MS;
   if (!Number.isInteger(value) || value < 0)
@@ -340,15 +479,56 @@ function busyTimeout(value: number | undefined): number {
   return value;
 }
 
-const sqliteDialect: TraceDialect = {
+/** The list filters without the indexes of v6: what queries use while the background build has not finished. */
+const scanDialect: TraceDialect = {
   placeholder: () => '?',
-  tagContains: (param) => `EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ${param})`,
-  textContains: (param) => `instr(search_text, ${param}) > 0`,
+  tagContains: (tag, bind) => `EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ${bind(tag)})`,
+  textContains: (q, bind) => `instr(search_text, ${bind(q)}) > 0`,
+  textScan: (q, bind) => `instr(search_text, ${bind(q)}) > 0`,
   errorsOnly: 'is_error = 1',
+  tagValues: ', json_each(s.tags)',
+  sortValues: SORT_VALUES,
   generationTokens:
     "coalesce(json_extract(g.generation, '$.tokenCount'), " +
     "json_extract(g.generation, '$.inputTokenCount') + json_extract(g.generation, '$.outputTokenCount'))",
   generationTokensFrom: '',
+};
+
+/** Trigrams of one `q` looked up in the index: enough to be selective; instr checks every candidate anyway. */
+const MAX_QUERY_TRIGRAMS = 16;
+
+/**
+ * The FTS5 query of `q`'s distinct trigrams, each a quoted string (FTS5 syntax taken literally) and all required;
+ * empty when it has none to look up. With detail=none the index knows which rows hold each trigram, not where: the
+ * rows it answers are candidates. A trigram holding NUL is left out (an FTS5 query cannot spell it).
+ */
+export function trigramQuery(q: string): string {
+  const characters = [...q];
+  const trigrams = new Set<string>();
+  for (let i = 0; i + SEARCH_INDEX_MIN_LENGTH <= characters.length; i++) {
+    const trigram = characters.slice(i, i + SEARCH_INDEX_MIN_LENGTH).join('');
+    if (!trigram.includes('\u0000')) trigrams.add(trigram);
+  }
+  return [...trigrams]
+    .slice(0, MAX_QUERY_TRIGRAMS)
+    .map((trigram) => `"${trigram.replaceAll('"', '""')}"`)
+    .join(' AND ');
+}
+
+/**
+ * The list filters once the v6 indexes are built: `q` of 3 characters or more through the trigram index (a shorter
+ * one has no trigram to look up, so it stays a scan, newest first, that stops once a page or a bounded count is full),
+ * tags through the tag index.
+ */
+const indexedDialect: TraceDialect = {
+  ...scanDialect,
+  tagContains: (tag, bind) => `rowid IN (SELECT generation_rowid FROM genspan_generation_tags WHERE tag = ${bind(tag)})`,
+  textContains: (q, bind) => {
+    const trigrams = trigramQuery(q);
+    if (trigrams === '') return scanDialect.textContains(q, bind);
+    const candidates = `rowid IN (SELECT rowid FROM genspan_search WHERE genspan_search MATCH ${bind(trigrams)})`;
+    return `${candidates} AND instr(search_text, ${bind(q)}) > 0`;
+  },
 };
 
 /**
@@ -378,7 +558,47 @@ const WRITE = {
   thread: 11,
   mergeStep: 12,
   mergeDelete: 13,
+  buildSearch: 14,
+  buildTags: 15,
+  buildProgress: 16,
+  buildComplete: 17,
+  /** The first of `CASE_INSENSITIVE_INDEXES`, then `SORT_INDEXES`, in order. */
+  caseInsensitiveIndexes: 18,
 } as const;
+
+/** The rowids of the background build's next chunk, of at most `?` rowids, for generations `g`. */
+const BUILD_CHUNK = `FROM genspan_index_build AS b JOIN genspan_generations AS g
+   ON g.rowid > b.done_rowid AND g.rowid <= min(b.done_rowid + ?, b.end_rowid)`;
+/**
+ * Retention's write statements, by name, after the others in `WRITE_STATEMENTS` (`PRUNE` gives their indexes). By
+ * trace: what started before the cutoff, then what no step or generation holds any more; then generations without a
+ * trace, by span; log records of no span; and the incremental vacuum, each step of which gives back one page (the
+ * writer steps each op once: one op per page).
+ */
+const PRUNE_STATEMENTS = {
+  generations: 'DELETE FROM genspan_generations WHERE trace_id = ? AND start_ms < ?',
+  steps: 'DELETE FROM genspan_steps WHERE trace_id = ? AND start_ms < ?',
+  spans: `DELETE FROM genspan_spans WHERE trace_id = ? AND ${unclaimed('genspan_spans')}`,
+  logs: `DELETE FROM genspan_logs WHERE trace_id = ? AND ${unclaimed('genspan_logs')}`,
+  trace: `DELETE FROM genspan_traces WHERE trace_id = ?
+     AND NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = genspan_traces.trace_id)`,
+  thread: `DELETE FROM genspan_threads WHERE id = ?
+     AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`,
+  threadStart: `UPDATE genspan_threads SET start_ms = (SELECT min(t.start_ms) FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)
+     WHERE id = ? AND EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`,
+  generation: 'DELETE FROM genspan_generations WHERE trace_id = ? AND span_id = ? AND start_ms < ?',
+  span: `DELETE FROM genspan_spans WHERE trace_id = ? AND span_id = ? AND ${unclaimed('genspan_spans')}`,
+  spanLogs: `DELETE FROM genspan_logs WHERE trace_id = ? AND span_id = ? AND ${unclaimed('genspan_logs')}`,
+  log: `DELETE FROM genspan_logs WHERE seq = ? AND ${unclaimed('genspan_logs')}
+     AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)`,
+  reclaimPage: 'PRAGMA incremental_vacuum',
+} as const;
+const PRUNE_FIRST = WRITE.caseInsensitiveIndexes + CASE_INSENSITIVE_INDEXES.length + SORT_INDEXES.length;
+const PRUNE = Object.fromEntries(Object.keys(PRUNE_STATEMENTS).map((name, index) => [name, PRUNE_FIRST + index])) as Record<
+  keyof typeof PRUNE_STATEMENTS,
+  number
+>;
+
 const WRITE_STATEMENTS: readonly string[] = [
   `INSERT INTO genspan_generations (${GENERATION_COLUMNS.join(', ')}) SELECT ${GENERATION_COLUMNS.map(() => '?').join(', ')} ` +
     `WHERE NOT EXISTS (${MERGED_STEP}) ON CONFLICT DO NOTHING`,
@@ -406,6 +626,13 @@ const WRITE_STATEMENTS: readonly string[] = [
   'UPDATE genspan_steps SET merged_generation = ?, generation_id = ? WHERE trace_id = ? AND span_id = ?',
   // Only once its step holds the record, so a merge never loses one.
   `DELETE FROM genspan_generations WHERE trace_id = ? AND span_id = ? AND EXISTS (${MERGED_STEP})`,
+  `INSERT INTO genspan_search (rowid, search_text) SELECT g.rowid, g.search_text ${BUILD_CHUNK}`,
+  `INSERT OR IGNORE INTO genspan_generation_tags (tag, generation_rowid) SELECT j.value, g.rowid ${BUILD_CHUNK}, json_each(g.tags) AS j`,
+  'UPDATE genspan_index_build SET done_rowid = min(done_rowid + ?, end_rowid)',
+  'UPDATE genspan_index_build SET complete = 1 WHERE done_rowid >= end_rowid',
+  ...CASE_INSENSITIVE_INDEXES,
+  ...SORT_INDEXES,
+  ...Object.values(PRUNE_STATEMENTS),
 ];
 
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
@@ -455,7 +682,7 @@ function* stepOps(batch: StepBatch): Generator<SqliteWriteOp> {
  * writes run on a thread of their own with its own connection, so the calling thread only builds the rows and an
  * app's event loop never waits for a lock or the disk (an in-memory database is written on the calling thread).
  */
-export class SqliteStore implements PlaygroundStore {
+export class SqliteStore implements PlaygroundStore, RetentionStore {
   readonly path: string;
   private db: Database.Database | null;
   private readonly writer: SqliteWriter;
@@ -465,13 +692,21 @@ export class SqliteStore implements PlaygroundStore {
   private readonly selectExportPage: Database.Statement;
   private readonly selectStepLinks: Database.Statement;
   private readonly selectMerged: Database.Statement;
+  private readonly selectPrune: Record<keyof ReturnType<typeof pruneSql>, Database.Statement>;
+  private readonly selectIndexBuild: Database.Statement;
   private readonly listStatements = new Map<string, Database.Statement>();
+  private readonly exactCountBound: number;
+  /** Once the search and tag indexes cover every row, for good; read from the file until then. */
+  private indexesReady = false;
+  private readonly indexBuilding: Promise<void>;
 
   constructor(options: SqliteStoreOptions = {}) {
     const path = options.path ?? DEFAULT_DATABASE_PATH;
     const inMemory = path === ':memory:';
     this.path = inMemory ? path : resolve(path);
     const busyTimeoutMs = busyTimeout(options.busyTimeoutMs);
+    this.exactCountBound = positiveInteger('exactCountBound', options.exactCountBound ?? LIST_TOTAL_EXACT_BOUND);
+    const chunkRows = positiveInteger('indexBuildChunkRows', options.indexBuildChunkRows ?? SQLITE_INDEX_BUILD_CHUNK_ROWS);
     if (!inMemory) checkExistingFile(this.path);
     let db: Database.Database;
     try {
@@ -480,6 +715,8 @@ export class SqliteStore implements PlaygroundStore {
       throw new StoreError(`Cannot open the SQLite database ${this.path}: ${(error as Error).message}`, { cause: error });
     }
     try {
+      // A new file gives deleted space back (`reclaimSpace`); this must come before WAL and the first table.
+      if (!inMemory && db.pragma('page_count', { simple: true }) === 0) db.pragma('auto_vacuum = INCREMENTAL');
       if (!inMemory) db.pragma('journal_mode = WAL');
       for (const pragma of SQLITE_CONNECTION_PRAGMAS) db.pragma(pragma);
       this.ensureSchema(db);
@@ -503,6 +740,72 @@ export class SqliteStore implements PlaygroundStore {
     this.selectMerged = db.prepare(
       'SELECT merged_generation FROM genspan_steps WHERE trace_id = ? AND span_id = ? AND merged_generation IS NOT NULL',
     );
+    const prune = pruneSql('@before', '@rows', '(@before * 1000000)');
+    this.selectPrune = {
+      traces: db.prepare(prune.traces),
+      orphanGenerations: db.prepare(prune.orphanGenerations),
+      orphanLogs: db.prepare(prune.orphanLogs),
+    };
+    this.selectIndexBuild = db.prepare('SELECT done_rowid, end_rowid, complete FROM genspan_index_build');
+    this.indexBuilding = this.buildIndexes(chunkRows);
+  }
+
+  /**
+   * Indexes the rows stored before v6, a chunk per transaction through the writer, so ingestion goes on between
+   * chunks; then builds the case-insensitive indexes and marks the build complete. The progress lives in the file:
+   * a store opened later (or another process) continues where this one stopped. Failures are reported and retried.
+   */
+  private async buildIndexes(chunkRows: number): Promise<void> {
+    let retryMs: number = INDEX_BUILD_RETRY_MS.first;
+    while (this.db) {
+      try {
+        const build = this.readIndexBuild();
+        if (build.complete) return;
+        if (build.doneRowids < build.totalRowids) {
+          await this.transaction([
+            [WRITE.buildSearch, [chunkRows]],
+            [WRITE.buildTags, [chunkRows]],
+            [WRITE.buildProgress, [chunkRows]],
+          ]);
+        } else {
+          const indexes = CASE_INSENSITIVE_INDEXES.length + SORT_INDEXES.length;
+          for (let i = 0; i < indexes; i++) await this.transaction([[WRITE.caseInsensitiveIndexes + i, []]]);
+          await this.transaction([[WRITE.buildComplete, []]]);
+        }
+        retryMs = INDEX_BUILD_RETRY_MS.first;
+      } catch (error) {
+        if (!this.db || error instanceof StoreClosedError) return;
+        report('warn', `genspan: building the search index of ${this.path} failed, retrying in ${retryMs} ms: ${errorMessage(error)}`);
+        // Unreferenced: a build waiting to retry never keeps the process alive.
+        await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
+        retryMs = Math.min(retryMs * 2, INDEX_BUILD_RETRY_MS.max);
+      }
+    }
+  }
+
+  private readIndexBuild(): SqliteIndexBuild {
+    if (!this.db) throw new StoreClosedError(`SqliteStore ${this.path}`);
+    const row = this.selectIndexBuild.get() as { done_rowid: number; end_rowid: number; complete: number };
+    return { doneRowids: row.done_rowid, totalRowids: row.end_rowid, complete: row.complete === 1 };
+  }
+
+  /** How far the background build of the v6 indexes has come (it runs from opening until complete). */
+  indexBuild(): Promise<SqliteIndexBuild> {
+    return this.run(() => this.readIndexBuild());
+  }
+
+  /** Resolves once the background index build is complete, or has stopped because the store was closed. */
+  indexesBuilt(): Promise<void> {
+    return this.indexBuilding;
+  }
+
+  /** The indexed filters once every row is in the search and tag indexes, the scans until then. */
+  private dialect(): TraceDialect {
+    if (!this.indexesReady) {
+      const build = this.readIndexBuild();
+      this.indexesReady = build.doneRowids >= build.totalRowids;
+    }
+    return this.indexesReady ? indexedDialect : scanDialect;
   }
 
   /**
@@ -520,6 +823,11 @@ export class SqliteStore implements PlaygroundStore {
       if (state.kind === 'genspan' && state.version === SQLITE_SCHEMA_VERSION) return;
       const from = state.kind === 'genspan' ? state.version : 0;
       for (const migration of MIGRATIONS.slice(from)) db.exec(migration);
+      // A new file has no rows to index: its indexes are complete at once, and no background build starts.
+      if (from === 0) {
+        for (const statement of [...CASE_INSENSITIVE_INDEXES, ...SORT_INDEXES]) db.exec(statement);
+        db.exec('UPDATE genspan_index_build SET complete = 1');
+      }
       db.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
       db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
     }).immediate();
@@ -584,9 +892,9 @@ export class SqliteStore implements PlaygroundStore {
   }
 
   /** Runs writes through the writer, sorting its failures like the reads' (and refusing once closed). */
-  private transaction(ops: Iterable<SqliteWriteOp>): Promise<number[]> {
+  private transaction(ops: Iterable<SqliteWriteOp>, held?: (ms: number) => void): Promise<number[]> {
     if (!this.db) return Promise.reject(new StoreClosedError(`SqliteStore ${this.path}`));
-    return this.writer.transaction(ops).catch((error: unknown) => {
+    return this.writer.transaction(ops, held).catch((error: unknown) => {
       throw this.describe(error);
     });
   }
@@ -699,14 +1007,57 @@ export class SqliteStore implements PlaygroundStore {
   list(filter: ListFilter = {}): Promise<ListPage> {
     return this.run((db) => {
       const normalized = normalizeFilter(filter);
+      const dialect = this.dialect();
+      const read = (part: ListPart, need: number) =>
+        this.statement(db, `SELECT ${part.select} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT ?`).all(
+          ...part.params,
+          need,
+        ) as ListRow[];
+      const probes = dialect === indexedDialect ? searchProbeParts(normalized, dialect) : undefined;
       const rows: ListRow[] = [];
-      for (const part of listParts(normalized, sqliteDialect)) {
-        if (rows.length > normalized.limit) break;
-        const sql = `SELECT ${LIST_COLUMNS.join(', ')} FROM genspan_generations ${part.where} ORDER BY ${part.orderBy} LIMIT ?`;
-        rows.push(...(this.statement(db, sql).all(...part.params, normalized.limit + 1 - rows.length) as ListRow[]));
+      for (const [index, part] of listParts(normalized, dialect).entries()) {
+        const need = normalized.limit + 1 - rows.length;
+        if (need <= 0) break;
+        const probed = probes ? read(probes[index], need) : [];
+        rows.push(...(probed.length === need ? probed : read(part, need)));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
     });
+  }
+
+  count(filter: ListFilter = {}): Promise<ListTotal> {
+    return this.run((db) => this.boundedCount(db, filter, this.exactCountBound));
+  }
+
+  /** SQLite has no row estimate to offer: past the bound the count says "more than the bound" (bound + 1). */
+  private boundedCount(db: Database.Database, filter: ListFilter, bound: number, dialect = this.dialect()): ListTotal {
+    const query = boundedCountQuery(filter, dialect, bound);
+    const { n } = this.statement(db, query.sql).get(...query.params) as { n: number };
+    return { count: n, exact: n <= bound };
+  }
+
+  facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
+    return this.run((db) => {
+      const matching = facetFilter(field, filter);
+      const dialect = this.commonSearch(db, matching) ? scanDialect : this.dialect();
+      const query = facetQuery(field, filter, dialect);
+      const rows = this.statement(db, query.sql).all(...query.params) as { value: string; n: number }[];
+      const { exact } = this.boundedCount(db, matching, FACET_LIMITS.rows, dialect);
+      return { field, values: rows.map((row) => ({ value: row.value, count: row.n })), exact };
+    });
+  }
+
+  /**
+   * Whether the filter's `q` is a common word: found in at least `SEARCH_COMMON_MATCHES` of the newest
+   * `SEARCH_PROBE_ROWS` rows the other filters match. Its index entries are many (reading them all costs more than a
+   * scan newest first, which soon has what it needs).
+   */
+  private commonSearch(db: Database.Database, filter: ListFilter): boolean {
+    const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
+    const probe = searchProbeParts(normalized, scanDialect)?.[0];
+    if (!probe) return false;
+    const { n } = this.statement(db, `SELECT count(*) AS n FROM ${probe.from} ${probe.where}`).get(...probe.params) as { n: number };
+    return n >= SEARCH_COMMON_MATCHES;
   }
 
   /** A statement prepared once per SQL text (the list queries vary with their filters). */
@@ -731,11 +1082,9 @@ export class SqliteStore implements PlaygroundStore {
 
   listTraces(filter: ListFilter = {}): Promise<TraceList> {
     return this.run((db) => {
-      const query = traceListWhere(filter, sqliteDialect);
-      const rows = this.statement(db, listTracesSql(sqliteDialect, query.where, '?')).all(
-        ...query.params,
-        query.limit + 1,
-      ) as TraceSummaryRow[];
+      const dialect = this.dialect();
+      const query = traceListWhere(filter, dialect);
+      const rows = this.statement(db, listTracesSql(dialect, query.where, '?')).all(...query.params, query.limit + 1) as TraceSummaryRow[];
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
         items: rows.slice(0, query.limit).map(traceSummaryFromRow),
@@ -746,7 +1095,7 @@ export class SqliteStore implements PlaygroundStore {
 
   listThreads(filter: ThreadFilter = {}): Promise<ThreadList> {
     return this.run((db) => {
-      const query = threadListQuery(filter, sqliteDialect.placeholder);
+      const query = threadListQuery(filter, scanDialect.placeholder);
       const rows = this.statement(db, query.sql).all(...query.params) as ThreadSummaryRow[];
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
@@ -850,6 +1199,109 @@ export class SqliteStore implements PlaygroundStore {
 
   importJsonl(input: Readable): Promise<WriteResult> {
     return readJsonl(input, (records, steps) => this.write(records, steps));
+  }
+
+  async pruneBatch(beforeMs: number, rows: number): Promise<PruneBatch> {
+    // Selected on the read connection (WAL: beside the writes); only the deletes take the write lock.
+    const selected = await this.run(() => {
+      const traces = this.selectPrune.traces.all({ before: beforeMs, rows }) as {
+        trace_id: string;
+        thread_id: string | null;
+        start_ms: number;
+      }[];
+      const bound = orphanBound(beforeMs, traces);
+      const generations = this.selectPrune.orphanGenerations.all({ before: bound, rows }) as { trace_id: string; span_id: string }[];
+      const logs = this.selectPrune.orphanLogs.all({ before: bound, rows }) as { seq: number }[];
+      return { traces, bound, generations, logs };
+    });
+    const ops: SqliteWriteOp[] = [];
+    for (const { trace_id } of selected.traces) {
+      ops.push([PRUNE.generations, [trace_id, beforeMs]], [PRUNE.steps, [trace_id, beforeMs]]);
+      ops.push([PRUNE.spans, [trace_id]], [PRUNE.logs, [trace_id]], [PRUNE.trace, [trace_id]]);
+    }
+    for (const thread of new Set(selected.traces.map((trace) => trace.thread_id))) {
+      if (thread !== null) ops.push([PRUNE.thread, [thread]], [PRUNE.threadStart, [thread]]);
+    }
+    for (const { trace_id, span_id } of selected.generations) {
+      ops.push([PRUNE.generation, [trace_id, span_id, selected.bound]]);
+      ops.push([PRUNE.span, [trace_id, span_id]], [PRUNE.spanLogs, [trace_id, span_id]]);
+    }
+    for (const { seq } of selected.logs) ops.push([PRUNE.log, [seq]]);
+    if (ops.length === 0) return NO_PRUNE;
+    let heldMs = 0;
+    const changes = await this.transaction(ops, (ms) => {
+      heldMs = ms;
+    });
+    return {
+      heldMs,
+      generations: changes[PRUNE.generations] + changes[PRUNE.generation],
+      steps: changes[PRUNE.steps],
+      spans: changes[PRUNE.spans] + changes[PRUNE.span],
+      logs: changes[PRUNE.logs] + changes[PRUNE.spanLogs] + changes[PRUNE.log],
+      traces: changes[PRUNE.trace],
+      threads: changes[PRUNE.thread],
+    };
+  }
+
+  /**
+   * The pages in use: the file less its free pages, as the file will be once they are given back. The WAL is not
+   * counted: it holds pages on their way into the file, emptied at each checkpoint but kept at its largest size on
+   * disk (tens of MB under steady writes), so counting it would delete data for space it does not take for good.
+   */
+  storageBytes(): Promise<number> {
+    return this.run((db) => {
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      const used = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+      return used * pageSize;
+    });
+  }
+
+  async generationsOverSize(maxBytes: number): Promise<number> {
+    const bytes = await this.storageBytes();
+    if (bytes <= maxBytes) return 0;
+    const { count } = await this.run((db) => db.prepare('SELECT count(*) AS count FROM genspan_generations').get() as { count: number });
+    return Math.ceil((count * (bytes - maxBytes)) / bytes);
+  }
+
+  async sizePruned(): Promise<void> {}
+
+  /**
+   * Files created with incremental auto-vacuum give their free pages back, a few MB per transaction; older files keep
+   * them for new rows (the file stops growing but does not shrink) until `vacuum()`.
+   */
+  async reclaimSpace(): Promise<number> {
+    const pages = () =>
+      this.run((db) => ({
+        incremental: db.pragma('auto_vacuum', { simple: true }) === 2,
+        count: db.pragma('page_count', { simple: true }) as number,
+        free: db.pragma('freelist_count', { simple: true }) as number,
+        size: db.pragma('page_size', { simple: true }) as number,
+      }));
+    const before = await pages();
+    if (!before.incremental) return 0;
+    let now = before;
+    while (now.free > 0) {
+      const step = Math.min(now.free, RECLAIM_PAGES_PER_STEP);
+      await this.transaction(Array.from({ length: step }, (): SqliteWriteOp => [PRUNE.reclaimPage, []]));
+      const next = await pages();
+      if (next.free >= now.free) break;
+      now = next;
+    }
+    return (before.count - now.count) * before.size;
+  }
+
+  /** VACUUM rewrites the whole file (as long as it takes, holding writers off): `genspan prune --vacuum` only. */
+  vacuum(): Promise<void> {
+    return this.run((db) => {
+      const busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
+      db.pragma(`busy_timeout = ${Math.max(busyTimeoutMs, OPEN_BUSY_TIMEOUT_MS)}`);
+      try {
+        db.pragma('auto_vacuum = INCREMENTAL');
+        db.exec('VACUUM');
+      } finally {
+        db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      }
+    });
   }
 
   /**

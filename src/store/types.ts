@@ -1,10 +1,12 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
+import type { FacetField } from '../generation/list-query.js';
 import type { GenerationRecord } from '../generation/record.js';
-import type { ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
+import type { FacetList, ListTotal, ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import type { StepRecord, TraceThread } from '../generation/step-record.js';
 import type { IngestStore, StepBatch, WriteResult } from '../ingest/contract.js';
+import type { RetentionStore } from './retention.js';
 
 export interface ListPage {
   /** Newest first (by start time, then id). */
@@ -33,6 +35,13 @@ export interface GenerationStore {
   write(records: readonly GenerationRecord[], steps?: StepBatch): Promise<WriteResult>;
   get(id: string): Promise<GenerationRecord | undefined>;
   list(filter?: ListFilter): Promise<ListPage>;
+  /**
+   * How many generations the filter matches (its cursor, sort and limit ignored): exact up to
+   * `LIST_TOTAL_EXACT_BOUND` (or the store's `exactCountBound`), else an estimate above it with `exact: false`.
+   */
+  count(filter?: ListFilter): Promise<ListTotal>;
+  /** A facet's values with their counts under the filter's other fields; see `FacetList`. */
+  facets(field: FacetField, filter?: ListFilter): Promise<FacetList>;
   /**
    * Everything stored, in pages read one at a time (memory stays bounded whatever the store holds): every generation
    * record (oldest first), then every step (trace by trace), each page with the threads of the traces it begins.
@@ -92,4 +101,4 @@ export interface TraceStore {
 }
 
 /** A store the exporters and the server write to and read from: `SqliteStore` and `PostgresStore`. */
-export type PlaygroundStore = GenerationStore & IngestStore & ExperimentStore & TraceStore;
+export type PlaygroundStore = GenerationStore & IngestStore & ExperimentStore & TraceStore & RetentionStore;

@@ -284,11 +284,14 @@ function classify(span: NormalizedSpan, attributes: Attributes): Kind {
   const openInference = attributes[OpenInference.SPAN_KIND];
   if (openInference !== undefined) return kindOf(OPEN_INFERENCE_TYPES, openInference);
   const operation = attributes[GenAI.OPERATION_NAME];
-  if (operation !== undefined) return kindOf(GENAI_TYPES, operation);
+  // An operation the GenAI table does not name (OpenLLMetry writes `workflow` and `task` there too) leaves the type to
+  // the conventions below, and is AI work whatever they say.
+  if (typeof operation === 'string' && GENAI_TYPES[operation]) return kindOf(GENAI_TYPES, operation);
   const vercel = vercelOperation(attributes);
   if (vercel !== undefined) return kindOf(VERCEL_TYPES, vercel);
   const openLLMetry = attributes[OpenLLMetry.SPAN_KIND];
   if (openLLMetry !== undefined) return kindOf(OPENLLMETRY_TYPES, openLLMetry);
+  if (operation !== undefined) return kindOf(GENAI_TYPES, operation);
   const requestType = attributes[OpenLLMetry.REQUEST_TYPE];
   if (requestType !== undefined) return kindOf(OPENLLMETRY_REQUEST_TYPES, requestType);
   // Langfuse reads a tool name alone as a tool observation (span-conventions.md §6.1, rule 7).
@@ -489,7 +492,21 @@ function describe(span: NormalizedSpan): StepDescription {
   description.output = firstText(values, OUTPUT_SLOTS);
   description.tags = readTags(values, ignored);
   description.metadata = readMetadata(attributes, found, ignored);
+  if (kind.type === 'undefined' && attributes[OpenInference.SPAN_KIND] === OpenInferenceSpanKind.PROMPT)
+    readPromptStep(attributes, description);
   return description;
+}
+
+/**
+ * An OpenInference prompt span (a LangChain prompt template): its input is its variables (`input.value` holds only
+ * one of them when there is one), and its template text is kept in its metadata, so the model call the template
+ * fed can be given both (src/ingest/templates.ts).
+ */
+function readPromptStep(attributes: Attributes, description: StepDescription): void {
+  const variables = nonEmpty(attributes[OpenInference.PROMPT_TEMPLATE_VARIABLES]);
+  if (variables !== undefined) description.input = variables;
+  const template = nonEmpty(attributes[OpenInference.PROMPT_TEMPLATE]);
+  if (template !== undefined) description.metadata = { ...description.metadata, [OpenInference.PROMPT_TEMPLATE]: template };
 }
 
 /**

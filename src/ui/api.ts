@@ -1,9 +1,10 @@
 import type { Experiment, ExperimentRequest } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
-import { listQueryString } from '../generation/list-query.js';
+import { type FacetField, listQueryString } from '../generation/list-query.js';
 import type {
   ExperimentDetail,
   ExperimentList,
+  FacetList,
   GenerationItem,
   GenerationList,
   OmittedSetting,
@@ -29,7 +30,9 @@ export type {
   Experiment,
   ExperimentDetail,
   ExperimentRequest,
+  FacetList,
   GenerationItem,
+  GenerationList,
   OmittedSetting,
   PlaygroundConfig,
   ProviderInfo,
@@ -126,9 +129,16 @@ export function fetchConfig(): Promise<PlaygroundConfig> {
   return getJson<PlaygroundConfig>('/api/playground/config');
 }
 
-export function fetchList(query: ListQuery): Promise<GenerationList> {
-  const search = listQueryString(query);
+/** A page of the list; `limit` defaults to the API's page size. */
+export function fetchList(query: ListQuery, limit?: number): Promise<GenerationList> {
+  const search = listQueryString({ ...query, limit });
   return getJson<GenerationList>(`/api/generations${search ? `?${search}` : ''}`);
+}
+
+/** A field's values with their counts among the generations the other filters match, for suggestions. */
+export function fetchFacets(field: FacetField, query: ListQuery): Promise<FacetList> {
+  const search = listQueryString({ ...query, sort: undefined, cursor: undefined });
+  return getJson<FacetList>(`/api/facets?field=${encodeURIComponent(field)}${search ? `&${search}` : ''}`);
 }
 
 export function fetchExperiments(): Promise<ExperimentList> {

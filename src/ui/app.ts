@@ -1,9 +1,20 @@
 import { describeCost, formatCost } from '../generation/cost-format.js';
-import { DEFAULT_LIST_SORT, LIST_QUERY_PARAMETERS, LIST_SORTS, type ListSort } from '../generation/list-query.js';
+import {
+  DEFAULT_LIST_SORT,
+  FACET_FIELDS,
+  type FacetField,
+  LIST_PAGE_SIZE,
+  LIST_QUERY_PARAMETERS,
+  LIST_SORTS,
+  type ListSort,
+  listQueryString,
+} from '../generation/list-query.js';
+import type { ListTotal } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
 import {
   ApiError,
   fetchConfig,
+  fetchFacets,
   fetchGeneration,
   fetchList,
   fetchTrace,
@@ -18,7 +29,10 @@ import { formatTime, generationView, previewText, rerunOrigin, typeBadge } from 
 import { byId, h, replaceChildren, safeHref } from './dom.js';
 import { editorView, originComparison } from './editor.js';
 import { experimentListView, experimentView, newExperimentView, type View } from './experiments.js';
+import { LIST_VIEWS, type ListState, type ListView, listStateSearch, readListState } from './list-state.js';
 import { revealCurrentStep, traceExplorer } from './step-tree.js';
+import { attachSuggestions, type Suggestions } from './suggest.js';
+import { describeTotal, generationTable, jumpablePages, pager, TABLE_PAGE_SIZE } from './table.js';
 import { threadListView, threadView, traceListView, traceView } from './traces.js';
 
 /**
@@ -29,6 +43,9 @@ import { threadListView, threadView, traceListView, traceView } from './traces.j
 const list = byId<HTMLOListElement>('generation-list');
 const listStatus = byId('list-status');
 const loadMore = byId<HTMLButtonElement>('load-more');
+const tableSlot = byId('table-slot');
+const filtersSummary = byId('filters-summary');
+const viewButtons = document.querySelectorAll<HTMLButtonElement>('.view-toggle button');
 const filters = byId<HTMLFormElement>('filters');
 const sortSelect = byId<HTMLSelectElement>('filter-sort');
 const detail = byId('detail');
@@ -48,6 +65,15 @@ const authError = byId('auth-error');
 let config: PlaygroundConfig | null = null;
 let query: ListQuery = {};
 let nextCursor: string | null = null;
+/** How the list is shown, and the table's page (1-based). */
+let view: ListView = 'cards';
+let tablePage = 1;
+/**
+ * The cursor that fetches each table page reached so far (page 1: none), for the current query: a jump walks the
+ * list's cursor from the nearest page known, `LIST_PAGE_SIZE.max` generations a request.
+ */
+let pageCursors = new Map<number, string | null>([[1, null]]);
+let pageCursorsQuery = '';
 let currentId: string | null = null;
 /** Ignores answers to requests a newer one has replaced. */
 let listRequest = 0;
@@ -163,7 +189,214 @@ function listItem(item: GenerationItem): HTMLElement {
   );
 }
 
+const VIEW_KEY = 'genspan.listView';
+
+/** The view this browser last chose (cards when none, or when storage is off). */
+function rememberedView(): ListView {
+  try {
+    const stored = localStorage.getItem(VIEW_KEY);
+    return (LIST_VIEWS as readonly (string | null)[]).includes(stored) ? (stored as ListView) : 'cards';
+  } catch {
+    return 'cards';
+  }
+}
+
+function rememberView(chosen: ListView): void {
+  try {
+    localStorage.setItem(VIEW_KEY, chosen);
+  } catch {
+    // Storage off: the URL still holds the view.
+  }
+}
+
+function listState(): ListState {
+  return { query, view, page: view === 'table' ? tablePage : 1 };
+}
+
+/** Records the list's state in the URL as a new history entry, so back and forward step through it. */
+function pushListState(): void {
+  const search = listStateSearch(listState());
+  if (search !== location.search) history.pushState(null, '', `${location.pathname}${search}${location.hash}`);
+  shownSearch = location.search;
+}
+
+/** The query string the list on show was read from or written to: back and forward to another one reload the list. */
+let shownSearch = '';
+
+/** A time as `datetime-local` shows it: the browser's local time, to the second. */
+function localInputTime(iso: string | undefined): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** Puts a query into the filter form, field by field (values as properties: text stays text). */
+function fillFilters(filled: ListQuery): void {
+  const field = LIST_QUERY_PARAMETERS;
+  const set = (name: string, value: string | undefined) => {
+    const input = filters.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null;
+    if (input) input.value = value ?? '';
+  };
+  set(field.q, filled.q);
+  set(field.model, filled.model);
+  set(field.provider, filled.provider);
+  set(field.serviceName, filled.serviceName);
+  set(field.tag, filled.tag);
+  set(field.from, localInputTime(filled.from));
+  set(field.to, localInputTime(filled.to));
+  set(field.sort, filled.sort ?? DEFAULT_LIST_SORT);
+  (filters.elements.namedItem(field.errorsOnly) as HTMLInputElement).checked = filled.errorsOnly === true;
+  showActiveFilters();
+}
+
+/** The filters' summary says how many are set, so a collapsed panel still tells. */
+function showActiveFilters(): void {
+  const active = Object.entries(query).filter(([name, value]) => name !== 'sort' && value !== undefined && value !== '').length;
+  filtersSummary.textContent = active > 0 ? `Filters (${active} active)` : 'Filters';
+}
+
+/** Shows the list as the URL now says (back and forward). */
+function applyUrlState(): void {
+  startListState();
+  void loadList(false);
+}
+
+function showView(): void {
+  document.body.classList.toggle('table-view', view === 'table');
+  for (const button of viewButtons) button.setAttribute('aria-pressed', String(button.dataset.view === view));
+  list.hidden = view === 'table';
+  tableSlot.hidden = view !== 'table';
+  if (view === 'table') loadMore.hidden = true;
+}
+
+/** Suggestions of a filter field: its values among the generations the other filters match, with their counts. */
+const suggestionRequests = new Map<FacetField, number>();
+async function suggest(field: FacetField, suggestions: Suggestions): Promise<void> {
+  const request = (suggestionRequests.get(field) ?? 0) + 1;
+  suggestionRequests.set(field, request);
+  try {
+    const facets = await fetchFacets(field, readFilters());
+    if (suggestionRequests.get(field) === request) suggestions.offer(facets.values, facets.exact);
+  } catch (error) {
+    // Suggestions are a convenience: the field still takes any text, and the list reports what the server says.
+    if (suggestionRequests.get(field) === request) suggestions.offer([], true);
+    needsToken(error);
+  }
+}
+
+/** Keeps what each page's cursor is for the current query only. */
+function cursorsForQuery(): Map<number, string | null> {
+  const key = listQueryString(query);
+  if (key !== pageCursorsQuery) {
+    pageCursors = new Map([[1, null]]);
+    pageCursorsQuery = key;
+  }
+  return pageCursors;
+}
+
+/**
+ * The cursor of table page `page`, walking from the nearest page whose cursor is known; when the list ends before it,
+ * the last page there is instead. Null when `request` was replaced meanwhile.
+ */
+async function cursorOfPage(page: number, request: number): Promise<{ page: number; cursor: string | null } | null> {
+  const cursors = cursorsForQuery();
+  const perRequest = LIST_PAGE_SIZE.max / TABLE_PAGE_SIZE;
+  let known = Math.max(...[...cursors.keys()].filter((each) => each <= page));
+  while (known < page) {
+    const pages = Math.min(page - known, perRequest);
+    const walked = await fetchList({ ...query, cursor: cursors.get(known) ?? undefined }, pages * TABLE_PAGE_SIZE);
+    if (request !== listRequest) return null;
+    if (!walked.nextCursor) {
+      const last = known + Math.max(1, Math.ceil(walked.items.length / TABLE_PAGE_SIZE)) - 1;
+      return last === known ? { page: known, cursor: cursors.get(known) ?? null } : cursorOfPage(last, request);
+    }
+    known += pages;
+    cursors.set(known, walked.nextCursor);
+  }
+  return { page, cursor: cursors.get(page) ?? null };
+}
+
+/** The element with focus, by its focus key, when it is one a re-render replaces. */
+function focusedKey(): string | undefined {
+  const active = document.activeElement;
+  return active instanceof HTMLElement && tableSlot.contains(active) ? active.dataset.focusKey : undefined;
+}
+
+function restoreFocus(key: string | undefined): void {
+  if (!key) return;
+  const again = tableSlot.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
+  (again && !(again as HTMLButtonElement).disabled ? again : tableSlot.querySelector<HTMLElement>('.table-scroll'))?.focus();
+}
+
+function tableStatus(total: ListTotal, page: number, count: number): string {
+  if (count === 0) return 'No generations match.';
+  const pages = total.exact ? ` of ${jumpablePages(total).toLocaleString()}` : '';
+  return `${describeTotal(total)} · page ${page.toLocaleString()}${pages}`;
+}
+
+async function loadTable(): Promise<void> {
+  const request = ++listRequest;
+  listStatus.textContent = 'Loading…';
+  tableSlot.setAttribute('aria-busy', 'true');
+  try {
+    const target = await cursorOfPage(tablePage, request);
+    if (!target) return;
+    const result = await fetchList({ ...query, cursor: target.cursor ?? undefined }, TABLE_PAGE_SIZE);
+    if (request !== listRequest) return;
+    if (target.page !== tablePage) {
+      // The list ended before the page asked for: its last page stands in, and the URL says so.
+      tablePage = target.page;
+      history.replaceState(null, '', `${location.pathname}${listStateSearch(listState())}${location.hash}`);
+      shownSearch = location.search;
+    }
+    if (result.nextCursor) cursorsForQuery().set(tablePage + 1, result.nextCursor);
+    const focus = focusedKey();
+    const sort = query.sort ?? DEFAULT_LIST_SORT;
+    replaceChildren(
+      tableSlot,
+      generationTable(result.items, {
+        sort,
+        currentId,
+        label: `Generations, ${LIST_SORTS[sort].toLowerCase()}, page ${tablePage}`,
+        onSort: (chosen) => {
+          query = { ...query, sort: chosen === DEFAULT_LIST_SORT ? undefined : chosen };
+          sortSelect.value = chosen;
+          labelList(chosen);
+          tablePage = 1;
+          pushListState();
+          void loadList(false);
+        },
+      }),
+      result.items.length > 0 || tablePage > 1
+        ? pager({
+            page: tablePage,
+            last: Math.max(jumpablePages(result.total), tablePage),
+            exact: result.total.exact,
+            hasNext: result.nextCursor !== null,
+            onPage: (chosen) => {
+              if (chosen === tablePage) return;
+              tablePage = chosen;
+              pushListState();
+              void loadList(false);
+            },
+          })
+        : null,
+    );
+    restoreFocus(focus);
+    listStatus.textContent = tableStatus(result.total, tablePage, result.items.length);
+  } catch (error) {
+    if (request !== listRequest) return;
+    listStatus.textContent = needsToken(error) ? tokenNeeded() : `Could not load generations: ${message(error)}`;
+  } finally {
+    if (request === listRequest) tableSlot.removeAttribute('aria-busy');
+  }
+}
+
 async function loadList(append: boolean): Promise<void> {
+  if (view === 'table') return loadTable();
   const request = ++listRequest;
   listStatus.textContent = 'Loading…';
   loadMore.disabled = true;
@@ -186,9 +419,13 @@ async function loadList(append: boolean): Promise<void> {
 }
 
 function markCurrent(): void {
-  for (const link of list.querySelectorAll<HTMLAnchorElement>('a.item')) {
-    if (link.dataset.id === currentId) link.setAttribute('aria-current', 'true');
-    else link.removeAttribute('aria-current');
+  for (const item of list.querySelectorAll<HTMLElement>('a.item, tr[data-id]')) {
+    if (item.dataset.id === currentId) item.setAttribute('aria-current', 'true');
+    else item.removeAttribute('aria-current');
+  }
+  for (const row of tableSlot.querySelectorAll<HTMLElement>('tr[data-id]')) {
+    if (row.dataset.id === currentId) row.setAttribute('aria-current', 'true');
+    else row.removeAttribute('aria-current');
   }
 }
 
@@ -378,16 +615,52 @@ async function start(): Promise<void> {
   route(false);
 }
 
+/** The list's state as the URL holds it, before anything loads. */
+function startListState(): void {
+  shownSearch = location.search;
+  const state = readListState(location.search);
+  query = state.query;
+  view = state.view ?? rememberedView();
+  tablePage = state.page;
+  fillFilters(query);
+  labelList(query.sort);
+  showView();
+}
+
 filters.addEventListener('submit', (event) => {
   event.preventDefault();
   query = readFilters();
   labelList(query.sort);
+  showActiveFilters();
+  tablePage = 1;
+  pushListState();
   void loadList(false);
 });
 filters.addEventListener('reset', () => {
   query = {};
   labelList();
+  showActiveFilters();
+  tablePage = 1;
+  pushListState();
   void loadList(false);
+});
+for (const button of viewButtons) {
+  button.addEventListener('click', () => {
+    const chosen = button.dataset.view as ListView;
+    if (chosen === view) return;
+    view = chosen;
+    rememberView(chosen);
+    pushListState();
+    showView();
+    void loadList(false);
+  });
+}
+for (const [field, filterField] of Object.entries(FACET_FIELDS) as [FacetField, keyof typeof LIST_QUERY_PARAMETERS][]) {
+  const input = filters.elements.namedItem(LIST_QUERY_PARAMETERS[filterField]) as HTMLInputElement;
+  const suggestions: Suggestions = attachSuggestions(input, () => void suggest(field, suggestions));
+}
+window.addEventListener('popstate', () => {
+  if (location.search !== shownSearch) applyUrlState();
 });
 loadMore.addEventListener('click', () => void loadList(true));
 replayThese.addEventListener('click', () => {
@@ -407,4 +680,5 @@ authForm.addEventListener('submit', (event) => {
 window.addEventListener('hashchange', () => route(true));
 
 fillSortChoices();
+startListState();
 void start();

@@ -142,6 +142,13 @@ describe.each(STORES)('a LangChain.js run under OpenInference, with the OpenAI c
               { role: 'user', content: 'Weather in Lima?' },
             ],
             messageCompletion: expect.objectContaining({ content: 'Fake reply to: Weather in Lima?' }),
+            // The prompt template step beside the LangChain span fed the call: the merged generation gets it.
+            template: [
+              { role: 'system', content: 'You are terse.' },
+              { role: 'user', content: 'Weather in {city}?' },
+            ],
+            templateFormat: 'f-string',
+            variables: { city: 'Lima' },
           });
           expect(detail?.steps.find((step) => step.spanId === model.spanId)?.generationId).toBe(generations[0].id);
           expect(detail?.steps.find((step) => step.name === 'get_weather')).toMatchObject({

@@ -99,7 +99,9 @@ describe('genspan serve: the list sorted by cost', () => {
   it('answers an unknown sort, or a cursor of another order, with 400 and one clear message', async () => {
     const bad = await getJson<{ message: string }>(`${server.url}/api/generations?sort=cheapest`);
     expect(bad.status).toBe(400);
-    expect(bad.body.message).toBe('query parameter "sort" must be one of newest, cost_desc, cost_asc');
+    expect(bad.body.message).toBe(
+      'query parameter "sort" must be one of newest, cost_desc, cost_asc, duration_desc, duration_asc, tokens_desc, tokens_asc',
+    );
     const newest = await getJson<GenerationList>(`${server.url}/api/generations?limit=1`);
     const cursor = encodeURIComponent(newest.body.nextCursor ?? '');
     const mixed = await getJson<{ message: string }>(`${server.url}/api/generations?sort=cost_desc&cursor=${cursor}`);

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerationItem, GenerationList } from '../../src/server/index.js';
+import type { FacetList, GenerationItem, GenerationList } from '../../src/server/index.js';
 import { type CliServer, startCliServer, tempDir } from '../support/cli.js';
 import { generationsOfTrace, getJson, sendSpans } from '../support/sender.js';
 
@@ -58,7 +58,8 @@ describe('genspan serve, end to end with the official OTLP exporters in another 
 
     const single = await getJson<GenerationItem>(`${server.url}/api/generations/${item.id}`);
     expect(single.status).toBe(200);
-    expect(single.body).toEqual(item);
+    // The detail also names the generation's step: the span's own, whose id is the record's.
+    expect(single.body).toEqual({ ...item, stepId: item.id });
   });
 
   it('stores the generation of real @opentelemetry/instrumentation-openai spans, joined with their log records', async () => {
@@ -95,7 +96,37 @@ describe('genspan serve, end to end with the official OTLP exporters in another 
     expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
 
     const none = await getJson<GenerationList>(`${server.url}/api/generations?service=nobody`);
-    expect(none.body).toEqual({ items: [], nextCursor: null });
+    expect(none.body).toEqual({ items: [], nextCursor: null, total: { count: 0, exact: true } });
+  });
+
+  it('answers the total matching with the list, and facets of model, provider, service and tag under the filters', async () => {
+    await sendSpans({ endpoint: server.url, protocol: 'json', scenario: 'steps', label: 'facet-ünïcode' });
+    const all = await getJson<GenerationList>(`${server.url}/api/generations?service=sender-steps&limit=500`);
+    const stepCount = all.body.items.length;
+    expect(stepCount).toBeGreaterThan(0);
+
+    const page = await getJson<GenerationList>(`${server.url}/api/generations?service=SENDER-STEPS&model=E2E-Model&limit=1`);
+    expect(page.body.items).toHaveLength(1);
+    expect(page.body.total).toEqual({ count: stepCount, exact: true });
+    const searched = await getJson<GenerationList>(`${server.url}/api/generations?q=${encodeURIComponent('FACET-ÜNÏ')}`);
+    expect(searched.body.total).toEqual({ count: 1, exact: true });
+
+    const models = await getJson<FacetList>(`${server.url}/api/facets?field=model&service=Sender-Steps&model=other`);
+    expect(models.status).toBe(200);
+    expect(models.body).toEqual({ field: 'model', values: [{ value: 'e2e-model', count: stepCount }], exact: true });
+    const tags = await getJson<FacetList>(`${server.url}/api/facets?field=tag&q=${encodeURIComponent('facet-ünïcode')}`);
+    expect(tags.body).toEqual({ field: 'tag', values: [{ value: 'e2e', count: 1 }], exact: true });
+    const services = await getJson<FacetList>(`${server.url}/api/facets?field=service&provider=OPENAI`);
+    expect(services.body.values.map((value) => value.value)).toContain('sender-steps');
+    const providers = await getJson<FacetList>(`${server.url}/api/facets?field=provider&service=nobody`);
+    expect(providers.body).toEqual({ field: 'provider', values: [], exact: true });
+
+    const unknown = await getJson<{ message: string }>(`${server.url}/api/facets?field=color`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toBe('query parameter "field" must be one of model, provider, service, tag');
+    const badFilter = await getJson<{ message: string }>(`${server.url}/api/facets?field=model&from=yesterday`);
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body.message).toMatch(/from.*ISO-8601/);
   });
 
   it('answers bad query parameters and unknown ids clearly', async () => {

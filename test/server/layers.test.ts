@@ -71,6 +71,14 @@ describe('genspan serve: one generation per LLM call traced by two layers, over 
           const calls = detail?.steps.filter((step) => step.type === 'llm') ?? [];
           expect(calls.length).toBeGreaterThan(1);
           for (const call of calls) expect(call.generationId).toBe(generations[0].id);
+          // LangChain's prompt template step fed the call (src/ingest/templates.ts).
+          if (scenario === 'langchain') {
+            expect(generations[0].generation).toMatchObject({ templateFormat: 'f-string', variables: { city: 'Lima' } });
+            expect(generations[0].generation.template).toEqual([
+              { role: 'system', content: 'You are terse.' },
+              { role: 'user', content: 'Weather in {city}?' },
+            ]);
+          }
         }
       });
     }

@@ -26,11 +26,13 @@ import {
   T0_MS,
   traceIdOf,
 } from './fixtures.js';
+import { retentionContract } from './retention-contract.js';
+import { type IndexedStore, type SearchHarness, searchContract } from './search-contract.js';
 import { stepContract } from './step-contract.js';
 
-export interface StoreHarness {
+export interface StoreHarness extends SearchHarness {
   /** A new, empty store (each call gets its own database). */
-  create(): Promise<PlaygroundStore>;
+  create(options?: Parameters<SearchHarness['create']>[0]): Promise<IndexedStore>;
 }
 
 async function collectAll(store: PlaygroundStore, filter: ListFilter = {}): Promise<GenerationRecord[]> {
@@ -125,6 +127,8 @@ export function storeContract(name: string, harness: StoreHarness): void {
     });
 
     stepContract(create);
+    retentionContract(create);
+    searchContract(harness, opened);
 
     describe('writes', () => {
       it('stores a batch and counts a redelivered batch as duplicates', async () => {
@@ -549,6 +553,77 @@ export function storeContract(name: string, harness: StoreHarness): void {
         expect(await pageAll(store, { minCost: 0.001, sort: 'cost_asc' }, 4)).toEqual(byCost(bounded, 1));
       });
 
+      /**
+       * 60 records, 5 to a start time: durations 0.5, 1.25 and 3 s repeat (every 4th has none, every 7th says "slow",
+       * which is no number), token counts 10, 200 and 3000 repeat on another cycle (every 5th has no total); the 20
+       * newest mention "banana".
+       */
+      const measured = (): GenerationRecord[] =>
+        manyRecords(60, 1, (index) => Math.floor(index / 5) * 1000).map((record, index) => {
+          const duration = index % 4 === 3 ? null : index % 7 === 6 ? 'slow' : [0.5, 1.25, 3][index % 3];
+          const tokenCount = index % 5 === 4 ? null : [10, 200, 3000][index % 2 === 0 ? index % 3 : (index + 1) % 3];
+          // Every 5th has no total: its input and output (12 + 3) count, except every 10th, which has none of them.
+          const counts = index % 10 === 9 ? { inputTokenCount: null, outputTokenCount: null } : {};
+          // Index 2 holds NUL: PostgreSQL cannot read its JSON, so in both stores it has neither value.
+          const content = index >= 40 ? 'Say banana' : index === 2 ? 'Say \u0000 hello' : 'Say hello';
+          record.generation = { ...record.generation, duration, tokenCount, ...counts, messages: [{ role: 'user', content }] };
+          return record;
+        });
+      const numberOf = (record: GenerationRecord, key: 'duration' | 'tokenCount'): number | undefined => {
+        if (JSON.stringify(record.generation).includes('\\u0000')) return undefined;
+        const value = record.generation[key];
+        if (typeof value === 'number') return value;
+        const { inputTokenCount: input, outputTokenCount: output } = record.generation;
+        // Without a total, the tokens are input plus output.
+        return key === 'tokenCount' && typeof input === 'number' && typeof output === 'number' ? input + output : undefined;
+      };
+      /** Records with the value by it (equal values newest first), then those without it, newest first. */
+      const byValue = (records: readonly GenerationRecord[], key: 'duration' | 'tokenCount', direction: 1 | -1): string[] => {
+        const valued = newestFirst(records.filter((record) => numberOf(record, key) !== undefined));
+        valued.sort((a, b) => direction * ((numberOf(a, key) ?? 0) - (numberOf(b, key) ?? 0)));
+        return [...valued, ...newestFirst(records.filter((record) => numberOf(record, key) === undefined))].map((record) => record.id);
+      };
+
+      it('pages by duration and tokens, either way, ties newest first, records without the value last, none twice or missing', async () => {
+        const store = await create();
+        const records = measured();
+        await store.write(records);
+        for (const limit of [1, 7, 60]) {
+          expect(await pageAll(store, { sort: 'duration_desc' }, limit)).toEqual(byValue(records, 'duration', -1));
+          expect(await pageAll(store, { sort: 'duration_asc' }, limit)).toEqual(byValue(records, 'duration', 1));
+          expect(await pageAll(store, { sort: 'tokens_desc' }, limit)).toEqual(byValue(records, 'tokenCount', -1));
+          expect(await pageAll(store, { sort: 'tokens_asc' }, limit)).toEqual(byValue(records, 'tokenCount', 1));
+        }
+      });
+
+      it('sorts a filtered or searched list by duration and tokens', async () => {
+        const store = await create();
+        const records = measured();
+        await store.write(records);
+        await (store as Partial<IndexedStore>).indexesBuilt?.();
+        const tagged = records.filter((record) => (record.generation.tags as string[]).includes('batch-2'));
+        expect(await pageAll(store, { tag: 'batch-2', sort: 'duration_desc' }, 4)).toEqual(byValue(tagged, 'duration', -1));
+        expect(await pageAll(store, { tag: 'batch-2', sort: 'tokens_asc' }, 4)).toEqual(byValue(tagged, 'tokenCount', 1));
+        const banana = records.slice(40);
+        expect(await pageAll(store, { q: 'banana', sort: 'tokens_desc' }, 3)).toEqual(byValue(banana, 'tokenCount', -1));
+        expect(await pageAll(store, { q: 'BANANA', sort: 'duration_asc' }, 3)).toEqual(byValue(banana, 'duration', 1));
+      });
+
+      it('keeps duration and token cursors to their own order', async () => {
+        const store = await create();
+        await store.write(measured());
+        const longest = (await store.list({ limit: 2, sort: 'duration_desc' })).nextCursor ?? undefined;
+        const fewest = (await store.list({ limit: 2, sort: 'tokens_asc' })).nextCursor ?? undefined;
+        expect(longest && fewest).toBeTruthy();
+        await expect(store.list({ sort: 'duration_asc', cursor: longest })).rejects.toThrow(
+          /cursor continues the duration_desc order, not duration_asc \(pass nextCursor/,
+        );
+        await expect(store.list({ sort: 'cost_asc', cursor: fewest })).rejects.toThrow(
+          /cursor continues the tokens_asc order, not cost_asc/,
+        );
+        await expect(store.list({ sort: 'tokens_asc', cursor: longest })).rejects.toThrow(InvalidListFilterError);
+      });
+
       it('refuses a cursor from another order, and an unknown sort, with one clear error', async () => {
         const store = await create();
         await store.write(costed());
@@ -563,7 +638,9 @@ export function storeContract(name: string, harness: StoreHarness): void {
         await expect(store.list({ sort: 'cost_asc', cursor: highest })).rejects.toThrow(refused);
         await expect(store.list({ cursor: highest })).rejects.toThrow(refused);
         await expect(store.list({ sort: 'cost_desc', cursor: unpriced })).rejects.toThrow(refused);
-        await expect(store.list({ sort: 'cheapest' as 'cost_asc' })).rejects.toThrow(/sort must be one of newest, cost_desc, cost_asc/);
+        await expect(store.list({ sort: 'cheapest' as 'cost_asc' })).rejects.toThrow(
+          /sort must be one of newest, cost_desc, cost_asc, duration_desc, duration_asc, tokens_desc, tokens_asc/,
+        );
       });
     });
 

@@ -120,6 +120,19 @@ export function logRecord(options: { trace?: number; span?: number; atNs: bigint
   };
 }
 
+/** `count` records (as `manyRecords`) whose durations (0.5 to 5 s) and token counts (10 to 450) vary; every 4th has neither. */
+export function measuredRecords(count: number): GenerationRecord[] {
+  return manyRecords(count).map((record, index) => {
+    const measured = index % 4 !== 3;
+    record.generation = {
+      ...record.generation,
+      duration: measured ? 0.5 + (index % 10) / 2 : null,
+      tokenCount: measured ? 10 * (1 + (index % 45)) : null,
+    };
+    return record;
+  });
+}
+
 /** The order `list` must return: newest start first, then id descending. */
 export function newestFirst(records: readonly GenerationRecord[]): GenerationRecord[] {
   return [...records].sort((a, b) => {

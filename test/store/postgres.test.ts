@@ -13,7 +13,7 @@ import { POSTGRES_SCHEMA_VERSION, PostgresStore } from '../../src/store/postgres
 import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { type PostgresServer, startPostgres, stoppableServer } from '../support/postgres.js';
 import { storeContract } from './contract.js';
-import { makeStep, manyRecords, traceThread } from './fixtures.js';
+import { makeStep, manyRecords, measuredRecords, traceThread } from './fixtures.js';
 
 let server: PostgresServer;
 
@@ -26,8 +26,27 @@ afterAll(async () => {
 });
 
 storeContract('PostgresStore', {
-  create: async () => new PostgresStore({ connectionString: await server.createDatabase() }),
+  create: async (options) => new PostgresStore({ connectionString: await server.createDatabase(), ...options }),
+  migrated: async (fill) => {
+    const url = await server.createDatabase();
+    const previous = new PostgresStore({ connectionString: url });
+    await fill(previous);
+    await previous.indexesBuilt();
+    await previous.close();
+    await query(url, TO_SCHEMA_5);
+    return new PostgresStore({ connectionString: url });
+  },
 });
+
+/** Takes a current database back to schema 5 (before the search and case-insensitive indexes); its rows stay. */
+const TO_SCHEMA_5 = `
+DROP INDEX genspan_generations_search; DROP INDEX genspan_generations_service_ci; DROP INDEX genspan_generations_model_ci;
+DROP INDEX genspan_generations_provider_ci;
+CREATE INDEX genspan_generations_service ON genspan_generations (service_name, start_ms, id);
+CREATE INDEX genspan_generations_model ON genspan_generations (model, start_ms, id);
+CREATE INDEX genspan_generations_provider ON genspan_generations (provider, start_ms, id);
+UPDATE genspan_meta SET value = '5' WHERE key = 'schema_version';
+`;
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -54,7 +73,8 @@ describe('PostgresStore server', () => {
 
   it('writes a batch of 800 with one INSERT statement, and 2500 in three inside one transaction', async () => {
     const store = new PostgresStore({ connectionString: await server.createDatabase() });
-    await store.ready();
+    // The background index build runs its own statements: it is over before they are counted.
+    await store.indexesBuilt();
     const statements: string[] = [];
     const realQuery = pg.Client.prototype.query;
     const counting = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
@@ -204,6 +224,56 @@ describe('PostgresStore server', () => {
     }
   });
 
+  it('migrates a schema 6 database: the duration and token indexes are built concurrently after, and those orders read them', async () => {
+    const url = await server.createDatabase();
+    const first = new PostgresStore({ connectionString: url });
+    await first.write(measuredRecords(40));
+    await first.indexesBuilt();
+    await first.close();
+    await query(url, 'DROP INDEX genspan_generations_duration, genspan_generations_tokens');
+    await query(url, `UPDATE genspan_meta SET value = '6' WHERE key = 'schema_version'`);
+
+    const store = new PostgresStore({ connectionString: url });
+    await store.indexesBuilt();
+    const sent: { text: string; values: unknown[] }[] = [];
+    const realQuery = pg.Pool.prototype.query;
+    const capture = vi.spyOn(pg.Pool.prototype, 'query').mockImplementation(function (this: pg.Pool, ...args: unknown[]) {
+      if (typeof args[0] === 'string' && args[0].includes('AS sort_value')) sent.push({ text: args[0], values: args[1] as unknown[] });
+      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    try {
+      for (const sort of ['duration_desc', 'duration_asc', 'tokens_desc', 'tokens_asc'] as const) {
+        const page = await store.list({ sort, limit: 3 });
+        await store.list({ sort, limit: 3, cursor: page.nextCursor ?? undefined });
+      }
+    } finally {
+      capture.mockRestore();
+      await store.close();
+    }
+    expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
+      { value: String(POSTGRES_SCHEMA_VERSION) },
+    ]);
+    const sorted = sent.filter(({ text }) => /ORDER BY (coalesce\()?\(CASE WHEN strpos\(generation, /.test(text));
+    // Each order, without and with a cursor.
+    expect(sorted).toHaveLength(8);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      for (const { text, values } of sorted) {
+        const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values)).rows
+          .map((row) => row['QUERY PLAN'])
+          .join('\n');
+        const index = text.includes("'duration'") ? 'genspan_generations_duration' : 'genspan_generations_tokens';
+        expect(plan).not.toMatch(/Seq Scan/);
+        // On so few rows a bitmap scan of the index may win over reading it in order: either way, the index.
+        expect(plan).toMatch(new RegExp(`Index Scan (Backward )?(using|on) ${index}`));
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
   it('refuses a database holding a newer genspan schema', async () => {
     const url = await server.createDatabase();
     const first = new PostgresStore({ connectionString: url });
@@ -283,7 +353,8 @@ describe('PostgresStore server', () => {
   it('fails a query the server does not answer retryably after query_timeout, and the pool recovers', async () => {
     const url = await server.createDatabase();
     const store = new PostgresStore({ connectionString: url, pool: { query_timeout: 300 } });
-    await store.ready();
+    // The background index build is over first: the lock below would hold it up too.
+    await store.indexesBuilt();
     const records = manyRecords(3);
     // A lock held elsewhere keeps the insert waiting, as a server that stopped answering would.
     const holder = new pg.Client({ connectionString: url });
@@ -339,6 +410,51 @@ describe('PostgresStore server', () => {
       await reader.close();
       await query(url, `DROP OWNED BY ${role}`);
       await query(url, `DROP ROLE ${role}`);
+    }
+  });
+});
+
+describe('PostgresStore search indexes', () => {
+  it('builds the indexes of a schema 5 database concurrently: valid, serving LIKE, the exact ones replaced', async () => {
+    const url = await server.createDatabase();
+    const first = new PostgresStore({ connectionString: url });
+    await first.write(manyRecords(20));
+    await first.indexesBuilt();
+    await first.close();
+    await query(url, TO_SCHEMA_5);
+
+    const store = new PostgresStore({ connectionString: url });
+    await store.indexesBuilt();
+    expect((await store.list({ q: 'SAY HELLO', limit: 500 })).items).toHaveLength(20);
+    await store.close();
+    const indexes = await query<{ name: string; valid: boolean }>(
+      url,
+      `SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid
+       WHERE i.indrelid = 'genspan_generations'::regclass`,
+    );
+    const valid = Object.fromEntries(indexes.map((index) => [index.name, index.valid]));
+    expect(valid).toMatchObject({
+      genspan_generations_search: true,
+      genspan_generations_model_ci: true,
+      genspan_generations_provider_ci: true,
+      genspan_generations_service_ci: true,
+    });
+    expect(valid).not.toHaveProperty('genspan_generations_model');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // A table this small is read whole; without that choice, the plan shows which index serves the condition.
+      await client.query('SET enable_seqscan = off');
+      const plan = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT id FROM genspan_generations WHERE search_text LIKE '%hello%'`,
+      );
+      expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toMatch(/genspan_generations_search/);
+      const lower = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT id FROM genspan_generations WHERE lower(model) = lower('GPT-4o')`,
+      );
+      expect(lower.rows.map((row) => row['QUERY PLAN']).join('\n')).toMatch(/genspan_generations_model_ci/);
+    } finally {
+      await client.end();
     }
   });
 });

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { setTimeout as later } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { IncompatibleDatabaseError, StoreError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
 import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { storeContract } from './contract.js';
-import { makeStep, manyRecords, traceThread } from './fixtures.js';
+import { makeStep, manyRecords, measuredRecords, traceThread } from './fixtures.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-'));
 let fileCounter = 0;
@@ -17,7 +17,38 @@ const freshPath = () => join(folder, `store-${++fileCounter}.db`);
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-storeContract('SqliteStore', { create: async () => new SqliteStore({ path: freshPath() }) });
+/**
+ * Takes a current file back to the layout of schema 5 (before the search, tag and case-insensitive indexes): its
+ * rows stay, the v6 objects go and the exact indexes of v1 come back.
+ */
+function toSchema5(raw: Database.Database): void {
+  raw.exec(`
+    DROP TRIGGER genspan_generations_index_insert; DROP TRIGGER genspan_generations_index_delete;
+    DROP TRIGGER genspan_generations_index_update;
+    DROP TABLE genspan_search; DROP TABLE genspan_generation_tags; DROP TABLE genspan_index_build;
+    DROP INDEX IF EXISTS genspan_generations_service_ci; DROP INDEX IF EXISTS genspan_generations_model_ci;
+    DROP INDEX IF EXISTS genspan_generations_provider_ci;
+    CREATE INDEX IF NOT EXISTS genspan_generations_service ON genspan_generations (service_name, start_ms, id);
+    CREATE INDEX IF NOT EXISTS genspan_generations_model ON genspan_generations (model, start_ms, id);
+    CREATE INDEX IF NOT EXISTS genspan_generations_provider ON genspan_generations (provider, start_ms, id);
+  `);
+  raw.pragma('user_version = 5');
+}
+
+storeContract('SqliteStore', {
+  create: async (options) => new SqliteStore({ path: freshPath(), ...options }),
+  migrated: async (fill) => {
+    const path = freshPath();
+    const previous = new SqliteStore({ path });
+    await fill(previous);
+    await previous.indexesBuilt();
+    await previous.close();
+    const raw = new Database(path);
+    toSchema5(raw);
+    raw.close();
+    return new SqliteStore({ path, indexBuildChunkRows: 1 });
+  },
+});
 
 describe('SqliteStore files', () => {
   it('creates ./genspan.db in the working directory by default, in WAL mode, stamped with its schema version', async () => {
@@ -162,6 +193,7 @@ describe('SqliteStore files', () => {
     // Back to the layout genspan wrote before costs: schema 1 had neither column, nor experiments (3), nor the cost index (4),
     // nor steps (5).
     const raw = new Database(path);
+    toSchema5(raw);
     raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
     raw.exec('DROP INDEX genspan_generations_cost; DROP TABLE genspan_experiments; DROP TABLE genspan_experiment_results');
     raw.exec('ALTER TABLE genspan_generations DROP COLUMN cost; ALTER TABLE genspan_generations DROP COLUMN cost_total');
@@ -188,6 +220,7 @@ describe('SqliteStore files', () => {
     await first.write(older);
     await first.close();
     const raw = new Database(path);
+    toSchema5(raw);
     raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
     raw.exec('DROP INDEX genspan_generations_cost');
     raw.pragma('user_version = 3');
@@ -216,6 +249,7 @@ describe('SqliteStore files', () => {
     await first.write(older);
     await first.close();
     const raw = new Database(path);
+    toSchema5(raw);
     raw.exec('DROP TABLE genspan_steps; DROP TABLE genspan_traces; DROP TABLE genspan_threads');
     raw.pragma('user_version = 4');
     raw.close();
@@ -391,5 +425,129 @@ describe('SqliteStore files', () => {
     expect(await store.write(manyRecords(2))).toEqual({ inserted: 2, duplicates: 0 });
     await store.close();
     expect(existsSync(path)).toBe(true);
+  });
+});
+
+describe('SqliteStore search and tag indexes', () => {
+  /** Throws when the FTS index differs from the generation rows' text (FTS5's own check against its content table). */
+  function checkSearchIndex(raw: Database.Database): void {
+    raw.prepare(`INSERT INTO genspan_search (genspan_search, rank) VALUES ('integrity-check', 1)`).run();
+    const strayTags = raw
+      .prepare('SELECT count(*) AS n FROM genspan_generation_tags WHERE generation_rowid NOT IN (SELECT rowid FROM genspan_generations)')
+      .get() as { n: number };
+    expect(strayTags.n).toBe(0);
+    const tagRows = raw.prepare('SELECT count(*) AS n FROM genspan_generation_tags').get() as { n: number };
+    const tags = raw.prepare('SELECT count(*) AS n FROM genspan_generations AS g, json_each(g.tags)').get() as { n: number };
+    expect(tagRows.n).toBe(tags.n);
+  }
+
+  it('keeps both indexes right through outside deletes (as retention will) and VACUUM; reads q and tags through them', async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path });
+    const records = manyRecords(12);
+    await store.write(records);
+    await store.indexesBuilt();
+    const raw = new Database(path);
+    raw.prepare('DELETE FROM genspan_generations WHERE id IN (?, ?)').run(records[0].id, records[1].id);
+    checkSearchIndex(raw);
+    // The index refers to rows by rowid: VACUUM (which retention may run) keeps them.
+    raw.exec('VACUUM');
+    checkSearchIndex(raw);
+    expect((await store.list({ tag: 'batch-0', limit: 500 })).items.map((item) => item.id)).not.toContain(records[0].id);
+    expect((await store.count({ q: 'say hello' })).count).toBe(10);
+
+    const prepare = vi.spyOn(Database.prototype, 'prepare');
+    await store.list({ q: 'say hello', tag: 'batch-1' });
+    const sql = prepare.mock.calls.map(([text]) => text).find((text) => text.includes('MATCH'));
+    prepare.mockRestore();
+    const plan = raw
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all('batch-1', '"say" AND "ay " AND "y h" AND " he" AND "hel" AND "ell" AND "llo"', 'say hello', 51);
+    const details = (plan as { detail: string }[]).map((step) => step.detail).join('; ');
+    expect(details).toMatch(/VIRTUAL TABLE INDEX/);
+    expect(details).toMatch(/genspan_generation_tags/);
+    raw.close();
+    await store.close();
+  });
+
+  it('builds the indexes of a schema 5 file in chunks while writes go on, resuming where a closed store stopped', async () => {
+    const path = freshPath();
+    const first = new SqliteStore({ path });
+    const older = manyRecords(30);
+    await first.write(older);
+    await first.indexesBuilt();
+    await first.close();
+    const raw = new Database(path);
+    toSchema5(raw);
+    raw.close();
+
+    // Closed at once: whatever chunks it did stay done, and the next store goes on from there.
+    await new SqliteStore({ path, indexBuildChunkRows: 1 }).close();
+    const store = new SqliteStore({ path, indexBuildChunkRows: 4 });
+    const progress = await store.indexBuild();
+    expect(progress).toMatchObject({ totalRowids: 30, complete: false });
+    expect(progress.doneRowids).toBeLessThan(30);
+    const during = manyRecords(5, 100);
+    await store.write(during);
+    expect((await store.list({ q: 'say hello', limit: 500 })).items).toHaveLength(35);
+    await store.indexesBuilt();
+    expect(await store.indexBuild()).toEqual({ doneRowids: 30, totalRowids: 30, complete: true });
+    expect((await store.list({ tag: 'batch-2', limit: 500 })).items).toHaveLength(10 + 1);
+    await store.close();
+
+    // FTS5's integrity check is spelled as an INSERT: the connection must be writable, though it writes nothing.
+    const migrated = new Database(path);
+    checkSearchIndex(migrated);
+    const indexes = migrated.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'genspan_generations_%'`).all();
+    const names = indexes.map((row) => (row as { name: string }).name);
+    expect(names).toEqual(
+      expect.arrayContaining(['genspan_generations_model_ci', 'genspan_generations_provider_ci', 'genspan_generations_service_ci']),
+    );
+    expect(names).not.toContain('genspan_generations_model');
+    migrated.close();
+  });
+
+  it('migrates a schema 6 file: the background build adds the duration and token indexes, and those orders read them', async () => {
+    const path = freshPath();
+    const first = new SqliteStore({ path });
+    await first.write(measuredRecords(40));
+    await first.indexesBuilt();
+    await first.close();
+    const raw = new Database(path);
+    raw.exec('DROP INDEX genspan_generations_duration; DROP INDEX genspan_generations_tokens');
+    raw.pragma('user_version = 6');
+    raw.close();
+
+    const store = new SqliteStore({ path });
+    await store.indexesBuilt();
+    const prepared: string[] = [];
+    const db = (store as unknown as { db: Database.Database }).db;
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => {
+      prepared.push(sql);
+      return prepare(sql);
+    }) as typeof db.prepare;
+    try {
+      for (const sort of ['duration_desc', 'duration_asc', 'tokens_desc', 'tokens_asc'] as const) {
+        const page = await store.list({ sort, limit: 3 });
+        await store.list({ sort, limit: 3, cursor: page.nextCursor ?? undefined });
+      }
+    } finally {
+      await store.close();
+    }
+    const sorted = prepared.filter((sql) => /ORDER BY (coalesce\()?iif\(instr\(generation, /.test(sql));
+    // Each order, without and with a cursor.
+    expect(sorted).toHaveLength(8);
+    const migrated = new Database(path, { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    for (const sql of sorted) {
+      const parameters = Array.from({ length: sql.split('?').length - 1 }, () => 1);
+      const plan = (migrated.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as { detail: string }[]).map((step) => step.detail);
+      const index = sql.includes("'$.duration'") ? 'genspan_generations_duration' : 'genspan_generations_tokens';
+      expect(plan.join('; ')).toMatch(new RegExp(`USING INDEX ${index}`));
+      // Read in the index's order (a scan of it stops at the page's end); never the table, never a sort of every match.
+      expect(plan.filter((detail) => /^SCAN genspan_generations$|TEMP B-TREE FOR ORDER BY/.test(detail))).toEqual([]);
+    }
+    migrated.close();
   });
 });

@@ -155,6 +155,38 @@ export interface Seed {
   /** Seconds since the epoch. */
   startSeconds: number;
   serviceName: string;
+  /** How long the span lasts, in seconds (default 1): the generation's duration. */
+  durationSeconds?: number;
+}
+
+const TABLE_MODELS = ['gpt-4o', 'claude-3-5-sonnet', 'mistral-large', 'gpt-4o-mini'] as const;
+const TABLE_PROVIDERS = { 'gpt-4o': 'openai', 'claude-3-5-sonnet': 'anthropic', 'mistral-large': 'mistral', 'gpt-4o-mini': 'openai' };
+
+/**
+ * `count` generations for the list's table, a minute apart from `firstSecond`: four models of three providers, two
+ * services and two tags repeating; durations (1.5 to 9.5 s) and token counts that do not follow time; every 5th
+ * without token counts, every 7th failed.
+ */
+export function tableSeeds(count: number, firstSecond: number): Seed[] {
+  return Array.from({ length: count }, (_, index) => {
+    const model = TABLE_MODELS[index % TABLE_MODELS.length];
+    const tokens = index % 5 === 4 ? {} : { inputTokenCount: 10 + ((index * 37) % 100), outputTokenCount: 5 + ((index * 11) % 50) };
+    return {
+      generation: new ChatGeneration({
+        provider: TABLE_PROVIDERS[model],
+        model,
+        messages: [{ role: 'user', content: `table question ${index}` }],
+        messageCompletion: { role: 'assistant', content: `table answer ${index}` },
+        tags: [index % 2 === 0 ? 'team-red' : 'team-blue'],
+        ttFirstToken: 100 + index,
+        error: index % 7 === 6 ? 'rate limited' : undefined,
+        ...tokens,
+      }),
+      startSeconds: firstSecond + index * 60,
+      durationSeconds: 1.5 + ((index * 5) % 9),
+      serviceName: index % 2 === 0 ? 'chat-app' : 'search-app',
+    };
+  });
 }
 
 /** OTLP/JSON request bodies, exactly as the official exporter sends them: one per service, one span per generation. */
@@ -170,7 +202,7 @@ export async function otlpJsonBodies(seeds: readonly Seed[]): Promise<Buffer[]> 
         kind: SpanKind.CLIENT,
         attributes: encoded.attributes,
         startTime: [seed.startSeconds, 0] as [number, number],
-        endTime: [seed.startSeconds + 1, 0] as [number, number],
+        endTime: [seed.startSeconds + Math.floor(seed.durationSeconds ?? 1), ((seed.durationSeconds ?? 1) % 1) * 1e9] as [number, number],
         error: seed.generation.error ?? undefined,
       };
     });

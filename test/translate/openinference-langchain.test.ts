@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData } from '../../src/generation/schema.js';
+import { describeStep } from '../../src/translate/step-kind.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS } from '../support/fake-openai.js';
-import { type Capture, type CapturedScenario, capture, spanSeconds, translateCaptured, WEATHER_TOOL } from './support.js';
+import { type Capture, type CapturedScenario, capture, spanNamed, spanSeconds, translateCaptured, WEATHER_TOOL } from './support.js';
 
 // @arizeai/openinference-instrumentation-langchain 4 over @langchain/openai's ChatOpenAI: flattened `llm.*` messages,
 // the provider only as LangChain's `metadata.ls_provider` (and the answer's `response_metadata.model_provider`).
@@ -81,5 +82,16 @@ describe('@arizeai/openinference-instrumentation-langchain', () => {
     expect(generation.provider).toBe('openai');
     expect(generation.messages).toEqual([{ role: 'user', content: 'This will fail' }]);
     expect(generation.messageCompletion).toBeNull();
+  });
+
+  it('describes a prompt template step by its variables and template text (the package writes the first message only)', () => {
+    const description = describeStep(spanNamed(captured.template, 'ChatPromptTemplate'));
+    expect(description).toMatchObject({
+      ai: true,
+      type: 'undefined',
+      input: '{"city":"Lima"}',
+      metadata: { 'llm.prompt_template.template': 'You are terse.' },
+    });
+    expect(JSON.parse(description.output ?? '{}').kwargs.messages).toHaveLength(2);
   });
 });

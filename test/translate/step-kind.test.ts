@@ -254,6 +254,9 @@ describe('describeStep on hand-written spans', () => {
     expect(entity('agent', 'planner', { 'gen_ai.agent.name': 'planner' }).type).toBe('run');
     expect(entity('tool', 'get_weather')).toMatchObject({ type: 'tool', name: 'get_weather' });
     expect(entity('unknown', 'x')).toMatchObject({ ai: true, type: 'undefined' });
+    // The LangChain instrumentation also writes its kind as `gen_ai.operation.name`, a value GenAI does not define.
+    expect(entity('workflow', 'chain', { 'gen_ai.operation.name': 'workflow' }).type).toBe('run');
+    expect(describeStep(makeSpan('x', { 'gen_ai.operation.name': 'something_new' }))).toMatchObject({ ai: true, type: 'undefined' });
     // OpenLLMetry's rerank instrumentations (llm.request.type = rerank) are no LLM call but a rerank.
     expect(describeStep(notGenerations.traceloopRerank)).toMatchObject({ ai: true, type: 'rerank' });
   });

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatGenerationData } from '../../src/generation/schema.js';
+import { describeStep } from '../../src/translate/step-kind.js';
 import type { TranslationResult } from '../../src/translate/types.js';
-import { type Capture, type CapturedScenario, capture, spanSeconds, translateCaptured } from './support.js';
+import { type Capture, type CapturedScenario, capture, spanNamed, spanSeconds, translateCaptured } from './support.js';
 
 // @traceloop/instrumentation-langchain 0.27 (OpenLLMetry) over @langchain/openai's ChatOpenAI: OTel GenAI parts
 // messages and `gen_ai.provider.name`; no settings, no tool definitions and no tool calls (the package drops them).
@@ -62,5 +63,13 @@ describe('@traceloop/instrumentation-langchain', () => {
     expect(generation.model).toBe('fail-model');
     expect(generation.messages).toEqual([{ role: 'user', content: 'This will fail' }]);
     expect(generation.messageCompletion).toBeNull();
+  });
+
+  it('traces a prompt template as a workflow span: its variables as input, its rendered messages as output, no template text', () => {
+    const span = spanNamed(captured.template, 'workflow prompt');
+    const description = describeStep(span);
+    expect(description).toMatchObject({ ai: true, input: '{"city":"Lima"}' });
+    expect(JSON.parse(description.output ?? '{}').id).toEqual(['langchain_core', 'prompt_values', 'ChatPromptValue']);
+    expect(Object.keys(span.attributes).filter((key) => key.includes('template'))).toEqual([]);
   });
 });

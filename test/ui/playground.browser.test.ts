@@ -1039,7 +1039,15 @@ describe('Prompt Playground in headless Chromium', () => {
     expect(await applyFilters({ 'filter-service': 'sort-app' })).toEqual(['unpriced-model', 'gpt-4.1-nano', 'gpt-4.1-mini', 'gpt-4.1']);
     expect(await page.getAttribute('#generation-list', 'aria-label')).toBe('Generations, newest first');
 
-    expect(await page.locator('#filter-sort option').allTextContents()).toEqual(['Newest first', 'Highest cost', 'Lowest cost']);
+    expect(await page.locator('#filter-sort option').allTextContents()).toEqual([
+      'Newest first',
+      'Highest cost',
+      'Lowest cost',
+      'Longest',
+      'Shortest',
+      'Most tokens',
+      'Fewest tokens',
+    ]);
     await page.focus('#filter-sort');
     await page.keyboard.press('ArrowDown');
     expect(await page.inputValue('#filter-sort')).toBe('cost_desc');
