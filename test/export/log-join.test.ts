@@ -201,7 +201,8 @@ async function advisoryLockWaiter(url: string, stop: { done: boolean }): Promise
   try {
     while (!stop.done) {
       const { rows } = await client.query<{ n: string }>(
-        "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       );
       if (Number(rows[0].n) > 0) return;
     }
