@@ -194,9 +194,11 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
+/** `genspan serve` on a SQLite file, or on PostgreSQL when `db` is a postgres:// URL. */
 export function startServer(db: string): Promise<ChildServer> {
+  const store = /^postgres(ql)?:\/\//.test(db) ? ['--postgres', db] : ['--db', db];
   // warn: the flood's refusals (429, logged at info) are what it measures, not news; failures still show.
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--grpc-port', '0', '--db', db, '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--grpc-port', '0', ...store, '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, GENSPAN_TOKEN: '' },
   });

@@ -88,4 +88,10 @@ export interface IngestStore {
   spansFor(keys: readonly SpanKey[]): Promise<Map<string, NormalizedSpan>>;
   /** Replaces generation, source and warnings of records already stored (matched by traceId, spanId). */
   updateGenerations(records: readonly GenerationRecord[]): Promise<void>;
+  /**
+   * For stores several processes write at once (PostgreSQL): runs `work` on a view of the store in which these
+   * traces are locked against every other process's `exclusive` work on them until it ends, its calls all in one
+   * transaction. A store without it is written by one process, which orders its own work on a trace.
+   */
+  exclusive?<T>(traceIds: readonly string[], work: (store: IngestStore) => Promise<T>): Promise<T>;
 }

@@ -14,6 +14,7 @@ import { recordId, toGenerationRecord } from './record.js';
 import { redactLogRecord, redactSpan } from './redact-telemetry.js';
 import { DEFAULT_KEEP_SPANS, type DescribedSpan, decideKeep, type KeepSpans, toStepRecord, traceThreads } from './steps.js';
 import { linkTemplates, mayHoldTemplates, readTemplateStep, withTemplate } from './templates.js';
+import { TraceLocks } from './trace-locks.js';
 
 /** What one ingest call did, so a caller (the exporters, the OTLP server) can report partial success. */
 export interface IngestResult {
@@ -102,6 +103,7 @@ export class GenerationIngest {
   readonly keepSpans: KeepSpans;
   private readonly pending = new PendingSpans();
   private readonly aiTraces = new AiTraces();
+  private readonly locks = new TraceLocks();
 
   constructor(
     readonly store: IngestStore,
@@ -169,18 +171,33 @@ export class GenerationIngest {
       described.push(describe(span));
     }
     try {
-      return await this.writeSteps(spans.length, described, aiTraceIds);
+      const traceIds = new Set(described.map(({ span }) => span.traceId));
+      return await this.exclusive(traceIds, (store) => this.writeSteps(store, spans.length, described, aiTraceIds));
     } catch (error) {
       this.pending.restore(taken);
       throw error;
     }
   }
 
-  private async writeSteps(given: number, described: readonly DescribedSpan[], aiTraceIds: Set<string>): Promise<IngestResult> {
+  /**
+   * Runs one ingest call's writes and reads of these traces with no other call's on them in between, in this process
+   * and, on a store several processes share, in all of them (see `IngestStore.exclusive`).
+   */
+  private exclusive<T>(traceIds: ReadonlySet<string>, work: (store: IngestStore) => Promise<T>): Promise<T> {
+    const store = this.store;
+    return this.locks.run(traceIds, () => (store.exclusive ? store.exclusive([...traceIds], work) : work(store)));
+  }
+
+  private async writeSteps(
+    store: IngestStore,
+    given: number,
+    described: readonly DescribedSpan[],
+    aiTraceIds: Set<string>,
+  ): Promise<IngestResult> {
     let decision = decideKeep(described, NO_STEPS, this.keepSpans);
     if (decision.held.length > 0) {
       // One lookup per write: are the held spans' traces' steps stored (their AI work came earlier)?
-      const stored = await this.store.stepLinks([...new Set(decision.held.map((span) => span.traceId))]);
+      const stored = await store.stepLinks([...new Set(decision.held.map((span) => span.traceId))]);
       if (stored.size > 0) decision = decideKeep(described, stored, this.keepSpans);
       for (const traceId of stored.keys()) aiTraceIds.add(traceId);
     }
@@ -208,11 +225,11 @@ export class GenerationIngest {
         yield record;
       }
     }
-    const written = await this.store.writeWithSpans(records(), kept, { steps, threads: traceThreads(decision.kept) });
+    const written = await store.writeWithSpans(records(), kept, { steps, threads: traceThreads(decision.kept) });
     this.pending.hold(decision.held);
-    const rebuilt = kept.size > 0 ? await this.joinStoredLogs(kept) : new Map<string, GenerationRecord>();
+    const rebuilt = kept.size > 0 ? await this.joinStoredLogs(store, kept) : new Map<string, GenerationRecord>();
     const templates = new Set(steps.filter((step) => readTemplateStep(step) !== undefined).map(spanKeyString));
-    await this.settle(new Set(decision.kept.map(({ span }) => spanKeyString(span))), calls, rebuilt, templates);
+    await this.settle(store, new Set(decision.kept.map(({ span }) => spanKeyString(span))), calls, rebuilt, templates);
     return { stored: written.inserted, duplicates: written.duplicates, ignored: given - generations, updated: rebuilt.size, failed };
   }
 
@@ -225,38 +242,42 @@ export class GenerationIngest {
     const { ignored } = prepared;
     if (prepared.logs.length === 0) return { ...EMPTY_RESULT, ignored };
     const logs = prepared.logs.map(redactLogRecord);
-    await this.store.writeLogs(logs);
-
     const keys = new Map<string, SpanKey>();
     for (const record of logs) {
       const key = { traceId: record.traceId as string, spanId: record.spanId as string };
       keys.set(spanKeyString(key), key);
     }
-    const spans = await this.store.spansFor([...keys.values()]);
-    if (spans.size === 0) return { ...EMPTY_RESULT, stored: logs.length, ignored };
-    const rebuilt = await this.rebuild(spans);
-    await this.settle(new Set(rebuilt.keys()), spans, rebuilt);
-    return { ...EMPTY_RESULT, stored: logs.length, ignored, updated: rebuilt.size };
+    const traceIds = new Set([...keys.values()].map((key) => key.traceId));
+    const updated = await this.exclusive(traceIds, async (store) => {
+      await store.writeLogs(logs);
+      const spans = await store.spansFor([...keys.values()]);
+      if (spans.size === 0) return 0;
+      const rebuilt = await this.rebuild(store, spans);
+      await this.settle(store, new Set(rebuilt.keys()), spans, rebuilt);
+      return rebuilt.size;
+    });
+    return { ...EMPTY_RESULT, stored: logs.length, ignored, updated };
   }
 
   /**
    * After writing kept spans, joins the log records already stored for them: those that arrived first, and those
    * another writer stored meanwhile (their writer found no span yet). Logs arriving later join from their side.
    */
-  private async joinStoredLogs(kept: Map<string, NormalizedSpan>): Promise<Map<string, GenerationRecord>> {
-    const logs = await this.store.logsFor([...kept.values()].map(spanKey));
+  private async joinStoredLogs(store: IngestStore, kept: Map<string, NormalizedSpan>): Promise<Map<string, GenerationRecord>> {
+    const logs = await store.logsFor([...kept.values()].map(spanKey));
     const joined = new Map<string, NormalizedSpan>();
     for (const [key, span] of kept) if ((logs.get(key)?.length ?? 0) > 0) joined.set(key, span);
     if (joined.size === 0) return new Map();
-    return this.rebuild(joined, logs);
+    return this.rebuild(store, joined, logs);
   }
 
   /** Re-translates stored spans with all their log records: their generations, by span key. */
   private async rebuild(
+    store: IngestStore,
     spans: Map<string, NormalizedSpan>,
     knownLogs?: Map<string, NormalizedLogRecord[]>,
   ): Promise<Map<string, GenerationRecord>> {
-    const logs = knownLogs ?? (await this.store.logsFor([...spans.values()].map(spanKey)));
+    const logs = knownLogs ?? (await store.logsFor([...spans.values()].map(spanKey)));
     const records = new Map<string, GenerationRecord>();
     for (const [key, span] of spans) {
       const result = translateSpan(span, logs.get(key) ?? []);
@@ -273,6 +294,7 @@ export class GenerationIngest {
    * `calls` are the touched LLM spans, translated again here when their call is merged (rather than all held).
    */
   private async settle(
+    store: IngestStore,
     touched: ReadonlySet<string>,
     calls: ReadonlyMap<string, NormalizedSpan>,
     rebuilt: ReadonlyMap<string, GenerationRecord>,
@@ -285,7 +307,7 @@ export class GenerationIngest {
     };
     if (touched.size > 0) {
       const traceIds = new Set([...touched].map((key) => key.slice(0, key.indexOf(':'))));
-      for (const [traceId, links] of await this.store.stepLinks([...traceIds])) {
+      for (const [traceId, links] of await store.stepLinks([...traceIds])) {
         const found = traceCalls(links);
         const isTouched = (chain: CallChain) => chain.path.some((spanId) => touched.has(`${traceId}:${spanId}`));
         for (const chain of found.chains) if (isTouched(chain)) want(traceId, chain.calls);
@@ -298,7 +320,7 @@ export class GenerationIngest {
         traces.push({ traceId, links, calls: found, joining });
       }
     }
-    const records = await this.callRecords([...wanted.values()], calls, rebuilt);
+    const records = await this.callRecords(store, [...wanted.values()], calls, rebuilt);
     const merges: GenerationMerge[] = [];
     const merged = new Set<string>();
     // Traces whose generations a merge rewrites from the layers' translations: their templates are applied again.
@@ -324,8 +346,8 @@ export class GenerationIngest {
       }
     }
     const updates = [...rebuilt].filter(([key]) => !merged.has(key)).map(([, record]) => record);
-    if (updates.length > 0) await this.store.updateGenerations(updates);
-    if (merges.length > 0) await this.store.mergeGenerations(merges);
+    if (updates.length > 0) await store.updateGenerations(updates);
+    if (merges.length > 0) await store.mergeGenerations(merges);
     // A trace is read for templates when this write touched a model call or a template step of it, or merged a call.
     const templated = traces
       .filter(
@@ -338,7 +360,7 @@ export class GenerationIngest {
             })),
       )
       .map(({ traceId }) => traceId);
-    if (templated.length > 0) await this.applyTemplates(templated);
+    if (templated.length > 0) await this.applyTemplates(store, templated);
   }
 
   /**
@@ -346,21 +368,21 @@ export class GenerationIngest {
    * after every write or rebuild of a trace that may hold one, whichever of the template and the call came second,
    * and after merges (which rebuild the owner's generation from the layers' translations). Idempotent.
    */
-  private async applyTemplates(traceIds: readonly string[]): Promise<void> {
+  private async applyTemplates(store: IngestStore, traceIds: readonly string[]): Promise<void> {
     const links = [];
     for (const traceId of traceIds) {
-      const detail = await this.store.getTrace(traceId);
+      const detail = await store.getTrace(traceId);
       if (detail) links.push(...linkTemplates(detail.steps));
     }
     if (links.length === 0) return;
-    const records = await this.store.getMany([...new Set(links.map((link) => link.generationId))]);
+    const records = await store.getMany([...new Set(links.map((link) => link.generationId))]);
     const updates = new Map<string, GenerationRecord>();
     for (const { template, generationId } of links) {
       const record = records.get(generationId);
       const updated = record && !updates.has(generationId) ? withTemplate(record, template) : undefined;
       if (updated) updates.set(generationId, updated);
     }
-    if (updates.size > 0) await this.store.updateGenerations([...updates.values()]);
+    if (updates.size > 0) await store.updateGenerations([...updates.values()]);
   }
 
   /**
@@ -368,6 +390,7 @@ export class GenerationIngest {
    * (as translated when merged into another already, else the one in the list).
    */
   private async callRecords(
+    store: IngestStore,
     keys: readonly SpanKey[],
     calls: ReadonlyMap<string, NormalizedSpan>,
     rebuilt: ReadonlyMap<string, GenerationRecord>,
@@ -382,10 +405,10 @@ export class GenerationIngest {
       else stored.push(key);
     }
     if (stored.length === 0) return records;
-    for (const [key, record] of await this.store.mergedRecords(stored)) records.set(key, record);
+    for (const [key, record] of await store.mergedRecords(stored)) records.set(key, record);
     const listed = stored.filter((key) => !records.has(spanKeyString(key)));
     if (listed.length > 0) {
-      const byId = await this.store.getMany(listed.map((key) => recordId(key.traceId, key.spanId)));
+      const byId = await store.getMany(listed.map((key) => recordId(key.traceId, key.spanId)));
       for (const record of byId.values()) records.set(spanKeyString(record), record);
     }
     return records;

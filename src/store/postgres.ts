@@ -6,7 +6,15 @@ import { FACET_LIMITS, type FacetField, LIST_TOTAL_EXACT_BOUND } from '../genera
 import type { GenerationRecord } from '../generation/record.js';
 import type { FacetList, ListTotal, ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
-import { type GenerationMerge, type SpanKey, type StepBatch, type StepLink, spanKeyString, type WriteResult } from '../ingest/contract.js';
+import {
+  type GenerationMerge,
+  type IngestStore,
+  type SpanKey,
+  type StepBatch,
+  type StepLink,
+  spanKeyString,
+  type WriteResult,
+} from '../ingest/contract.js';
 import { errorMessage, report } from '../ingest/diagnostics.js';
 import { storedRecord } from '../ingest/stored-values.js';
 import type { NormalizedLogRecord, NormalizedSpan } from '../translate/types.js';
@@ -118,6 +126,8 @@ const POOL_DEFAULTS = {
 export const POSTGRES_SCHEMA_VERSION = 7;
 /** Serialises schema setup across genspan processes starting at once ("genspan" in ASCII). */
 const MIGRATION_LOCK_KEY = '29113321772917102';
+/** Seeds the hash of trace ids into advisory lock keys, keeping them apart from other applications' keys. */
+const TRACE_LOCK_SEED = MIGRATION_LOCK_KEY;
 
 const SCHEMA_V1 = `
 CREATE TABLE genspan_generations (
@@ -471,6 +481,9 @@ const TABLES_SIZE = `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::big
   WHERE c.relname = ANY($1::text[]) AND c.relkind = 'r' AND c.relnamespace = to_regnamespace(current_schema())::oid`;
 /** `genspan_meta`'s row holding the tables' size after the last deletion for size. */
 const PRUNED_SIZE_KEY = 'retention_size_after_prune';
+/** The transaction's advisory locks on its traces, in key order (the sorted subquery's rows are locked in turn). */
+const LOCK_TRACES = `SELECT count(pg_advisory_xact_lock(k)) FROM
+  (SELECT DISTINCT hashtextextended(t, ${TRACE_LOCK_SEED}) AS k FROM unnest($1::text[]) AS t ORDER BY k) AS keys`;
 
 const RECORD_SELECT = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations`;
 /** Rows per INSERT statement; bigger batches are split inside one transaction. */
@@ -705,6 +718,8 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   private indexBuilder: number | undefined;
   private closed = false;
   private readonly exactCountBound: number;
+  /** In a view made by `exclusive`: its transaction's connection, which every ingest call of the view runs on. */
+  private scope: pg.PoolClient | undefined;
 
   constructor(options: PostgresStoreOptions) {
     const config: pg.PoolConfig = { ...POOL_DEFAULTS, ...options.pool, connectionString: options.connectionString };
@@ -874,7 +889,13 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     return error;
   }
 
+  /** Where ingest calls run: the pool, or in an `exclusive` view, its transaction. */
+  private get db(): pg.Pool | pg.PoolClient {
+    return this.scope ?? this.pool;
+  }
+
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.scope) return work(this.scope);
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -937,7 +958,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       let inserted: number;
       if (records.length <= ROWS_PER_STATEMENT && kept.spans.length === 0 && stepRows.length === 0 && threads.length === 0) {
         // One statement is one transaction already.
-        inserted = await this.insertGenerations(this.pool, records);
+        inserted = await this.insertGenerations(this.db, records);
       } else {
         inserted = await this.transaction(async (client) => {
           const count = await this.insertGenerations(client, records);
@@ -976,6 +997,24 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     await client.query(WIDEN_THREADS, [traceIds]);
   }
 
+  /**
+   * One transaction holding an advisory lock per trace (taken in key order, so two never wait on each other), with
+   * a view of this store whose calls all run in it. Every ingest step of a trace (a span write and its log join, a
+   * log write and its span join, the overlap merge, the ancestor lookup) runs so, in whichever genspan process: each
+   * read sees what the previous holder committed, and no rebuild from older reads overwrites a newer one.
+   */
+  exclusive<T>(traceIds: readonly string[], work: (store: IngestStore) => Promise<T>): Promise<T> {
+    return this.run(() =>
+      this.transaction(async (client) => {
+        const ids = [...new Set(traceIds.map((traceId) => toPostgresText(traceId.toLowerCase())))];
+        await client.query(LOCK_TRACES, [ids]);
+        const view = Object.create(this) as PostgresStore;
+        view.scope = client;
+        return work(view);
+      }),
+    );
+  }
+
   mergeGenerations(merges: readonly GenerationMerge[]): Promise<void> {
     return this.run(async () => {
       if (merges.length === 0) return;
@@ -1005,7 +1044,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       if (traceIds.length === 0) return found;
       const names = new Map<string, string>();
       for (const traceId of traceIds) names.set(toPostgresText(traceId.toLowerCase()), traceId);
-      const result = await this.pool.query<StepLinkRow & { trace_id: string }>(SELECT_STEP_LINKS, [[...names.keys()]]);
+      const result = await this.db.query<StepLinkRow & { trace_id: string }>(SELECT_STEP_LINKS, [[...names.keys()]]);
       for (const row of result.rows) {
         const name = names.get(row.trace_id) as string;
         const link = stepLinkFromRow({
@@ -1027,7 +1066,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       const found = new Map<string, GenerationRecord>();
       if (keys.length === 0) return found;
       const lookup = PostgresStore.keyLookup(keys);
-      const result = await this.pool.query<{ trace_id: string; span_id: string; merged_generation: string }>(SELECT_MERGED, [
+      const result = await this.db.query<{ trace_id: string; span_id: string; merged_generation: string }>(SELECT_MERGED, [
         lookup.traceIds,
         lookup.spanIds,
       ]);
@@ -1043,7 +1082,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     return this.run(async () => {
       const rows = toLogRows(records);
       if (rows.length === 0) return;
-      await this.pool.query(INSERT_LOGS, [
+      await this.db.query(INSERT_LOGS, [
         rows.map((row) => row.key),
         rows.map((row) => toPostgresText(row.trace_id)),
         rows.map((row) => toPostgresText(row.span_id)),
@@ -1158,7 +1197,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       const found = new Map<string, NormalizedLogRecord[]>();
       if (keys.length === 0) return found;
       const lookup = PostgresStore.keyLookup(keys);
-      const result = await this.pool.query<{ trace_id: string; span_id: string; record: string }>(SELECT_LOGS, [
+      const result = await this.db.query<{ trace_id: string; span_id: string; record: string }>(SELECT_LOGS, [
         lookup.traceIds,
         lookup.spanIds,
       ]);
@@ -1177,7 +1216,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       const found = new Map<string, NormalizedSpan>();
       if (keys.length === 0) return found;
       const lookup = PostgresStore.keyLookup(keys);
-      const result = await this.pool.query<{ trace_id: string; span_id: string; span: string }>(SELECT_SPANS, [
+      const result = await this.db.query<{ trace_id: string; span_id: string; span: string }>(SELECT_SPANS, [
         lookup.traceIds,
         lookup.spanIds,
       ]);
@@ -1191,7 +1230,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   updateGenerations(records: readonly GenerationRecord[]): Promise<void> {
     return this.run(async () => {
       if (records.length === 0) return;
-      await this.pool.query(UPDATE_GENERATIONS, updateColumns(records));
+      await this.db.query(UPDATE_GENERATIONS, updateColumns(records));
     });
   }
 
@@ -1269,9 +1308,9 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   getTrace(traceId: string): Promise<TraceDetail | undefined> {
     return this.run(async () => {
       const id = toPostgresText(traceId.toLowerCase());
-      const steps = await this.pool.query<StoredStepRow>(SELECT_TRACE_STEPS('$1'), [id]);
+      const steps = await this.db.query<StoredStepRow>(SELECT_TRACE_STEPS('$1'), [id]);
       if (steps.rows.length === 0) return undefined;
-      const trace = await this.pool.query<{ thread_id: string | null }>(SELECT_TRACE_THREAD('$1'), [id]);
+      const trace = await this.db.query<{ thread_id: string | null }>(SELECT_TRACE_THREAD('$1'), [id]);
       return {
         traceId: traceId.toLowerCase(),
         threadId: fromNullablePostgresText(trace.rows[0]?.thread_id ?? null),
@@ -1342,7 +1381,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
 
   getMany(ids: readonly string[]): Promise<Map<string, GenerationRecord>> {
     return this.run(async () => {
-      const result = await this.pool.query<RecordColumns>(`${RECORD_SELECT} WHERE id = ANY($1)`, [ids.map(toPostgresText)]);
+      const result = await this.db.query<RecordColumns>(`${RECORD_SELECT} WHERE id = ANY($1)`, [ids.map(toPostgresText)]);
       const records = result.rows.map((row) => fromRow(fromPostgresRow(row)));
       return new Map(records.map((record) => [record.id, record]));
     });

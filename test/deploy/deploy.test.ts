@@ -418,3 +418,94 @@ describe('Dockerfile', () => {
     expect(genspanArgs().grpcPort).toBe(args.grpcPort);
   });
 });
+
+describe('the scale-out variant: docker-compose.scale-out.yml and collector-config.scale-out.yaml', () => {
+  const override = parse(readFileSync('docker-compose.scale-out.yml', 'utf8')) as { services: Record<string, Dict> };
+  const scaled = parse(readFileSync('collector-config.scale-out.yaml', 'utf8')) as typeof collector;
+  const balancer = scaled.exporters['load_balancing/genspan'] as {
+    routing_key: string;
+    protocol: { otlp: { tls: { insecure: boolean }; compression: string; headers: Record<string, string> } };
+    resolver: { static: { hostnames: string[] } };
+    sending_queue: { storage: string; num_consumers: number };
+    retry_on_failure: { enabled: boolean; max_elapsed_time: number };
+  };
+
+  /** The services as `docker compose -f docker-compose.yml -f docker-compose.scale-out.yml` merges them. */
+  function mergedServices(): Record<string, Dict> {
+    const merged: Record<string, Dict> = structuredClone(compose.services);
+    for (const [name, service] of Object.entries(override.services)) {
+      const base = merged[name] ?? {};
+      const target = (mount: string) => mount.split(':')[1];
+      const overrideVolumes = (service.volumes as string[] | undefined) ?? [];
+      const volumes = [
+        ...((base.volumes as string[] | undefined) ?? []).filter(
+          (mount) => !overrideVolumes.some((other) => target(other) === target(mount)),
+        ),
+        ...overrideVolumes,
+      ];
+      merged[name] = {
+        ...base,
+        ...service,
+        ...(volumes.length > 0 ? { volumes } : {}),
+        depends_on: { ...((base.depends_on as Dict | undefined) ?? {}), ...((service.depends_on as Dict | undefined) ?? {}) },
+      };
+    }
+    return merged;
+  }
+
+  it('is collector-config.yaml with the genspan exporter replaced by load_balancing, routing by trace id', () => {
+    const replaced = (names: string[]) => names.map((name) => (name === 'otlp_grpc/genspan' ? 'load_balancing/genspan' : name));
+    for (const [name, pipeline] of Object.entries(collector.service.pipelines)) {
+      expect(scaled.service.pipelines[name]).toEqual({ ...pipeline, exporters: replaced(pipeline.exporters) });
+    }
+    expect(Object.keys(scaled.service.pipelines).sort()).toEqual(Object.keys(collector.service.pipelines).sort());
+    expect(scaled.receivers).toEqual(collector.receivers);
+    expect(scaled.processors).toEqual(collector.processors);
+    expect(scaled.extensions).toEqual(collector.extensions);
+    expect(scaled.service.extensions).toEqual(collector.service.extensions);
+    const { 'otlp_grpc/genspan': single, ...others } = collector.exporters;
+    const { 'load_balancing/genspan': _balancer, ...scaledOthers } = scaled.exporters;
+    expect(scaledOthers).toEqual(others);
+    // Logs default to routing by service: a trace's log records would then go elsewhere than its spans.
+    expect(balancer.routing_key).toBe('traceID');
+    const { endpoint: _endpoint, sending_queue: _queue, retry_on_failure: _retry, ...connection } = single as Dict;
+    expect(balancer.protocol.otlp).toEqual(connection);
+    expect(collector.service.extensions).toContain(balancer.sending_queue.storage);
+    expect(balancer.retry_on_failure).toEqual({ enabled: true, max_elapsed_time: 0 });
+  });
+
+  it('routes to every genspan replica, on its gRPC port, and to nothing else', () => {
+    const services = mergedServices();
+    const replicas = Object.entries(services)
+      .filter(([, service]) => (service.command as string[] | undefined)?.[0] === 'serve')
+      .map(([name]) => name);
+    expect(replicas.sort()).toEqual(['genspan', 'genspan-2']);
+    const routed = balancer.resolver.static.hostnames.map((hostname) => hostAndPort(hostname));
+    expect(routed.map(({ host }) => host).sort()).toEqual(replicas);
+    for (const { host, port } of routed) {
+      expect(port).toBe(genspanArgs().grpcPort);
+      expect(portsOf(services[host])).toContain(port);
+    }
+    // Each replica admits 4 OTLP requests at once (see collector-config.yaml).
+    expect(balancer.sending_queue.num_consumers).toBe(4 * replicas.length);
+  });
+
+  it('runs genspan-2 as the genspan service again on the same PostgreSQL, its API on another loopback port', () => {
+    const services = mergedServices();
+    const [genspan, second] = [services.genspan, services['genspan-2']];
+    for (const key of ['build', 'command', 'environment', 'expose', 'depends_on', 'healthcheck'])
+      expect(second[key], key).toEqual(genspan[key]);
+    const published = [genspan, second].flatMap((service) => (service.ports as string[]).map(String));
+    for (const entry of published) expect(entry).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    expect(new Set(published.map((entry) => entry.split(':')[1])).size).toBe(published.length);
+    const collectorService = services['otel-collector'];
+    expect(collectorService.volumes).toContain('./collector-config.scale-out.yaml:/etc/otelcol-contrib/config.yaml:ro');
+    expect(collectorService.volumes).not.toContain('./collector-config.yaml:/etc/otelcol-contrib/config.yaml:ro');
+    const directory = (scaled.extensions['file_storage/queue'] as { directory: string }).directory;
+    expect((collectorService.volumes as string[]).some((volume) => volume.endsWith(`:${directory}`))).toBe(true);
+    expect(collectorService.depends_on).toMatchObject({
+      genspan: { condition: 'service_healthy' },
+      'genspan-2': { condition: 'service_healthy' },
+    });
+  });
+});

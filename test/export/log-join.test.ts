@@ -5,9 +5,11 @@ import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { InMemoryLogRecordExporter, LoggerProvider, type ReadableLogRecord, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type OpenAIClient from 'openai';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlaygroundExporter } from '../../src/export/exporter.js';
 import { PlaygroundLogExporter } from '../../src/export/log-exporter.js';
+import type { GenerationRecord } from '../../src/generation/record.js';
 import { GenerationIngest } from '../../src/ingest/ingest.js';
 import { recordId } from '../../src/ingest/record.js';
 import { PostgresStore } from '../../src/store/postgres.js';
@@ -174,7 +176,8 @@ describe.each(stores)('GenAI log events join their generation (%s)', (_name, ope
 
   it('a log record stored by another writer between the span writer reading logs and writing the span still joins', async () => {
     const { span, logs, question, id } = await chatCall();
-    const other = new GenerationIngest(store);
+    // A writer that does not take the trace's lock (`exclusive`): one that does would wait for our write to end instead.
+    const other = new GenerationIngest(Object.create(store, { exclusive: { value: undefined } }) as PlaygroundStore);
     // The other writer's logs land right before our span write; it finds no span, so only our re-read can join them.
     const racing: PlaygroundStore = Object.create(store, {
       writeWithSpans: {
@@ -188,5 +191,69 @@ describe.each(stores)('GenAI log events join their generation (%s)', (_name, ope
     const result = await new GenerationIngest(racing).ingestSpans([normalizeReadableSpan(span)]);
     expect(result).toMatchObject({ stored: 1, updated: 1 });
     expect((await store.get(id))?.generation.messages).toEqual(expectedMessages(question));
+  });
+});
+
+/** Resolves once a connection of the database waits for an advisory lock (polled, each poll a query); stops when told. */
+async function advisoryLockWaiter(url: string, stop: { done: boolean }): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    while (!stop.done) {
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      if (Number(rows[0].n) > 0) return;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+describe('two writers on one PostgreSQL (two stores, as two genspan processes)', () => {
+  it('a log join rebuilt from older reads cannot overwrite a newer one: the later writer waits for the trace', async () => {
+    const url = await pgServer.createDatabase('genspan_two_writers');
+    const first = new PostgresStore({ connectionString: url });
+    const second = new PostgresStore({ connectionString: url });
+    try {
+      const { span, logs, question, id } = await chatCall();
+      const normalized = logs.map(normalizeReadableLogRecord);
+      const isChoice = (log: (typeof normalized)[number]) => log.attributes['event.name'] === 'gen_ai.choice';
+      await new GenerationIngest(first).ingestSpans([normalizeReadableSpan(span)]);
+
+      // The first writer joins the input messages to the span and pauses before storing that rebuild.
+      let reached!: () => void;
+      const paused = new Promise<void>((resolve) => (reached = resolve));
+      let resume!: () => void;
+      const resumed = new Promise<void>((resolve) => (resume = resolve));
+      const pausing = Object.create(first, {
+        updateGenerations: {
+          async value(this: PostgresStore, records: readonly GenerationRecord[]) {
+            reached();
+            await resumed;
+            return PostgresStore.prototype.updateGenerations.call(this, records);
+          },
+        },
+      }) as PostgresStore;
+      const firstJoin = new GenerationIngest(pausing).ingestLogs(normalized.filter((log) => !isChoice(log)));
+      await paused;
+
+      // The second writer brings the choice; the first resumes once the second waits for the trace (or, were there no
+      // lock, has stored its rebuild, which the first's older one would then overwrite).
+      const stop = { done: false };
+      const secondJoin = new GenerationIngest(second).ingestLogs(normalized.filter(isChoice)).finally(() => (stop.done = true));
+      await Promise.race([secondJoin, advisoryLockWaiter(url, stop)]);
+      stop.done = true;
+      resume();
+      await Promise.all([firstJoin, secondJoin]);
+
+      const record = await second.get(id);
+      expect(record?.generation.messages).toEqual(expectedMessages(question));
+      expect(record?.generation.messageCompletion).toMatchObject({ role: 'assistant', content: `Fake reply to: ${question}` });
+    } finally {
+      await first.close();
+      await second.close();
+    }
   });
 });
