@@ -74,5 +74,8 @@ export async function exportOtlp(
     health.failed(error);
     return { kind: 'store-failed', error };
   }
-  return { kind: 'stored', partialSuccess: partialSuccess(signal, rejected, rejectionMessage) };
+  const partial = partialSuccess(signal, rejected, rejectionMessage);
+  // The sender hears of it in the answer; the server's log says so too, as nothing is dropped unsaid.
+  if (partial) warn(`partial success: ${partial.message}`);
+  return { kind: 'stored', partialSuccess: partial };
 }

@@ -5,29 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPORT_BATCH_SIZE } from '../../src/store/jsonl.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { manyRecords } from '../store/fixtures.js';
-import { type CliServer, runCli, startCliServer, tempDir } from '../support/cli.js';
+import { type CliServer, runCli, startCliServer, tempDir, waitForOutput } from '../support/cli.js';
 
 let dir: string;
 beforeAll(() => {
   dir = tempDir('genspan-first-hour-');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Resolves once `text()` matches, checking as each chunk of `stream` arrives; the server's stderr is its own pipe. */
-function waitForOutput(stream: Readable, text: () => string, pattern: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (!pattern.test(text())) return;
-      stream.off('data', check);
-      stream.off('end', ended);
-      resolve();
-    };
-    const ended = () => reject(new Error(`the stream ended without ${pattern}; it held: ${text()}`));
-    stream.on('data', check);
-    stream.on('end', ended);
-    check();
-  });
-}
 
 /** The characters of `text` a terminal acts on (C0 and C1 controls, DEL, a right-to-left override), newlines aside. */
 function rawControls(text: string): string[] {

@@ -1,11 +1,12 @@
 import { rmSync } from 'node:fs';
 import { type ClientRequest, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs/minimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_IN_FLIGHT_REQUESTS } from '../../src/server/server.js';
-import { type CliServer, startCliServer, tempDir } from '../support/cli.js';
+import { type CliServer, startCliServer, tempDir, waitForOutput } from '../support/cli.js';
 import { captureExportBody, encodeLogsRequest } from '../support/otlp-bodies.js';
 import { makeSpans } from '../support/sdk-spans.js';
 import { getJson } from '../support/sender.js';
@@ -89,7 +90,7 @@ describe('genspan serve answers bad input with the right status and a clear mess
     expect(gzipped.status).toBe(200);
   });
 
-  it('reports spans with an all-zero id as a partial success, storing the rest', async () => {
+  it('reports spans with an all-zero id as a partial success, storing the rest, and logs it', async () => {
     const body = JSON.stringify({
       resourceSpans: [
         {
@@ -109,6 +110,8 @@ describe('genspan serve answers bad input with the right status and a clear mess
     expect(await response.json()).toEqual({
       partialSuccess: { rejectedSpans: '1', errorMessage: '1 span(s) with an all-zero trace or span id were rejected' },
     });
+    const logged = / WARN .*partial success: 1 span\(s\) with an all-zero trace or span id were rejected/;
+    await waitForOutput(server.child.stderr as Readable, server.stderr, logged);
   });
 
   it('401 without the token or with a wrong one, on every endpoint', async () => {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 
 /** The built CLI: `npm test` builds first; running vitest alone needs `npm run build` beforehand. */
 export const CLI_PATH = resolve('dist/src/cli/main.js');
@@ -106,5 +107,21 @@ export function startCliServer(args: string[], options: { env?: NodeJS.ProcessEn
       clearTimeout(timer);
       reject(new Error(`genspan serve exited with ${code}; stdout: ${stdout} stderr: ${stderr}`));
     });
+  });
+}
+
+/** Resolves once `text()` matches, checking as each chunk of `stream` arrives; the server's stderr is its own pipe. */
+export function waitForOutput(stream: Readable, text: () => string, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!pattern.test(text())) return;
+      stream.off('data', check);
+      stream.off('end', ended);
+      resolve();
+    };
+    const ended = () => reject(new Error(`the stream ended without ${pattern}; it held: ${text()}`));
+    stream.on('data', check);
+    stream.on('end', ended);
+    check();
   });
 }
