@@ -204,7 +204,7 @@ function step(options: Omit<StepRecord, 'id' | 'parentId' | 'startTime' | 'endTi
 }
 
 /** One trace's writes: its generation record(s), its steps, and its thread when it has one. */
-interface TraceWrite {
+export interface TraceWrite {
   records: GenerationRecord[];
   steps: StepRecord[];
   threads: TraceThread[];
@@ -492,6 +492,17 @@ export function probeTraces(seed = DEFAULT_SEED): TraceWrite[] {
   return [bigTrace(seed), ...longThread(seed)];
 }
 
+/** `GENSPAN_BENCH_LARGE`'s say: undefined (use a cached 1,000,000 store only), or the generations to build when missing. */
+export function largeStoreRequest(): { generations: number; build: boolean } {
+  const value = process.env.GENSPAN_BENCH_LARGE;
+  if (value === undefined || value === '' || value === '0') return { generations: LARGE_STORE_DEFAULT_GENERATIONS, build: false };
+  const count = Number(value);
+  if (value === '1' || value === 'true') return { generations: LARGE_STORE_DEFAULT_GENERATIONS, build: true };
+  if (!Number.isInteger(count) || count < 1000)
+    throw new Error(`GENSPAN_BENCH_LARGE must be 1 or a count of generations (>= 1000), got ${value}`);
+  return { generations: count, build: true };
+}
+
 export interface LargeStoreOptions {
   /** Generations of the store's ordinary traces (the probes add 366 more). Default 1,000,000. */
   generations?: number;
@@ -515,6 +526,25 @@ export interface LargeStore {
   buildCpuSeconds?: number;
   /** The database file's size (after a checkpoint). */
   bytes: number;
+  /** Set when the store was built at an older schema and migrated to the current one (now, or earlier). */
+  migration?: LargeStoreMigration;
+}
+
+/** A cached store opened by a newer genspan: how long its migration took, with a writer writing meanwhile. */
+export interface LargeStoreMigration {
+  fromSchema: number;
+  toSchema: number;
+  /** Opening the store (the schema change itself, in one transaction). */
+  openMs: number;
+  /** From opening until the background build of the new indexes was complete. */
+  buildSeconds: number;
+  buildCpuSeconds: number;
+  /** The writes made meanwhile (one trace each, every `MIGRATION_WRITE_EVERY_MS`), and their latencies. */
+  writes: number;
+  writeMedianMs: number;
+  writeP99Ms: number;
+  /** The longest write stall while the build ran. */
+  writeMaxMs: number;
 }
 
 interface Manifest {
@@ -524,6 +554,8 @@ interface Manifest {
   seed: number;
   buildSeconds: number;
   buildCpuSeconds?: number;
+  /** Present when the file was built at an older schema and migrated (the same rows, indexes built by the migration). */
+  migration?: LargeStoreMigration;
 }
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -532,10 +564,12 @@ export function largeStoreFolder(): string {
   return process.env.GENSPAN_BENCH_CACHE ? resolve(process.env.GENSPAN_BENCH_CACHE) : join(repositoryRoot, '.bench-cache');
 }
 
-function cached(path: string, manifestPath: string, wanted: Omit<Manifest, 'buildSeconds' | 'buildCpuSeconds'>): Manifest | undefined {
+type Wanted = Pick<Manifest, 'builder' | 'schema' | 'generations' | 'seed'>;
+
+function cached(path: string, manifestPath: string, wanted: Wanted): Manifest | undefined {
   if (!existsSync(path) || !existsSync(manifestPath)) return undefined;
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-  const matches = (Object.keys(wanted) as (keyof typeof wanted)[]).every((key) => manifest[key] === wanted[key]);
+  const matches = (Object.keys(wanted) as (keyof Wanted)[]).every((key) => manifest[key] === wanted[key]);
   if (!matches) return undefined;
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
@@ -546,6 +580,99 @@ function cached(path: string, manifestPath: string, wanted: Omit<Manifest, 'buil
   } finally {
     db.close();
   }
+}
+
+/** A cached store of this builder at an older schema (same generations and seed), which opening migrates. */
+function olderCache(path: string, manifestPath: string, wanted: Wanted): Manifest | undefined {
+  if (!existsSync(manifestPath)) return undefined;
+  const { schema } = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  return schema < wanted.schema ? cached(path, manifestPath, { ...wanted, schema }) : undefined;
+}
+
+/** While a cached store migrates, a writer writes one trace this often (a busy server's pace, 20 traces a second). */
+const MIGRATION_WRITE_EVERY_MS = 50;
+/** The seed of traces written into the large store by a benchmark: other trace ids, so they can be deleted again. */
+const EXTRA_SEED = 0x3717;
+
+/** Trace `index` of the benchmarks' extra traces: as the store's, without a thread (it would touch the store's threads). */
+export function extraTrace(index: number): TraceWrite {
+  return { ...storeTrace(EXTRA_SEED, index, LARGE_STORE_DEFAULT_GENERATIONS), threads: [] };
+}
+
+/** Deletes a benchmark's extra traces from the store file again (generations, steps, traces; the triggers unindex them). */
+export function deleteTraces(path: string, traceIds: readonly string[]): void {
+  const db = new Database(path);
+  try {
+    const ids = JSON.stringify(traceIds);
+    for (const table of ['genspan_generations', 'genspan_steps', 'genspan_traces'])
+      db.prepare(`DELETE FROM ${table} WHERE trace_id IN (SELECT value FROM json_each(?))`).run(ids);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
+function quantile(sorted: readonly number[], share: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))];
+}
+
+/**
+ * Opens a cached store of an older schema with the current `SqliteStore`, which migrates it: the schema change when
+ * opening, then the background build of the new indexes. A writer writes a trace (its generation and steps, no thread)
+ * every `MIGRATION_WRITE_EVERY_MS` meanwhile, each write timed; its traces are deleted again afterwards (the triggers
+ * take them out of the indexes), so the store holds the same rows the builder writes, as a rebuild would.
+ */
+async function migrate(path: string, _seed: number, fromSchema: number, log: (line: string) => void): Promise<LargeStoreMigration> {
+  log(`  migrating the cached store from schema ${fromSchema} to ${SQLITE_SCHEMA_VERSION}, a write every ${MIGRATION_WRITE_EVERY_MS} ms`);
+  const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  const store = new SqliteStore({ path });
+  const openMs = performance.now() - started;
+  let complete = false;
+  const building = store.indexesBuilt().then(() => {
+    complete = true;
+  });
+  const latencies: number[] = [];
+  const traceIds: string[] = [];
+  let nextReport = performance.now() + 60_000;
+  try {
+    for (let index = 0; !complete; index++) {
+      const trace = extraTrace(index);
+      const writeStarted = performance.now();
+      await store.writeWithSpans(trace.records, new Map(), { steps: trace.steps, threads: trace.threads });
+      latencies.push(performance.now() - writeStarted);
+      traceIds.push(trace.records[0].traceId);
+      if (performance.now() >= nextReport) {
+        nextReport += 60_000;
+        const build = await store.indexBuild();
+        const seconds = (performance.now() - started) / 1000;
+        log(
+          `  ${seconds.toFixed(0)} s: ${build.doneRowids.toLocaleString('en')} of ${build.totalRowids.toLocaleString('en')} rows indexed`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, MIGRATION_WRITE_EVERY_MS));
+    }
+    await building;
+  } finally {
+    await store.close();
+  }
+  const buildSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
+  deleteTraces(path, traceIds);
+  latencies.sort((a, b) => a - b);
+  const migration: LargeStoreMigration = {
+    fromSchema,
+    toSchema: SQLITE_SCHEMA_VERSION,
+    openMs,
+    buildSeconds,
+    buildCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    writes: latencies.length,
+    writeMedianMs: quantile(latencies, 0.5),
+    writeP99Ms: quantile(latencies, 0.99),
+    writeMaxMs: latencies[latencies.length - 1],
+  };
+  log(`  migrated in ${buildSeconds.toFixed(0)} s; longest write stall meanwhile ${migration.writeMaxMs.toFixed(0)} ms`);
+  return migration;
 }
 
 /**
@@ -559,7 +686,7 @@ export async function largeStore(options: LargeStoreOptions = {}): Promise<Large
   const name = `large-${generations}-s${seed}`;
   const path = join(folder, `${name}.db`);
   const manifestPath = join(folder, `${name}.json`);
-  const wanted: Omit<Manifest, 'buildSeconds' | 'buildCpuSeconds'> = {
+  const wanted: Wanted = {
     builder: BUILDER_VERSION,
     schema: SQLITE_SCHEMA_VERSION,
     generations,
@@ -567,10 +694,18 @@ export async function largeStore(options: LargeStoreOptions = {}): Promise<Large
   };
   const found = cached(path, manifestPath, wanted);
   if (found) {
-    const { buildSeconds, buildCpuSeconds } = found;
-    return { path, generations, built: false, buildSeconds, buildCpuSeconds, bytes: statSync(path).size };
+    const { buildSeconds, buildCpuSeconds, migration } = found;
+    return { path, generations, built: false, buildSeconds, buildCpuSeconds, bytes: statSync(path).size, migration };
   }
   if (options.build === false) return undefined;
+  const older = olderCache(path, manifestPath, wanted);
+  if (older) {
+    const migration = await migrate(path, seed, older.schema, options.log ?? (() => {}));
+    const manifest: Manifest = { ...older, schema: SQLITE_SCHEMA_VERSION, migration };
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    const { buildSeconds, buildCpuSeconds } = older;
+    return { path, generations, built: false, buildSeconds, buildCpuSeconds, bytes: statSync(path).size, migration };
+  }
 
   mkdirSync(folder, { recursive: true });
   for (const file of [manifestPath, path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });

@@ -1,0 +1,150 @@
+/**
+ * Search at scale (issue 13), on the large store of 1,000,000 generations (bench/large-store.ts): `q` (a word in one
+ * record, a word in none, a common word), a rare-tag filter, facets and the count, each beside the same query as
+ * schema 5 ran it (a scan) on the same file, as a ratio, against a 50 ms target; write throughput into the large store
+ * against an empty one, batch by batch in turns; and the migration from schema 5, measured once when the cached store
+ * was migrated (kept in its manifest).
+ *
+ * Like bench/large.bench.ts it uses the large store only when cached; `GENSPAN_BENCH_LARGE=1` builds it when missing,
+ * or migrates a cached store of an older schema (the migration figures are taken then).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { fromRow, type RecordColumns } from '../src/store/generation-row.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import {
+  deleteTraces,
+  extraTrace,
+  LARGE_STORE_PROBES,
+  type LargeStore,
+  largeStore,
+  largeStoreFolder,
+  largeStoreRequest,
+  type TraceWrite,
+} from './large-store.js';
+import { compare, type SearchProbes, schema5Queries, storeQueries } from './search.bench.js';
+
+const PROBES: SearchProbes = {
+  rareWord: LARGE_STORE_PROBES.uniqueWord,
+  absentWord: LARGE_STORE_PROBES.absentWord,
+  commonWord: LARGE_STORE_PROBES.commonWord,
+  rareTag: LARGE_STORE_PROBES.rareTag,
+};
+/** Indexed queries are timed many times; the scans take seconds each at this size, so fewer. */
+const RUNS = { indexed: 21, scan: 3 };
+/** Write throughput: batches of this many traces (one generation each), as the builder writes, into each store in turns. */
+const WRITE_BATCH = 2_000;
+const WRITE_BATCHES = 10;
+/** Writes into the large store must keep at least this share of the empty store's throughput. */
+const WRITE_TARGET = 0.8;
+
+function migrationReport(large: LargeStore): void {
+  const migration = large.migration;
+  if (!migration) {
+    console.log('  migration: this store was built at the current schema, not migrated (no migration figures)');
+    return;
+  }
+  console.log(
+    `  migration ${migration.fromSchema} -> ${migration.toSchema} of this store (measured when it was migrated): opening ` +
+      `${migration.openMs.toFixed(0)} ms, background build of the indexes ${migration.buildSeconds.toFixed(0)} s ` +
+      `(${migration.buildCpuSeconds.toFixed(0)} s of CPU); ${migration.writes} writes of one trace meanwhile: median ` +
+      `${migration.writeMedianMs.toFixed(1)} ms, p99 ${migration.writeP99Ms.toFixed(1)} ms, ` +
+      `longest stall ${migration.writeMaxMs.toFixed(0)} ms`,
+  );
+}
+
+async function writeBatch(store: SqliteStore, batch: readonly TraceWrite[]): Promise<number> {
+  const started = performance.now();
+  await store.writeWithSpans(
+    batch.flatMap((trace) => trace.records),
+    new Map(),
+    { steps: batch.flatMap((trace) => trace.steps), threads: [] },
+  );
+  return (performance.now() - started) / 1000;
+}
+
+/**
+ * The same batches into the large store and into an empty one, which goes first alternating; generations per second
+ * on each side. The traces written into the large store are deleted again afterwards.
+ */
+async function writeThroughput(large: LargeStore, folder: string): Promise<boolean> {
+  const seconds = { large: 0, empty: 0 };
+  const written: string[] = [];
+  const stores = { large: new SqliteStore({ path: large.path }), empty: new SqliteStore({ path: join(folder, 'empty.db') }) };
+  try {
+    await Promise.all([stores.large.indexesBuilt(), stores.empty.indexesBuilt()]);
+    for (let round = 0; round < WRITE_BATCHES; round++) {
+      const first = 1_000_000 + round * WRITE_BATCH;
+      const batch = Array.from({ length: WRITE_BATCH }, (_, index) => extraTrace(first + index));
+      written.push(...batch.map((trace) => trace.records[0].traceId));
+      const order: ('large' | 'empty')[] = round % 2 === 0 ? ['large', 'empty'] : ['empty', 'large'];
+      for (const side of order) seconds[side] += await writeBatch(stores[side], batch);
+    }
+  } finally {
+    await stores.large.close();
+    await stores.empty.close();
+    deleteTraces(large.path, written);
+  }
+  const generations = WRITE_BATCH * WRITE_BATCHES;
+  const rate = { large: generations / seconds.large, empty: generations / seconds.empty };
+  const ratio = rate.large / rate.empty;
+  const meets = ratio >= WRITE_TARGET;
+  console.log(
+    `  write, ${generations.toLocaleString('en')} generations with their steps in batches of ${WRITE_BATCH.toLocaleString('en')}, ` +
+      `turns taken batch by batch: into the large store ${rate.large.toFixed(0)}/s, into an empty store ${rate.empty.toFixed(0)}/s, ` +
+      `ratio ${ratio.toFixed(2)} ${meets ? 'meets' : 'MISSES'} the ${WRITE_TARGET} target`,
+  );
+  return meets;
+}
+
+async function sqliteSection(large: LargeStore): Promise<boolean> {
+  const cpu = large.buildCpuSeconds === undefined ? '' : ` (${large.buildCpuSeconds.toFixed(0)} s of CPU)`;
+  console.log(
+    `SQLite: ${large.generations.toLocaleString('en')} generations (+ probes), ${(large.bytes / 1e9).toFixed(2)} GB, ` +
+      `${large.built ? 'built now' : 'cached; built'} in ${large.buildSeconds.toFixed(0)} s${cpu}; machine load ${loadavg()[0].toFixed(1)}`,
+  );
+  migrationReport(large);
+  const store = new SqliteStore({ path: large.path });
+  const reader = new Database(large.path, { readonly: true });
+  let ok: boolean;
+  try {
+    await store.indexesBuilt();
+    console.log(`  median of ${RUNS.indexed} warm calls indexed, of ${RUNS.scan} for schema 5's scan of the same file:`);
+    ok = await compare(
+      storeQueries(store, PROBES),
+      // Rows read as the store reads them: a page's records parsed.
+      schema5Queries(
+        async (sql, params) => (reader.prepare(sql).all(...params) as RecordColumns[]).map((row) => row.generation && fromRow(row)),
+        'sqlite',
+        PROBES,
+      ),
+      RUNS,
+    );
+  } finally {
+    reader.close();
+    await store.close();
+  }
+  const folder = mkdtempSync(join(tmpdir(), 'genspan-large-search-bench-'));
+  try {
+    return (await writeThroughput(large, folder)) && ok;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+export default async function run(): Promise<void> {
+  const { generations, build } = largeStoreRequest();
+  const large = await largeStore({ generations, build, log: (line) => console.log(line) });
+  let ok = true;
+  if (large) ok = await sqliteSection(large);
+  else
+    console.log(
+      `SQLite skipped: no store of ${generations.toLocaleString('en')} generations at the current schema is cached in ` +
+        `${largeStoreFolder()}. GENSPAN_BENCH_LARGE=1 npm run bench -- large builds one, or migrates one cached at an older ` +
+        'schema (see README).',
+    );
+  if (!ok) process.exitCode = 1;
+}
