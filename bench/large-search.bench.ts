@@ -13,17 +13,22 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { fromRow, type RecordColumns } from '../src/store/generation-row.js';
+import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
+import { deletePostgresTraces, LARGE_POSTGRES_SETTINGS, type LargePostgres, largePostgres, withClient } from './large-postgres.js';
 import {
   deleteTraces,
   extraTrace,
   LARGE_STORE_PROBES,
   type LargeStore,
+  type LargeStoreMigration,
   largeStore,
   largeStoreFolder,
   largeStoreRequest,
   type TraceWrite,
+  type WriteTarget,
 } from './large-store.js';
 import { compare, type SearchProbes, schema5Queries, storeQueries } from './search.bench.js';
 
@@ -41,8 +46,7 @@ const WRITE_BATCHES = 10;
 /** Writes into the large store must keep at least this share of the empty store's throughput. */
 const WRITE_TARGET = 0.8;
 
-function migrationReport(large: LargeStore): void {
-  const migration = large.migration;
+function migrationReport(migration: LargeStoreMigration | undefined): void {
   if (!migration) {
     console.log('  migration: this store was built at the current schema, not migrated (no migration figures)');
     return;
@@ -56,7 +60,7 @@ function migrationReport(large: LargeStore): void {
   );
 }
 
-async function writeBatch(store: SqliteStore, batch: readonly TraceWrite[]): Promise<number> {
+async function writeBatch(store: WriteTarget, batch: readonly TraceWrite[]): Promise<number> {
   const started = performance.now();
   await store.writeWithSpans(
     batch.flatMap((trace) => trace.records),
@@ -66,16 +70,21 @@ async function writeBatch(store: SqliteStore, batch: readonly TraceWrite[]): Pro
   return (performance.now() - started) / 1000;
 }
 
+interface WriteSides {
+  large: WriteTarget;
+  empty: WriteTarget;
+  /** Deletes the traces written into the large store again. */
+  cleanUp(traceIds: readonly string[]): Promise<void>;
+}
+
 /**
  * The same batches into the large store and into an empty one, which goes first alternating; generations per second
  * on each side. The traces written into the large store are deleted again afterwards.
  */
-async function writeThroughput(large: LargeStore, folder: string): Promise<boolean> {
+async function writeThroughput(stores: WriteSides): Promise<boolean> {
   const seconds = { large: 0, empty: 0 };
   const written: string[] = [];
-  const stores = { large: new SqliteStore({ path: large.path }), empty: new SqliteStore({ path: join(folder, 'empty.db') }) };
   try {
-    await Promise.all([stores.large.indexesBuilt(), stores.empty.indexesBuilt()]);
     for (let round = 0; round < WRITE_BATCHES; round++) {
       const first = 1_000_000 + round * WRITE_BATCH;
       const batch = Array.from({ length: WRITE_BATCH }, (_, index) => extraTrace(first + index));
@@ -84,9 +93,7 @@ async function writeThroughput(large: LargeStore, folder: string): Promise<boole
       for (const side of order) seconds[side] += await writeBatch(stores[side], batch);
     }
   } finally {
-    await stores.large.close();
-    await stores.empty.close();
-    deleteTraces(large.path, written);
+    await stores.cleanUp(written);
   }
   const generations = WRITE_BATCH * WRITE_BATCHES;
   const rate = { large: generations / seconds.large, empty: generations / seconds.empty };
@@ -106,7 +113,7 @@ async function sqliteSection(large: LargeStore): Promise<boolean> {
     `SQLite: ${large.generations.toLocaleString('en')} generations (+ probes), ${(large.bytes / 1e9).toFixed(2)} GB, ` +
       `${large.built ? 'built now' : 'cached; built'} in ${large.buildSeconds.toFixed(0)} s${cpu}; machine load ${loadavg()[0].toFixed(1)}`,
   );
-  migrationReport(large);
+  migrationReport(large.migration);
   const store = new SqliteStore({ path: large.path });
   const reader = new Database(large.path, { readonly: true });
   let ok: boolean;
@@ -128,10 +135,61 @@ async function sqliteSection(large: LargeStore): Promise<boolean> {
     await store.close();
   }
   const folder = mkdtempSync(join(tmpdir(), 'genspan-large-search-bench-'));
+  const stores = { large: new SqliteStore({ path: large.path }), empty: new SqliteStore({ path: join(folder, 'empty.db') }) };
   try {
-    return (await writeThroughput(large, folder)) && ok;
+    return (
+      (await writeThroughput({
+        ...stores,
+        cleanUp: async (traceIds) => {
+          await stores.large.close();
+          deleteTraces(large.path, traceIds);
+        },
+      })) && ok
+    );
   } finally {
+    await stores.large.close();
+    await stores.empty.close();
     rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+async function postgresSection(large: LargePostgres): Promise<boolean> {
+  console.log(
+    `PostgreSQL: ${large.generations.toLocaleString('en')} generations (+ probes), ${(large.bytes / 1e9).toFixed(2)} GB, ` +
+      `${large.built ? 'loaded now' : 'cached; loaded'} through PostgresStore at schema 5's indexes in ${large.loadSeconds.toFixed(0)} s ` +
+      `(${(large.generations / large.loadSeconds).toFixed(0)}/s); server settings ${LARGE_POSTGRES_SETTINGS.join(' ')}; ` +
+      `machine load ${loadavg()[0].toFixed(1)}`,
+  );
+  migrationReport(large.migration);
+  const store = new PostgresStore({ connectionString: large.url });
+  const reader = new pg.Client({ connectionString: large.url });
+  await reader.connect();
+  let ok: boolean;
+  try {
+    await store.indexesBuilt();
+    console.log(`  median of ${RUNS.indexed} warm calls indexed, of ${RUNS.scan} for schema 5's scan of the same database:`);
+    ok = await compare(
+      storeQueries(store, PROBES),
+      schema5Queries(
+        async (sql, params) =>
+          (await reader.query(sql, params)).rows.map((row: { generation?: string }) => row.generation && JSON.parse(row.generation)),
+        'postgres',
+        PROBES,
+      ),
+      RUNS,
+    );
+  } finally {
+    await reader.end();
+  }
+  const emptyUrl = await large.server.createDatabase('genspan_large_search_empty');
+  const empty = new PostgresStore({ connectionString: emptyUrl });
+  try {
+    await empty.indexesBuilt();
+    return (await writeThroughput({ large: store, empty, cleanUp: (traceIds) => deletePostgresTraces(large.url, traceIds) })) && ok;
+  } finally {
+    await store.close();
+    await empty.close();
+    await withClient(large.server.url, (client) => client.query(`DROP DATABASE ${new URL(emptyUrl).pathname.slice(1)}`));
   }
 }
 
@@ -145,6 +203,18 @@ export default async function run(): Promise<void> {
       `SQLite skipped: no store of ${generations.toLocaleString('en')} generations at the current schema is cached in ` +
         `${largeStoreFolder()}. GENSPAN_BENCH_LARGE=1 npm run bench -- large builds one, or migrates one cached at an older ` +
         'schema (see README).',
+    );
+  const postgres = await largePostgres({ generations, build, log: (line) => console.log(line) });
+  if (postgres) {
+    try {
+      ok = (await postgresSection(postgres)) && ok;
+    } finally {
+      await postgres.server.destroy();
+    }
+  } else
+    console.log(
+      `PostgreSQL skipped: no database of ${generations.toLocaleString('en')} generations is cached in ${largeStoreFolder()}. ` +
+        'GENSPAN_BENCH_LARGE=1 npm run bench -- large loads one (see README).',
     );
   if (!ok) process.exitCode = 1;
 }

@@ -18,7 +18,7 @@ import { shippedPriceTable } from '../src/generation/prices.js';
 import type { GenerationRecord } from '../src/generation/record.js';
 import type { ChatGenerationData } from '../src/generation/schema.js';
 import type { StepRecord, TraceThread } from '../src/generation/step-record.js';
-import type { StepBatch } from '../src/ingest/contract.js';
+import type { IngestStore, StepBatch } from '../src/ingest/contract.js';
 import { recordId, toGenerationRecord } from '../src/ingest/record.js';
 import { SQLITE_SCHEMA_VERSION, SqliteStore } from '../src/store/sqlite.js';
 import type { NormalizedSpan } from '../src/translate/types.js';
@@ -26,7 +26,7 @@ import type { NormalizedSpan } from '../src/translate/types.js';
 /** Bumped whenever what the builder writes changes, so a cached store of the old shape is rebuilt. */
 const BUILDER_VERSION = 1;
 export const LARGE_STORE_DEFAULT_GENERATIONS = 1_000_000;
-const DEFAULT_SEED = 11;
+export const LARGE_STORE_DEFAULT_SEED = 11;
 /** Generations per write: large batches, as a busy server's are. */
 const BATCH = 2_000;
 /** Writes handed to the store before the first one is awaited: the next batch is built while the writer inserts. */
@@ -366,7 +366,7 @@ function storeTrace(seed: number, index: number, count: number): TraceWrite {
 }
 
 /** The trace of `LARGE_STORE_PROBES.bigTraceSteps` steps: a `run` root, turns of `run` ⟶ `llm` + `tool`, one closing tool. */
-export function bigTrace(seed = DEFAULT_SEED): TraceWrite {
+export function bigTrace(seed = LARGE_STORE_DEFAULT_SEED): TraceWrite {
   const random = new Random(seed ^ 0xb16);
   const traceId = LARGE_STORE_PROBES.bigTraceId;
   const rootSpanId = random.hex(16);
@@ -439,7 +439,7 @@ export function bigTrace(seed = DEFAULT_SEED): TraceWrite {
 }
 
 /** The `LARGE_STORE_PROBES.longThreadTraces` traces of the long thread, one turn a minute. */
-export function longThread(seed = DEFAULT_SEED): TraceWrite[] {
+export function longThread(seed = LARGE_STORE_DEFAULT_SEED): TraceWrite[] {
   const random = new Random(seed ^ 0x7ead);
   const startMs = START_MS + 20 * DAY_MS;
   return Array.from({ length: LARGE_STORE_PROBES.longThreadTraces }, (_, turn) => {
@@ -452,9 +452,12 @@ export function longThread(seed = DEFAULT_SEED): TraceWrite[] {
   });
 }
 
+/** What the builder writes through: a store's own write path (SQLite's or PostgreSQL's). */
+export type WriteTarget = Pick<IngestStore, 'writeWithSpans'>;
+
 /** Writes traces through the store's own write path, `BATCH` generations per write, `IN_FLIGHT` writes at a time. */
 export async function writeTraces(
-  store: SqliteStore,
+  store: WriteTarget,
   traces: Iterable<TraceWrite>,
   onBatch?: (generations: number) => void,
 ): Promise<void> {
@@ -483,12 +486,13 @@ export async function writeTraces(
   await Promise.all(pending);
 }
 
-function* storeTraces(seed: number, count: number): Generator<TraceWrite> {
+/** The store's ordinary traces, in time order (the probes are written after them). */
+export function* storeTraces(seed: number, count: number): Generator<TraceWrite> {
   for (let index = 0; index < count; index++) yield storeTrace(seed, index, count);
 }
 
 /** The probe traces every query benchmark reads, on the large store and on an empty one alike. */
-export function probeTraces(seed = DEFAULT_SEED): TraceWrite[] {
+export function probeTraces(seed = LARGE_STORE_DEFAULT_SEED): TraceWrite[] {
   return [bigTrace(seed), ...longThread(seed)];
 }
 
@@ -590,7 +594,7 @@ function olderCache(path: string, manifestPath: string, wanted: Wanted): Manifes
 }
 
 /** While a cached store migrates, a writer writes one trace this often (a busy server's pace, 20 traces a second). */
-const MIGRATION_WRITE_EVERY_MS = 50;
+export const MIGRATION_WRITE_EVERY_MS = 50;
 /** The seed of traces written into the large store by a benchmark: other trace ids, so they can be deleted again. */
 const EXTRA_SEED = 0x3717;
 
@@ -612,7 +616,7 @@ export function deleteTraces(path: string, traceIds: readonly string[]): void {
   }
 }
 
-function quantile(sorted: readonly number[], share: number): number {
+export function quantile(sorted: readonly number[], share: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))];
 }
 
@@ -681,7 +685,7 @@ async function migrate(path: string, _seed: number, fromSchema: number, log: (li
  */
 export async function largeStore(options: LargeStoreOptions = {}): Promise<LargeStore | undefined> {
   const generations = options.generations ?? LARGE_STORE_DEFAULT_GENERATIONS;
-  const seed = options.seed ?? DEFAULT_SEED;
+  const seed = options.seed ?? LARGE_STORE_DEFAULT_SEED;
   const folder = options.folder ?? largeStoreFolder();
   const name = `large-${generations}-s${seed}`;
   const path = join(folder, `${name}.db`);

@@ -279,7 +279,7 @@ const SEARCH_INDEXES: readonly { name: string; definition: string }[] = [
 ];
 const REPLACED_INDEXES = ['genspan_generations_service', 'genspan_generations_model', 'genspan_generations_provider'];
 /** Held (per session) by the process building `SEARCH_INDEXES`, so another one neither builds them twice nor waits. */
-const INDEX_BUILD_LOCK_KEY = '29113321772917103';
+export const INDEX_BUILD_LOCK_KEY = '29113321772917103';
 /** How long one statement of the index build may take (a day): a big table's CREATE INDEX takes minutes, not seconds. */
 const INDEX_BUILD_TIMEOUT_MS = 86_400_000;
 
