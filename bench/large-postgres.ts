@@ -6,8 +6,8 @@
  * The rows are written at schema 5's indexes (the trigram and lower() indexes of v6 dropped, the exact ones back, the
  * store's index build held off by its advisory lock), the schema version set back to 5; then the store is opened
  * again, which migrates it as it migrates any schema-5 database: CREATE INDEX CONCURRENTLY of the v6 indexes, while
- * a writer writes a trace every `MIGRATION_WRITE_EVERY_MS`, each write timed (its traces deleted again afterwards). So the load measures the write path without the trigram index,
- * and the migration's figures come with the build.
+ * a writer writes a trace every `MIGRATION_WRITE_EVERY_MS`, each write timed (its traces deleted again afterwards).
+ * So the load measures the write path without the trigram index, and the migration's figures come with the build.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
