@@ -120,7 +120,8 @@ async function sqliteSection(large: LargeStore): Promise<boolean> {
   try {
     await store.indexesBuilt();
     console.log(
-      `  indexed: median of ${RUNS.indexed} warm calls (3 when slower than 1 s); schema 5 scan of the same file: ${RUNS.scan} call after a warm-up:`,
+      `  indexed: median of ${RUNS.indexed} warm calls (3 when slower than 1 s); schema 5's scan of the same file: ` +
+        `${RUNS.scan} call after a warm-up:`,
     );
     ok = await compare(
       storeQueries(store, PROBES),
@@ -170,7 +171,8 @@ async function postgresSection(large: LargePostgres): Promise<boolean> {
   try {
     await store.indexesBuilt();
     console.log(
-      `  indexed: median of ${RUNS.indexed} warm calls (3 when slower than 1 s); schema 5 scan of the same database: ${RUNS.scan} call after a warm-up:`,
+      `  indexed: median of ${RUNS.indexed} warm calls (3 when slower than 1 s); schema 5's scan of the same database: ` +
+        `${RUNS.scan} call after a warm-up:`,
     );
     ok = await compare(
       storeQueries(store, PROBES),
