@@ -6,7 +6,8 @@
  * was migrated (kept in its manifest).
  *
  * Like bench/large.bench.ts it uses the large store only when cached; `GENSPAN_BENCH_LARGE=1` builds it when missing,
- * or migrates a cached store of an older schema (the migration figures are taken then).
+ * or migrates a cached store of an older schema (the migration figures are taken then). `GENSPAN_BENCH_LARGE_STORES`
+ * (`sqlite`, `postgres`, or both comma-separated, the default) says which stores to run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -201,17 +202,20 @@ async function postgresSection(large: LargePostgres): Promise<boolean> {
 
 export default async function run(): Promise<void> {
   const { generations, build } = largeStoreRequest();
-  const large = await largeStore({ generations, build, log: (line) => console.log(line) });
+  const stores = (process.env.GENSPAN_BENCH_LARGE_STORES ?? 'sqlite,postgres').split(',');
   let ok = true;
+  const large = stores.includes('sqlite') ? await largeStore({ generations, build, log: (line) => console.log(line) }) : undefined;
   if (large) ok = await sqliteSection(large);
+  else if (!stores.includes('sqlite')) console.log('SQLite skipped: GENSPAN_BENCH_LARGE_STORES leaves it out');
   else
     console.log(
       `SQLite skipped: no store of ${generations.toLocaleString('en')} generations at the current schema is cached in ` +
         `${largeStoreFolder()}. GENSPAN_BENCH_LARGE=1 npm run bench -- large builds one, or migrates one cached at an older ` +
         'schema (see README).',
     );
-  const postgres = await largePostgres({ generations, build, log: (line) => console.log(line) });
-  if (postgres) {
+  const postgres = stores.includes('postgres') ? await largePostgres({ generations, build, log: (line) => console.log(line) }) : undefined;
+  if (!stores.includes('postgres')) console.log('PostgreSQL skipped: GENSPAN_BENCH_LARGE_STORES leaves it out');
+  else if (postgres) {
     try {
       ok = (await postgresSection(postgres)) && ok;
     } finally {
