@@ -38,6 +38,7 @@ import {
   matchingQuery,
   normalizeFilter,
   SEARCH_COMMON_MATCHES,
+  SEARCH_DENSE_MATCHES,
   SEARCH_INDEX_MIN_LENGTH,
   searchLength,
   searchProbeParts,
@@ -1056,7 +1057,10 @@ export class PostgresStore implements PlaygroundStore {
   }
 
   count(filter: ListFilter = {}): Promise<ListTotal> {
-    return this.run(() => this.boundedCount(filter, this.exactCountBound));
+    return this.run(async () => {
+      const dialect = (await this.searchMatches(filter)) >= SEARCH_DENSE_MATCHES ? postgresScanDialect : postgresDialect;
+      return this.boundedCount(filter, this.exactCountBound, dialect);
+    });
   }
 
   /** Counts up to the bound; past it, the planner's row estimate (at least bound + 1), read from EXPLAIN. */
@@ -1076,14 +1080,19 @@ export class PostgresStore implements PlaygroundStore {
 
   /** Whether the filter's `q` is a common word (see `SEARCH_COMMON_MATCHES`): scanned newest first rather than indexed. */
   private async commonSearch(filter: ListFilter): Promise<boolean> {
+    return (await this.searchMatches(filter)) >= SEARCH_COMMON_MATCHES;
+  }
+
+  /** How many of the newest `SEARCH_PROBE_ROWS` rows the other filters match hold the filter's `q` (0 without one). */
+  private async searchMatches(filter: ListFilter): Promise<number> {
     const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
     const probe = searchProbeParts(normalized, postgresDialect)?.[0];
-    if (!probe) return false;
+    if (!probe) return 0;
     const result = await this.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${probe.from} ${probe.where}`,
       postgresParams(probe.params),
     );
-    return Number(result.rows[0].n) >= SEARCH_COMMON_MATCHES;
+    return Number(result.rows[0].n);
   }
 
   facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {

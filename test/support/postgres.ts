@@ -2,7 +2,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import pg from 'pg';
 
 /**
@@ -214,7 +214,7 @@ class ThrowawayCluster implements PostgresServer {
     const binDir = findPostgresBinaries();
     const runAs = runAsForCurrentUser();
     const made = folder !== undefined && existsSync(join(folder, 'data', 'PG_VERSION'));
-    const root = folder ?? mkdtempSync(join(tmpdir(), 'genspan-pg-'));
+    const root = folder === undefined ? mkdtempSync(join(tmpdir(), 'genspan-pg-')) : resolve(folder);
     if (!made) {
       mkdirSync(join(root, 'socket'), { recursive: true });
       chmodSync(root, 0o755);
