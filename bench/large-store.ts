@@ -18,7 +18,7 @@ import { shippedPriceTable } from '../src/generation/prices.js';
 import type { GenerationRecord } from '../src/generation/record.js';
 import type { ChatGenerationData } from '../src/generation/schema.js';
 import type { StepRecord, TraceThread } from '../src/generation/step-record.js';
-import type { StepBatch } from '../src/ingest/contract.js';
+import type { IngestStore, StepBatch } from '../src/ingest/contract.js';
 import { recordId, toGenerationRecord } from '../src/ingest/record.js';
 import { SQLITE_SCHEMA_VERSION, SqliteStore } from '../src/store/sqlite.js';
 import type { NormalizedSpan } from '../src/translate/types.js';
@@ -26,7 +26,7 @@ import type { NormalizedSpan } from '../src/translate/types.js';
 /** Bumped whenever what the builder writes changes, so a cached store of the old shape is rebuilt. */
 const BUILDER_VERSION = 1;
 export const LARGE_STORE_DEFAULT_GENERATIONS = 1_000_000;
-const DEFAULT_SEED = 11;
+export const LARGE_STORE_DEFAULT_SEED = 11;
 /** Generations per write: large batches, as a busy server's are. */
 const BATCH = 2_000;
 /** Writes handed to the store before the first one is awaited: the next batch is built while the writer inserts. */
@@ -204,7 +204,7 @@ function step(options: Omit<StepRecord, 'id' | 'parentId' | 'startTime' | 'endTi
 }
 
 /** One trace's writes: its generation record(s), its steps, and its thread when it has one. */
-interface TraceWrite {
+export interface TraceWrite {
   records: GenerationRecord[];
   steps: StepRecord[];
   threads: TraceThread[];
@@ -366,7 +366,7 @@ function storeTrace(seed: number, index: number, count: number): TraceWrite {
 }
 
 /** The trace of `LARGE_STORE_PROBES.bigTraceSteps` steps: a `run` root, turns of `run` ⟶ `llm` + `tool`, one closing tool. */
-export function bigTrace(seed = DEFAULT_SEED): TraceWrite {
+export function bigTrace(seed = LARGE_STORE_DEFAULT_SEED): TraceWrite {
   const random = new Random(seed ^ 0xb16);
   const traceId = LARGE_STORE_PROBES.bigTraceId;
   const rootSpanId = random.hex(16);
@@ -439,7 +439,7 @@ export function bigTrace(seed = DEFAULT_SEED): TraceWrite {
 }
 
 /** The `LARGE_STORE_PROBES.longThreadTraces` traces of the long thread, one turn a minute. */
-export function longThread(seed = DEFAULT_SEED): TraceWrite[] {
+export function longThread(seed = LARGE_STORE_DEFAULT_SEED): TraceWrite[] {
   const random = new Random(seed ^ 0x7ead);
   const startMs = START_MS + 20 * DAY_MS;
   return Array.from({ length: LARGE_STORE_PROBES.longThreadTraces }, (_, turn) => {
@@ -452,9 +452,12 @@ export function longThread(seed = DEFAULT_SEED): TraceWrite[] {
   });
 }
 
+/** What the builder writes through: a store's own write path (SQLite's or PostgreSQL's). */
+export type WriteTarget = Pick<IngestStore, 'writeWithSpans'>;
+
 /** Writes traces through the store's own write path, `BATCH` generations per write, `IN_FLIGHT` writes at a time. */
 export async function writeTraces(
-  store: SqliteStore,
+  store: WriteTarget,
   traces: Iterable<TraceWrite>,
   onBatch?: (generations: number) => void,
 ): Promise<void> {
@@ -483,13 +486,25 @@ export async function writeTraces(
   await Promise.all(pending);
 }
 
-function* storeTraces(seed: number, count: number): Generator<TraceWrite> {
+/** The store's ordinary traces, in time order (the probes are written after them). */
+export function* storeTraces(seed: number, count: number): Generator<TraceWrite> {
   for (let index = 0; index < count; index++) yield storeTrace(seed, index, count);
 }
 
 /** The probe traces every query benchmark reads, on the large store and on an empty one alike. */
-export function probeTraces(seed = DEFAULT_SEED): TraceWrite[] {
+export function probeTraces(seed = LARGE_STORE_DEFAULT_SEED): TraceWrite[] {
   return [bigTrace(seed), ...longThread(seed)];
+}
+
+/** `GENSPAN_BENCH_LARGE`'s say: undefined (use a cached 1,000,000 store only), or the generations to build when missing. */
+export function largeStoreRequest(): { generations: number; build: boolean } {
+  const value = process.env.GENSPAN_BENCH_LARGE;
+  if (value === undefined || value === '' || value === '0') return { generations: LARGE_STORE_DEFAULT_GENERATIONS, build: false };
+  const count = Number(value);
+  if (value === '1' || value === 'true') return { generations: LARGE_STORE_DEFAULT_GENERATIONS, build: true };
+  if (!Number.isInteger(count) || count < 1000)
+    throw new Error(`GENSPAN_BENCH_LARGE must be 1 or a count of generations (>= 1000), got ${value}`);
+  return { generations: count, build: true };
 }
 
 export interface LargeStoreOptions {
@@ -515,6 +530,25 @@ export interface LargeStore {
   buildCpuSeconds?: number;
   /** The database file's size (after a checkpoint). */
   bytes: number;
+  /** Set when the store was built at an older schema and migrated to the current one (now, or earlier). */
+  migration?: LargeStoreMigration;
+}
+
+/** A cached store opened by a newer genspan: how long its migration took, with a writer writing meanwhile. */
+export interface LargeStoreMigration {
+  fromSchema: number;
+  toSchema: number;
+  /** Opening the store (the schema change itself, in one transaction). */
+  openMs: number;
+  /** From opening until the background build of the new indexes was complete. */
+  buildSeconds: number;
+  buildCpuSeconds: number;
+  /** The writes made meanwhile (one trace each, every `MIGRATION_WRITE_EVERY_MS`), and their latencies. */
+  writes: number;
+  writeMedianMs: number;
+  writeP99Ms: number;
+  /** The longest write stall while the build ran. */
+  writeMaxMs: number;
 }
 
 interface Manifest {
@@ -524,6 +558,8 @@ interface Manifest {
   seed: number;
   buildSeconds: number;
   buildCpuSeconds?: number;
+  /** Present when the file was built at an older schema and migrated (the same rows, indexes built by the migration). */
+  migration?: LargeStoreMigration;
 }
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -532,10 +568,12 @@ export function largeStoreFolder(): string {
   return process.env.GENSPAN_BENCH_CACHE ? resolve(process.env.GENSPAN_BENCH_CACHE) : join(repositoryRoot, '.bench-cache');
 }
 
-function cached(path: string, manifestPath: string, wanted: Omit<Manifest, 'buildSeconds' | 'buildCpuSeconds'>): Manifest | undefined {
+type Wanted = Pick<Manifest, 'builder' | 'schema' | 'generations' | 'seed'>;
+
+function cached(path: string, manifestPath: string, wanted: Wanted): Manifest | undefined {
   if (!existsSync(path) || !existsSync(manifestPath)) return undefined;
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-  const matches = (Object.keys(wanted) as (keyof typeof wanted)[]).every((key) => manifest[key] === wanted[key]);
+  const matches = (Object.keys(wanted) as (keyof Wanted)[]).every((key) => manifest[key] === wanted[key]);
   if (!matches) return undefined;
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
@@ -548,18 +586,111 @@ function cached(path: string, manifestPath: string, wanted: Omit<Manifest, 'buil
   }
 }
 
+/** A cached store of this builder at an older schema (same generations and seed), which opening migrates. */
+function olderCache(path: string, manifestPath: string, wanted: Wanted): Manifest | undefined {
+  if (!existsSync(manifestPath)) return undefined;
+  const { schema } = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  return schema < wanted.schema ? cached(path, manifestPath, { ...wanted, schema }) : undefined;
+}
+
+/** While a cached store migrates, a writer writes one trace this often (a busy server's pace, 20 traces a second). */
+export const MIGRATION_WRITE_EVERY_MS = 50;
+/** The seed of traces written into the large store by a benchmark: other trace ids, so they can be deleted again. */
+const EXTRA_SEED = 0x3717;
+
+/** Trace `index` of the benchmarks' extra traces: as the store's, without a thread (it would touch the store's threads). */
+export function extraTrace(index: number): TraceWrite {
+  return { ...storeTrace(EXTRA_SEED, index, LARGE_STORE_DEFAULT_GENERATIONS), threads: [] };
+}
+
+/** Deletes a benchmark's extra traces from the store file again (generations, steps, traces; the triggers unindex them). */
+export function deleteTraces(path: string, traceIds: readonly string[]): void {
+  const db = new Database(path);
+  try {
+    const ids = JSON.stringify(traceIds);
+    for (const table of ['genspan_generations', 'genspan_steps', 'genspan_traces'])
+      db.prepare(`DELETE FROM ${table} WHERE trace_id IN (SELECT value FROM json_each(?))`).run(ids);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
+export function quantile(sorted: readonly number[], share: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))];
+}
+
+/**
+ * Opens a cached store of an older schema with the current `SqliteStore`, which migrates it: the schema change when
+ * opening, then the background build of the new indexes. A writer writes a trace (its generation and steps, no thread)
+ * every `MIGRATION_WRITE_EVERY_MS` meanwhile, each write timed; its traces are deleted again afterwards (the triggers
+ * take them out of the indexes), so the store holds the same rows the builder writes, as a rebuild would.
+ */
+async function migrate(path: string, _seed: number, fromSchema: number, log: (line: string) => void): Promise<LargeStoreMigration> {
+  log(`  migrating the cached store from schema ${fromSchema} to ${SQLITE_SCHEMA_VERSION}, a write every ${MIGRATION_WRITE_EVERY_MS} ms`);
+  const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  const store = new SqliteStore({ path });
+  const openMs = performance.now() - started;
+  let complete = false;
+  const building = store.indexesBuilt().then(() => {
+    complete = true;
+  });
+  const latencies: number[] = [];
+  const traceIds: string[] = [];
+  let nextReport = performance.now() + 60_000;
+  try {
+    for (let index = 0; !complete; index++) {
+      const trace = extraTrace(index);
+      const writeStarted = performance.now();
+      await store.writeWithSpans(trace.records, new Map(), { steps: trace.steps, threads: trace.threads });
+      latencies.push(performance.now() - writeStarted);
+      traceIds.push(trace.records[0].traceId);
+      if (performance.now() >= nextReport) {
+        nextReport += 60_000;
+        const build = await store.indexBuild();
+        const seconds = (performance.now() - started) / 1000;
+        log(
+          `  ${seconds.toFixed(0)} s: ${build.doneRowids.toLocaleString('en')} of ${build.totalRowids.toLocaleString('en')} rows indexed`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, MIGRATION_WRITE_EVERY_MS));
+    }
+    await building;
+  } finally {
+    await store.close();
+  }
+  const buildSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
+  deleteTraces(path, traceIds);
+  latencies.sort((a, b) => a - b);
+  const migration: LargeStoreMigration = {
+    fromSchema,
+    toSchema: SQLITE_SCHEMA_VERSION,
+    openMs,
+    buildSeconds,
+    buildCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    writes: latencies.length,
+    writeMedianMs: quantile(latencies, 0.5),
+    writeP99Ms: quantile(latencies, 0.99),
+    writeMaxMs: latencies[latencies.length - 1],
+  };
+  log(`  migrated in ${buildSeconds.toFixed(0)} s; longest write stall meanwhile ${migration.writeMaxMs.toFixed(0)} ms`);
+  return migration;
+}
+
 /**
  * The large store: the cached file when it matches, else built now (through `SqliteStore`, then checkpointed so the
  * file holds everything). The manifest is written last, so an interrupted build is never taken for a finished one.
  */
 export async function largeStore(options: LargeStoreOptions = {}): Promise<LargeStore | undefined> {
   const generations = options.generations ?? LARGE_STORE_DEFAULT_GENERATIONS;
-  const seed = options.seed ?? DEFAULT_SEED;
+  const seed = options.seed ?? LARGE_STORE_DEFAULT_SEED;
   const folder = options.folder ?? largeStoreFolder();
   const name = `large-${generations}-s${seed}`;
   const path = join(folder, `${name}.db`);
   const manifestPath = join(folder, `${name}.json`);
-  const wanted: Omit<Manifest, 'buildSeconds' | 'buildCpuSeconds'> = {
+  const wanted: Wanted = {
     builder: BUILDER_VERSION,
     schema: SQLITE_SCHEMA_VERSION,
     generations,
@@ -567,10 +698,18 @@ export async function largeStore(options: LargeStoreOptions = {}): Promise<Large
   };
   const found = cached(path, manifestPath, wanted);
   if (found) {
-    const { buildSeconds, buildCpuSeconds } = found;
-    return { path, generations, built: false, buildSeconds, buildCpuSeconds, bytes: statSync(path).size };
+    const { buildSeconds, buildCpuSeconds, migration } = found;
+    return { path, generations, built: false, buildSeconds, buildCpuSeconds, bytes: statSync(path).size, migration };
   }
   if (options.build === false) return undefined;
+  const older = olderCache(path, manifestPath, wanted);
+  if (older) {
+    const migration = await migrate(path, seed, older.schema, options.log ?? (() => {}));
+    const manifest: Manifest = { ...older, schema: SQLITE_SCHEMA_VERSION, migration };
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    const { buildSeconds, buildCpuSeconds } = older;
+    return { path, generations, built: false, buildSeconds, buildCpuSeconds, bytes: statSync(path).size, migration };
+  }
 
   mkdirSync(folder, { recursive: true });
   for (const file of [manifestPath, path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });

@@ -16,30 +16,12 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { jsonStream } from '../src/server/json-stream.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import {
-  LARGE_STORE_DEFAULT_GENERATIONS,
-  LARGE_STORE_PROBES,
-  largeStore,
-  largeStoreFolder,
-  probeTraces,
-  writeTraces,
-} from './large-store.js';
+import { LARGE_STORE_PROBES, largeStore, largeStoreFolder, largeStoreRequest, probeTraces, writeTraces } from './large-store.js';
 
 const TARGET_MS = 50;
 const WARMUP = 10;
 const CALLS = 101;
 const CLI = resolve('dist/src/cli/main.js');
-
-/** The env var's say: undefined (use a cached 1,000,000 store only), or the generations to build when missing. */
-function requested(): { generations: number; build: boolean } {
-  const value = process.env.GENSPAN_BENCH_LARGE;
-  if (value === undefined || value === '' || value === '0') return { generations: LARGE_STORE_DEFAULT_GENERATIONS, build: false };
-  const count = Number(value);
-  if (value === '1' || value === 'true') return { generations: LARGE_STORE_DEFAULT_GENERATIONS, build: true };
-  if (!Number.isInteger(count) || count < 1000)
-    throw new Error(`GENSPAN_BENCH_LARGE must be 1 or a count of generations (>= 1000), got ${value}`);
-  return { generations: count, build: true };
-}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -216,7 +198,7 @@ async function get(url: string): Promise<number> {
 }
 
 export default async function run(): Promise<void> {
-  const { generations, build } = requested();
+  const { generations, build } = largeStoreRequest();
   const buildLog = (line: string) => console.log(line);
   if (build) console.log(`large store: ${generations.toLocaleString('en')} generations in ${largeStoreFolder()} (built when missing)`);
   const large = await largeStore({ generations, build, log: buildLog });

@@ -46,6 +46,7 @@ import {
   matchingQuery,
   normalizeFilter,
   SEARCH_COMMON_MATCHES,
+  SEARCH_DENSE_MATCHES,
   SEARCH_INDEX_MIN_LENGTH,
   searchLength,
   searchProbeParts,
@@ -323,7 +324,7 @@ const SEARCH_INDEXES: readonly { name: string; definition: string }[] = [
 ];
 const REPLACED_INDEXES = ['genspan_generations_service', 'genspan_generations_model', 'genspan_generations_provider'];
 /** Held (per session) by the process building `SEARCH_INDEXES`, so another one neither builds them twice nor waits. */
-const INDEX_BUILD_LOCK_KEY = '29113321772917103';
+export const INDEX_BUILD_LOCK_KEY = '29113321772917103';
 /** How long one statement of the index build may take (a day): a big table's CREATE INDEX takes minutes, not seconds. */
 const INDEX_BUILD_TIMEOUT_MS = 86_400_000;
 
@@ -1264,7 +1265,10 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   }
 
   count(filter: ListFilter = {}): Promise<ListTotal> {
-    return this.run(() => this.boundedCount(filter, this.exactCountBound));
+    return this.run(async () => {
+      const dialect = (await this.searchMatches(filter)) >= SEARCH_DENSE_MATCHES ? postgresScanDialect : postgresDialect;
+      return this.boundedCount(filter, this.exactCountBound, dialect);
+    });
   }
 
   /** Counts up to the bound; past it, the planner's row estimate (at least bound + 1), read from EXPLAIN. */
@@ -1284,14 +1288,19 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
 
   /** Whether the filter's `q` is a common word (see `SEARCH_COMMON_MATCHES`): scanned newest first rather than indexed. */
   private async commonSearch(filter: ListFilter): Promise<boolean> {
+    return (await this.searchMatches(filter)) >= SEARCH_COMMON_MATCHES;
+  }
+
+  /** How many of the newest `SEARCH_PROBE_ROWS` rows the other filters match hold the filter's `q` (0 without one). */
+  private async searchMatches(filter: ListFilter): Promise<number> {
     const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
     const probe = searchProbeParts(normalized, postgresDialect)?.[0];
-    if (!probe) return false;
+    if (!probe) return 0;
     const result = await this.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${probe.from} ${probe.where}`,
       postgresParams(probe.params),
     );
-    return Number(result.rows[0].n) >= SEARCH_COMMON_MATCHES;
+    return Number(result.rows[0].n);
   }
 
   facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {

@@ -40,6 +40,7 @@ import {
   listParts,
   normalizeFilter,
   SEARCH_COMMON_MATCHES,
+  SEARCH_DENSE_MATCHES,
   SEARCH_INDEX_MIN_LENGTH,
   searchProbeParts,
   traceListWhere,
@@ -1043,7 +1044,10 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   }
 
   count(filter: ListFilter = {}): Promise<ListTotal> {
-    return this.run((db) => this.boundedCount(db, filter, this.exactCountBound));
+    return this.run((db) => {
+      const dialect = this.searchMatches(db, filter) >= SEARCH_DENSE_MATCHES ? scanDialect : this.dialect();
+      return this.boundedCount(db, filter, this.exactCountBound, dialect);
+    });
   }
 
   /** SQLite has no row estimate to offer: past the bound the count says "more than the bound" (bound + 1). */
@@ -1070,11 +1074,16 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
    * scan newest first, which soon has what it needs).
    */
   private commonSearch(db: Database.Database, filter: ListFilter): boolean {
+    return this.searchMatches(db, filter) >= SEARCH_COMMON_MATCHES;
+  }
+
+  /** How many of the newest `SEARCH_PROBE_ROWS` rows the other filters match hold the filter's `q` (0 without one). */
+  private searchMatches(db: Database.Database, filter: ListFilter): number {
     const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
     const probe = searchProbeParts(normalized, scanDialect)?.[0];
-    if (!probe) return false;
+    if (!probe) return 0;
     const { n } = this.statement(db, `SELECT count(*) AS n FROM ${probe.from} ${probe.where}`).get(...probe.params) as { n: number };
-    return n >= SEARCH_COMMON_MATCHES;
+    return n;
   }
 
   /** A statement prepared once per SQL text (the list queries vary with their filters). */

@@ -216,6 +216,8 @@ export function searchContract(harness: SearchHarness, opened: PlaygroundStore[]
       expect(ids(first)).toEqual(newestFirst.slice(0, 3));
       const second = await store.list({ q: 'say hello', limit: 3, cursor: first.nextCursor ?? undefined });
       expect(ids(second)).toEqual(newestFirst.slice(3, 6));
+      // A word in every row: counted by a scan that stops at the bound, the same count as the index's.
+      expect(await store.count({ q: 'say hello' })).toEqual({ count: many.length, exact: true });
       const costly = await store.list({ q: 'say hello', sort: 'cost_desc', limit: 2 });
       expect(costly.items).toHaveLength(2);
       const third = many.length / 3;

@@ -2,7 +2,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import pg from 'pg';
 
 /**
@@ -34,6 +34,13 @@ export interface PostgresServer {
 export interface StartPostgresOptions {
   /** Keep fsync and full-page writes on (benchmarks); tests turn them off for speed. Default false. */
   durable?: boolean;
+  /**
+   * A folder kept between runs (benchmarks' large databases): the cluster is made there when missing and started
+   * again when present; `destroy()` stops it and keeps the folder. Default: a temporary folder, removed.
+   */
+  folder?: string;
+  /** More server settings (`name=value`), e.g. memory for building large indexes. */
+  settings?: readonly string[];
 }
 
 const EXTERNAL_URL_VARIABLE = 'GENSPAN_TEST_POSTGRES_URL';
@@ -42,7 +49,7 @@ const STARTUP_SECONDS = 60;
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const external = process.env[EXTERNAL_URL_VARIABLE];
   if (external) return externalServer(external);
-  return ThrowawayCluster.create(options.durable ?? false);
+  return ThrowawayCluster.create(options.durable ?? false, options.folder, options.settings ?? []);
 }
 
 /** A server a test may stop and restart, and what to call when the test is done with it. */
@@ -181,6 +188,8 @@ class ThrowawayCluster implements PostgresServer {
     private readonly root: string,
     readonly port: number,
     private readonly durable: boolean,
+    private readonly kept: boolean,
+    private readonly settings: readonly string[],
   ) {
     process.once('exit', this.removeOnExit);
   }
@@ -201,17 +210,21 @@ class ThrowawayCluster implements PostgresServer {
     return join(this.root, 'server.log');
   }
 
-  static async create(durable: boolean): Promise<ThrowawayCluster> {
+  static async create(durable: boolean, folder?: string, settings: readonly string[] = []): Promise<ThrowawayCluster> {
     const binDir = findPostgresBinaries();
     const runAs = runAsForCurrentUser();
-    const root = mkdtempSync(join(tmpdir(), 'genspan-pg-'));
-    chmodSync(root, 0o755);
-    mkdirSync(join(root, 'socket'));
-    runAs.own(root);
-    runAs.own(join(root, 'socket'));
-    const cluster = new ThrowawayCluster(binDir, runAs, root, await freePort(), durable);
+    const made = folder !== undefined && existsSync(join(folder, 'data', 'PG_VERSION'));
+    const root = folder === undefined ? mkdtempSync(join(tmpdir(), 'genspan-pg-')) : resolve(folder);
+    if (!made) {
+      mkdirSync(join(root, 'socket'), { recursive: true });
+      chmodSync(root, 0o755);
+      runAs.own(root);
+      runAs.own(join(root, 'socket'));
+    }
+    const cluster = new ThrowawayCluster(binDir, runAs, root, await freePort(), durable, folder !== undefined, settings);
     try {
-      await cluster.run('initdb', ['-D', cluster.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+      if (!made)
+        await cluster.run('initdb', ['-D', cluster.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
       await cluster.start();
     } catch (error) {
       cluster.destroySync();
@@ -264,6 +277,7 @@ class ThrowawayCluster implements PostgresServer {
       `-c listen_addresses=${this.host}`,
       '-c max_connections=200',
       ...(this.durable ? [] : ['-c fsync=off', '-c full_page_writes=off', '-c synchronous_commit=off']),
+      ...this.settings.map((setting) => `-c ${setting}`),
     ].join(' ');
     await this.run('pg_ctl', ['-D', this.dataDir, '-l', this.logFile, '-w', '-t', String(STARTUP_SECONDS), '-o', settings, 'start']);
     this.running = true;
@@ -286,7 +300,7 @@ class ThrowawayCluster implements PostgresServer {
       await this.run('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
       this.running = false;
     }
-    rmSync(this.root, { recursive: true, force: true });
+    if (!this.kept) rmSync(this.root, { recursive: true, force: true });
   }
 
   /** For process exit and failed setup, where nothing async can run any more. */
@@ -300,6 +314,6 @@ class ThrowawayCluster implements PostgresServer {
       }
       this.running = false;
     }
-    rmSync(this.root, { recursive: true, force: true });
+    if (!this.kept) rmSync(this.root, { recursive: true, force: true });
   }
 }

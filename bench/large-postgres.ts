@@ -1,0 +1,228 @@
+/**
+ * The large store in PostgreSQL (issue 13): the same traces bench/large-store.ts writes into SQLite, written through
+ * `PostgresStore.writeWithSpans`, into a cluster kept in `.bench-cache/` (its data directory, started with pg_ctl by
+ * the benchmark and stopped after it) and reused while its manifest matches.
+ *
+ * The rows are written at schema 5's indexes (the trigram and lower() indexes of v6 dropped, the exact ones back, the
+ * store's index build held off by its advisory lock), the schema version set back to 5; then the store is opened
+ * again, which migrates it as it migrates any schema-5 database: CREATE INDEX CONCURRENTLY of the v6 indexes, while
+ * a writer writes a trace every `MIGRATION_WRITE_EVERY_MS`, each write timed (its traces deleted again afterwards).
+ * So the load measures the write path without the trigram index, and the migration's figures come with the build.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { INDEX_BUILD_LOCK_KEY, POSTGRES_SCHEMA_VERSION, PostgresStore } from '../src/store/postgres.js';
+import { type PostgresServer, startPostgres } from '../test/support/postgres.js';
+import {
+  extraTrace,
+  LARGE_STORE_DEFAULT_GENERATIONS,
+  LARGE_STORE_DEFAULT_SEED,
+  type LargeStoreMigration,
+  largeStoreFolder,
+  MIGRATION_WRITE_EVERY_MS,
+  probeTraces,
+  quantile,
+  storeTraces,
+  writeTraces,
+} from './large-store.js';
+
+/** Bumped whenever what this builder writes changes (with large-store.ts's own version). */
+const BUILDER_VERSION = 1;
+const DATABASE = 'genspan_large';
+/**
+ * Server settings of the benchmark's cluster: memory for building a GIN index over 2.5 GB of text (the default 64 MB
+ * makes it spill to disk many times over) and a page cache closer to a server's than the default 128 MB.
+ */
+export const LARGE_POSTGRES_SETTINGS = ['maintenance_work_mem=512MB', 'shared_buffers=1GB', 'max_wal_size=4GB'] as const;
+
+interface Manifest {
+  builder: number;
+  schema: number;
+  generations: number;
+  seed: number;
+  /** Writing the rows through the store (at schema 5's indexes). */
+  loadSeconds: number;
+  loadCpuSeconds: number;
+  migration: LargeStoreMigration;
+}
+
+export interface LargePostgres extends Manifest {
+  server: PostgresServer;
+  url: string;
+  /** Whether it was built now (else it was found in the cache). */
+  built: boolean;
+  /** The database's size. */
+  bytes: number;
+}
+
+const V6_INDEXES = [
+  'genspan_generations_search',
+  'genspan_generations_service_ci',
+  'genspan_generations_model_ci',
+  'genspan_generations_provider_ci',
+];
+const V5_INDEXES = [
+  'CREATE INDEX genspan_generations_service ON genspan_generations (service_name, start_ms, id)',
+  'CREATE INDEX genspan_generations_model ON genspan_generations (model, start_ms, id)',
+  'CREATE INDEX genspan_generations_provider ON genspan_generations (provider, start_ms, id)',
+];
+
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function databaseUrl(server: PostgresServer): string {
+  const url = new URL(server.url);
+  url.pathname = `/${DATABASE}`;
+  return url.toString();
+}
+
+/** Deletes a benchmark's extra traces again (generations, steps, traces). */
+export async function deletePostgresTraces(url: string, traceIds: readonly string[]): Promise<void> {
+  await withClient(url, async (client) => {
+    for (const table of ['genspan_generations', 'genspan_steps', 'genspan_traces'])
+      await client.query(`DELETE FROM ${table} WHERE trace_id = ANY($1)`, [traceIds]);
+  });
+}
+
+/** Opens the schema-5 database with the current store, which migrates it; a writer writes meanwhile, each write timed. */
+async function migrate(url: string, log: (line: string) => void): Promise<LargeStoreMigration> {
+  log(`  migrating from schema 5 to ${POSTGRES_SCHEMA_VERSION}, a write every ${MIGRATION_WRITE_EVERY_MS} ms`);
+  const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  const store = new PostgresStore({ connectionString: url });
+  await store.ready();
+  const openMs = performance.now() - started;
+  let complete = false;
+  const building = store.indexesBuilt().then(() => {
+    complete = true;
+  });
+  const latencies: number[] = [];
+  const traceIds: string[] = [];
+  let nextReport = performance.now() + 60_000;
+  try {
+    for (let index = 0; !complete; index++) {
+      const trace = extraTrace(index);
+      const writeStarted = performance.now();
+      await store.writeWithSpans(trace.records, new Map(), { steps: trace.steps, threads: trace.threads });
+      latencies.push(performance.now() - writeStarted);
+      traceIds.push(trace.records[0].traceId);
+      if (performance.now() >= nextReport) {
+        nextReport += 60_000;
+        log(`  ${((performance.now() - started) / 1000).toFixed(0)} s: building the indexes, ${latencies.length} writes meanwhile`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, MIGRATION_WRITE_EVERY_MS));
+    }
+    await building;
+  } finally {
+    await store.close();
+  }
+  const buildSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
+  await deletePostgresTraces(url, traceIds);
+  latencies.sort((a, b) => a - b);
+  return {
+    fromSchema: 5,
+    toSchema: POSTGRES_SCHEMA_VERSION,
+    openMs,
+    buildSeconds,
+    // This process's CPU only: the index build runs in the PostgreSQL server.
+    buildCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    writes: latencies.length,
+    writeMedianMs: quantile(latencies, 0.5),
+    writeP99Ms: quantile(latencies, 0.99),
+    writeMaxMs: latencies[latencies.length - 1],
+  };
+}
+
+async function build(server: PostgresServer, generations: number, seed: number, log: (line: string) => void): Promise<Manifest> {
+  await withClient(server.url, (client) => client.query(`CREATE DATABASE ${DATABASE}`));
+  const url = databaseUrl(server);
+  const fresh = new PostgresStore({ connectionString: url });
+  await fresh.indexesBuilt();
+  await fresh.close();
+  log(`  writing ${generations.toLocaleString('en')} generations through PostgresStore at schema 5's indexes`);
+  const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  // The store builds missing v6 indexes whenever it opens, unless another session holds the build's advisory lock:
+  // held here while the rows go in, so they are written at schema 5's indexes; the migration below builds them.
+  const lock = new pg.Client({ connectionString: url });
+  await lock.connect();
+  await lock.query('SELECT pg_advisory_lock($1)', [INDEX_BUILD_LOCK_KEY]);
+  for (const name of V6_INDEXES) await lock.query(`DROP INDEX ${name}`);
+  for (const statement of V5_INDEXES) await lock.query(statement);
+  const store = new PostgresStore({ connectionString: url });
+  let nextReport = 0;
+  try {
+    await writeTraces(store, storeTraces(seed, generations), (written) => {
+      if (written < nextReport) return;
+      nextReport += Math.max(2_000, Math.floor(generations / 10));
+      const seconds = (performance.now() - started) / 1000;
+      log(`  ${written.toLocaleString('en')} generations written, ${seconds.toFixed(0)} s, ${(written / seconds).toFixed(0)}/s`);
+    });
+    await writeTraces(store, probeTraces(seed));
+  } finally {
+    await store.close();
+    await lock.query(`UPDATE genspan_meta SET value = '5' WHERE key = 'schema_version'`);
+    await lock.end();
+  }
+  const loadSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
+  return { builder: BUILDER_VERSION, schema: 5, generations, seed, loadSeconds, loadCpuSeconds: (cpu.user + cpu.system) / 1e6 } as Manifest;
+}
+
+/**
+ * The large PostgreSQL store, its cluster started: the cached one when its manifest matches, else (when `build`) made
+ * now. Resolves undefined when none is cached and building was not asked for. The caller stops the server.
+ */
+export async function largePostgres(
+  options: { generations?: number; seed?: number; build?: boolean; log?: (line: string) => void } = {},
+): Promise<LargePostgres | undefined> {
+  const generations = options.generations ?? LARGE_STORE_DEFAULT_GENERATIONS;
+  const seed = options.seed ?? LARGE_STORE_DEFAULT_SEED;
+  const log = options.log ?? (() => {});
+  const name = `pg-large-${generations}-s${seed}`;
+  const folder = join(largeStoreFolder(), name);
+  const manifestPath = join(largeStoreFolder(), `${name}.json`);
+  let manifest = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest) : undefined;
+  const matches =
+    manifest?.builder === BUILDER_VERSION &&
+    manifest.schema === POSTGRES_SCHEMA_VERSION &&
+    manifest.generations === generations &&
+    manifest.seed === seed &&
+    existsSync(folder);
+  if (!matches && !options.build) return undefined;
+  let built = false;
+  if (!matches) {
+    rmSync(manifestPath, { force: true });
+    rmSync(folder, { recursive: true, force: true });
+  }
+  const server = await startPostgres({ durable: true, folder, settings: LARGE_POSTGRES_SETTINGS });
+  try {
+    const url = databaseUrl(server);
+    if (!matches) {
+      const loaded = await build(server, generations, seed, log);
+      const migration = await migrate(url, log);
+      manifest = { ...loaded, schema: POSTGRES_SCHEMA_VERSION, migration };
+      await withClient(url, (client) => client.query('VACUUM ANALYZE'));
+      writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+      built = true;
+    }
+    const bytes = await withClient(url, async (client) => {
+      const { rows } = await client.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
+      return Number(rows[0].bytes);
+    });
+    return { ...(manifest as Manifest), server, url, built, bytes };
+  } catch (error) {
+    await server.destroy();
+    throw error;
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * Search at scale (issue 13), on the large store of 1,000,000 generations (bench/large-store.ts): `q` (a word in one
+ * record, a word in none, a common word), a rare-tag filter, facets and the count, each beside the same query as
+ * schema 5 ran it (a scan) on the same file, as a ratio, against a 50 ms target; write throughput into the large store
+ * against an empty one, batch by batch in turns; and the migration from schema 5, measured once when the cached store
+ * was migrated (kept in its manifest).
+ *
+ * Like bench/large.bench.ts it uses the large store only when cached; `GENSPAN_BENCH_LARGE=1` builds it when missing,
+ * or migrates a cached store of an older schema (the migration figures are taken then). `GENSPAN_BENCH_LARGE_STORES`
+ * (`sqlite`, `postgres`, or both comma-separated, the default) says which stores to run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { fromRow, type RecordColumns } from '../src/store/generation-row.js';
+import { PostgresStore } from '../src/store/postgres.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import { deletePostgresTraces, LARGE_POSTGRES_SETTINGS, type LargePostgres, largePostgres, withClient } from './large-postgres.js';
+import {
+  deleteTraces,
+  extraTrace,
+  LARGE_STORE_PROBES,
+  type LargeStore,
+  type LargeStoreMigration,
+  largeStore,
+  largeStoreFolder,
+  largeStoreRequest,
+  type TraceWrite,
+  type WriteTarget,
+} from './large-store.js';
+import { compare, type SearchProbes, schema5Queries, storeQueries } from './search.bench.js';
+
+const PROBES: SearchProbes = {
+  rareWord: LARGE_STORE_PROBES.uniqueWord,
+  absentWord: LARGE_STORE_PROBES.absentWord,
+  commonWord: LARGE_STORE_PROBES.commonWord,
+  rareTag: LARGE_STORE_PROBES.rareTag,
+};
+/** Indexed queries are timed many times; the scans take many seconds each at this size: once, after a warm-up call. */
+const RUNS = { indexed: 21, scan: 1 };
+/** Write throughput: batches of this many traces (one generation each), as the builder writes, into each store in turns. */
+const WRITE_BATCH = 2_000;
+const WRITE_BATCHES = 10;
+/** Writes into the large store must keep at least this share of the empty store's throughput. */
+const WRITE_TARGET = 0.8;
+
+function migrationReport(migration: LargeStoreMigration | undefined): void {
+  if (!migration) {
+    console.log('  migration: this store was built at the current schema, not migrated (no migration figures)');
+    return;
+  }
+  console.log(
+    `  migration ${migration.fromSchema} -> ${migration.toSchema} of this store (measured when it was migrated): opening ` +
+      `${migration.openMs.toFixed(0)} ms, background build of the indexes ${migration.buildSeconds.toFixed(0)} s ` +
+      `(${migration.buildCpuSeconds.toFixed(0)} s of CPU); ${migration.writes} writes of one trace meanwhile: median ` +
+      `${migration.writeMedianMs.toFixed(1)} ms, p99 ${migration.writeP99Ms.toFixed(1)} ms, ` +
+      `longest stall ${migration.writeMaxMs.toFixed(0)} ms`,
+  );
+}
+
+async function writeBatch(store: WriteTarget, batch: readonly TraceWrite[]): Promise<number> {
+  const started = performance.now();
+  await store.writeWithSpans(
+    batch.flatMap((trace) => trace.records),
+    new Map(),
+    { steps: batch.flatMap((trace) => trace.steps), threads: [] },
+  );
+  return (performance.now() - started) / 1000;
+}
+
+interface WriteSides {
+  large: WriteTarget;
+  empty: WriteTarget;
+  /** Deletes the traces written into the large store again. */
+  cleanUp(traceIds: readonly string[]): Promise<void>;
+}
+
+/**
+ * The same batches into the large store and into an empty one, which goes first alternating; generations per second
+ * on each side. The traces written into the large store are deleted again afterwards.
+ */
+async function writeThroughput(stores: WriteSides): Promise<boolean> {
+  const seconds = { large: 0, empty: 0 };
+  const written: string[] = [];
+  try {
+    for (let round = 0; round < WRITE_BATCHES; round++) {
+      const first = 1_000_000 + round * WRITE_BATCH;
+      const batch = Array.from({ length: WRITE_BATCH }, (_, index) => extraTrace(first + index));
+      written.push(...batch.map((trace) => trace.records[0].traceId));
+      const order: ('large' | 'empty')[] = round % 2 === 0 ? ['large', 'empty'] : ['empty', 'large'];
+      for (const side of order) seconds[side] += await writeBatch(stores[side], batch);
+    }
+  } finally {
+    await stores.cleanUp(written);
+  }
+  const generations = WRITE_BATCH * WRITE_BATCHES;
+  const rate = { large: generations / seconds.large, empty: generations / seconds.empty };
+  const ratio = rate.large / rate.empty;
+  const meets = ratio >= WRITE_TARGET;
+  console.log(
+    `  write, ${generations.toLocaleString('en')} generations with their steps in batches of ${WRITE_BATCH.toLocaleString('en')}, ` +
+      `turns taken batch by batch: into the large store ${rate.large.toFixed(0)}/s, into an empty store ${rate.empty.toFixed(0)}/s, ` +
+      `ratio ${ratio.toFixed(2)} ${meets ? 'meets' : 'MISSES'} the ${WRITE_TARGET} target`,
+  );
+  return meets;
+}
+
+async function sqliteSection(large: LargeStore): Promise<boolean> {
+  const cpu = large.buildCpuSeconds === undefined ? '' : ` (${large.buildCpuSeconds.toFixed(0)} s of CPU)`;
+  console.log(
+    `SQLite: ${large.generations.toLocaleString('en')} generations (+ probes), ${(large.bytes / 1e9).toFixed(2)} GB, ` +
+      `${large.built ? 'built now' : 'cached; built'} in ${large.buildSeconds.toFixed(0)} s${cpu}; machine load ${loadavg()[0].toFixed(1)}`,
+  );
+  migrationReport(large.migration);
+  const store = new SqliteStore({ path: large.path });
+  const reader = new Database(large.path, { readonly: true });
+  let ok: boolean;
+  try {
+    await store.indexesBuilt();
+    console.log(
+      `  indexed: median of ${RUNS.indexed} warm calls (3 when slower than 1 s); schema 5's scan of the same file: ` +
+        `${RUNS.scan} call after a warm-up:`,
+    );
+    ok = await compare(
+      storeQueries(store, PROBES),
+      // Rows read as the store reads them: a page's records parsed.
+      schema5Queries(
+        async (sql, params) => (reader.prepare(sql).all(...params) as RecordColumns[]).map((row) => row.generation && fromRow(row)),
+        'sqlite',
+        PROBES,
+      ),
+      RUNS,
+    );
+  } finally {
+    reader.close();
+    await store.close();
+  }
+  const folder = mkdtempSync(join(tmpdir(), 'genspan-large-search-bench-'));
+  const stores = { large: new SqliteStore({ path: large.path }), empty: new SqliteStore({ path: join(folder, 'empty.db') }) };
+  try {
+    return (
+      (await writeThroughput({
+        ...stores,
+        cleanUp: async (traceIds) => {
+          await stores.large.close();
+          deleteTraces(large.path, traceIds);
+        },
+      })) && ok
+    );
+  } finally {
+    await stores.large.close();
+    await stores.empty.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+async function postgresSection(large: LargePostgres): Promise<boolean> {
+  console.log(
+    `PostgreSQL: ${large.generations.toLocaleString('en')} generations (+ probes), ${(large.bytes / 1e9).toFixed(2)} GB, ` +
+      `${large.built ? 'loaded now' : 'cached; loaded'} through PostgresStore at schema 5's indexes in ${large.loadSeconds.toFixed(0)} s ` +
+      `(${(large.generations / large.loadSeconds).toFixed(0)}/s); server settings ${LARGE_POSTGRES_SETTINGS.join(' ')}; ` +
+      `machine load ${loadavg()[0].toFixed(1)}`,
+  );
+  migrationReport(large.migration);
+  const store = new PostgresStore({ connectionString: large.url });
+  const reader = new pg.Client({ connectionString: large.url });
+  await reader.connect();
+  let ok: boolean;
+  try {
+    await store.indexesBuilt();
+    console.log(
+      `  indexed: median of ${RUNS.indexed} warm calls (3 when slower than 1 s); schema 5's scan of the same database: ` +
+        `${RUNS.scan} call after a warm-up:`,
+    );
+    ok = await compare(
+      storeQueries(store, PROBES),
+      schema5Queries(
+        async (sql, params) =>
+          (await reader.query(sql, params)).rows.map((row: { generation?: string }) => row.generation && JSON.parse(row.generation)),
+        'postgres',
+        PROBES,
+      ),
+      RUNS,
+    );
+  } finally {
+    await reader.end();
+  }
+  const emptyUrl = await large.server.createDatabase('genspan_large_search_empty');
+  const empty = new PostgresStore({ connectionString: emptyUrl });
+  try {
+    await empty.indexesBuilt();
+    return (await writeThroughput({ large: store, empty, cleanUp: (traceIds) => deletePostgresTraces(large.url, traceIds) })) && ok;
+  } finally {
+    await store.close();
+    await empty.close();
+    await withClient(large.server.url, (client) => client.query(`DROP DATABASE ${new URL(emptyUrl).pathname.slice(1)}`));
+  }
+}
+
+export default async function run(): Promise<void> {
+  const { generations, build } = largeStoreRequest();
+  const stores = (process.env.GENSPAN_BENCH_LARGE_STORES ?? 'sqlite,postgres').split(',');
+  let ok = true;
+  const large = stores.includes('sqlite') ? await largeStore({ generations, build, log: (line) => console.log(line) }) : undefined;
+  if (large) ok = await sqliteSection(large);
+  else if (!stores.includes('sqlite')) console.log('SQLite skipped: GENSPAN_BENCH_LARGE_STORES leaves it out');
+  else
+    console.log(
+      `SQLite skipped: no store of ${generations.toLocaleString('en')} generations at the current schema is cached in ` +
+        `${largeStoreFolder()}. GENSPAN_BENCH_LARGE=1 npm run bench -- large builds one, or migrates one cached at an older ` +
+        'schema (see README).',
+    );
+  const postgres = stores.includes('postgres') ? await largePostgres({ generations, build, log: (line) => console.log(line) }) : undefined;
+  if (!stores.includes('postgres')) console.log('PostgreSQL skipped: GENSPAN_BENCH_LARGE_STORES leaves it out');
+  else if (postgres) {
+    try {
+      ok = (await postgresSection(postgres)) && ok;
+    } finally {
+      await postgres.server.destroy();
+    }
+  } else
+    console.log(
+      `PostgreSQL skipped: no database of ${generations.toLocaleString('en')} generations is cached in ${largeStoreFolder()}. ` +
+        'GENSPAN_BENCH_LARGE=1 npm run bench -- large loads one (see README).',
+    );
+  if (!ok) process.exitCode = 1;
+}
