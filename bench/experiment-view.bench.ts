@@ -95,7 +95,9 @@ async function seed(path: string): Promise<void> {
 }
 
 function serve(db: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--grpc-port', 'off', '--db', db], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   return new Promise((resolveServer, reject) => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

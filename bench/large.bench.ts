@@ -169,7 +169,9 @@ interface Server {
 }
 
 function serve(db: string): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--grpc-port', 'off', '--db', db], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   return new Promise((resolveServer, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

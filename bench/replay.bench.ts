@@ -42,7 +42,20 @@ async function seed(path: string): Promise<void> {
 function startServer(path: string, providerUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--port', '0', '--db', path, '--provider', `fake=${providerUrl}`, '--experiment-concurrency', String(CONCURRENCY)],
+    [
+      CLI,
+      'serve',
+      '--port',
+      '0',
+      '--grpc-port',
+      'off',
+      '--db',
+      path,
+      '--provider',
+      `fake=${providerUrl}`,
+      '--experiment-concurrency',
+      String(CONCURRENCY),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GENSPAN_TOKEN: '' } },
   );
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
