@@ -16,15 +16,14 @@ import pg from 'pg';
 import { INDEX_BUILD_LOCK_KEY, POSTGRES_SCHEMA_VERSION, PostgresStore } from '../src/store/postgres.js';
 import { type PostgresServer, startPostgres } from '../test/support/postgres.js';
 import {
-  extraTrace,
   LARGE_STORE_DEFAULT_GENERATIONS,
   LARGE_STORE_DEFAULT_SEED,
   type LargeStoreMigration,
   largeStoreFolder,
   MIGRATION_WRITE_EVERY_MS,
   probeTraces,
-  quantile,
   storeTraces,
+  timeMigration,
   writeTraces,
 } from './large-store.js';
 
@@ -93,54 +92,21 @@ export async function deletePostgresTraces(url: string, traceIds: readonly strin
   });
 }
 
-/** Opens the schema-5 database with the current store, which migrates it; a writer writes meanwhile, each write timed. */
+/** Opens the schema-5 database with the current store, which migrates it, timed by `timeMigration`. */
 async function migrate(url: string, log: (line: string) => void): Promise<LargeStoreMigration> {
   log(`  migrating from schema 5 to ${POSTGRES_SCHEMA_VERSION}, a write every ${MIGRATION_WRITE_EVERY_MS} ms`);
-  const started = performance.now();
-  const cpuAtStart = process.cpuUsage();
-  const store = new PostgresStore({ connectionString: url });
-  await store.ready();
-  const openMs = performance.now() - started;
-  let complete = false;
-  const building = store.indexesBuilt().then(() => {
-    complete = true;
-  });
-  const latencies: number[] = [];
-  const traceIds: string[] = [];
-  let nextReport = performance.now() + 60_000;
-  try {
-    for (let index = 0; !complete; index++) {
-      const trace = extraTrace(index);
-      const writeStarted = performance.now();
-      await store.writeWithSpans(trace.records, new Map(), { steps: trace.steps, threads: trace.threads });
-      latencies.push(performance.now() - writeStarted);
-      traceIds.push(trace.records[0].traceId);
-      if (performance.now() >= nextReport) {
-        nextReport += 60_000;
-        log(`  ${((performance.now() - started) / 1000).toFixed(0)} s: building the indexes, ${latencies.length} writes meanwhile`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, MIGRATION_WRITE_EVERY_MS));
-    }
-    await building;
-  } finally {
-    await store.close();
-  }
-  const buildSeconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuAtStart);
+  const { traceIds, ...timing } = await timeMigration(
+    async () => {
+      const store = new PostgresStore({ connectionString: url });
+      await store.ready();
+      return store;
+    },
+    async (_store, seconds, writes) => `${seconds.toFixed(0)} s: building the indexes, ${writes} writes meanwhile`,
+    log,
+  );
   await deletePostgresTraces(url, traceIds);
-  latencies.sort((a, b) => a - b);
-  return {
-    fromSchema: 5,
-    toSchema: POSTGRES_SCHEMA_VERSION,
-    openMs,
-    buildSeconds,
-    // This process's CPU only: the index build runs in the PostgreSQL server.
-    buildCpuSeconds: (cpu.user + cpu.system) / 1e6,
-    writes: latencies.length,
-    writeMedianMs: quantile(latencies, 0.5),
-    writeP99Ms: quantile(latencies, 0.99),
-    writeMaxMs: latencies[latencies.length - 1],
-  };
+  // buildCpuSeconds is this process's CPU only: the index build runs in the PostgreSQL server.
+  return { fromSchema: 5, toSchema: POSTGRES_SCHEMA_VERSION, ...timing };
 }
 
 async function build(server: PostgresServer, generations: number, seed: number, log: (line: string) => void): Promise<Manifest> {

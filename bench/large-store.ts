@@ -620,17 +620,29 @@ export function quantile(sorted: readonly number[], share: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))];
 }
 
+/** A store being migrated as it opens: what `timeMigration` writes through and waits for. */
+export interface MigratingStore {
+  writeWithSpans: IngestStore['writeWithSpans'];
+  indexesBuilt(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What `timeMigration` measured, and the traces its writer wrote (for the caller to delete again). */
+export type MigrationTiming = Omit<LargeStoreMigration, 'fromSchema' | 'toSchema'> & { traceIds: string[] };
+
 /**
- * Opens a cached store of an older schema with the current `SqliteStore`, which migrates it: the schema change when
- * opening, then the background build of the new indexes. A writer writes a trace (its generation and steps, no thread)
- * every `MIGRATION_WRITE_EVERY_MS` meanwhile, each write timed; its traces are deleted again afterwards (the triggers
- * take them out of the indexes), so the store holds the same rows the builder writes, as a rebuild would.
+ * Times a migration: `open` opens the store (the schema change), then its background index build runs while a writer
+ * writes a trace (its generation and steps, no thread) every `MIGRATION_WRITE_EVERY_MS`, each write timed; `progress`
+ * says how far the build is, logged once a minute.
  */
-async function migrate(path: string, _seed: number, fromSchema: number, log: (line: string) => void): Promise<LargeStoreMigration> {
-  log(`  migrating the cached store from schema ${fromSchema} to ${SQLITE_SCHEMA_VERSION}, a write every ${MIGRATION_WRITE_EVERY_MS} ms`);
+export async function timeMigration<Store extends MigratingStore>(
+  open: () => Promise<Store>,
+  progress: (store: Store, seconds: number, writes: number) => Promise<string>,
+  log: (line: string) => void,
+): Promise<MigrationTiming> {
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
-  const store = new SqliteStore({ path });
+  const store = await open();
   const openMs = performance.now() - started;
   let complete = false;
   const building = store.indexesBuilt().then(() => {
@@ -648,11 +660,7 @@ async function migrate(path: string, _seed: number, fromSchema: number, log: (li
       traceIds.push(trace.records[0].traceId);
       if (performance.now() >= nextReport) {
         nextReport += 60_000;
-        const build = await store.indexBuild();
-        const seconds = (performance.now() - started) / 1000;
-        log(
-          `  ${seconds.toFixed(0)} s: ${build.doneRowids.toLocaleString('en')} of ${build.totalRowids.toLocaleString('en')} rows indexed`,
-        );
+        log(`  ${await progress(store, (performance.now() - started) / 1000, latencies.length)}`);
       }
       await new Promise((resolve) => setTimeout(resolve, MIGRATION_WRITE_EVERY_MS));
     }
@@ -662,11 +670,8 @@ async function migrate(path: string, _seed: number, fromSchema: number, log: (li
   }
   const buildSeconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuAtStart);
-  deleteTraces(path, traceIds);
   latencies.sort((a, b) => a - b);
-  const migration: LargeStoreMigration = {
-    fromSchema,
-    toSchema: SQLITE_SCHEMA_VERSION,
+  return {
     openMs,
     buildSeconds,
     buildCpuSeconds: (cpu.user + cpu.system) / 1e6,
@@ -674,8 +679,29 @@ async function migrate(path: string, _seed: number, fromSchema: number, log: (li
     writeMedianMs: quantile(latencies, 0.5),
     writeP99Ms: quantile(latencies, 0.99),
     writeMaxMs: latencies[latencies.length - 1],
+    traceIds,
   };
-  log(`  migrated in ${buildSeconds.toFixed(0)} s; longest write stall meanwhile ${migration.writeMaxMs.toFixed(0)} ms`);
+}
+
+/**
+ * Opens a cached store of an older schema with the current `SqliteStore`, which migrates it, timed by
+ * `timeMigration`; the writer's traces are deleted again afterwards (the triggers take them out of the indexes), so the
+ * store holds the same rows the builder writes, as a rebuild would.
+ */
+async function migrate(path: string, fromSchema: number, log: (line: string) => void): Promise<LargeStoreMigration> {
+  log(`  migrating the cached store from schema ${fromSchema} to ${SQLITE_SCHEMA_VERSION}, a write every ${MIGRATION_WRITE_EVERY_MS} ms`);
+  const { traceIds, ...timing } = await timeMigration(
+    async () => new SqliteStore({ path }),
+    async (store, seconds) => {
+      const build = await store.indexBuild();
+      const done = build.doneRowids.toLocaleString('en');
+      return `${seconds.toFixed(0)} s: ${done} of ${build.totalRowids.toLocaleString('en')} rows indexed`;
+    },
+    log,
+  );
+  deleteTraces(path, traceIds);
+  const migration: LargeStoreMigration = { fromSchema, toSchema: SQLITE_SCHEMA_VERSION, ...timing };
+  log(`  migrated in ${migration.buildSeconds.toFixed(0)} s; longest write stall meanwhile ${migration.writeMaxMs.toFixed(0)} ms`);
   return migration;
 }
 
@@ -704,7 +730,7 @@ export async function largeStore(options: LargeStoreOptions = {}): Promise<Large
   if (options.build === false) return undefined;
   const older = olderCache(path, manifestPath, wanted);
   if (older) {
-    const migration = await migrate(path, seed, older.schema, options.log ?? (() => {}));
+    const migration = await migrate(path, older.schema, options.log ?? (() => {}));
     const manifest: Manifest = { ...older, schema: SQLITE_SCHEMA_VERSION, migration };
     writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     const { buildSeconds, buildCpuSeconds } = older;
