@@ -7,6 +7,7 @@ import {
   type Capture,
   type CapturedScenario,
   capture,
+  expectPlainAnthropicCall,
   expectToolResultMessages,
   PARALLEL_TOOL_MESSAGES,
   spanSeconds,
@@ -32,18 +33,11 @@ describe('@arizeai/openinference-instrumentation-anthropic', () => {
   it('rebuilds a plain call', () => {
     const span = captured.plain.spans[0];
     const generation = translate(captured.plain).generation as ChatGenerationData;
+    expectPlainAnthropicCall(generation, span);
     expect(generation.type).toBe('CHAT');
-    expect(generation.provider).toBe('anthropic');
-    expect(generation.model).toBe('claude-fake-4');
-    expect(generation.messages).toEqual([{ role: 'user', content: 'Say hello to Ada' }]);
-    expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
     expect(generation.settings).toEqual({ max_tokens: 64 });
-    expect(generation.inputTokenCount).toBe(4);
-    expect(generation.outputTokenCount).toBe(7);
     expect(generation.tokenCount).toBe(11);
-    expect(generation.duration).toBeCloseTo(spanSeconds(span), 9);
     expect(generation.metadata.finish_reason).toBe('end_turn');
-    expect(generation.error).toBeNull();
   });
 
   it('makes the system prompt, found only in the invocation parameters, the first message', () => {

@@ -6,9 +6,9 @@ import {
   type Capture,
   type CapturedScenario,
   capture,
+  expectPlainAnthropicCall,
   expectToolResultMessages,
   PARALLEL_TOOL_MESSAGES,
-  spanSeconds,
   toolCallAnswer,
   translateCaptured,
   WEATHER_TOOL,
@@ -30,14 +30,7 @@ describe('openlit over @anthropic-ai/sdk', () => {
   it('rebuilds a plain call', () => {
     const span = captured.plain.spans[0];
     const generation = translate(captured.plain).generation as ChatGenerationData;
-    expect(generation.provider).toBe('anthropic');
-    expect(generation.model).toBe('claude-fake-4');
-    expect(generation.messages).toEqual([{ role: 'user', content: 'Say hello to Ada' }]);
-    expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
-    expect(generation.inputTokenCount).toBe(4);
-    expect(generation.outputTokenCount).toBe(7);
-    expect(generation.duration).toBeCloseTo(spanSeconds(span), 9);
-    expect(generation.error).toBeNull();
+    expectPlainAnthropicCall(generation, span);
   });
 
   it('keeps the system prompt once, first', () => {

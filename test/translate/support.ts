@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { GenerationSchema } from '../../src/generation/schema.js';
+import { type ChatGenerationData, GenerationSchema } from '../../src/generation/schema.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import type { NormalizedLogRecord, NormalizedSpan, TranslationResult, TranslationSource } from '../../src/translate/types.js';
 import { FAKE_TOOL_ARGUMENTS, startFakeOpenAI } from '../support/fake-openai.js';
@@ -105,6 +105,21 @@ export function expectGreetingChat(generation: { messages?: unknown; messageComp
     { role: 'user', content: 'Say hello to Ada' },
   ]);
   expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
+}
+
+/**
+ * The Anthropic harnesses' `plain` scenario as every Anthropic instrumentation records it: the fake server's model,
+ * greeting and usage, timed by its span.
+ */
+export function expectPlainAnthropicCall(generation: ChatGenerationData, span: NormalizedSpan): void {
+  expect(generation.provider).toBe('anthropic');
+  expect(generation.model).toBe('claude-fake-4');
+  expect(generation.messages).toEqual([{ role: 'user', content: 'Say hello to Ada' }]);
+  expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
+  expect(generation.inputTokenCount).toBe(4);
+  expect(generation.outputTokenCount).toBe(7);
+  expect(generation.duration).toBeCloseTo(spanSeconds(span), 9);
+  expect(generation.error).toBeNull();
 }
 
 /**
