@@ -4,22 +4,21 @@
  * the table rendered (its first page of rows and the totals of all: the API's answer and the DOM together); the
  * target is 1 s.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { ExperimentResult } from '../src/generation/experiment.js';
 import { shippedPriceTable } from '../src/generation/prices.js';
 import type { GenerationRecord } from '../src/generation/record.js';
 import { toGenerationRecord } from '../src/ingest/record.js';
 import { SqliteStore } from '../src/store/sqlite.js';
+import { startGenspanServe } from './support.js';
 
 const SOURCES = 1000;
 const VARIANTS = 4;
 const TARGET_MS = 1000;
 const ROUNDS = 5;
-const CLI = resolve('dist/src/cli/main.js');
 const EXPERIMENT_ID = 'bench-experiment';
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-4.1'];
 
@@ -94,30 +93,6 @@ async function seed(path: string): Promise<void> {
   await store.close();
 }
 
-function serve(db: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--grpc-port', 'off', '--db', db], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolveServer, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match)
-        resolveServer({
-          url: match[1],
-          stop: () =>
-            new Promise((done) => {
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-        });
-    });
-    child.once('exit', (code) => reject(new Error(`genspan serve exited with ${code}:\n${output}`)));
-  });
-}
-
 export default async function run(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'genspan-experiment-view-'));
   const db = join(folder, 'experiment.db');
@@ -125,7 +100,7 @@ export default async function run(): Promise<void> {
     const seeding = performance.now();
     await seed(db);
     console.log(`seeded ${SOURCES} sources × ${VARIANTS} variants in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
-    const server = await serve(db);
+    const server = await startGenspanServe(['--grpc-port', 'off', '--db', db]);
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
     try {
       const times: number[] = [];

@@ -9,19 +9,18 @@
  * is cached already. `GENSPAN_BENCH_LARGE=1` builds it when missing; `GENSPAN_BENCH_LARGE=100000` (any count) builds
  * and uses a store of that many generations instead, to try things out.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { jsonStream } from '../src/server/json-stream.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { LARGE_STORE_PROBES, largeStore, largeStoreFolder, largeStoreRequest, probeTraces, writeTraces } from './large-store.js';
+import { type BenchServer, startGenspanServe } from './support.js';
 
 const TARGET_MS = 50;
 const WARMUP = 10;
 const CALLS = 101;
-const CLI = resolve('dist/src/cli/main.js');
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -163,33 +162,8 @@ async function serializationCost(store: SqliteStore): Promise<void> {
   await line('thread of 200 traces', thread);
 }
 
-interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
-
-function serve(db: string): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--grpc-port', 'off', '--db', db], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolveServer, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match)
-        resolveServer({
-          url: match[1],
-          stop: () =>
-            new Promise((done) => {
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-        });
-    });
-    child.once('exit', (code) => reject(new Error(`genspan serve exited with ${code}:\n${output}`)));
-  });
+function serveStore(db: string): Promise<BenchServer> {
+  return startGenspanServe(['--grpc-port', 'off', '--db', db]);
 }
 
 async function get(url: string): Promise<number> {
@@ -242,7 +216,7 @@ export default async function run(): Promise<void> {
       await stores.empty.close();
     }
 
-    const servers = { large: await serve(large.path), empty: await serve(emptyPath) };
+    const servers = { large: await serveStore(large.path), empty: await serveStore(emptyPath) };
     try {
       console.log(`over HTTP (genspan serve, one per store, keep-alive), median of ${CALLS} warm requests:`);
       for (const query of QUERIES) {

@@ -5,15 +5,15 @@
  * ratio is to 1, the less genspan adds to the provider's own latency. Beside it, the same calls made straight to the
  * fake (no genspan), measured in the same run: what this machine allows.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Experiment, ExperimentRequest } from '../src/generation/experiment.js';
 import type { ExperimentList } from '../src/generation/rest.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { chatData, makeRecord } from '../test/store/fixtures.js';
 import { startFakeOpenAI } from '../test/support/fake-openai.js';
+import { type BenchServer, startGenspanServe } from './support.js';
 
 const SOURCES = 800;
 const CONCURRENCY = 16;
@@ -22,8 +22,6 @@ const IDEAL_PER_SECOND = CONCURRENCY / (PROVIDER_LATENCY_MS / 1000);
 const TARGET_RATIO = 0.9;
 /** How often the experiment's progress is asked for: 1% of the run's ~10 s, and little load on the server. */
 const POLL_MS = 100;
-
-const CLI = resolve('dist/src/cli/main.js');
 
 async function seed(path: string): Promise<void> {
   const store = new SqliteStore({ path });
@@ -38,44 +36,10 @@ async function seed(path: string): Promise<void> {
   await store.close();
 }
 
-/** Starts `genspan serve` on the database with the fake as its provider; resolves once it listens. */
-function startServer(path: string, providerUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'serve',
-      '--port',
-      '0',
-      '--grpc-port',
-      'off',
-      '--db',
-      path,
-      '--provider',
-      `fake=${providerUrl}`,
-      '--experiment-concurrency',
-      String(CONCURRENCY),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GENSPAN_TOKEN: '' } },
-  );
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  return new Promise((resolveStart, reject) => {
-    let stdout = '';
-    child.once('exit', (code) => reject(new Error(`genspan serve exited with ${code}: ${stdout}`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match && /storing into .*\n/.test(stdout)) {
-        resolveStart({
-          url: match[1],
-          stop: () => {
-            child.kill('SIGTERM');
-            return exited;
-          },
-        });
-      }
-    });
-  });
+/** Starts `genspan serve` on the database with the fake as its provider. */
+function startServer(path: string, providerUrl: string): Promise<BenchServer> {
+  const provider = ['--provider', `fake=${providerUrl}`, '--experiment-concurrency', String(CONCURRENCY)];
+  return startGenspanServe(['--grpc-port', 'off', '--db', path, ...provider]);
 }
 
 /** The fake alone: SOURCES streamed chat calls, CONCURRENCY at once, as the runner makes them. Results per second. */

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client, credentials, Metadata, status } from '@grpc/grpc-js';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -22,7 +22,7 @@ import { GRPC_METHODS } from '../src/server/grpc.js';
 import { step } from '../src/step/index.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { captureExportBody } from '../test/support/otlp-bodies.js';
-import { callUnderSteps } from './support.js';
+import { type BenchServer, callUnderSteps, startGenspanServe } from './support.js';
 
 export const SPANS_PER_REQUEST = 512;
 export const REQUESTS_PER_ENCODING = 12;
@@ -31,7 +31,6 @@ const FLOOD_CONCURRENCY = 64;
 const FLOOD_SECONDS = 8;
 const RSS_TARGET_MB = 300;
 
-const CLI = resolve('dist/src/cli/main.js');
 const SELF = fileURLToPath(import.meta.url);
 
 // ---- the client process ------------------------------------------------------------------------------------------
@@ -186,44 +185,18 @@ export async function llmSpans(batch: number, steps = false): Promise<ReadableSp
   return spans;
 }
 
-export interface ChildServer {
-  url: string;
-  /** The OTLP/gRPC receiver's `host:port`. */
+export interface ChildServer extends BenchServer {
   grpcAddress: string;
-  pid: number;
-  stop(): Promise<void>;
 }
 
 /** `genspan serve` on a SQLite file, or on PostgreSQL when `db` is a postgres:// URL. */
-export function startServer(db: string): Promise<ChildServer> {
+export async function startServer(db: string): Promise<ChildServer> {
   const store = /^postgres(ql)?:\/\//.test(db) ? ['--postgres', db] : ['--db', db];
   // warn: the flood's refusals (429, logged at info) are what it measures, not news; failures still show.
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--grpc-port', '0', ...store, '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, GENSPAN_TOKEN: '' },
-  });
-  let output = '';
-  return new Promise((resolveStart, reject) => {
-    child.on('exit', (code) => reject(new Error(`genspan serve exited with ${code}: ${output}`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      const grpc = /OTLP\/gRPC receiver\s+(\S+)/.exec(output);
-      if (match && grpc && /storing into/.test(output)) {
-        resolveStart({
-          url: match[1],
-          grpcAddress: grpc[1],
-          pid: child.pid!,
-          stop: () =>
-            new Promise<void>((resolveStop) => {
-              child.removeAllListeners('exit');
-              child.once('exit', () => resolveStop());
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-  });
+  const server = await startGenspanServe(['--grpc-port', '0', ...store, '--log-level', 'warn']);
+  const { grpcAddress } = server;
+  if (grpcAddress === undefined) throw new Error('genspan serve did not announce its OTLP/gRPC receiver');
+  return { ...server, grpcAddress };
 }
 
 /** Runs this file as the client, in a process of its own: `encoding` `grpc` sends the protobuf bodies over gRPC to `url`. */

@@ -1,4 +1,6 @@
 /** Small timing helpers and corpora shared by the benchmarks. */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { type Attributes, ROOT_CONTEXT, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import { Genspan } from '../src/semconv/keys.js';
 
@@ -61,4 +63,46 @@ export function callUnderSteps(tracer: Tracer, name: string, attributes: Attribu
   };
   tracer.startSpan('lookup', { attributes: tool }, inside).end();
   run.end();
+}
+
+const CLI = resolve('dist/src/cli/main.js');
+
+/** A `genspan serve` the benchmark started. */
+export interface BenchServer {
+  url: string;
+  /** The OTLP/gRPC receiver's `host:port`, when it was started with one. */
+  grpcAddress?: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the built `genspan serve --port 0` with `args` and no token; resolves once its announcement is complete (the
+ * `storing into` line is its last). Its log goes to this process's stderr.
+ */
+export function startGenspanServe(args: readonly string[]): Promise<BenchServer> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, GENSPAN_TOKEN: '' },
+  });
+  let output = '';
+  return new Promise((resolveStart, reject) => {
+    child.on('exit', (code) => reject(new Error(`genspan serve exited with ${code}: ${output}`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(output);
+      if (!url || !/storing into .*\n/.test(output)) return;
+      resolveStart({
+        url: url[1],
+        grpcAddress: /OTLP\/gRPC receiver\s+(\S+)/.exec(output)?.[1],
+        pid: child.pid ?? 0,
+        stop: () =>
+          new Promise<void>((resolveStop) => {
+            child.removeAllListeners('exit');
+            child.once('exit', () => resolveStop());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
 }
