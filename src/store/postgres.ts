@@ -898,6 +898,13 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     if (this.scope) return work(this.scope);
     const client = await this.pool.connect();
+    // A server that ends the connection between this transaction's queries emits the error here (no query is
+    // running to fail with it), which would otherwise be thrown into the application; the next query reports it.
+    let lost = false;
+    const onLost = () => {
+      lost = true;
+    };
+    client.on('error', onLost);
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -905,11 +912,12 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      broken = isConnectionError(error);
+      broken = lost || isConnectionError(error);
       if (!broken) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release(broken);
+      client.removeListener('error', onLost);
+      client.release(broken || lost);
     }
   }
 

@@ -457,4 +457,40 @@ describe('PostgresStore search indexes', () => {
       await client.end();
     }
   });
+
+  it('rejects, not throws into the process, when its connection is cut between the queries of a transaction', async () => {
+    const url = await server.createDatabase();
+    const store = new PostgresStore({ connectionString: url });
+    await store.ready();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const work = store.exclusive!(['a'.repeat(32)], async (view) => {
+        // Between two queries, the server ends this transaction's connection (as a fast shutdown or a failover does).
+        const cut = await admin.query<{ cut: boolean }>(
+          "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'",
+        );
+        expect(cut.rows.map((row) => row.cut)).toEqual([true]);
+        // The backend is gone once the server lists it no more: its last message to this client was sent before.
+        await vi.waitFor(async () => {
+          const left = await admin.query(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'",
+          );
+          expect(left.rowCount).toBe(0);
+        });
+        return view.stepLinks(['a'.repeat(32)]);
+      });
+      await expect(work).rejects.toThrow();
+      expect(uncaught).toEqual([]);
+      // The pool gave up the cut connection: the store keeps working.
+      expect(await store.getTrace('a'.repeat(32))).toBeUndefined();
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await admin.end();
+      await store.close();
+    }
+  });
 });
