@@ -458,6 +458,8 @@ describe('PostgresStore search indexes', () => {
     }
   });
 
+  const IDLE_IN_TRANSACTION = "WHERE datname = current_database() AND state = 'idle in transaction'";
+
   it('rejects, not throws into the process, when its connection is cut between the queries of a transaction', async () => {
     const url = await server.createDatabase();
     const store = new PostgresStore({ connectionString: url });
@@ -471,7 +473,7 @@ describe('PostgresStore search indexes', () => {
       const work = store.exclusive!(['a'.repeat(32)], async (view) => {
         // Between two queries, the server ends this transaction's connection (as a fast shutdown or a failover does).
         const cut = await admin.query<{ cut: boolean }>(
-          "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'",
+          `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity ${IDLE_IN_TRANSACTION}`,
         );
         expect(cut.rows.map((row) => row.cut)).toEqual([true]);
         // The backend is gone once the server lists it no more: its last message to this client was sent before.
