@@ -124,7 +124,7 @@ const POOL_DEFAULTS = {
 } satisfies pg.PoolConfig;
 
 /** The schema this code writes (row `schema_version` of `genspan_meta`). */
-export const POSTGRES_SCHEMA_VERSION = 7;
+export const POSTGRES_SCHEMA_VERSION = 8;
 /** Serialises schema setup across genspan processes starting at once ("genspan" in ASCII). */
 const MIGRATION_LOCK_KEY = '29113321772917102';
 /** Seeds the hash of trace ids into advisory lock keys, keeping them apart from other applications' keys. */
@@ -244,7 +244,6 @@ CREATE TABLE genspan_steps (
   merged_generation text,
   PRIMARY KEY (trace_id, span_id)
 );
-CREATE INDEX genspan_steps_trace ON genspan_steps (trace_id, start_ms, span_id);
 CREATE TABLE genspan_traces (
   trace_id text PRIMARY KEY,
   thread_id text,
@@ -280,8 +279,17 @@ const SCHEMA_V7 = `
 SELECT 1;
 `;
 
+/**
+ * v8: a trace's steps are read through the primary key's (trace_id, span_id) prefix and sorted, a few rows each; the
+ * (trace_id, start_ms) index that spared that sort was a second randomly keyed B-tree on every step write (v5 to v7
+ * created it, a new database never has it). DROP INDEX holds the steps table only for the drop itself.
+ */
+const SCHEMA_V8 = `
+DROP INDEX IF EXISTS genspan_steps_trace;
+`;
+
 /** Migration i takes the schema from version i to i + 1. */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6, SCHEMA_V7];
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6, SCHEMA_V7, SCHEMA_V8];
 
 /**
  * A number of a generation row's wire JSON, NULL when it is absent or not a number (a library caller's record may hold

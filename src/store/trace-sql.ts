@@ -20,7 +20,7 @@ export interface TraceDialect extends FilterDialect {
 
 /**
  * The root step of trace `trace` (an SQL alias of a row holding `trace_id`): the earliest step whose parent is not
- * stored. Read through the (trace_id, start_ms) index, it is usually the first step looked at.
+ * stored. Read through the steps' primary key: the trace's own steps, sorted.
  */
 function rootSpan(trace: string): string {
   return (

@@ -162,7 +162,29 @@ describe('PostgresStore server', () => {
     await store.close();
   });
 
-  it("reads a trace's steps and a thread's traces, with their roots, through indexes, never a sequential scan", async () => {
+  it("migrates a schema 7 database: the steps' (trace_id, start_ms) index is dropped, and its traces read as before", async () => {
+    const url = await server.createDatabase();
+    // Stored out of start order: the trace's steps come back in it.
+    const steps = [3, 1, 2].map((span) => makeStep({ trace: 7, span, parent: span === 1 ? undefined : 1, atMs: span * 1_000 }));
+    const older = new PostgresStore({ connectionString: url });
+    await older.writeWithSpans([], new Map(), { steps, threads: [] });
+    await older.close();
+    await query(url, 'CREATE INDEX genspan_steps_trace ON genspan_steps (trace_id, start_ms, span_id)');
+    await query(url, `UPDATE genspan_meta SET value = '7' WHERE key = 'schema_version'`);
+
+    const store = new PostgresStore({ connectionString: url });
+    const [third, earliest, second] = steps;
+    expect((await store.getTrace(steps[0].traceId))?.steps.map((step) => step.spanId)).toEqual(
+      [earliest, second, third].map((step) => step.spanId),
+    );
+    expect(await query(url, `SELECT indexname FROM pg_indexes WHERE indexname = 'genspan_steps_trace'`)).toEqual([]);
+    expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
+      { value: String(POSTGRES_SCHEMA_VERSION) },
+    ]);
+    await store.close();
+  });
+
+  it("reads a trace's steps (by its primary key) and a thread's traces, with their roots, by indexes, no sequential scan", async () => {
     const url = await server.createDatabase();
     const store = new PostgresStore({ connectionString: url });
     await store.ready();
@@ -178,7 +200,7 @@ describe('PostgresStore server', () => {
           .map((row) => row['QUERY PLAN'])
           .join('\n');
         expect(plan).not.toMatch(/Seq Scan/);
-        expect(plan).toMatch(/Index (Only )?Scan (using|on) genspan_(steps_trace|traces_thread)/);
+        expect(plan).toMatch(/Index (Only )?Scan (using|on) genspan_(steps_pkey|traces_thread)/);
       }
     } finally {
       await client.end();
