@@ -10,8 +10,50 @@ import { int64Value, isZeroId, logRecord, MAX_VALUE_DEPTH, SPAN_ID_BYTES, setEnt
  * genspan does not use (links, flags, trace state, dropped counts, schema URLs) are skipped without decoding.
  */
 
-/** protobufjs's reader, carrying the count of what the request holds so far (one reader per request). */
-type Reader = protobuf.Reader & { readonly items: ItemCounter };
+/**
+ * protobufjs's reader, carrying the count of what the request holds so far and the attributes it holds back (one
+ * reader per request).
+ */
+type Reader = protobuf.Reader & { readonly items: ItemCounter; readonly entries: EntrySetter };
+
+/**
+ * Attributes set on their object as they are read, up to this many in a row on one object; the rest are set when the
+ * span or log record holding them has been read whole, so within the item limit. V8 is slow to give one object many new
+ * keys (100,000 took 60 to 250 ms here), which was most of the time a request refused at `--max-items` held the event
+ * loop; the SDK's default limit is 128 attributes a span.
+ */
+const ENTRIES_SET_AT_ONCE = 1_000;
+
+/** Sets decoded attributes on their objects, holding back an object's entries past `ENTRIES_SET_AT_ONCE` until `flush`. */
+class EntrySetter {
+  private target: Record<string, unknown> | undefined;
+  private inARow = 0;
+  /** Objects with entries held back: every later entry of theirs is held too, so the last of a repeated key still wins. */
+  private readonly heldTargets = new Set<Record<string, unknown>>();
+  private readonly held: { target: Record<string, unknown>; key: string; value: unknown }[] = [];
+
+  set(target: Record<string, unknown>, key: string, value: unknown): void {
+    if (target !== this.target) {
+      this.target = target;
+      this.inARow = 0;
+    }
+    this.inARow++;
+    if (this.inARow > ENTRIES_SET_AT_ONCE || (this.heldTargets.size > 0 && this.heldTargets.has(target))) {
+      this.heldTargets.add(target);
+      this.held.push({ target, key, value });
+    } else {
+      setEntry(target, key, value);
+    }
+  }
+
+  /** Sets what was held back: called once a span or log record has been read whole. */
+  flush(): void {
+    if (this.held.length === 0) return;
+    for (const { target, key, value } of this.held) setEntry(target, key, value);
+    this.held.length = 0;
+    this.heldTargets.clear();
+  }
+}
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
@@ -241,7 +283,7 @@ function readKeyValue(reader: Reader, buffer: Buffer, end: number, target: Recor
     }
   }
   checkEnd(reader, end);
-  if (value !== undefined) setEntry(target, key, value);
+  if (value !== undefined) reader.entries.set(target, key, value);
 }
 
 /** Resource { repeated KeyValue attributes = 1 }: fills `target`, which spans may already share. */
@@ -301,7 +343,10 @@ interface DecodedItems<Item> {
 }
 
 function decodeRequest<Item>(buffer: Buffer, signal: SignalEnvelope<Item>, limits: DecodeLimits): DecodedItems<Item> {
-  const reader: Reader = Object.assign(protobuf.Reader.create(buffer), { items: new ItemCounter(limits.maxItems) });
+  const reader: Reader = Object.assign(protobuf.Reader.create(buffer), {
+    items: new ItemCounter(limits.maxItems),
+    entries: new EntrySetter(),
+  });
   const decoded: DecodedItems<Item> = { items: [], rejected: 0 };
   let index = 0;
   try {
@@ -504,6 +549,7 @@ function readSpan(
     }
   }
   checkEnd(reader, end);
+  reader.entries.flush();
   if (traceId.length !== TRACE_ID_BYTES * 2) throw wrongIdLength('traceId', TRACE_ID_BYTES, traceId.length / 2);
   if (spanId.length !== SPAN_ID_BYTES * 2) throw wrongIdLength('spanId', SPAN_ID_BYTES, spanId.length / 2);
   if (parentSpanId.length !== 0 && parentSpanId.length !== SPAN_ID_BYTES * 2) {
@@ -655,6 +701,7 @@ function readLogRecord(
     }
   }
   checkEnd(reader, end);
+  reader.entries.flush();
   return logRecord(traceId, spanId, time || observedTime, eventName, body, attributes, resource, scope);
 }
 

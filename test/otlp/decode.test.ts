@@ -277,6 +277,41 @@ describe('the per-request item limit', () => {
     expect((refusal as Error).message).toMatch(/more than 42 spans, events, log records and attribute values \(--max-items\)/);
   });
 
+  it('keeps every attribute of a span or log record with thousands of them, a repeated key keeping its last value', () => {
+    // Past the first thousand in a row, an object's entries are set once its span or log record is read whole.
+    const writer = protobuf.Writer.create();
+    writer.uint32((1 << 3) | 2).fork();
+    writer.uint32((2 << 3) | 2).fork();
+    writer.uint32((2 << 3) | 2).fork();
+    writer.uint32((1 << 3) | 2).bytes(Buffer.alloc(16, 1));
+    writer.uint32((2 << 3) | 2).bytes(Buffer.alloc(8, 2));
+    writeKeyValue(writer, 9, 'k5', 'first');
+    for (let index = 0; index < 2_500; index++) writeKeyValue(writer, 9, `k${index}`, index === 5 ? 'second' : 'v');
+    writeKeyValue(writer, 9, '__proto__', 'plain key');
+    // An event between the span's attributes, then more of them.
+    writer
+      .uint32((11 << 3) | 2)
+      .fork()
+      .uint32((2 << 3) | 2)
+      .string('an event')
+      .ldelim();
+    writeKeyValue(writer, 9, 'k5', 'last');
+    writer.ldelim().ldelim().ldelim();
+    const [span] = decodeTraceRequest(Buffer.from(writer.finish()), 'protobuf', { maxItems: 10_000 }).spans;
+    expect(Object.keys(span.attributes)).toHaveLength(2_501);
+    expect(span.attributes.k5).toBe('last');
+    expect(span.attributes.k2499).toBe('v');
+    expect(Object.getPrototypeOf(span.attributes)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(span.attributes, '__proto__')?.value).toBe('plain key');
+    expect(span.events.map((event) => event.name)).toEqual(['an event']);
+
+    const attributes = Object.fromEntries(Array.from({ length: 1_500 }, (_, index) => [`k${index}`, 'v']));
+    const logs = encodeLogsRequest([{ timeUnixNano: 1n, attributes: { ...attributes, 'event.name': 'gen_ai.choice' } }]);
+    const [record] = decodeLogsRequest(logs, 'protobuf', { maxItems: 10_000 }).records;
+    expect(record.eventName).toBe('gen_ai.choice');
+    expect(Object.keys(record.attributes)).toHaveLength(1_501);
+  });
+
   it('refuses OTLP/JSON before parsing it, at two objects per item, braces inside strings not counted', () => {
     expect(() => decodeTraceRequest(Buffer.from(jsonWithAttributes(200)), 'json', { maxItems: 50 })).toThrow(OtlpLimitError);
     // 40 attributes and a span: 82 objects, within 2 x 50, though their values hold a thousand braces.
