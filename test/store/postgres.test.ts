@@ -13,7 +13,7 @@ import { POSTGRES_SCHEMA_VERSION, PostgresStore } from '../../src/store/postgres
 import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { type PostgresServer, startPostgres, stoppableServer } from '../support/postgres.js';
 import { storeContract } from './contract.js';
-import { makeStep, manyRecords, measuredRecords, traceThread } from './fixtures.js';
+import { chatData, makeRecord, makeStep, manyRecords, measuredRecords, traceThread } from './fixtures.js';
 
 let server: PostgresServer;
 
@@ -178,6 +178,22 @@ describe('PostgresStore server', () => {
       [earliest, second, third].map((step) => step.spanId),
     );
     expect(await query(url, `SELECT indexname FROM pg_indexes WHERE indexname = 'genspan_steps_trace'`)).toEqual([]);
+    // Search text is compressed with lz4 from then on, where the server has it (this one, from Debian, does).
+    const [{ lz4 }] = await query(url, `SELECT 'lz4' = ANY (enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`);
+    expect(lz4).toBe(true);
+    expect(
+      await query(
+        url,
+        `SELECT attcompression FROM pg_attribute WHERE attrelid = 'genspan_generations'::regclass AND attname = 'search_text'`,
+      ),
+    ).toEqual([{ attcompression: 'l' }]);
+    // Text long enough to be compressed at all (PostgreSQL compresses a row past ~2 KB).
+    const words = Array.from({ length: 600 }, (_, index) => `word${index}`).join(' ');
+    const long = makeRecord({ trace: 9, span: 9, atMs: 0, generation: chatData({ messages: [{ role: 'user', content: words }] }) });
+    await store.write([long]);
+    expect(
+      await query(url, 'SELECT pg_column_compression(search_text) AS method FROM genspan_generations WHERE id = $1', [long.id]),
+    ).toEqual([{ method: 'lz4' }]);
     expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
       { value: String(POSTGRES_SCHEMA_VERSION) },
     ]);
