@@ -250,16 +250,23 @@ describe('the per-request item limit', () => {
     return JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
   }
 
-  function protobufWithAttributes(count: number): Buffer {
+  /** A protobuf request of one span (in one resource and scope group), its other fields written by `fields`. */
+  function protobufSpan(fields: (writer: protobuf.Writer) => void): Buffer {
     const writer = protobuf.Writer.create();
     writer.uint32((1 << 3) | 2).fork();
     writer.uint32((2 << 3) | 2).fork();
     writer.uint32((2 << 3) | 2).fork();
     writer.uint32((1 << 3) | 2).bytes(Buffer.alloc(16, 1));
     writer.uint32((2 << 3) | 2).bytes(Buffer.alloc(8, 2));
-    for (let index = 0; index < count; index++) writeKeyValue(writer, 9, `k${index}`, 'v');
+    fields(writer);
     writer.ldelim().ldelim().ldelim();
     return Buffer.from(writer.finish());
+  }
+
+  function protobufWithAttributes(count: number): Buffer {
+    return protobufSpan((writer) => {
+      for (let index = 0; index < count; index++) writeKeyValue(writer, 9, `k${index}`, 'v');
+    });
   }
 
   it('refuses a protobuf request past it, counting attributes, spans and their groups, and takes one within it', () => {
@@ -279,25 +286,20 @@ describe('the per-request item limit', () => {
 
   it('keeps every attribute of a span or log record with thousands of them, a repeated key keeping its last value', () => {
     // Past the first thousand in a row, an object's entries are set once its span or log record is read whole.
-    const writer = protobuf.Writer.create();
-    writer.uint32((1 << 3) | 2).fork();
-    writer.uint32((2 << 3) | 2).fork();
-    writer.uint32((2 << 3) | 2).fork();
-    writer.uint32((1 << 3) | 2).bytes(Buffer.alloc(16, 1));
-    writer.uint32((2 << 3) | 2).bytes(Buffer.alloc(8, 2));
-    writeKeyValue(writer, 9, 'k5', 'first');
-    for (let index = 0; index < 2_500; index++) writeKeyValue(writer, 9, `k${index}`, index === 5 ? 'second' : 'v');
-    writeKeyValue(writer, 9, '__proto__', 'plain key');
-    // An event between the span's attributes, then more of them.
-    writer
-      .uint32((11 << 3) | 2)
-      .fork()
-      .uint32((2 << 3) | 2)
-      .string('an event')
-      .ldelim();
-    writeKeyValue(writer, 9, 'k5', 'last');
-    writer.ldelim().ldelim().ldelim();
-    const [span] = decodeTraceRequest(Buffer.from(writer.finish()), 'protobuf', { maxItems: 10_000 }).spans;
+    const body = protobufSpan((writer) => {
+      writeKeyValue(writer, 9, 'k5', 'first');
+      for (let index = 0; index < 2_500; index++) writeKeyValue(writer, 9, `k${index}`, index === 5 ? 'second' : 'v');
+      writeKeyValue(writer, 9, '__proto__', 'plain key');
+      // An event between the span's attributes, then more of them.
+      writer
+        .uint32((11 << 3) | 2)
+        .fork()
+        .uint32((2 << 3) | 2)
+        .string('an event')
+        .ldelim();
+      writeKeyValue(writer, 9, 'k5', 'last');
+    });
+    const [span] = decodeTraceRequest(body, 'protobuf', { maxItems: 10_000 }).spans;
     expect(Object.keys(span.attributes)).toHaveLength(2_501);
     expect(span.attributes.k5).toBe('last');
     expect(span.attributes.k2499).toBe('v');
