@@ -6,8 +6,9 @@ import {
   type Capture,
   type CapturedScenario,
   capture,
-  expectPlainAnthropicCall,
+  expectPlainCall,
   expectToolResultMessages,
+  FAKE_ANTHROPIC,
   PARALLEL_TOOL_MESSAGES,
   toolCallAnswer,
   translateCaptured,
@@ -30,7 +31,7 @@ describe("@anthropic-ai/sdk's own OpenTelemetry spans", () => {
     const span = captured.plain.spans[0];
     expect(span.name).toBe('anthropic.messages.create');
     const generation = translate(captured.plain).generation as ChatGenerationData;
-    expectPlainAnthropicCall(generation, span);
+    expectPlainCall(generation, span, FAKE_ANTHROPIC);
     expect(generation.type).toBe('CHAT');
     expect(generation.settings).toEqual({ max_tokens: 64 });
     expect(generation.tokenCount).toBe(11);

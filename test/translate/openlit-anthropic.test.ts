@@ -6,8 +6,9 @@ import {
   type Capture,
   type CapturedScenario,
   capture,
-  expectPlainAnthropicCall,
+  expectPlainCall,
   expectToolResultMessages,
+  FAKE_ANTHROPIC,
   PARALLEL_TOOL_MESSAGES,
   toolCallAnswer,
   translateCaptured,
@@ -30,7 +31,7 @@ describe('openlit over @anthropic-ai/sdk', () => {
   it('rebuilds a plain call', () => {
     const span = captured.plain.spans[0];
     const generation = translate(captured.plain).generation as ChatGenerationData;
-    expectPlainAnthropicCall(generation, span);
+    expectPlainCall(generation, span, FAKE_ANTHROPIC);
   });
 
   it('keeps the system prompt once, first', () => {

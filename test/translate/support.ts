@@ -107,13 +107,17 @@ export function expectGreetingChat(generation: { messages?: unknown; messageComp
   expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
 }
 
+/** The fake Anthropic server's provider and model, as every Anthropic instrumentation records them. */
+export const FAKE_ANTHROPIC = { provider: 'anthropic', model: 'claude-fake-4' } as const;
+
 /**
- * The Anthropic harnesses' `plain` scenario as every Anthropic instrumentation records it: the fake server's model,
- * greeting and usage, timed by its span.
+ * The harnesses' `plain` scenario (one greeting, the fake server's usage) as an instrumentation records it: the
+ * provider and model it names, the greeting and its reply, the usage, timed by its span.
  */
-export function expectPlainAnthropicCall(generation: ChatGenerationData, span: NormalizedSpan): void {
-  expect(generation.provider).toBe('anthropic');
-  expect(generation.model).toBe('claude-fake-4');
+export function expectPlainCall(generation: ChatGenerationData, span: NormalizedSpan, expected: { provider: string; model: string }): void {
+  expect(generation.type).toBe('CHAT');
+  expect(generation.provider).toBe(expected.provider);
+  expect(generation.model).toBe(expected.model);
   expect(generation.messages).toEqual([{ role: 'user', content: 'Say hello to Ada' }]);
   expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
   expect(generation.inputTokenCount).toBe(4);

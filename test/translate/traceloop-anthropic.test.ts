@@ -6,8 +6,9 @@ import {
   type Capture,
   type CapturedScenario,
   capture,
-  expectPlainAnthropicCall,
+  expectPlainCall,
   expectToolResultMessages,
+  FAKE_ANTHROPIC,
   PARALLEL_TOOL_MESSAGES,
   toolCallAnswer,
   translateCaptured,
@@ -29,7 +30,7 @@ describe('@traceloop/instrumentation-anthropic', () => {
   it('rebuilds a plain call', () => {
     const span = captured.plain.spans[0];
     const generation = translate(captured.plain).generation as ChatGenerationData;
-    expectPlainAnthropicCall(generation, span);
+    expectPlainCall(generation, span, FAKE_ANTHROPIC);
     expect(generation.type).toBe('CHAT');
     expect(generation.settings).toEqual({ max_tokens: 64 });
     expect(generation.tokenCount).toBe(11);

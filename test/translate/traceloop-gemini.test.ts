@@ -3,7 +3,15 @@ import type { ChatGenerationData } from '../../src/generation/schema.js';
 import { translateSpan } from '../../src/translate/translate.js';
 import type { TranslationResult } from '../../src/translate/types.js';
 import { startFakeGemini } from '../support/fake-gemini.js';
-import { type Capture, type CapturedScenario, capture, spanSeconds, toolCallAnswer, translateCaptured, WEATHER_TOOL } from './support.js';
+import {
+  type Capture,
+  type CapturedScenario,
+  capture,
+  expectPlainCall,
+  toolCallAnswer,
+  translateCaptured,
+  WEATHER_TOOL,
+} from './support.js';
 
 // @traceloop/instrumentation-google-generativeai 0.27 (OpenLLMetry) over @google/genai 1.x: OTel GenAI parts messages,
 // `gen_ai.system_instructions`, and `gen_ai.tool.definitions` in Gemini's own shape `[{functionDeclarations: [...]}]`.
@@ -21,16 +29,9 @@ describe('@traceloop/instrumentation-google-generativeai', () => {
   it('rebuilds a plain call', () => {
     const span = captured.plain.spans[0];
     const generation = translate(captured.plain).generation as ChatGenerationData;
-    expect(generation.type).toBe('CHAT');
-    expect(generation.provider).toBe('gcp.gen_ai');
-    expect(generation.model).toBe('gemini-fake-flash');
-    expect(generation.messages).toEqual([{ role: 'user', content: 'Say hello to Ada' }]);
-    expect(generation.messageCompletion).toEqual({ role: 'assistant', content: 'Fake reply to: Say hello to Ada' });
+    expectPlainCall(generation, span, { provider: 'gcp.gen_ai', model: 'gemini-fake-flash' });
     expect(generation.settings).toEqual({});
-    expect(generation.inputTokenCount).toBe(4);
-    expect(generation.outputTokenCount).toBe(7);
     expect(generation.tokenCount).toBe(11);
-    expect(generation.duration).toBeCloseTo(spanSeconds(span), 9);
     expect(generation.metadata.finish_reason).toBe('stop');
     expect(generation.error).toBeNull();
   });
