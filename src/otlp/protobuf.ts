@@ -46,7 +46,7 @@ class EntrySetter {
     }
   }
 
-  /** Sets what was held back: called once a span or log record has been read whole. */
+  /** Sets what was held back: called once a span or log record has been read whole, and once the request has. */
   flush(): void {
     if (this.held.length === 0) return;
     for (const { target, key, value } of this.held) setEntry(target, key, value);
@@ -369,6 +369,8 @@ function decodeRequest<Item>(buffer: Buffer, signal: SignalEnvelope<Item>, limit
   } catch (error) {
     throw describeReaderError(error, reader);
   }
+  // A resource's or scope's own attributes, when its group's spans or log records came before them on the wire.
+  reader.entries.flush();
   return decoded;
 }
 

@@ -314,6 +314,22 @@ describe('the per-request item limit', () => {
     expect(Object.keys(record.attributes)).toHaveLength(1_501);
   });
 
+  it("keeps every attribute of a resource with thousands of them, written after its group's spans", () => {
+    const writer = protobuf.Writer.create();
+    writer.uint32((1 << 3) | 2).fork();
+    writer.uint32((2 << 3) | 2).fork();
+    writer.uint32((2 << 3) | 2).fork();
+    writer.uint32((1 << 3) | 2).bytes(Buffer.alloc(16, 1));
+    writer.uint32((2 << 3) | 2).bytes(Buffer.alloc(8, 2));
+    writer.ldelim().ldelim();
+    writer.uint32((1 << 3) | 2).fork();
+    for (let index = 0; index < 1_500; index++) writeKeyValue(writer, 1, `r${index}`, 'v');
+    writer.ldelim().ldelim();
+    const [span] = decodeTraceRequest(Buffer.from(writer.finish()), 'protobuf', { maxItems: 10_000 }).spans;
+    expect(Object.keys(span.resource)).toHaveLength(1_500);
+    expect(span.resource.r1499).toBe('v');
+  });
+
   it('refuses OTLP/JSON before parsing it, at two objects per item, braces inside strings not counted', () => {
     expect(() => decodeTraceRequest(Buffer.from(jsonWithAttributes(200)), 'json', { maxItems: 50 })).toThrow(OtlpLimitError);
     // 40 attributes and a span: 82 objects, within 2 x 50, though their values hold a thousand braces.
