@@ -12,7 +12,7 @@
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { fromRow, type RecordColumns } from '../src/store/generation-row.js';
@@ -31,7 +31,7 @@ import {
   type TraceWrite,
   type WriteTarget,
 } from './large-store.js';
-import { compare, type SearchProbes, schema5Queries, storeQueries } from './search.bench.js';
+import { compare, type SearchProbes, SHORT_QUERY, schema5Queries, storeQueries } from './search.bench.js';
 
 const PROBES: SearchProbes = {
   rareWord: LARGE_STORE_PROBES.uniqueWord,
@@ -108,6 +108,23 @@ async function writeThroughput(stores: WriteSides): Promise<boolean> {
   return meets;
 }
 
+/**
+ * The event loop while the store answers a list that reads every row (SQLite runs its queries on read threads): its
+ * longest stall, which OTLP requests to the same server would wait out.
+ */
+async function eventLoopDuringScan(store: SqliteStore): Promise<void> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const started = performance.now();
+  await store.list({ q: SHORT_QUERY });
+  const scanMs = performance.now() - started;
+  delay.disable();
+  console.log(
+    `  event loop while q ${SHORT_QUERY} reads every row (${(scanMs / 1000).toFixed(1)} s on a read thread): longest stall ` +
+      `${(delay.max / 1e6).toFixed(1)} ms`,
+  );
+}
+
 async function sqliteSection(large: LargeStore): Promise<boolean> {
   const cpu = large.buildCpuSeconds === undefined ? '' : ` (${large.buildCpuSeconds.toFixed(0)} s of CPU)`;
   console.log(
@@ -134,6 +151,7 @@ async function sqliteSection(large: LargeStore): Promise<boolean> {
       ),
       RUNS,
     );
+    await eventLoopDuringScan(store);
   } finally {
     reader.close();
     await store.close();

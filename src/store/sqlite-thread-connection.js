@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 
-/** @import { ThreadConnectionSetup } from './sqlite-thread-protocol.js' */
+/** @import { ThreadConnectionSetup, WriteFailure } from './sqlite-thread-protocol.js' */
 
 /**
  * A thread's own connection to the store's file, tuned as it was told; the file exists (the store created it).
@@ -17,4 +17,14 @@ export function openThreadConnection(setup) {
     throw error;
   }
   return db;
+}
+
+/**
+ * A driver error as it crosses back to the calling thread: its SQLite code and message (an Error does not clone).
+ * @param {unknown} error
+ * @returns {WriteFailure}
+ */
+export function threadFailure(error) {
+  const code = /** @type {{ code?: unknown } | null} */ (error)?.code;
+  return { code: typeof code === 'string' ? code : undefined, message: error instanceof Error ? error.message : String(error) };
 }

@@ -1,5 +1,6 @@
 /**
- * What `ThreadSqliteWriter` and its threads (sqlite-write-thread.js, sqlite-checkpoint-thread.js) hand each other.
+ * What `ThreadSqliteWriter`, `ThreadSqliteReader` and their threads (sqlite-write-thread.js, sqlite-checkpoint-thread.js,
+ * sqlite-read-thread.js) hand each other.
  * The threads are plain JavaScript modules, so Node runs the same files from the sources and from the built package;
  * they take these types through JSDoc, and tsc checks both sides against them.
  */
@@ -30,7 +31,7 @@ export type WriteThreadMessage =
   | { kind: 'abort'; id: number }
   | { kind: 'close' };
 
-/** A driver error as it crosses threads: its SQLite code (if any) and message. */
+/** A driver error as it crosses threads (from the write or a read thread): its SQLite code (if any) and message. */
 export interface WriteFailure {
   code?: string;
   message: string;
@@ -47,3 +48,9 @@ export type CheckpointThreadMessage = 'checkpoint' | 'close';
 
 /** From the checkpoint thread, after each checkpoint it was asked for: done, or why it could not run. */
 export type CheckpointThreadReply = 'done' | { failure: string };
+
+/** To a read thread: one statement to run (`all` rows, or the first row with `get`); `close` once no more come. */
+export type ReadThreadMessage = { kind: 'all' | 'get'; id: number; sql: string; params: readonly unknown[] } | { kind: 'close' };
+
+/** From a read thread, once per statement: its rows (none for a `get` that found nothing), or why it failed. */
+export type ReadThreadReply = { id: number; rows: unknown[] } | { id: number; failure: WriteFailure };

@@ -3,7 +3,7 @@
  * IMMEDIATE transaction as they arrive, and answers once per write, after COMMIT or ROLLBACK.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openThreadConnection } from './sqlite-thread-connection.js';
+import { openThreadConnection, threadFailure } from './sqlite-thread-connection.js';
 
 /** @import { Database, Statement } from 'better-sqlite3' */
 /** @import { WriteFailure, WriteThreadMessage, WriteThreadReply, WriteThreadSetup } from './sqlite-thread-protocol.js' */
@@ -35,15 +35,6 @@ function connection() {
   return opened;
 }
 
-/**
- * @param {unknown} error
- * @returns {WriteFailure}
- */
-function failure(error) {
-  const code = /** @type {{ code?: unknown } | null} */ (error)?.code;
-  return { code: typeof code === 'string' ? code : undefined, message: error instanceof Error ? error.message : String(error) };
-}
-
 function rollback() {
   try {
     if (db?.inTransaction) db.exec('ROLLBACK');
@@ -70,7 +61,7 @@ port.on('message', (/** @type {WriteThreadMessage} */ message) => {
       connection().exec('BEGIN IMMEDIATE');
       current.startedAt = performance.now();
     } catch (error) {
-      current.failure = failure(error);
+      current.failure = threadFailure(error);
     }
   }
   const write = current;
@@ -79,7 +70,7 @@ port.on('message', (/** @type {WriteThreadMessage} */ message) => {
       for (const [index, parameters] of message.ops) write.changes[index] += statements[index].run(...parameters).changes;
       if (message.last) connection().exec('COMMIT');
     } catch (error) {
-      write.failure = failure(error);
+      write.failure = threadFailure(error);
       rollback();
     }
   }

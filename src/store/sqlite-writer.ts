@@ -55,11 +55,11 @@ export class InlineSqliteWriter implements SqliteWriter {
 /** Records (ops) written between two background checkpoints: about 4 MB of WAL for 2 KB generations. */
 const CHECKPOINT_EVERY_OPS = 1024;
 /**
- * The threads' JavaScript heaps are small: a write thread holds only the chunks in flight, which die young. Capping
- * the young generation (V8's default lets it grow to tens of MB) keeps a busy server's peak RSS down, at no
- * measurable cost in throughput.
+ * The threads' JavaScript heaps are small: a write thread holds only the chunks in flight, a read thread a query's
+ * rows, and both die young. Capping the young generation (V8's default lets it grow to tens of MB) keeps a busy
+ * server's peak RSS down, at no measurable cost in throughput.
  */
-const THREAD_LIMITS = { maxYoungGenerationSizeMb: 6 };
+export const THREAD_LIMITS = { maxYoungGenerationSizeMb: 6 };
 /** Ops per message: small enough that the thread starts inserting while the rest of the batch is still being built. */
 const CHUNK_OPS = 32;
 
@@ -210,7 +210,7 @@ export class ThreadSqliteWriter implements SqliteWriter {
 }
 
 /** Sends a thread its last message and resolves once it has exited (at once when there is none). */
-function stopThread<Message>(worker: Worker | undefined, message: Message): Promise<void> {
+export function stopThread<Message>(worker: Worker | undefined, message: Message): Promise<void> {
   if (!worker) return Promise.resolve();
   return new Promise((resolve) => {
     worker.ref();
@@ -220,6 +220,6 @@ function stopThread<Message>(worker: Worker | undefined, message: Message): Prom
 }
 
 /** The driver's error class again, so the store sorts a thread's failure as it sorts its own. */
-function driverError(failure: WriteFailure): Error {
+export function driverError(failure: WriteFailure): Error {
   return failure.code ? new Database.SqliteError(failure.message, failure.code) : new Error(failure.message);
 }

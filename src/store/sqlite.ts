@@ -57,6 +57,7 @@ import {
 } from './generation-row.js';
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
 import { NO_PRUNE, orphanBound, type PruneBatch, pruneSql, RECLAIM_PAGES_PER_STEP, type RetentionStore, unclaimed } from './retention.js';
+import { InlineSqliteReader, type SqliteReader, ThreadSqliteReader } from './sqlite-reader.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
 import {
   batchThreads,
@@ -129,6 +130,8 @@ export const SQLITE_CONNECTION_PRAGMAS: readonly string[] = ['synchronous = NORM
  * COMMIT, which then copied the batch into the file itself; 100,000 pages (~400 MB) leaves that to the thread.
  */
 const SQLITE_WRITE_THREAD_PRAGMAS: readonly string[] = [...SQLITE_CONNECTION_PRAGMAS, 'cache_size = -8192', 'wal_autocheckpoint = 100000'];
+/** The read threads' connections (`ThreadSqliteReader`): tuned as the store's own, and refusing to write. */
+const SQLITE_READ_THREAD_PRAGMAS: readonly string[] = [...SQLITE_CONNECTION_PRAGMAS, 'query_only = ON'];
 
 /** The schema this code writes (`PRAGMA user_version`). */
 export const SQLITE_SCHEMA_VERSION = 8;
@@ -657,6 +660,11 @@ const WRITE_STATEMENTS: readonly string[] = [
 
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
 
+const SELECT_GENERATION_BY_ID = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations WHERE id = ?`;
+/** A page of the export, after a (start_ms, id) position. */
+const SELECT_EXPORT_PAGE = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations WHERE (start_ms, id) > (?, ?)
+  ORDER BY start_ms, id LIMIT ${EXPORT_PAGE_SIZE}`;
+
 function rowValues(row: GenerationRow): unknown[] {
   return GENERATION_COLUMNS.map((column) => (column === 'is_error' ? (row.is_error ? 1 : 0) : row[column]));
 }
@@ -708,15 +716,13 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   readonly path: string;
   private db: Database.Database | null;
   private readonly writer: SqliteWriter;
-  private readonly selectById: Database.Statement;
+  private readonly reader: SqliteReader;
   private readonly selectSpan: Database.Statement;
   private readonly selectLogs: Database.Statement;
-  private readonly selectExportPage: Database.Statement;
   private readonly selectStepLinks: Database.Statement;
   private readonly selectMerged: Database.Statement;
   private readonly selectPrune: Record<keyof ReturnType<typeof pruneSql>, Database.Statement>;
   private readonly selectIndexBuild: Database.Statement;
-  private readonly listStatements = new Map<string, Database.Statement>();
   private readonly exactCountBound: number;
   /** Once the search and tag indexes cover every row, for good; read from the file until then. */
   private indexesReady = false;
@@ -751,13 +757,11 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     this.writer = inMemory
       ? new InlineSqliteWriter(db, WRITE_STATEMENTS)
       : new ThreadSqliteWriter({ path: this.path, busyTimeoutMs, pragmas: SQLITE_WRITE_THREAD_PRAGMAS, statements: WRITE_STATEMENTS });
-    const recordColumns = RECORD_COLUMNS.join(', ');
-    this.selectById = db.prepare(`SELECT ${recordColumns} FROM genspan_generations WHERE id = ?`);
+    this.reader = inMemory
+      ? new InlineSqliteReader(db)
+      : new ThreadSqliteReader({ path: this.path, busyTimeoutMs, pragmas: SQLITE_READ_THREAD_PRAGMAS });
     this.selectSpan = db.prepare(`SELECT span FROM genspan_spans WHERE trace_id = ? AND span_id = ?`);
     this.selectLogs = db.prepare(`SELECT record FROM genspan_logs WHERE trace_id = ? AND span_id = ? ORDER BY time_unix_nano, seq`);
-    this.selectExportPage = db.prepare(
-      `SELECT ${recordColumns} FROM genspan_generations WHERE (start_ms, id) > (?, ?) ORDER BY start_ms, id LIMIT ${EXPORT_PAGE_SIZE}`,
-    );
     // All the traces' steps in one statement (the trace ids as a JSON array): a batch asks for a few hundred traces.
     this.selectStepLinks = db.prepare(
       'SELECT trace_id, span_id, parent_span_id, type, generation_id FROM genspan_steps WHERE trace_id IN (SELECT value FROM json_each(?))',
@@ -880,6 +884,14 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     } catch (error) {
       return Promise.reject(this.describe(error));
     }
+  }
+
+  /** Runs queries on the reader (off the event loop for a file), sorting their failures like the other reads'. */
+  private read<T>(query: (reader: SqliteReader) => Promise<T>): Promise<T> {
+    if (!this.db) return Promise.reject(new StoreClosedError(`SqliteStore ${this.path}`));
+    return query(this.reader).catch((error: unknown) => {
+      throw this.describe(error);
+    });
   }
 
   /**
@@ -1028,101 +1040,87 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   }
 
   get(id: string): Promise<GenerationRecord | undefined> {
-    return this.run(() => {
-      const row = this.selectById.get(id) as RecordColumns | undefined;
+    return this.read(async (reader) => {
+      const row = await reader.get<RecordColumns>(SELECT_GENERATION_BY_ID, [id]);
       return row ? fromRow(row) : undefined;
     });
   }
 
   list(filter: ListFilter = {}): Promise<ListPage> {
-    return this.run((db) => {
+    return this.read(async (reader) => {
       const normalized = normalizeFilter(filter);
       const dialect = this.dialect();
       const read = (part: ListPart, need: number) =>
-        this.statement(db, `SELECT ${part.select} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT ?`).all(
+        reader.all<ListRow>(`SELECT ${part.select} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT ?`, [
           ...part.params,
           need,
-        ) as ListRow[];
+        ]);
       const probes = dialect === indexedDialect ? searchProbeParts(normalized, dialect) : undefined;
       const rows: ListRow[] = [];
       for (const [index, part] of listParts(normalized, dialect).entries()) {
         const need = normalized.limit + 1 - rows.length;
         if (need <= 0) break;
-        const probed = probes ? read(probes[index], need) : [];
-        rows.push(...(probed.length === need ? probed : read(part, need)));
+        const probed = probes ? await read(probes[index], need) : [];
+        rows.push(...(probed.length === need ? probed : await read(part, need)));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
     });
   }
 
   count(filter: ListFilter = {}): Promise<ListTotal> {
-    return this.run((db) => {
-      const dialect = this.searchMatches(db, filter) >= SEARCH_DENSE_MATCHES ? scanDialect : this.dialect();
-      return this.boundedCount(db, filter, this.exactCountBound, dialect);
+    return this.read(async (reader) => {
+      const dialect = (await this.searchMatches(reader, filter)) >= SEARCH_DENSE_MATCHES ? scanDialect : this.dialect();
+      return this.boundedCount(reader, filter, this.exactCountBound, dialect);
     });
   }
 
   /** SQLite has no row estimate to offer: past the bound the count says "more than the bound" (bound + 1). */
-  private boundedCount(db: Database.Database, filter: ListFilter, bound: number, dialect = this.dialect()): ListTotal {
+  private async boundedCount(reader: SqliteReader, filter: ListFilter, bound: number, dialect: TraceDialect): Promise<ListTotal> {
     const query = boundedCountQuery(filter, dialect, bound);
-    const { n } = this.statement(db, query.sql).get(...query.params) as { n: number };
+    const row = await reader.get<{ n: number }>(query.sql, query.params);
+    const n = row?.n ?? 0;
     return { count: n, exact: n <= bound };
   }
 
   facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
-    return this.run((db) => {
+    return this.read(async (reader) => {
       const matching = facetFilter(field, filter);
-      const dialect = this.commonSearch(db, matching) ? scanDialect : this.dialect();
+      const dialect = (await this.searchMatches(reader, matching)) >= SEARCH_COMMON_MATCHES ? scanDialect : this.dialect();
       const query = facetQuery(field, filter, dialect);
-      const rows = this.statement(db, query.sql).all(...query.params) as { value: string; n: number }[];
-      const { exact } = this.boundedCount(db, matching, FACET_LIMITS.rows, dialect);
+      const rows = await reader.all<{ value: string; n: number }>(query.sql, query.params);
+      const { exact } = await this.boundedCount(reader, matching, FACET_LIMITS.rows, dialect);
       return { field, values: rows.map((row) => ({ value: row.value, count: row.n })), exact };
     });
   }
 
   /**
-   * Whether the filter's `q` is a common word: found in at least `SEARCH_COMMON_MATCHES` of the newest
-   * `SEARCH_PROBE_ROWS` rows the other filters match. Its index entries are many (reading them all costs more than a
-   * scan newest first, which soon has what it needs).
+   * How many of the newest `SEARCH_PROBE_ROWS` rows the other filters match hold the filter's `q` (0 without one): a
+   * word found in at least `SEARCH_COMMON_MATCHES` of them is common. Its index entries are many (reading them all
+   * costs more than a scan newest first, which soon has what it needs).
    */
-  private commonSearch(db: Database.Database, filter: ListFilter): boolean {
-    return this.searchMatches(db, filter) >= SEARCH_COMMON_MATCHES;
-  }
-
-  /** How many of the newest `SEARCH_PROBE_ROWS` rows the other filters match hold the filter's `q` (0 without one). */
-  private searchMatches(db: Database.Database, filter: ListFilter): number {
+  private async searchMatches(reader: SqliteReader, filter: ListFilter): Promise<number> {
     const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
     const probe = searchProbeParts(normalized, scanDialect)?.[0];
     if (!probe) return 0;
-    const { n } = this.statement(db, `SELECT count(*) AS n FROM ${probe.from} ${probe.where}`).get(...probe.params) as { n: number };
-    return n;
-  }
-
-  /** A statement prepared once per SQL text (the list queries vary with their filters). */
-  private statement(db: Database.Database, sql: string): Database.Statement {
-    let statement = this.listStatements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      this.listStatements.set(sql, statement);
-    }
-    return statement;
+    const row = await reader.get<{ n: number }>(`SELECT count(*) AS n FROM ${probe.from} ${probe.where}`, probe.params);
+    return row?.n ?? 0;
   }
 
   getTrace(traceId: string): Promise<TraceDetail | undefined> {
-    return this.run((db) => {
+    return this.read(async (reader) => {
       const id = traceId.toLowerCase();
-      const rows = this.statement(db, SELECT_TRACE_STEPS('?')).all(id) as StoredStepRow[];
+      const rows = await reader.all<StoredStepRow>(SELECT_TRACE_STEPS('?'), [id]);
       if (rows.length === 0) return undefined;
-      const trace = this.statement(db, SELECT_TRACE_THREAD('?')).get(id) as { thread_id: string | null } | undefined;
+      const trace = await reader.get<{ thread_id: string | null }>(SELECT_TRACE_THREAD('?'), [id]);
       return { traceId: id, threadId: trace?.thread_id ?? null, steps: treeOrder(rows.map(fromStepRow)) };
     });
   }
 
   listTraces(filter: ListFilter = {}): Promise<TraceList> {
-    return this.run((db) => {
+    return this.read(async (reader) => {
       const dialect = this.dialect();
       const query = traceListWhere(filter, dialect);
-      const rows = this.statement(db, listTracesSql(dialect, query.where, '?')).all(...query.params, query.limit + 1) as TraceSummaryRow[];
+      const rows = await reader.all<TraceSummaryRow>(listTracesSql(dialect, query.where, '?'), [...query.params, query.limit + 1]);
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
         items: rows.slice(0, query.limit).map(traceSummaryFromRow),
@@ -1132,9 +1130,9 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   }
 
   listThreads(filter: ThreadFilter = {}): Promise<ThreadList> {
-    return this.run((db) => {
+    return this.read(async (reader) => {
       const query = threadListQuery(filter, scanDialect.placeholder);
-      const rows = this.statement(db, query.sql).all(...query.params) as ThreadSummaryRow[];
+      const rows = await reader.all<ThreadSummaryRow>(query.sql, query.params);
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
         items: rows.slice(0, query.limit).map(threadSummaryFromRow),
@@ -1144,27 +1142,28 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   }
 
   getThread(id: string): Promise<ThreadDetail | undefined> {
-    return this.run((db) => {
-      const thread = this.statement(db, SELECT_THREAD('?')).get(id) as Omit<ThreadSummaryRow, 'traces'> | undefined;
+    return this.read(async (reader) => {
+      const thread = await reader.get<Omit<ThreadSummaryRow, 'traces'>>(SELECT_THREAD('?'), [id]);
       if (!thread) return undefined;
-      const turns = (this.statement(db, SELECT_THREAD_TURNS('?')).all(id) as ThreadTurnRow[]).map(threadTurnFromRow);
+      const turns = (await reader.all<ThreadTurnRow>(SELECT_THREAD_TURNS('?'), [id])).map(threadTurnFromRow);
       const { traces: _count, ...summary } = threadSummaryFromRow({ ...thread, traces: turns.length });
       return { ...summary, name: thread.name ?? turns[0]?.input ?? null, traces: turns };
     });
   }
 
   threadOfTrace(traceId: string): Promise<string | null> {
-    return this.run((db) => {
-      const trace = this.statement(db, SELECT_TRACE_THREAD('?')).get(traceId.toLowerCase()) as { thread_id: string | null } | undefined;
+    return this.read(async (reader) => {
+      const trace = await reader.get<{ thread_id: string | null }>(SELECT_TRACE_THREAD('?'), [traceId.toLowerCase()]);
       return trace?.thread_id ?? null;
     });
   }
 
   getMany(ids: readonly string[]): Promise<Map<string, GenerationRecord>> {
-    return this.run((db) => {
-      const rows = db
-        .prepare(`SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations WHERE id IN (SELECT value FROM json_each(?))`)
-        .all(JSON.stringify(ids)) as RecordColumns[];
+    return this.read(async (reader) => {
+      const rows = await reader.all<RecordColumns>(
+        `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations WHERE id IN (SELECT value FROM json_each(?))`,
+        [JSON.stringify(ids)],
+      );
       return new Map(rows.map((row) => [row.id, fromRow(row)]));
     });
   }
@@ -1209,7 +1208,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   async *exportPages(): AsyncGenerator<ExportPage> {
     let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
     for (;;) {
-      const rows = await this.run(() => this.selectExportPage.all(...after) as RecordColumns[]);
+      const rows = await this.read((reader) => reader.all<RecordColumns>(SELECT_EXPORT_PAGE, after));
       if (rows.length === 0) break;
       const last = rows[rows.length - 1];
       after = [Number(last.start_ms), last.id];
@@ -1218,11 +1217,11 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     let afterStep: [string, string] = ['', ''];
     let previousTrace: string | undefined;
     for (;;) {
-      const rows = await this.run((db) => this.statement(db, EXPORT_STEPS('?', '?')).all(...afterStep) as StoredStepRow[]);
+      const rows = await this.read((reader) => reader.all<StoredStepRow>(EXPORT_STEPS('?', '?'), afterStep));
       if (rows.length === 0) break;
       const traces = tracesBegun(rows, previousTrace);
-      const threads = await this.run(
-        (db) => this.statement(db, EXPORT_THREADS('(SELECT value FROM json_each(?))')).all(JSON.stringify(traces)) as TraceThreadRow[],
+      const threads = await this.read((reader) =>
+        reader.all<TraceThreadRow>(EXPORT_THREADS('(SELECT value FROM json_each(?))'), [JSON.stringify(traces)]),
       );
       const last = rows[rows.length - 1];
       afterStep = [last.trace_id, last.span_id];
@@ -1351,5 +1350,6 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     this.db = null;
     db?.close();
     await this.writer.close();
+    await this.reader.close();
   }
 }

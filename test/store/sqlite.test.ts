@@ -4,12 +4,30 @@ import { join } from 'node:path';
 import { setTimeout as later } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { IncompatibleDatabaseError, StoreError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
+import type { SqliteReader } from '../../src/store/sqlite-reader.js';
 import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { storeContract } from './contract.js';
 import { makeStep, manyRecords, measuredRecords, traceThread } from './fixtures.js';
+
+/** Records the SQL of every query the store sends to its reader (its read threads, for a file), in order. */
+function recordQueries(store: SqliteStore): string[] {
+  const reader = (store as unknown as { reader: SqliteReader }).reader;
+  const queries: string[] = [];
+  const all = reader.all.bind(reader);
+  const get = reader.get.bind(reader);
+  reader.all = ((sql: string, params: readonly unknown[]) => {
+    queries.push(sql);
+    return all(sql, params);
+  }) as SqliteReader['all'];
+  reader.get = ((sql: string, params: readonly unknown[]) => {
+    queries.push(sql);
+    return get(sql, params);
+  }) as SqliteReader['get'];
+  return queries;
+}
 
 interface PlanStep {
   id: number;
@@ -306,19 +324,14 @@ describe('SqliteStore files', () => {
   it('lists a page of traces, filtered or not, walking the traces newest first and reading each one through indexes', async () => {
     const path = freshPath();
     const store = new SqliteStore({ path });
-    const plans: string[][] = [];
-    const db = (store as unknown as { db: Database.Database }).db;
-    const prepare = db.prepare.bind(db);
-    db.prepare = ((sql: string) => {
-      if (sql.includes('FROM genspan_traces AS t')) plans.push([sql]);
-      return prepare(sql);
-    }) as typeof db.prepare;
+    const queries = recordQueries(store);
     await store.listTraces();
     await store.listTraces({ model: 'gpt-4o', tag: 'prod' });
     await store.close();
+    const plans = queries.filter((sql) => sql.includes('FROM genspan_traces AS t'));
     expect(plans).toHaveLength(2);
     const raw = new Database(path, { readonly: true });
-    for (const [sql] of plans) {
+    for (const sql of plans) {
       const count = (sql.match(/\?/g) ?? []).length;
       const plan = raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array(count).fill(1)) as PlanStep[];
       // The tag filter reads the candidate generation's own tags.
@@ -389,6 +402,40 @@ describe('SqliteStore files', () => {
       unlock();
       other.close();
       await store?.close();
+    }
+  });
+
+  it('runs its queries on read threads: a search that reads every row holds neither the event loop nor a quick read', async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path });
+    try {
+      // ~40 MB of message text, none of it holding "zq": a two-character q has no trigram, so its list reads every row.
+      const filler = 'the quick brown fox jumps over a lazy dog '.repeat(500);
+      const records = manyRecords(2_000).map((record) => {
+        record.generation = { ...record.generation, messages: [{ role: 'user', content: filler }] };
+        return record;
+      });
+      await store.write(records);
+      const order: string[] = [];
+      let turns = 0;
+      const turning = setInterval(() => turns++, 1);
+      const scan = store.list({ q: 'zq' }).then((page) => {
+        order.push('scan');
+        return page;
+      });
+      const quick = store.get(records[0].id).then((record) => {
+        order.push('get');
+        return record;
+      });
+      const [page, record] = await Promise.all([scan, quick]);
+      clearInterval(turning);
+      expect(page.items).toEqual([]);
+      expect(record?.id).toBe(records[0].id);
+      // On the calling thread the scan would have run inside list(), before get() was even asked.
+      expect(order).toEqual(['get', 'scan']);
+      expect(turns).toBeGreaterThan(0);
+    } finally {
+      await store.close();
     }
   });
 
@@ -476,10 +523,9 @@ describe('SqliteStore search and tag indexes', () => {
     expect((await store.list({ tag: 'batch-0', limit: 500 })).items.map((item) => item.id)).not.toContain(records[0].id);
     expect((await store.count({ q: 'say hello' })).count).toBe(10);
 
-    const prepare = vi.spyOn(Database.prototype, 'prepare');
+    const queries = recordQueries(store);
     await store.list({ q: 'say hello', tag: 'batch-1' });
-    const sql = prepare.mock.calls.map(([text]) => text).find((text) => text.includes('MATCH'));
-    prepare.mockRestore();
+    const sql = queries.find((text) => text.includes('MATCH'));
     const plan = raw
       .prepare(`EXPLAIN QUERY PLAN ${sql}`)
       .all('batch-1', '"say" AND "ay " AND "y h" AND " he" AND "hel" AND "ell" AND "llo"', 'say hello', 51);
@@ -540,13 +586,7 @@ describe('SqliteStore search and tag indexes', () => {
 
     const store = new SqliteStore({ path });
     await store.indexesBuilt();
-    const prepared: string[] = [];
-    const db = (store as unknown as { db: Database.Database }).db;
-    const prepare = db.prepare.bind(db);
-    db.prepare = ((sql: string) => {
-      prepared.push(sql);
-      return prepare(sql);
-    }) as typeof db.prepare;
+    const prepared = recordQueries(store);
     try {
       for (const sort of ['duration_desc', 'duration_asc', 'tokens_desc', 'tokens_asc'] as const) {
         const page = await store.list({ sort, limit: 3 });

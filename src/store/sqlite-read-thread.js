@@ -1,0 +1,50 @@
+/**
+ * A read thread of `ThreadSqliteReader`: it runs the store's queries on a connection of its own, so a query that reads
+ * many rows (a search too short for the index, a count) holds this thread, not the event loop that takes in OTLP.
+ * Statements are prepared once per SQL text, as the store did on its own connection.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openThreadConnection, threadFailure } from './sqlite-thread-connection.js';
+
+/** @import { Database, Statement } from 'better-sqlite3' */
+/** @import { ReadThreadMessage, ReadThreadReply, ThreadConnectionSetup } from './sqlite-thread-protocol.js' */
+
+if (!parentPort) throw new Error('sqlite-read-thread.js runs only as a worker thread of ThreadSqliteReader');
+const port = parentPort;
+const setup = /** @type {ThreadConnectionSetup} */ (workerData);
+/** @type {Database | undefined} */
+let db;
+/** @type {Map<string, Statement>} */
+const statements = new Map();
+
+/**
+ * @param {string} sql
+ * @returns {Statement}
+ */
+function statement(sql) {
+  db ??= openThreadConnection(setup);
+  let prepared = statements.get(sql);
+  if (!prepared) {
+    prepared = db.prepare(sql);
+    statements.set(sql, prepared);
+  }
+  return prepared;
+}
+
+port.on('message', (/** @type {ReadThreadMessage} */ message) => {
+  if (message.kind === 'close') {
+    db?.close();
+    port.close();
+    return;
+  }
+  /** @type {ReadThreadReply} */
+  let reply;
+  try {
+    const prepared = statement(message.sql);
+    const rows = message.kind === 'all' ? prepared.all(...message.params) : [prepared.get(...message.params)];
+    reply = { id: message.id, rows: rows[0] === undefined && message.kind === 'get' ? [] : rows };
+  } catch (error) {
+    reply = { id: message.id, failure: threadFailure(error) };
+  }
+  port.postMessage(reply);
+});
