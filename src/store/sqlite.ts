@@ -895,10 +895,11 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   }
 
   /**
-   * Resolves once the write connection is open and the file takes writes, or rejects with why not (the read
-   * connection opened in the constructor). Writes do not need to wait for it; it is for callers who want a failure
-   * reported up front. SQLite opens a file it may not write (immutable, on a read-only mount) read-only without a
-   * word and refuses only the first write, so one page is written here and rolled back.
+   * Resolves once the write connection is open and the file takes writes, and a read thread reads it, or rejects with
+   * why not (the store's own connection opened in the constructor). Writes do not need to wait for it; it is for
+   * callers who want a failure reported up front, and a server's first read then finds its thread started. SQLite
+   * opens a file it may not write (immutable, on a read-only mount) read-only without a word and refuses only the
+   * first write, so one page is written here and rolled back.
    */
   async ready(): Promise<void> {
     await this.run((db) => {
@@ -926,6 +927,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       }
     });
     await this.transaction([]);
+    await this.read((reader) => reader.get('SELECT 1', []));
   }
 
   /** Runs writes through the writer, sorting its failures like the reads' (and refusing once closed). */

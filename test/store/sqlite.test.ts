@@ -379,7 +379,8 @@ describe('SqliteStore files', () => {
       // The write thread started and its connection opened (unlocked), so all it does for the write below is wait.
       unlock();
       await store.ready();
-      expect(threads).toHaveLength(1);
+      // The write thread, and the first read thread (started by ready(), after it).
+      expect(threads).toHaveLength(2);
       const [thread] = threads;
       other.exec('BEGIN IMMEDIATE');
       locked = true;
