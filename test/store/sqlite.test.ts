@@ -440,6 +440,26 @@ describe('SqliteStore files', () => {
     }
   });
 
+  it('starts another read thread when one has stopped, and refuses reads once closed', async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path });
+    const records = manyRecords(3);
+    await store.write(records);
+    await store.ready();
+    const threads = (store as unknown as { reader: { threads: { worker: Worker }[] } }).reader.threads;
+    expect(threads).toHaveLength(1);
+    const [first] = threads;
+    const stopped = new Promise((resolve) => first.worker.once('exit', resolve));
+    await first.worker.terminate();
+    await stopped;
+    expect(threads).toHaveLength(0);
+    expect((await store.get(records[1].id))?.id).toBe(records[1].id);
+    expect(threads).toHaveLength(1);
+    expect(threads[0]).not.toBe(first);
+    await store.close();
+    await expect(store.list()).rejects.toThrow(/closed/);
+  });
+
   it('lets close() finish the writes already handed over, and refuses writes after it', async () => {
     const path = freshPath();
     const store = new SqliteStore({ path });
