@@ -42,6 +42,7 @@ import {
   SEARCH_COMMON_MATCHES,
   SEARCH_DENSE_MATCHES,
   SEARCH_INDEX_MIN_LENGTH,
+  SEARCH_MANY_CANDIDATES,
   searchProbeParts,
   traceListWhere,
 } from './filter-sql.js';
@@ -544,8 +545,24 @@ const indexedDialect: TraceDialect = {
   textContains: (q, bind) => {
     const trigrams = trigramQuery(q);
     if (trigrams === '') return scanDialect.textContains(q, bind);
-    const candidates = `rowid IN (SELECT rowid FROM genspan_search WHERE genspan_search MATCH ${bind(trigrams)})`;
-    return `${candidates} AND instr(search_text, ${bind(q)}) > 0`;
+    return `rowid IN (${searchCandidates(q, bind)}) AND instr(search_text, ${bind(q)}) > 0`;
+  },
+};
+
+/** The rows of the search index holding every trigram of `q`: its candidates, as a subquery. */
+function searchCandidates(q: string, bind: (value: unknown) => string): string {
+  return `SELECT rowid FROM genspan_search WHERE genspan_search MATCH ${bind(trigramQuery(q))}`;
+}
+
+/**
+ * The indexed filters for a `q` with many candidates (`SEARCH_MANY_CANDIDATES`): its candidates only tested for (the
+ * unary + keeps SQLite from reading the rows through them), so a list or facet walks its own order and stops once full.
+ */
+const manyCandidatesDialect: TraceDialect = {
+  ...indexedDialect,
+  textContains: (q, bind) => {
+    if (trigramQuery(q) === '') return scanDialect.textContains(q, bind);
+    return `+rowid IN (${searchCandidates(q, bind)}) AND instr(search_text, ${bind(q)}) > 0`;
   },
 };
 
@@ -1058,12 +1075,20 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
           need,
         ]);
       const probes = dialect === indexedDialect ? searchProbeParts(normalized, dialect) : undefined;
+      // Asked once a probe has not filled its part: null when the part's own query reads through few candidates.
+      let manyCandidates: ListPart[] | null | undefined;
       const rows: ListRow[] = [];
       for (const [index, part] of listParts(normalized, dialect).entries()) {
         const need = normalized.limit + 1 - rows.length;
         if (need <= 0) break;
         const probed = probes ? await read(probes[index], need) : [];
-        rows.push(...(probed.length === need ? probed : await read(part, need)));
+        if (probed.length === need) {
+          rows.push(...probed);
+          continue;
+        }
+        if (probes)
+          manyCandidates ??= (await this.manyCandidates(reader, normalized.q)) ? listParts(normalized, manyCandidatesDialect) : null;
+        rows.push(...(await read(manyCandidates?.[index] ?? part, need)));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
     });
@@ -1087,7 +1112,13 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
     return this.read(async (reader) => {
       const matching = facetFilter(field, filter);
-      const dialect = (await this.searchMatches(reader, matching)) >= SEARCH_COMMON_MATCHES ? scanDialect : this.dialect();
+      const indexed = this.dialect();
+      const dialect =
+        (await this.searchMatches(reader, matching)) >= SEARCH_COMMON_MATCHES
+          ? scanDialect
+          : indexed === indexedDialect && (await this.manyCandidates(reader, matching.q))
+            ? manyCandidatesDialect
+            : indexed;
       const query = facetQuery(field, filter, dialect);
       const rows = await reader.all<{ value: string; n: number }>(query.sql, query.params);
       const { exact } = await this.boundedCount(reader, matching, FACET_LIMITS.rows, dialect);
@@ -1106,6 +1137,19 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     if (!probe) return 0;
     const row = await reader.get<{ n: number }>(`SELECT count(*) AS n FROM ${probe.from} ${probe.where}`, probe.params);
     return row?.n ?? 0;
+  }
+
+  /** Whether the search index holds more than `SEARCH_MANY_CANDIDATES` candidates for `q` (counted up to one more). */
+  private async manyCandidates(reader: SqliteReader, q: string | undefined): Promise<boolean> {
+    if (q === undefined || trigramQuery(q) === '') return false;
+    const params: unknown[] = [];
+    const bind = (value: unknown) => {
+      params.push(value);
+      return '?';
+    };
+    const sql = `SELECT count(*) AS n FROM (${searchCandidates(q, bind)} LIMIT ${bind(SEARCH_MANY_CANDIDATES + 1)})`;
+    const row = await reader.get<{ n: number }>(sql, params);
+    return (row?.n ?? 0) > SEARCH_MANY_CANDIDATES;
   }
 
   getTrace(traceId: string): Promise<TraceDetail | undefined> {

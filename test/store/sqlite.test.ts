@@ -5,7 +5,9 @@ import { setTimeout as later } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FACET_LIMITS } from '../../src/generation/list-query.js';
 import { IncompatibleDatabaseError, StoreError, StoreUnavailableError } from '../../src/store/errors.js';
+import { SEARCH_MANY_CANDIDATES } from '../../src/store/filter-sql.js';
 import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
 import type { SqliteReader } from '../../src/store/sqlite-reader.js';
 import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
@@ -529,6 +531,44 @@ describe('SqliteStore search and tag indexes', () => {
     expect(tagRows.n).toBe(tags.n);
   }
 
+  it('lists and facets a word in many older rows but not the newest ones by walking the order, never sorting its matches', async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path });
+    // More than SEARCH_MANY_CANDIDATES rows say hello; the newest 600 (more than the probe's 500) do not.
+    const older = manyRecords(SEARCH_MANY_CANDIDATES + 200);
+    const newer = manyRecords(600, SEARCH_MANY_CANDIDATES + 1_000, (index) => 10_000_000 + index * 10).map((record) => {
+      record.generation = { ...record.generation, messages: [{ role: 'user', content: 'Goodbye' }], messageCompletion: null };
+      return record;
+    });
+    await store.write([...older, ...newer]);
+    await store.indexesBuilt();
+    const queries = recordQueries(store);
+    const page = await store.list({ q: 'hello', limit: 5 });
+    const facet = await store.facets('model', { q: 'hello' });
+    await store.close();
+    expect(page.items.map((item) => item.id)).toEqual(
+      older
+        .slice(-5)
+        .reverse()
+        .map((record) => record.id),
+    );
+    expect(facet.values).toEqual([{ value: 'gpt-4o', count: FACET_LIMITS.rows }]);
+    const raw = new Database(path, { readonly: true });
+    const walked = queries.filter((sql) => sql.includes('+rowid IN'));
+    // The page, the facet's newest matches and its bounded count (which stops at its bound).
+    expect(walked).toHaveLength(3);
+    const plans = walked.map((sql) => {
+      const count = (sql.match(/\?/g) ?? []).length;
+      return unboundedReads(raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array(count).fill('"hel"')) as PlanStep[]);
+    });
+    // The candidates are gathered once (the index's scan) and only tested for: no sort of every match.
+    const candidates = 'SCAN genspan_search VIRTUAL TABLE INDEX 0:M1';
+    expect(plans[0]).toEqual(['SCAN genspan_generations USING INDEX genspan_generations_start', candidates]);
+    expect(plans[1].slice(0, 2)).toEqual(['SCAN genspan_generations USING INDEX genspan_generations_start', candidates]);
+    expect(plans[2].slice(0, 2)).toEqual(['SCAN genspan_generations', candidates]);
+    raw.close();
+  });
+
   it('keeps both indexes right through outside deletes (as retention will) and VACUUM; reads q and tags through them', async () => {
     const path = freshPath();
     const store = new SqliteStore({ path });
@@ -546,7 +586,8 @@ describe('SqliteStore search and tag indexes', () => {
 
     const queries = recordQueries(store);
     await store.list({ q: 'say hello', tag: 'batch-1' });
-    const sql = queries.find((text) => text.includes('MATCH'));
+    // The page's query (the count of the index's candidates that decides how to read it comes first).
+    const sql = queries.find((text) => text.includes('MATCH') && text.includes('ORDER BY'));
     const plan = raw
       .prepare(`EXPLAIN QUERY PLAN ${sql}`)
       .all('batch-1', '"say" AND "ay " AND "y h" AND " he" AND "hel" AND "ell" AND "llo"', 'say hello', 51);
