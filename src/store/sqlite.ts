@@ -1075,8 +1075,8 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
           need,
         ]);
       const probes = dialect === indexedDialect ? searchProbeParts(normalized, dialect) : undefined;
-      // Asked once a probe has not filled its part: null when the part's own query reads through few candidates.
-      let manyCandidates: ListPart[] | null | undefined;
+      // The parts read past many candidates, asked once a probe has not filled its part (null: few, read through them).
+      let walkedParts: ListPart[] | null | undefined;
       const rows: ListRow[] = [];
       for (const [index, part] of listParts(normalized, dialect).entries()) {
         const need = normalized.limit + 1 - rows.length;
@@ -1086,9 +1086,8 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
           rows.push(...probed);
           continue;
         }
-        if (probes)
-          manyCandidates ??= (await this.manyCandidates(reader, normalized.q)) ? listParts(normalized, manyCandidatesDialect) : null;
-        rows.push(...(await read(manyCandidates?.[index] ?? part, need)));
+        if (probes) walkedParts ??= (await this.manyCandidates(reader, normalized.q)) ? listParts(normalized, manyCandidatesDialect) : null;
+        rows.push(...(await read(walkedParts?.[index] ?? part, need)));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
     });
