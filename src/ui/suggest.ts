@@ -47,6 +47,8 @@ export function attachSuggestions(input: HTMLInputElement, onOpen: () => void): 
   /** Narrowed by the text once the user types; on focus every value shows, the field's own included. */
   let narrow = false;
   const render = () => {
+    // Values can arrive after the user has moved into the list (their request answered late): the highlight stays.
+    const highlighted = active >= 0 ? options()[active]?.dataset.value : undefined;
     const typed = narrow ? input.value.trim().toLowerCase() : '';
     const shown = offered.filter((each) => each.value.toLowerCase().includes(typed));
     replaceChildren(
@@ -77,6 +79,8 @@ export function attachSuggestions(input: HTMLInputElement, onOpen: () => void): 
     listbox.hidden = !open;
     input.setAttribute('aria-expanded', String(open));
     input.removeAttribute('aria-activedescendant');
+    const kept = shown.findIndex((each) => each.value === highlighted);
+    if (open && kept >= 0) highlight(kept);
   };
 
   input.addEventListener('focus', () => {
