@@ -31,6 +31,26 @@ function statement(sql) {
   return prepared;
 }
 
+/**
+ * @param {{ kind: 'all' | 'get'; sql: string; params: readonly unknown[] }} message
+ * @returns {unknown[]}
+ */
+function run(message) {
+  const prepared = statement(message.sql);
+  const rows = message.kind === 'all' ? prepared.all(...message.params) : [prepared.get(...message.params)];
+  return rows[0] === undefined && message.kind === 'get' ? [] : rows;
+}
+
+/**
+ * Seen once in CI while a schema 5 file was migrated: the search index's virtual table failed to connect on a read
+ * connection opened before the build's schema changes.
+ * @param {unknown} error
+ */
+function schemaChanged(error) {
+  const { code, message } = threadFailure(error);
+  return code === 'SQLITE_SCHEMA' || message.includes('vtable constructor failed');
+}
+
 port.on('message', (/** @type {ReadThreadMessage} */ message) => {
   if (message.kind === 'close') {
     db?.close();
@@ -40,11 +60,20 @@ port.on('message', (/** @type {ReadThreadMessage} */ message) => {
   /** @type {ReadThreadReply} */
   let reply;
   try {
-    const prepared = statement(message.sql);
-    const rows = message.kind === 'all' ? prepared.all(...message.params) : [prepared.get(...message.params)];
-    reply = { id: message.id, rows: rows[0] === undefined && message.kind === 'get' ? [] : rows };
+    reply = { id: message.id, rows: run(message) };
   } catch (error) {
-    reply = { id: message.id, failure: threadFailure(error) };
+    if (!schemaChanged(error)) reply = { id: message.id, failure: threadFailure(error) };
+    else {
+      // The schema changed under this connection (a migration's index build): a new connection reads it afresh.
+      db?.close();
+      db = undefined;
+      statements.clear();
+      try {
+        reply = { id: message.id, rows: run(message) };
+      } catch (again) {
+        reply = { id: message.id, failure: threadFailure(again) };
+      }
+    }
   }
   port.postMessage(reply);
 });
