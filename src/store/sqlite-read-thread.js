@@ -4,7 +4,7 @@
  * Statements are prepared once per SQL text, as the store did on its own connection.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openThreadConnection, threadFailure } from './sqlite-thread-connection.js';
+import { cachedStatement, openThreadConnection, threadFailure } from './sqlite-thread-connection.js';
 
 /** @import { Database, Statement } from 'better-sqlite3' */
 /** @import { ReadThreadMessage, ReadThreadReply, ThreadConnectionSetup } from './sqlite-thread-protocol.js' */
@@ -23,12 +23,7 @@ const statements = new Map();
  */
 function statement(sql) {
   db ??= openThreadConnection(setup);
-  let prepared = statements.get(sql);
-  if (!prepared) {
-    prepared = db.prepare(sql);
-    statements.set(sql, prepared);
-  }
-  return prepared;
+  return cachedStatement(db, statements, sql);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { cachedStatement } from './sqlite-thread-connection.js';
 import type { ReadThreadMessage, ReadThreadReply, ThreadConnectionSetup } from './sqlite-thread-protocol.js';
 import { driverError, stopThread, THREAD_LIMITS } from './sqlite-writer.js';
 
@@ -38,12 +39,7 @@ export class InlineSqliteReader implements SqliteReader {
   }
 
   private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return cachedStatement(this.db, this.statements, sql);
   }
 }
 

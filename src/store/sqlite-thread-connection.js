@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 
+/** @import { Statement } from 'better-sqlite3' */
 /** @import { ThreadConnectionSetup, WriteFailure } from './sqlite-thread-protocol.js' */
 
 /**
@@ -27,4 +28,20 @@ export function openThreadConnection(setup) {
 export function threadFailure(error) {
   const code = /** @type {{ code?: unknown } | null} */ (error)?.code;
   return { code: typeof code === 'string' ? code : undefined, message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * A statement prepared once per SQL text on a connection (the list queries vary with their filters).
+ * @param {Database.Database} db
+ * @param {Map<string, Statement>} statements the connection's own cache
+ * @param {string} sql
+ * @returns {Statement}
+ */
+export function cachedStatement(db, statements, sql) {
+  let statement = statements.get(sql);
+  if (!statement) {
+    statement = db.prepare(sql);
+    statements.set(sql, statement);
+  }
+  return statement;
 }

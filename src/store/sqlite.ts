@@ -542,11 +542,7 @@ export function trigramQuery(q: string): string {
 const indexedDialect: TraceDialect = {
   ...scanDialect,
   tagContains: (tag, bind) => `rowid IN (SELECT generation_rowid FROM genspan_generation_tags WHERE tag = ${bind(tag)})`,
-  textContains: (q, bind) => {
-    const trigrams = trigramQuery(q);
-    if (trigrams === '') return scanDialect.textContains(q, bind);
-    return `rowid IN (${searchCandidates(q, bind)}) AND instr(search_text, ${bind(q)}) > 0`;
-  },
+  textContains: searchThrough('rowid'),
 };
 
 /** The rows of the search index holding every trigram of `q`: its candidates, as a subquery. */
@@ -555,16 +551,21 @@ function searchCandidates(q: string, bind: (value: unknown) => string): string {
 }
 
 /**
- * The indexed filters for a `q` with many candidates (`SEARCH_MANY_CANDIDATES`): its candidates only tested for (the
- * unary + keeps SQLite from reading the rows through them), so a list or facet walks its own order and stops once full.
+ * `q` as its index candidates checked with instr (a `q` without a trigram stays a scan): read through the candidates
+ * (`rowid`), or only tested for them (`+rowid`: the unary + keeps SQLite from reading the rows through them).
  */
-const manyCandidatesDialect: TraceDialect = {
-  ...indexedDialect,
-  textContains: (q, bind) => {
+function searchThrough(rowid: 'rowid' | '+rowid'): TraceDialect['textContains'] {
+  return (q, bind) => {
     if (trigramQuery(q) === '') return scanDialect.textContains(q, bind);
-    return `+rowid IN (${searchCandidates(q, bind)}) AND instr(search_text, ${bind(q)}) > 0`;
-  },
-};
+    return `${rowid} IN (${searchCandidates(q, bind)}) AND instr(search_text, ${bind(q)}) > 0`;
+  };
+}
+
+/**
+ * The indexed filters for a `q` with many candidates (`SEARCH_MANY_CANDIDATES`): its candidates only tested for, so a
+ * list or facet walks its own order and stops once full.
+ */
+const manyCandidatesDialect: TraceDialect = { ...indexedDialect, textContains: searchThrough('+rowid') };
 
 /**
  * Inserts one generation row, leaving a row already stored for the same span as it is (writes are idempotent): the
