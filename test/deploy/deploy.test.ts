@@ -171,8 +171,11 @@ function importsOf(file: string): { local: string[]; packages: string[] } {
   for (const match of readFileSync(file, 'utf8').matchAll(IMPORT_PATTERN)) {
     if (match[2]) continue;
     const specifier = match[3] ?? match[4];
-    if (specifier.startsWith('.')) local.push(posix.join(posix.dirname(file), specifier).replace(/\.js$/, '.ts'));
-    else if (!specifier.startsWith('node:'))
+    if (specifier.startsWith('.')) {
+      // A `.js` specifier names the TypeScript file it is compiled from, unless the source is JavaScript itself.
+      const path = posix.join(posix.dirname(file), specifier);
+      local.push(existsSync(path) ? path : path.replace(/\.js$/, '.ts'));
+    } else if (!specifier.startsWith('node:'))
       packages.push(
         specifier
           .split('/')
