@@ -16,34 +16,28 @@ const setup = /** @type {ThreadConnectionSetup} */ (workerData);
 let db;
 /** @type {Map<string, Statement>} */
 const statements = new Map();
+const SNAPSHOT = 'SELECT 1 FROM sqlite_schema LIMIT 1';
 
 /**
- * @param {string} sql
- * @returns {Statement}
- */
-function statement(sql) {
-  db ??= openThreadConnection(setup);
-  return cachedStatement(db, statements, sql);
-}
-
-/**
+ * Each query runs in a read transaction whose snapshot is taken (by reading the schema) before its statement is
+ * prepared. FTS5 reads its own config table while a statement that uses the search index is prepared; outside a
+ * transaction that read opens a snapshot of its own, and if another connection changed the schema in between (the
+ * index build's steps) it fails with SQLITE_SCHEMA as "vtable constructor failed", which SQLite does not retry. In one
+ * snapshot the schema SQLite loads and the config FTS5 reads agree.
  * @param {{ kind: 'all' | 'get'; sql: string; params: readonly unknown[] }} message
  * @returns {unknown[]}
  */
 function run(message) {
-  const prepared = statement(message.sql);
-  const rows = message.kind === 'all' ? prepared.all(...message.params) : [prepared.get(...message.params)];
-  return rows[0] === undefined && message.kind === 'get' ? [] : rows;
-}
-
-/**
- * Seen once in CI while a schema 5 file was migrated: the search index's virtual table failed to connect on a read
- * connection opened before the build's schema changes.
- * @param {unknown} error
- */
-function schemaChanged(error) {
-  const { code, message } = threadFailure(error);
-  return code === 'SQLITE_SCHEMA' || message.includes('vtable constructor failed');
+  db ??= openThreadConnection(setup);
+  cachedStatement(db, statements, 'BEGIN').run();
+  try {
+    cachedStatement(db, statements, SNAPSHOT).get();
+    const prepared = cachedStatement(db, statements, message.sql);
+    const rows = message.kind === 'all' ? prepared.all(...message.params) : [prepared.get(...message.params)];
+    return rows[0] === undefined && message.kind === 'get' ? [] : rows;
+  } finally {
+    cachedStatement(db, statements, 'COMMIT').run();
+  }
 }
 
 port.on('message', (/** @type {ReadThreadMessage} */ message) => {
@@ -57,18 +51,7 @@ port.on('message', (/** @type {ReadThreadMessage} */ message) => {
   try {
     reply = { id: message.id, rows: run(message) };
   } catch (error) {
-    if (!schemaChanged(error)) reply = { id: message.id, failure: threadFailure(error) };
-    else {
-      // The schema changed under this connection (a migration's index build): a new connection reads it afresh.
-      db?.close();
-      db = undefined;
-      statements.clear();
-      try {
-        reply = { id: message.id, rows: run(message) };
-      } catch (again) {
-        reply = { id: message.id, failure: threadFailure(again) };
-      }
-    }
+    reply = { id: message.id, failure: threadFailure(error) };
   }
   port.postMessage(reply);
 });

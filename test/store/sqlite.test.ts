@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as later } from 'node:timers/promises';
-import type { Worker } from 'node:worker_threads';
+import { type Worker, Worker as WorkerThread } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FACET_LIMITS } from '../../src/generation/list-query.js';
@@ -438,6 +439,36 @@ describe('SqliteStore files', () => {
       expect(order).toEqual(['get', 'scan']);
       expect(turns).toBeGreaterThan(0);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('searches while another connection keeps changing the schema (as the index build does): no read fails', async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path });
+    const records = manyRecords(20);
+    await store.write(records);
+    await store.ready();
+    // Another thread creates and drops an index as fast as it can, each a schema change the read threads must follow.
+    const churn = new WorkerThread(
+      `const { workerData, parentPort } = require('node:worker_threads');
+      const db = new (require(workerData.driver))(workerData.path, { timeout: 5000 });
+      parentPort.postMessage('churning');
+      for (;;) db.exec('CREATE INDEX churn ON genspan_threads (name); DROP INDEX churn;');`,
+      { eval: true, workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path } },
+    );
+    try {
+      await new Promise((resolve) => churn.once('message', resolve));
+      const failures = new Set<string>();
+      for (let i = 0; i < 1_500; i++) {
+        // A search and a tag filter: statements that use the search index, cached and freshly prepared.
+        const q = i % 2 === 0 ? 'hello' : `hello ${i}`;
+        await store.list({ q, tag: i % 3 === 0 ? 'batch-1' : undefined }).catch((error: Error) => failures.add(error.message));
+      }
+      expect([...failures]).toEqual([]);
+      expect((await store.list({ q: 'hello' })).items).toHaveLength(records.length);
+    } finally {
+      await churn.terminate();
       await store.close();
     }
   });
