@@ -4,7 +4,7 @@
  * Statements are prepared once per SQL text, as the store did on its own connection.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { cachedStatement, openThreadConnection, threadFailure } from './sqlite-thread-connection.js';
+import { cachedStatement, inOneSnapshot, openThreadConnection, threadFailure } from './sqlite-thread-connection.js';
 
 /** @import { Database, Statement } from 'better-sqlite3' */
 /** @import { ReadThreadMessage, ReadThreadReply, ThreadConnectionSetup } from './sqlite-thread-protocol.js' */
@@ -16,28 +16,20 @@ const setup = /** @type {ThreadConnectionSetup} */ (workerData);
 let db;
 /** @type {Map<string, Statement>} */
 const statements = new Map();
-const SNAPSHOT = 'SELECT 1 FROM sqlite_schema LIMIT 1';
 
 /**
- * Each query runs in a read transaction whose snapshot is taken (by reading the schema) before its statement is
- * prepared. FTS5 reads its own config table while a statement that uses the search index is prepared; outside a
- * transaction that read opens a snapshot of its own, and if another connection changed the schema in between (the
- * index build's steps) it fails with SQLITE_SCHEMA as "vtable constructor failed", which SQLite does not retry. In one
- * snapshot the schema SQLite loads and the config FTS5 reads agree.
+ * Each query in one snapshot from before its statement is prepared (see `inOneSnapshot`).
  * @param {{ kind: 'all' | 'get'; sql: string; params: readonly unknown[] }} message
  * @returns {unknown[]}
  */
 function run(message) {
   db ??= openThreadConnection(setup);
-  cachedStatement(db, statements, 'BEGIN').run();
-  try {
-    cachedStatement(db, statements, SNAPSHOT).get();
-    const prepared = cachedStatement(db, statements, message.sql);
+  const connection = db;
+  return inOneSnapshot(connection, statements, () => {
+    const prepared = cachedStatement(connection, statements, message.sql);
     const rows = message.kind === 'all' ? prepared.all(...message.params) : [prepared.get(...message.params)];
     return rows[0] === undefined && message.kind === 'get' ? [] : rows;
-  } finally {
-    cachedStatement(db, statements, 'COMMIT').run();
-  }
+  });
 }
 
 port.on('message', (/** @type {ReadThreadMessage} */ message) => {

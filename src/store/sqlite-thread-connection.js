@@ -45,3 +45,25 @@ export function cachedStatement(db, statements, sql) {
   }
   return statement;
 }
+
+/**
+ * Runs `work` in a read transaction whose snapshot is taken (by reading the schema) before it prepares anything.
+ * FTS5 reads its own config table while a statement that uses the search index is prepared; outside a transaction
+ * that read opens a snapshot of its own, and if another connection changed the schema in between (an index build's
+ * steps) it fails with SQLITE_SCHEMA as "vtable constructor failed", which SQLite does not retry. In one snapshot the
+ * schema SQLite loads and the config FTS5 reads agree.
+ * @template T
+ * @param {Database.Database} db
+ * @param {Map<string, Statement>} statements the connection's own cache
+ * @param {() => T} work
+ * @returns {T}
+ */
+export function inOneSnapshot(db, statements, work) {
+  cachedStatement(db, statements, 'BEGIN').run();
+  try {
+    cachedStatement(db, statements, 'SELECT 1 FROM sqlite_schema LIMIT 1').get();
+    return work();
+  } finally {
+    cachedStatement(db, statements, 'COMMIT').run();
+  }
+}

@@ -3,7 +3,7 @@
  * IMMEDIATE transaction as they arrive, and answers once per write, after COMMIT or ROLLBACK.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openThreadConnection, threadFailure } from './sqlite-thread-connection.js';
+import { inOneSnapshot, openThreadConnection, threadFailure } from './sqlite-thread-connection.js';
 
 /** @import { Database, Statement } from 'better-sqlite3' */
 /** @import { WriteFailure, WriteThreadMessage, WriteThreadReply, WriteThreadSetup } from './sqlite-thread-protocol.js' */
@@ -26,7 +26,8 @@ function connection() {
   if (db) return db;
   const opened = openThreadConnection(setup);
   try {
-    statements = setup.statements.map((sql) => opened.prepare(sql));
+    // Prepared in one snapshot: the inserts' triggers connect the search index (see `inOneSnapshot`).
+    statements = inOneSnapshot(opened, new Map(), () => setup.statements.map((sql) => opened.prepare(sql)));
   } catch (error) {
     opened.close();
     throw error;
