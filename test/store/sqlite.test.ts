@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FACET_LIMITS } from '../../src/generation/list-query.js';
 import { IncompatibleDatabaseError, StoreError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SEARCH_MANY_CANDIDATES } from '../../src/store/filter-sql.js';
-import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
+import { SEARCH_INDEX_MERGING, SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite.js';
 import type { SqliteReader } from '../../src/store/sqlite-reader.js';
 import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { storeContract } from './contract.js';
@@ -724,6 +724,41 @@ describe('SqliteStore search and tag indexes', () => {
     const migrated = new Database(path, { readonly: true });
     expect(migrated.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     expect(migrated.prepare(`SELECT name FROM sqlite_schema WHERE name = 'genspan_steps_trace'`).all()).toEqual([]);
+    migrated.close();
+  });
+
+  it('merges the search index 16 segments at a time, in a new file and in a schema 8 file once migrated', async () => {
+    const settings = (path: string) => {
+      const raw = new Database(path, { readonly: true });
+      const rows = raw.prepare(`SELECT k, v FROM genspan_search_config WHERE k IN ('automerge', 'crisismerge') ORDER BY k`).all();
+      raw.close();
+      return rows;
+    };
+    const expected = [
+      { k: 'automerge', v: SEARCH_INDEX_MERGING.automerge },
+      { k: 'crisismerge', v: SEARCH_INDEX_MERGING.crisismerge },
+    ];
+    const path = freshPath();
+    const first = new SqliteStore({ path });
+    const older = manyRecords(3);
+    await first.write(older);
+    await first.close();
+    expect(settings(path)).toEqual(expected);
+
+    const raw = new Database(path);
+    // FTS5's defaults, as a schema 8 file merges.
+    raw.exec(`INSERT INTO genspan_search (genspan_search, rank) VALUES ('automerge', 4), ('crisismerge', 16)`);
+    raw.pragma('user_version = 8');
+    raw.close();
+    const store = new SqliteStore({ path });
+    const newer = manyRecords(2, 10);
+    await store.write(newer);
+    // Segments written before and after the change are read alike.
+    expect((await store.list({ q: 'hello' })).items).toHaveLength(older.length + newer.length);
+    await store.close();
+    expect(settings(path)).toEqual(expected);
+    const migrated = new Database(path, { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     migrated.close();
   });
 });
