@@ -389,9 +389,9 @@ DROP INDEX IF EXISTS genspan_steps_trace;
  * once `automerge` of them are there (default 4), a little more work per write for every level the index has; every
  * entry is rewritten once per level it climbs. Merging 16 at a time halves the levels (log16 against log4 of the
  * index's size): at 1,000,000 generations, runs taking turns wrote at 0.64–0.72 of an empty store's rate against
- * 0.39–0.59 with FTS5's defaults, and at 200,000 searches took the same time (README, Performance). `crisismerge`,
- * the count at which a level is merged whole in one write instead of bit by bit (default 16), goes above it so that
- * stays the exception.
+ * 0.39–0.59 with FTS5's defaults; searches read more segments for it: the same time at 200,000 generations, ~0.8 ms
+ * more at 20,000 (README, Performance). `crisismerge`, the count at which a level is merged whole in one write
+ * instead of bit by bit (default 16), goes above it so that stays the exception.
  */
 export const SEARCH_INDEX_MERGING = { automerge: 16, crisismerge: 64 } as const;
 
