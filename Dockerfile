@@ -26,5 +26,5 @@ VOLUME ["/data"]
 USER node
 # OTLP/HTTP, the REST API and the playground; OTLP/gRPC.
 EXPOSE 4318 4317
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/src/cli/main.js"]
 CMD ["serve", "--host", "0.0.0.0", "--db", "/data/genspan.db"]

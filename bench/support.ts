@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { type Attributes, ROOT_CONTEXT, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import { Genspan } from '../src/semconv/keys.js';
+import { SERVER_NODE_FLAGS } from '../src/server/defaults.js';
 
 export interface Rate {
   /** Operations per second (median of the rounds). */
@@ -77,11 +78,12 @@ export interface BenchServer {
 }
 
 /**
- * Starts the built `genspan serve --port 0` with `args` and no token; resolves once its announcement is complete (the
- * `storing into` line is its last). Its log goes to this process's stderr.
+ * Starts the built `genspan serve --port 0` with `args`, no token and the server's Node flags (as `npm start` and the
+ * image run it); resolves once its announcement is complete (the `storing into` line is its last). Its log goes to
+ * this process's stderr.
  */
 export function startGenspanServe(args: readonly string[]): Promise<BenchServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, CLI, 'serve', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, GENSPAN_TOKEN: '' },
   });

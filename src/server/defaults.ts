@@ -15,6 +15,13 @@ export const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 4;
  */
 export const DEFAULT_MAX_REQUEST_ITEMS = 100_000;
 export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+/**
+ * Node's flags for a server process (`npm start`, the image's entry point; set them in NODE_OPTIONS for `npx genspan
+ * serve`). V8 lets the main thread's young generation grow to tens of MB under load and only the command line can cap
+ * it: 4 MB semi-spaces took a server's peak RSS under the benchmark's flood from 295–306 MB to 263–278 MB, at the same
+ * throughput (the worker threads are capped in code, `THREAD_LIMITS`).
+ */
+export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 /** Lifecycle, refused requests, warnings and errors; every answered request only at `debug`. */
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 /**

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseServeArgs, type ServeArgs } from '../../src/cli/args.js';
 import { isLoopbackHost } from '../../src/server/auth.js';
+import { SERVER_NODE_FLAGS } from '../../src/server/defaults.js';
 import { DEFAULT_DATABASE_PATH } from '../../src/store/defaults.js';
 
 /**
@@ -335,10 +336,15 @@ describe('docker-compose.yml', () => {
     for (const [name, entry] of published) expect(entry, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
 
-  it('starts the Dockerfile with the CLI the package ships', () => {
+  it("starts the Dockerfile and npm start with the CLI the package ships, under the server's Node flags", () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
-    const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
-    expect(dockerfile).toContain(`ENTRYPOINT ["node", "${packageJson.bin.genspan}"]`);
+    const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      bin: Record<string, string>;
+      scripts: Record<string, string>;
+    };
+    const command = ['node', ...SERVER_NODE_FLAGS, packageJson.bin.genspan];
+    expect(dockerfile).toContain(`ENTRYPOINT ${JSON.stringify(command).replaceAll(',', ', ')}`);
+    expect(packageJson.scripts.start).toBe(`${command.join(' ')} serve`);
   });
 });
 
