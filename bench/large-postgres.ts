@@ -92,11 +92,18 @@ export async function deletePostgresTraces(url: string, traceIds: readonly strin
   const tables = ['genspan_generations', 'genspan_steps', 'genspan_traces'];
   await withClient(url, async (client) => {
     for (const table of tables) await client.query(`DELETE FROM ${table} WHERE trace_id = ANY($1)`, [traceIds]);
-    // The bench's server stops before autovacuum is done with the dead rows: left, they piled up run after run (a
-    // quarter of the rows, measured) and every run measured its writes beside whatever vacuum they were due. A store
-    // in service has autovacuum; this one is put back as it was built (README, Performance).
-    await client.query(`VACUUM (ANALYZE) ${tables.join(', ')}`);
   });
+  await vacuumPostgres(url);
+}
+
+/**
+ * After a benchmark deleted or rewrote rows: the bench's server stops before autovacuum is done with the dead rows.
+ * Left, they piled up run after run (a quarter of the rows, measured) and every run measured its writes beside
+ * whatever vacuum they were due. A store in service has autovacuum; this one is put back as it was built (README,
+ * Performance).
+ */
+export async function vacuumPostgres(url: string): Promise<void> {
+  await withClient(url, (client) => client.query('VACUUM (ANALYZE)'));
 }
 
 /** Opens the schema-5 database with the current store, which migrates it, timed by `timeMigration`. */
@@ -185,7 +192,7 @@ export async function largePostgres(
       const loaded = await build(server, generations, seed, log);
       const migration = await migrate(url, log);
       manifest = { ...loaded, schema: POSTGRES_SCHEMA_VERSION, migration };
-      await withClient(url, (client) => client.query('VACUUM ANALYZE'));
+      await vacuumPostgres(url);
       writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
       built = true;
     }

@@ -344,7 +344,7 @@ const USERS = 5_000;
 function storeTrace(seed: number, index: number, count: number): TraceWrite {
   const random = new Random((seed * 1_000_003 + index) >>> 0);
   const traceId = random.hex(32);
-  const startMs = START_MS + Math.floor((index / count) * SPAN_DAYS * DAY_MS) + random.below(1_000);
+  const startMs = storeTraceStartMs(index, count) + random.below(1_000);
   const service = random.pick(SERVICES);
   const middle = index === Math.floor(count / 2);
   const trace = runTrace(random, traceId, startMs, service, {
@@ -486,9 +486,14 @@ export async function writeTraces(
   await Promise.all(pending);
 }
 
-/** The store's ordinary traces, in time order (the probes are written after them). */
-export function* storeTraces(seed: number, count: number): Generator<TraceWrite> {
-  for (let index = 0; index < count; index++) yield storeTrace(seed, index, count);
+/** Where trace `index` of a store of `count` starts, to within a second: spread evenly over the 30 days, oldest first. */
+export function storeTraceStartMs(index: number, count: number): number {
+  return START_MS + Math.floor((index / count) * SPAN_DAYS * DAY_MS);
+}
+
+/** The store's ordinary traces, in time order (the probes are written after them); the oldest `first` of them if given. */
+export function* storeTraces(seed: number, count: number, first = count): Generator<TraceWrite> {
+  for (let index = 0; index < first; index++) yield storeTrace(seed, index, count);
 }
 
 /** The probe traces every query benchmark reads, on the large store and on an empty one alike. */

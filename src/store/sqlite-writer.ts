@@ -21,6 +21,8 @@ export type { SqliteWriteOp } from './sqlite-thread-protocol.js';
  */
 export interface SqliteWriter {
   transaction(ops: Iterable<SqliteWriteOp>, held?: (ms: number) => void): Promise<number[]>;
+  /** Resolves once no background checkpoint is running (at once when none is, or the writer has none). */
+  checkpointed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,8 @@ export class InlineSqliteWriter implements SqliteWriter {
       return Promise.reject(error);
     }
   }
+
+  async checkpointed(): Promise<void> {}
 
   async close(): Promise<void> {}
 }
@@ -84,6 +88,8 @@ export class ThreadSqliteWriter implements SqliteWriter {
   private checkpointer: Worker | undefined;
   /** `again`: more was committed while a checkpoint ran, so another follows it. */
   private checkpoint: 'idle' | 'running' | 'again' = 'idle';
+  /** Waiting for the running checkpoint (and any that follows it at once) to finish. */
+  private checkpointWaiters: (() => void)[] = [];
   private opsSinceCheckpoint = 0;
   private readonly waiting = new Map<number, Waiting>();
   private lastId = 0;
@@ -123,6 +129,18 @@ export class ThreadSqliteWriter implements SqliteWriter {
     return result;
   }
 
+  checkpointed(): Promise<void> {
+    if (this.checkpoint === 'idle') return Promise.resolve();
+    return new Promise((resolve) => this.checkpointWaiters.push(resolve));
+  }
+
+  private checkpointEnded(): void {
+    this.checkpoint = 'idle';
+    const waiters = this.checkpointWaiters;
+    this.checkpointWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   /** Lets the writes handed over so far finish, then closes the threads' connections. */
   close(): Promise<void> {
     this.closing ??= stopThread<WriteThreadMessage>(this.worker, { kind: 'close' }).then(() =>
@@ -155,13 +173,14 @@ export class ThreadSqliteWriter implements SqliteWriter {
       const again = this.checkpoint === 'again';
       this.checkpoint = 'idle';
       if (again) this.requestCheckpoint();
+      if (this.checkpoint === 'idle') this.checkpointEnded();
     });
     // A checkpoint thread that fails leaves the checkpoints to SQLite's automatic one until the next request.
     worker.on('error', (error) => report('warn', `genspan: the checkpoint thread of ${path} failed: ${errorMessage(error)}`));
     worker.on('exit', () => {
       if (this.checkpointer !== worker) return;
       this.checkpointer = undefined;
-      this.checkpoint = 'idle';
+      this.checkpointEnded();
     });
     this.checkpointer = worker;
     return worker;

@@ -1302,6 +1302,11 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   }
 
   async pruneBatch(beforeMs: number, rows: number): Promise<PruneBatch> {
+    // Batches back to back keep the checkpoint thread from ever catching up at the start of a write, and SQLite
+    // restarts the WAL only then: it grew until the write thread's own automatic checkpoint, whose fsyncs held one
+    // batch 270–510 ms at 1,000,000 generations. Waiting for the running checkpoint lets it finish, so the next write
+    // restarts the WAL (README, Retention).
+    await this.writer.checkpointed();
     // Selected on the read connection (WAL: beside the writes); only the deletes take the write lock.
     const selected = await this.run(() => {
       const traces = this.selectPrune.traces.all({ before: beforeMs, rows }) as {

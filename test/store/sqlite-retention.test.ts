@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { StepRecord } from '../../src/generation/step-record.js';
-import { runRetention } from '../../src/store/retention.js';
+import { RETENTION_BATCH_ROWS, runRetention } from '../../src/store/retention.js';
 import { SQLITE_APPLICATION_ID, SqliteStore } from '../../src/store/sqlite.js';
 import { chatData, makeRecord, makeStep, T0_MS } from './fixtures.js';
 
@@ -33,6 +33,15 @@ async function fill(store: SqliteStore): Promise<void> {
 /** The file's size once every connection is closed (the last one checkpoints the WAL into it). */
 function closedSize(path: string): number {
   return statSync(path).size;
+}
+
+/**
+ * How many frames the WAL holds: `mxFrame` of the WAL-index header at the start of the `-shm` file, in native byte
+ * order (https://www.sqlite.org/walformat.html, section 2.1). It drops only when a writer restarts the WAL.
+ */
+function walFrames(path: string): number {
+  const header = readFileSync(`${path}-shm`).subarray(0, 48);
+  return endianness() === 'LE' ? header.readUInt32LE(16) : header.readUInt32BE(16);
 }
 
 function autoVacuum(path: string): number {
@@ -90,6 +99,22 @@ describe('SqliteStore retention and space', () => {
     await store.close();
     expect(autoVacuum(path)).toBe(2);
     expect(closedSize(path)).toBeLessThan(full / 3);
+  });
+
+  it('batches back to back let the WAL restart between them, instead of growing until a write checkpoints it', async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path });
+    await fill(store);
+    const frames: number[] = [];
+    for (;;) {
+      const batch = await store.pruneBatch(T0_MS + 400 * 60_000, RETENTION_BATCH_ROWS);
+      if (batch.generations === 0) break;
+      frames.push(walFrames(path));
+    }
+    await store.close();
+    expect(frames.length).toBeGreaterThan(5);
+    // A restart starts the WAL over at its first frame: a batch then leaves fewer frames than the one before it.
+    expect(frames.some((count, index) => index > 0 && count < frames[index - 1])).toBe(true);
   });
 
   it('by size: deletes the oldest until the pages in use fit, and the file shrinks to about the limit', async () => {

@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -93,7 +93,29 @@ describe('ThreadSqliteWriter', () => {
   });
 });
 
+/** The WAL-index header's `mxFrame` and `nBackfill` (https://www.sqlite.org/walformat.html, section 2.1: native order). */
+function walIndex(path: string): { frames: number; backfilled: number } {
+  const header = readFileSync(`${path}-shm`).subarray(0, 136);
+  const read = (offset: number) => (endianness() === 'LE' ? header.readUInt32LE(offset) : header.readUInt32BE(offset));
+  return { frames: read(16), backfilled: read(96) };
+}
+
 describe('ThreadSqliteWriter background checkpoints', () => {
+  it('checkpointed() resolves once the running checkpoint has copied every committed frame into the file', async () => {
+    const { path, writer } = writerOnFreshFile();
+    try {
+      const text = 'x'.repeat(2_000);
+      const ops: SqliteWriteOp[] = Array.from({ length: 1_100 }, (_, index) => [INSERT_ITEM, [index, text]]);
+      await writer.transaction(ops);
+      await writer.checkpointed();
+      const wal = walIndex(path);
+      expect(wal.frames).toBeGreaterThan(500);
+      expect(wal.backfilled).toBe(wal.frames);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('reports a checkpoint that cannot run through the diagnostic logger instead of dropping it', async () => {
     const diag = new DiagCapture().install();
     const { path, writer } = writerOnFreshFile();
