@@ -5,8 +5,12 @@
  * `RetentionStore` with the SQL below; `runRetention` drives them.
  */
 
-/** Rows a batch aims at: whole traces are taken until their steps reach it (at least one trace). */
-export const RETENTION_BATCH_ROWS = 50;
+/**
+ * Rows a batch aims at: whole traces are taken until their steps reach it (at least one trace). At 1,000,000
+ * generations in SQLite, 20 held writers 1.7 ms (median; p99 4.6–6.4 ms) against 3.9 ms (p99 15.9 ms) for 50, deleting
+ * ~13% slower (README, Retention).
+ */
+export const RETENTION_BATCH_ROWS = 20;
 /** How often `genspan serve` runs retention. */
 export const RETENTION_INTERVAL_MS = 60_000;
 /** How long one run may go on deleting: half the interval, so runs never pile up. */

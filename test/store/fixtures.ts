@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { shippedPriceTable } from '../../src/generation/prices.js';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { ChatGenerationData, CompletionGenerationData } from '../../src/generation/schema.js';
@@ -190,4 +192,15 @@ export function makeStep(options: StepOptions): StepRecord {
 
 export function traceThread(trace: number, threadId: string, threadName: string | null = null, userId: string | null = null): TraceThread {
   return { traceId: traceIdOf(trace), threadId, threadName, userId };
+}
+
+/**
+ * A WAL database's WAL-index header, read from its `-shm` file: `mxFrame`, the frames the WAL holds (it drops only when
+ * a writer restarts the WAL), and `nBackfill`, those copied into the database file so far
+ * (https://www.sqlite.org/walformat.html, section 2.1: native byte order).
+ */
+export function walIndex(path: string): { frames: number; backfilled: number } {
+  const header = readFileSync(`${path}-shm`).subarray(0, 136);
+  const read = (offset: number) => (endianness() === 'LE' ? header.readUInt32LE(offset) : header.readUInt32BE(offset));
+  return { frames: read(16), backfilled: read(96) };
 }

@@ -1,5 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { endianness, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import type { GenerationRecord } from '../../src/generation/record.js';
 import type { StepRecord } from '../../src/generation/step-record.js';
 import { RETENTION_BATCH_ROWS, runRetention } from '../../src/store/retention.js';
 import { SQLITE_APPLICATION_ID, SqliteStore } from '../../src/store/sqlite.js';
-import { chatData, makeRecord, makeStep, T0_MS } from './fixtures.js';
+import { chatData, makeRecord, makeStep, T0_MS, walIndex } from './fixtures.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-retention-'));
 let fileCounter = 0;
@@ -33,15 +33,6 @@ async function fill(store: SqliteStore): Promise<void> {
 /** The file's size once every connection is closed (the last one checkpoints the WAL into it). */
 function closedSize(path: string): number {
   return statSync(path).size;
-}
-
-/**
- * How many frames the WAL holds: `mxFrame` of the WAL-index header at the start of the `-shm` file, in native byte
- * order (https://www.sqlite.org/walformat.html, section 2.1). It drops only when a writer restarts the WAL.
- */
-function walFrames(path: string): number {
-  const header = readFileSync(`${path}-shm`).subarray(0, 48);
-  return endianness() === 'LE' ? header.readUInt32LE(16) : header.readUInt32BE(16);
 }
 
 function autoVacuum(path: string): number {
@@ -109,7 +100,7 @@ describe('SqliteStore retention and space', () => {
     for (;;) {
       const batch = await store.pruneBatch(T0_MS + 400 * 60_000, RETENTION_BATCH_ROWS);
       if (batch.generations === 0) break;
-      frames.push(walFrames(path));
+      frames.push(walIndex(path).frames);
     }
     await store.close();
     expect(frames.length).toBeGreaterThan(5);

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
-import { endianness, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type SqliteWriteOp, ThreadSqliteWriter } from '../../src/store/sqlite-writer.js';
 import { DiagCapture } from '../export/support.js';
+import { walIndex } from './fixtures.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-writer-'));
 let fileCounter = 0;
@@ -92,13 +93,6 @@ describe('ThreadSqliteWriter', () => {
     expect(itemCount(path)).toBe(1_000);
   });
 });
-
-/** The WAL-index header's `mxFrame` and `nBackfill` (https://www.sqlite.org/walformat.html, section 2.1: native order). */
-function walIndex(path: string): { frames: number; backfilled: number } {
-  const header = readFileSync(`${path}-shm`).subarray(0, 136);
-  const read = (offset: number) => (endianness() === 'LE' ? header.readUInt32LE(offset) : header.readUInt32BE(offset));
-  return { frames: read(16), backfilled: read(96) };
-}
 
 describe('ThreadSqliteWriter background checkpoints', () => {
   it('checkpointed() resolves once the running checkpoint has copied every committed frame into the file', async () => {
