@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { fromRow, type RecordColumns } from '../src/store/generation-row.js';
 import { PostgresStore } from '../src/store/postgres.js';
-import { addCounts, NO_PRUNE, type PruneCounts, RETENTION_BATCH_ROWS, type RetentionStore } from '../src/store/retention.js';
+import { RETENTION_BATCH_ROWS, type RetentionStore, runRetention } from '../src/store/retention.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import {
   deletePostgresTraces,
@@ -142,36 +142,32 @@ async function eventLoopDuringScan(store: SqliteStore): Promise<void> {
 }
 
 /**
- * Retention at this size: the oldest `RETENTION_GENERATIONS` generations' traces deleted in batches of
- * `RETENTION_BATCH_ROWS` steps, as `genspan serve --retain` deletes them (one after another, no writes beside), each
+ * Retention at this size: the oldest `RETENTION_GENERATIONS` generations' traces deleted by `runRetention` in batches
+ * of `RETENTION_BATCH_ROWS` steps, as `genspan serve --retain` deletes them (one after another, no writes beside), each
  * batch's hold on writers timed by the store (SQLite: the write lock; PostgreSQL: the transaction); then the space
  * given back.
  */
 async function retention(store: RetentionStore, generations: number): Promise<boolean> {
   const beforeMs = storeTraceStartMs(RETENTION_GENERATIONS, generations);
   const held: number[] = [];
-  let deleted: PruneCounts = NO_PRUNE;
   const started = performance.now();
-  for (;;) {
-    const batch = await store.pruneBatch(beforeMs, RETENTION_BATCH_ROWS);
-    if (batch.generations + batch.steps + batch.traces === 0) break;
+  let lastBatchAt = started;
+  const report = await runRetention(store, { retainMs: 0 }, beforeMs, Number.POSITIVE_INFINITY, (batch) => {
     held.push(batch.heldMs);
-    deleted = addCounts(deleted, batch);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const reclaimStarted = performance.now();
-  const reclaimed = await store.reclaimSpace();
-  const reclaimSeconds = (performance.now() - reclaimStarted) / 1000;
+    lastBatchAt = performance.now();
+  });
+  const seconds = (lastBatchAt - started) / 1000;
+  const reclaimSeconds = (performance.now() - lastBatchAt) / 1000;
   held.sort((a, b) => a - b);
   const longest = held.at(-1) ?? 0;
   const meets = longest < RETENTION_HELD_TARGET_MS;
   console.log(
-    `  retention: the oldest ${deleted.generations.toLocaleString('en')} generations (${deleted.traces.toLocaleString('en')} ` +
-      `traces, ${deleted.steps.toLocaleString('en')} steps) deleted in ${held.length} batches of up to ${RETENTION_BATCH_ROWS} ` +
-      `steps, ${seconds.toFixed(1)} s (${(deleted.generations / seconds).toFixed(0)} generations/s); a batch held writers off ` +
+    `  retention: the oldest ${report.generations.toLocaleString('en')} generations (${report.traces.toLocaleString('en')} ` +
+      `traces, ${report.steps.toLocaleString('en')} steps) deleted in ${report.batches} batches of up to ${RETENTION_BATCH_ROWS} ` +
+      `steps, ${seconds.toFixed(1)} s (${(report.generations / seconds).toFixed(0)} generations/s); a batch held writers off ` +
       `${quantile(held, 0.5).toFixed(1)} ms median, ${quantile(held, 0.99).toFixed(1)} ms p99, ${longest.toFixed(1)} ms longest, ` +
-      `${meets ? 'meets' : 'MISSES'} the ${RETENTION_HELD_TARGET_MS} ms target; ${(reclaimed / 1e6).toFixed(0)} MB given back ` +
-      `in ${reclaimSeconds.toFixed(1)} s`,
+      `${meets ? 'meets' : 'MISSES'} the ${RETENTION_HELD_TARGET_MS} ms target; ${(report.reclaimedBytes / 1e6).toFixed(0)} MB ` +
+      `given back in ${reclaimSeconds.toFixed(1)} s`,
   );
   return meets;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { StepRecord } from '../../src/generation/step-record.js';
 import { spanKeyString } from '../../src/ingest/contract.js';
-import { NO_TIME_BOUND_MS, RETENTION_BATCH_ROWS, runRetention } from '../../src/store/retention.js';
+import { NO_TIME_BOUND_MS, type PruneBatch, RETENTION_BATCH_ROWS, runRetention } from '../../src/store/retention.js';
 import type { PlaygroundStore } from '../../src/store/types.js';
 import { chatData, logRecord, makeRecord, makeStep, normalizedSpan, spanIdOf, T0_MS, traceIdOf, traceThread } from './fixtures.js';
 
@@ -142,9 +142,14 @@ export function retentionContract(create: () => Promise<PlaygroundStore>): void 
         steps.push(...one.steps);
       }
       await store.writeWithSpans(records, new Map(), { steps, threads: [] });
-      const report = await runRetention(store, { retainMs: 1 }, T0_MS + 10 * HOUR);
+      const batches: PruneBatch[] = [];
+      const report = await runRetention(store, { retainMs: 1 }, T0_MS + 10 * HOUR, undefined, (batch) => batches.push(batch));
       expect(report).toMatchObject({ generations: traces, steps: traces * 2, traces });
       expect(report.batches).toBe(Math.ceil(traces / (RETENTION_BATCH_ROWS / 2)));
+      // Each batch is told as it happens, with its own counts and its hold on writers.
+      expect(batches).toHaveLength(report.batches);
+      expect(batches.reduce((sum, batch) => sum + batch.generations, 0)).toBe(traces);
+      expect(Math.max(...batches.map((batch) => batch.heldMs))).toBe(report.longestBatchMs);
       expect((await store.list()).items).toEqual([]);
     });
 
