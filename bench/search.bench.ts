@@ -301,7 +301,7 @@ async function sqliteBench(folder: string): Promise<void> {
   // The migration: the indexed file taken back to schema 5, opened, and built in the background while a writer writes.
   const back = new Database(indexedPath);
   back.exec(`${SQLITE_TRIGGERS.map((trigger) => `DROP TRIGGER ${trigger};`).join(' ')}
-    DROP TABLE genspan_search; DROP TABLE genspan_generation_tags; DROP TABLE genspan_index_build;
+    DROP TABLE genspan_search; DROP TABLE genspan_search_build; DROP TABLE genspan_generation_tags; DROP TABLE genspan_index_build;
     DROP INDEX genspan_generations_service_ci; DROP INDEX genspan_generations_model_ci; DROP INDEX genspan_generations_provider_ci;
     CREATE INDEX genspan_generations_service ON genspan_generations (service_name, start_ms, id);
     CREATE INDEX genspan_generations_model ON genspan_generations (model, start_ms, id);

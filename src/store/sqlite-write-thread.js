@@ -3,7 +3,7 @@
  * IMMEDIATE transaction as they arrive, and answers once per write, after COMMIT or ROLLBACK.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { inOneSnapshot, openThreadConnection, threadFailure } from './sqlite-thread-connection.js';
+import { openThreadConnection, threadFailure } from './sqlite-thread-connection.js';
 
 /** @import { Database, Statement } from 'better-sqlite3' */
 /** @import { WriteFailure, WriteThreadMessage, WriteThreadReply, WriteThreadSetup } from './sqlite-thread-protocol.js' */
@@ -13,8 +13,12 @@ const port = parentPort;
 const setup = /** @type {WriteThreadSetup} */ (workerData);
 /** @type {Database | undefined} */
 let db;
-/** @type {Statement[]} */
-let statements = [];
+/**
+ * Prepared on first use, inside that write's transaction: the schema is the one the write sees, and a statement for
+ * objects only some files have (a step of an index build) is prepared only where it runs.
+ * @type {(Statement | undefined)[]}
+ */
+const statements = [];
 /** @type {{ id: number; changes: number[]; startedAt: number; failure?: WriteFailure } | undefined} */
 let current;
 
@@ -24,16 +28,8 @@ let current;
  */
 function connection() {
   if (db) return db;
-  const opened = openThreadConnection(setup);
-  try {
-    // Prepared in one snapshot: the inserts' triggers connect the search index (see `inOneSnapshot`).
-    statements = inOneSnapshot(opened, new Map(), () => setup.statements.map((sql) => opened.prepare(sql)));
-  } catch (error) {
-    opened.close();
-    throw error;
-  }
-  db = opened;
-  return opened;
+  db = openThreadConnection(setup);
+  return db;
 }
 
 function rollback() {
@@ -68,7 +64,10 @@ port.on('message', (/** @type {WriteThreadMessage} */ message) => {
   const write = current;
   if (!write.failure) {
     try {
-      for (const [index, parameters] of message.ops) write.changes[index] += statements[index].run(...parameters).changes;
+      for (const [index, parameters] of message.ops) {
+        statements[index] ??= connection().prepare(setup.statements[index]);
+        write.changes[index] += statements[index].run(...parameters).changes;
+      }
       if (message.last) connection().exec('COMMIT');
     } catch (error) {
       write.failure = threadFailure(error);

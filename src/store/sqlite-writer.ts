@@ -28,14 +28,17 @@ export interface SqliteWriter {
 
 /** Runs the writes on the store's own connection, on the calling thread (an in-memory database has no other). */
 export class InlineSqliteWriter implements SqliteWriter {
-  private readonly statements: Database.Statement[];
+  /** Prepared on first use, inside the write's transaction (as the write thread does). */
+  private readonly statements: (Database.Statement | undefined)[] = [];
   private readonly run: Database.Transaction<(ops: Iterable<SqliteWriteOp>) => number[]>;
 
-  constructor(db: Database.Database, statements: readonly string[]) {
-    this.statements = statements.map((sql) => db.prepare(sql));
+  constructor(db: Database.Database, sql: readonly string[]) {
     this.run = db.transaction((ops: Iterable<SqliteWriteOp>) => {
-      const changes = this.statements.map(() => 0);
-      for (const [index, parameters] of ops) changes[index] += this.statements[index].run(...parameters).changes;
+      const changes = sql.map(() => 0);
+      for (const [index, parameters] of ops) {
+        this.statements[index] ??= db.prepare(sql[index]);
+        changes[index] += this.statements[index].run(...parameters).changes;
+      }
       return changes;
     });
   }

@@ -57,6 +57,43 @@ const freshPath = () => join(folder, `store-${++fileCounter}.db`);
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
+/** The v6 rule: which generation rows the tag index (and the v6 search index) hold while the v6 build runs. */
+const V6_INDEXED = (row: 'new' | 'old') =>
+  `${row}.rowid <= (SELECT done_rowid FROM genspan_index_build) OR ${row}.rowid > (SELECT end_rowid FROM genspan_index_build)`;
+
+/**
+ * Takes a current file back to the layout of schema 9: the search index as an external-content FTS5 table over the
+ * generations (rebuilt from them, merging as v9 does) with the v6 triggers, and no v10 build.
+ */
+function toSchema9(raw: Database.Database): void {
+  const index = (row: 'new') => `INSERT INTO genspan_search (rowid, search_text) VALUES (${row}.rowid, ${row}.search_text);
+    INSERT OR IGNORE INTO genspan_generation_tags (tag, generation_rowid) SELECT value, ${row}.rowid FROM json_each(${row}.tags);`;
+  const unindex = (
+    row: 'old',
+  ) => `INSERT INTO genspan_search (genspan_search, rowid, search_text) VALUES ('delete', ${row}.rowid, ${row}.search_text);
+    DELETE FROM genspan_generation_tags WHERE generation_rowid = ${row}.rowid AND tag IN (SELECT value FROM json_each(${row}.tags));`;
+  raw.exec(`
+    DROP TRIGGER genspan_generations_index_insert; DROP TRIGGER genspan_generations_index_delete;
+    DROP TRIGGER genspan_generations_index_update; DROP TABLE genspan_search; DROP TABLE genspan_search_build;
+    CREATE VIRTUAL TABLE genspan_search USING fts5(
+      search_text, content = 'genspan_generations', content_rowid = 'rowid', tokenize = 'trigram case_sensitive 1', detail = none
+    );
+    INSERT INTO genspan_search (genspan_search) VALUES ('rebuild');
+    INSERT INTO genspan_search (genspan_search, rank) VALUES ('automerge', 16), ('crisismerge', 64);
+    CREATE TRIGGER genspan_generations_index_insert AFTER INSERT ON genspan_generations WHEN ${V6_INDEXED('new')} BEGIN
+      ${index('new')}
+    END;
+    CREATE TRIGGER genspan_generations_index_delete AFTER DELETE ON genspan_generations WHEN ${V6_INDEXED('old')} BEGIN
+      ${unindex('old')}
+    END;
+    CREATE TRIGGER genspan_generations_index_update AFTER UPDATE OF search_text, tags ON genspan_generations WHEN ${V6_INDEXED('old')} BEGIN
+      ${unindex('old')}
+      ${index('new')}
+    END;
+  `);
+  raw.pragma('user_version = 9');
+}
+
 /**
  * Takes a current file back to the layout of schema 5 (before the search, tag and case-insensitive indexes): its
  * rows stay, the v6 objects go and the exact indexes of v1 come back.
@@ -65,7 +102,7 @@ function toSchema5(raw: Database.Database): void {
   raw.exec(`
     DROP TRIGGER genspan_generations_index_insert; DROP TRIGGER genspan_generations_index_delete;
     DROP TRIGGER genspan_generations_index_update;
-    DROP TABLE genspan_search; DROP TABLE genspan_generation_tags; DROP TABLE genspan_index_build;
+    DROP TABLE genspan_search; DROP TABLE genspan_search_build; DROP TABLE genspan_generation_tags; DROP TABLE genspan_index_build;
     DROP INDEX IF EXISTS genspan_generations_service_ci; DROP INDEX IF EXISTS genspan_generations_model_ci;
     DROP INDEX IF EXISTS genspan_generations_provider_ci;
     CREATE INDEX IF NOT EXISTS genspan_generations_service ON genspan_generations (service_name, start_ms, id);
@@ -550,9 +587,39 @@ describe('SqliteStore files', () => {
 });
 
 describe('SqliteStore search and tag indexes', () => {
-  /** Throws when the FTS index differs from the generation rows' text (FTS5's own check against its content table). */
+  /** Trigrams in every fixture record's text, in some, and in the texts the tests change rows to. */
+  const PROBE_TRIGRAMS = ['hel', 'say', 'llo', 'moo', 'bye'];
+
+  /**
+   * The rowids a search index gives for each probe trigram, and the rowids whose text holds it (of the rows `where`
+   * says the index should hold): equal when the index is right. A contentless index has no content for FTS5's own
+   * check to compare it with.
+   */
+  function searchIndexRows(raw: Database.Database, index: string, where = 'true') {
+    return PROBE_TRIGRAMS.map((trigram) => ({
+      trigram,
+      index: raw.prepare(`SELECT rowid FROM ${index} WHERE ${index} MATCH ? ORDER BY rowid`).pluck().all(`"${trigram}"`),
+      rows: raw
+        .prepare(`SELECT rowid FROM genspan_generations WHERE instr(search_text, ?) > 0 AND (${where}) ORDER BY rowid`)
+        .pluck()
+        .all(trigram),
+    }));
+  }
+
+  function expectIndexHoldsRows(raw: Database.Database, index: string, where?: string): void {
+    const found = searchIndexRows(raw, index, where);
+    expect(found.map(({ trigram, index }) => ({ trigram, rowids: index }))).toEqual(
+      found.map(({ trigram, rows }) => ({ trigram, rowids: rows })),
+    );
+    // Something to compare: the fixtures' text holds the first probe.
+    expect(found[0].rows.length).toBeGreaterThan(0);
+  }
+
+  /** Throws when the search index differs from the generation rows' text, or the tag index from their tags. */
   function checkSearchIndex(raw: Database.Database): void {
-    raw.prepare(`INSERT INTO genspan_search (genspan_search, rank) VALUES ('integrity-check', 1)`).run();
+    // FTS5's own check of the index's structure.
+    raw.prepare(`INSERT INTO genspan_search (genspan_search, rank) VALUES ('integrity-check', 0)`).run();
+    expectIndexHoldsRows(raw, 'genspan_search');
     const strayTags = raw
       .prepare('SELECT count(*) AS n FROM genspan_generation_tags WHERE generation_rowid NOT IN (SELECT rowid FROM genspan_generations)')
       .get() as { n: number };
@@ -666,6 +733,68 @@ describe('SqliteStore search and tag indexes', () => {
     migrated.close();
   });
 
+  it('migrates a schema 9 file: builds the contentless search index beside the old one as rows change, then replaces it', async () => {
+    const path = freshPath();
+    const first = new SqliteStore({ path });
+    const older = manyRecords(30);
+    await first.write(older);
+    await first.close();
+    const raw = new Database(path);
+    toSchema9(raw);
+    raw.close();
+    // Migrated, and closed before its build could end.
+    await new SqliteStore({ path, indexBuildChunkRows: 1 }).close();
+
+    const half = new Database(path);
+    const build = () => half.prepare('SELECT done_rowid AS done, end_rowid AS end, replaced FROM genspan_search_build').get();
+    expect(build()).toMatchObject({ end: 30, replaced: 0 });
+    expect(half.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'genspan_search_next'`).pluck().get()).toMatch(
+      /contentless_delete = 1/,
+    );
+    // Half built, as a store stops between chunks: rows up to 10 in the new index.
+    half.exec(`INSERT INTO genspan_search_next (genspan_search_next) VALUES ('delete-all');
+      INSERT INTO genspan_search_next (rowid, search_text) SELECT rowid, search_text FROM genspan_generations WHERE rowid <= 10;
+      UPDATE genspan_search_build SET done_rowid = 10`);
+    // Meanwhile rows are written (copies of the first three, rowids 31 to 33), changed and deleted, built or not: the
+    // triggers keep both indexes right.
+    half.exec(`CREATE TEMP TABLE copies AS SELECT * FROM genspan_generations WHERE rowid <= 3;
+      UPDATE copies SET trace_id = 'f' || substr(trace_id, 2), id = 'f' || substr(id, 2);
+      INSERT INTO genspan_generations SELECT * FROM copies;
+      UPDATE genspan_generations SET search_text = 'goodbye moon' WHERE rowid IN (3, 20, 32);
+      DELETE FROM genspan_generations WHERE rowid IN (4, 21, 33)`);
+    expect(build()).toMatchObject({ done: 10, end: 30, replaced: 0 });
+    half.prepare(`INSERT INTO genspan_search (genspan_search, rank) VALUES ('integrity-check', 1)`).run();
+    expectIndexHoldsRows(half, 'genspan_search');
+    expectIndexHoldsRows(half, 'genspan_search_next', 'rowid <= 10 OR rowid > 30');
+    const moonIds = half
+      .prepare('SELECT id FROM genspan_generations WHERE rowid IN (3, 20, 32) ORDER BY start_ms DESC, id DESC')
+      .pluck()
+      .all();
+    half.close();
+
+    // Searched while the build goes on (through the old index or the new one), and once it has ended.
+    const store = new SqliteStore({ path, indexBuildChunkRows: 4 });
+    const during = (await store.list({ q: 'moon', limit: 500 })).items.map((item) => item.id);
+    await store.indexesBuilt();
+    const after = (await store.list({ q: 'moon', limit: 500 })).items.map((item) => item.id);
+    expect((await store.indexBuild()).complete).toBe(true);
+    await store.close();
+    expect(during).toEqual(moonIds);
+    expect(after).toEqual(moonIds);
+
+    const migrated = new Database(path);
+    expect(migrated.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    expect(migrated.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'genspan_search'`).pluck().get()).toMatch(/contentless_delete = 1/);
+    expect(migrated.prepare(`SELECT name FROM sqlite_schema WHERE name LIKE '%search_next%'`).pluck().all()).toEqual([]);
+    expect(migrated.prepare('SELECT done_rowid AS done, end_rowid AS end, replaced FROM genspan_search_build').get()).toEqual({
+      done: 30,
+      end: 30,
+      replaced: 1,
+    });
+    checkSearchIndex(migrated);
+    migrated.close();
+  });
+
   it('migrates a schema 6 file: the background build adds the duration and token indexes, and those orders read them', async () => {
     const path = freshPath();
     const first = new SqliteStore({ path });
@@ -673,6 +802,7 @@ describe('SqliteStore search and tag indexes', () => {
     await first.indexesBuilt();
     await first.close();
     const raw = new Database(path);
+    toSchema9(raw);
     raw.exec('DROP INDEX genspan_generations_duration; DROP INDEX genspan_generations_tokens');
     raw.pragma('user_version = 6');
     raw.close();
@@ -713,6 +843,7 @@ describe('SqliteStore search and tag indexes', () => {
     await first.writeWithSpans([], new Map(), { steps, threads: [] });
     await first.close();
     const raw = new Database(path);
+    toSchema9(raw);
     raw.exec('CREATE INDEX genspan_steps_trace ON genspan_steps (trace_id, start_ms, span_id)');
     raw.pragma('user_version = 7');
     raw.close();
@@ -746,6 +877,7 @@ describe('SqliteStore search and tag indexes', () => {
     expect(settings(path)).toEqual(expected);
 
     const raw = new Database(path);
+    toSchema9(raw);
     // FTS5's defaults, as a schema 8 file merges.
     raw.exec(`INSERT INTO genspan_search (genspan_search, rank) VALUES ('automerge', 4), ('crisismerge', 16)`);
     raw.pragma('user_version = 8');
