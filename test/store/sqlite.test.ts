@@ -786,11 +786,14 @@ describe('SqliteStore search and tag indexes', () => {
     expect(migrated.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     expect(migrated.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'genspan_search'`).pluck().get()).toMatch(/contentless_delete = 1/);
     expect(migrated.prepare(`SELECT name FROM sqlite_schema WHERE name LIKE '%search_next%'`).pluck().all()).toEqual([]);
-    expect(migrated.prepare('SELECT done_rowid AS done, end_rowid AS end, replaced FROM genspan_search_build').get()).toEqual({
+    expect(migrated.prepare('SELECT done_rowid AS done, end_rowid AS end, merge_steps, replaced FROM genspan_search_build').get()).toEqual({
       done: 30,
       end: 30,
+      merge_steps: 0,
       replaced: 1,
     });
+    // Settled: the segments the chunks and the writes meanwhile wrote (8 here) are merged into one.
+    expect(migrated.prepare('SELECT count(DISTINCT segid) FROM genspan_search_idx').pluck().get()).toBe(1);
     checkSearchIndex(migrated);
     migrated.close();
   });
