@@ -699,8 +699,11 @@ async function migrate(path: string, fromSchema: number, log: (line: string) => 
     async () => new SqliteStore({ path }),
     async (store, seconds) => {
       const build = await store.indexBuild();
-      const done = build.doneRowids.toLocaleString('en');
-      return `${seconds.toFixed(0)} s: ${done} of ${build.totalRowids.toLocaleString('en')} rows indexed`;
+      const rows = (done: number, total: number) => `${done.toLocaleString('en')} of ${total.toLocaleString('en')} rows`;
+      return (
+        `${seconds.toFixed(0)} s: schema 6's indexes ${rows(build.doneRowids, build.totalRowids)}, ` +
+        `schema 10's search index ${rows(build.searchIndex.doneRowids, build.searchIndex.totalRowids)}`
+      );
     },
     log,
   );

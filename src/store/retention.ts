@@ -7,8 +7,8 @@
 
 /**
  * Rows a batch aims at: whole traces are taken until their steps reach it (at least one trace). At 1,000,000
- * generations in SQLite, 20 held writers 1.8 ms (median; p99 4.9 ms) against 4.1 ms (p99 16.2 ms) for 50, deleting
- * 7–13% slower (README, Retention).
+ * generations in SQLite (schema 9's search index), 20 held writers 1.8 ms (median; p99 4.9 ms) against 4.1 ms (p99
+ * 16.2 ms) for 50, deleting 7–13% slower; with schema 10's, 20 hold them 1.1 ms (p99 1.8 ms) (README, Retention).
  */
 export const RETENTION_BATCH_ROWS = 20;
 /** How often `genspan serve` runs retention. */

@@ -412,7 +412,7 @@ const SCHEMA_V9 = Object.entries(SEARCH_INDEX_MERGING)
  * The search index from v10: contentless, with `contentless_delete`, so deleting or changing a row's entry is a
  * tombstone by rowid in the segment holding it, not delete entries for each of its trigrams (its old text tokenized
  * again) in a new segment that later merges rewrite. At 1,000,000 generations, retention's batches held writers
- * 1.8 / 4.9 / 14.7 ms (median / p99 / longest) with the external-content index and 1.0 / 1.7 / 2.8 ms with this one;
+ * 1.8 / 4.9 / 14.7 ms (median / p99 / longest) with the external-content index and 1.1 / 1.8 / 2.7 ms with this one;
  * the longest were FTS5 merges the delete segments set off (README, Retention). Searches read it alike: candidates
  * by rowid, checked with instr against the row.
  */
@@ -524,11 +524,13 @@ interface SearchIndexBuild {
   replaced: boolean;
 }
 
-/** How far the search and tag indexes are built over the rows stored before v6. */
+/** How far the search and tag indexes are built over the rows stored before v6, and the v10 search index. */
 export interface SqliteIndexBuild {
   /** Rowids indexed so far, of `totalRowids` (the rows stored before the migration, by rowid range). */
   doneRowids: number;
   totalRowids: number;
+  /** The v10 search index's build, as the v6 one's, over the rows stored before v10. */
+  searchIndex: { doneRowids: number; totalRowids: number };
   /** Every step done: the case-insensitive and order indexes, and the v10 search index built, settled and in place. */
   complete: boolean;
 }
@@ -1003,7 +1005,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   }
 
   /** The v6 build's progress, and the v10 build's. */
-  private readBuilds(): SqliteIndexBuild & { search: SearchIndexBuild } {
+  private readBuilds(): Omit<SqliteIndexBuild, 'searchIndex'> & { search: SearchIndexBuild } {
     if (!this.db) throw new StoreClosedError(`SqliteStore ${this.path}`);
     const row = this.selectIndexBuild.get() as {
       done_rowid: number;
@@ -1028,8 +1030,8 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   }
 
   private readIndexBuild(): SqliteIndexBuild {
-    const { doneRowids, totalRowids, complete } = this.readBuilds();
-    return { doneRowids, totalRowids, complete };
+    const { doneRowids, totalRowids, complete, search } = this.readBuilds();
+    return { doneRowids, totalRowids, searchIndex: { doneRowids: search.doneRowids, totalRowids: search.totalRowids }, complete };
   }
 
   /** How far the background build of the v6 indexes has come (it runs from opening until complete). */
