@@ -777,9 +777,11 @@ describe('SqliteStore search and tag indexes', () => {
       .all();
     half.close();
 
-    // Searched while the build goes on (through the old index or the new one), and once it has ended.
+    // Searched while the build goes on (through the old index or the new one, never a scan), and once it has ended.
     const store = new SqliteStore({ path, indexBuildChunkRows: 4 });
+    const queries = recordQueries(store);
     const during = (await store.list({ q: 'moon', limit: 500 })).items.map((item) => item.id);
+    expect(queries.some((sql) => sql.includes('genspan_search MATCH'))).toBe(true);
     await store.indexesBuilt();
     const after = (await store.list({ q: 'moon', limit: 500 })).items.map((item) => item.id);
     expect(await store.indexBuild()).toEqual({
