@@ -53,6 +53,8 @@ interface Manifest {
 export interface LargePostgres extends Manifest {
   server: PostgresServer;
   url: string;
+  /** The cluster's data directory. */
+  folder: string;
   /** Whether it was built now (else it was found in the cache). */
   built: boolean;
   /** The database's size. */
@@ -200,7 +202,7 @@ export async function largePostgres(
       const { rows } = await client.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
       return Number(rows[0].bytes);
     });
-    return { ...(manifest as Manifest), server, url, built, bytes };
+    return { ...(manifest as Manifest), server, url, folder, built, bytes };
   } catch (error) {
     await server.destroy();
     throw error;
