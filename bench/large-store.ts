@@ -626,11 +626,12 @@ export function deleteTraces(path: string, traceIds: readonly string[]): void {
  * rather than waiting on the disk for what an earlier section's files pushed out of it.
  */
 export async function readThrough(path: string): Promise<void> {
-  if (statSync(path).isDirectory()) {
+  const file = statSync(path);
+  if (file.isDirectory()) {
     for (const entry of readdirSync(path)) await readThrough(join(path, entry));
     return;
   }
-  if (!statSync(path).isFile()) return;
+  if (!file.isFile()) return;
   for await (const _chunk of createReadStream(path, { highWaterMark: 8 * 1024 * 1024 }));
 }
 

@@ -289,8 +289,10 @@ CREATE INDEX genspan_threads_user ON genspan_threads (user_id, end_ms, id) WHERE
  * updated or deleted. A row is indexed iff `rowid <= done_rowid OR rowid > end_rowid`, so a trigger never touches the
  * index entry of a row the build has not reached (it reads the row's current values when it gets there).
  */
-const INDEXED = (row: 'new' | 'old') =>
-  `${row}.rowid <= (SELECT done_rowid FROM genspan_index_build) OR ${row}.rowid > (SELECT end_rowid FROM genspan_index_build)`;
+const INDEXED = (row: 'new' | 'old') => BUILT('genspan_index_build', row);
+/** Whether a background build with its progress in `build` (done_rowid, end_rowid) has reached a row: see `INDEXED`. */
+const BUILT = (build: string, row: 'new' | 'old') =>
+  `${row}.rowid <= (SELECT done_rowid FROM ${build}) OR ${row}.rowid > (SELECT end_rowid FROM ${build})`;
 const TAG_ROW = (row: 'new') =>
   `INSERT OR IGNORE INTO genspan_generation_tags (tag, generation_rowid) SELECT value, ${row}.rowid FROM json_each(${row}.tags);`;
 const UNTAG_ROW = (row: 'old') =>
@@ -403,10 +405,14 @@ DROP INDEX IF EXISTS genspan_steps_trace;
  */
 export const SEARCH_INDEX_MERGING = { automerge: 16, crisismerge: 64 } as const;
 
-/** v9: FTS5 keeps these settings in its config table; a file written before keeps its segments as they are. */
-const SCHEMA_V9 = Object.entries(SEARCH_INDEX_MERGING)
-  .map(([setting, value]) => `INSERT INTO genspan_search (genspan_search, rank) VALUES ('${setting}', ${value});`)
-  .join('\n');
+/** Sets an FTS5 table's settings, which it keeps in its config table. */
+const FTS5_SETTINGS = (table: string, settings: Record<string, number>) =>
+  Object.entries(settings)
+    .map(([setting, value]) => `INSERT INTO ${table} (${table}, rank) VALUES ('${setting}', ${value});`)
+    .join('\n');
+
+/** v9: a file written before keeps its segments as they are. */
+const SCHEMA_V9 = FTS5_SETTINGS('genspan_search', SEARCH_INDEX_MERGING);
 
 /**
  * The search index from v10: contentless, with `contentless_delete`, so deleting or changing a row's entry is a
@@ -420,9 +426,7 @@ const SEARCH_INDEX = (name: string) =>
   `CREATE VIRTUAL TABLE ${name} USING fts5(
   search_text, content = '', contentless_delete = 1, tokenize = 'trigram case_sensitive 1', detail = none
 );
-${Object.entries({ ...SEARCH_INDEX_MERGING, usermerge: SEARCH_INDEX_SETTLING.usermerge })
-  .map(([setting, value]) => `INSERT INTO ${name} (${name}, rank) VALUES ('${setting}', ${value});`)
-  .join('\n')}`;
+${FTS5_SETTINGS(name, { ...SEARCH_INDEX_MERGING, usermerge: SEARCH_INDEX_SETTLING.usermerge })}`;
 
 /**
  * Once the v10 build has indexed every stored row, it merges the new index's segments until no level holds two, a
@@ -441,8 +445,7 @@ const SEARCH_INDEX_SETTLING = { usermerge: 2, pagesPerStep: 50, rowsPerStep: 400
  * (rowid up to `end_rowid`, in chunks up to `done_rowid`): as `INDEXED` for the v6 build. The v6 index keeps serving
  * searches meanwhile; `replaced` once the new one has taken its name (`SEARCH_INDEX_REPLACE`).
  */
-const SEARCH_INDEXED = (row: 'new' | 'old') =>
-  `${row}.rowid <= (SELECT done_rowid FROM genspan_search_build) OR ${row}.rowid > (SELECT end_rowid FROM genspan_search_build)`;
+const SEARCH_INDEXED = (row: 'new' | 'old') => BUILT('genspan_search_build', row);
 const SEARCH_ROW = (index: string, row: 'new') => `INSERT INTO ${index} (rowid, search_text) VALUES (${row}.rowid, ${row}.search_text);`;
 /** A rowid the index does not hold (not built yet) deletes nothing. */
 const UNSEARCH_ROW = (index: string, row: 'old') => `DELETE FROM ${index} WHERE rowid = ${row}.rowid;`;
