@@ -32,7 +32,10 @@ export interface PruneCounts {
   threads: number;
 }
 
-/** One batch: what it deleted, and how long its transaction held writers off (SQLite: the write lock, BEGIN to COMMIT). */
+/**
+ * One batch: what it deleted, and how long its transaction held writers off, BEGIN to the end of COMMIT (SQLite: the
+ * write lock; PostgreSQL: the row locks on the batch's traces).
+ */
 export interface PruneBatch extends PruneCounts {
   heldMs: number;
 }

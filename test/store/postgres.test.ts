@@ -13,7 +13,7 @@ import { POSTGRES_SCHEMA_VERSION, PostgresStore } from '../../src/store/postgres
 import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { type PostgresServer, startPostgres, stoppableServer } from '../support/postgres.js';
 import { storeContract } from './contract.js';
-import { chatData, makeRecord, makeStep, manyRecords, measuredRecords, traceThread } from './fixtures.js';
+import { chatData, makeRecord, makeStep, manyRecords, measuredRecords, T0_MS, traceThread } from './fixtures.js';
 
 let server: PostgresServer;
 
@@ -198,6 +198,43 @@ describe('PostgresStore server', () => {
       { value: String(POSTGRES_SCHEMA_VERSION) },
     ]);
     await store.close();
+  });
+
+  it("migrates a schema 8 database: retention's batch is one call of a function, its commit setting kept to its transaction", async () => {
+    const url = await server.createDatabase();
+    const older = new PostgresStore({ connectionString: url });
+    const oldTrace = [makeStep({ trace: 1, span: 1, atMs: 0 }), makeStep({ trace: 1, span: 2, parent: 1, type: 'llm', atMs: 10 })];
+    const youngTrace = [makeStep({ trace: 2, span: 1, atMs: 3_600_000 })];
+    await older.writeWithSpans([makeRecord({ trace: 1, span: 2, atMs: 10 })], new Map(), {
+      steps: [...oldTrace, ...youngTrace],
+      threads: [traceThread(1, 'thread-old')],
+    });
+    await older.close();
+    await query(url, 'DROP FUNCTION genspan_prune_batch');
+    await query(url, `UPDATE genspan_meta SET value = '8' WHERE key = 'schema_version'`);
+
+    const store = new PostgresStore({ connectionString: url });
+    expect(await store.pruneBatch(T0_MS + 60_000, 20)).toMatchObject({ generations: 1, steps: 2, traces: 1, threads: 1 });
+    expect((await store.getTrace(oldTrace[0].traceId))?.steps ?? []).toEqual([]);
+    expect((await store.getTrace(youngTrace[0].traceId))?.steps.map((step) => step.spanId)).toEqual([youngTrace[0].spanId]);
+    expect(await query(url, `SELECT value FROM genspan_meta WHERE key = 'schema_version'`)).toEqual([
+      { value: String(POSTGRES_SCHEMA_VERSION) },
+    ]);
+    await store.close();
+    // Its COMMIT does not wait for the WAL; writes after it on the same connection still do.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // This test cluster runs with it off; as a durable server's session would.
+      await client.query('SET synchronous_commit = on');
+      await client.query('BEGIN');
+      await client.query(`SELECT genspan_prune_batch('{}', 0, '{}', '{}', '{}', 0, '{}')`);
+      expect((await client.query('SHOW synchronous_commit')).rows).toEqual([{ synchronous_commit: 'off' }]);
+      await client.query('COMMIT');
+      expect((await client.query('SHOW synchronous_commit')).rows).toEqual([{ synchronous_commit: 'on' }]);
+    } finally {
+      await client.end();
+    }
   });
 
   it("reads a trace's steps (by its primary key) and a thread's traces, with their roots, by indexes, no sequential scan", async () => {
