@@ -279,12 +279,14 @@ function matchingOnly(filter: ListFilter): ListFilter {
 
 /**
  * Counts the generations the filter matches, stopping at `bound + 1` (column `n`): a count above the bound only
- * says "more than the bound", and never costs more than reading that many matches.
+ * says "more than the bound", and never costs more than reading that many matches. `newestFirst` reads them in the
+ * list's order, through the time index, rather than in the table's.
  */
-export function boundedCountQuery(filter: ListFilter, dialect: FilterDialect, bound: number): SqlQuery {
+export function boundedCountQuery(filter: ListFilter, dialect: FilterDialect, bound: number, newestFirst = false): SqlQuery {
   const matching = matchingQuery(filter, dialect);
   const limit = dialect.placeholder(matching.params.length + 1);
-  return { sql: `SELECT count(*) AS n FROM (${matching.sql} LIMIT ${limit}) AS c`, params: [...matching.params, bound + 1] };
+  const order = newestFirst ? ' ORDER BY start_ms DESC, id DESC' : '';
+  return { sql: `SELECT count(*) AS n FROM (${matching.sql}${order} LIMIT ${limit}) AS c`, params: [...matching.params, bound + 1] };
 }
 
 /** A row for each generation the filter matches (its cursor, sort and limit ignored): what is counted or estimated. */
