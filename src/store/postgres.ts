@@ -1357,7 +1357,8 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
    * Counts up to the bound; past it, the planner's row estimate (at least bound + 1), read from EXPLAIN. A count that
    * scans (a `q` in most rows) reads the newest rows first: pages that writes and the list keep in the buffer cache,
    * where a sequential scan of a large table reads through a small ring of buffers, from the kernel every time. At
-   * 1,000,000 generations a common word's 10,001 matches took 16.6 ms so against 69.1 ms (median; docs/reference-additions.md).
+   * 1,000,000 generations a common word's 10,001 matches took 16.6 ms so against 69.1 ms (median;
+   * docs/reference-additions.md).
    */
   private async boundedCount(filter: ListFilter, bound: number, dialect = postgresDialect): Promise<ListTotal> {
     const query = boundedCountQuery(filter, dialect, bound, dialect === postgresScanDialect);
