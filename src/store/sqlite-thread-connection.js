@@ -47,11 +47,13 @@ export function cachedStatement(db, statements, sql) {
 }
 
 /**
- * Runs `work` in a read transaction whose snapshot is taken (by reading the schema) before it prepares anything.
- * FTS5 reads its own config table while a statement that uses the search index is prepared; outside a transaction
- * that read opens a snapshot of its own, and if another connection changed the schema in between (an index build's
- * steps) it fails with SQLITE_SCHEMA as "vtable constructor failed", which SQLite does not retry. In one snapshot the
- * schema SQLite loads and the config FTS5 reads agree.
+ * Runs `work` in a read transaction whose snapshot is taken (by reading the schema cookie) before it prepares
+ * anything. FTS5 reads its own config table while a statement that uses the search index is prepared; outside a
+ * transaction that read opens a snapshot of its own, and if another connection changed the schema in between (an
+ * index build's steps) it fails with SQLITE_SCHEMA as "vtable constructor failed", which SQLite does not retry. And
+ * SQLite prepares a statement again after a schema change only once: outside a transaction, another change meanwhile
+ * fails it with "database schema has changed". In one snapshot the schema SQLite loads and the config FTS5 reads
+ * agree. `PRAGMA schema_version` takes the snapshot because preparing it reads no schema, which could itself be stale.
  * @template T
  * @param {Database.Database} db
  * @param {Map<string, Statement>} statements the connection's own cache
@@ -61,7 +63,7 @@ export function cachedStatement(db, statements, sql) {
 export function inOneSnapshot(db, statements, work) {
   cachedStatement(db, statements, 'BEGIN').run();
   try {
-    cachedStatement(db, statements, 'SELECT 1 FROM sqlite_schema LIMIT 1').get();
+    cachedStatement(db, statements, 'PRAGMA schema_version').get();
     return work();
   } finally {
     cachedStatement(db, statements, 'COMMIT').run();

@@ -59,6 +59,7 @@ import {
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
 import { NO_PRUNE, orphanBound, type PruneBatch, pruneSql, RECLAIM_PAGES_PER_STEP, type RetentionStore, unclaimed } from './retention.js';
 import { InlineSqliteReader, type SqliteReader, ThreadSqliteReader } from './sqlite-reader.js';
+import { inOneSnapshot } from './sqlite-thread-connection.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
 import {
   batchThreads,
@@ -902,6 +903,8 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   private readonly selectMerged: Database.Statement;
   private readonly selectPrune: Record<keyof ReturnType<typeof pruneSql>, Database.Statement>;
   private readonly selectIndexBuild: Database.Statement;
+  /** The statements that open and end `readBuilds`' snapshot on the store's own connection. */
+  private readonly snapshotStatements = new Map<string, Database.Statement>();
   private readonly exactCountBound: number;
   /** Once the search and tag indexes cover every row, for good; read from the file until then. */
   private indexesReady = false;
@@ -1009,8 +1012,12 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
 
   /** The v6 build's progress, and the v10 build's. */
   private readBuilds(): Omit<SqliteIndexBuild, 'searchIndex'> & { search: SearchIndexBuild } {
-    if (!this.db) throw new StoreClosedError(`SqliteStore ${this.path}`);
-    const row = this.selectIndexBuild.get() as {
+    const db = this.db;
+    if (!db) throw new StoreClosedError(`SqliteStore ${this.path}`);
+    // In a snapshot of its own, as the read threads read: another connection's schema changes (the build's own steps,
+    // from another process) could otherwise fail it.
+    const readBuild = () => this.selectIndexBuild.get();
+    const row = (db.inTransaction ? readBuild() : inOneSnapshot(db, this.snapshotStatements, readBuild)) as {
       done_rowid: number;
       end_rowid: number;
       complete: number;
