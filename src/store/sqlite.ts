@@ -1016,8 +1016,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     if (!db) throw new StoreClosedError(`SqliteStore ${this.path}`);
     // In a snapshot of its own, as the read threads read: another connection's schema changes (the build's own steps,
     // from another process) could otherwise fail it.
-    const readBuild = () => this.selectIndexBuild.get();
-    const row = (db.inTransaction ? readBuild() : inOneSnapshot(db, this.snapshotStatements, readBuild)) as {
+    const row = inOneSnapshot(db, this.snapshotStatements, () => this.selectIndexBuild.get()) as {
       done_rowid: number;
       end_rowid: number;
       complete: number;
