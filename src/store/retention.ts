@@ -33,8 +33,9 @@ export interface PruneCounts {
 }
 
 /**
- * One batch: what it deleted, and how long its transaction held writers off, BEGIN to the end of COMMIT (SQLite: the
- * write lock; PostgreSQL: the row locks on the batch's traces).
+ * One batch: what it deleted, and how long its transaction held writers off, timed where the locks are held (SQLite:
+ * the write lock, BEGIN to the end of COMMIT in the write thread; PostgreSQL: the row locks on the batch's traces, in
+ * the server, to the end of the statement its COMMIT follows).
  */
 export interface PruneBatch extends PruneCounts {
   heldMs: number;

@@ -237,6 +237,41 @@ describe('PostgresStore server', () => {
     }
   });
 
+  it("times a retention batch's hold in the server: a client that reads the reply late does not lengthen it", async () => {
+    const url = await server.createDatabase();
+    const store = new PostgresStore({ connectionString: url });
+    await store.writeWithSpans([makeRecord({ trace: 1, span: 2, atMs: 10 })], new Map(), {
+      steps: [makeStep({ trace: 1, span: 1, atMs: 0 }), makeStep({ trace: 1, span: 2, parent: 1, type: 'llm', atMs: 10 })],
+      threads: [],
+    });
+    // Once the batch's call is sent (pg writes it to the socket at once), this process stalls as a garbage collection
+    // would, while the server runs the batch and answers.
+    const STALL_MS = 150;
+    const stalled = new WeakSet<pg.PoolClient>();
+    const pool = (store as unknown as { pool: pg.Pool }).pool;
+    pool.on('acquire', (client) => {
+      if (stalled.has(client)) return;
+      stalled.add(client);
+      const send = client.query.bind(client) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
+      Object.assign(client, {
+        query: (text: string, values?: unknown[]) => {
+          const reply = send(text, values);
+          const deletes = text.includes('genspan_prune_batch') && Array.isArray(values?.[0]) && values[0].length > 0;
+          const until = performance.now() + (deletes ? STALL_MS : 0);
+          while (performance.now() < until);
+          return reply;
+        },
+      });
+    });
+    const started = performance.now();
+    const batch = await store.pruneBatch(T0_MS + 60_000, 20);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(STALL_MS);
+    expect(batch).toMatchObject({ generations: 1, steps: 2, traces: 1 });
+    expect(batch.heldMs).toBeGreaterThan(0);
+    expect(batch.heldMs).toBeLessThan(STALL_MS / 2);
+    await store.close();
+  });
+
   it("reads a trace's steps (by its primary key) and a thread's traces, with their roots, by indexes, no sequential scan", async () => {
     const url = await server.createDatabase();
     const store = new PostgresStore({ connectionString: url });
