@@ -153,6 +153,17 @@ export function retentionContract(create: () => Promise<PlaygroundStore>): void 
       expect((await store.list()).items).toEqual([]);
     });
 
+    it('deletes more bare generations than a batch looks at (the oldest 200), batch after batch, and keeps young ones', async () => {
+      const store = await create();
+      const bare = Array.from({ length: 450 }, (_, index) => makeRecord({ trace: 1000 + index, span: 1, atMs: index * 1000 }));
+      const young = makeRecord({ trace: 2000, span: 1, atMs: 2 * HOUR });
+      await store.write([...bare, young]);
+      const report = await runRetention(store, { retainMs: HOUR }, T0_MS + 2 * HOUR);
+      expect(report).toMatchObject({ complete: true, generations: 450, traces: 0 });
+      expect(report.batches).toBe(Math.ceil(450 / RETENTION_BATCH_ROWS));
+      expect((await store.list({ limit: 10 })).items.map((item) => item.id)).toEqual([young.id]);
+    });
+
     it('a run stops at its time limit, incomplete, and the next goes on from there', async () => {
       const store = await create();
       for (let trace = 1; trace <= 3; trace++) await writeTrace(store, trace, trace * 1000);
