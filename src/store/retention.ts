@@ -186,7 +186,7 @@ export interface PruneSql {
  * tuples: 20–38 ms in 166 of a run's 1,429 calls at 1,000,000 generations. Generations of a trace too young to go yet
  * can fill the window: orphans behind them wait for that trace to go.
  */
-const ORPHAN_SCAN = RETENTION_BATCH_ROWS * 10;
+export const ORPHAN_SCAN_ROWS = RETENTION_BATCH_ROWS * 10;
 
 /**
  * The selections, given how the store writes the parameters `before` (ms), `rows` and `before` in ns. The deletes
@@ -203,10 +203,11 @@ export function pruneSql(before: string, rows: string, beforeNs: string): PruneS
       running AS (SELECT trace_id, thread_id, start_ms, sum(steps) OVER (ORDER BY start_ms, trace_id) - steps AS earlier FROM sized)
       SELECT trace_id, thread_id, start_ms FROM running WHERE earlier < ${rows} ORDER BY start_ms, trace_id`,
     orphanGenerations: `SELECT g.trace_id, g.span_id FROM (SELECT trace_id, span_id, start_ms, id FROM genspan_generations
-        WHERE start_ms < ${before} ORDER BY start_ms, id LIMIT ${ORPHAN_SCAN}) g
+        WHERE start_ms < ${before} ORDER BY start_ms, id LIMIT ${ORPHAN_SCAN_ROWS}) g
       WHERE NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = g.trace_id)
       ORDER BY g.start_ms, g.id LIMIT ${rows}`,
-    orphanLogs: `SELECT l.seq FROM (SELECT seq, trace_id, span_id, time_unix_nano FROM genspan_logs ORDER BY seq LIMIT ${ORPHAN_SCAN}) l
+    orphanLogs: `SELECT l.seq FROM (SELECT seq, trace_id, span_id, time_unix_nano FROM genspan_logs
+        ORDER BY seq LIMIT ${ORPHAN_SCAN_ROWS}) l
       WHERE l.time_unix_nano < ${beforeNs} AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = l.trace_id)
         AND NOT EXISTS (SELECT 1 FROM genspan_generations g WHERE g.trace_id = l.trace_id AND g.span_id = l.span_id)
       ORDER BY l.seq LIMIT ${rows}`,

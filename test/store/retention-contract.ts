@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { StepRecord } from '../../src/generation/step-record.js';
 import { spanKeyString } from '../../src/ingest/contract.js';
-import { NO_TIME_BOUND_MS, type PruneBatch, RETENTION_BATCH_ROWS, runRetention } from '../../src/store/retention.js';
+import { NO_TIME_BOUND_MS, ORPHAN_SCAN_ROWS, type PruneBatch, RETENTION_BATCH_ROWS, runRetention } from '../../src/store/retention.js';
 import type { PlaygroundStore } from '../../src/store/types.js';
 import { chatData, logRecord, makeRecord, makeStep, normalizedSpan, spanIdOf, T0_MS, traceIdOf, traceThread } from './fixtures.js';
 
@@ -153,14 +153,15 @@ export function retentionContract(create: () => Promise<PlaygroundStore>): void 
       expect((await store.list()).items).toEqual([]);
     });
 
-    it('deletes more bare generations than a batch looks at (the oldest 200), batch after batch, and keeps young ones', async () => {
+    it('deletes more bare generations than a batch looks at, batch after batch, and keeps young ones', async () => {
       const store = await create();
-      const bare = Array.from({ length: 450 }, (_, index) => makeRecord({ trace: 1000 + index, span: 1, atMs: index * 1000 }));
-      const young = makeRecord({ trace: 2000, span: 1, atMs: 2 * HOUR });
+      const count = ORPHAN_SCAN_ROWS * 2 + RETENTION_BATCH_ROWS / 2;
+      const bare = Array.from({ length: count }, (_, index) => makeRecord({ trace: 1000 + index, span: 1, atMs: index * 1000 }));
+      const young = makeRecord({ trace: 1000 + count, span: 1, atMs: 2 * HOUR });
       await store.write([...bare, young]);
       const report = await runRetention(store, { retainMs: HOUR }, T0_MS + 2 * HOUR);
-      expect(report).toMatchObject({ complete: true, generations: 450, traces: 0 });
-      expect(report.batches).toBe(Math.ceil(450 / RETENTION_BATCH_ROWS));
+      expect(report).toMatchObject({ complete: true, generations: count, traces: 0 });
+      expect(report.batches).toBe(Math.ceil(count / RETENTION_BATCH_ROWS));
       expect((await store.list({ limit: 10 })).items.map((item) => item.id)).toEqual([young.id]);
     });
 
