@@ -285,7 +285,7 @@ function matchingOnly(filter: ListFilter): ListFilter {
 export function boundedCountQuery(filter: ListFilter, dialect: FilterDialect, bound: number, newestFirst = false): SqlQuery {
   const matching = matchingQuery(filter, dialect);
   const limit = dialect.placeholder(matching.params.length + 1);
-  const order = newestFirst ? ' ORDER BY start_ms DESC, id DESC' : '';
+  const order = newestFirst ? ` ORDER BY ${NEWEST_FIRST}` : '';
   return { sql: `SELECT count(*) AS n FROM (${matching.sql}${order} LIMIT ${limit}) AS c`, params: [...matching.params, bound + 1] };
 }
 

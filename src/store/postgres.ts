@@ -305,40 +305,32 @@ $$;
  * their first trace left; generations without a trace by span (`span_trace_ids`, `span_ids`) started before
  * `bound_ms`, with their kept spans and log records; log records without a span (`log_seqs`).
  */
-const PRUNE_STATEMENTS = [
-  'DELETE FROM genspan_generations WHERE trace_id = ANY(trace_ids) AND start_ms < before_ms',
-  'DELETE FROM genspan_steps WHERE trace_id = ANY(trace_ids) AND start_ms < before_ms',
-  `DELETE FROM genspan_spans WHERE trace_id = ANY(trace_ids) AND ${unclaimed('genspan_spans')}`,
-  `DELETE FROM genspan_logs WHERE trace_id = ANY(trace_ids) AND ${unclaimed('genspan_logs')}`,
-  `DELETE FROM genspan_traces WHERE trace_id = ANY(trace_ids)
+const PRUNE_STATEMENTS = {
+  generations: 'DELETE FROM genspan_generations WHERE trace_id = ANY(trace_ids) AND start_ms < before_ms',
+  steps: 'DELETE FROM genspan_steps WHERE trace_id = ANY(trace_ids) AND start_ms < before_ms',
+  spans: `DELETE FROM genspan_spans WHERE trace_id = ANY(trace_ids) AND ${unclaimed('genspan_spans')}`,
+  logs: `DELETE FROM genspan_logs WHERE trace_id = ANY(trace_ids) AND ${unclaimed('genspan_logs')}`,
+  traces: `DELETE FROM genspan_traces WHERE trace_id = ANY(trace_ids)
      AND NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = genspan_traces.trace_id)`,
-  `DELETE FROM genspan_threads WHERE id = ANY(thread_ids)
+  threads: `DELETE FROM genspan_threads WHERE id = ANY(thread_ids)
      AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`,
-  `UPDATE genspan_threads h SET start_ms = t.start_ms
+  threadStarts: `UPDATE genspan_threads h SET start_ms = t.start_ms
      FROM (SELECT thread_id, min(start_ms) AS start_ms FROM genspan_traces WHERE thread_id = ANY(thread_ids) GROUP BY thread_id) t
      WHERE h.id = t.thread_id`,
-  `DELETE FROM genspan_generations g USING UNNEST(span_trace_ids, span_ids) AS k(trace_id, span_id)
+  generationsBySpan: `DELETE FROM genspan_generations g USING UNNEST(span_trace_ids, span_ids) AS k(trace_id, span_id)
      WHERE g.trace_id = k.trace_id AND g.span_id = k.span_id AND g.start_ms < bound_ms`,
-  `DELETE FROM genspan_spans USING UNNEST(span_trace_ids, span_ids) AS k(trace_id, span_id)
+  spansBySpan: `DELETE FROM genspan_spans USING UNNEST(span_trace_ids, span_ids) AS k(trace_id, span_id)
      WHERE genspan_spans.trace_id = k.trace_id AND genspan_spans.span_id = k.span_id AND ${unclaimed('genspan_spans')}`,
-  `DELETE FROM genspan_logs USING UNNEST(span_trace_ids, span_ids) AS k(trace_id, span_id)
+  logsBySpan: `DELETE FROM genspan_logs USING UNNEST(span_trace_ids, span_ids) AS k(trace_id, span_id)
      WHERE genspan_logs.trace_id = k.trace_id AND genspan_logs.span_id = k.span_id AND ${unclaimed('genspan_logs')}`,
-  `DELETE FROM genspan_logs WHERE seq = ANY(log_seqs) AND ${unclaimed('genspan_logs')}
+  orphanLogs: `DELETE FROM genspan_logs WHERE seq = ANY(log_seqs) AND ${unclaimed('genspan_logs')}
      AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)`,
-] as const;
-/** Where each count is in what `genspan_prune_batch` returns (rows changed per statement of `PRUNE_STATEMENTS`). */
-const PRUNED = {
-  generations: 0,
-  steps: 1,
-  spans: 2,
-  logs: 3,
-  traces: 4,
-  threads: 5,
-  generationsBySpan: 7,
-  spansBySpan: 8,
-  logsBySpan: 9,
-  orphanLogs: 10,
 } as const;
+/** Where each count is in what `genspan_prune_batch` returns: its statement's place in `PRUNE_STATEMENTS`. */
+const PRUNED = Object.fromEntries(Object.keys(PRUNE_STATEMENTS).map((name, at) => [name, at])) as Record<
+  keyof typeof PRUNE_STATEMENTS,
+  number
+>;
 
 /**
  * v9: retention's batch is one call of a function, so one statement and one round trip instead of thirteen (BEGIN,
@@ -357,7 +349,9 @@ DECLARE
   counts bigint[] := '{}';
 BEGIN
   PERFORM set_config('synchronous_commit', 'off', true);
-${PRUNE_STATEMENTS.map((statement) => `  ${statement};\n  GET DIAGNOSTICS changed = ROW_COUNT;\n  counts := counts || changed;`).join('\n')}
+${Object.values(PRUNE_STATEMENTS)
+  .map((statement) => `  ${statement};\n  GET DIAGNOSTICS changed = ROW_COUNT;\n  counts := counts || changed;`)
+  .join('\n')}
   RETURN counts;
 END
 $prune$;
@@ -963,8 +957,11 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     return this.scope ?? this.pool;
   }
 
-  /** `work` on one pooled connection, which goes back to the pool unless it broke. */
-  private async connection<T>(work: (client: pg.PoolClient, lost: () => boolean) => Promise<T>): Promise<T> {
+  /**
+   * `work` on one pooled connection, which goes back to the pool unless it broke. `work` is given how to tell whether
+   * a failure broke the connection (nothing more can be sent on it).
+   */
+  private async connection<T>(work: (client: pg.PoolClient, broke: (error: unknown) => boolean) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     // A server that ends the connection between queries emits the error here (no query is running to fail with
     // it), which would otherwise be thrown into the application; the next query reports it.
@@ -973,11 +970,12 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       lost = true;
     };
     client.on('error', onLost);
+    const broke = (error: unknown) => lost || isConnectionError(error);
     let broken = false;
     try {
-      return await work(client, () => lost);
+      return await work(client, broke);
     } catch (error) {
-      broken = lost || isConnectionError(error);
+      broken = broke(error);
       throw error;
     } finally {
       client.removeListener('error', onLost);
@@ -987,14 +985,14 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     if (this.scope) return work(this.scope);
-    return this.connection(async (client, lost) => {
+    return this.connection(async (client, broke) => {
       try {
         await client.query('BEGIN');
         const result = await work(client);
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        if (!lost() && !isConnectionError(error)) await client.query('ROLLBACK').catch(() => undefined);
+        if (!broke(error)) await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
     });
