@@ -1564,10 +1564,10 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   async sizePruned(): Promise<void> {}
 
   /**
-   * Files created with incremental auto-vacuum give their free pages back, a few MB per transaction; older files keep
-   * them for new rows (the file stops growing but does not shrink) until `vacuum()`.
+   * Files created with incremental auto-vacuum give their free pages back, `RECLAIM_PAGES_PER_STEP` per transaction;
+   * older files keep them for new rows (the file stops growing but does not shrink) until `vacuum()`.
    */
-  async reclaimSpace(): Promise<number> {
+  async reclaimSpace(held?: (ms: number) => void): Promise<number> {
     const pages = () =>
       this.run((db) => ({
         incremental: db.pragma('auto_vacuum', { simple: true }) === 2,
@@ -1580,7 +1580,10 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     let now = before;
     while (now.free > 0) {
       const step = Math.min(now.free, RECLAIM_PAGES_PER_STEP);
-      await this.transaction(Array.from({ length: step }, (): SqliteWriteOp => [PRUNE.reclaimPage, []]));
+      await this.transaction(
+        Array.from({ length: step }, (): SqliteWriteOp => [PRUNE.reclaimPage, []]),
+        held,
+      );
       const next = await pages();
       if (next.free >= now.free) break;
       now = next;

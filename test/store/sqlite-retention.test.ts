@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GenerationRecord } from '../../src/generation/record.js';
 import type { StepRecord } from '../../src/generation/step-record.js';
-import { RETENTION_BATCH_ROWS, runRetention } from '../../src/store/retention.js';
+import { RECLAIM_PAGES_PER_STEP, RETENTION_BATCH_ROWS, runRetention } from '../../src/store/retention.js';
 import { SQLITE_APPLICATION_ID, SqliteStore } from '../../src/store/sqlite.js';
 import { chatData, makeRecord, makeStep, T0_MS, walIndex } from './fixtures.js';
 
@@ -59,9 +59,29 @@ describe('SqliteStore retention and space', () => {
     const report = await runRetention(store, { retainMs: HOUR }, T0_MS + 400 * 60_000);
     expect(report.generations).toBeGreaterThanOrEqual(339);
     expect(report.reclaimedBytes).toBeGreaterThan(full / 2);
+    expect(report.longestReclaimMs).toBeGreaterThan(0);
     expect((await store.list({ limit: 100 })).items).toHaveLength(61);
     await store.close();
     expect(closedSize(path)).toBeLessThan(full / 3);
+  });
+
+  it("gives the space back in steps of RECLAIM_PAGES_PER_STEP pages, and tells each step's hold on writers", async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path });
+    await fill(store);
+    while ((await store.pruneBatch(T0_MS + 340 * 60_000, RETENTION_BATCH_ROWS)).traces > 0);
+    const db = new Database(path, { readonly: true });
+    const free = db.pragma('freelist_count', { simple: true }) as number;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.close();
+    expect(free).toBeGreaterThan(RECLAIM_PAGES_PER_STEP * 2);
+    const holds: number[] = [];
+    const bytes = await store.reclaimSpace((ms) => holds.push(ms));
+    // One transaction per step, each told as it commits, so a step never holds writers off for the whole file.
+    expect(holds).toHaveLength(Math.ceil(free / RECLAIM_PAGES_PER_STEP));
+    expect(holds.every((ms) => ms > 0)).toBe(true);
+    expect(bytes).toBeGreaterThanOrEqual(free * pageSize);
+    await store.close();
   });
 
   it('an older file without auto-vacuum keeps its size until vacuum(), which also switches it to incremental', async () => {
@@ -80,6 +100,7 @@ describe('SqliteStore retention and space', () => {
     const report = await runRetention(store, { retainMs: HOUR }, T0_MS + 400 * 60_000);
     expect(report.generations).toBeGreaterThanOrEqual(339);
     expect(report.reclaimedBytes).toBe(0);
+    expect(report.longestReclaimMs).toBe(0);
     // Its free pages are reused by new rows, and no longer count toward --max-size.
     expect(await store.generationsOverSize(full / 2)).toBe(0);
     await store.close();
