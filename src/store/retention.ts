@@ -18,8 +18,9 @@ export const RETENTION_RUN_LIMIT_MS = RETENTION_INTERVAL_MS / 2;
 /**
  * Free pages an SQLite file gives back per transaction (512 KB of 4 KB pages). Each step holds the write lock as a
  * retention batch does: giving back 90 MB after deleting 10,000 of 1,000,000 generations, steps of 128 pages held
- * writers 2.0 ms on average (6.2 ms at the longest), against 15.7 ms (19.6 ms) for the 1,024 pages taken before
- * 2026-12-04, for 0.46 s against 0.38 s in all (docs/reference-additions.md).
+ * writers 2.0 ms on average (6.2 ms at the longest outside the benchmark, 14.9 ms once in it), against 15.7 ms
+ * (19.6 ms) for the 1,024 pages taken before 2026-12-04, for 0.46 s against 0.38 s in all
+ * (docs/reference-additions.md).
  */
 export const RECLAIM_PAGES_PER_STEP = 128;
 /** Rounds of measuring and deleting a run does for `--max-size`. */
