@@ -130,7 +130,7 @@ async function writeThroughput(stores: WriteSides): Promise<boolean> {
     `  write, ${generations.toLocaleString('en')} generations with their steps in batches of ${WRITE_BATCH.toLocaleString('en')}, ` +
       `turns taken batch by batch: into the large store ${rate.large.toFixed(0)}/s, into an empty store ${rate.empty.toFixed(0)}/s, ` +
       `ratio ${ratio.toFixed(2)} ${meets ? 'meets' : 'MISSES'} the ${WRITE_TARGET} target (batch by batch: median ` +
-      `${quantile(batchRatios, 0.5).toFixed(2)}, ${batchRatios[0].toFixed(2)}–${batchRatios[batchRatios.length - 1].toFixed(2)})`,
+      `${quantile(batchRatios, 0.5).toFixed(2)}, ${batchRatios[0].toFixed(2)}–${(batchRatios.at(-1) ?? 0).toFixed(2)})`,
   );
   return meets;
 }

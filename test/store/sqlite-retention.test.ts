@@ -35,10 +35,11 @@ function closedSize(path: string): number {
   return statSync(path).size;
 }
 
-function autoVacuum(path: string): number {
+/** A numeric pragma of the file as another connection sees it (`auto_vacuum`, `freelist_count`, `page_size`). */
+function filePragma(path: string, name: string): number {
   const db = new Database(path, { readonly: true });
   try {
-    return db.pragma('auto_vacuum', { simple: true }) as number;
+    return db.pragma(name, { simple: true }) as number;
   } finally {
     db.close();
   }
@@ -50,7 +51,7 @@ describe('SqliteStore retention and space', () => {
     let store = new SqliteStore({ path });
     await fill(store);
     await store.close();
-    expect(autoVacuum(path)).toBe(2);
+    expect(filePragma(path, 'auto_vacuum')).toBe(2);
     const full = closedSize(path);
     expect(full).toBeGreaterThan(2_000_000);
 
@@ -70,10 +71,8 @@ describe('SqliteStore retention and space', () => {
     const store = new SqliteStore({ path });
     await fill(store);
     while ((await store.pruneBatch(T0_MS + 340 * 60_000, RETENTION_BATCH_ROWS)).traces > 0);
-    const db = new Database(path, { readonly: true });
-    const free = db.pragma('freelist_count', { simple: true }) as number;
-    const pageSize = db.pragma('page_size', { simple: true }) as number;
-    db.close();
+    const free = filePragma(path, 'freelist_count');
+    const pageSize = filePragma(path, 'page_size');
     expect(free).toBeGreaterThan(RECLAIM_PAGES_PER_STEP * 2);
     const holds: number[] = [];
     const bytes = await store.reclaimSpace((ms) => holds.push(ms));
@@ -93,7 +92,7 @@ describe('SqliteStore retention and space', () => {
     let store = new SqliteStore({ path });
     await fill(store);
     await store.close();
-    expect(autoVacuum(path)).toBe(0);
+    expect(filePragma(path, 'auto_vacuum')).toBe(0);
     const full = closedSize(path);
 
     store = new SqliteStore({ path });
@@ -109,7 +108,7 @@ describe('SqliteStore retention and space', () => {
     store = new SqliteStore({ path });
     await store.vacuum();
     await store.close();
-    expect(autoVacuum(path)).toBe(2);
+    expect(filePragma(path, 'auto_vacuum')).toBe(2);
     expect(closedSize(path)).toBeLessThan(full / 3);
     // The search index holds the generations' rowids, which SQLite documents VACUUM "may change" for a table without
     // an INTEGER PRIMARY KEY: the rows kept (rowids 340 to 400, the first 339 deleted) are still found by their text.
