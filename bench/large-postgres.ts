@@ -2,19 +2,17 @@
  * The large store in PostgreSQL (issue 13): the same traces bench/large-store.ts writes into SQLite, written through
  * `PostgresStore.writeWithSpans`, into a cluster kept in `.bench-cache/` (its data directory, started with pg_ctl by
  * the benchmark and stopped after it) and reused while its manifest matches; one cached at an older schema is migrated by
- * the store.
+ * the store, the migration timed while a writer writes a trace every `MIGRATION_WRITE_EVERY_MS` (each write timed,
+ * its traces deleted again afterwards).
  *
- * The rows are written at schema 5's indexes (the trigram and lower() indexes of v6 dropped, the exact ones back, the
- * store's index build held off by its advisory lock), the schema version set back to 5; then the store is opened
- * again, which migrates it as it migrates any schema-5 database: CREATE INDEX CONCURRENTLY of the v6 indexes, while
- * a writer writes a trace every `MIGRATION_WRITE_EVERY_MS`, each write timed (its traces deleted again afterwards).
- * So the load measures the write path without the trigram index, and the migration's figures come with the build.
+ * The rows are written at the current schema, every index live, into the day partitions their start times fall in
+ * (30 days, ~33,000 generations a day): the store a server that took them as they came would hold.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { INDEX_BUILD_LOCK_KEY, POSTGRES_SCHEMA_VERSION, PostgresStore } from '../src/store/postgres.js';
+import { POSTGRES_SCHEMA_VERSION, PostgresStore } from '../src/store/postgres.js';
 import { type PostgresServer, startPostgres } from '../test/support/postgres.js';
 import {
   LARGE_STORE_DEFAULT_GENERATIONS,
@@ -30,9 +28,10 @@ import {
 
 /**
  * Bumped whenever what this builder writes changes (with large-store.ts's own version). 2: schema 8 stores search
- * text with lz4, which rows written before keep out of (a cluster of version 1 holds pglz rows).
+ * text with lz4, which rows written before keep out of (a cluster of version 1 holds pglz rows). 3: the rows are
+ * written at the current schema (10: day partitions), not at schema 5's indexes and then migrated.
  */
-const BUILDER_VERSION = 2;
+const BUILDER_VERSION = 3;
 const DATABASE = 'genspan_large';
 /**
  * Server settings of the benchmark's cluster: memory for building a GIN index over 2.5 GB of text (the default 64 MB
@@ -45,10 +44,11 @@ interface Manifest {
   schema: number;
   generations: number;
   seed: number;
-  /** Writing the rows through the store (at schema 5's indexes). */
+  /** Writing the rows through the store. */
   loadSeconds: number;
   loadCpuSeconds: number;
-  migration: LargeStoreMigration;
+  /** Measured when a cached store of an older schema was migrated; none for a store built at the current one. */
+  migration?: LargeStoreMigration;
 }
 
 export interface LargePostgres extends Manifest {
@@ -61,18 +61,6 @@ export interface LargePostgres extends Manifest {
   /** The database's size. */
   bytes: number;
 }
-
-const V6_INDEXES = [
-  'genspan_generations_search',
-  'genspan_generations_service_ci',
-  'genspan_generations_model_ci',
-  'genspan_generations_provider_ci',
-];
-const V5_INDEXES = [
-  'CREATE INDEX genspan_generations_service ON genspan_generations (service_name, start_ms, id)',
-  'CREATE INDEX genspan_generations_model ON genspan_generations (model, start_ms, id)',
-  'CREATE INDEX genspan_generations_provider ON genspan_generations (provider, start_ms, id)',
-];
 
 export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -109,40 +97,30 @@ export async function vacuumPostgres(url: string): Promise<void> {
   await withClient(url, (client) => client.query('VACUUM (ANALYZE)'));
 }
 
-/** Opens the schema-5 database with the current store, which migrates it, timed by `timeMigration`. */
-async function migrate(url: string, log: (line: string) => void): Promise<LargeStoreMigration> {
-  log(`  migrating from schema 5 to ${POSTGRES_SCHEMA_VERSION}, a write every ${MIGRATION_WRITE_EVERY_MS} ms`);
+/** Opens the database of schema `fromSchema` with the current store, which migrates it, timed by `timeMigration`. */
+async function migrate(url: string, fromSchema: number, log: (line: string) => void): Promise<LargeStoreMigration> {
+  log(`  migrating from schema ${fromSchema} to ${POSTGRES_SCHEMA_VERSION}, a write every ${MIGRATION_WRITE_EVERY_MS} ms`);
   const { traceIds, ...timing } = await timeMigration(
     async () => {
       const store = new PostgresStore({ connectionString: url });
       await store.ready();
       return store;
     },
-    async (_store, seconds, writes) => `${seconds.toFixed(0)} s: building the indexes, ${writes} writes meanwhile`,
+    async (_store, seconds, writes) => `${seconds.toFixed(0)} s: migrating, ${writes} writes meanwhile`,
     log,
   );
   await deletePostgresTraces(url, traceIds);
   // buildCpuSeconds is this process's CPU only: the index build runs in the PostgreSQL server.
-  return { fromSchema: 5, toSchema: POSTGRES_SCHEMA_VERSION, ...timing };
+  return { fromSchema, toSchema: POSTGRES_SCHEMA_VERSION, ...timing };
 }
 
 async function build(server: PostgresServer, generations: number, seed: number, log: (line: string) => void): Promise<Manifest> {
   await withClient(server.url, (client) => client.query(`CREATE DATABASE ${DATABASE}`));
-  const url = databaseUrl(server);
-  const fresh = new PostgresStore({ connectionString: url });
-  await fresh.indexesBuilt();
-  await fresh.close();
-  log(`  writing ${generations.toLocaleString('en')} generations through PostgresStore at schema 5's indexes`);
+  const store = new PostgresStore({ connectionString: databaseUrl(server) });
+  await store.indexesBuilt();
+  log(`  writing ${generations.toLocaleString('en')} generations through PostgresStore`);
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
-  // The store builds missing v6 indexes whenever it opens, unless another session holds the build's advisory lock:
-  // held here while the rows go in, so they are written at schema 5's indexes; the migration below builds them.
-  const lock = new pg.Client({ connectionString: url });
-  await lock.connect();
-  await lock.query('SELECT pg_advisory_lock($1)', [INDEX_BUILD_LOCK_KEY]);
-  for (const name of V6_INDEXES) await lock.query(`DROP INDEX ${name}`);
-  for (const statement of V5_INDEXES) await lock.query(statement);
-  const store = new PostgresStore({ connectionString: url });
   let nextReport = 0;
   try {
     await writeTraces(store, storeTraces(seed, generations), (written) => {
@@ -154,12 +132,17 @@ async function build(server: PostgresServer, generations: number, seed: number, 
     await writeTraces(store, probeTraces(seed));
   } finally {
     await store.close();
-    await lock.query(`UPDATE genspan_meta SET value = '5' WHERE key = 'schema_version'`);
-    await lock.end();
   }
   const loadSeconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuAtStart);
-  return { builder: BUILDER_VERSION, schema: 5, generations, seed, loadSeconds, loadCpuSeconds: (cpu.user + cpu.system) / 1e6 } as Manifest;
+  return {
+    builder: BUILDER_VERSION,
+    schema: POSTGRES_SCHEMA_VERSION,
+    generations,
+    seed,
+    loadSeconds,
+    loadCpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 /**
@@ -192,18 +175,14 @@ export async function largePostgres(
   try {
     const url = databaseUrl(server);
     if (!matches) {
-      const loaded = await build(server, generations, seed, log);
-      const migration = await migrate(url, log);
-      manifest = { ...loaded, schema: POSTGRES_SCHEMA_VERSION, migration };
+      manifest = await build(server, generations, seed, log);
       await vacuumPostgres(url);
       writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
       built = true;
     } else if (manifest && manifest.schema < POSTGRES_SCHEMA_VERSION) {
-      // Cached at an older schema: the rows are the same, so the store migrates it as it would any database.
-      const store = new PostgresStore({ connectionString: url });
-      await store.indexesBuilt();
-      await store.close();
-      manifest = { ...manifest, schema: POSTGRES_SCHEMA_VERSION };
+      // Cached at an older schema: the rows are the same, so the store migrates it as it would any database, timed.
+      const migration = await migrate(url, manifest.schema, log);
+      manifest = { ...manifest, schema: POSTGRES_SCHEMA_VERSION, migration };
       writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     }
     const bytes = await withClient(url, async (client) => {

@@ -3,8 +3,8 @@
  * record, a word in none, a common word), a rare-tag filter, facets and the count, each beside the same query as
  * schema 5 ran it (a scan) on the same file, as a ratio, against a 50 ms target; write throughput into the large store
  * against an empty one, batch by batch in turns; retention (the oldest traces deleted batch by batch, each batch's hold
- * on writers timed); and the migration from schema 5, measured once when the cached store was migrated (kept in its
- * manifest).
+ * on writers timed); and the migration of a cached store of an older schema, measured once when it was migrated (kept
+ * in its manifest).
  *
  * Like bench/large.bench.ts it uses the large store only when cached; `GENSPAN_BENCH_LARGE=1` builds it when missing,
  * or migrates a cached store of an older schema (the migration figures are taken then). `GENSPAN_BENCH_LARGE_STORES`
@@ -176,10 +176,11 @@ async function retention(store: RetentionStore, generations: number): Promise<bo
   const reclaimMeets = report.longestReclaimMs < RETENTION_HELD_TARGET_MS;
   const reclaimed =
     report.reclaimedBytes > 0
-      ? `${(report.reclaimedBytes / 1e6).toFixed(0)} MB given back in ${reclaimSeconds.toFixed(1)} s, a step of ` +
-        `${RECLAIM_PAGES_PER_STEP} pages holding writers off ${report.longestReclaimMs.toFixed(1)} ms at the longest, ` +
+      ? `${(report.reclaimedBytes / 1e6).toFixed(0)} MB given back in ${reclaimSeconds.toFixed(1)} s, a step ` +
+        `(${store instanceof SqliteStore ? `${RECLAIM_PAGES_PER_STEP} pages` : 'an emptied partition dropped'}) holding writers off ` +
+        `${report.longestReclaimMs.toFixed(1)} ms at the longest, ` +
         `${reclaimMeets ? 'meets' : 'MISSES'} the ${RETENTION_HELD_TARGET_MS} ms target`
-      : 'no space given back (PostgreSQL: autovacuum)';
+      : 'no space given back (PostgreSQL: autovacuum, no week partition emptied)';
   console.log(
     `  retention: the oldest ${report.generations.toLocaleString('en')} generations (${report.traces.toLocaleString('en')} ` +
       `traces, ${report.steps.toLocaleString('en')} steps) deleted in ${report.batches} batches of up to ${RETENTION_BATCH_ROWS} ` +
@@ -262,9 +263,16 @@ async function copyForWrites(path: string, folder: string): Promise<string> {
 }
 
 async function postgresSection(large: LargePostgres): Promise<boolean> {
+  const partitions = await withClient(large.url, async (client) => {
+    const found = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'genspan_generations'::regclass`,
+    );
+    return found.rows[0].n;
+  });
   console.log(
-    `PostgreSQL: ${large.generations.toLocaleString('en')} generations (+ probes), ${(large.bytes / 1e9).toFixed(2)} GB, ` +
-      `${large.built ? 'loaded now' : 'cached; loaded'} through PostgresStore at schema 5's indexes in ${large.loadSeconds.toFixed(0)} s ` +
+    `PostgreSQL: ${large.generations.toLocaleString('en')} generations (+ probes) in ${partitions} partitions, ` +
+      `${(large.bytes / 1e9).toFixed(2)} GB, ` +
+      `${large.built ? 'loaded now' : 'cached; loaded'} through PostgresStore in ${large.loadSeconds.toFixed(0)} s ` +
       `(${(large.generations / large.loadSeconds).toFixed(0)}/s); server settings ${LARGE_POSTGRES_SETTINGS.join(' ')}; ` +
       `machine load ${loadavg()[0].toFixed(1)}`,
   );

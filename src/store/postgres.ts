@@ -60,9 +60,26 @@ import {
   type ListRow,
   RECORD_COLUMNS,
   type RecordColumns,
+  startMillis,
   toRow,
 } from './generation-row.js';
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
+import {
+  CUTOVER,
+  ENDED_PARTITIONS,
+  LEGACY_BOUND,
+  LEGACY_PARTITIONS,
+  MISSING_TABLES,
+  openPartitions,
+  PARTITION_DROP_LOCK_TIMEOUT_MS,
+  PARTITION_KEYS,
+  PARTITION_LOCK_KEY,
+  PARTITIONED_TABLES,
+  PARTITIONS_FROM_KEY,
+  partitionNames,
+  partitionTables,
+  partitionWeeks,
+} from './postgres-partitions.js';
 import { NO_PRUNE, orphanBound, type PruneBatch, pruneSql, type RetentionStore, unclaimed } from './retention.js';
 import {
   batchThreads,
@@ -123,8 +140,12 @@ const POOL_DEFAULTS = {
   keepAliveInitialDelayMillis: 10_000,
 } satisfies pg.PoolConfig;
 
-/** The schema this code writes (row `schema_version` of `genspan_meta`). */
-export const POSTGRES_SCHEMA_VERSION = 9;
+/**
+ * The schema this code writes (row `schema_version` of `genspan_meta`). 10 is 9's tables with generations and steps
+ * partitioned by week (postgres-partitions.ts): a new database is created so, a stored one is brought from 9 to 10 by
+ * `partitionStored` after the concurrent index builds; until then the code reads and writes it as it is.
+ */
+export const POSTGRES_SCHEMA_VERSION = 10;
 /** Serialises schema setup across genspan processes starting at once ("genspan" in ASCII). */
 const MIGRATION_LOCK_KEY = '29113321772917102';
 /** Seeds the hash of trace ids into advisory lock keys, keeping them apart from other applications' keys. */
@@ -357,8 +378,10 @@ END
 $prune$;
 `;
 
-/** Migration i takes the schema from version i to i + 1. */
+/** Migration i takes the schema from version i to i + 1; the last, to 10, is `partitionTables`. */
 const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6, SCHEMA_V7, SCHEMA_V8, SCHEMA_V9];
+/** The last schema with one table each for generations and steps. */
+const UNPARTITIONED_SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * A number of a generation row's wire JSON, NULL when it is absent or not a number (a library caller's record may hold
@@ -434,10 +457,15 @@ FROM UNNEST(${GENERATION_COLUMNS.map((column, index) => `$${index + 1}::${COLUMN
 export const POSTGRES_INSERT_GENERATIONS = `${GENERATIONS_FROM_ARRAYS}
 ON CONFLICT DO NOTHING`;
 
-/** A generation's span whose step says it was merged into another generation: its record is not listed again. */
+/**
+ * A generation's span whose step says it was merged into another generation: its record is not listed again. The
+ * step is looked up with its start time, the generation's (both are the span's): the partition key, so one partition
+ * is probed rather than every week's.
+ */
 const INSERT_GENERATIONS_UNLESS_MERGED = `${GENERATIONS_FROM_ARRAYS}
 WHERE NOT EXISTS (
-  SELECT 1 FROM genspan_steps AS s WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id AND s.merged_generation IS NOT NULL
+  SELECT 1 FROM genspan_steps AS s
+  WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id AND s.start_ms = u.start_ms AND s.merged_generation IS NOT NULL
 )
 ON CONFLICT DO NOTHING`;
 
@@ -479,14 +507,18 @@ ON CONFLICT (id) DO UPDATE SET name = coalesce(genspan_threads.name, excluded.na
   user_id = coalesce(genspan_threads.user_id, excluded.user_id), start_ms = LEAST(genspan_threads.start_ms, excluded.start_ms),
   end_ms = GREATEST(genspan_threads.end_ms, excluded.end_ms)`;
 
+/**
+ * The merged records' steps, found by their span and its start time (the record's: the partition key, so each row
+ * probes one partition).
+ */
 const MERGE_STEPS = `UPDATE genspan_steps AS s SET merged_generation = u.record, generation_id = u.owner
-FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS u(trace_id, span_id, record, owner)
-WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id`;
+FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(trace_id, span_id, record, owner, start_ms)
+WHERE s.trace_id = u.trace_id AND s.span_id = u.span_id AND s.start_ms = u.start_ms`;
 
 /** Only once its step holds the record, so a merge never loses one. */
 const DELETE_MERGED = `DELETE FROM genspan_generations AS g USING genspan_steps AS s
-WHERE s.trace_id = g.trace_id AND s.span_id = g.span_id AND s.merged_generation IS NOT NULL
-  AND (g.trace_id, g.span_id) IN (SELECT * FROM UNNEST($1::text[], $2::text[]))`;
+WHERE s.trace_id = g.trace_id AND s.span_id = g.span_id AND s.start_ms = g.start_ms AND s.merged_generation IS NOT NULL
+  AND (g.trace_id, g.span_id, g.start_ms) IN (SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[]))`;
 
 const SELECT_STEP_LINKS = `SELECT trace_id, span_id, parent_span_id, type, generation_id FROM genspan_steps
 WHERE trace_id = ANY($1::text[])`;
@@ -501,14 +533,15 @@ SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`
 const INSERT_LOGS = `INSERT INTO genspan_logs (key, trace_id, span_id, time_unix_nano, record)
 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) ON CONFLICT DO NOTHING`;
 
+/** Stored records changed (a log join, a merge's owner), each found by its span and start time (the partition key). */
 const UPDATE_GENERATIONS = `UPDATE genspan_generations AS g
 SET generation = u.generation, source = u.source, warnings = u.warnings, model = u.model, provider = u.provider,
     tags = u.tags::jsonb, search_text = u.search_text, cost = u.cost, cost_total = u.cost_total,
     is_error = (g.status_code = ${StatusCode.ERROR} OR u.generation_error)
 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[],
-    $11::text[], $12::double precision[])
-  AS u(trace_id, span_id, generation, source, warnings, model, provider, tags, search_text, generation_error, cost, cost_total)
-WHERE g.trace_id = u.trace_id AND g.span_id = u.span_id`;
+    $11::text[], $12::double precision[], $13::bigint[])
+  AS u(trace_id, span_id, generation, source, warnings, model, provider, tags, search_text, generation_error, cost, cost_total, start_ms)
+WHERE g.trace_id = u.trace_id AND g.span_id = u.span_id AND g.start_ms = u.start_ms`;
 
 const SELECT_LOGS = `SELECT l.trace_id, l.span_id, l.record FROM genspan_logs AS l
 JOIN UNNEST($1::text[], $2::text[]) AS k(trace_id, span_id) ON l.trace_id = k.trace_id AND l.span_id = k.span_id
@@ -538,8 +571,9 @@ const GENSPAN_TABLES = [
   'genspan_traces',
   'genspan_threads',
 ];
-const TABLES_SIZE = `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c
-  WHERE c.relname = ANY($1::text[]) AND c.relkind = 'r' AND c.relnamespace = to_regnamespace(current_schema())::oid`;
+/** A partitioned table holds nothing itself: its size is its partitions' (pg_partition_tree gives a plain table alone). */
+const TABLES_SIZE = `SELECT coalesce(sum(pg_total_relation_size(p.relid)), 0)::bigint AS bytes FROM pg_class c, pg_partition_tree(c.oid) p
+  WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND c.relnamespace = to_regnamespace(current_schema())::oid`;
 /** `genspan_meta`'s row holding the tables' size after the last deletion for size. */
 const PRUNED_SIZE_KEY = 'retention_size_after_prune';
 /** The transaction's advisory locks on its traces, in key order (the sorted subquery's rows are locked in turn). */
@@ -658,7 +692,7 @@ function updateColumns(records: readonly GenerationRecord[]): unknown[][] {
   const latest = new Map<string, GenerationRecord>();
   for (const record of records)
     latest.set(spanKeyString({ traceId: record.traceId.toLowerCase(), spanId: record.spanId.toLowerCase() }), record);
-  const columns: unknown[][] = Array.from({ length: 12 }, () => []);
+  const columns: unknown[][] = Array.from({ length: 13 }, () => []);
   for (const record of latest.values()) {
     const facets = generationFacets(storedRecord(record));
     const values = [
@@ -674,6 +708,7 @@ function updateColumns(records: readonly GenerationRecord[]): unknown[][] {
       facets.generationError,
       facets.cost,
       facets.cost_total,
+      startMillis(record),
     ];
     for (const [index, value] of values.entries()) columns[index].push(value);
   }
@@ -742,12 +777,25 @@ const RECORD_REJECTION_SQLSTATE_CLASSES = new Set(['22', '23', '54']);
  */
 const UNWRITABLE_SQLSTATE_CLASSES = new Set(['42']);
 const UNWRITABLE_SQLSTATES = new Set(['XX001', 'XX002']);
+/** lock_timeout passed waiting for a lock. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') return code;
   const inner = (error as { errors?: unknown[] } | null)?.errors;
   return Array.isArray(inner) && inner.length > 0 ? errorCode(inner[0]) : undefined;
+}
+
+/**
+ * A row with no partition to go to: one past a stored table's bound while its database is being partitioned
+ * (`partitionStored`), or of a week whose emptied partition retention dropped between the write's lookup and its
+ * insert. The next try finds the partition; the records are not at fault.
+ */
+function isPartitionMiss(error: unknown): boolean {
+  const { constraint, message } = error as { constraint?: unknown; message?: unknown };
+  if (typeof constraint === 'string' && PARTITIONED_TABLES.some((table) => constraint === LEGACY_BOUND(table))) return true;
+  return typeof message === 'string' && message.startsWith('no partition of relation');
 }
 
 function isQueryTimeout(error: unknown): boolean {
@@ -771,6 +819,12 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   /** `host:port` (or socket folder:port) of the server, for messages; never includes credentials. */
   readonly target: string;
   private readonly pool: pg.Pool;
+  /**
+   * The one connection partitions are opened on (connected when first needed): in a transaction of their own,
+   * committed at once, never in a view's, so every other write of this process sees a partition as soon as it is
+   * counted open, and no view holds the partition lock while it goes on with its own work.
+   */
+  private readonly partitionPool: pg.Pool;
   private readonly password: string | undefined;
   private readonly queryTimeoutMillis: number | undefined;
   private initialization: Promise<void> | undefined;
@@ -781,6 +835,11 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   private readonly exactCountBound: number;
   /** In a view made by `exclusive`: its transaction's connection, which every ingest call of the view runs on. */
   private scope: pg.PoolClient | undefined;
+  /**
+   * Where the week partitions start, once the database is partitioned (it never goes back; read until then), and the
+   * weeks this process found or made a partition for. An object, so the views `exclusive` makes share it.
+   */
+  private readonly partitioning: { fromMs: number | undefined; open: Set<number> } = { fromMs: undefined, open: new Set() };
   /** The pool's connections that have called `genspan_prune_batch` once (see `pruneOn`). */
   private readonly prunePrepared = new WeakSet<pg.PoolClient>();
 
@@ -804,6 +863,8 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     this.pool = new pg.Pool(config);
     // An idle client whose server went away emits here; the pool drops it, and the next query reports the outage.
     this.pool.on('error', () => {});
+    this.partitionPool = new pg.Pool({ ...config, max: 1 });
+    this.partitionPool.on('error', () => {});
   }
 
   /** Connects and creates or migrates the schema; every method does this first, so calling it is optional. */
@@ -844,16 +905,10 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       try {
         for (const index of SEARCH_INDEXES) {
           if (this.closed) return;
-          const found = await client.query<{ valid: boolean }>(
-            'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)',
-            [index.name],
-          );
-          if (found.rows[0]?.valid) continue;
-          // An interrupted concurrent build leaves an invalid index behind: it is dropped and built again.
-          if (found.rows.length > 0) await build(`DROP INDEX CONCURRENTLY IF EXISTS ${index.name}`);
-          await build(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON genspan_generations ${index.definition}`);
+          await PostgresStore.buildIndex(client, build, index.name, `ON genspan_generations ${index.definition}`);
         }
         for (const name of REPLACED_INDEXES) await build(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+        if (!this.closed) await this.partitionStored(client, build);
       } finally {
         this.indexBuilder = undefined;
         await client.query('SELECT pg_advisory_unlock($1)', [INDEX_BUILD_LOCK_KEY]);
@@ -867,6 +922,70 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     }
   }
 
+  /**
+   * Builds index `name` (`definition`: what follows its name) concurrently unless it is there and valid. An interrupted
+   * concurrent build leaves an invalid index behind: it is dropped and built again.
+   */
+  private static async buildIndex(
+    client: pg.PoolClient,
+    build: (text: string) => Promise<unknown>,
+    name: string,
+    definition: string,
+    unique = false,
+  ): Promise<void> {
+    const found = await client.query<{ valid: boolean }>('SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)', [
+      name,
+    ]);
+    if (found.rows[0]?.valid) return;
+    if (found.rows.length > 0) await build(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+    await build(`CREATE ${unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${name} ${definition}`);
+  }
+
+  /**
+   * Takes a stored database of schema 9 to 10 (postgres-partitions.ts) without holding writers off for longer than
+   * renaming tables takes: the partition keys are built concurrently, then each table's check that it holds nothing
+   * from the cutover on is added unchecked and validated while writes go on, and only then, in one short transaction,
+   * the tables become the first partitions of partitioned ones, their indexes attached rather than built.
+   */
+  private async partitionStored(client: pg.PoolClient, build: (text: string) => Promise<unknown>): Promise<void> {
+    if ((await PostgresStore.schemaVersion(client)) !== UNPARTITIONED_SCHEMA_VERSION) return;
+    for (const key of PARTITION_KEYS) await PostgresStore.buildIndex(client, build, key.name, `ON ${key.table} ${key.columns}`, true);
+    const cutover = Number((await client.query<{ cutover: string }>(CUTOVER)).rows[0].cutover);
+    for (const table of PARTITIONED_TABLES) {
+      await build(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${LEGACY_BOUND(table)}`);
+      await build(`ALTER TABLE ${table} ADD CONSTRAINT ${LEGACY_BOUND(table)} CHECK (start_ms < ${cutover}) NOT VALID`);
+      await build(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${LEGACY_BOUND(table)}`);
+    }
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      const partitioning = (await PostgresStore.schemaVersion(client)) === UNPARTITIONED_SCHEMA_VERSION;
+      if (partitioning) {
+        await partitionTables(client, cutover);
+        await PostgresStore.setPartitioned(client, cutover);
+      }
+      await client.query('COMMIT');
+      if (partitioning) this.analyzePartitioned();
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private static async schemaVersion(client: pg.ClientBase): Promise<number> {
+    const found = await client.query<{ value: string }>(`SELECT value FROM genspan_meta WHERE key = 'schema_version'`);
+    return found.rows.length > 0 ? Number(found.rows[0].value) : 0;
+  }
+
+  /** Records schema 10, its week partitions starting at `fromMs` (minus infinity: a database partitioned from the start). */
+  private static async setPartitioned(client: pg.ClientBase, fromMs: number): Promise<void> {
+    await client.query(
+      `INSERT INTO genspan_meta (key, value) VALUES ($1, $2), ('schema_version', $3)
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [PARTITIONS_FROM_KEY, String(fromMs), String(POSTGRES_SCHEMA_VERSION)],
+    );
+  }
+
   /** Resolves once this process's build of the v6 indexes is over (or it found another process building them). */
   async indexesBuilt(): Promise<void> {
     await this.ready();
@@ -877,15 +996,15 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     await this.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
       await client.query('CREATE TABLE IF NOT EXISTS genspan_meta (key text PRIMARY KEY, value text NOT NULL)');
-      const found = await client.query<{ value: string }>(`SELECT value FROM genspan_meta WHERE key = 'schema_version'`);
-      const version = found.rows.length > 0 ? Number(found.rows[0].value) : 0;
+      const version = await PostgresStore.schemaVersion(client);
       if (!Number.isInteger(version) || version > POSTGRES_SCHEMA_VERSION) {
+        const found = await client.query<{ value: string }>(`SELECT value FROM genspan_meta WHERE key = 'schema_version'`);
         throw new IncompatibleDatabaseError(
           `The PostgreSQL database at ${this.target} holds genspan schema ${found.rows[0]?.value}; ` +
             `this version reads up to ${POSTGRES_SCHEMA_VERSION}.`,
         );
       }
-      for (let step = version; step < POSTGRES_SCHEMA_VERSION; step += 1) {
+      for (let step = version; step < UNPARTITIONED_SCHEMA_VERSION; step += 1) {
         try {
           await client.query(MIGRATIONS[step]);
         } catch (error) {
@@ -893,15 +1012,20 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
           throw error;
         }
       }
-      // A new database has no rows: its indexes are built at once, in the migration, and the background build has nothing to do.
+      // A new database has no rows: its indexes are built at once, in the migration, and it is partitioned from the
+      // start; the background build has nothing to do. A stored one is partitioned by that build (`partitionStored`).
       if (version === 0) {
         for (const index of SEARCH_INDEXES) await client.query(`CREATE INDEX ${index.name} ON genspan_generations ${index.definition}`);
         for (const name of REPLACED_INDEXES) await client.query(`DROP INDEX ${name}`);
+        for (const key of PARTITION_KEYS) await client.query(`CREATE UNIQUE INDEX ${key.name} ON ${key.table} ${key.columns}`);
+        await partitionTables(client, null);
+        await PostgresStore.setPartitioned(client, Number.NEGATIVE_INFINITY);
+      } else if (version < UNPARTITIONED_SCHEMA_VERSION) {
+        await client.query(
+          `INSERT INTO genspan_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+          [String(UNPARTITIONED_SCHEMA_VERSION)],
+        );
       }
-      await client.query(
-        `INSERT INTO genspan_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-        [String(POSTGRES_SCHEMA_VERSION)],
-      );
     });
   }
 
@@ -943,6 +1067,9 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       return new StoreError(`PostgreSQL at ${this.target} refused the connection: ${message}`, { cause: error });
     if (TRANSIENT_SQLSTATE_CLASSES.has(sqlClass) || TRANSIENT_SQLSTATES.has(code)) {
       return new StoreUnavailableError(`PostgreSQL at ${this.target} cannot write right now: ${detail}`, { cause: error });
+    }
+    if (code === '23514' && isPartitionMiss(error)) {
+      return new StoreUnavailableError(`PostgreSQL at ${this.target} has no partition for the records yet: ${detail}`, { cause: error });
     }
     if (RECORD_REJECTION_SQLSTATE_CLASSES.has(sqlClass))
       return new RecordsRejectedError(`PostgreSQL at ${this.target} rejected the records: ${detail}`, { cause: error });
@@ -1026,45 +1153,121 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
   }
 
   writeWithSpans(given: Iterable<GenerationRecord>, spans: ReadonlyMap<string, NormalizedSpan>, steps?: StepBatch): Promise<WriteResult> {
-    return this.run(async () => {
-      // The rows go to the server as column arrays, so the records are all built first.
+    return this.run(() => {
+      // Built first, inside the promise (the ingest yields them as it translates, and may fail doing so).
       const records = Array.isArray(given) ? (given as readonly GenerationRecord[]) : [...given];
-      // The ingest fills the step batch while it yields the records: it is complete only now.
-      const stepRows = steps ? steps.steps.map(toStepRow) : [];
-      const threads = steps ? batchThreads(steps.threads) : [];
-      if (records.length === 0 && stepRows.length === 0 && threads.length === 0) return { inserted: 0, duplicates: 0 };
-      const kept = { traceIds: [] as string[], spanIds: [] as string[], spans: [] as string[] };
-      for (const record of records) {
-        const span = spans.get(spanKeyString(record));
-        if (!span) continue;
-        kept.traceIds.push(toPostgresText(record.traceId.toLowerCase()));
-        kept.spanIds.push(toPostgresText(record.spanId.toLowerCase()));
-        kept.spans.push(encodeSpan(span));
+      return this.writeRows(records, spans, steps).catch((error: unknown) => {
+        if (!isPartitionMiss(error)) throw error;
+        // A partition this process knew of is gone (retention dropped it emptied), or the stored tables are: what is
+        // known is read again, and the write tried once more unless it is part of a view's transaction, which failed.
+        this.partitioning.fromMs = undefined;
+        this.partitioning.open.clear();
+        if (this.scope) throw error;
+        return this.writeRows(records, spans, steps);
+      });
+    });
+  }
+
+  /** `records` all built first: the rows go to the server as column arrays. */
+  private async writeRows(
+    records: readonly GenerationRecord[],
+    spans: ReadonlyMap<string, NormalizedSpan>,
+    steps?: StepBatch,
+  ): Promise<WriteResult> {
+    // The ingest fills the step batch while it yields the records: it is complete only now.
+    const stepRows = steps ? steps.steps.map(toStepRow) : [];
+    const threads = steps ? batchThreads(steps.threads) : [];
+    if (records.length === 0 && stepRows.length === 0 && threads.length === 0) return { inserted: 0, duplicates: 0 };
+    const kept = { traceIds: [] as string[], spanIds: [] as string[], spans: [] as string[] };
+    for (const record of records) {
+      const span = spans.get(spanKeyString(record));
+      if (!span) continue;
+      kept.traceIds.push(toPostgresText(record.traceId.toLowerCase()));
+      kept.spanIds.push(toPostgresText(record.spanId.toLowerCase()));
+      kept.spans.push(encodeSpan(span));
+    }
+    const opened = await this.openPartitions(records, stepRows);
+    let inserted: number;
+    if (records.length <= ROWS_PER_STATEMENT && kept.spans.length === 0 && stepRows.length === 0 && threads.length === 0) {
+      // One statement is one transaction already.
+      inserted = await this.insertGenerations(this.db, records);
+    } else {
+      inserted = await this.transaction(async (client) => {
+        const count = await this.insertGenerations(client, records);
+        if (kept.spans.length > 0) await client.query(INSERT_SPANS, [kept.traceIds, kept.spanIds, kept.spans]);
+        await PostgresStore.writeSteps(client, stepRows);
+        if (threads.length > 0) {
+          const traceIds = threads.map((thread) => toPostgresText(thread.traceId));
+          const threadIds = threads.map((thread) => toPostgresText(thread.threadId));
+          await client.query(SET_TRACE_THREADS, [traceIds, threadIds]);
+          await client.query(UPSERT_THREADS, [
+            traceIds,
+            threadIds,
+            threads.map((thread) => toNullablePostgresText(thread.threadName)),
+            threads.map((thread) => toNullablePostgresText(thread.userId)),
+          ]);
+        }
+        return count;
+      });
+    }
+    // Once the new week holds the write's rows (a table analyzed empty gets no statistics).
+    if (opened) this.analyzePartitioned();
+    return { inserted, duplicates: records.length - inserted };
+  }
+
+  /**
+   * Opens the week partitions a write's rows need that are not there yet, in a short transaction of its own on
+   * `partitionPool` (in a view's too). Weeks this process knows to have theirs cost no query; a write that finds one gone (its
+   * partition emptied and dropped by retention, or rolled back with the view's transaction) clears what is known and
+   * is tried again (`writeWithSpans`). A database not partitioned yet (schema 9, its partitioning under way) needs none.
+   * Resolves whether it opened any.
+   */
+  private async openPartitions(records: readonly GenerationRecord[], steps: readonly StepRow[]): Promise<boolean> {
+    if (this.partitioning.fromMs === undefined) {
+      const found = await this.db.query<{ value: string }>(
+        `SELECT value FROM genspan_meta WHERE key = $1 AND (SELECT value FROM genspan_meta WHERE key = 'schema_version') = $2`,
+        [PARTITIONS_FROM_KEY, String(POSTGRES_SCHEMA_VERSION)],
+      );
+      if (found.rows.length === 0) return false;
+      this.partitioning.fromMs = Number(found.rows[0].value);
+    }
+    const startMs: number[] = steps.map((step) => step.start_ms);
+    for (const record of records) {
+      // A record whose start time cannot be read is refused by the insert, with its own message.
+      const ms = Date.parse(record.startTime);
+      if (!Number.isNaN(ms)) startMs.push(ms);
+    }
+    const { open } = this.partitioning;
+    const weeks = partitionWeeks(startMs, this.partitioning.fromMs).filter((week) => !open.has(week));
+    if (weeks.length === 0) return false;
+    const missing = await this.db.query(MISSING_TABLES, [partitionNames(weeks)]);
+    if (missing.rows.length > 0) {
+      const client = await this.partitionPool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        await openPartitions(client, weeks);
+        await client.query('COMMIT');
+      } catch (error) {
+        broken = isConnectionError(error);
+        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release(broken);
       }
-      let inserted: number;
-      if (records.length <= ROWS_PER_STATEMENT && kept.spans.length === 0 && stepRows.length === 0 && threads.length === 0) {
-        // One statement is one transaction already.
-        inserted = await this.insertGenerations(this.db, records);
-      } else {
-        inserted = await this.transaction(async (client) => {
-          const count = await this.insertGenerations(client, records);
-          if (kept.spans.length > 0) await client.query(INSERT_SPANS, [kept.traceIds, kept.spanIds, kept.spans]);
-          await PostgresStore.writeSteps(client, stepRows);
-          if (threads.length > 0) {
-            const traceIds = threads.map((thread) => toPostgresText(thread.traceId));
-            const threadIds = threads.map((thread) => toPostgresText(thread.threadId));
-            await client.query(SET_TRACE_THREADS, [traceIds, threadIds]);
-            await client.query(UPSERT_THREADS, [
-              traceIds,
-              threadIds,
-              threads.map((thread) => toNullablePostgresText(thread.threadName)),
-              threads.map((thread) => toNullablePostgresText(thread.userId)),
-            ]);
-          }
-          return count;
-        });
-      }
-      return { inserted, duplicates: records.length - inserted };
+    }
+    for (const week of weeks) open.add(week);
+    return missing.rows.length > 0;
+  }
+
+  /**
+   * Autovacuum analyzes partitions but never a partitioned table itself, whose statistics the planner reads for a
+   * query over all partitions (PostgreSQL's documentation, Routine Vacuuming): they are gathered in the background
+   * after each write that opened a week, and after the stored tables are partitioned.
+   */
+  private analyzePartitioned(): void {
+    this.pool.query(`ANALYZE ${PARTITIONED_TABLES.join(', ')}`).catch((error: unknown) => {
+      if (!this.closed) report('warn', `genspan: analyzing on PostgreSQL at ${this.target} failed: ${this.scrub(errorMessage(error))}`);
     });
   }
 
@@ -1105,21 +1308,28 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     return this.run(async () => {
       if (merges.length === 0) return;
       // One change per merged span: the last given wins, as it would applied one by one.
-      const merged = new Map<string, [string, string, string, string]>();
+      const merged = new Map<string, [string, string, string, string, number]>();
       for (const { owner, merged: records } of merges) {
         for (const record of records) {
           const traceId = toPostgresText(record.traceId.toLowerCase());
           const spanId = toPostgresText(record.spanId.toLowerCase());
-          merged.set(spanKeyString({ traceId, spanId }), [traceId, spanId, mergedGenerationJson(record), toPostgresText(owner.id)]);
+          const row: [string, string, string, string, number] = [
+            traceId,
+            spanId,
+            mergedGenerationJson(record),
+            toPostgresText(owner.id),
+            startMillis(record),
+          ];
+          merged.set(spanKeyString({ traceId, spanId }), row);
         }
       }
       const rows = [...merged.values()];
-      const columns = [0, 1, 2, 3].map((index) => rows.map((row) => row[index]));
+      const columns = [0, 1, 2, 3, 4].map((index) => rows.map((row) => row[index]));
       await this.transaction(async (client) => {
         await client.query(UPDATE_GENERATIONS, updateColumns(merges.map((merge) => merge.owner)));
         if (rows.length === 0) return;
         await client.query(MERGE_STEPS, columns);
-        await client.query(DELETE_MERGED, [columns[0], columns[1]]);
+        await client.query(DELETE_MERGED, [columns[0], columns[1], columns[4]]);
       });
     });
   }
@@ -1249,9 +1459,52 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     });
   }
 
-  /** PostgreSQL's autovacuum makes deleted rows' space reusable; none is returned to the file system here. */
-  async reclaimSpace(): Promise<number> {
-    return 0;
+  /**
+   * Drops the week partitions retention emptied (autovacuum makes other deleted rows' space reusable, not returned):
+   * each in its own transaction under the partition lock, once it holds no row, its hold on the parent reported to
+   * `held`. A drop that cannot have the parent within `PARTITION_DROP_LOCK_TIMEOUT_MS` is left to the next run.
+   */
+  async reclaimSpace(held?: (ms: number) => void): Promise<number> {
+    return this.run(async () => {
+      let bytes = 0;
+      const ended = (await this.pool.query<{ name: string; bytes: string }>(ENDED_PARTITIONS, [PARTITIONED_TABLES])).rows;
+      // The stored tables go together, once all that are left ended: where week partitions start is one setting for both.
+      const isLegacy = (partition: { name: string }) => LEGACY_PARTITIONS.includes(partition.name);
+      const left = (await this.pool.query(MISSING_TABLES, [LEGACY_PARTITIONS])).rows.length;
+      const legacy = ended.filter(isLegacy);
+      const groups = ended.filter((partition) => !isLegacy(partition)).map((partition) => [partition]);
+      if (legacy.length === LEGACY_PARTITIONS.length - left) groups.push(legacy);
+      for (const group of groups.filter((partitions) => partitions.length > 0)) {
+        let dropStarted: number | undefined;
+        try {
+          await this.transaction(async (client) => {
+            await client.query(`SET LOCAL lock_timeout = ${PARTITION_DROP_LOCK_TIMEOUT_MS}`);
+            await client.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK_KEY]);
+            // Locked first, so no row can land in a partition between its check and its drop.
+            for (const { name } of group) await client.query(`LOCK TABLE ${name} IN ACCESS EXCLUSIVE MODE`);
+            for (const { name } of group) if ((await client.query(`SELECT 1 FROM ${name} LIMIT 1`)).rows.length > 0) return;
+            dropStarted = performance.now();
+            for (const { name } of group) await client.query(`DROP TABLE ${name}`);
+            // Without the stored tables, rows of any week go to their own partition.
+            if (group === legacy)
+              await client.query('UPDATE genspan_meta SET value = $2 WHERE key = $1', [
+                PARTITIONS_FROM_KEY,
+                String(Number.NEGATIVE_INFINITY),
+              ]);
+          });
+        } catch (error) {
+          if (errorCode(error) !== LOCK_NOT_AVAILABLE) throw error;
+          const names = group.map((partition) => partition.name).join(', ');
+          report('info', `genspan: ${names} on PostgreSQL at ${this.target} left for the next retention run (the table was busy)`);
+          continue;
+        }
+        if (dropStarted === undefined) continue;
+        held?.(performance.now() - dropStarted);
+        this.partitioning.open.clear();
+        for (const partition of group) bytes += Number(partition.bytes);
+      }
+      return bytes;
+    });
   }
 
   /** A plain VACUUM (not FULL: writers go on); the space it frees is reused, not returned. */
@@ -1611,6 +1864,6 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     // A long build is cancelled rather than waited for: it leaves an invalid index, which the next start builds again.
     if (this.indexBuilder !== undefined) await this.pool.query('SELECT pg_cancel_backend($1)', [this.indexBuilder]).catch(() => undefined);
     await this.indexBuilding;
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.partitionPool.end()]);
   }
 }
