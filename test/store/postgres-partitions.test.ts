@@ -205,6 +205,10 @@ describe('PostgresStore week partitions', () => {
       [partitionName('genspan_generations', weekOf(cutover)), 1],
       ['genspan_generations_legacy', 31 + written.length],
     ]);
+    // Retention's function plans its statements once, generically (a migrated database gets it as a new one does).
+    expect(await query(url, `SELECT proconfig FROM pg_proc WHERE proname = 'genspan_prune_batch'`)).toEqual([
+      { proconfig: ['plan_cache_mode=force_generic_plan'] },
+    ]);
     // The stored tables' indexes are the parent's, attached, not built again: one of each name.
     expect(
       await query(url, `SELECT indexname FROM pg_indexes WHERE tablename = 'genspan_generations_legacy' AND indexname LIKE '%search%'`),
