@@ -1100,8 +1100,11 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
    * `work` on one pooled connection, which goes back to the pool unless it broke. `work` is given how to tell whether
    * a failure broke the connection (nothing more can be sent on it).
    */
-  private async connection<T>(work: (client: pg.PoolClient, broke: (error: unknown) => boolean) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+  private async connection<T>(
+    work: (client: pg.PoolClient, broke: (error: unknown) => boolean) => Promise<T>,
+    pool = this.pool,
+  ): Promise<T> {
+    const client = await pool.connect();
     // A server that ends the connection between queries emits the error here (no query is running to fail with
     // it), which would otherwise be thrown into the application; the next query reports it.
     let lost = false;
@@ -1122,8 +1125,9 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     }
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    if (this.scope) return work(this.scope);
+  /** `work` in a transaction: the view's, in `exclusive`, else one of its own on `pool` (given: always its own). */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>, pool?: pg.Pool): Promise<T> {
+    if (this.scope && !pool) return work(this.scope);
     return this.connection(async (client, broke) => {
       try {
         await client.query('BEGIN');
@@ -1134,7 +1138,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
         if (!broke(error)) await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
-    });
+    }, pool);
   }
 
   private async run<T>(operation: () => Promise<T>): Promise<T> {
@@ -1253,21 +1257,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     const weeks = partitionWeeks(startMs, this.partitioning.fromMs).filter((week) => !open.has(week));
     if (weeks.length === 0) return false;
     const missing = await this.db.query(MISSING_TABLES, [partitionNames(weeks)]);
-    if (missing.rows.length > 0) {
-      const client = await this.partitionPool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        await openPartitions(client, weeks);
-        await client.query('COMMIT');
-      } catch (error) {
-        broken = isConnectionError(error);
-        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    }
+    if (missing.rows.length > 0) await this.transaction((client) => openPartitions(client, weeks), this.partitionPool);
     for (const week of weeks) open.add(week);
     return missing.rows.length > 0;
   }
