@@ -1,0 +1,200 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { inPartition, partitionOf } from '../../src/store/sqlite-partitions.js';
+import { storeContract } from './contract.js';
+import { makeRecord, makeStep, manyRecords, T0_MS, traceIdOf, traceThread } from './fixtures.js';
+import { toSchema5 } from './sqlite-schemas.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-partitions-'));
+let fileCounter = 0;
+const freshPath = () => join(folder, `partitions-${++fileCounter}.db`);
+
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+/** A clock the test moves, as the benchmark's builder replays dated rows. */
+function testClock(startMs: number): { now: () => number; set(ms: number): void } {
+  let ms = startMs;
+  return {
+    now: () => ms,
+    set(next: number) {
+      ms = next;
+    },
+  };
+}
+
+/** What a file holds, read as another connection sees it. */
+function inspect<T>(path: string, read: (db: Database.Database) => T): T {
+  const db = new Database(path, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+const catalogOf = (path: string) =>
+  inspect(
+    path,
+    (db) => db.prepare('SELECT id, from_ms AS fromMs FROM genspan_partitions ORDER BY from_ms').all() as { id: number; fromMs: number }[],
+  );
+
+/** The start offsets (ms after T0) of the rows of `table` in partition `id`. */
+function startsIn(path: string, table: string, id: number): number[] {
+  return inspect(path, (db) =>
+    (db.prepare(`SELECT start_ms FROM ${inPartition(table, id)} ORDER BY start_ms`).all() as { start_ms: number }[]).map(
+      (row) => row.start_ms - T0_MS,
+    ),
+  );
+}
+
+describe('SQLite time partitions: names and routing', () => {
+  it('renames every partitioned table and what is named after it, and leaves the rest as written', () => {
+    const sql = `INSERT INTO genspan_generation_tags SELECT * FROM genspan_generations g JOIN genspan_search s
+      ON s.rowid = g.rowid JOIN genspan_steps_start x JOIN genspan_traces t JOIN genspan_threads h JOIN genspan_search_build b
+      JOIN genspan_logs l JOIN genspan_spans p`;
+    expect(inPartition(sql, 0)).toBe(sql);
+    expect(inPartition(sql, 3)).toBe(`INSERT INTO genspan_generation_tags_p3 SELECT * FROM genspan_generations_p3 g JOIN genspan_search_p3 s
+      ON s.rowid = g.rowid JOIN genspan_steps_p3_start x JOIN genspan_traces_p3 t JOIN genspan_threads h JOIN genspan_search_build b
+      JOIN genspan_logs l JOIN genspan_spans p`);
+  });
+
+  it('routes a time to the last partition starting at or before it', () => {
+    const catalog = [
+      { id: 0, fromMs: Number.MIN_SAFE_INTEGER },
+      { id: 1, fromMs: 100 },
+      { id: 2, fromMs: 200 },
+    ];
+    expect([-5, 99, 100, 150, 200, 10_000].map((ms) => partitionOf(catalog, ms))).toEqual([0, 0, 1, 1, 2, 2]);
+  });
+});
+
+describe('SqliteStore: writes into time partitions', () => {
+  it('opens the next partition at the clock once the newest holds its rows, and routes each row by its start', async () => {
+    const path = freshPath();
+    const clock = testClock(T0_MS + 1_000);
+    const store = new SqliteStore({ path, partitionRows: 3, clock: clock.now });
+    try {
+      await store.write(manyRecords(3, 1, (i) => i * 10));
+      expect(catalogOf(path)).toEqual([{ id: 0, fromMs: Number.MIN_SAFE_INTEGER }]);
+
+      // The newest holds 3 generations: the next write opens partition 1 at the clock (T0 + 1 s).
+      await store.write([makeRecord({ span: 10, atMs: 500 }), makeRecord({ span: 11, atMs: 1_500 })]);
+      expect(catalogOf(path)).toEqual([
+        { id: 0, fromMs: Number.MIN_SAFE_INTEGER },
+        { id: 1, fromMs: T0_MS + 1_000 },
+      ]);
+      expect(startsIn(path, 'genspan_generations', 0)).toEqual([0, 10, 20, 500]);
+      expect(startsIn(path, 'genspan_generations', 1)).toEqual([1_500]);
+
+      // A copy of a stored span goes where the first went, and is a duplicate there.
+      expect(await store.write([makeRecord({ span: 10, atMs: 500 }), makeRecord({ span: 11, atMs: 1_500 })])).toEqual({
+        inserted: 0,
+        duplicates: 2,
+      });
+      // Partition 1 holds 1 generation: nothing opens, whatever the clock says.
+      clock.set(T0_MS + 5_000);
+      await store.write([makeRecord({ span: 12, atMs: 6_000 })]);
+      expect(catalogOf(path)).toHaveLength(2);
+      expect(startsIn(path, 'genspan_generations', 1)).toEqual([1_500, 6_000]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("moves the newest partition's rows dated after the clock into the new one, with their steps, traces and index entries", async () => {
+    const path = freshPath();
+    const clock = testClock(T0_MS + 1_000);
+    const store = new SqliteStore({ path, partitionRows: 2, clock: clock.now });
+    try {
+      // A sender whose clock runs ahead wrote a trace dated T0 + 9 s before the partition opened.
+      const ahead = makeRecord({ trace: 7, span: 70, atMs: 9_000 });
+      await store.write([makeRecord({ span: 1, atMs: 0 }), ahead], {
+        steps: [makeStep({ trace: 7, span: 70, atMs: 9_000, type: 'llm' }), makeStep({ trace: 1, span: 1, atMs: 0, type: 'llm' })],
+        threads: [],
+      });
+      await store.write([makeRecord({ span: 2, atMs: 100 })]);
+      expect(catalogOf(path).map((partition) => partition.id)).toEqual([0, 1]);
+      expect(startsIn(path, 'genspan_generations', 0)).toEqual([0, 100]);
+      expect(startsIn(path, 'genspan_generations', 1)).toEqual([9_000]);
+      expect(startsIn(path, 'genspan_steps', 1)).toEqual([9_000]);
+      expect(startsIn(path, 'genspan_traces', 1)).toEqual([9_000]);
+      expect(startsIn(path, 'genspan_traces', 0)).toEqual([0]);
+      // The search index entries moved with the rows.
+      const indexed = inspect(path, (db) =>
+        [0, 1].map((id) => (db.prepare(`SELECT count(*) AS n FROM ${inPartition('genspan_search', id)}`).get() as { n: number }).n),
+      );
+      expect(indexed).toEqual([2, 1]);
+
+      // The copy of the moved span, sent again, is a duplicate in its new partition.
+      expect(await store.write([ahead])).toEqual({ inserted: 0, duplicates: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps a trace's row in the partition of its steps, and its thread with it", async () => {
+    const path = freshPath();
+    const clock = testClock(T0_MS + 1_000);
+    const store = new SqliteStore({ path, partitionRows: 1, clock: clock.now });
+    try {
+      await store.write([makeRecord({ span: 1, atMs: 0 })]);
+      await store.write([makeRecord({ trace: 5, span: 50, atMs: 2_000 })], {
+        steps: [makeStep({ trace: 5, span: 50, atMs: 2_000, type: 'llm' }), makeStep({ trace: 5, span: 51, parent: 50, atMs: 2_100 })],
+        threads: [traceThread(5, 'thread-a', 'Support chat')],
+      });
+      const traces = inspect(path, (db) => db.prepare('SELECT trace_id, thread_id FROM genspan_traces_p1').all());
+      expect(traces).toEqual([{ trace_id: traceIdOf(5), thread_id: 'thread-a' }]);
+      const thread = inspect(path, (db) => db.prepare('SELECT id, name, start_ms, end_ms FROM genspan_threads').all());
+      expect(thread).toEqual([{ id: 'thread-a', name: 'Support chat', start_ms: T0_MS + 2_000, end_ms: T0_MS + 2_200 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('follows a partition another store on the file opened, and never opens one twice', async () => {
+    const path = freshPath();
+    const clock = testClock(T0_MS + 1_000);
+    const first = new SqliteStore({ path, partitionRows: 2, clock: clock.now });
+    const second = new SqliteStore({ path, partitionRows: 2, clock: clock.now });
+    try {
+      await first.write(manyRecords(2, 1, (i) => i));
+      await Promise.all([first.write([makeRecord({ span: 20, atMs: 2_000 })]), second.write([makeRecord({ span: 21, atMs: 2_001 })])]);
+      expect(catalogOf(path).map((partition) => partition.id)).toEqual([0, 1]);
+      expect(startsIn(path, 'genspan_generations', 1)).toEqual([2_000, 2_001]);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
+
+/**
+ * The whole store contract over partitions of 3 generations, the clock moving 5 ms a write from the fixtures' start:
+ * the contract's rows fall into many partitions, wherever their boundaries happen to come, and every read must
+ * answer as over one table.
+ */
+/** A clock moving 5 ms a write from the fixtures' start. */
+function steppingClock(): () => number {
+  let writes = 0;
+  return () => T0_MS + 5 * writes++;
+}
+
+storeContract('SqliteStore in partitions of 3', {
+  create: async (options) => new SqliteStore({ path: freshPath(), partitionRows: 3, clock: steppingClock(), ...options }),
+  // A store of schema 5 holds its rows in partition 0; the partitions open once its index build is done.
+  migrated: async (fill) => {
+    const path = freshPath();
+    const previous = new SqliteStore({ path });
+    await fill(previous);
+    await previous.indexesBuilt();
+    await previous.close();
+    const raw = new Database(path);
+    toSchema5(raw);
+    raw.close();
+    return new SqliteStore({ path, indexBuildChunkRows: 1, partitionRows: 3, clock: steppingClock() });
+  },
+});
