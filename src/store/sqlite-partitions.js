@@ -41,8 +41,19 @@ INSERT INTO genspan_partitions (id, from_ms) VALUES (0, ${ONE_PARTITION[0].fromM
  */
 export const PARTITION_ROWS = 50_000;
 
-/** The tables split by start time, each with a `start_ms` column and an index leading with it. */
-const TIME_TABLES = ['genspan_generations', 'genspan_steps', 'genspan_traces'];
+/**
+ * The tables split by start time, each with a `start_ms` column and an index leading with it. The traces first: a
+ * step moved into a partition then widens its trace's row there (the steps' trigger) rather than clashing with it.
+ */
+const TIME_TABLES = ['genspan_traces', 'genspan_generations', 'genspan_steps'];
+/** A partition's tables (their indexes and triggers go with them). */
+const PARTITION_TABLES = [...TIME_TABLES, 'genspan_search', 'genspan_generation_tags'];
+
+/**
+ * A write statement the writer runs as code: drops the oldest partition's tables and catalog row once it holds no
+ * row (retention emptied it) and is not the only one. One row changed when it did.
+ */
+export const DROP_OLDEST_IF_EMPTY = '-- genspan: drop the oldest partition once empty';
 
 /**
  * The names a partition renames: its tables and everything named after them (indexes, triggers, the search index's
@@ -69,13 +80,19 @@ export function inPartition(sql, id) {
  * @returns {string}
  */
 export function partitionSql(sql, id, catalog) {
-  /** @type {(text: string, marker: string, join: string, rest: (text: string) => string) => string} */
-  const expand = (text, marker, join, rest) =>
+  /** @type {(text: string, marker: string, each: (part: string, id: number) => string, join: string, rest: (text: string) => string) => string} */
+  const expand = (text, marker, each, join, rest) =>
     text
       .split(marker)
-      .map((part, index) => (index % 2 === 0 ? rest(part) : catalog.map((partition) => `(${inPartition(part, partition.id)})`).join(join)))
+      .map((part, index) => (index % 2 === 0 ? rest(part) : catalog.map((partition) => each(part, partition.id)).join(join)))
       .join('');
-  return expand(sql, EVERY_PARTITION, ' AND ', (part) => expand(part, EACH_PARTITION, ' UNION ALL ', (rest) => inPartition(rest, id)));
+  return expand(
+    sql,
+    EVERY_PARTITION,
+    (part, partition) => `(${inPartition(part, partition)})`,
+    ' AND ',
+    (part) => expand(part, EACH_PARTITION, inPartition, ' UNION ALL ', (rest) => inPartition(rest, id)),
+  );
 }
 
 /**
@@ -169,6 +186,10 @@ export function runOps(db, sql, prepared, catalog, ops, changes) {
     prepared.statements.clear();
   }
   for (const [index, parameters, startMs] of ops) {
+    if (sql[index] === DROP_OLDEST_IF_EMPTY) {
+      changes[index] += dropOldestIfEmpty(db, catalog);
+      continue;
+    }
     const partition = startMs === undefined ? catalog[0].id : partitionOf(catalog, startMs);
     const key = `${index}/${partition}`;
     let statement = prepared.statements.get(key);
@@ -178,4 +199,19 @@ export function runOps(db, sql, prepared, catalog, ops, changes) {
     }
     changes[index] += statement.run(...parameters).changes;
   }
+}
+
+/**
+ * See `DROP_OLDEST_IF_EMPTY`. Checked inside the write's transaction, so no row lands between the check and the drop.
+ * @param {Database} db
+ * @param {readonly Partition[]} catalog
+ * @returns {number}
+ */
+function dropOldestIfEmpty(db, catalog) {
+  if (catalog.length < 2) return 0;
+  const oldest = catalog[0].id;
+  if (TIME_TABLES.some((table) => db.prepare(`SELECT 1 FROM ${inPartition(table, oldest)} LIMIT 1`).get() !== undefined)) return 0;
+  for (const table of PARTITION_TABLES) db.exec(`DROP TABLE ${inPartition(table, oldest)}`);
+  db.prepare('DELETE FROM genspan_partitions WHERE id = ?').run(oldest);
+  return 1;
 }

@@ -60,7 +60,16 @@ import {
 } from './generation-row.js';
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
 import { NO_PRUNE, orphanBound, type PruneBatch, pruneSql, RECLAIM_PAGES_PER_STEP, type RetentionStore, unclaimed } from './retention.js';
-import { inPartition, PARTITION_CATALOG_DDL, PARTITION_ROWS } from './sqlite-partitions.js';
+import {
+  DROP_OLDEST_IF_EMPTY,
+  EACH_PARTITION,
+  EVERY_PARTITION,
+  inPartition,
+  PARTITION_CATALOG_DDL,
+  PARTITION_ROWS,
+  type Partition,
+  partitionSql,
+} from './sqlite-partitions.js';
 import { InlineSqliteReader, type SqliteReader, ThreadSqliteReader } from './sqlite-reader.js';
 import { cachedStatement, inOneSnapshot } from './sqlite-thread-connection.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
@@ -401,6 +410,16 @@ const SORT_INDEXES = Object.entries(SORT_VALUES).map(
  */
 const STEP_START_INDEX = 'CREATE INDEX IF NOT EXISTS genspan_steps_start ON genspan_steps (start_ms)';
 
+/**
+ * A trace's row in each partition holding its steps (in partition 0 of a file from before v11, every trace's), kept
+ * by each step's insert: its first start and last end there. A stored row is rewritten only when a step widens it.
+ */
+const STEP_TRACE_TRIGGER = `CREATE TRIGGER genspan_steps_trace AFTER INSERT ON genspan_steps BEGIN
+  INSERT INTO genspan_traces (trace_id, start_ms, end_ms) VALUES (new.trace_id, new.start_ms, new.end_ms)
+  ON CONFLICT (trace_id) DO UPDATE SET start_ms = min(start_ms, excluded.start_ms), end_ms = max(end_ms, excluded.end_ms)
+  WHERE excluded.start_ms < start_ms OR excluded.end_ms > end_ms;
+END`;
+
 /** The indexes the background build's last steps create, one transaction each, in order. */
 const BUILT_INDEXES = [...CASE_INSENSITIVE_INDEXES, ...SORT_INDEXES, STEP_START_INDEX];
 
@@ -547,6 +566,7 @@ const SEARCH_INDEX_REPLACE: readonly string[] = [
 /** v11: time partitions (sqlite-partitions.js); the build's last steps run again for the steps' start order. */
 const SCHEMA_V11 = `
 ${PARTITION_CATALOG_DDL}
+${STEP_TRACE_TRIGGER};
 UPDATE genspan_index_build SET complete = 0;
 `;
 
@@ -606,6 +626,7 @@ const PARTITION_DDL: readonly string[] = [
   SEARCH_INDEX('genspan_search'),
   ...INDEX_TRIGGERS(),
   SQLITE_STEP_TABLES_DDL,
+  STEP_TRACE_TRIGGER,
   ...BUILT_INDEXES,
 ];
 
@@ -790,18 +811,17 @@ const WRITE = {
   experimentStatus: 5,
   experimentResult: 6,
   step: 7,
-  traceTimes: 8,
-  threadTimes: 9,
-  traceThread: 10,
-  thread: 11,
-  mergeStep: 12,
-  mergeDelete: 13,
-  buildSearch: 14,
-  buildTags: 15,
-  buildProgress: 16,
-  buildComplete: 17,
+  threadTimes: 8,
+  traceThread: 9,
+  thread: 10,
+  mergeStep: 11,
+  mergeDelete: 12,
+  buildSearch: 13,
+  buildTags: 14,
+  buildProgress: 15,
+  buildComplete: 16,
   /** The first of `BUILT_INDEXES`, in order. */
-  caseInsensitiveIndexes: 18,
+  caseInsensitiveIndexes: 17,
 } as const;
 
 /** The rowids of the background build's next chunk, of at most `?` rowids, for generations `g`. */
@@ -821,15 +841,18 @@ const PRUNE_STATEMENTS = {
   trace: `DELETE FROM genspan_traces WHERE trace_id = ?
      AND NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = genspan_traces.trace_id)`,
   thread: `DELETE FROM genspan_threads WHERE id = ?
-     AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`,
-  threadStart: `UPDATE genspan_threads SET start_ms = (SELECT min(t.start_ms) FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)
-     WHERE id = ? AND EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`,
+     AND ${EVERY_PARTITION}NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)${EVERY_PARTITION}`,
+  // Named: the thread is read in each partition, as many times as there are.
+  threadStart: `UPDATE genspan_threads SET start_ms = s.start_ms FROM (SELECT min(start_ms) AS start_ms FROM
+       (${EACH_PARTITION}SELECT t.start_ms FROM genspan_traces t WHERE t.thread_id = @thread${EACH_PARTITION})) AS s
+     WHERE id = @thread AND s.start_ms IS NOT NULL`,
   generation: 'DELETE FROM genspan_generations WHERE trace_id = ? AND span_id = ? AND start_ms < ?',
   span: `DELETE FROM genspan_spans WHERE trace_id = ? AND span_id = ? AND ${unclaimed('genspan_spans')}`,
   spanLogs: `DELETE FROM genspan_logs WHERE trace_id = ? AND span_id = ? AND ${unclaimed('genspan_logs')}`,
   log: `DELETE FROM genspan_logs WHERE seq = ? AND ${unclaimed('genspan_logs')}
-     AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)`,
+     AND ${EVERY_PARTITION}NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)${EVERY_PARTITION}`,
   reclaimPage: 'PRAGMA incremental_vacuum',
+  dropOldestPartition: DROP_OLDEST_IF_EMPTY,
 } as const;
 const PRUNE_FIRST = WRITE.caseInsensitiveIndexes + BUILT_INDEXES.length;
 const PRUNE = Object.fromEntries(Object.keys(PRUNE_STATEMENTS).map((name, index) => [name, PRUNE_FIRST + index])) as Record<
@@ -871,11 +894,6 @@ const WRITE_STATEMENTS: readonly string[] = [
   'UPDATE genspan_experiments SET status = ?, error = ? WHERE id = ?',
   `INSERT INTO genspan_experiment_results (${EXPERIMENT_RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   `INSERT INTO genspan_steps (${STEP_COLUMNS.join(', ')}) VALUES (${STEP_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
-  // A batch's traces in one statement (a JSON array of [trace_id, start_ms, end_ms]), not one per trace; a stored trace
-  // is rewritten only when the batch widens its times.
-  `INSERT INTO genspan_traces (trace_id, start_ms, end_ms) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
-   ON CONFLICT (trace_id) DO UPDATE SET start_ms = min(start_ms, excluded.start_ms), end_ms = max(end_ms, excluded.end_ms)
-   WHERE excluded.start_ms < start_ms OR excluded.end_ms > end_ms`,
   // A trace already in a thread widens the thread's span as it does its own (the batch's trace ids as a JSON array).
   `UPDATE genspan_threads SET start_ms = min(genspan_threads.start_ms, t.start_ms), end_ms = max(genspan_threads.end_ms, t.end_ms)
      FROM (SELECT thread_id, min(start_ms) AS start_ms, max(end_ms) AS end_ms FROM genspan_traces
@@ -904,7 +922,7 @@ const WRITE_STATEMENTS: readonly string[] = [
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
 
 /** The partitions, newest first. */
-const SELECT_PARTITIONS = 'SELECT id FROM genspan_partitions ORDER BY from_ms DESC';
+const SELECT_PARTITIONS = 'SELECT id, from_ms FROM genspan_partitions ORDER BY from_ms DESC';
 /** All the traces' steps in one statement (the trace ids as a JSON array): a batch asks for a few hundred traces. */
 const SELECT_STEP_LINKS =
   'SELECT trace_id, span_id, parent_span_id, type, generation_id FROM genspan_steps WHERE trace_id IN (SELECT value FROM json_each(?))';
@@ -959,6 +977,20 @@ function addTraceRows(older: TraceSummaryRow | undefined, newer: TraceSummaryRow
   };
 }
 
+/** A trace retention's selection takes. */
+interface PruneTrace {
+  trace_id: string;
+  thread_id: string | null;
+  start_ms: number;
+}
+
+/** A generation without a trace retention's selection takes. */
+interface PruneGeneration {
+  trace_id: string;
+  span_id: string;
+  start_ms: number;
+}
+
 /** A value order's comparison of list rows holding the value: by it (descending or not), equal values newest first. */
 function valueOrder(descending: boolean): (a: ListRow, b: ListRow) => number {
   return (a, b) => {
@@ -973,12 +1005,11 @@ function valueOrder(descending: boolean): (a: ListRow, b: ListRow) => number {
 /** A batch's steps (insert-or-ignore), then its traces' times, then what it says of threads. */
 function* stepOps(batch: StepBatch): Generator<SqliteWriteOp> {
   const rows = batch.steps.map(toStepRow);
+  // Each step's insert keeps its trace's row in its partition (`STEP_TRACE_TRIGGER`).
   for (const row of rows) yield [WRITE.step, STEP_COLUMNS.map((column) => row[column]), row.start_ms];
-  // A trace's row per trace, in the partition of its earliest step in the batch (the trace's fragment there).
   const starts = new Map<string, number>();
   for (const trace of batchTraceTimes(rows)) {
     starts.set(trace.traceId, trace.startMs);
-    yield [WRITE.traceTimes, [JSON.stringify([[trace.traceId, trace.startMs, trace.endMs]])], trace.startMs];
     yield [WRITE.threadTimes, [JSON.stringify([trace.traceId])], trace.startMs];
   }
   for (const thread of batchThreads(batch.threads)) {
@@ -1003,7 +1034,6 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   private readonly selectLogs: Database.Statement;
   /** Statements of the store's own connection over the partitions, by SQL text (`cachedStatement`). */
   private readonly partitionStatements = new Map<string, Database.Statement>();
-  private readonly selectPrune: Record<keyof ReturnType<typeof pruneSql>, Database.Statement>;
   private readonly selectIndexBuild: Database.Statement;
   /** The statements that open and end `readBuilds`' snapshot on the store's own connection. */
   private readonly snapshotStatements = new Map<string, Database.Statement>();
@@ -1050,12 +1080,6 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       : new ThreadSqliteReader({ path: this.path, busyTimeoutMs, pragmas: SQLITE_READ_THREAD_PRAGMAS });
     this.selectSpan = db.prepare(`SELECT span FROM genspan_spans WHERE trace_id = ? AND span_id = ?`);
     this.selectLogs = db.prepare(`SELECT record FROM genspan_logs WHERE trace_id = ? AND span_id = ? ORDER BY time_unix_nano, seq`);
-    const prune = pruneSql('@before', '@rows', '(@before * 1000000)');
-    this.selectPrune = {
-      traces: db.prepare(prune.traces),
-      orphanGenerations: db.prepare(prune.orphanGenerations),
-      orphanLogs: db.prepare(prune.orphanLogs),
-    };
     this.selectIndexBuild = db.prepare(
       `SELECT b.done_rowid, b.end_rowid, b.complete,
          s.done_rowid AS search_done_rowid, s.end_rowid AS search_end_rowid, s.merge_steps, s.replaced
@@ -1309,12 +1333,14 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
    * statement of partition 0's renamed for any of them.
    */
   private overPartitions<T>(
-    work: (partitions: number[], statement: (sql: string, partition: number) => Database.Statement) => T,
+    work: (partitions: Partition[], statement: (sql: string, partition: number) => Database.Statement) => T,
   ): Promise<T> {
     return this.run((db) =>
       inOneSnapshot(db, this.snapshotStatements, () => {
-        const statement = (sql: string, partition: number) => cachedStatement(db, this.partitionStatements, inPartition(sql, partition));
-        const partitions = (statement(SELECT_PARTITIONS, 0).all() as { id: number }[]).map((row) => row.id);
+        const rows = cachedStatement(db, this.partitionStatements, SELECT_PARTITIONS).all() as { id: number; from_ms: number }[];
+        const partitions = rows.map((row): Partition => ({ id: row.id, fromMs: row.from_ms }));
+        const statement = (sql: string, partition: number) =>
+          cachedStatement(db, this.partitionStatements, partitionSql(sql, partition, partitions));
         return work(partitions, statement);
       }),
     );
@@ -1327,7 +1353,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       const names = new Map<string, string>();
       for (const traceId of traceIds) names.set(traceId.toLowerCase(), traceId);
       const ids = JSON.stringify([...names.keys()]);
-      for (const partition of partitions) {
+      for (const { id: partition } of partitions) {
         for (const row of statement(SELECT_STEP_LINKS, partition).all(ids) as (StepLinkRow & { trace_id: string })[]) {
           const name = names.get(row.trace_id) as string;
           const links = found.get(name);
@@ -1343,7 +1369,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     return this.overPartitions((partitions, statement) => {
       const found = new Map<string, GenerationRecord>();
       for (const key of keys) {
-        for (const partition of partitions) {
+        for (const { id: partition } of partitions) {
           const row = statement(SELECT_MERGED, partition).get(key.traceId.toLowerCase(), key.spanId.toLowerCase()) as
             | { merged_generation: string }
             | undefined;
@@ -1759,28 +1785,34 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     // batch 270–510 ms at 1,000,000 generations. Waiting for the running checkpoint lets it finish, so the next write
     // restarts the WAL (README, Retention).
     await this.writer.checkpointed();
-    // Selected on the read connection (WAL: beside the writes); only the deletes take the write lock.
-    const selected = await this.run(() => {
-      const traces = this.selectPrune.traces.all({ before: beforeMs, rows }) as {
-        trace_id: string;
-        thread_id: string | null;
-        start_ms: number;
-      }[];
-      const bound = orphanBound(beforeMs, traces);
-      const generations = this.selectPrune.orphanGenerations.all({ before: bound, rows }) as { trace_id: string; span_id: string }[];
-      const logs = this.selectPrune.orphanLogs.all({ before: bound, rows }) as { seq: number }[];
-      return { traces, bound, generations, logs };
+    // Selected on the store's connection (WAL: beside the writes); only the deletes take the write lock. The oldest
+    // partition with something to delete goes first; the oldest, once it holds nothing, is dropped.
+    const selected = await this.overPartitions((partitions, statement) => {
+      const prune = pruneSql('@before', '@rows', '(@before * 1000000)');
+      const oldestFirst = [...partitions].reverse();
+      for (const { id } of oldestFirst) {
+        const traces = statement(prune.traces, id).all({ before: beforeMs, rows }) as PruneTrace[];
+        const bound = orphanBound(beforeMs, traces);
+        const generations = statement(prune.orphanGenerations, id).all({ before: bound, rows }) as PruneGeneration[];
+        if (traces.length === 0 && generations.length === 0 && id !== partitions[0].id) continue;
+        const logs = statement(prune.orphanLogs, id).all({ before: bound, rows }) as { seq: number }[];
+        return { traces, bound, generations, logs, emptied: id !== oldestFirst[0].id };
+      }
+      throw new Error('a store has at least one partition');
     });
+    if (selected.emptied && (await this.transaction([[PRUNE.dropOldestPartition, []]]))[PRUNE.dropOldestPartition] > 0)
+      report('info', `genspan: retention dropped the oldest partition of ${this.path}, emptied before`);
+    // Each delete in the partition of its row's time, where it is even if a partition opened since the selection.
     const ops: SqliteWriteOp[] = [];
-    for (const { trace_id } of selected.traces) {
-      ops.push([PRUNE.generations, [trace_id, beforeMs]], [PRUNE.steps, [trace_id, beforeMs]]);
-      ops.push([PRUNE.spans, [trace_id]], [PRUNE.logs, [trace_id]], [PRUNE.trace, [trace_id]]);
+    for (const { trace_id, start_ms } of selected.traces) {
+      ops.push([PRUNE.generations, [trace_id, beforeMs], start_ms], [PRUNE.steps, [trace_id, beforeMs], start_ms]);
+      ops.push([PRUNE.spans, [trace_id]], [PRUNE.logs, [trace_id]], [PRUNE.trace, [trace_id], start_ms]);
     }
     for (const thread of new Set(selected.traces.map((trace) => trace.thread_id))) {
-      if (thread !== null) ops.push([PRUNE.thread, [thread]], [PRUNE.threadStart, [thread]]);
+      if (thread !== null) ops.push([PRUNE.thread, [thread]], [PRUNE.threadStart, [{ thread }]]);
     }
-    for (const { trace_id, span_id } of selected.generations) {
-      ops.push([PRUNE.generation, [trace_id, span_id, selected.bound]]);
+    for (const { trace_id, span_id, start_ms } of selected.generations) {
+      ops.push([PRUNE.generation, [trace_id, span_id, selected.bound], start_ms]);
       ops.push([PRUNE.span, [trace_id, span_id]], [PRUNE.spanLogs, [trace_id, span_id]]);
     }
     for (const { seq } of selected.logs) ops.push([PRUNE.log, [seq]]);
@@ -1816,7 +1848,12 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   async generationsOverSize(maxBytes: number): Promise<number> {
     const bytes = await this.storageBytes();
     if (bytes <= maxBytes) return 0;
-    const { count } = await this.run((db) => db.prepare('SELECT count(*) AS count FROM genspan_generations').get() as { count: number });
+    const count = await this.overPartitions((partitions, statement) =>
+      partitions.reduce(
+        (sum, { id }) => sum + (statement('SELECT count(*) AS count FROM genspan_generations', id).get() as { count: number }).count,
+        0,
+      ),
+    );
     return Math.ceil((count * (bytes - maxBytes)) / bytes);
   }
 

@@ -173,14 +173,14 @@ describe('SqliteStore: writes into time partitions', () => {
 });
 
 /**
- * The whole store contract over partitions of 3 generations, the clock moving 5 ms a write from the fixtures' start:
+ * The whole store contract over partitions of 3 generations, the clock moving a minute a write from the fixtures' start:
  * the contract's rows fall into many partitions, wherever their boundaries happen to come, and every read must
  * answer as over one table.
  */
-/** A clock moving 5 ms a write from the fixtures' start. */
+/** A clock moving a minute a write from the fixtures' start. */
 function steppingClock(): () => number {
   let writes = 0;
-  return () => T0_MS + 5 * writes++;
+  return () => T0_MS + 60_000 * writes++;
 }
 
 storeContract('SqliteStore in partitions of 3', {
