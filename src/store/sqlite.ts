@@ -414,7 +414,7 @@ const STEP_START_INDEX = 'CREATE INDEX IF NOT EXISTS genspan_steps_start ON gens
  * A trace's row in each partition holding its steps (in partition 0 of a file from before v11, every trace's), kept
  * by each step's insert: its first start and last end there. A stored row is rewritten only when a step widens it.
  */
-const STEP_TRACE_TRIGGER = `CREATE TRIGGER genspan_steps_trace AFTER INSERT ON genspan_steps BEGIN
+const STEP_TRACE_TRIGGER = `CREATE TRIGGER genspan_steps_trace_row AFTER INSERT ON genspan_steps BEGIN
   INSERT INTO genspan_traces (trace_id, start_ms, end_ms) VALUES (new.trace_id, new.start_ms, new.end_ms)
   ON CONFLICT (trace_id) DO UPDATE SET start_ms = min(start_ms, excluded.start_ms), end_ms = max(end_ms, excluded.end_ms)
   WHERE excluded.start_ms < start_ms OR excluded.end_ms > end_ms;

@@ -6,7 +6,7 @@ export const V6_INDEXED = (row: 'new' | 'old') =>
 
 /** Takes a current file back to the layout of schema 10: one set of tables, no steps' start order. */
 export function toSchema10(raw: Database.Database): void {
-  raw.exec('DROP TABLE genspan_partitions; DROP INDEX genspan_steps_start; DROP TRIGGER genspan_steps_trace');
+  raw.exec('DROP TABLE genspan_partitions; DROP INDEX genspan_steps_start; DROP TRIGGER genspan_steps_trace_row');
   raw.pragma('user_version = 10');
 }
 

@@ -314,8 +314,10 @@ describe('SqliteStore files', () => {
     await store.listTraces();
     await store.listTraces({ model: 'gpt-4o', tag: 'prod' });
     await store.close();
-    const plans = queries.filter((sql) => sql.includes('FROM genspan_traces AS t'));
+    // The pages; then each page's traces read whole by their ids (none here).
+    const plans = queries.filter((sql) => sql.includes('FROM genspan_traces AS t') && sql.includes('ORDER BY t.start_ms DESC'));
     expect(plans).toHaveLength(2);
+    expect(queries.filter((sql) => sql.includes('WHERE t.trace_id IN (SELECT value FROM json_each(?))'))).toHaveLength(2);
     const raw = new Database(path, { readonly: true });
     for (const sql of plans) {
       const count = (sql.match(/\?/g) ?? []).length;
@@ -599,7 +601,7 @@ describe('SqliteStore search and tag indexes', () => {
     expect(facet.values).toEqual([{ value: 'gpt-4o', count: FACET_LIMITS.rows }]);
     const raw = new Database(path, { readonly: true });
     const walked = queries.filter((sql) => sql.includes('+rowid IN'));
-    // The page, the facet's newest matches and its bounded count (which stops at its bound).
+    // The page, the facet's bounded count (which stops at its bound) and its newest matches.
     expect(walked).toHaveLength(3);
     const plans = walked.map((sql) => {
       const count = (sql.match(/\?/g) ?? []).length;
@@ -608,8 +610,8 @@ describe('SqliteStore search and tag indexes', () => {
     // The candidates are gathered once (the index's scan) and only tested for: no sort of every match.
     const candidates = 'SCAN genspan_search VIRTUAL TABLE INDEX 0:M1';
     expect(plans[0]).toEqual(['SCAN genspan_generations USING INDEX genspan_generations_start', candidates]);
-    expect(plans[1].slice(0, 2)).toEqual(['SCAN genspan_generations USING INDEX genspan_generations_start', candidates]);
-    expect(plans[2].slice(0, 2)).toEqual(['SCAN genspan_generations', candidates]);
+    expect(plans[1].slice(0, 2)).toEqual(['SCAN genspan_generations', candidates]);
+    expect(plans[2].slice(0, 2)).toEqual(['SCAN genspan_generations USING INDEX genspan_generations_start', candidates]);
     raw.close();
   });
 
