@@ -38,6 +38,7 @@ import {
   largeStoreFolder,
   largeStoreRequest,
   quantile,
+  ReplayClock,
   readThrough,
   storeTraceStartMs,
   storeTraces,
@@ -94,6 +95,8 @@ interface WriteSides {
   empty: WriteTarget;
   /** Deletes the traces written into the large store again (none when it is a copy). */
   cleanUp?(traceIds: readonly string[]): Promise<void>;
+  /** The large store's clock, moved to each batch's traces as they are written (SQLite's partitions). */
+  clock?: ReplayClock;
 }
 
 /**
@@ -109,7 +112,8 @@ async function writeThroughput(stores: WriteSides): Promise<boolean> {
   try {
     for (let round = 0; round < WRITE_BATCHES; round++) {
       const first = 1_000_000 + round * WRITE_BATCH;
-      const batch = Array.from({ length: WRITE_BATCH }, (_, index) => extraTrace(first + index));
+      const dated = Array.from({ length: WRITE_BATCH }, (_, index) => extraTrace(first + index));
+      const batch = stores.clock ? [...stores.clock.replay(dated)] : dated;
       written.push(...batch.map((trace) => trace.records[0].traceId));
       const order: ('large' | 'empty')[] = round % 2 === 0 ? ['large', 'empty'] : ['empty', 'large'];
       const taken = { large: 0, empty: 0 };
@@ -225,7 +229,13 @@ async function sqliteSection(large: LargeStore): Promise<boolean> {
   const folder = mkdtempSync(join(largeStoreFolder(), 'write-run-'));
   try {
     const copy = await copyForWrites(large.path, folder);
-    const stores = { large: new SqliteStore({ path: copy }), empty: new SqliteStore({ path: join(folder, 'empty.db') }) };
+    // The large store goes on as its builder wrote it: a partition opens at the newest start it has taken.
+    const clock = new ReplayClock();
+    const stores = {
+      large: new SqliteStore({ path: copy, clock: clock.now }),
+      empty: new SqliteStore({ path: join(folder, 'empty.db') }),
+      clock,
+    };
     try {
       const writes = await writeThroughput(stores);
       return (await retention(stores.large, large.generations)) && writes && ok;

@@ -23,8 +23,11 @@ import { recordId, toGenerationRecord } from '../src/ingest/record.js';
 import { SQLITE_SCHEMA_VERSION, SqliteStore } from '../src/store/sqlite.js';
 import type { NormalizedSpan } from '../src/translate/types.js';
 
-/** Bumped whenever what the builder writes changes, so a cached store of the old shape is rebuilt. */
-const BUILDER_VERSION = 1;
+/**
+ * Bumped whenever what the builder writes changes, so a cached store of the old shape is rebuilt. 2: SQLite's time
+ * partitions opened as the data's days go by (`ReplayClock`).
+ */
+const BUILDER_VERSION = 2;
 export const LARGE_STORE_DEFAULT_GENERATIONS = 1_000_000;
 export const LARGE_STORE_DEFAULT_SEED = 11;
 /** Generations per write: large batches, as a busy server's are. */
@@ -452,6 +455,24 @@ export function longThread(seed = LARGE_STORE_DEFAULT_SEED): TraceWrite[] {
   });
 }
 
+/**
+ * The clock of a store replaying the benchmark's dated traces as if they arrived as they started: the newest start
+ * it has seen. SQLite opens a time partition at its store's clock, so with the real one (days after the data's) it
+ * would file every trace into one old partition, unlike a server that took them as they came.
+ */
+export class ReplayClock {
+  private newestMs = Number.MIN_SAFE_INTEGER;
+  readonly now = (): number => this.newestMs;
+
+  /** Passes the traces on, moving the clock to each one's start as it goes. */
+  *replay<T extends TraceWrite>(traces: Iterable<T>): Generator<T> {
+    for (const trace of traces) {
+      for (const record of trace.records) this.newestMs = Math.max(this.newestMs, Date.parse(record.startTime));
+      yield trace;
+    }
+  }
+}
+
 /** What the builder writes through: a store's own write path (SQLite's or PostgreSQL's). */
 export type WriteTarget = Pick<IngestStore, 'writeWithSpans'>;
 
@@ -764,11 +785,12 @@ export async function largeStore(options: LargeStoreOptions = {}): Promise<Large
   const log = options.log ?? (() => {});
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
-  const store = new SqliteStore({ path, busyTimeoutMs: 5_000 });
+  const clock = new ReplayClock();
+  const store = new SqliteStore({ path, busyTimeoutMs: 5_000, clock: clock.now });
   let nextReport = 0;
   try {
     await store.ready();
-    await writeTraces(store, storeTraces(seed, generations), (written) => {
+    await writeTraces(store, clock.replay(storeTraces(seed, generations)), (written) => {
       if (written < nextReport) return;
       nextReport += Math.max(BATCH, Math.floor(generations / 10));
       const seconds = (performance.now() - started) / 1000;
