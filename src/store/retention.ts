@@ -238,7 +238,8 @@ export function pruneSql(before: string, rows: string, beforeNs: string): PruneS
 export function unclaimed(table: string): string {
   return (
     `${EVERY_PARTITION}NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = ${table}.trace_id AND s.span_id = ${table}.span_id) ` +
-    `AND NOT EXISTS (SELECT 1 FROM genspan_generations g WHERE g.trace_id = ${table}.trace_id AND g.span_id = ${table}.span_id)${EVERY_PARTITION}`
+    `AND NOT EXISTS (SELECT 1 FROM genspan_generations g WHERE g.trace_id = ${table}.trace_id AND g.span_id = ${table}.span_id)` +
+    EVERY_PARTITION
   );
 }
 

@@ -80,7 +80,10 @@ export function inPartition(sql, id) {
  * @returns {string}
  */
 export function partitionSql(sql, id, catalog) {
-  /** @type {(text: string, marker: string, each: (part: string, id: number) => string, join: string, rest: (text: string) => string) => string} */
+  /**
+   * @type {(text: string, marker: string, each: (part: string, id: number) => string, join: string, rest: (text: string) => string)
+   *   => string}
+   */
   const expand = (text, marker, each, join, rest) =>
     text
       .split(marker)
