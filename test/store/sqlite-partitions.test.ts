@@ -7,7 +7,7 @@ import { SqliteStore } from '../../src/store/sqlite.js';
 import { inPartition, partitionOf } from '../../src/store/sqlite-partitions.js';
 import { storeContract } from './contract.js';
 import { makeRecord, makeStep, manyRecords, T0_MS, traceIdOf, traceThread } from './fixtures.js';
-import { toSchema5 } from './sqlite-schemas.js';
+import { schema5File } from './sqlite-schemas.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-partitions-'));
 let fileCounter = 0;
@@ -188,13 +188,7 @@ storeContract('SqliteStore in partitions of 3', {
   // A store of schema 5 holds its rows in partition 0; the partitions open once its index build is done.
   migrated: async (fill) => {
     const path = freshPath();
-    const previous = new SqliteStore({ path });
-    await fill(previous);
-    await previous.indexesBuilt();
-    await previous.close();
-    const raw = new Database(path);
-    toSchema5(raw);
-    raw.close();
+    await schema5File(path, fill);
     return new SqliteStore({ path, indexBuildChunkRows: 1, partitionRows: 3, clock: steppingClock() });
   },
 });

@@ -1,4 +1,6 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import type { PlaygroundStore } from '../../src/store/types.js';
 
 /** The v6 rule: which generation rows the tag index (and the v6 search index) hold while the v6 build runs. */
 export const V6_INDEXED = (row: 'new' | 'old') =>
@@ -61,4 +63,15 @@ export function toSchema5(raw: Database.Database): void {
     CREATE INDEX IF NOT EXISTS genspan_generations_provider ON genspan_generations (provider, start_ms, id);
   `);
   raw.pragma('user_version = 5');
+}
+
+/** A file at `path` holding what `fill` wrote through a current store, taken back to schema 5 (the contract's "migrated"). */
+export async function schema5File(path: string, fill: (store: PlaygroundStore) => Promise<void>): Promise<void> {
+  const previous = new SqliteStore({ path });
+  await fill(previous);
+  await previous.indexesBuilt();
+  await previous.close();
+  const raw = new Database(path);
+  toSchema5(raw);
+  raw.close();
 }

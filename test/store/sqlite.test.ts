@@ -14,7 +14,7 @@ import type { SqliteReader } from '../../src/store/sqlite-reader.js';
 import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { storeContract } from './contract.js';
 import { makeStep, manyRecords, measuredRecords, traceThread } from './fixtures.js';
-import { toSchema5, toSchema9 } from './sqlite-schemas.js';
+import { schema5File, toSchema5, toSchema9 } from './sqlite-schemas.js';
 
 /** Records the SQL of every query the store sends to its reader (its read threads, for a file), in order. */
 function recordQueries(store: SqliteStore): string[] {
@@ -62,13 +62,7 @@ storeContract('SqliteStore', {
   create: async (options) => new SqliteStore({ path: freshPath(), ...options }),
   migrated: async (fill) => {
     const path = freshPath();
-    const previous = new SqliteStore({ path });
-    await fill(previous);
-    await previous.indexesBuilt();
-    await previous.close();
-    const raw = new Database(path);
-    toSchema5(raw);
-    raw.close();
+    await schema5File(path, fill);
     return new SqliteStore({ path, indexBuildChunkRows: 1 });
   },
 });
