@@ -1786,7 +1786,8 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     // restarts the WAL (README, Retention).
     await this.writer.checkpointed();
     // Selected on the store's connection (WAL: beside the writes); only the deletes take the write lock. The oldest
-    // partition with something to delete goes first; the oldest, once it holds nothing, is dropped.
+    // partition with something to delete goes first; the oldest, once it holds nothing, is dropped after the batch
+    // (its own transaction, which checks that again), so the run that emptied it gives its pages back.
     const selected = await this.overPartitions((partitions, statement) => {
       const prune = pruneSql('@before', '@rows', '(@before * 1000000)');
       const oldestFirst = [...partitions].reverse();
@@ -1794,14 +1795,15 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
         const traces = statement(prune.traces, id).all({ before: beforeMs, rows }) as PruneTrace[];
         const bound = orphanBound(beforeMs, traces);
         const generations = statement(prune.orphanGenerations, id).all({ before: bound, rows }) as PruneGeneration[];
-        if (traces.length === 0 && generations.length === 0 && id !== partitions[0].id) continue;
+        const newest = id === partitions[0].id;
+        if (traces.length === 0 && generations.length === 0 && !newest) continue;
         const logs = statement(prune.orphanLogs, id).all({ before: bound, rows }) as { seq: number }[];
-        return { traces, bound, generations, logs, emptied: id !== oldestFirst[0].id };
+        // The oldest partition holds nothing (this batch came from a newer one), or may hold nothing after it.
+        const emptying = id !== oldestFirst[0].id || (!newest && traces.length + generations.length < rows);
+        return { traces, bound, generations, logs, emptying };
       }
       throw new Error('a store has at least one partition');
     });
-    if (selected.emptied && (await this.transaction([[PRUNE.dropOldestPartition, []]]))[PRUNE.dropOldestPartition] > 0)
-      report('info', `genspan: retention dropped the oldest partition of ${this.path}, emptied before`);
     // Each delete in the partition of its row's time, where it is even if a partition opened since the selection.
     const ops: SqliteWriteOp[] = [];
     for (const { trace_id, start_ms } of selected.traces) {
@@ -1816,11 +1818,11 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       ops.push([PRUNE.span, [trace_id, span_id]], [PRUNE.spanLogs, [trace_id, span_id]]);
     }
     for (const { seq } of selected.logs) ops.push([PRUNE.log, [seq]]);
-    if (ops.length === 0) return NO_PRUNE;
     let heldMs = 0;
-    const changes = await this.transaction(ops, (ms) => {
-      heldMs = ms;
-    });
+    const changes = ops.length === 0 ? undefined : await this.transaction(ops, (ms) => (heldMs = ms));
+    if (selected.emptying && (await this.transaction([[PRUNE.dropOldestPartition, []]]))[PRUNE.dropOldestPartition] > 0)
+      report('info', `genspan: retention dropped the oldest time partition of ${this.path}, which it had emptied`);
+    if (!changes) return NO_PRUNE;
     return {
       heldMs,
       generations: changes[PRUNE.generations] + changes[PRUNE.generation],

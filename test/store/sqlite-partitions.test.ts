@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runRetention } from '../../src/store/retention.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { inPartition, partitionOf } from '../../src/store/sqlite-partitions.js';
 import { storeContract } from './contract.js';
 import { makeRecord, makeStep, manyRecords, T0_MS, traceIdOf, traceThread } from './fixtures.js';
-import { schema5File } from './sqlite-schemas.js';
+import { schema5File, toSchema10 } from './sqlite-schemas.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-partitions-'));
 let fileCounter = 0;
@@ -168,6 +169,76 @@ describe('SqliteStore: writes into time partitions', () => {
     } finally {
       await first.close();
       await second.close();
+    }
+  });
+});
+
+describe("SqliteStore: time partitions over a store's life", () => {
+  it('drops the oldest partition once retention has emptied it, and gives its pages back', async () => {
+    const path = freshPath();
+    const clock = testClock(T0_MS + 1_000);
+    const store = new SqliteStore({ path, partitionRows: 2, clock: clock.now });
+    try {
+      await store.write(manyRecords(2, 1, (i) => i));
+      clock.set(T0_MS + 60_000);
+      await store.write(manyRecords(2, 11, (i) => 60_000 + i));
+      clock.set(T0_MS + 120_000);
+      await store.write(manyRecords(2, 21, (i) => 120_000 + i));
+      expect(catalogOf(path).map((partition) => partition.id)).toEqual([0, 1, 2]);
+      const tables = () =>
+        inspect(path, (db) =>
+          (
+            db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'genspan_generations%' AND type = 'table'").all() as {
+              name: string;
+            }[]
+          ).map((row) => row.name),
+        );
+      expect(tables()).toEqual(['genspan_generations', 'genspan_generations_p1', 'genspan_generations_p2']);
+
+      // Keeping what started from T0 + 30 s: partition 0's rows go, then its tables, and their pages are given back.
+      const report = await runRetention(store, { retainMs: 30_000 }, T0_MS + 60_000);
+      expect(report.generations).toBe(2);
+      expect(report.reclaimedBytes).toBeGreaterThan(0);
+      expect(catalogOf(path).map((partition) => partition.id)).toEqual([1, 2]);
+      expect(tables()).toEqual(['genspan_generations_p1', 'genspan_generations_p2']);
+      expect((await store.list()).items.map((record) => Date.parse(record.startTime) - T0_MS)).toEqual([120_001, 120_000, 60_001, 60_000]);
+
+      // A late row of partition 0's time goes to the oldest partition left.
+      await store.write([makeRecord({ span: 90, atMs: 5 })]);
+      expect(startsIn(path, 'genspan_generations', 1)).toEqual([5, 60_000, 60_001]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('migrates a schema 10 file: its rows stay in partition 0, and partitions open once the background build is done', async () => {
+    const path = freshPath();
+    const before = new SqliteStore({ path });
+    await before.write(
+      manyRecords(3, 1, (i) => i),
+      { steps: [makeStep({ trace: 1, span: 1, atMs: 0, type: 'llm' })], threads: [] },
+    );
+    await before.close();
+    const raw = new Database(path);
+    toSchema10(raw);
+    raw.close();
+
+    const clock = testClock(T0_MS + 1_000);
+    const store = new SqliteStore({ path, partitionRows: 3, clock: clock.now });
+    try {
+      await store.indexesBuilt();
+      expect(inspect(path, (db) => db.prepare("SELECT name FROM sqlite_schema WHERE name = 'genspan_steps_start'").all())).toHaveLength(1);
+      await store.write([makeRecord({ span: 5, atMs: 2_000 })], {
+        steps: [makeStep({ trace: 5, span: 5, atMs: 2_000, type: 'llm' })],
+        threads: [],
+      });
+      expect(catalogOf(path).map((partition) => partition.id)).toEqual([0, 1]);
+      expect(startsIn(path, 'genspan_generations', 0)).toEqual([0, 1, 2]);
+      expect(startsIn(path, 'genspan_traces', 1)).toEqual([2_000]);
+      expect((await store.list()).items).toHaveLength(4);
+      expect((await store.getTrace(traceIdOf(1)))?.steps).toHaveLength(1);
+    } finally {
+      await store.close();
     }
   });
 });
