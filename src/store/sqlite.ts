@@ -921,6 +921,8 @@ const WRITE_STATEMENTS: readonly string[] = [
 
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
 
+/** Whether a partition holds rows, a table at a time. */
+const PARTITION_HOLDS = ['genspan_generations', 'genspan_steps', 'genspan_traces'].map((table) => `SELECT 1 FROM ${table} LIMIT 1`);
 /** The partitions, newest first. */
 const SELECT_PARTITIONS = 'SELECT id, from_ms FROM genspan_partitions ORDER BY from_ms DESC';
 /** All the traces' steps in one statement (the trace ids as a JSON array): a batch asks for a few hundred traces. */
@@ -1452,8 +1454,10 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       const probes = dialect === indexedDialect ? searchProbeParts(normalized, dialect) : undefined;
       // Per partition, the parts read past many candidates, asked once a probe has not filled its part (null: few).
       const walkedParts = new Map<number, ListPart[] | null>();
+      // The probe (the newest rows, scanned for q) only in the newest partition: a common word fills the page from it,
+      // and a rare one, which it cannot find, would cost each older partition a scan of its newest rows for nothing.
       const readPart = async (index: number, part: ListPart, partition: number, need: number): Promise<ListRow[]> => {
-        const probed = probes ? await read(probes[index], partition, need) : [];
+        const probed = probes && partition === partitions[0] ? await read(probes[index], partition, need) : [];
         if (probed.length === need) return probed;
         if (probes && !walkedParts.has(partition))
           walkedParts.set(
@@ -1799,8 +1803,8 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
         if (traces.length === 0 && generations.length === 0 && !newest) continue;
         const logs = statement(prune.orphanLogs, id).all({ before: bound, rows }) as { seq: number }[];
         // The oldest partition holds nothing (this batch came from a newer one), or may hold nothing after it.
-        const emptying = id !== oldestFirst[0].id || (!newest && traces.length + generations.length < rows);
-        return { traces, bound, generations, logs, emptying };
+        const oldest = newest ? undefined : oldestFirst[0].id;
+        return { traces, bound, generations, logs, oldest, emptied: id !== oldestFirst[0].id };
       }
       throw new Error('a store has at least one partition');
     });
@@ -1820,8 +1824,10 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     for (const { seq } of selected.logs) ops.push([PRUNE.log, [seq]]);
     let heldMs = 0;
     const changes = ops.length === 0 ? undefined : await this.transaction(ops, (ms) => (heldMs = ms));
-    if (selected.emptying && (await this.transaction([[PRUNE.dropOldestPartition, []]]))[PRUNE.dropOldestPartition] > 0)
-      report('info', `genspan: retention dropped the oldest time partition of ${this.path}, which it had emptied`);
+    if (selected.oldest !== undefined && (selected.emptied || (await this.partitionEmpty(selected.oldest)))) {
+      if ((await this.transaction([[PRUNE.dropOldestPartition, []]]))[PRUNE.dropOldestPartition] > 0)
+        report('info', `genspan: retention dropped the oldest time partition of ${this.path}, which it had emptied`);
+    }
     if (!changes) return NO_PRUNE;
     return {
       heldMs,
@@ -1832,6 +1838,11 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       traces: changes[PRUNE.trace],
       threads: changes[PRUNE.thread],
     };
+  }
+
+  /** Whether a partition holds no generation, step or trace (read beside the writes; the drop checks again). */
+  private partitionEmpty(partition: number): Promise<boolean> {
+    return this.overPartitions((_, statement) => PARTITION_HOLDS.every((sql) => statement(sql, partition).get() === undefined));
   }
 
   /**
