@@ -30,6 +30,7 @@ import {
   withClient,
 } from './large-postgres.js';
 import {
+  ALL_GENERATIONS,
   extraTrace,
   LARGE_STORE_PROBES,
   type LargeStore,
@@ -43,6 +44,7 @@ import {
   storeTraceStartMs,
   storeTraces,
   type TraceWrite,
+  viewAllGenerations,
   type WriteTarget,
   writeTraces,
 } from './large-store.js';
@@ -204,6 +206,7 @@ async function sqliteSection(large: LargeStore): Promise<boolean> {
   migrationReport(large.migration);
   const store = new SqliteStore({ path: large.path });
   const reader = new Database(large.path, { readonly: true });
+  viewAllGenerations(reader);
   let ok: boolean;
   try {
     await store.indexesBuilt();
@@ -215,7 +218,10 @@ async function sqliteSection(large: LargeStore): Promise<boolean> {
       storeQueries(store, PROBES),
       // Rows read as the store reads them: a page's records parsed.
       schema5Queries(
-        async (sql, params) => (reader.prepare(sql).all(...params) as RecordColumns[]).map((row) => row.generation && fromRow(row)),
+        async (sql, params) =>
+          (reader.prepare(sql.replaceAll('genspan_generations', ALL_GENERATIONS)).all(...params) as RecordColumns[]).map(
+            (row) => row.generation && fromRow(row),
+          ),
         'sqlite',
         PROBES,
       ),

@@ -21,6 +21,7 @@ import type { StepRecord, TraceThread } from '../src/generation/step-record.js';
 import type { IngestStore, StepBatch } from '../src/ingest/contract.js';
 import { recordId, toGenerationRecord } from '../src/ingest/record.js';
 import { SQLITE_SCHEMA_VERSION, SqliteStore } from '../src/store/sqlite.js';
+import { inPartition } from '../src/store/sqlite-partitions.js';
 import type { NormalizedSpan } from '../src/translate/types.js';
 
 /**
@@ -604,7 +605,7 @@ function cached(path: string, manifestPath: string, wanted: Wanted): Manifest | 
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     const schema = db.pragma('user_version', { simple: true }) as number;
-    const { count } = db.prepare('SELECT count(*) AS count FROM genspan_generations').get() as { count: number };
+    const count = countGenerations(db);
     const probes = bigTrace(wanted.seed).records.length + longThread(wanted.seed).length;
     return schema === wanted.schema && count === wanted.generations + probes ? manifest : undefined;
   } finally {
@@ -629,13 +630,39 @@ export function extraTrace(index: number): TraceWrite {
   return { ...storeTrace(EXTRA_SEED, index, LARGE_STORE_DEFAULT_GENERATIONS), threads: [] };
 }
 
+/** A SQLite store file's time partitions (before schema 11, its one set of tables: partition 0). */
+function partitionIds(db: Database.Database): number[] {
+  const catalog = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'genspan_partitions'").get();
+  if (!catalog) return [0];
+  return (db.prepare('SELECT id FROM genspan_partitions ORDER BY from_ms').all() as { id: number }[]).map((row) => row.id);
+}
+
+/** The generations a SQLite store file holds, in every partition. */
+export function countGenerations(db: Database.Database): number {
+  return partitionIds(db).reduce(
+    (sum, id) => sum + (db.prepare(inPartition('SELECT count(*) AS count FROM genspan_generations', id)).get() as { count: number }).count,
+    0,
+  );
+}
+
+/**
+ * A temporary view of every partition's generations, on a connection of its own, for the scans the indexes are
+ * compared with (`ALL_GENERATIONS`): they read every row, whichever partition holds it.
+ */
+export function viewAllGenerations(db: Database.Database): void {
+  const parts = partitionIds(db).map((id) => inPartition('SELECT * FROM genspan_generations', id));
+  db.exec(`CREATE TEMP VIEW ${ALL_GENERATIONS} AS ${parts.join(' UNION ALL ')}`);
+}
+export const ALL_GENERATIONS = 'genspan_all_generations';
+
 /** Deletes a benchmark's extra traces from the store file again (generations, steps, traces; the triggers unindex them). */
 export function deleteTraces(path: string, traceIds: readonly string[]): void {
   const db = new Database(path);
   try {
     const ids = JSON.stringify(traceIds);
-    for (const table of ['genspan_generations', 'genspan_steps', 'genspan_traces'])
-      db.prepare(`DELETE FROM ${table} WHERE trace_id IN (SELECT value FROM json_each(?))`).run(ids);
+    for (const id of partitionIds(db))
+      for (const table of ['genspan_generations', 'genspan_steps', 'genspan_traces'])
+        db.prepare(inPartition(`DELETE FROM ${table} WHERE trace_id IN (SELECT value FROM json_each(?))`, id)).run(ids);
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     db.close();
