@@ -39,6 +39,7 @@ import {
   type ListPart,
   listParts,
   NEWEST_FIRST,
+  type NormalizedFilter,
   normalizeFilter,
   SEARCH_COMMON_MATCHES,
   SEARCH_DENSE_MATCHES,
@@ -993,6 +994,13 @@ interface PruneGeneration {
   start_ms: number;
 }
 
+/** The list's time order: newest first, then id descending. */
+function newestFirst(a: ListRow, b: ListRow): number {
+  const byTime = Number(b.start_ms) - Number(a.start_ms);
+  if (byTime !== 0) return byTime;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
 /** A value order's comparison of list rows holding the value: by it (descending or not), equal values newest first. */
 function valueOrder(descending: boolean): (a: ListRow, b: ListRow) => number {
   return (a, b) => {
@@ -1446,45 +1454,77 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       const normalized = normalizeFilter(filter);
       const dialect = this.dialect();
       const partitions = await this.partitions(reader);
-      const read = (part: ListPart, partition: number, need: number) =>
-        reader.all<ListRow>(
-          inPartition(`SELECT ${part.select} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT ?`, partition),
-          [...part.params, need],
-        );
       const probes = dialect === indexedDialect ? searchProbeParts(normalized, dialect) : undefined;
-      // Per partition, the parts read past many candidates, asked once a probe has not filled its part (null: few).
-      const walkedParts = new Map<number, ListPart[] | null>();
-      // The probe (the newest rows, scanned for q) only in the newest partition: a common word fills the page from it,
-      // and a rare one, which it cannot find, would cost each older partition a scan of its newest rows for nothing.
-      const readPart = async (index: number, part: ListPart, partition: number, need: number): Promise<ListRow[]> => {
-        const probed = probes && partition === partitions[0] ? await read(probes[index], partition, need) : [];
-        if (probed.length === need) return probed;
-        if (probes && !walkedParts.has(partition))
-          walkedParts.set(
-            partition,
-            (await this.manyCandidates(reader, normalized.q, partition)) ? listParts(normalized, manyCandidatesDialect) : null,
-          );
-        return read(walkedParts.get(partition)?.[index] ?? part, partition, need);
-      };
+      // With q, the parts each partition reads past many candidates (null: few), asked once a probe has not filled.
+      let walked: (ListPart[] | null)[] | undefined;
       const order = listSortValue(normalized.sort);
       const rows: ListRow[] = [];
       for (const [index, part] of listParts(normalized, dialect).entries()) {
         const need = normalized.limit + 1 - rows.length;
         if (need <= 0) break;
-        if (part.orderBy === NEWEST_FIRST || !order) {
+        const sorted = part.orderBy === NEWEST_FIRST || !order ? newestFirst : valueOrder(order.descending);
+        if (probes) {
+          // The probe (the newest rows, scanned for q) in the newest partition only: a common word fills the page from
+          // it, and a rare one, which it cannot find, would cost each older partition a scan for nothing.
+          const probed = await this.readParts(reader, [[probes[index], partitions[0]]], need);
+          if (probed.length === need) {
+            rows.push(...probed);
+            continue;
+          }
+          walked ??= await this.walkedParts(reader, normalized, partitions);
+          const parts = partitions.map((partition, at): [ListPart, number] => [walked?.[at]?.[index] ?? part, partition]);
+          rows.push(...(await this.readParts(reader, parts, need)).sort(sorted).slice(0, need));
+          continue;
+        }
+        if (sorted === newestFirst) {
           for (const partition of partitions) {
             const lacking = normalized.limit + 1 - rows.length;
             if (lacking <= 0) break;
-            rows.push(...(await readPart(index, part, partition, lacking)));
+            rows.push(...(await this.readParts(reader, [[part, partition]], lacking)));
           }
           continue;
         }
-        const merged: ListRow[] = [];
-        for (const partition of partitions) merged.push(...(await readPart(index, part, partition, need)));
-        rows.push(...merged.sort(valueOrder(order.descending)).slice(0, need));
+        const parts = partitions.map((partition): [ListPart, number] => [part, partition]);
+        rows.push(...(await this.readParts(reader, parts, need)).sort(sorted).slice(0, need));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
     });
+  }
+
+  /** Each part's first `need` rows in its partition, in one statement: one round trip to the read thread. */
+  private readParts(reader: SqliteReader, parts: readonly [ListPart, number][], need: number): Promise<ListRow[]> {
+    const arms = parts.map(([part, partition]) =>
+      inPartition(`SELECT * FROM (SELECT ${part.select} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT ?)`, partition),
+    );
+    return reader.all<ListRow>(
+      arms.join(' UNION ALL '),
+      parts.flatMap(([part]) => [...part.params, need]),
+    );
+  }
+
+  /**
+   * For each partition, the list's parts that walk their order testing rows for being candidates, when its search
+   * index holds more than `SEARCH_MANY_CANDIDATES` for `q` (null: fewer, read through them); counted in one statement.
+   */
+  private async walkedParts(
+    reader: SqliteReader,
+    normalized: NormalizedFilter,
+    partitions: readonly number[],
+  ): Promise<(ListPart[] | null)[]> {
+    const q = normalized.q;
+    if (q === undefined || trigramQuery(q) === '') return partitions.map(() => null);
+    const params: unknown[] = [];
+    const bind = (value: unknown) => {
+      params.push(value);
+      return '?';
+    };
+    const counts = partitions.map(
+      (partition, at) =>
+        `${inPartition(`(SELECT count(*) FROM (${searchCandidates(q, bind)} LIMIT ${bind(SEARCH_MANY_CANDIDATES + 1)}))`, partition)} AS c${at}`,
+    );
+    const row = await reader.get<Record<string, number>>(`SELECT ${counts.join(', ')}`, params);
+    const walking = listParts(normalized, manyCandidatesDialect);
+    return partitions.map((_, at) => ((row?.[`c${at}`] ?? 0) > SEARCH_MANY_CANDIDATES ? walking : null));
   }
 
   count(filter: ListFilter = {}): Promise<ListTotal> {
