@@ -843,9 +843,10 @@ const PRUNE_STATEMENTS = {
      AND NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = genspan_traces.trace_id)`,
   thread: `DELETE FROM genspan_threads WHERE id = ?
      AND ${EVERY_PARTITION}NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)${EVERY_PARTITION}`,
-  // Named: the thread is read in each partition, as many times as there are.
+  // Named: the thread is read in each partition, as many times as there are. Each partition's earliest is one seek of
+  // its thread index; the earliest of all of a long thread's traces read together would be all of them.
   threadStart: `UPDATE genspan_threads SET start_ms = s.start_ms FROM (SELECT min(start_ms) AS start_ms FROM
-       (${EACH_PARTITION}SELECT t.start_ms FROM genspan_traces t WHERE t.thread_id = @thread${EACH_PARTITION})) AS s
+       (${EACH_PARTITION}SELECT min(t.start_ms) AS start_ms FROM genspan_traces t WHERE t.thread_id = @thread${EACH_PARTITION})) AS s
      WHERE id = @thread AND s.start_ms IS NOT NULL`,
   generation: 'DELETE FROM genspan_generations WHERE trace_id = ? AND span_id = ? AND start_ms < ?',
   span: `DELETE FROM genspan_spans WHERE trace_id = ? AND span_id = ? AND ${unclaimed('genspan_spans')}`,
