@@ -526,6 +526,17 @@ UPDATE genspan_index_build SET complete = 0;
  * The triggers keeping the search and tag indexes in step with the generations, for rows `indexed` says the indexes
  * hold (every row, in a partition of its own).
  */
+/**
+ * A generation's delete takes its search entry out, except retention's (`genspan_pruning` holds its row while a
+ * batch deletes): FTS5 merges a segment once a tenth of its rows are deleted, which held retention's batches up to
+ * 271 ms in a partition. An entry left behind finds no row (the search tests each candidate's row), and goes with its
+ * partition's tables. The tag index is read without such a test: its entries always go.
+ */
+const INDEX_DELETE_TRIGGER = `CREATE TRIGGER genspan_generations_index_delete AFTER DELETE ON genspan_generations BEGIN
+  DELETE FROM genspan_search WHERE rowid = old.rowid AND NOT EXISTS (SELECT 1 FROM genspan_pruning);
+  ${UNTAG_ROW('old')}
+END`;
+
 const INDEX_TRIGGERS = (indexed?: (row: 'new' | 'old') => string): string[] => {
   const when = (row: 'new' | 'old') => (indexed ? ` WHEN ${indexed(row)}` : '');
   return [
@@ -533,10 +544,7 @@ const INDEX_TRIGGERS = (indexed?: (row: 'new' | 'old') => string): string[] => {
   ${SEARCH_ROW('genspan_search', 'new')}
   ${TAG_ROW('new')}
 END`,
-    `CREATE TRIGGER genspan_generations_index_delete AFTER DELETE ON genspan_generations BEGIN
-  ${UNSEARCH_ROW('genspan_search', 'old')}
-  ${UNTAG_ROW('old')}
-END`,
+    INDEX_DELETE_TRIGGER,
     `CREATE TRIGGER genspan_generations_index_update AFTER UPDATE OF search_text, tags ON genspan_generations${when('old')} BEGIN
   ${UNSEARCH_ROW('genspan_search', 'old')}
   ${UNTAG_ROW('old')}
@@ -567,6 +575,7 @@ const SEARCH_INDEX_REPLACE: readonly string[] = [
 /** v11: time partitions (sqlite-partitions.js); the build's last steps run again for the steps' start order. */
 const SCHEMA_V11 = `
 ${PARTITION_CATALOG_DDL}
+CREATE TABLE genspan_pruning (id INTEGER PRIMARY KEY CHECK (id = 1));
 ${STEP_TRACE_TRIGGER};
 UPDATE genspan_index_build SET complete = 0;
 `;
@@ -855,6 +864,8 @@ const PRUNE_STATEMENTS = {
      AND ${EVERY_PARTITION}NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)${EVERY_PARTITION}`,
   reclaimPage: 'PRAGMA incremental_vacuum',
   dropOldestPartition: DROP_OLDEST_IF_EMPTY,
+  pruning: 'INSERT INTO genspan_pruning (id) VALUES (1)',
+  pruned: 'DELETE FROM genspan_pruning',
 } as const;
 const PRUNE_FIRST = WRITE.caseInsensitiveIndexes + BUILT_INDEXES.length;
 const PRUNE = Object.fromEntries(Object.keys(PRUNE_STATEMENTS).map((name, index) => [name, PRUNE_FIRST + index])) as Record<
@@ -1213,6 +1224,15 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       // A new file, or one from before v6: the v6 index was created just now and holds nothing, so the v10 one takes
       // its place at once and the v6 build fills it.
       if (from < 6) for (const statement of SEARCH_INDEX_REPLACE) db.exec(statement);
+      // A file whose search index is the contentless one already: its delete trigger leaves retention's entries.
+      if (
+        from >= 6 &&
+        from < 11 &&
+        (db.prepare('SELECT replaced FROM genspan_search_build').get() as { replaced: number }).replaced === 1
+      ) {
+        db.exec('DROP TRIGGER genspan_generations_index_delete');
+        db.exec(INDEX_DELETE_TRIGGER);
+      }
       // A new file has no rows to index: its indexes are complete at once, and no background build starts.
       if (from === 0) {
         for (const statement of BUILT_INDEXES) db.exec(statement);
@@ -1864,7 +1884,8 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     }
     for (const { seq } of selected.logs) ops.push([PRUNE.log, [seq]]);
     let heldMs = 0;
-    const changes = ops.length === 0 ? undefined : await this.transaction(ops, (ms) => (heldMs = ms));
+    const changes =
+      ops.length === 0 ? undefined : await this.transaction([[PRUNE.pruning, []], ...ops, [PRUNE.pruned, []]], (ms) => (heldMs = ms));
     if (selected.oldest !== undefined && (selected.emptied || (await this.partitionEmpty(selected.oldest)))) {
       if ((await this.transaction([[PRUNE.dropOldestPartition, []]]))[PRUNE.dropOldestPartition] > 0)
         report('info', `genspan: retention dropped the oldest time partition of ${this.path}, which it had emptied`);

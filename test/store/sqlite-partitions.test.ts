@@ -7,7 +7,7 @@ import { runRetention } from '../../src/store/retention.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { inPartition, partitionOf } from '../../src/store/sqlite-partitions.js';
 import { storeContract } from './contract.js';
-import { makeRecord, makeStep, manyRecords, T0_MS, traceIdOf, traceThread } from './fixtures.js';
+import { chatData, makeRecord, makeStep, manyRecords, T0_MS, traceIdOf, traceThread } from './fixtures.js';
 import { schema5File, toSchema10 } from './sqlite-schemas.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'genspan-sqlite-partitions-'));
@@ -206,6 +206,28 @@ describe("SqliteStore: time partitions over a store's life", () => {
       // A late row of partition 0's time goes to the oldest partition left.
       await store.write([makeRecord({ span: 90, atMs: 5 })]);
       expect(startsIn(path, 'genspan_generations', 1)).toEqual([5, 60_000, 60_001]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("retention leaves its rows' search entries behind, which find nothing, even for a rowid used again", async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path });
+    try {
+      const quokka = (span: number, atMs: number) =>
+        makeRecord({ span, atMs, generation: chatData({ messages: [{ role: 'user', content: `quokka ${span}` }] }) });
+      await store.write([quokka(1, 0), quokka(2, 10)]);
+      const entries = () => inspect(path, (db) => (db.prepare('SELECT count(*) AS n FROM genspan_search').get() as { n: number }).n);
+      expect(entries()).toBe(2);
+      expect((await runRetention(store, { retainMs: 1 }, T0_MS + 60_000)).generations).toBe(2);
+      expect(entries()).toBe(2);
+      expect((await store.list({ q: 'quokka' })).items).toEqual([]);
+      // The table is empty, so the next row takes rowid 1 again, beside the stale entry.
+      await store.write([makeRecord({ span: 3, atMs: 70_000, generation: chatData({ messages: [{ role: 'user', content: 'wombat' }] }) })]);
+      expect((await store.list({ q: 'quokka' })).items).toEqual([]);
+      expect((await store.list({ q: 'wombat' })).items).toHaveLength(1);
+      expect((await store.list({ tag: 'x' })).items).toEqual([]);
     } finally {
       await store.close();
     }

@@ -8,7 +8,12 @@ export const V6_INDEXED = (row: 'new' | 'old') =>
 
 /** Takes a current file back to the layout of schema 10: one set of tables, no steps' start order. */
 export function toSchema10(raw: Database.Database): void {
-  raw.exec('DROP TABLE genspan_partitions; DROP INDEX genspan_steps_start; DROP TRIGGER genspan_steps_trace_row');
+  raw.exec(`DROP TABLE genspan_partitions; DROP INDEX genspan_steps_start; DROP TRIGGER genspan_steps_trace_row;
+    DROP TRIGGER genspan_generations_index_delete; DROP TABLE genspan_pruning;
+    CREATE TRIGGER genspan_generations_index_delete AFTER DELETE ON genspan_generations BEGIN
+      DELETE FROM genspan_search WHERE rowid = old.rowid;
+      DELETE FROM genspan_generation_tags WHERE generation_rowid = old.rowid AND tag IN (SELECT value FROM json_each(old.tags));
+    END`);
   raw.pragma('user_version = 10');
 }
 
