@@ -1539,10 +1539,10 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       params.push(value);
       return '?';
     };
-    const counts = partitions.map(
-      (partition, at) =>
-        `${inPartition(`(SELECT count(*) FROM (${searchCandidates(q, bind)} LIMIT ${bind(SEARCH_MANY_CANDIDATES + 1)}))`, partition)} AS c${at}`,
-    );
+    const counts = partitions.map((partition, at) => {
+      const count = `(SELECT count(*) FROM (${searchCandidates(q, bind)} LIMIT ${bind(SEARCH_MANY_CANDIDATES + 1)}))`;
+      return `${inPartition(count, partition)} AS c${at}`;
+    });
     const row = await reader.get<Record<string, number>>(`SELECT ${counts.join(', ')}`, params);
     const walking = listParts(normalized, manyCandidatesDialect);
     return partitions.map((_, at) => ((row?.[`c${at}`] ?? 0) > SEARCH_MANY_CANDIDATES ? walking : null));
