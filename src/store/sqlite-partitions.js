@@ -137,10 +137,7 @@ export function readCatalog(db) {
 export function openDuePartition(db, catalog, opening) {
   const newest = catalog[catalog.length - 1];
   if (opening.clockMs <= newest.fromMs) return catalog;
-  const { written } = /** @type {{ written: number | null }} */ (
-    db.prepare(`SELECT max(rowid) AS written FROM ${inPartition('genspan_generations', newest.id)}`).get()
-  );
-  if ((written ?? 0) < opening.rows) return catalog;
+  if (writtenInto(db, newest.id) < opening.rows) return catalog;
   const id = Math.max(...catalog.map((partition) => partition.id)) + 1;
   for (const statement of opening.ddl) db.exec(inPartition(statement, id));
   db.prepare('INSERT INTO genspan_partitions (id, from_ms) VALUES (?, ?)').run(id, opening.clockMs);
@@ -149,14 +146,30 @@ export function openDuePartition(db, catalog, opening) {
     db.prepare(`INSERT INTO ${inPartition(table, id)} SELECT * FROM ${from} WHERE start_ms >= ?`).run(opening.clockMs);
     db.prepare(`DELETE FROM ${from} WHERE start_ms >= ?`).run(opening.clockMs);
   }
-  // Written no more but for late rows, the partition it follows has its search index merged to one segment: a search
-  // asks every partition's index, and the segments 50,000 writes leave cost each ~2.5 ms (one: ~0.5 ms). ~0.5 s,
-  // once a partition. Not partition 0 of a file from before partitions, whose index may hold millions of rows.
-  if ((written ?? 0) <= 2 * opening.rows) {
-    const search = inPartition('genspan_search', newest.id);
+  // The partition before the one closing now is written no more but for rows later than a partition's time: its search
+  // index is merged to one segment, as a search asks every partition's index and the segments 50,000 writes leave
+  // cost each ~2.5 ms (one: ~0.5 ms). ~0.5 s, once a partition. Not the one closing now: a late write (a sender's
+  // batch dated before the new partition) adds dozens of segments, undoing the merge. Not partition 0 of a file from
+  // before partitions, whose index may hold millions of rows.
+  const settled = catalog[catalog.length - 2];
+  if (settled !== undefined && writtenInto(db, settled.id) <= 2 * opening.rows) {
+    const search = inPartition('genspan_search', settled.id);
     db.exec(`INSERT INTO ${search} (${search}) VALUES ('optimize')`);
   }
   return [...catalog, { id, fromMs: opening.clockMs }];
+}
+
+/**
+ * The generations written into a partition (its largest rowid; retention's deletes leave it).
+ * @param {Database} db
+ * @param {number} id
+ * @returns {number}
+ */
+function writtenInto(db, id) {
+  const { written } = /** @type {{ written: number | null }} */ (
+    db.prepare(`SELECT max(rowid) AS written FROM ${inPartition('genspan_generations', id)}`).get()
+  );
+  return written ?? 0;
 }
 
 /**

@@ -171,6 +171,39 @@ describe('SqliteStore: writes into time partitions', () => {
       await second.close();
     }
   });
+  it('merges the search index of the partition before the one closing to one segment, and leaves the closing one as written', async () => {
+    const path = freshPath();
+    const clock = testClock(T0_MS + 1_000);
+    const store = new SqliteStore({ path, partitionRows: 2, clock: clock.now });
+    // FTS5 numbers a segment's pages (segment id << 37) + (height << 31) + page: the distinct ids past 1 << 37.
+    const segments = (id: number) =>
+      inspect(path, (db) => {
+        const data = `${inPartition('genspan_search', id)}_data`;
+        return (db.prepare(`SELECT count(DISTINCT id >> 37) AS n FROM ${data} WHERE id >= (1 << 37)`).get() as { n: number }).n;
+      });
+    try {
+      // One write, one segment: partition 0 gets two, then partition 1 opens (nothing before partition 0 to merge).
+      await store.write([makeRecord({ span: 1, atMs: 0 })]);
+      await store.write([makeRecord({ span: 2, atMs: 10 })]);
+      await store.write([makeRecord({ span: 3, atMs: 2_000 })]);
+      // A late sender's row, dated before partition 1, adds a segment to partition 0.
+      await store.write([makeRecord({ span: 4, atMs: 20 })]);
+      await store.write([makeRecord({ span: 5, atMs: 2_010 })]);
+      expect([segments(0), segments(1)]).toEqual([3, 2]);
+
+      clock.set(T0_MS + 5_000);
+      await store.write([makeRecord({ span: 6, atMs: 5_000 })]);
+      expect(catalogOf(path).map((partition) => partition.id)).toEqual([0, 1, 2]);
+      expect([segments(0), segments(1)]).toEqual([1, 2]);
+      // The merged index finds what it found before.
+      const page = await store.list({ q: 'TERSE', limit: 10 });
+      expect(page.items.map((record) => record.startTime).sort()).toEqual(
+        [0, 10, 20, 2_000, 2_010, 5_000].map((ms) => new Date(T0_MS + ms).toISOString()),
+      );
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe("SqliteStore: time partitions over a store's life", () => {
