@@ -49,6 +49,7 @@ import { normalizeReadableSpan } from '../src/translate/normalize.js';
 import { describeStep } from '../src/translate/step-kind.js';
 import { translateSpan } from '../src/translate/translate.js';
 import { startPostgres } from '../test/support/postgres.js';
+import { countGenerations } from './large-store.js';
 import { callUnderSteps } from './support.js';
 
 /** The records are priced as the exporter prices them. */
@@ -470,7 +471,7 @@ async function rssChild(path: string): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   await store.close();
   const check = new Database(path, { readonly: true });
-  const stored = (check.prepare('SELECT count(*) AS n FROM genspan_generations').get() as { n: number }).n;
+  const stored = countGenerations(check);
   check.close();
   const report: RssReport = {
     baselineMB,

@@ -30,6 +30,7 @@ import {
   withClient,
 } from './large-postgres.js';
 import {
+  ALL_GENERATIONS,
   extraTrace,
   LARGE_STORE_PROBES,
   type LargeStore,
@@ -38,10 +39,12 @@ import {
   largeStoreFolder,
   largeStoreRequest,
   quantile,
+  ReplayClock,
   readThrough,
   storeTraceStartMs,
   storeTraces,
   type TraceWrite,
+  viewAllGenerations,
   type WriteTarget,
   writeTraces,
 } from './large-store.js';
@@ -94,6 +97,8 @@ interface WriteSides {
   empty: WriteTarget;
   /** Deletes the traces written into the large store again (none when it is a copy). */
   cleanUp?(traceIds: readonly string[]): Promise<void>;
+  /** The large store's clock, moved to each batch's traces as they are written (SQLite's partitions). */
+  clock?: ReplayClock;
 }
 
 /**
@@ -109,7 +114,8 @@ async function writeThroughput(stores: WriteSides): Promise<boolean> {
   try {
     for (let round = 0; round < WRITE_BATCHES; round++) {
       const first = 1_000_000 + round * WRITE_BATCH;
-      const batch = Array.from({ length: WRITE_BATCH }, (_, index) => extraTrace(first + index));
+      const dated = Array.from({ length: WRITE_BATCH }, (_, index) => extraTrace(first + index));
+      const batch = stores.clock ? [...stores.clock.replay(dated)] : dated;
       written.push(...batch.map((trace) => trace.records[0].traceId));
       const order: ('large' | 'empty')[] = round % 2 === 0 ? ['large', 'empty'] : ['empty', 'large'];
       const taken = { large: 0, empty: 0 };
@@ -200,6 +206,7 @@ async function sqliteSection(large: LargeStore): Promise<boolean> {
   migrationReport(large.migration);
   const store = new SqliteStore({ path: large.path });
   const reader = new Database(large.path, { readonly: true });
+  viewAllGenerations(reader);
   let ok: boolean;
   try {
     await store.indexesBuilt();
@@ -211,7 +218,10 @@ async function sqliteSection(large: LargeStore): Promise<boolean> {
       storeQueries(store, PROBES),
       // Rows read as the store reads them: a page's records parsed.
       schema5Queries(
-        async (sql, params) => (reader.prepare(sql).all(...params) as RecordColumns[]).map((row) => row.generation && fromRow(row)),
+        async (sql, params) =>
+          (reader.prepare(sql.replaceAll('genspan_generations', ALL_GENERATIONS)).all(...params) as RecordColumns[]).map(
+            (row) => row.generation && fromRow(row),
+          ),
         'sqlite',
         PROBES,
       ),
@@ -225,7 +235,13 @@ async function sqliteSection(large: LargeStore): Promise<boolean> {
   const folder = mkdtempSync(join(largeStoreFolder(), 'write-run-'));
   try {
     const copy = await copyForWrites(large.path, folder);
-    const stores = { large: new SqliteStore({ path: copy }), empty: new SqliteStore({ path: join(folder, 'empty.db') }) };
+    // The large store goes on as its builder wrote it: a partition opens at the newest start it has taken.
+    const clock = new ReplayClock();
+    const stores = {
+      large: new SqliteStore({ path: copy, clock: clock.now }),
+      empty: new SqliteStore({ path: join(folder, 'empty.db') }),
+      clock,
+    };
     try {
       const writes = await writeThroughput(stores);
       return (await retention(stores.large, large.generations)) && writes && ok;

@@ -21,10 +21,14 @@ import type { StepRecord, TraceThread } from '../src/generation/step-record.js';
 import type { IngestStore, StepBatch } from '../src/ingest/contract.js';
 import { recordId, toGenerationRecord } from '../src/ingest/record.js';
 import { SQLITE_SCHEMA_VERSION, SqliteStore } from '../src/store/sqlite.js';
+import { inPartition } from '../src/store/sqlite-partitions.js';
 import type { NormalizedSpan } from '../src/translate/types.js';
 
-/** Bumped whenever what the builder writes changes, so a cached store of the old shape is rebuilt. */
-const BUILDER_VERSION = 1;
+/**
+ * Bumped whenever what the builder writes changes, so a cached store of the old shape is rebuilt. 2: SQLite's time
+ * partitions opened as the data's days go by (`ReplayClock`).
+ */
+const BUILDER_VERSION = 2;
 export const LARGE_STORE_DEFAULT_GENERATIONS = 1_000_000;
 export const LARGE_STORE_DEFAULT_SEED = 11;
 /** Generations per write: large batches, as a busy server's are. */
@@ -452,6 +456,24 @@ export function longThread(seed = LARGE_STORE_DEFAULT_SEED): TraceWrite[] {
   });
 }
 
+/**
+ * The clock of a store replaying the benchmark's dated traces as if they arrived as they started: the newest start
+ * it has seen. SQLite opens a time partition at its store's clock, so with the real one (days after the data's) it
+ * would file every trace into one old partition, unlike a server that took them as they came.
+ */
+export class ReplayClock {
+  private newestMs = Number.MIN_SAFE_INTEGER;
+  readonly now = (): number => this.newestMs;
+
+  /** Passes the traces on, moving the clock to each one's start as it goes. */
+  *replay<T extends TraceWrite>(traces: Iterable<T>): Generator<T> {
+    for (const trace of traces) {
+      for (const record of trace.records) this.newestMs = Math.max(this.newestMs, Date.parse(record.startTime));
+      yield trace;
+    }
+  }
+}
+
 /** What the builder writes through: a store's own write path (SQLite's or PostgreSQL's). */
 export type WriteTarget = Pick<IngestStore, 'writeWithSpans'>;
 
@@ -583,7 +605,7 @@ function cached(path: string, manifestPath: string, wanted: Wanted): Manifest | 
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     const schema = db.pragma('user_version', { simple: true }) as number;
-    const { count } = db.prepare('SELECT count(*) AS count FROM genspan_generations').get() as { count: number };
+    const count = countGenerations(db);
     const probes = bigTrace(wanted.seed).records.length + longThread(wanted.seed).length;
     return schema === wanted.schema && count === wanted.generations + probes ? manifest : undefined;
   } finally {
@@ -608,13 +630,39 @@ export function extraTrace(index: number): TraceWrite {
   return { ...storeTrace(EXTRA_SEED, index, LARGE_STORE_DEFAULT_GENERATIONS), threads: [] };
 }
 
+/** A SQLite store file's time partitions (before schema 11, its one set of tables: partition 0). */
+function partitionIds(db: Database.Database): number[] {
+  const catalog = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'genspan_partitions'").get();
+  if (!catalog) return [0];
+  return (db.prepare('SELECT id FROM genspan_partitions ORDER BY from_ms').all() as { id: number }[]).map((row) => row.id);
+}
+
+/** The generations a SQLite store file holds, in every partition. */
+export function countGenerations(db: Database.Database): number {
+  return partitionIds(db).reduce(
+    (sum, id) => sum + (db.prepare(inPartition('SELECT count(*) AS count FROM genspan_generations', id)).get() as { count: number }).count,
+    0,
+  );
+}
+
+/**
+ * A temporary view of every partition's generations, on a connection of its own, for the scans the indexes are
+ * compared with (`ALL_GENERATIONS`): they read every row, whichever partition holds it.
+ */
+export function viewAllGenerations(db: Database.Database): void {
+  const parts = partitionIds(db).map((id) => inPartition('SELECT * FROM genspan_generations', id));
+  db.exec(`CREATE TEMP VIEW ${ALL_GENERATIONS} AS ${parts.join(' UNION ALL ')}`);
+}
+export const ALL_GENERATIONS = 'genspan_all_generations';
+
 /** Deletes a benchmark's extra traces from the store file again (generations, steps, traces; the triggers unindex them). */
 export function deleteTraces(path: string, traceIds: readonly string[]): void {
   const db = new Database(path);
   try {
     const ids = JSON.stringify(traceIds);
-    for (const table of ['genspan_generations', 'genspan_steps', 'genspan_traces'])
-      db.prepare(`DELETE FROM ${table} WHERE trace_id IN (SELECT value FROM json_each(?))`).run(ids);
+    for (const id of partitionIds(db))
+      for (const table of ['genspan_generations', 'genspan_steps', 'genspan_traces'])
+        db.prepare(inPartition(`DELETE FROM ${table} WHERE trace_id IN (SELECT value FROM json_each(?))`, id)).run(ids);
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     db.close();
@@ -764,11 +812,12 @@ export async function largeStore(options: LargeStoreOptions = {}): Promise<Large
   const log = options.log ?? (() => {});
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
-  const store = new SqliteStore({ path, busyTimeoutMs: 5_000 });
+  const clock = new ReplayClock();
+  const store = new SqliteStore({ path, busyTimeoutMs: 5_000, clock: clock.now });
   let nextReport = 0;
   try {
     await store.ready();
-    await writeTraces(store, storeTraces(seed, generations), (written) => {
+    await writeTraces(store, clock.replay(storeTraces(seed, generations)), (written) => {
       if (written < nextReport) return;
       nextReport += Math.max(BATCH, Math.floor(generations / 10));
       const seconds = (performance.now() - started) / 1000;

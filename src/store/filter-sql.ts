@@ -190,7 +190,8 @@ export function searchProbeParts(filter: NormalizedFilter, dialect: FilterDialec
   });
 }
 
-const NEWEST_FIRST = 'start_ms DESC, id DESC';
+/** The list's time order; partitions by time read it partition by partition, newest first. */
+export const NEWEST_FIRST = 'start_ms DESC, id DESC';
 
 /**
  * The SQL value an order sorts by: the cost total, or the dialect's reading of the duration or token count (read from

@@ -1,3 +1,5 @@
+import { EVERY_PARTITION } from './sqlite-partitions.js';
+
 /**
  * Retention: deleting the oldest data in small batches, one short transaction each, so ingestion is never held off
  * for long. The unit is the trace (its steps, generations, kept spans and log records go together); generations
@@ -187,7 +189,7 @@ export function describeReport(report: RetentionReport): string {
 export interface PruneSql {
   /** The batch's traces: trace_id, thread_id, start_ms, oldest first. Parameters: before, rows. */
   traces: string;
-  /** Generations without a trace: trace_id, span_id. Parameters: before (the bound), rows. */
+  /** Generations without a trace: trace_id, span_id, start_ms. Parameters: before (the bound), rows. */
   orphanGenerations: string;
   /** Log records older than the bound whose span has no generation and whose trace no row: seq. */
   orphanLogs: string;
@@ -204,7 +206,8 @@ export const ORPHAN_SCAN_ROWS = RETENTION_BATCH_ROWS * 10;
 
 /**
  * The selections, given how the store writes the parameters `before` (ms), `rows` and `before` in ns. The deletes
- * check again what the selection read, so a write between the two never loses a record newer than `before`.
+ * check again what the selection read, so a write between the two never loses a record newer than `before`. What
+ * stands for every SQLite partition is marked (`EVERY_PARTITION`); PostgreSQL reads the marks as comments.
  */
 export function pruneSql(before: string, rows: string, beforeNs: string): PruneSql {
   return {
@@ -216,14 +219,14 @@ export function pruneSql(before: string, rows: string, beforeNs: string): PruneS
         FROM candidates c),
       running AS (SELECT trace_id, thread_id, start_ms, sum(steps) OVER (ORDER BY start_ms, trace_id) - steps AS earlier FROM sized)
       SELECT trace_id, thread_id, start_ms FROM running WHERE earlier < ${rows} ORDER BY start_ms, trace_id`,
-    orphanGenerations: `SELECT g.trace_id, g.span_id FROM (SELECT trace_id, span_id, start_ms, id FROM genspan_generations
+    orphanGenerations: `SELECT g.trace_id, g.span_id, g.start_ms FROM (SELECT trace_id, span_id, start_ms, id FROM genspan_generations
         WHERE start_ms < ${before} ORDER BY start_ms, id LIMIT ${ORPHAN_SCAN_ROWS}) g
-      WHERE NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = g.trace_id)
+      WHERE ${EVERY_PARTITION}NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = g.trace_id)${EVERY_PARTITION}
       ORDER BY g.start_ms, g.id LIMIT ${rows}`,
     orphanLogs: `SELECT l.seq FROM (SELECT seq, trace_id, span_id, time_unix_nano FROM genspan_logs
         ORDER BY seq LIMIT ${ORPHAN_SCAN_ROWS}) l
-      WHERE l.time_unix_nano < ${beforeNs} AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = l.trace_id)
-        AND NOT EXISTS (SELECT 1 FROM genspan_generations g WHERE g.trace_id = l.trace_id AND g.span_id = l.span_id)
+      WHERE l.time_unix_nano < ${beforeNs} AND ${EVERY_PARTITION}NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = l.trace_id)
+        AND NOT EXISTS (SELECT 1 FROM genspan_generations g WHERE g.trace_id = l.trace_id AND g.span_id = l.span_id)${EVERY_PARTITION}
       ORDER BY l.seq LIMIT ${rows}`,
   };
 }
@@ -234,8 +237,9 @@ export function pruneSql(before: string, rows: string, beforeNs: string): PruneS
  */
 export function unclaimed(table: string): string {
   return (
-    `NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = ${table}.trace_id AND s.span_id = ${table}.span_id) ` +
-    `AND NOT EXISTS (SELECT 1 FROM genspan_generations g WHERE g.trace_id = ${table}.trace_id AND g.span_id = ${table}.span_id)`
+    `${EVERY_PARTITION}NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = ${table}.trace_id AND s.span_id = ${table}.span_id) ` +
+    `AND NOT EXISTS (SELECT 1 FROM genspan_generations g WHERE g.trace_id = ${table}.trace_id AND g.span_id = ${table}.span_id)` +
+    EVERY_PARTITION
   );
 }
 

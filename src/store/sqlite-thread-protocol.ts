@@ -5,8 +5,17 @@
  * they take these types through JSDoc, and tsc checks both sides against them.
  */
 
-/** One execution of a write statement: its index in the writer's statement list and its parameters. */
-export type SqliteWriteOp = readonly [statement: number, parameters: readonly unknown[]];
+/**
+ * One execution of a write statement: its index in the writer's statement list, its parameters, and for a row of a
+ * partitioned table its start time, which picks the partition it runs in (sqlite-partitions.js).
+ */
+export type SqliteWriteOp = readonly [statement: number, parameters: readonly unknown[], startMs?: number];
+
+/** How a writer opens partitions: partition 0's DDL, renamed for each new one, once the newest holds `rows`. */
+export interface PartitionOpening {
+  ddl: readonly string[];
+  rows: number;
+}
 
 /** How a thread opens its own connection to the store's file (structured-cloned into it as `workerData`). */
 export interface ThreadConnectionSetup {
@@ -20,14 +29,17 @@ export interface ThreadConnectionSetup {
 export interface WriteThreadSetup extends ThreadConnectionSetup {
   /** The statements the ops refer to by index. */
   statements: readonly string[];
+  /** For a file with time partitions; without, every op runs on partition 0's tables. */
+  partitions?: PartitionOpening;
 }
 
 /**
- * To the write thread: a write's ops in chunks, the last one marked (the thread commits after it); `abort` when the
- * rest of a write cannot be built, so the thread rolls back what it was sent; `close` once no more writes come.
+ * To the write thread: a write's ops in chunks, the last one marked (the thread commits after it), with the calling
+ * side's clock when the write began (a partition due opens at it); `abort` when the rest of a write cannot be built,
+ * so the thread rolls back what it was sent; `close` once no more writes come.
  */
 export type WriteThreadMessage =
-  | { kind: 'ops'; id: number; ops: SqliteWriteOp[]; last: boolean }
+  | { kind: 'ops'; id: number; ops: SqliteWriteOp[]; last: boolean; clockMs: number }
   | { kind: 'abort'; id: number }
   | { kind: 'close' };
 

@@ -3,10 +3,12 @@
  * IMMEDIATE transaction as they arrive, and answers once per write, after COMMIT or ROLLBACK.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { ONE_PARTITION, partitionsForWrite, runOps } from './sqlite-partitions.js';
 import { openThreadConnection, threadFailure } from './sqlite-thread-connection.js';
 
-/** @import { Database, Statement } from 'better-sqlite3' */
+/** @import { Database } from 'better-sqlite3' */
 /** @import { WriteFailure, WriteThreadMessage, WriteThreadReply, WriteThreadSetup } from './sqlite-thread-protocol.js' */
+/** @import { Partition, PreparedWrites } from './sqlite-partitions.js' */
 
 if (!parentPort) throw new Error('sqlite-write-thread.js runs only as a worker thread of ThreadSqliteWriter');
 const port = parentPort;
@@ -16,10 +18,10 @@ let db;
 /**
  * Prepared on first use, inside that write's transaction: the schema is the one the write sees, and a statement for
  * objects only some files have (a step of an index build) is prepared only where it runs.
- * @type {(Statement | undefined)[]}
+ * @type {PreparedWrites}
  */
-const statements = [];
-/** @type {{ id: number; changes: number[]; startedAt: number; failure?: WriteFailure } | undefined} */
+const statements = { catalog: '', statements: new Map() };
+/** @type {{ id: number; changes: number[]; startedAt: number; catalog: readonly Partition[]; failure?: WriteFailure } | undefined} */
 let current;
 
 /**
@@ -53,21 +55,21 @@ port.on('message', (/** @type {WriteThreadMessage} */ message) => {
     return;
   }
   if (current?.id !== message.id) {
-    current = { id: message.id, changes: setup.statements.map(() => 0), startedAt: 0 };
+    current = { id: message.id, changes: setup.statements.map(() => 0), startedAt: 0, catalog: ONE_PARTITION };
     try {
       connection().exec('BEGIN IMMEDIATE');
       current.startedAt = performance.now();
+      // Read after BEGIN IMMEDIATE: a partition another connection opened is in it, and none opens until COMMIT.
+      if (setup.partitions) current.catalog = partitionsForWrite(connection(), { ...setup.partitions, clockMs: message.clockMs });
     } catch (error) {
       current.failure = threadFailure(error);
+      rollback();
     }
   }
   const write = current;
   if (!write.failure) {
     try {
-      for (const [index, parameters] of message.ops) {
-        statements[index] ??= connection().prepare(setup.statements[index]);
-        write.changes[index] += statements[index].run(...parameters).changes;
-      }
+      runOps(connection(), setup.statements, statements, write.catalog, message.ops, write.changes);
       if (message.last) connection().exec('COMMIT');
     } catch (error) {
       write.failure = threadFailure(error);

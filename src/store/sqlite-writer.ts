@@ -1,9 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { errorMessage, report } from '../ingest/diagnostics.js';
+import { ONE_PARTITION, type PreparedWrites, partitionsForWrite, runOps } from './sqlite-partitions.js';
 import type {
   CheckpointThreadMessage,
   CheckpointThreadReply,
+  PartitionOpening,
   SqliteWriteOp,
   ThreadConnectionSetup,
   WriteFailure,
@@ -26,19 +28,20 @@ export interface SqliteWriter {
   close(): Promise<void>;
 }
 
+/** A writer's clock: the time a partition due opens at (`Date.now`, unless a benchmark replays older data). */
+export type WriterClock = () => number;
+
 /** Runs the writes on the store's own connection, on the calling thread (an in-memory database has no other). */
 export class InlineSqliteWriter implements SqliteWriter {
-  /** Prepared on first use, inside the write's transaction (as the write thread does). */
-  private readonly statements: (Database.Statement | undefined)[] = [];
+  /** Prepared on first use, inside the write's transaction (as the write thread does), by index and partition. */
+  private readonly statements: PreparedWrites = { catalog: '', statements: new Map() };
   private readonly run: Database.Transaction<(ops: Iterable<SqliteWriteOp>) => number[]>;
 
-  constructor(db: Database.Database, sql: readonly string[]) {
+  constructor(db: Database.Database, sql: readonly string[], partitions?: PartitionOpening, clock: WriterClock = Date.now) {
     this.run = db.transaction((ops: Iterable<SqliteWriteOp>) => {
       const changes = sql.map(() => 0);
-      for (const [index, parameters] of ops) {
-        this.statements[index] ??= db.prepare(sql[index]);
-        changes[index] += this.statements[index].run(...parameters).changes;
-      }
+      const catalog = partitions ? partitionsForWrite(db, { ...partitions, clockMs: clock() }) : ONE_PARTITION;
+      runOps(db, sql, this.statements, catalog, ops, changes);
       return changes;
     });
   }
@@ -98,9 +101,11 @@ export class ThreadSqliteWriter implements SqliteWriter {
   private lastId = 0;
   private closing: Promise<void> | undefined;
   private readonly setup: WriteThreadSetup;
+  private readonly clock: WriterClock;
 
-  constructor(setup: WriteThreadSetup) {
+  constructor(setup: WriteThreadSetup, clock: WriterClock = Date.now) {
     this.setup = setup;
+    this.clock = clock;
     // Started now, like opening a connection, so the first export does not wait for a thread to boot.
     this.thread();
   }
@@ -113,16 +118,17 @@ export class ThreadSqliteWriter implements SqliteWriter {
     if (this.waiting.size === 1) worker.ref();
     let chunk: SqliteWriteOp[] = [];
     let count = 0;
+    const clockMs = this.clock();
     try {
       for (const op of ops) {
         count++;
         chunk.push(op);
         if (chunk.length === CHUNK_OPS) {
-          this.post(worker, { kind: 'ops', id, ops: chunk, last: false });
+          this.post(worker, { kind: 'ops', id, ops: chunk, last: false, clockMs });
           chunk = [];
         }
       }
-      this.post(worker, { kind: 'ops', id, ops: chunk, last: true });
+      this.post(worker, { kind: 'ops', id, ops: chunk, last: true, clockMs });
       this.opsSinceCheckpoint += count;
     } catch (error) {
       // Building an op threw, or one held a value that cannot be cloned: the write fails like a bad parameter would.

@@ -4,7 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import type { Experiment, ExperimentDefinition, ExperimentResult, ExperimentStatus } from '../generation/experiment.js';
 import type { ListFilter } from '../generation/filter.js';
-import { FACET_LIMITS, type FacetField, LIST_TOTAL_EXACT_BOUND } from '../generation/list-query.js';
+import { FACET_LIMITS, type FacetField, LIST_TOTAL_EXACT_BOUND, listSortValue } from '../generation/list-query.js';
 import type { GenerationRecord } from '../generation/record.js';
 import type { FacetList, ListTotal, ThreadDetail, ThreadList, TraceDetail, TraceList } from '../generation/rest.js';
 import { StatusCode } from '../generation/status.js';
@@ -38,6 +38,8 @@ import {
   facetQuery,
   type ListPart,
   listParts,
+  NEWEST_FIRST,
+  type NormalizedFilter,
   normalizeFilter,
   SEARCH_COMMON_MATCHES,
   SEARCH_DENSE_MATCHES,
@@ -54,12 +56,23 @@ import {
   type ListRow,
   RECORD_COLUMNS,
   type RecordColumns,
+  startMillis,
   toRow,
 } from './generation-row.js';
 import { EXPORT_PAGE_SIZE, readJsonl, writeJsonl } from './jsonl.js';
 import { NO_PRUNE, orphanBound, type PruneBatch, pruneSql, RECLAIM_PAGES_PER_STEP, type RetentionStore, unclaimed } from './retention.js';
+import {
+  DROP_OLDEST_IF_EMPTY,
+  EACH_PARTITION,
+  EVERY_PARTITION,
+  inPartition,
+  PARTITION_CATALOG_DDL,
+  PARTITION_ROWS,
+  type Partition,
+  partitionSql,
+} from './sqlite-partitions.js';
 import { InlineSqliteReader, type SqliteReader, ThreadSqliteReader } from './sqlite-reader.js';
-import { inOneSnapshot } from './sqlite-thread-connection.js';
+import { cachedStatement, inOneSnapshot } from './sqlite-thread-connection.js';
 import { InlineSqliteWriter, type SqliteWriteOp, type SqliteWriter, ThreadSqliteWriter } from './sqlite-writer.js';
 import {
   batchThreads,
@@ -94,6 +107,7 @@ import {
   SELECT_TRACE_THREAD,
   type TraceDialect,
   threadListQuery,
+  traceSummarySelect,
 } from './trace-sql.js';
 import type { ExportPage, ListPage, PlaygroundStore, ThreadFilter } from './types.js';
 
@@ -112,6 +126,13 @@ export interface SqliteStoreOptions {
   exactCountBound?: number;
   /** Rows per transaction of the background index build (default `SQLITE_INDEX_BUILD_CHUNK_ROWS`). */
   indexBuildChunkRows?: number;
+  /** Generations a time partition takes before the next one opens (default `PARTITION_ROWS`). */
+  partitionRows?: number;
+  /**
+   * The clock partitions open by (default `Date.now`): a new partition starts at its time. Only for replaying data
+   * dated in the past as if it arrived then (the benchmarks' stores).
+   */
+  clock?: () => number;
 }
 
 /** Written into the SQLite header (`PRAGMA application_id`) so a genspan file is recognised as such: "GSPN". */
@@ -136,7 +157,7 @@ const SQLITE_WRITE_THREAD_PRAGMAS: readonly string[] = [...SQLITE_CONNECTION_PRA
 const SQLITE_READ_THREAD_PRAGMAS: readonly string[] = [...SQLITE_CONNECTION_PRAGMAS, 'query_only = ON'];
 
 /** The schema this code writes (`PRAGMA user_version`). */
-export const SQLITE_SCHEMA_VERSION = 10;
+export const SQLITE_SCHEMA_VERSION = 11;
 /** Default `busyTimeoutMs`. */
 export const SQLITE_DEFAULT_BUSY_TIMEOUT_MS = 50;
 /** How long opening waits for another writer: setup happens once, before any span is exported. */
@@ -314,15 +335,18 @@ const UNINDEX_ROW = (row: 'old') =>
  * runs it (retention deletes included). The case-insensitive indexes are built by the background build too. v10
  * replaces the search index with a contentless one (`SEARCH_INDEX`).
  */
-const SCHEMA_V6 = `
-CREATE VIRTUAL TABLE genspan_search USING fts5(
-  search_text, content = 'genspan_generations', content_rowid = 'rowid', tokenize = 'trigram case_sensitive 1', detail = none
-);
+const GENERATION_TAGS_TABLE = `
 CREATE TABLE genspan_generation_tags (
   tag TEXT NOT NULL,
   generation_rowid INTEGER NOT NULL,
   PRIMARY KEY (tag, generation_rowid)
 ) WITHOUT ROWID;
+`;
+const SCHEMA_V6 = `
+CREATE VIRTUAL TABLE genspan_search USING fts5(
+  search_text, content = 'genspan_generations', content_rowid = 'rowid', tokenize = 'trigram case_sensitive 1', detail = none
+);
+${GENERATION_TAGS_TABLE}
 CREATE TABLE genspan_index_build (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   done_rowid INTEGER NOT NULL,
@@ -380,6 +404,25 @@ const SORT_INDEXES = Object.entries(SORT_VALUES).map(
   ([name, value]) =>
     `CREATE INDEX IF NOT EXISTS genspan_generations_${name} ON genspan_generations (${value}, start_ms, id) WHERE ${value} IS NOT NULL`,
 );
+
+/**
+ * The steps' start order: what a new partition takes from the one before it, when rows started after its start (a
+ * clock ahead), and what retention reads a partition by. A background build step, as the orders are.
+ */
+const STEP_START_INDEX = 'CREATE INDEX IF NOT EXISTS genspan_steps_start ON genspan_steps (start_ms)';
+
+/**
+ * A trace's row in each partition holding its steps (in partition 0 of a file from before v11, every trace's), kept
+ * by each step's insert: its first start and last end there. A stored row is rewritten only when a step widens it.
+ */
+const STEP_TRACE_TRIGGER = `CREATE TRIGGER genspan_steps_trace_row AFTER INSERT ON genspan_steps BEGIN
+  INSERT INTO genspan_traces (trace_id, start_ms, end_ms) VALUES (new.trace_id, new.start_ms, new.end_ms)
+  ON CONFLICT (trace_id) DO UPDATE SET start_ms = min(start_ms, excluded.start_ms), end_ms = max(end_ms, excluded.end_ms)
+  WHERE excluded.start_ms < start_ms OR excluded.end_ms > end_ms;
+END`;
+
+/** The indexes the background build's last steps create, one transaction each, in order. */
+const BUILT_INDEXES = [...CASE_INSENSITIVE_INDEXES, ...SORT_INDEXES, STEP_START_INDEX];
 
 /** v7: the build runs its last steps again, which now include `SORT_INDEXES` (a v6 file's rows are all indexed already). */
 const SCHEMA_V7 = `
@@ -480,6 +523,38 @@ UPDATE genspan_index_build SET complete = 0;
 `;
 
 /**
+ * The triggers keeping the search and tag indexes in step with the generations, for rows `indexed` says the indexes
+ * hold (every row, in a partition of its own).
+ */
+/**
+ * A generation's delete takes its search entry out, except retention's (`genspan_pruning` holds its row while a
+ * batch deletes): FTS5 merges a segment once a tenth of its rows are deleted, which held retention's batches up to
+ * 271 ms in a partition. An entry left behind finds no row (the search tests each candidate's row), and goes with its
+ * partition's tables. The tag index is read without such a test: its entries always go.
+ */
+const INDEX_DELETE_TRIGGER = `CREATE TRIGGER genspan_generations_index_delete AFTER DELETE ON genspan_generations BEGIN
+  DELETE FROM genspan_search WHERE rowid = old.rowid AND NOT EXISTS (SELECT 1 FROM genspan_pruning);
+  ${UNTAG_ROW('old')}
+END`;
+
+const INDEX_TRIGGERS = (indexed?: (row: 'new' | 'old') => string): string[] => {
+  const when = (row: 'new' | 'old') => (indexed ? ` WHEN ${indexed(row)}` : '');
+  return [
+    `CREATE TRIGGER genspan_generations_index_insert AFTER INSERT ON genspan_generations${when('new')} BEGIN
+  ${SEARCH_ROW('genspan_search', 'new')}
+  ${TAG_ROW('new')}
+END`,
+    INDEX_DELETE_TRIGGER,
+    `CREATE TRIGGER genspan_generations_index_update AFTER UPDATE OF search_text, tags ON genspan_generations${when('old')} BEGIN
+  ${UNSEARCH_ROW('genspan_search', 'old')}
+  ${UNTAG_ROW('old')}
+  ${SEARCH_ROW('genspan_search', 'new')}
+  ${TAG_ROW('new')}
+END`,
+  ];
+};
+
+/**
  * The new search index takes the v6 one's place, in one transaction (statement by statement, as the write thread
  * runs them): the v6 index and every trigger go, the new index is renamed `genspan_search`, and the triggers are
  * written for it (still following the v6 build's rule for the tags: a file may be replaced before that build ends).
@@ -493,25 +568,32 @@ const SEARCH_INDEX_REPLACE: readonly string[] = [
   ]),
   'DROP TABLE IF EXISTS genspan_search',
   'ALTER TABLE genspan_search_next RENAME TO genspan_search',
-  `CREATE TRIGGER genspan_generations_index_insert AFTER INSERT ON genspan_generations WHEN ${INDEXED('new')} BEGIN
-  ${SEARCH_ROW('genspan_search', 'new')}
-  ${TAG_ROW('new')}
-END`,
-  `CREATE TRIGGER genspan_generations_index_delete AFTER DELETE ON genspan_generations BEGIN
-  ${UNSEARCH_ROW('genspan_search', 'old')}
-  ${UNTAG_ROW('old')}
-END`,
-  `CREATE TRIGGER genspan_generations_index_update AFTER UPDATE OF search_text, tags ON genspan_generations WHEN ${INDEXED('old')} BEGIN
-  ${UNSEARCH_ROW('genspan_search', 'old')}
-  ${UNTAG_ROW('old')}
-  ${SEARCH_ROW('genspan_search', 'new')}
-  ${TAG_ROW('new')}
-END`,
+  ...INDEX_TRIGGERS(INDEXED),
   'UPDATE genspan_search_build SET done_rowid = end_rowid, merge_steps = 0, replaced = 1',
 ];
 
+/** v11: time partitions (sqlite-partitions.js); the build's last steps run again for the steps' start order. */
+const SCHEMA_V11 = `
+${PARTITION_CATALOG_DDL}
+CREATE TABLE genspan_pruning (id INTEGER PRIMARY KEY CHECK (id = 1));
+${STEP_TRACE_TRIGGER};
+UPDATE genspan_index_build SET complete = 0;
+`;
+
 /** Migration i takes the schema from version i to i + 1 (version 0: an empty file). */
-const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6, SCHEMA_V7, SCHEMA_V8, SCHEMA_V9, SCHEMA_V10];
+const MIGRATIONS = [
+  SCHEMA_V1,
+  SCHEMA_V2,
+  SCHEMA_V3,
+  SCHEMA_V4,
+  SCHEMA_V5,
+  SCHEMA_V6,
+  SCHEMA_V7,
+  SCHEMA_V8,
+  SCHEMA_V9,
+  SCHEMA_V10,
+  SCHEMA_V11,
+];
 
 /**
  * Rows of the background index build per transaction: at ~2.5 KB of text a row, a chunk holds writers off for tens of
@@ -544,6 +626,19 @@ export const SQLITE_GENERATIONS_DDL =
   SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4 + SCHEMA_V6;
 /** The steps and traces tables' DDL (with their indexes), for the benchmarks' lower bound of a corpus with steps. */
 export const SQLITE_STEP_TABLES_DDL = SCHEMA_V5.slice(0, SCHEMA_V5.indexOf('CREATE TABLE genspan_threads'));
+
+/**
+ * A time partition's tables as a new file has them, written for partition 0 (the writer renames them,
+ * `inPartition`): the generations with their indexes, search index and tag index, the steps and the traces.
+ */
+const PARTITION_DDL: readonly string[] = [
+  SCHEMA_V1.slice(0, SCHEMA_V1.indexOf('CREATE TABLE genspan_spans')) + SCHEMA_V2 + SCHEMA_V4 + GENERATION_TAGS_TABLE,
+  SEARCH_INDEX('genspan_search'),
+  ...INDEX_TRIGGERS(),
+  SQLITE_STEP_TABLES_DDL,
+  STEP_TRACE_TRIGGER,
+  ...BUILT_INDEXES,
+];
 
 type SchemaState = { kind: 'empty' } | { kind: 'genspan'; version: number } | { kind: 'foreign'; reason: string };
 
@@ -726,18 +821,17 @@ const WRITE = {
   experimentStatus: 5,
   experimentResult: 6,
   step: 7,
-  traceTimes: 8,
-  threadTimes: 9,
-  traceThread: 10,
-  thread: 11,
-  mergeStep: 12,
-  mergeDelete: 13,
-  buildSearch: 14,
-  buildTags: 15,
-  buildProgress: 16,
-  buildComplete: 17,
-  /** The first of `CASE_INSENSITIVE_INDEXES`, then `SORT_INDEXES`, in order. */
-  caseInsensitiveIndexes: 18,
+  threadTimes: 8,
+  traceThread: 9,
+  thread: 10,
+  mergeStep: 11,
+  mergeDelete: 12,
+  buildSearch: 13,
+  buildTags: 14,
+  buildProgress: 15,
+  buildComplete: 16,
+  /** The first of `BUILT_INDEXES`, in order. */
+  caseInsensitiveIndexes: 17,
 } as const;
 
 /** The rowids of the background build's next chunk, of at most `?` rowids, for generations `g`. */
@@ -757,17 +851,23 @@ const PRUNE_STATEMENTS = {
   trace: `DELETE FROM genspan_traces WHERE trace_id = ?
      AND NOT EXISTS (SELECT 1 FROM genspan_steps s WHERE s.trace_id = genspan_traces.trace_id)`,
   thread: `DELETE FROM genspan_threads WHERE id = ?
-     AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`,
-  threadStart: `UPDATE genspan_threads SET start_ms = (SELECT min(t.start_ms) FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)
-     WHERE id = ? AND EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)`,
+     AND ${EVERY_PARTITION}NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.thread_id = genspan_threads.id)${EVERY_PARTITION}`,
+  // Named: the thread is read in each partition, as many times as there are. Each partition's earliest is one seek of
+  // its thread index; the earliest of all of a long thread's traces read together would be all of them.
+  threadStart: `UPDATE genspan_threads SET start_ms = s.start_ms FROM (SELECT min(start_ms) AS start_ms FROM
+       (${EACH_PARTITION}SELECT min(t.start_ms) AS start_ms FROM genspan_traces t WHERE t.thread_id = @thread${EACH_PARTITION})) AS s
+     WHERE id = @thread AND s.start_ms IS NOT NULL`,
   generation: 'DELETE FROM genspan_generations WHERE trace_id = ? AND span_id = ? AND start_ms < ?',
   span: `DELETE FROM genspan_spans WHERE trace_id = ? AND span_id = ? AND ${unclaimed('genspan_spans')}`,
   spanLogs: `DELETE FROM genspan_logs WHERE trace_id = ? AND span_id = ? AND ${unclaimed('genspan_logs')}`,
   log: `DELETE FROM genspan_logs WHERE seq = ? AND ${unclaimed('genspan_logs')}
-     AND NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)`,
+     AND ${EVERY_PARTITION}NOT EXISTS (SELECT 1 FROM genspan_traces t WHERE t.trace_id = genspan_logs.trace_id)${EVERY_PARTITION}`,
   reclaimPage: 'PRAGMA incremental_vacuum',
+  dropOldestPartition: DROP_OLDEST_IF_EMPTY,
+  pruning: 'INSERT INTO genspan_pruning (id) VALUES (1)',
+  pruned: 'DELETE FROM genspan_pruning',
 } as const;
-const PRUNE_FIRST = WRITE.caseInsensitiveIndexes + CASE_INSENSITIVE_INDEXES.length + SORT_INDEXES.length;
+const PRUNE_FIRST = WRITE.caseInsensitiveIndexes + BUILT_INDEXES.length;
 const PRUNE = Object.fromEntries(Object.keys(PRUNE_STATEMENTS).map((name, index) => [name, PRUNE_FIRST + index])) as Record<
   keyof typeof PRUNE_STATEMENTS,
   number
@@ -807,11 +907,6 @@ const WRITE_STATEMENTS: readonly string[] = [
   'UPDATE genspan_experiments SET status = ?, error = ? WHERE id = ?',
   `INSERT INTO genspan_experiment_results (${EXPERIMENT_RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   `INSERT INTO genspan_steps (${STEP_COLUMNS.join(', ')}) VALUES (${STEP_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
-  // A batch's traces in one statement (a JSON array of [trace_id, start_ms, end_ms]), not one per trace; a stored trace
-  // is rewritten only when the batch widens its times.
-  `INSERT INTO genspan_traces (trace_id, start_ms, end_ms) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
-   ON CONFLICT (trace_id) DO UPDATE SET start_ms = min(start_ms, excluded.start_ms), end_ms = max(end_ms, excluded.end_ms)
-   WHERE excluded.start_ms < start_ms OR excluded.end_ms > end_ms`,
   // A trace already in a thread widens the thread's span as it does its own (the batch's trace ids as a JSON array).
   `UPDATE genspan_threads SET start_ms = min(genspan_threads.start_ms, t.start_ms), end_ms = max(genspan_threads.end_ms, t.end_ms)
      FROM (SELECT thread_id, min(start_ms) AS start_ms, max(end_ms) AS end_ms FROM genspan_traces
@@ -831,14 +926,22 @@ const WRITE_STATEMENTS: readonly string[] = [
   `INSERT OR IGNORE INTO genspan_generation_tags (tag, generation_rowid) SELECT j.value, g.rowid ${BUILD_CHUNK}, json_each(g.tags) AS j`,
   'UPDATE genspan_index_build SET done_rowid = min(done_rowid + ?, end_rowid)',
   'UPDATE genspan_index_build SET complete = 1 WHERE done_rowid >= end_rowid',
-  ...CASE_INSENSITIVE_INDEXES,
-  ...SORT_INDEXES,
+  ...BUILT_INDEXES,
   ...Object.values(PRUNE_STATEMENTS),
   ...SEARCH_BUILD_STATEMENTS,
   ...SEARCH_INDEX_REPLACE,
 ];
 
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
+
+/** Whether a partition holds rows, a table at a time. */
+const PARTITION_HOLDS = ['genspan_generations', 'genspan_steps', 'genspan_traces'].map((table) => `SELECT 1 FROM ${table} LIMIT 1`);
+/** The partitions, newest first. */
+const SELECT_PARTITIONS = 'SELECT id, from_ms FROM genspan_partitions ORDER BY from_ms DESC';
+/** All the traces' steps in one statement (the trace ids as a JSON array): a batch asks for a few hundred traces. */
+const SELECT_STEP_LINKS =
+  'SELECT trace_id, span_id, parent_span_id, type, generation_id FROM genspan_steps WHERE trace_id IN (SELECT value FROM json_each(?))';
+const SELECT_MERGED = 'SELECT merged_generation FROM genspan_steps WHERE trace_id = ? AND span_id = ? AND merged_generation IS NOT NULL';
 
 const SELECT_GENERATION_BY_ID = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations WHERE id = ?`;
 /** A page of the export, after a (start_ms, id) position. */
@@ -868,21 +971,73 @@ function updateOp(record: GenerationRecord): SqliteWriteOp {
       record.traceId.toLowerCase(),
       record.spanId.toLowerCase(),
     ],
+    startMillis(record),
   ];
+}
+
+/** A trace's summary rows of two partitions as one: the older one's root, the counts added up. */
+function addTraceRows(older: TraceSummaryRow | undefined, newer: TraceSummaryRow): TraceSummaryRow {
+  if (!older) return newer;
+  const tokens = older.tokens === null && newer.tokens === null ? null : Number(older.tokens ?? 0) + Number(newer.tokens ?? 0);
+  return {
+    ...older,
+    thread_id: older.thread_id ?? newer.thread_id,
+    start_ms: Math.min(Number(older.start_ms), Number(newer.start_ms)),
+    end_ms: Math.max(Number(older.end_ms), Number(newer.end_ms)),
+    steps: Number(older.steps) + Number(newer.steps),
+    step_errors: Number(older.step_errors) + Number(newer.step_errors),
+    generations: Number(older.generations) + Number(newer.generations),
+    generation_errors: Number(older.generation_errors) + Number(newer.generation_errors),
+    tokens,
+  };
+}
+
+/** A trace retention's selection takes. */
+interface PruneTrace {
+  trace_id: string;
+  thread_id: string | null;
+  start_ms: number;
+}
+
+/** A generation without a trace retention's selection takes. */
+interface PruneGeneration {
+  trace_id: string;
+  span_id: string;
+  start_ms: number;
+}
+
+/** The list's time order: newest first, then id descending. */
+function newestFirst(a: ListRow, b: ListRow): number {
+  const byTime = Number(b.start_ms) - Number(a.start_ms);
+  if (byTime !== 0) return byTime;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** A value order's comparison of list rows holding the value: by it (descending or not), equal values newest first. */
+function valueOrder(descending: boolean): (a: ListRow, b: ListRow) => number {
+  return (a, b) => {
+    const byValue = Number(a.sort_value) - Number(b.sort_value);
+    if (byValue !== 0) return descending ? -byValue : byValue;
+    const byTime = Number(b.start_ms) - Number(a.start_ms);
+    if (byTime !== 0) return byTime;
+    return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+  };
 }
 
 /** A batch's steps (insert-or-ignore), then its traces' times, then what it says of threads. */
 function* stepOps(batch: StepBatch): Generator<SqliteWriteOp> {
   const rows = batch.steps.map(toStepRow);
-  for (const row of rows) yield [WRITE.step, STEP_COLUMNS.map((column) => row[column])];
-  const traces = batchTraceTimes(rows);
-  if (traces.length > 0) {
-    yield [WRITE.traceTimes, [JSON.stringify(traces.map((trace) => [trace.traceId, trace.startMs, trace.endMs]))]];
-    yield [WRITE.threadTimes, [JSON.stringify(traces.map((trace) => trace.traceId))]];
+  // Each step's insert keeps its trace's row in its partition (`STEP_TRACE_TRIGGER`).
+  for (const row of rows) yield [WRITE.step, STEP_COLUMNS.map((column) => row[column]), row.start_ms];
+  const starts = new Map<string, number>();
+  for (const trace of batchTraceTimes(rows)) {
+    starts.set(trace.traceId, trace.startMs);
+    yield [WRITE.threadTimes, [JSON.stringify([trace.traceId])], trace.startMs];
   }
   for (const thread of batchThreads(batch.threads)) {
-    yield [WRITE.traceThread, [thread.threadId, thread.traceId]];
-    yield [WRITE.thread, [thread.threadName, thread.userId, thread.traceId, thread.threadId]];
+    const startMs = starts.get(thread.traceId);
+    yield [WRITE.traceThread, [thread.threadId, thread.traceId], startMs];
+    yield [WRITE.thread, [thread.threadName, thread.userId, thread.traceId, thread.threadId], startMs];
   }
 }
 
@@ -899,9 +1054,8 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   private readonly reader: SqliteReader;
   private readonly selectSpan: Database.Statement;
   private readonly selectLogs: Database.Statement;
-  private readonly selectStepLinks: Database.Statement;
-  private readonly selectMerged: Database.Statement;
-  private readonly selectPrune: Record<keyof ReturnType<typeof pruneSql>, Database.Statement>;
+  /** Statements of the store's own connection over the partitions, by SQL text (`cachedStatement`). */
+  private readonly partitionStatements = new Map<string, Database.Statement>();
   private readonly selectIndexBuild: Database.Statement;
   /** The statements that open and end `readBuilds`' snapshot on the store's own connection. */
   private readonly snapshotStatements = new Map<string, Database.Statement>();
@@ -917,6 +1071,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     const busyTimeoutMs = busyTimeout(options.busyTimeoutMs);
     this.exactCountBound = positiveInteger('exactCountBound', options.exactCountBound ?? LIST_TOTAL_EXACT_BOUND);
     const chunkRows = positiveInteger('indexBuildChunkRows', options.indexBuildChunkRows ?? SQLITE_INDEX_BUILD_CHUNK_ROWS);
+    const partitions = { ddl: PARTITION_DDL, rows: positiveInteger('partitionRows', options.partitionRows ?? PARTITION_ROWS) };
     if (!inMemory) checkExistingFile(this.path);
     let db: Database.Database;
     try {
@@ -937,26 +1092,16 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     }
     this.db = db;
     this.writer = inMemory
-      ? new InlineSqliteWriter(db, WRITE_STATEMENTS)
-      : new ThreadSqliteWriter({ path: this.path, busyTimeoutMs, pragmas: SQLITE_WRITE_THREAD_PRAGMAS, statements: WRITE_STATEMENTS });
+      ? new InlineSqliteWriter(db, WRITE_STATEMENTS, partitions, options.clock)
+      : new ThreadSqliteWriter(
+          { path: this.path, busyTimeoutMs, pragmas: SQLITE_WRITE_THREAD_PRAGMAS, statements: WRITE_STATEMENTS, partitions },
+          options.clock,
+        );
     this.reader = inMemory
       ? new InlineSqliteReader(db)
       : new ThreadSqliteReader({ path: this.path, busyTimeoutMs, pragmas: SQLITE_READ_THREAD_PRAGMAS });
     this.selectSpan = db.prepare(`SELECT span FROM genspan_spans WHERE trace_id = ? AND span_id = ?`);
     this.selectLogs = db.prepare(`SELECT record FROM genspan_logs WHERE trace_id = ? AND span_id = ? ORDER BY time_unix_nano, seq`);
-    // All the traces' steps in one statement (the trace ids as a JSON array): a batch asks for a few hundred traces.
-    this.selectStepLinks = db.prepare(
-      'SELECT trace_id, span_id, parent_span_id, type, generation_id FROM genspan_steps WHERE trace_id IN (SELECT value FROM json_each(?))',
-    );
-    this.selectMerged = db.prepare(
-      'SELECT merged_generation FROM genspan_steps WHERE trace_id = ? AND span_id = ? AND merged_generation IS NOT NULL',
-    );
-    const prune = pruneSql('@before', '@rows', '(@before * 1000000)');
-    this.selectPrune = {
-      traces: db.prepare(prune.traces),
-      orphanGenerations: db.prepare(prune.orphanGenerations),
-      orphanLogs: db.prepare(prune.orphanLogs),
-    };
     this.selectIndexBuild = db.prepare(
       `SELECT b.done_rowid, b.end_rowid, b.complete,
          s.done_rowid AS search_done_rowid, s.end_rowid AS search_end_rowid, s.merge_steps, s.replaced
@@ -995,8 +1140,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
         } else if (!build.search.replaced) {
           await this.transaction(SEARCH_INDEX_REPLACE.map((_, i): SqliteWriteOp => [SEARCH_BUILD.replace + i, []]));
         } else {
-          const indexes = CASE_INSENSITIVE_INDEXES.length + SORT_INDEXES.length;
-          for (let i = 0; i < indexes; i++) await this.transaction([[WRITE.caseInsensitiveIndexes + i, []]]);
+          for (let i = 0; i < BUILT_INDEXES.length; i++) await this.transaction([[WRITE.caseInsensitiveIndexes + i, []]]);
           await this.transaction([[WRITE.buildComplete, []]]);
         }
         retryMs = INDEX_BUILD_RETRY_MS.first;
@@ -1080,9 +1224,18 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       // A new file, or one from before v6: the v6 index was created just now and holds nothing, so the v10 one takes
       // its place at once and the v6 build fills it.
       if (from < 6) for (const statement of SEARCH_INDEX_REPLACE) db.exec(statement);
+      // A file whose search index is the contentless one already: its delete trigger leaves retention's entries.
+      if (
+        from >= 6 &&
+        from < 11 &&
+        (db.prepare('SELECT replaced FROM genspan_search_build').get() as { replaced: number }).replaced === 1
+      ) {
+        db.exec('DROP TRIGGER genspan_generations_index_delete');
+        db.exec(INDEX_DELETE_TRIGGER);
+      }
       // A new file has no rows to index: its indexes are complete at once, and no background build starts.
       if (from === 0) {
-        for (const statement of [...CASE_INSENSITIVE_INDEXES, ...SORT_INDEXES]) db.exec(statement);
+        for (const statement of BUILT_INDEXES) db.exec(statement);
         db.exec('UPDATE genspan_index_build SET complete = 1');
       }
       db.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
@@ -1181,7 +1334,7 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       for (const record of records) {
         count++;
         const row = toRow(record);
-        yield [WRITE.generation, [...rowValues(row), row.trace_id, row.span_id]];
+        yield [WRITE.generation, [...rowValues(row), row.trace_id, row.span_id], row.start_ms];
         const span = spans.size > 0 ? spans.get(spanKeyString(record)) : undefined;
         if (span) yield [WRITE.span, [row.trace_id, row.span_id, encodeSpan(span)]];
       }
@@ -1198,35 +1351,63 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       ops.push(updateOp(owner));
       for (const record of merged) {
         const key = [record.traceId.toLowerCase(), record.spanId.toLowerCase()];
-        ops.push([WRITE.mergeStep, [mergedGenerationJson(record), owner.id, ...key]]);
-        ops.push([WRITE.mergeDelete, [...key, ...key]]);
+        const startMs = startMillis(record);
+        ops.push([WRITE.mergeStep, [mergedGenerationJson(record), owner.id, ...key], startMs]);
+        ops.push([WRITE.mergeDelete, [...key, ...key], startMs]);
       }
     }
     await this.transaction(ops);
   }
 
+  /**
+   * Runs `work` on the store's own connection in one snapshot with the partitions it sees (newest first), and a
+   * statement of partition 0's renamed for any of them.
+   */
+  private overPartitions<T>(
+    work: (partitions: Partition[], statement: (sql: string, partition: number) => Database.Statement) => T,
+  ): Promise<T> {
+    return this.run((db) =>
+      inOneSnapshot(db, this.snapshotStatements, () => {
+        const rows = cachedStatement(db, this.partitionStatements, SELECT_PARTITIONS).all() as { id: number; from_ms: number }[];
+        const partitions = rows.map((row): Partition => ({ id: row.id, fromMs: row.from_ms }));
+        const statement = (sql: string, partition: number) =>
+          cachedStatement(db, this.partitionStatements, partitionSql(sql, partition, partitions));
+        return work(partitions, statement);
+      }),
+    );
+  }
+
   stepLinks(traceIds: readonly string[]): Promise<Map<string, StepLink[]>> {
-    return this.run(() => {
+    if (traceIds.length === 0) return Promise.resolve(new Map());
+    return this.overPartitions((partitions, statement) => {
       const found = new Map<string, StepLink[]>();
-      if (traceIds.length === 0) return found;
       const names = new Map<string, string>();
       for (const traceId of traceIds) names.set(traceId.toLowerCase(), traceId);
-      for (const row of this.selectStepLinks.all(JSON.stringify([...names.keys()])) as (StepLinkRow & { trace_id: string })[]) {
-        const name = names.get(row.trace_id) as string;
-        const links = found.get(name);
-        if (links) links.push(stepLinkFromRow(row));
-        else found.set(name, [stepLinkFromRow(row)]);
+      const ids = JSON.stringify([...names.keys()]);
+      for (const { id: partition } of partitions) {
+        for (const row of statement(SELECT_STEP_LINKS, partition).all(ids) as (StepLinkRow & { trace_id: string })[]) {
+          const name = names.get(row.trace_id) as string;
+          const links = found.get(name);
+          if (links) links.push(stepLinkFromRow(row));
+          else found.set(name, [stepLinkFromRow(row)]);
+        }
       }
       return found;
     });
   }
 
   mergedRecords(keys: readonly SpanKey[]): Promise<Map<string, GenerationRecord>> {
-    return this.run(() => {
+    return this.overPartitions((partitions, statement) => {
       const found = new Map<string, GenerationRecord>();
       for (const key of keys) {
-        const row = this.selectMerged.get(key.traceId.toLowerCase(), key.spanId.toLowerCase()) as { merged_generation: string } | undefined;
-        if (row) found.set(spanKeyString(key), JSON.parse(row.merged_generation) as GenerationRecord);
+        for (const { id: partition } of partitions) {
+          const row = statement(SELECT_MERGED, partition).get(key.traceId.toLowerCase(), key.spanId.toLowerCase()) as
+            | { merged_generation: string }
+            | undefined;
+          if (!row) continue;
+          found.set(spanKeyString(key), JSON.parse(row.merged_generation) as GenerationRecord);
+          break;
+        }
       }
       return found;
     });
@@ -1269,88 +1450,199 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     await this.transaction(records.map(updateOp));
   }
 
+  /** The time partitions as a read sees them, newest first (sqlite-partitions.js). */
+  private async partitions(reader: SqliteReader): Promise<number[]> {
+    return (await reader.all<{ id: number }>(SELECT_PARTITIONS, [])).map((row) => row.id);
+  }
+
   get(id: string): Promise<GenerationRecord | undefined> {
     return this.read(async (reader) => {
-      const row = await reader.get<RecordColumns>(SELECT_GENERATION_BY_ID, [id]);
-      return row ? fromRow(row) : undefined;
+      for (const partition of await this.partitions(reader)) {
+        const row = await reader.get<RecordColumns>(inPartition(SELECT_GENERATION_BY_ID, partition), [id]);
+        if (row) return fromRow(row);
+      }
+      return undefined;
     });
   }
 
+  /**
+   * A page read part by part (`listParts`), each part partition by partition: the time order newest partition first
+   * until the part has what the page lacks (partitions split by start time never overlap), a value order as each
+   * partition's first rows merged.
+   */
   list(filter: ListFilter = {}): Promise<ListPage> {
     return this.read(async (reader) => {
       const normalized = normalizeFilter(filter);
       const dialect = this.dialect();
-      const read = (part: ListPart, need: number) =>
-        reader.all<ListRow>(`SELECT ${part.select} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT ?`, [
-          ...part.params,
-          need,
-        ]);
+      const partitions = await this.partitions(reader);
       const probes = dialect === indexedDialect ? searchProbeParts(normalized, dialect) : undefined;
-      // The parts read past many candidates, asked once a probe has not filled its part (null: few, read through them).
-      let walkedParts: ListPart[] | null | undefined;
+      // With q, the parts each partition reads past many candidates (null: few), asked once a probe has not filled.
+      let walked: (ListPart[] | null)[] | undefined;
+      const order = listSortValue(normalized.sort);
       const rows: ListRow[] = [];
       for (const [index, part] of listParts(normalized, dialect).entries()) {
         const need = normalized.limit + 1 - rows.length;
         if (need <= 0) break;
-        const probed = probes ? await read(probes[index], need) : [];
-        if (probed.length === need) {
-          rows.push(...probed);
+        const sorted = part.orderBy === NEWEST_FIRST || !order ? newestFirst : valueOrder(order.descending);
+        if (probes) {
+          // The probe (the newest rows, scanned for q) in the newest partition only: a common word fills the page from
+          // it, and a rare one, which it cannot find, would cost each older partition a scan for nothing.
+          const probed = await this.readParts(reader, [[probes[index], partitions[0]]], need);
+          if (probed.length === need) {
+            rows.push(...probed);
+            continue;
+          }
+          walked ??= await this.walkedParts(reader, normalized, partitions);
+          const parts = partitions.map((partition, at): [ListPart, number] => [walked?.[at]?.[index] ?? part, partition]);
+          rows.push(...(await this.readParts(reader, parts, need)).sort(sorted).slice(0, need));
           continue;
         }
-        if (probes) walkedParts ??= (await this.manyCandidates(reader, normalized.q)) ? listParts(normalized, manyCandidatesDialect) : null;
-        rows.push(...(await read(walkedParts?.[index] ?? part, need)));
+        if (sorted === newestFirst) {
+          for (const partition of partitions) {
+            const lacking = normalized.limit + 1 - rows.length;
+            if (lacking <= 0) break;
+            rows.push(...(await this.readParts(reader, [[part, partition]], lacking)));
+          }
+          continue;
+        }
+        const parts = partitions.map((partition): [ListPart, number] => [part, partition]);
+        rows.push(...(await this.readParts(reader, parts, need)).sort(sorted).slice(0, need));
       }
       return pageFrom(rows, normalized.limit, normalized.sort);
     });
   }
 
+  /** Each part's first `need` rows in its partition, in one statement: one round trip to the read thread. */
+  private readParts(reader: SqliteReader, parts: readonly [ListPart, number][], need: number): Promise<ListRow[]> {
+    const arms = parts.map(([part, partition]) =>
+      inPartition(`SELECT * FROM (SELECT ${part.select} FROM ${part.from} ${part.where} ORDER BY ${part.orderBy} LIMIT ?)`, partition),
+    );
+    return reader.all<ListRow>(
+      arms.join(' UNION ALL '),
+      parts.flatMap(([part]) => [...part.params, need]),
+    );
+  }
+
+  /**
+   * For each partition, the list's parts that walk their order testing rows for being candidates, when its search
+   * index holds more than `SEARCH_MANY_CANDIDATES` for `q` (null: fewer, read through them); counted in one statement.
+   */
+  private async walkedParts(
+    reader: SqliteReader,
+    normalized: NormalizedFilter,
+    partitions: readonly number[],
+  ): Promise<(ListPart[] | null)[]> {
+    const q = normalized.q;
+    if (q === undefined || trigramQuery(q) === '') return partitions.map(() => null);
+    const params: unknown[] = [];
+    const bind = (value: unknown) => {
+      params.push(value);
+      return '?';
+    };
+    const counts = partitions.map((partition, at) => {
+      const count = `(SELECT count(*) FROM (${searchCandidates(q, bind)} LIMIT ${bind(SEARCH_MANY_CANDIDATES + 1)}))`;
+      return `${inPartition(count, partition)} AS c${at}`;
+    });
+    const row = await reader.get<Record<string, number>>(`SELECT ${counts.join(', ')}`, params);
+    const walking = listParts(normalized, manyCandidatesDialect);
+    return partitions.map((_, at) => ((row?.[`c${at}`] ?? 0) > SEARCH_MANY_CANDIDATES ? walking : null));
+  }
+
   count(filter: ListFilter = {}): Promise<ListTotal> {
     return this.read(async (reader) => {
-      const dialect = (await this.searchMatches(reader, filter)) >= SEARCH_DENSE_MATCHES ? scanDialect : this.dialect();
-      return this.boundedCount(reader, filter, this.exactCountBound, dialect);
-    });
-  }
-
-  /** SQLite has no row estimate to offer: past the bound the count says "more than the bound" (bound + 1). */
-  private async boundedCount(reader: SqliteReader, filter: ListFilter, bound: number, dialect: TraceDialect): Promise<ListTotal> {
-    const query = boundedCountQuery(filter, dialect, bound);
-    const row = await reader.get<{ n: number }>(query.sql, query.params);
-    const n = row?.n ?? 0;
-    return { count: n, exact: n <= bound };
-  }
-
-  facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
-    return this.read(async (reader) => {
-      const matching = facetFilter(field, filter);
-      const indexed = this.dialect();
-      const dialect =
-        (await this.searchMatches(reader, matching)) >= SEARCH_COMMON_MATCHES
-          ? scanDialect
-          : indexed === indexedDialect && (await this.manyCandidates(reader, matching.q))
-            ? manyCandidatesDialect
-            : indexed;
-      const query = facetQuery(field, filter, dialect);
-      const rows = await reader.all<{ value: string; n: number }>(query.sql, query.params);
-      const { exact } = await this.boundedCount(reader, matching, FACET_LIMITS.rows, dialect);
-      return { field, values: rows.map((row) => ({ value: row.value, count: row.n })), exact };
+      const partitions = await this.partitions(reader);
+      const dialect = (await this.searchMatches(reader, filter, partitions[0])) >= SEARCH_DENSE_MATCHES ? scanDialect : this.dialect();
+      return this.boundedCount(reader, filter, this.exactCountBound, dialect, partitions);
     });
   }
 
   /**
-   * How many of the newest `SEARCH_PROBE_ROWS` rows the other filters match hold the filter's `q` (0 without one): a
-   * word found in at least `SEARCH_COMMON_MATCHES` of them is common. Its index entries are many (reading them all
-   * costs more than a scan newest first, which soon has what it needs).
+   * Partition by partition, newest first, each counted up to what the bound leaves. SQLite has no row estimate to
+   * offer: past the bound the count says "more than the bound" (bound + 1).
    */
-  private async searchMatches(reader: SqliteReader, filter: ListFilter): Promise<number> {
+  private async boundedCount(
+    reader: SqliteReader,
+    filter: ListFilter,
+    bound: number,
+    dialect: TraceDialect,
+    partitions: readonly number[],
+  ): Promise<ListTotal> {
+    const query = boundedCountQuery(filter, dialect, bound);
+    const params = query.params.slice(0, -1);
+    let n = 0;
+    for (const partition of partitions) {
+      if (n > bound) break;
+      const row = await reader.get<{ n: number }>(inPartition(query.sql, partition), [...params, bound + 1 - n]);
+      n += row?.n ?? 0;
+    }
+    return { count: n, exact: n <= bound };
+  }
+
+  /**
+   * The values among the newest `FACET_LIMITS.rows` generations the filter matches, partition by partition, newest
+   * first: each partition's values among what the budget leaves, counted together.
+   */
+  facets(field: FacetField, filter: ListFilter = {}): Promise<FacetList> {
+    return this.read(async (reader) => {
+      const matching = facetFilter(field, filter);
+      const partitions = await this.partitions(reader);
+      const indexed = this.dialect();
+      const dialect =
+        (await this.searchMatches(reader, matching, partitions[0])) >= SEARCH_COMMON_MATCHES
+          ? scanDialect
+          : indexed === indexedDialect && (await this.manyCandidates(reader, matching.q, partitions[0]))
+            ? manyCandidatesDialect
+            : indexed;
+      const query = facetQuery(field, filter, dialect);
+      const sampled = boundedCountQuery(matching, dialect, 0);
+      const counts = new Map<string, number>();
+      let left = FACET_LIMITS.rows;
+      let exact = true;
+      for (const partition of partitions) {
+        // The partition's matches, up to one past what is left: one past says the sample ends in it.
+        const row = await reader.get<{ n: number }>(inPartition(sampled.sql, partition), [...sampled.params.slice(0, -1), left + 1]);
+        const matches = row?.n ?? 0;
+        const taken = Math.min(matches, left);
+        if (taken > 0) {
+          const rows = await reader.all<{ value: string; n: number }>(inPartition(query.sql, partition), [
+            ...query.params.slice(0, -2),
+            taken,
+            -1,
+          ]);
+          for (const { value, n } of rows) counts.set(value, (counts.get(value) ?? 0) + n);
+          left -= taken;
+        }
+        if (matches > taken) {
+          exact = false;
+          break;
+        }
+      }
+      const values = [...counts]
+        .sort(([a, n], [b, m]) => m - n || (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, FACET_LIMITS.values)
+        .map(([value, count]) => ({ value, count }));
+      return { field, values, exact };
+    });
+  }
+
+  /**
+   * How many of the newest `SEARCH_PROBE_ROWS` rows the other filters match in a partition (the newest) hold the
+   * filter's `q` (0 without one): a word found in at least `SEARCH_COMMON_MATCHES` of them is common. Its index
+   * entries are many (reading them all costs more than a scan newest first, which soon has what it needs).
+   */
+  private async searchMatches(reader: SqliteReader, filter: ListFilter, partition: number): Promise<number> {
     const normalized = normalizeFilter({ ...filter, cursor: undefined, sort: undefined });
     const probe = searchProbeParts(normalized, scanDialect)?.[0];
     if (!probe) return 0;
-    const row = await reader.get<{ n: number }>(`SELECT count(*) AS n FROM ${probe.from} ${probe.where}`, probe.params);
+    const row = await reader.get<{ n: number }>(
+      inPartition(`SELECT count(*) AS n FROM ${probe.from} ${probe.where}`, partition),
+      probe.params,
+    );
     return row?.n ?? 0;
   }
 
-  /** Whether the search index holds more than `SEARCH_MANY_CANDIDATES` candidates for `q` (counted up to one more). */
-  private async manyCandidates(reader: SqliteReader, q: string | undefined): Promise<boolean> {
+  /** Whether a partition's search index holds more than `SEARCH_MANY_CANDIDATES` candidates for `q` (counted up to one more). */
+  private async manyCandidates(reader: SqliteReader, q: string | undefined, partition: number): Promise<boolean> {
     if (q === undefined || trigramQuery(q) === '') return false;
     const params: unknown[] = [];
     const bind = (value: unknown) => {
@@ -1358,25 +1650,49 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       return '?';
     };
     const sql = `SELECT count(*) AS n FROM (${searchCandidates(q, bind)} LIMIT ${bind(SEARCH_MANY_CANDIDATES + 1)})`;
-    const row = await reader.get<{ n: number }>(sql, params);
+    const row = await reader.get<{ n: number }>(inPartition(sql, partition), params);
     return (row?.n ?? 0) > SEARCH_MANY_CANDIDATES;
   }
 
   getTrace(traceId: string): Promise<TraceDetail | undefined> {
     return this.read(async (reader) => {
       const id = traceId.toLowerCase();
-      const rows = await reader.all<StoredStepRow>(SELECT_TRACE_STEPS('?'), [id]);
+      const partitions = await this.partitions(reader);
+      // Oldest partition first: they split by start time, so their rows follow one another in start order.
+      const rows: StoredStepRow[] = [];
+      for (const partition of [...partitions].reverse())
+        rows.push(...(await reader.all<StoredStepRow>(inPartition(SELECT_TRACE_STEPS('?'), partition), [id])));
       if (rows.length === 0) return undefined;
-      const trace = await reader.get<{ thread_id: string | null }>(SELECT_TRACE_THREAD('?'), [id]);
-      return { traceId: id, threadId: trace?.thread_id ?? null, steps: treeOrder(rows.map(fromStepRow)) };
+      return { traceId: id, threadId: await this.traceThread(reader, partitions, id), steps: treeOrder(rows.map(fromStepRow)) };
     });
   }
 
+  /**
+   * Each partition's newest traces that match, then the page's traces whole: a trace has a row in each partition
+   * holding its steps (two only when they straddle the moment one opened), and its summary adds them up.
+   */
   listTraces(filter: ListFilter = {}): Promise<TraceList> {
     return this.read(async (reader) => {
       const dialect = this.dialect();
       const query = traceListWhere(filter, dialect);
-      const rows = await reader.all<TraceSummaryRow>(listTracesSql(dialect, query.where, '?'), [...query.params, query.limit + 1]);
+      const partitions = await this.partitions(reader);
+      const starts = new Map<string, number>();
+      for (const partition of partitions) {
+        const sql = inPartition(listTracesSql(dialect, query.where, '?'), partition);
+        for (const row of await reader.all<TraceSummaryRow>(sql, [...query.params, query.limit + 1]))
+          starts.set(row.trace_id, Math.min(Number(row.start_ms), starts.get(row.trace_id) ?? Number.POSITIVE_INFINITY));
+      }
+      const page = [...starts]
+        .sort(([a, aMs], [b, bMs]) => bMs - aMs || (a < b ? 1 : a > b ? -1 : 0))
+        .slice(0, query.limit + 1)
+        .map(([traceId]) => traceId);
+      const whole = new Map<string, TraceSummaryRow>();
+      const sql = `${traceSummarySelect(dialect)} WHERE t.trace_id IN (SELECT value FROM json_each(?))`;
+      for (const partition of [...partitions].reverse()) {
+        for (const row of await reader.all<TraceSummaryRow>(inPartition(sql, partition), [JSON.stringify(page)]))
+          whole.set(row.trace_id, addTraceRows(whole.get(row.trace_id), row));
+      }
+      const rows = page.map((traceId) => whole.get(traceId) as TraceSummaryRow);
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
         items: rows.slice(0, query.limit).map(traceSummaryFromRow),
@@ -1385,10 +1701,22 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     });
   }
 
+  /** The page of threads as each partition's traces tell it (threads are one table), added up. */
   listThreads(filter: ThreadFilter = {}): Promise<ThreadList> {
     return this.read(async (reader) => {
       const query = threadListQuery(filter, scanDialect.placeholder);
-      const rows = await reader.all<ThreadSummaryRow>(query.sql, query.params);
+      let rows: ThreadSummaryRow[] = [];
+      for (const partition of (await this.partitions(reader)).reverse()) {
+        const told = await reader.all<ThreadSummaryRow>(inPartition(query.sql, partition), query.params);
+        rows =
+          rows.length === 0
+            ? told
+            : rows.map((row, index) => ({
+                ...row,
+                name: row.name ?? told[index].name,
+                traces: Number(row.traces) + Number(told[index].traces),
+              }));
+      }
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
         items: rows.slice(0, query.limit).map(threadSummaryFromRow),
@@ -1401,26 +1729,42 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     return this.read(async (reader) => {
       const thread = await reader.get<Omit<ThreadSummaryRow, 'traces'>>(SELECT_THREAD('?'), [id]);
       if (!thread) return undefined;
-      const turns = (await reader.all<ThreadTurnRow>(SELECT_THREAD_TURNS('?'), [id])).map(threadTurnFromRow);
+      // Oldest partition first: a trace's first row there holds its root step, a later one only widens its end.
+      const byTrace = new Map<string, ThreadTurnRow>();
+      for (const partition of (await this.partitions(reader)).reverse()) {
+        for (const row of await reader.all<ThreadTurnRow>(inPartition(SELECT_THREAD_TURNS('?'), partition), [id])) {
+          const first = byTrace.get(row.trace_id);
+          byTrace.set(row.trace_id, first ? { ...first, end_ms: Math.max(Number(first.end_ms), Number(row.end_ms)) } : row);
+        }
+      }
+      const turns = [...byTrace.values()].map(threadTurnFromRow);
       const { traces: _count, ...summary } = threadSummaryFromRow({ ...thread, traces: turns.length });
       return { ...summary, name: thread.name ?? turns[0]?.input ?? null, traces: turns };
     });
   }
 
   threadOfTrace(traceId: string): Promise<string | null> {
-    return this.read(async (reader) => {
-      const trace = await reader.get<{ thread_id: string | null }>(SELECT_TRACE_THREAD('?'), [traceId.toLowerCase()]);
-      return trace?.thread_id ?? null;
-    });
+    return this.read(async (reader) => this.traceThread(reader, await this.partitions(reader), traceId.toLowerCase()));
+  }
+
+  /** A trace's thread, as any of its rows (one a partition holding its steps) knows it. */
+  private async traceThread(reader: SqliteReader, partitions: readonly number[], traceId: string): Promise<string | null> {
+    for (const partition of partitions) {
+      const trace = await reader.get<{ thread_id: string | null }>(inPartition(SELECT_TRACE_THREAD('?'), partition), [traceId]);
+      if (trace?.thread_id) return trace.thread_id;
+    }
+    return null;
   }
 
   getMany(ids: readonly string[]): Promise<Map<string, GenerationRecord>> {
     return this.read(async (reader) => {
-      const rows = await reader.all<RecordColumns>(
-        `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations WHERE id IN (SELECT value FROM json_each(?))`,
-        [JSON.stringify(ids)],
-      );
-      return new Map(rows.map((row) => [row.id, fromRow(row)]));
+      const found = new Map<string, GenerationRecord>();
+      const sql = `SELECT ${RECORD_COLUMNS.join(', ')} FROM genspan_generations WHERE id IN (SELECT value FROM json_each(?))`;
+      for (const partition of await this.partitions(reader)) {
+        for (const row of await reader.all<RecordColumns>(inPartition(sql, partition), [JSON.stringify(ids)]))
+          if (!found.has(row.id)) found.set(row.id, fromRow(row));
+      }
+      return found;
     });
   }
 
@@ -1461,28 +1805,34 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     );
   }
 
+  /** The records in start order (partition by partition, oldest first), then the steps partition by partition. */
   async *exportPages(): AsyncGenerator<ExportPage> {
-    let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
-    for (;;) {
-      const rows = await this.read((reader) => reader.all<RecordColumns>(SELECT_EXPORT_PAGE, after));
-      if (rows.length === 0) break;
-      const last = rows[rows.length - 1];
-      after = [Number(last.start_ms), last.id];
-      yield { records: rows.map(fromRow), steps: [], threads: [] };
+    const partitions = (await this.read((reader) => this.partitions(reader))).reverse();
+    for (const partition of partitions) {
+      let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
+      for (;;) {
+        const rows = await this.read((reader) => reader.all<RecordColumns>(inPartition(SELECT_EXPORT_PAGE, partition), after));
+        if (rows.length === 0) break;
+        const last = rows[rows.length - 1];
+        after = [Number(last.start_ms), last.id];
+        yield { records: rows.map(fromRow), steps: [], threads: [] };
+      }
     }
-    let afterStep: [string, string] = ['', ''];
-    let previousTrace: string | undefined;
-    for (;;) {
-      const rows = await this.read((reader) => reader.all<StoredStepRow>(EXPORT_STEPS('?', '?'), afterStep));
-      if (rows.length === 0) break;
-      const traces = tracesBegun(rows, previousTrace);
-      const threads = await this.read((reader) =>
-        reader.all<TraceThreadRow>(EXPORT_THREADS('(SELECT value FROM json_each(?))'), [JSON.stringify(traces)]),
-      );
-      const last = rows[rows.length - 1];
-      afterStep = [last.trace_id, last.span_id];
-      previousTrace = last.trace_id;
-      yield { records: [], steps: rows.map(fromStepRow), threads: threads.map(traceThreadFromRow) };
+    for (const partition of partitions) {
+      let afterStep: [string, string] = ['', ''];
+      let previousTrace: string | undefined;
+      for (;;) {
+        const rows = await this.read((reader) => reader.all<StoredStepRow>(inPartition(EXPORT_STEPS('?', '?'), partition), afterStep));
+        if (rows.length === 0) break;
+        const traces = tracesBegun(rows, previousTrace);
+        const threads = await this.read((reader) =>
+          reader.all<TraceThreadRow>(inPartition(EXPORT_THREADS('(SELECT value FROM json_each(?))'), partition), [JSON.stringify(traces)]),
+        );
+        const last = rows[rows.length - 1];
+        afterStep = [last.trace_id, last.span_id];
+        previousTrace = last.trace_id;
+        yield { records: [], steps: rows.map(fromStepRow), threads: threads.map(traceThreadFromRow) };
+      }
     }
   }
 
@@ -1500,36 +1850,47 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     // batch 270–510 ms at 1,000,000 generations. Waiting for the running checkpoint lets it finish, so the next write
     // restarts the WAL (README, Retention).
     await this.writer.checkpointed();
-    // Selected on the read connection (WAL: beside the writes); only the deletes take the write lock.
-    const selected = await this.run(() => {
-      const traces = this.selectPrune.traces.all({ before: beforeMs, rows }) as {
-        trace_id: string;
-        thread_id: string | null;
-        start_ms: number;
-      }[];
-      const bound = orphanBound(beforeMs, traces);
-      const generations = this.selectPrune.orphanGenerations.all({ before: bound, rows }) as { trace_id: string; span_id: string }[];
-      const logs = this.selectPrune.orphanLogs.all({ before: bound, rows }) as { seq: number }[];
-      return { traces, bound, generations, logs };
+    // Selected on the store's connection (WAL: beside the writes); only the deletes take the write lock. The oldest
+    // partition with something to delete goes first; the oldest, once it holds nothing, is dropped after the batch
+    // (its own transaction, which checks that again), so the run that emptied it gives its pages back.
+    const selected = await this.overPartitions((partitions, statement) => {
+      const prune = pruneSql('@before', '@rows', '(@before * 1000000)');
+      const oldestFirst = [...partitions].reverse();
+      for (const { id } of oldestFirst) {
+        const traces = statement(prune.traces, id).all({ before: beforeMs, rows }) as PruneTrace[];
+        const bound = orphanBound(beforeMs, traces);
+        const generations = statement(prune.orphanGenerations, id).all({ before: bound, rows }) as PruneGeneration[];
+        const newest = id === partitions[0].id;
+        if (traces.length === 0 && generations.length === 0 && !newest) continue;
+        const logs = statement(prune.orphanLogs, id).all({ before: bound, rows }) as { seq: number }[];
+        // The oldest partition holds nothing (this batch came from a newer one), or may hold nothing after it.
+        const oldest = newest ? undefined : oldestFirst[0].id;
+        return { traces, bound, generations, logs, oldest, emptied: id !== oldestFirst[0].id };
+      }
+      throw new Error('a store has at least one partition');
     });
+    // Each delete in the partition of its row's time, where it is even if a partition opened since the selection.
     const ops: SqliteWriteOp[] = [];
-    for (const { trace_id } of selected.traces) {
-      ops.push([PRUNE.generations, [trace_id, beforeMs]], [PRUNE.steps, [trace_id, beforeMs]]);
-      ops.push([PRUNE.spans, [trace_id]], [PRUNE.logs, [trace_id]], [PRUNE.trace, [trace_id]]);
+    for (const { trace_id, start_ms } of selected.traces) {
+      ops.push([PRUNE.generations, [trace_id, beforeMs], start_ms], [PRUNE.steps, [trace_id, beforeMs], start_ms]);
+      ops.push([PRUNE.spans, [trace_id]], [PRUNE.logs, [trace_id]], [PRUNE.trace, [trace_id], start_ms]);
     }
     for (const thread of new Set(selected.traces.map((trace) => trace.thread_id))) {
-      if (thread !== null) ops.push([PRUNE.thread, [thread]], [PRUNE.threadStart, [thread]]);
+      if (thread !== null) ops.push([PRUNE.thread, [thread]], [PRUNE.threadStart, [{ thread }]]);
     }
-    for (const { trace_id, span_id } of selected.generations) {
-      ops.push([PRUNE.generation, [trace_id, span_id, selected.bound]]);
+    for (const { trace_id, span_id, start_ms } of selected.generations) {
+      ops.push([PRUNE.generation, [trace_id, span_id, selected.bound], start_ms]);
       ops.push([PRUNE.span, [trace_id, span_id]], [PRUNE.spanLogs, [trace_id, span_id]]);
     }
     for (const { seq } of selected.logs) ops.push([PRUNE.log, [seq]]);
-    if (ops.length === 0) return NO_PRUNE;
     let heldMs = 0;
-    const changes = await this.transaction(ops, (ms) => {
-      heldMs = ms;
-    });
+    const changes =
+      ops.length === 0 ? undefined : await this.transaction([[PRUNE.pruning, []], ...ops, [PRUNE.pruned, []]], (ms) => (heldMs = ms));
+    if (selected.oldest !== undefined && (selected.emptied || (await this.partitionEmpty(selected.oldest)))) {
+      if ((await this.transaction([[PRUNE.dropOldestPartition, []]]))[PRUNE.dropOldestPartition] > 0)
+        report('info', `genspan: retention dropped the oldest time partition of ${this.path}, which it had emptied`);
+    }
+    if (!changes) return NO_PRUNE;
     return {
       heldMs,
       generations: changes[PRUNE.generations] + changes[PRUNE.generation],
@@ -1539,6 +1900,11 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
       traces: changes[PRUNE.trace],
       threads: changes[PRUNE.thread],
     };
+  }
+
+  /** Whether a partition holds no generation, step or trace (read beside the writes; the drop checks again). */
+  private partitionEmpty(partition: number): Promise<boolean> {
+    return this.overPartitions((_, statement) => PARTITION_HOLDS.every((sql) => statement(sql, partition).get() === undefined));
   }
 
   /**
@@ -1557,7 +1923,12 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
   async generationsOverSize(maxBytes: number): Promise<number> {
     const bytes = await this.storageBytes();
     if (bytes <= maxBytes) return 0;
-    const { count } = await this.run((db) => db.prepare('SELECT count(*) AS count FROM genspan_generations').get() as { count: number });
+    const count = await this.overPartitions((partitions, statement) =>
+      partitions.reduce(
+        (sum, { id }) => sum + (statement('SELECT count(*) AS count FROM genspan_generations', id).get() as { count: number }).count,
+        0,
+      ),
+    );
     return Math.ceil((count * (bytes - maxBytes)) / bytes);
   }
 

@@ -14,6 +14,7 @@ import type { SqliteReader } from '../../src/store/sqlite-reader.js';
 import { SELECT_THREAD_TURNS, SELECT_TRACE_STEPS } from '../../src/store/trace-sql.js';
 import { storeContract } from './contract.js';
 import { makeStep, manyRecords, measuredRecords, traceThread } from './fixtures.js';
+import { schema5File, toSchema5, toSchema9 } from './sqlite-schemas.js';
 
 /** Records the SQL of every query the store sends to its reader (its read threads, for a file), in order. */
 function recordQueries(store: SqliteStore): string[] {
@@ -57,72 +58,11 @@ const freshPath = () => join(folder, `store-${++fileCounter}.db`);
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-/** The v6 rule: which generation rows the tag index (and the v6 search index) hold while the v6 build runs. */
-const V6_INDEXED = (row: 'new' | 'old') =>
-  `${row}.rowid <= (SELECT done_rowid FROM genspan_index_build) OR ${row}.rowid > (SELECT end_rowid FROM genspan_index_build)`;
-
-/**
- * Takes a current file back to the layout of schema 9: the search index as an external-content FTS5 table over the
- * generations (rebuilt from them, merging as v9 does) with the v6 triggers, and no v10 build.
- */
-function toSchema9(raw: Database.Database): void {
-  const index = (row: 'new') => `INSERT INTO genspan_search (rowid, search_text) VALUES (${row}.rowid, ${row}.search_text);
-    INSERT OR IGNORE INTO genspan_generation_tags (tag, generation_rowid) SELECT value, ${row}.rowid FROM json_each(${row}.tags);`;
-  const unindex = (
-    row: 'old',
-  ) => `INSERT INTO genspan_search (genspan_search, rowid, search_text) VALUES ('delete', ${row}.rowid, ${row}.search_text);
-    DELETE FROM genspan_generation_tags WHERE generation_rowid = ${row}.rowid AND tag IN (SELECT value FROM json_each(${row}.tags));`;
-  raw.exec(`
-    DROP TRIGGER genspan_generations_index_insert; DROP TRIGGER genspan_generations_index_delete;
-    DROP TRIGGER genspan_generations_index_update; DROP TABLE genspan_search; DROP TABLE genspan_search_build;
-    CREATE VIRTUAL TABLE genspan_search USING fts5(
-      search_text, content = 'genspan_generations', content_rowid = 'rowid', tokenize = 'trigram case_sensitive 1', detail = none
-    );
-    INSERT INTO genspan_search (genspan_search) VALUES ('rebuild');
-    INSERT INTO genspan_search (genspan_search, rank) VALUES ('automerge', 16), ('crisismerge', 64);
-    CREATE TRIGGER genspan_generations_index_insert AFTER INSERT ON genspan_generations WHEN ${V6_INDEXED('new')} BEGIN
-      ${index('new')}
-    END;
-    CREATE TRIGGER genspan_generations_index_delete AFTER DELETE ON genspan_generations WHEN ${V6_INDEXED('old')} BEGIN
-      ${unindex('old')}
-    END;
-    CREATE TRIGGER genspan_generations_index_update AFTER UPDATE OF search_text, tags ON genspan_generations WHEN ${V6_INDEXED('old')} BEGIN
-      ${unindex('old')}
-      ${index('new')}
-    END;
-  `);
-  raw.pragma('user_version = 9');
-}
-
-/**
- * Takes a current file back to the layout of schema 5 (before the search, tag and case-insensitive indexes): its
- * rows stay, the v6 objects go and the exact indexes of v1 come back.
- */
-function toSchema5(raw: Database.Database): void {
-  raw.exec(`
-    DROP TRIGGER genspan_generations_index_insert; DROP TRIGGER genspan_generations_index_delete;
-    DROP TRIGGER genspan_generations_index_update;
-    DROP TABLE genspan_search; DROP TABLE genspan_search_build; DROP TABLE genspan_generation_tags; DROP TABLE genspan_index_build;
-    DROP INDEX IF EXISTS genspan_generations_service_ci; DROP INDEX IF EXISTS genspan_generations_model_ci;
-    DROP INDEX IF EXISTS genspan_generations_provider_ci;
-    CREATE INDEX IF NOT EXISTS genspan_generations_service ON genspan_generations (service_name, start_ms, id);
-    CREATE INDEX IF NOT EXISTS genspan_generations_model ON genspan_generations (model, start_ms, id);
-    CREATE INDEX IF NOT EXISTS genspan_generations_provider ON genspan_generations (provider, start_ms, id);
-  `);
-  raw.pragma('user_version = 5');
-}
-
 storeContract('SqliteStore', {
   create: async (options) => new SqliteStore({ path: freshPath(), ...options }),
   migrated: async (fill) => {
     const path = freshPath();
-    const previous = new SqliteStore({ path });
-    await fill(previous);
-    await previous.indexesBuilt();
-    await previous.close();
-    const raw = new Database(path);
-    toSchema5(raw);
-    raw.close();
+    await schema5File(path, fill);
     return new SqliteStore({ path, indexBuildChunkRows: 1 });
   },
 });
@@ -368,8 +308,10 @@ describe('SqliteStore files', () => {
     await store.listTraces();
     await store.listTraces({ model: 'gpt-4o', tag: 'prod' });
     await store.close();
-    const plans = queries.filter((sql) => sql.includes('FROM genspan_traces AS t'));
+    // The pages; then each page's traces read whole by their ids (none here).
+    const plans = queries.filter((sql) => sql.includes('FROM genspan_traces AS t') && sql.includes('ORDER BY t.start_ms DESC'));
     expect(plans).toHaveLength(2);
+    expect(queries.filter((sql) => sql.includes('WHERE t.trace_id IN (SELECT value FROM json_each(?))'))).toHaveLength(2);
     const raw = new Database(path, { readonly: true });
     for (const sql of plans) {
       const count = (sql.match(/\?/g) ?? []).length;
@@ -653,7 +595,7 @@ describe('SqliteStore search and tag indexes', () => {
     expect(facet.values).toEqual([{ value: 'gpt-4o', count: FACET_LIMITS.rows }]);
     const raw = new Database(path, { readonly: true });
     const walked = queries.filter((sql) => sql.includes('+rowid IN'));
-    // The page, the facet's newest matches and its bounded count (which stops at its bound).
+    // The page, the facet's bounded count (which stops at its bound) and its newest matches.
     expect(walked).toHaveLength(3);
     const plans = walked.map((sql) => {
       const count = (sql.match(/\?/g) ?? []).length;
@@ -662,8 +604,8 @@ describe('SqliteStore search and tag indexes', () => {
     // The candidates are gathered once (the index's scan) and only tested for: no sort of every match.
     const candidates = 'SCAN genspan_search VIRTUAL TABLE INDEX 0:M1';
     expect(plans[0]).toEqual(['SCAN genspan_generations USING INDEX genspan_generations_start', candidates]);
-    expect(plans[1].slice(0, 2)).toEqual(['SCAN genspan_generations USING INDEX genspan_generations_start', candidates]);
-    expect(plans[2].slice(0, 2)).toEqual(['SCAN genspan_generations', candidates]);
+    expect(plans[1].slice(0, 2)).toEqual(['SCAN genspan_generations', candidates]);
+    expect(plans[2].slice(0, 2)).toEqual(['SCAN genspan_generations USING INDEX genspan_generations_start', candidates]);
     raw.close();
   });
 
