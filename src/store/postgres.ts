@@ -971,9 +971,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
       const partitioning = (await PostgresStore.schemaVersion(client)) === UNPARTITIONED_SCHEMA_VERSION;
       if (partitioning) {
-        await partitionTables(client, cutover);
-        await client.query(PRUNE_GENERIC_PLANS);
-        await PostgresStore.setPartitioned(client, cutover);
+        await PostgresStore.partition(client, cutover);
       }
       await client.query('COMMIT');
       if (partitioning) this.analyzePartitioned();
@@ -988,12 +986,17 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
     return found.rows.length > 0 ? Number(found.rows[0].value) : 0;
   }
 
-  /** Records schema 10, its week partitions starting at `fromMs` (minus infinity: a database partitioned from the start). */
-  private static async setPartitioned(client: pg.ClientBase, fromMs: number): Promise<void> {
+  /**
+   * Takes the schema to 10 inside the caller's transaction: the week partitions (from `cutoverMs`, the stored rows'
+   * end; null for a database partitioned from the start), retention's generic plans, and the version recorded.
+   */
+  private static async partition(client: pg.ClientBase, cutoverMs: number | null): Promise<void> {
+    await partitionTables(client, cutoverMs);
+    await client.query(PRUNE_GENERIC_PLANS);
     await client.query(
       `INSERT INTO genspan_meta (key, value) VALUES ($1, $2), ('schema_version', $3)
        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-      [PARTITIONS_FROM_KEY, String(fromMs), String(POSTGRES_SCHEMA_VERSION)],
+      [PARTITIONS_FROM_KEY, String(cutoverMs ?? Number.NEGATIVE_INFINITY), String(POSTGRES_SCHEMA_VERSION)],
     );
   }
 
@@ -1029,9 +1032,7 @@ export class PostgresStore implements PlaygroundStore, RetentionStore {
         for (const index of SEARCH_INDEXES) await client.query(`CREATE INDEX ${index.name} ON genspan_generations ${index.definition}`);
         for (const name of REPLACED_INDEXES) await client.query(`DROP INDEX ${name}`);
         for (const key of PARTITION_KEYS) await client.query(`CREATE UNIQUE INDEX ${key.name} ON ${key.table} ${key.columns}`);
-        await partitionTables(client, null);
-        await client.query(PRUNE_GENERIC_PLANS);
-        await PostgresStore.setPartitioned(client, Number.NEGATIVE_INFINITY);
+        await PostgresStore.partition(client, null);
       } else if (version < UNPARTITIONED_SCHEMA_VERSION) {
         await client.query(
           `INSERT INTO genspan_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
