@@ -76,7 +76,7 @@ export function inPartition(sql, id) {
  * out for each partition of `catalog`.
  * @param {string} sql
  * @param {number} id
- * @param {readonly Partition[]} catalog
+ * @param {readonly Pick<Partition, 'id'>[]} catalog
  * @returns {string}
  */
 export function partitionSql(sql, id, catalog) {
@@ -194,7 +194,8 @@ export function partitionsForWrite(db, opening) {
 
 /**
  * Runs a write's ops inside the caller's transaction, each in the partition of its row's start time (the oldest
- * when it has none), adding the rows each statement changed to `changes`.
+ * when it has none: a statement on tables not partitioned; every partition when it is null), adding the rows each
+ * statement changed to `changes`.
  * @param {Database} db
  * @param {readonly string[]} sql the statements the ops refer to by index, written for partition 0
  * @param {PreparedWrites} prepared the connection's statements
@@ -213,14 +214,17 @@ export function runOps(db, sql, prepared, catalog, ops, changes) {
       changes[index] += dropOldestIfEmpty(db, catalog);
       continue;
     }
-    const partition = startMs === undefined ? catalog[0].id : partitionOf(catalog, startMs);
-    const key = `${index}/${partition}`;
-    let statement = prepared.statements.get(key);
-    if (!statement) {
-      statement = db.prepare(partitionSql(sql[index], partition, catalog));
-      prepared.statements.set(key, statement);
+    const partitions =
+      startMs === null ? catalog.map((partition) => partition.id) : [startMs === undefined ? catalog[0].id : partitionOf(catalog, startMs)];
+    for (const partition of partitions) {
+      const key = `${index}/${partition}`;
+      let statement = prepared.statements.get(key);
+      if (!statement) {
+        statement = db.prepare(partitionSql(sql[index], partition, catalog));
+        prepared.statements.set(key, statement);
+      }
+      changes[index] += statement.run(...parameters).changes;
     }
-    changes[index] += statement.run(...parameters).changes;
   }
 }
 

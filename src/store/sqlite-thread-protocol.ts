@@ -7,9 +7,10 @@
 
 /**
  * One execution of a write statement: its index in the writer's statement list, its parameters, and for a row of a
- * partitioned table its start time, which picks the partition it runs in (sqlite-partitions.js).
+ * partitioned table its start time, which picks the partition it runs in (sqlite-partitions.js); null when not known,
+ * to run it in every partition (a statement that finds its rows by key, changing none where they are not).
  */
-export type SqliteWriteOp = readonly [statement: number, parameters: readonly unknown[], startMs?: number];
+export type SqliteWriteOp = readonly [statement: number, parameters: readonly unknown[], startMs?: number | null];
 
 /** How a writer opens partitions: partition 0's DDL, renamed for each new one, once the newest holds `rows`. */
 export interface PartitionOpening {

@@ -1035,7 +1035,8 @@ function* stepOps(batch: StepBatch): Generator<SqliteWriteOp> {
     yield [WRITE.threadTimes, [JSON.stringify([trace.traceId])], trace.startMs];
   }
   for (const thread of batchThreads(batch.threads)) {
-    const startMs = starts.get(thread.traceId);
+    // A trace with no step in the batch (a library caller naming its thread later) has its rows found where they are.
+    const startMs = starts.get(thread.traceId) ?? null;
     yield [WRITE.traceThread, [thread.threadId, thread.traceId], startMs];
     yield [WRITE.thread, [thread.threadName, thread.userId, thread.traceId, thread.threadId], startMs];
   }
@@ -1701,22 +1702,12 @@ export class SqliteStore implements PlaygroundStore, RetentionStore {
     });
   }
 
-  /** The page of threads as each partition's traces tell it (threads are one table), added up. */
+  /** The page of threads (one table), their traces counted and named over every partition's. */
   listThreads(filter: ThreadFilter = {}): Promise<ThreadList> {
     return this.read(async (reader) => {
       const query = threadListQuery(filter, scanDialect.placeholder);
-      let rows: ThreadSummaryRow[] = [];
-      for (const partition of (await this.partitions(reader)).reverse()) {
-        const told = await reader.all<ThreadSummaryRow>(inPartition(query.sql, partition), query.params);
-        rows =
-          rows.length === 0
-            ? told
-            : rows.map((row, index) => ({
-                ...row,
-                name: row.name ?? told[index].name,
-                traces: Number(row.traces) + Number(told[index].traces),
-              }));
-      }
+      const catalog = (await this.partitions(reader)).map((id) => ({ id }));
+      const rows = await reader.all<ThreadSummaryRow>(partitionSql(query.sql, 0, catalog), query.params);
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
         items: rows.slice(0, query.limit).map(threadSummaryFromRow),

@@ -7,6 +7,7 @@ import { LIST_PAGE_SIZE } from '../generation/list-query.js';
 import { InvalidListFilterError } from './errors.js';
 import type { FilterDialect } from './filter-sql.js';
 import { EXPORT_PAGE_SIZE } from './jsonl.js';
+import { EACH_PARTITION } from './sqlite-partitions.js';
 import { decodePageCursor, type PageKey, STEP_COLUMNS } from './step-row.js';
 import type { ThreadFilter } from './types.js';
 
@@ -70,10 +71,17 @@ WHERE t.thread_id = ${placeholder} ORDER BY t.start_ms, t.trace_id`;
 export const SELECT_THREAD = (placeholder: string) =>
   `SELECT id, name, user_id, start_ms, end_ms FROM genspan_threads WHERE id = ${placeholder}`;
 
-/** A thread's name when none was given: its first trace's root input. */
-const FIRST_INPUT = `(SELECT r.input FROM genspan_traces AS f
+/**
+ * A thread's name when none was given: its first trace's root input. Over every SQLite partition (`EACH_PARTITION`;
+ * a comment to PostgreSQL): a trace has a row in each partition holding its steps, its root step in one of them.
+ */
+const FIRST_INPUT = `(SELECT f.input FROM (${EACH_PARTITION}SELECT r.input, f.start_ms, f.trace_id FROM genspan_traces AS f
   JOIN genspan_steps AS r ON r.trace_id = f.trace_id AND r.span_id = ${rootSpan('f')}
-  WHERE f.thread_id = h.id ORDER BY f.start_ms, f.trace_id LIMIT 1)`;
+  WHERE f.thread_id = h.id${EACH_PARTITION}) AS f ORDER BY f.start_ms, f.trace_id LIMIT 1)`;
+
+/** A thread's traces, each once, though a trace may have a row (with its thread) in more than one SQLite partition. */
+const THREAD_TRACES = `(SELECT count(DISTINCT c.trace_id) FROM
+  (${EACH_PARTITION}SELECT trace_id FROM genspan_traces WHERE thread_id = h.id${EACH_PARTITION}) AS c)`;
 
 /** A page of every step, trace by trace, after the (trace_id, span_id) given. */
 export const EXPORT_STEPS = (trace: string, span: string) =>
@@ -108,8 +116,7 @@ export function threadListQuery(filter: ThreadFilter, placeholder: (index: numbe
   // A library caller asking for more than a page holds gets a full page.
   const pageSize = Math.min(limit, LIST_PAGE_SIZE.max);
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const sql = `SELECT h.id, coalesce(h.name, ${FIRST_INPUT}) AS name, h.user_id, h.start_ms, h.end_ms,
-  (SELECT count(*) FROM genspan_traces AS c WHERE c.thread_id = h.id) AS traces
+  const sql = `SELECT h.id, coalesce(h.name, ${FIRST_INPUT}) AS name, h.user_id, h.start_ms, h.end_ms, ${THREAD_TRACES} AS traces
 FROM genspan_threads AS h ${where} ORDER BY h.end_ms DESC, h.id DESC LIMIT ${bind(pageSize + 1)}`;
   return { sql, params, limit: pageSize };
 }

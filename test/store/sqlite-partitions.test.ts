@@ -156,6 +156,56 @@ describe('SqliteStore: writes into time partitions', () => {
     }
   });
 
+  it('files a thread named for a trace with no step in the write on the rows the trace has, in any partition', async () => {
+    const path = freshPath();
+    const clock = testClock(T0_MS + 1_000);
+    const store = new SqliteStore({ path, partitionRows: 1, clock: clock.now });
+    try {
+      await store.write([makeRecord({ span: 1, atMs: 0 })]);
+      await store.write([makeRecord({ trace: 5, span: 50, atMs: 2_000 })], {
+        steps: [makeStep({ trace: 5, span: 50, atMs: 2_000, type: 'llm' })],
+        threads: [],
+      });
+      // The trace's steps are in partition 1; a later write names its thread and carries none of them.
+      await store.write([], { steps: [], threads: [traceThread(5, 'thread-b', 'Named later')] });
+      const thread = await store.getThread('thread-b');
+      expect(thread?.name).toBe('Named later');
+      expect(thread?.traces.map((turn) => turn.traceId)).toEqual([traceIdOf(5)]);
+      expect(await store.threadOfTrace(traceIdOf(5))).toBe('thread-b');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("counts a thread's trace once and names the thread from its root input, its rows in two partitions", async () => {
+    const path = freshPath();
+    const clock = testClock(T0_MS + 1_000);
+    const store = new SqliteStore({ path, partitionRows: 1, clock: clock.now });
+    try {
+      await store.write([makeRecord({ span: 1, atMs: 0 })]);
+      // Partition 1 opens at T0 + 1 s: the root step stays in partition 0, its child goes to partition 1.
+      await store.write([makeRecord({ trace: 5, span: 51, atMs: 1_500 })], {
+        steps: [
+          makeStep({ trace: 5, span: 50, atMs: 500, durationMs: 2_000, input: 'Where is my order?' }),
+          makeStep({ trace: 5, span: 51, parent: 50, atMs: 1_500, type: 'llm' }),
+        ],
+        threads: [traceThread(5, 'thread-c')],
+      });
+      // A later span of the trace names the thread again: the trace's row in partition 1 takes it too.
+      await store.write([], { steps: [makeStep({ trace: 5, span: 52, parent: 50, atMs: 1_600 })], threads: [traceThread(5, 'thread-c')] });
+      const rows = [0, 1].map((id) =>
+        inspect(path, (db) =>
+          db.prepare(`SELECT thread_id FROM ${inPartition('genspan_traces', id)} WHERE trace_id = ?`).get(traceIdOf(5)),
+        ),
+      );
+      expect(rows).toEqual([{ thread_id: 'thread-c' }, { thread_id: 'thread-c' }]);
+      const { items } = await store.listThreads();
+      expect(items.map((thread) => [thread.id, thread.name, thread.traces])).toEqual([['thread-c', 'Where is my order?', 1]]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('follows a partition another store on the file opened, and never opens one twice', async () => {
     const path = freshPath();
     const clock = testClock(T0_MS + 1_000);
