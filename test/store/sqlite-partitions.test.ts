@@ -27,6 +27,21 @@ function testClock(startMs: number): { now: () => number; set(ms: number): void 
   };
 }
 
+/** Runs `work` on a store of partitions of `rows` generations, on a fresh file, its clock at T0 + 1 s; then closes it. */
+async function withPartitions(
+  rows: number,
+  work: (opened: { store: SqliteStore; path: string; clock: ReturnType<typeof testClock> }) => Promise<void>,
+): Promise<void> {
+  const path = freshPath();
+  const clock = testClock(T0_MS + 1_000);
+  const store = new SqliteStore({ path, partitionRows: rows, clock: clock.now });
+  try {
+    await work({ store, path, clock });
+  } finally {
+    await store.close();
+  }
+}
+
 /** What a file holds, read as another connection sees it. */
 function inspect<T>(path: string, read: (db: Database.Database) => T): T {
   const db = new Database(path, { readonly: true });
@@ -75,10 +90,7 @@ describe('SQLite time partitions: names and routing', () => {
 
 describe('SqliteStore: writes into time partitions', () => {
   it('opens the next partition at the clock once the newest holds its rows, and routes each row by its start', async () => {
-    const path = freshPath();
-    const clock = testClock(T0_MS + 1_000);
-    const store = new SqliteStore({ path, partitionRows: 3, clock: clock.now });
-    try {
+    await withPartitions(3, async ({ store, path, clock }) => {
       await store.write(manyRecords(3, 1, (i) => i * 10));
       expect(catalogOf(path)).toEqual([{ id: 0, fromMs: Number.MIN_SAFE_INTEGER }]);
 
@@ -101,16 +113,11 @@ describe('SqliteStore: writes into time partitions', () => {
       await store.write([makeRecord({ span: 12, atMs: 6_000 })]);
       expect(catalogOf(path)).toHaveLength(2);
       expect(startsIn(path, 'genspan_generations', 1)).toEqual([1_500, 6_000]);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it("moves the newest partition's rows dated after the clock into the new one, with their steps, traces and index entries", async () => {
-    const path = freshPath();
-    const clock = testClock(T0_MS + 1_000);
-    const store = new SqliteStore({ path, partitionRows: 2, clock: clock.now });
-    try {
+    await withPartitions(2, async ({ store, path }) => {
       // A sender whose clock runs ahead wrote a trace dated T0 + 9 s before the partition opened.
       const ahead = makeRecord({ trace: 7, span: 70, atMs: 9_000 });
       await store.write([makeRecord({ span: 1, atMs: 0 }), ahead], {
@@ -132,16 +139,11 @@ describe('SqliteStore: writes into time partitions', () => {
 
       // The copy of the moved span, sent again, is a duplicate in its new partition.
       expect(await store.write([ahead])).toEqual({ inserted: 0, duplicates: 1 });
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it("keeps a trace's row in the partition of its steps, and its thread with it", async () => {
-    const path = freshPath();
-    const clock = testClock(T0_MS + 1_000);
-    const store = new SqliteStore({ path, partitionRows: 1, clock: clock.now });
-    try {
+    await withPartitions(1, async ({ store, path }) => {
       await store.write([makeRecord({ span: 1, atMs: 0 })]);
       await store.write([makeRecord({ trace: 5, span: 50, atMs: 2_000 })], {
         steps: [makeStep({ trace: 5, span: 50, atMs: 2_000, type: 'llm' }), makeStep({ trace: 5, span: 51, parent: 50, atMs: 2_100 })],
@@ -151,16 +153,11 @@ describe('SqliteStore: writes into time partitions', () => {
       expect(traces).toEqual([{ trace_id: traceIdOf(5), thread_id: 'thread-a' }]);
       const thread = inspect(path, (db) => db.prepare('SELECT id, name, start_ms, end_ms FROM genspan_threads').all());
       expect(thread).toEqual([{ id: 'thread-a', name: 'Support chat', start_ms: T0_MS + 2_000, end_ms: T0_MS + 2_200 }]);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('files a thread named for a trace with no step in the write on the rows the trace has, in any partition', async () => {
-    const path = freshPath();
-    const clock = testClock(T0_MS + 1_000);
-    const store = new SqliteStore({ path, partitionRows: 1, clock: clock.now });
-    try {
+    await withPartitions(1, async ({ store }) => {
       await store.write([makeRecord({ span: 1, atMs: 0 })]);
       await store.write([makeRecord({ trace: 5, span: 50, atMs: 2_000 })], {
         steps: [makeStep({ trace: 5, span: 50, atMs: 2_000, type: 'llm' })],
@@ -172,16 +169,11 @@ describe('SqliteStore: writes into time partitions', () => {
       expect(thread?.name).toBe('Named later');
       expect(thread?.traces.map((turn) => turn.traceId)).toEqual([traceIdOf(5)]);
       expect(await store.threadOfTrace(traceIdOf(5))).toBe('thread-b');
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it("counts a thread's trace once and names the thread from its root input, its rows in two partitions", async () => {
-    const path = freshPath();
-    const clock = testClock(T0_MS + 1_000);
-    const store = new SqliteStore({ path, partitionRows: 1, clock: clock.now });
-    try {
+    await withPartitions(1, async ({ store, path }) => {
       await store.write([makeRecord({ span: 1, atMs: 0 })]);
       // Partition 1 opens at T0 + 1 s: the root step stays in partition 0, its child goes to partition 1.
       await store.write([makeRecord({ trace: 5, span: 51, atMs: 1_500 })], {
@@ -201,9 +193,7 @@ describe('SqliteStore: writes into time partitions', () => {
       expect(rows).toEqual([{ thread_id: 'thread-c' }, { thread_id: 'thread-c' }]);
       const { items } = await store.listThreads();
       expect(items.map((thread) => [thread.id, thread.name, thread.traces])).toEqual([['thread-c', 'Where is my order?', 1]]);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('follows a partition another store on the file opened, and never opens one twice', async () => {
@@ -258,10 +248,7 @@ describe('SqliteStore: writes into time partitions', () => {
 
 describe("SqliteStore: time partitions over a store's life", () => {
   it('drops the oldest partition once retention has emptied it, and gives its pages back', async () => {
-    const path = freshPath();
-    const clock = testClock(T0_MS + 1_000);
-    const store = new SqliteStore({ path, partitionRows: 2, clock: clock.now });
-    try {
+    await withPartitions(2, async ({ store, path, clock }) => {
       await store.write(manyRecords(2, 1, (i) => i));
       clock.set(T0_MS + 60_000);
       await store.write(manyRecords(2, 11, (i) => 60_000 + i));
@@ -289,9 +276,7 @@ describe("SqliteStore: time partitions over a store's life", () => {
       // A late row of partition 0's time goes to the oldest partition left.
       await store.write([makeRecord({ span: 90, atMs: 5 })]);
       expect(startsIn(path, 'genspan_generations', 1)).toEqual([5, 60_000, 60_001]);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it("retention leaves its rows' search entries behind, which find nothing, even for a rowid used again", async () => {
