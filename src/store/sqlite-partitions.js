@@ -46,6 +46,8 @@ export const PARTITION_ROWS = 50_000;
  * step moved into a partition then widens its trace's row there (the steps' trigger) rather than clashing with it.
  */
 const TIME_TABLES = ['genspan_traces', 'genspan_generations', 'genspan_steps'];
+/** Whether a partition holds rows: a statement per time table, written for partition 0, each a row if it does. */
+export const PARTITION_HOLDS = TIME_TABLES.map((table) => `SELECT 1 FROM ${table} LIMIT 1`);
 /** A partition's tables (their indexes and triggers go with them). */
 const PARTITION_TABLES = [...TIME_TABLES, 'genspan_search', 'genspan_generation_tags'];
 
@@ -204,9 +206,9 @@ export function partitionsForWrite(db, opening) {
  * @param {number[]} changes
  */
 export function runOps(db, sql, prepared, catalog, ops, changes) {
-  const partitions = catalog.map((partition) => partition.id).join();
-  if (prepared.catalog !== partitions) {
-    prepared.catalog = partitions;
+  const written = catalog.map((partition) => partition.id).join();
+  if (prepared.catalog !== written) {
+    prepared.catalog = written;
     prepared.statements.clear();
   }
   for (const [index, parameters, startMs] of ops) {
@@ -237,7 +239,7 @@ export function runOps(db, sql, prepared, catalog, ops, changes) {
 function dropOldestIfEmpty(db, catalog) {
   if (catalog.length < 2) return 0;
   const oldest = catalog[0].id;
-  if (TIME_TABLES.some((table) => db.prepare(`SELECT 1 FROM ${inPartition(table, oldest)} LIMIT 1`).get() !== undefined)) return 0;
+  if (PARTITION_HOLDS.some((sql) => db.prepare(inPartition(sql, oldest)).get() !== undefined)) return 0;
   for (const table of PARTITION_TABLES) db.exec(`DROP TABLE ${inPartition(table, oldest)}`);
   db.prepare('DELETE FROM genspan_partitions WHERE id = ?').run(oldest);
   return 1;

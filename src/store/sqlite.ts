@@ -67,6 +67,7 @@ import {
   EVERY_PARTITION,
   inPartition,
   PARTITION_CATALOG_DDL,
+  PARTITION_HOLDS,
   PARTITION_ROWS,
   type Partition,
   partitionSql,
@@ -523,10 +524,6 @@ UPDATE genspan_index_build SET complete = 0;
 `;
 
 /**
- * The triggers keeping the search and tag indexes in step with the generations, for rows `indexed` says the indexes
- * hold (every row, in a partition of its own).
- */
-/**
  * A generation's delete takes its search entry out, except retention's (`genspan_pruning` holds its row while a
  * batch deletes): FTS5 merges a segment once a tenth of its rows are deleted, which held retention's batches up to
  * 271 ms in a partition. An entry left behind finds no row (the search tests each candidate's row), and goes with its
@@ -537,6 +534,10 @@ const INDEX_DELETE_TRIGGER = `CREATE TRIGGER genspan_generations_index_delete AF
   ${UNTAG_ROW('old')}
 END`;
 
+/**
+ * The triggers keeping the search and tag indexes in step with the generations, for rows `indexed` says the indexes
+ * hold (every row, in a partition of its own).
+ */
 const INDEX_TRIGGERS = (indexed?: (row: 'new' | 'old') => string): string[] => {
   const when = (row: 'new' | 'old') => (indexed ? ` WHEN ${indexed(row)}` : '');
   return [
@@ -934,8 +935,6 @@ const WRITE_STATEMENTS: readonly string[] = [
 
 const NO_SPANS: ReadonlyMap<string, NormalizedSpan> = new Map();
 
-/** Whether a partition holds rows, a table at a time. */
-const PARTITION_HOLDS = ['genspan_generations', 'genspan_steps', 'genspan_traces'].map((table) => `SELECT 1 FROM ${table} LIMIT 1`);
 /** The partitions, newest first. */
 const SELECT_PARTITIONS = 'SELECT id, from_ms FROM genspan_partitions ORDER BY from_ms DESC';
 /** All the traces' steps in one statement (the trace ids as a JSON array): a batch asks for a few hundred traces. */
@@ -1018,9 +1017,7 @@ function valueOrder(descending: boolean): (a: ListRow, b: ListRow) => number {
   return (a, b) => {
     const byValue = Number(a.sort_value) - Number(b.sort_value);
     if (byValue !== 0) return descending ? -byValue : byValue;
-    const byTime = Number(b.start_ms) - Number(a.start_ms);
-    if (byTime !== 0) return byTime;
-    return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+    return newestFirst(a, b);
   };
 }
 
